@@ -1,0 +1,29 @@
+# Quick start: `make demo` (main job) and `make test` (whole suite); `make bench` (PERFORMANCE.md rows).
+# Each target creates .venv when missing and installs the project into it from the package registry.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install demo test bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) -m proofs_check
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,57 @@
+"""Benchmark harness: one row per PERFORMANCE.md target, printed as
+``name  ours  peer  ratio  target  PASS|FAIL``.
+
+Every row times our code and its peer side by side in the same process, so the
+ratio (not the absolute time) is what is judged.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+__all__ = ["Row", "best_time", "format_row", "HEADER"]
+
+HEADER = f"{'name':<34} {'ours':>12} {'peer':>12} {'ratio':>8}  {'target':<34} verdict"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One benchmark row. ``ours``/``peer`` are seconds (``peer`` may be None when the
+    target is absolute); ``ratio`` is peer/ours (speed-up) unless stated in ``target``."""
+
+    name: str
+    ours: float
+    peer: float | None
+    ratio: float | None
+    target: str
+    passed: bool
+    note: str = ""
+
+
+def best_time(fn: Callable[[], object], repeat: int = 5, number: int = 1) -> float:
+    """Minimum over ``repeat`` runs of the mean time of ``number`` calls (seconds)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / number)
+    return best
+
+
+def _fmt_t(t: float | None) -> str:
+    if t is None:
+        return "-"
+    if t >= 1:
+        return f"{t:.3g} s"
+    if t >= 1e-3:
+        return f"{t * 1e3:.3g} ms"
+    return f"{t * 1e6:.3g} us"
+
+
+def format_row(row: Row) -> str:
+    ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x"
+    verdict = "PASS" if row.passed else "FAIL"
+    line = f"{row.name:<34} {_fmt_t(row.ours):>12} {_fmt_t(row.peer):>12} {ratio:>8}  {row.target:<34} {verdict}"
+    return line + (f"  ({row.note})" if row.note else "")
