@@ -4,6 +4,14 @@ Public API: see CONTRACT.md §fdiv. Private kernels live in ``_*.py`` modules.
 """
 # --- core (issue 2): registry, transforms, divergence, distributions, Wasserstein ---
 
+# --- distributions & Wasserstein (A2) ---
+from fdiv._grid import Grid
+from fdiv._discrete import Discrete, gaussian_mixture
+from fdiv._wasserstein import PotentialResult, TransportResult, wasserstein1, wasserstein1_dual, wasserstein1_lp
+
+_DIST_ALL = ["Grid", "Discrete", "gaussian_mixture", "wasserstein1", "wasserstein1_lp",
+             "wasserstein1_dual", "TransportResult", "PotentialResult"]
+
 # --- mixtures (issue 3): R*, R†, lambda, AdaGAN weights, bounds, oracle ---
 
 __all__: list[str] = []
