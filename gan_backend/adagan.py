@@ -1,0 +1,422 @@
+"""AdaGAN, Algorithm 1 of the slides (THEORY.md §3), generic over the component trainer.
+
+One step ``t >= 2``:
+
+1. draw ``n_fake`` points from the current mixture ``G_{t-1}``;
+2. train a fresh mixture discriminator ``D`` on real (label 1) vs those points;
+3. ``d_i = D(x_i)`` on every training point, ``beta_t`` from the schedule (or from ``d``
+   for TopKLast), data weights ``w = fdiv.weights_from_discriminator(d, beta_t, kind)``:
+   ``w_i = (1/(N beta))(lambda* - (1 - beta) h_i)_+`` with ``h_i = (1 - d_i)/d_i`` (R*,
+   S12) or the R-dagger analogue (S14);
+4. train the component ``Q_t = trainer(x, w, rng)`` and set
+   ``G_t = (1 - beta_t) G_{t-1} + beta_t Q_t``.
+
+Step 1 trains ``G_1 = trainer(x, uniform, rng)`` with ``beta_1 = 1``. ``weights="uniform"``
+skips the discriminator (the Ensemble baseline: uniform data weights, ``beta_t = 1/t``).
+
+No silent fallback: every step checks what it gets (finite probabilities in [0, 1],
+``beta`` in (0, 1], weights a probability vector, finite component samples) and any
+failure raises :class:`AdaGanError` naming the step and the reason, chained to the
+original exception. Each step is recorded as an :class:`AdaGanStep` (component, beta,
+data weights, lambda, discriminator probabilities, mixture before and after) for the
+theory-in-practice checks of :mod:`gan_backend.theory`.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Literal
+
+import numpy as np
+
+from gan_backend.mixture import Mixture, Sampler, as_rng
+
+__all__ = [
+    "AdaGanError",
+    "AdaGanOptions",
+    "AdaGanStep",
+    "AdaGanResult",
+    "Snapshot",
+    "ScheduleBeta",
+    "TopKLastBeta",
+    "adagan",
+    "adagan_steps",
+    "gan_trainer",
+    "gan_classifier",
+    "mixture_trajectory",
+    "last_model",
+]
+
+WeightKind = Literal["star", "dagger", "uniform"]
+Trainer = Callable[[np.ndarray, "np.ndarray | None", np.random.Generator], Sampler]
+ClassifierTrainer = Callable[[np.ndarray, np.ndarray, np.random.Generator], object]
+BetaPolicy = Callable[[int, "np.ndarray | None"], float]
+
+# Points drawn from each new component to check that it produces finite samples.
+_CHECK_SAMPLES = 256
+# Tolerance on sum(w) = 1 for the weights returned by fdiv.
+_WEIGHT_SUM_TOL = 1e-8
+
+
+class AdaGanError(RuntimeError):
+    """An AdaGAN step failed; the message names the step and the reason."""
+
+
+@dataclass(frozen=True)
+class AdaGanOptions:
+    """Settings of the AdaGAN loop beyond the GAN itself.
+
+    Attributes
+    ----------
+    kind : "star" | "dagger"
+        Data weights R* (S12, default) or R-dagger (S14).
+    classifier_epochs : int or None
+        Epochs of the mixture discriminator (None: ``train_classifier``'s default).
+    n_fake : int or None
+        Mixture samples drawn for the discriminator (None: as many as data points).
+    """
+
+    kind: Literal["star", "dagger"] = "star"
+    classifier_epochs: int | None = None
+    n_fake: int | None = None
+
+    def __post_init__(self):
+        if self.kind not in ("star", "dagger"):
+            raise ValueError(f"`kind` must be 'star' or 'dagger'; got {self.kind!r}")
+        for name in ("classifier_epochs", "n_fake"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
+                raise ValueError(f"`{name}` must be a positive integer or None; got {v!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class AdaGanStep:
+    """Record of one AdaGAN step (t = 1 is the first GAN, ``beta = 1``).
+
+    Attributes
+    ----------
+    t : int
+    component : Sampler
+        The component ``Q_t`` trained at this step (a ``Generator`` for GAN trainers).
+    beta : float
+        Its weight ``beta_t`` in ``G_t = (1 - beta_t) G_{t-1} + beta_t Q_t``.
+    weights : ndarray, shape (N,)
+        The data weights ``Q_t`` was trained on (uniform at t = 1 and for Ensemble).
+    lam : float or None
+        lambda* (or lambda-dagger) of the weights; None when no weights were solved for.
+    d : ndarray or None
+        Mixture discriminator probabilities ``D(x_i)`` on the training points (None at
+        t = 1 and for uniform weights).
+    previous : Mixture or None
+        ``G_{t-1}`` (None at t = 1).
+    mixture : Mixture
+        ``G_t``.
+    timings : dict
+        Seconds spent in ``discriminator`` and ``component`` training.
+    """
+
+    t: int
+    component: Sampler
+    beta: float
+    weights: np.ndarray
+    lam: float | None
+    d: np.ndarray | None
+    previous: Mixture | None
+    mixture: Mixture
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def discriminator_probs(self) -> np.ndarray | None:
+        """Alias of :attr:`d`."""
+        return self.d
+
+
+@dataclass(frozen=True, eq=False)
+class AdaGanResult:
+    """Final mixture ``G_T`` and the step records."""
+
+    mixture: Mixture
+    steps: tuple
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """A method's model after ``t`` components (what the coverage-vs-T table records).
+
+    ``step`` is the AdaGAN step record when the model is a mixture built by
+    :func:`adagan_steps`; ``info`` holds method-specific details (e.g. Best of T's pick).
+    """
+
+    t: int
+    model: Sampler
+    step: AdaGanStep | None = None
+    info: dict = field(default_factory=dict)
+
+
+class ScheduleBeta:
+    """beta_t from a schedule object with ``.beta(t)`` (``fdiv.beta_schedule``)."""
+
+    def __init__(self, schedule) -> None:
+        if not callable(getattr(schedule, "beta", None)):
+            raise ValueError(f"`schedule` must have a callable `.beta(t)`; got {schedule!r:.80}")
+        self.schedule = schedule
+
+    def __call__(self, t: int, d) -> float:
+        return self.schedule.beta(t)
+
+    def __repr__(self) -> str:
+        return f"ScheduleBeta({self.schedule!r})"
+
+
+class TopKLastBeta:
+    """TopKLast r: beta_t = ``fdiv.topklast_beta(d, r)`` (about r*N weights zeroed)."""
+
+    def __init__(self, r: float) -> None:
+        if not (isinstance(r, (int, float)) and 0.0 < float(r) < 1.0):
+            raise ValueError(f"`r` must lie in (0, 1); got {r!r}")
+        self.r = float(r)
+
+    def __call__(self, t: int, d) -> float:
+        import fdiv
+
+        if d is None:
+            raise ValueError("TopKLast needs discriminator probabilities (weights='star' or 'dagger')")
+        return fdiv.topklast_beta(d, self.r)
+
+    def __repr__(self) -> str:
+        return f"TopKLastBeta(r={self.r})"
+
+
+def gan_trainer(config, *, progress: bool = False) -> Trainer:
+    """Component trainer ``(x, w, rng) -> Generator`` of team C's :func:`gan_backend.train_gan`."""
+    from gan_backend import train_gan
+
+    def trainer(x, w, rng):
+        return train_gan(x, config, weights=w, rng=rng, progress=progress)
+
+    return trainer
+
+
+def gan_classifier(config, *, epochs: int | None = None) -> ClassifierTrainer:
+    """Mixture discriminator ``(x_real, x_fake, rng) -> Classifier`` trained from scratch
+    with D's architecture (:func:`gan_backend.train_classifier`)."""
+    from gan_backend import train_classifier
+
+    def classifier(x_real, x_fake, rng):
+        if epochs is None:
+            return train_classifier(x_real, x_fake, config, rng=rng)
+        return train_classifier(x_real, x_fake, config, rng=rng, epochs=epochs)
+
+    return classifier
+
+
+def _fail(t: int, what: str, exc: BaseException | None = None) -> AdaGanError:
+    msg = f"AdaGAN step {t}: {what}"
+    if exc is not None:
+        msg += f": {type(exc).__name__}: {exc}"
+    return AdaGanError(msg)
+
+
+def _train_component(t, trainer, x, w, rng) -> Sampler:
+    try:
+        comp = trainer(x, w, rng)
+    except Exception as exc:
+        raise _fail(t, "training the component failed", exc) from exc
+    if not callable(getattr(comp, "sample", None)):
+        raise _fail(t, f"the trainer returned {type(comp).__name__}, which has no sample(n, rng)")
+    try:
+        probe = np.asarray(comp.sample(_CHECK_SAMPLES, rng))
+    except Exception as exc:
+        raise _fail(t, "sampling the new component failed", exc) from exc
+    if probe.ndim != 2 or probe.shape[0] != _CHECK_SAMPLES:
+        raise _fail(t, f"the new component's sample({_CHECK_SAMPLES}) has shape {probe.shape}")
+    if not np.all(np.isfinite(probe)):
+        bad = int(np.count_nonzero(~np.isfinite(probe).all(axis=1)))
+        raise _fail(t, f"the new component produced {bad}/{_CHECK_SAMPLES} non-finite samples (diverged training?)")
+    return comp
+
+
+def _discriminate(t, classifier, x, mixture, n_fake, rng) -> np.ndarray:
+    try:
+        fake = mixture.sample(n_fake, rng)
+    except Exception as exc:
+        raise _fail(t, "sampling the current mixture failed", exc) from exc
+    if not np.all(np.isfinite(fake)):
+        raise _fail(t, "the current mixture produced non-finite samples")
+    try:
+        clf = classifier(x, fake, rng)
+        d = np.asarray(clf.prob(x), dtype=np.float64).reshape(-1)
+    except Exception as exc:
+        raise _fail(t, "training or evaluating the mixture discriminator failed", exc) from exc
+    if d.shape != (x.shape[0],):
+        raise _fail(t, f"the discriminator returned {d.shape[0]} probabilities for {x.shape[0]} points")
+    bad = ~np.isfinite(d) | (d < 0) | (d > 1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise _fail(t, f"the discriminator returned {int(bad.sum())} probabilities outside [0, 1] "
+                       f"(e.g. D(x[{i}]) = {d[i]!r})")
+    return d
+
+
+def _weights(t, d, beta, kind):
+    import fdiv
+
+    try:
+        res = fdiv.weights_from_discriminator(d, beta, kind=kind)
+    except Exception as exc:
+        raise _fail(t, f"solving the {kind} data weights (beta = {beta:.6g}) failed", exc) from exc
+    w = np.asarray(res.w, dtype=np.float64)
+    if w.shape != d.shape or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise _fail(t, f"the {kind} weights are not a nonnegative finite vector of length {d.size}")
+    if abs(w.sum() - 1.0) > _WEIGHT_SUM_TOL:
+        raise _fail(t, f"the {kind} weights sum to {w.sum()!r}, not 1")
+    if not np.any(w > 0):
+        raise _fail(t, f"the {kind} weights are all zero")
+    return w, float(res.lam)
+
+
+def _beta(t, policy, d) -> float:
+    if t == 1:
+        return 1.0
+    try:
+        b = float(policy(t, d))
+    except Exception as exc:
+        raise _fail(t, "computing beta failed", exc) from exc
+    if not (0.0 < b <= 1.0):
+        raise _fail(t, f"beta = {b!r} is outside (0, 1]")
+    return b
+
+
+def adagan_steps(
+    x,
+    *,
+    T: int,
+    trainer: Trainer,
+    beta: BetaPolicy,
+    weights: WeightKind = "star",
+    classifier: ClassifierTrainer | None = None,
+    n_fake: int | None = None,
+    rng=None,
+    progress: bool = False,
+) -> Iterator[AdaGanStep]:
+    """Run Algorithm 1 lazily, yielding one :class:`AdaGanStep` per trained component.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, d)
+        Training data (equally weighted, ``p_i = 1/N``).
+    T : int
+        Number of components (steps).
+    trainer : callable ``(x, w, rng) -> Sampler``
+        Trains a component on data weights ``w`` (a probability vector).
+    beta : callable ``(t, d) -> float``
+        beta_t for t >= 2 (e.g. :class:`ScheduleBeta`, :class:`TopKLastBeta`);
+        beta_1 = 1 always.
+    weights : "star" | "dagger" | "uniform"
+        Data weights: R* (default), R-dagger, or uniform (no discriminator).
+    classifier : callable ``(x_real, x_fake, rng) -> obj with .prob(x)``
+        Trains the mixture discriminator from scratch; required unless uniform.
+    n_fake : int, optional
+        Mixture samples for the discriminator (default N).
+    rng : Generator | int | None
+
+    Raises
+    ------
+    ValueError
+        Invalid arguments.
+    AdaGanError
+        A step failed (the message says which and why).
+    """
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[0] < 1:
+        raise ValueError(f"`x` must be a non-empty (N, d) array; got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("`x` must be finite")
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
+        raise ValueError(f"`T` must be a positive integer; got {T!r}")
+    if weights not in ("star", "dagger", "uniform"):
+        raise ValueError(f"`weights` must be 'star', 'dagger' or 'uniform'; got {weights!r}")
+    if weights != "uniform" and classifier is None:
+        raise ValueError(f"`classifier` is required with weights={weights!r}")
+    if not callable(beta):
+        raise ValueError(f"`beta` must be callable (t, d) -> float; got {beta!r:.80}")
+    n = x.shape[0]
+    n_fake = n if n_fake is None else int(n_fake)
+    if n_fake < 1:
+        raise ValueError(f"`n_fake` must be a positive integer; got {n_fake!r}")
+    gen = as_rng(rng)
+    uniform = np.full(n, 1.0 / n)
+    uniform.setflags(write=False)
+
+    mixture: Mixture | None = None
+    for t in range(1, int(T) + 1):
+        t0 = time.perf_counter()
+        d = None
+        lam = None
+        w = uniform
+        if t > 1 and weights != "uniform":
+            d = _discriminate(t, classifier, x, mixture, n_fake, gen)
+        t_disc = time.perf_counter() - t0
+        b = _beta(t, beta, d)
+        if d is not None:
+            w, lam = _weights(t, d, b, weights)
+        t1 = time.perf_counter()
+        comp = _train_component(t, trainer, x, None if w is uniform else w, gen)
+        t_comp = time.perf_counter() - t1
+        previous = mixture
+        mixture = Mixture.single(comp) if previous is None else previous.add(comp, b)
+        step = AdaGanStep(
+            t=t, component=comp, beta=b, weights=w, lam=lam, d=d, previous=previous,
+            mixture=mixture, timings={"discriminator": t_disc, "component": t_comp},
+        )
+        if progress:
+            active = int(np.count_nonzero(w))
+            lam_s = "-" if lam is None else f"{lam:.4g}"
+            print(f"AdaGAN step {t}/{T}: beta={b:.4g} lambda={lam_s} active weights={active}/{n} "
+                  f"({t_disc + t_comp:.1f} s)", file=sys.stderr, flush=True)
+        yield step
+
+
+def adagan(x, *, T: int, **kwargs) -> AdaGanResult:
+    """Run all ``T`` steps of :func:`adagan_steps`; returns the final mixture and records."""
+    steps = tuple(adagan_steps(x, T=T, **kwargs))
+    return AdaGanResult(mixture=steps[-1].mixture, steps=steps)
+
+
+def mixture_trajectory(
+    x,
+    *,
+    T: int,
+    config,
+    beta: BetaPolicy,
+    weights: WeightKind,
+    options: AdaGanOptions | None = None,
+    rng=None,
+    progress: bool = False,
+) -> Iterator[Snapshot]:
+    """AdaGAN with GAN components of ``config`` (a ``GanConfig``), one Snapshot per step.
+
+    The shared body of the Boosted, TopKLast and Ensemble methods.
+    """
+    opts = AdaGanOptions() if options is None else options
+    if weights == "uniform":
+        kind, classifier = "uniform", None
+    else:
+        kind = opts.kind if weights is None else weights
+        classifier = gan_classifier(config, epochs=opts.classifier_epochs)
+    for step in adagan_steps(
+        x, T=T, trainer=gan_trainer(config), beta=beta, weights=kind, classifier=classifier,
+        n_fake=opts.n_fake, rng=rng, progress=progress,
+    ):
+        yield Snapshot(t=step.t, model=step.mixture, step=step)
+
+
+def last_model(snapshots) -> Sampler:
+    """The model of the last snapshot of a trajectory (a method's ``fit`` result)."""
+    snap = None
+    for snap in snapshots:
+        pass
+    if snap is None:
+        raise ValueError("the trajectory produced no model")
+    return snap.model

@@ -1,0 +1,188 @@
+"""Presets of the coverage-table experiment (THEORY.md §3) as frozen dataclasses.
+
+- ``paper``: the protocol of the slides: 35 runs per cell, 256k training points, the
+  toy GAN of THEORY.md §3 with 15 epochs per GAN, T = 10; C evaluated on 10^4 held-out
+  points (the reference code used 500 points and an in-sample threshold).
+- ``quick``: every method and every mode column, reduced so that the whole table takes
+  at most 10 minutes on 2 cores; :attr:`Preset.reductions` states what was cut and is
+  printed in ``table.md``.
+- ``smoke``: a seconds-long end-to-end check for the test suite (results meaningless).
+
+A preset fixes everything that determines a run's result; the run's seed is derived from
+(preset, method, modes, run index) in :mod:`gan_backend.experiment.runs`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from gan_backend.experiment.seed_table import MODES
+
+__all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS"]
+
+# Methods of the table, in the seed table's order (registry names).
+METHODS: tuple[str, ...] = ("vanilla", "best_of", "ensemble", "topklast", "boosted")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Everything that determines the runs of a table.
+
+    Attributes
+    ----------
+    name : str
+    runs : int
+        Runs per (method, modes) cell.
+    modes : tuple of int
+        Mode counts K (table columns).
+    methods : tuple of str
+        Registry names of the methods (table rows; T = 3 and T = 10 rows come from one
+        T-component run of each method that has a ``trajectory``).
+    T : int
+        Components per run (coverage is recorded after each t = 1..T).
+    dataset : str
+        ``gan_backend.datasets.make_dataset`` name.
+    n_train, n_select, n_eval : int
+        Training points, held-out points for Best of T's selection, held-out points on
+        which C is reported (three disjoint i.i.d. parts of one draw).
+    n_model : int
+        Model samples for the coverage KDE.
+    gan : tuple of (field, value)
+        Overrides of the ``GanConfig`` defaults (THEORY.md §3 toy GAN).
+    classifier_epochs : int or None
+        Epochs of the AdaGAN mixture discriminator (None: ``train_classifier`` default).
+    n_fake : int or None
+        Mixture samples for the discriminator (None: n_train).
+    artifact_points : int
+        Points stored for the figures (samples, weight map) of run 0 of each cell.
+    reductions : str
+        What this preset cuts relative to ``paper`` (shown in table.md).
+    """
+
+    name: str
+    runs: int
+    modes: tuple[int, ...] = MODES
+    methods: tuple[str, ...] = METHODS
+    T: int = 10
+    dataset: str = "gmm"
+    n_train: int = 256_000
+    n_select: int = 10_000
+    n_eval: int = 10_000
+    n_model: int = 10_000
+    gan: tuple[tuple[str, object], ...] = ()
+    classifier_epochs: int | None = None
+    n_fake: int | None = None
+    artifact_points: int = 2000
+    reductions: str = "none (the paper's protocol)"
+
+    def __post_init__(self):
+        for name in ("runs", "T", "n_train", "n_select", "n_eval", "n_model", "artifact_points"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"`{name}` must be a positive integer; got {v!r}")
+        if not self.modes or any((not isinstance(k, int)) or k < 1 for k in self.modes):
+            raise ValueError(f"`modes` must be positive integers; got {self.modes!r}")
+        if not self.methods:
+            raise ValueError("`methods` must not be empty")
+
+    def gan_config(self):
+        """The ``GanConfig`` of every GAN of this preset (defaults + :attr:`gan`)."""
+        from gan_backend import GanConfig
+
+        return dataclasses.replace(GanConfig(), **dict(self.gan))
+
+    def adagan_options(self):
+        from gan_backend.adagan import AdaGanOptions
+
+        return AdaGanOptions(classifier_epochs=self.classifier_epochs, n_fake=self.n_fake)
+
+    def run_config(self, method: str, modes: int) -> dict:
+        """JSON-able settings that determine one run (stored with its row; a resume
+        against a store holding other settings for the same key is refused)."""
+        gan = self.gan_config()
+        return {
+            "method": method,
+            "modes": int(modes),
+            "T": self.T,
+            "dataset": self.dataset,
+            "n_train": self.n_train,
+            "n_select": self.n_select,
+            "n_eval": self.n_eval,
+            "n_model": self.n_model,
+            "classifier_epochs": self.classifier_epochs,
+            "n_fake": self.n_fake,
+            "gan": {k: _jsonable(v) for k, v in dataclasses.asdict(gan).items()},
+        }
+
+    def with_(self, **changes) -> "Preset":
+        """A copy with some fields replaced (e.g. fewer runs for a test)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _jsonable(v):
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    if isinstance(v, (tuple, list)):
+        return [_jsonable(u) for u in v]
+    return repr(v)
+
+
+def _paper() -> Preset:
+    return Preset(name="paper", runs=35)
+
+
+def _quick() -> Preset:
+    return Preset(
+        name="quick",
+        runs=3,
+        n_train=16_384,
+        n_select=2_000,
+        n_eval=2_000,
+        n_model=2_000,
+        gan=(("epochs", 60),),
+        classifier_epochs=10,
+        artifact_points=2000,
+        reductions=(
+            "3 runs per cell instead of 35 (the 5%/95% columns are then the min/max "
+            "region of 3 values); 16,384 training points instead of 256k with 60 epochs "
+            "(3,840 GAN steps of batch 256 instead of 15,000); mixture discriminator "
+            "10 epochs; C evaluated with 2,000 model samples on 2,000 held-out points "
+            "(paper preset: 10^4 and 10^4); Best of T selects on 2,000 other held-out points"
+        ),
+    )
+
+
+def _smoke() -> Preset:
+    return Preset(
+        name="smoke",
+        runs=1,
+        modes=(1, 3),
+        T=3,
+        n_train=512,
+        n_select=200,
+        n_eval=200,
+        n_model=200,
+        gan=(("epochs", 2),),
+        classifier_epochs=1,
+        artifact_points=200,
+        reductions=(
+            "SMOKE TEST ONLY, results meaningless: 1 run, K in {1, 3}, T = 3, 512 training "
+            "points, 2 epochs per GAN, 1 discriminator epoch, 200 evaluation points"
+        ),
+    )
+
+
+_FACTORIES = {"smoke": _smoke, "quick": _quick, "paper": _paper}
+PRESETS: tuple[str, ...] = tuple(_FACTORIES)
+
+
+def preset_names() -> list[str]:
+    return list(_FACTORIES)
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name`` (one of :data:`PRESETS`)."""
+    try:
+        return _FACTORIES[name]()
+    except KeyError:
+        raise ValueError(f"`preset` must be one of {sorted(_FACTORIES)}; got {name!r}") from None

@@ -1,0 +1,192 @@
+"""One run of the coverage table = one task: (preset, method, modes, run index).
+
+:func:`execute_run` is what a Dask worker executes. It is a pure function of its
+:class:`RunSpec` and :class:`~gan_backend.experiment.presets.Preset`: every random
+stream is seeded from :func:`derive_seed`, so a run gives the same record on any worker
+(with single-threaded BLAS/Numba, which the driver arranges for its local workers).
+
+Random streams of a run (all from SHA-256 of a text key, never Python's ``hash``):
+
+- data: seed of (preset, "data", modes, run): every method of run i sees the same data
+  set (paired comparison);
+- training: ``spec.seed`` of (preset, method, modes, run);
+- evaluation: ``[spec.seed, 1]``, separate from training, so evaluating after each t does
+  not change what is trained (the T = 3 rows of a T = 10 run are those of a T = 3 run).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import socket
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from gan_backend.experiment.presets import Preset
+
+__all__ = ["RunSpec", "derive_seed", "run_specs", "execute_run", "decode_array"]
+
+
+def derive_seed(*parts) -> int:
+    """Deterministic 63-bit seed from the text of ``parts`` (stable across processes)."""
+    text = "|".join(str(p) for p in parts).encode()
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") & (2**63 - 1)
+
+
+@dataclass(frozen=True, order=True)
+class RunSpec:
+    """Identity of one run; :attr:`key` is the primary key of its store row."""
+
+    preset: str
+    method: str
+    modes: int
+    run: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.preset}/{self.method}/K{self.modes}/run{self.run}"
+
+    @property
+    def seed(self) -> int:
+        return derive_seed(self.preset, self.method, self.modes, self.run)
+
+    @property
+    def data_seed(self) -> int:
+        return derive_seed(self.preset, "data", self.modes, self.run)
+
+
+def run_specs(preset: Preset) -> list[RunSpec]:
+    """All runs of ``preset``, run-index-major (run 0 of every cell first)."""
+    return [
+        RunSpec(preset.name, m, k, r)
+        for r in range(preset.runs)
+        for k in preset.modes
+        for m in preset.methods
+    ]
+
+
+def _npy(a) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    return buf.getvalue()
+
+
+def decode_array(blob: bytes) -> np.ndarray:
+    """Inverse of the ``.npy`` encoding of stored artifacts."""
+    return np.load(io.BytesIO(blob), allow_pickle=False)
+
+
+def _snapshots(mod, x_train, x_select, *, T, gan, options, rng):
+    from gan_backend.adagan import Snapshot
+
+    if hasattr(mod, "trajectory"):
+        yield from mod.trajectory(x_train, T=T, config=gan, rng=rng, options=options, heldout=x_select)
+    else:  # a single-model method (vanilla): T = 1 only
+        yield Snapshot(t=1, model=mod.fit(x_train, T=1, config=gan, rng=rng))
+
+
+def execute_run(spec: RunSpec, preset: Preset) -> dict:
+    """Train ``spec.method`` on a fresh data set and measure C after each t.
+
+    Returns a JSON-able record: ``key``, identity fields, ``seed``, ``data_seed``,
+    ``config`` (:meth:`Preset.run_config`), ``metrics`` (per-t lists ``t``, ``coverage``,
+    ``loglik``, ``bandwidth``, ``modes_captured`` and ``high_quality`` (nearest mode within
+    3 std, :func:`gan_backend.coverage.mode_stats`), ``beta``/``lam`` for AdaGAN methods,
+    ``info`` for Best of T), ``timings``, ``host``, and
+    ``artifacts`` (name -> ``.npy`` bytes; run 0 only: final samples, evaluation data,
+    data means and, for AdaGAN methods, the weight map after step 1).
+    """
+    from gan_backend import methods
+    from gan_backend.coverage import coverage, mode_stats
+    from gan_backend.datasets import make_dataset
+
+    t_start = time.perf_counter()
+    wall_start = time.time()
+    gan = preset.gan_config()
+    n_all = preset.n_train + preset.n_select + preset.n_eval
+    data_rng = np.random.default_rng(spec.data_seed)
+    data = make_dataset(preset.dataset, n_all, modes=spec.modes, rng=data_rng)
+    x = np.asarray(data.x)[data_rng.permutation(n_all)]
+    x_train = x[: preset.n_train]
+    x_select = x[preset.n_train: preset.n_train + preset.n_select]
+    x_eval = x[preset.n_train + preset.n_select:]
+    means = np.asarray(data.means)
+    t_data = time.perf_counter() - t_start
+
+    train_rng = np.random.default_rng(spec.seed)
+    eval_rng = np.random.default_rng([spec.seed, 1])
+    mod = methods.get(spec.method)
+
+    ts, cov, loglik, bandwidth, captured, hq, betas, lams, info = [], [], [], [], [], [], [], [], []
+    t_train = t_eval = 0.0
+    artifacts: dict[str, bytes] = {}
+    snaps = _snapshots(mod, x_train, x_select, T=preset.T, gan=gan, options=preset.adagan_options(),
+                       rng=train_rng)
+    tick = time.perf_counter()
+    last = None
+    for snap in snaps:
+        t_train += time.perf_counter() - tick
+        tick = time.perf_counter()
+        samples = np.asarray(snap.model.sample(preset.n_model, eval_rng))
+        res = coverage(samples, x_eval, rng=eval_rng)
+        ts.append(int(snap.t))
+        cov.append(float(res.c))
+        loglik.append(float(res.loglik))
+        bandwidth.append(float(res.bandwidth))
+        ms = mode_stats(samples, means, data.std)
+        captured.append(int(ms.modes_captured))
+        hq.append(float(ms.high_quality))
+        if snap.step is not None:
+            betas.append(float(snap.step.beta))
+            lams.append(None if snap.step.lam is None else float(snap.step.lam))
+            if spec.run == 0 and snap.t == 2 and snap.step.d is not None:
+                m = min(preset.artifact_points, x_train.shape[0])
+                wmap = np.column_stack([x_train[:m], snap.step.weights[:m] * x_train.shape[0],
+                                        snap.step.d[:m]])
+                artifacts["weight_map"] = _npy(wmap.astype(np.float32))
+        if snap.info:
+            info.append(snap.info)
+        last = samples
+        t_eval += time.perf_counter() - tick
+        tick = time.perf_counter()
+    if spec.run == 0 and last is not None:
+        m = preset.artifact_points
+        artifacts["samples"] = _npy(last[:m].astype(np.float32))
+        artifacts["data"] = _npy(x_eval[:m].astype(np.float32))
+        artifacts["means"] = _npy(means)
+
+    metrics = {
+        "t": ts,
+        "coverage": cov,
+        "loglik": loglik,
+        "bandwidth": bandwidth,
+        "modes_captured": captured,
+        "high_quality": hq,
+    }
+    if betas:
+        metrics["beta"] = betas
+        metrics["lam"] = lams
+    if info:
+        metrics["info"] = info[-1]
+    return {
+        "key": spec.key,
+        "preset": spec.preset,
+        "method": spec.method,
+        "modes": spec.modes,
+        "run": spec.run,
+        "seed": spec.seed,
+        "data_seed": spec.data_seed,
+        "config": preset.run_config(spec.method, spec.modes),
+        "metrics": metrics,
+        "timings": {
+            "total_s": time.perf_counter() - t_start,
+            "data_s": t_data,
+            "train_s": t_train,
+            "eval_s": t_eval,
+            "started_at": wall_start,
+        },
+        "host": f"{socket.gethostname()}:{os.getpid()}",
+        "artifacts": artifacts,
+    }
