@@ -1,0 +1,187 @@
+"""Optimal next mixture components R*_β (S12, S15) and R†_β (S14) on a finite support.
+
+With data ``p_d``, current model ``p_g`` and weight β ∈ (0, 1] (THEORY.md §2):
+
+    R*_β = (λ* p_d − (1 − β) p_g)_+ / β,    λ* ≤ 1 the unique root of Σ_i (λ p_d,i − (1−β) p_g,i)_+ = β
+    R†_β = (p_d − λ† (1 − β) p_g)_+ / β,    λ† ≥ 1 the unique root of Σ_i (p_d,i − λ (1−β) p_g,i)_+ = β
+
+Neither depends on f. λ is found exactly by :mod:`fdiv._lambda` (active set by a bucket
+search, then the closed form on the located linear piece).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fdiv import _lambda
+from fdiv._validate import check_beta, check_probability, check_same_shape
+
+__all__ = ["MixtureComponent", "r_star", "r_dagger"]
+
+_EPS = np.finfo(np.float64).eps
+
+
+@dataclass(frozen=True)
+class MixtureComponent:
+    """An optimal mixture component and its scalar.
+
+    Attributes
+    ----------
+    r : ndarray
+        The component (read-only probability vector, same length as the inputs).
+    lam : float
+        λ* (``kind == "star"``) or λ† (``kind == "dagger"``).
+    active : int
+        Size of the support of ``r`` (number of ``r_i > 0``).
+    residual : float
+        ``|Σ r − 1|`` (compensated sum): the mass equation's residual.
+    kind : str
+        ``"star"`` or ``"dagger"``.
+    beta : float
+        The weight β the component was computed for.
+    """
+
+    r: np.ndarray
+    lam: float
+    active: int
+    residual: float
+    kind: str
+    beta: float
+
+
+def _inputs(p_data, p_model, beta):
+    a = check_probability("p_data", p_data)
+    pm = check_probability("p_model", p_model)
+    check_same_shape("p_data", a, "p_model", pm)
+    beta = check_beta(beta)
+    return a, pm, beta
+
+
+def _sum_slack(a: np.ndarray, pm: np.ndarray) -> float:
+    """Relative room that round-off and inputs normalised only to ``check_probability``'s
+    tolerance leave around the theorems λ* ≤ 1 and λ† ≥ 1 (both assume exact sums of 1)."""
+    return 64.0 * a.size * _EPS + abs(float(a.sum()) - 1.0) + abs(float(pm.sum()) - 1.0)
+
+
+def _freeze(r: np.ndarray) -> np.ndarray:
+    r.flags.writeable = False
+    return r
+
+
+def r_star(p_data, p_model, beta) -> MixtureComponent:
+    """R*_β of S12: the minimiser of ``D_f((1 − β) P_g + β R ‖ P_d)`` over all R, for every f.
+
+    ``R*_β = (λ* p_data − (1 − β) p_model)_+ / β`` with λ* the unique root of
+    ``Σ_i (λ p_data,i − (1 − β) p_model,i)_+ = β``; λ* ≤ 1 (S12) and ``λ* = 1`` iff
+    ``(1 − β) p_model ≤ p_data`` everywhere (S13). By S15 it also minimises the mixture
+    divergence over every Q, so β = 1 (``R* = P_d``) is best "in theory".
+
+    Parameters
+    ----------
+    p_data, p_model : array_like
+        1-D probability vectors on the same support (zeros allowed on either side).
+    beta : float
+        Weight of the new component, ``0 < beta <= 1``.
+
+    Returns
+    -------
+    MixtureComponent
+        ``.r``, ``.lam`` (λ*), ``.active``, ``.residual``.
+
+    Raises
+    ------
+    ValueError
+        Invalid input (not probability vectors, shapes differ, β outside (0, 1]).
+    RuntimeError
+        If the computed λ* exceeds 1 beyond round-off (a bug: S12 proves λ* ≤ 1).
+
+    Notes
+    -----
+    Boundary cases: points with ``p_data = 0`` get ``r = 0``; points with ``p_model = 0 <
+    p_data`` are always in the support of R*; with disjoint supports ``λ* = β`` and
+    ``R* = P_d``; with β = 1 or ``p_model = p_data``, ``R* = P_d`` and ``λ* = 1``.
+
+    Examples
+    --------
+    >>> import numpy as np, fdiv
+    >>> res = fdiv.r_star([0.5, 0.5], [0.9, 0.1], 0.2)
+    >>> round(res.lam, 12), res.r.tolist(), res.active
+    (0.56, [0.0, 1.0], 1)
+    >>> bool(np.allclose(fdiv.r_star([0.2, 0.8], [0.2, 0.8], 0.3).r, [0.2, 0.8]))
+    True
+    """
+    a, pm, beta = _inputs(p_data, p_model, beta)
+    b = (1.0 - beta) * pm
+    lam = float(_lambda.lambda_star(a, b, beta))
+    bound = max(1.0, (beta + float(b.sum())) / float(a.sum()))
+    if not lam <= bound * (1.0 + _sum_slack(a, pm)):
+        raise RuntimeError(
+            f"lambda* = {lam!r} exceeds 1 (S12 proves lambda* <= 1; bound with the given sums "
+            f"{bound!r}); beta = {beta!r}, n = {a.size}: this is a bug in fdiv._lambda"
+        )
+    r = np.empty_like(a)
+    total, active = _lambda.star_component(a, b, lam, beta, r)
+    return MixtureComponent(_freeze(r), lam, int(active), abs(float(total) - 1.0), "star", beta)
+
+
+def r_dagger(p_data, p_model, beta) -> MixtureComponent:
+    """R†_β of S14: the minimiser of ``D_f(P_g ‖ (P_d − β R)/(1 − β))`` over ``{R : β R ≤ P_d}``.
+
+    ``R†_β = (p_data − λ† (1 − β) p_model)_+ / β`` with λ† ≥ 1 the unique root of
+    ``Σ_i (p_data,i − λ (1 − β) p_model,i)_+ = β``. It does not depend on f and satisfies
+    ``β R† ≤ P_d``. It exists iff ``P_d(p_model = 0) < β`` (S14's assumption): the points
+    with ``p_model = 0`` keep their whole data mass whatever λ.
+
+    Parameters
+    ----------
+    p_data, p_model : array_like
+        1-D probability vectors on the same support.
+    beta : float
+        ``0 < beta <= 1``. At β = 1 every λ gives ``R† = P_d``; ``lam`` is then 1 by
+        convention (the smallest value the theorem allows).
+
+    Returns
+    -------
+    MixtureComponent
+        ``.r``, ``.lam`` (λ†), ``.active``, ``.residual``.
+
+    Raises
+    ------
+    ValueError
+        Invalid input, or ``p_data(p_model == 0) >= beta`` (the message gives both).
+    RuntimeError
+        If the computed λ† is below 1 beyond round-off (a bug: S14 proves λ† ≥ 1).
+
+    Examples
+    --------
+    >>> import fdiv
+    >>> res = fdiv.r_dagger([0.5, 0.5], [0.9, 0.1], 0.2)
+    >>> round(res.lam, 12), res.r.tolist()
+    (3.75, [0.0, 1.0])
+    """
+    a, pm, beta = _inputs(p_data, p_model, beta)
+    missed = float(a[pm == 0.0].sum())
+    if missed >= beta:
+        raise ValueError(
+            f"R-dagger needs p_data(p_model == 0) < beta (S14); got missed mass {missed!r} >= "
+            f"beta = {beta!r}: no lambda makes (p_data - lambda (1 - beta) p_model)_+ / beta a "
+            "probability"
+        )
+    r = np.empty_like(a)
+    if beta == 1.0:
+        lam = 1.0
+        total, active = _lambda.dagger_component(a, np.zeros_like(a), lam, beta, r)
+        return MixtureComponent(_freeze(r), lam, int(active), abs(float(total) - 1.0), "dagger", beta)
+    b = (1.0 - beta) * pm
+    lam = float(_lambda.lambda_dagger(a, b, beta))
+    bound = min(1.0, (float(a.sum()) - beta) / float(b.sum()))
+    slack = _sum_slack(a, pm) / (1.0 - beta)
+    if not (np.isfinite(lam) and lam >= bound * (1.0 - slack)):
+        raise RuntimeError(
+            f"lambda-dagger = {lam!r} is below 1 (S14 proves lambda-dagger >= 1; bound with the "
+            f"given sums {bound!r}); beta = {beta!r}, missed mass {missed!r}, n = {a.size}: this "
+            "is a bug in fdiv._lambda"
+        )
+    total, active = _lambda.dagger_component(a, b, lam, beta, r)
+    return MixtureComponent(_freeze(r), lam, int(active), abs(float(total) - 1.0), "dagger", beta)
