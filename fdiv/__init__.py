@@ -13,5 +13,8 @@ _DIST_ALL = ["Grid", "Discrete", "gaussian_mixture", "wasserstein1", "wasserstei
              "wasserstein1_dual", "TransportResult", "PotentialResult"]
 
 # --- mixtures (issue 3): R*, R†, lambda, AdaGAN weights, bounds, oracle ---
+from fdiv._mixture import MixtureComponent, r_dagger, r_star
+
+_MIX_ALL = ["r_star", "r_dagger", "MixtureComponent"]
 
 __all__: list[str] = []
