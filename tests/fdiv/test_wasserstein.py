@@ -1,0 +1,208 @@
+"""fdiv.wasserstein1 (1-D CDF formula) and the transport LPs (issue 2, item 6; THEORY §4, S19, S20)."""
+import math
+from types import SimpleNamespace
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import fdiv
+from fdiv import wasserstein1, wasserstein1_dual, wasserstein1_lp
+from fdiv._wasserstein import HIGHS_FEASIBILITY_TOL
+
+RTOL = 1e-13
+
+
+def lp_atol(points, total=1.0):
+    """LP values are exact up to HiGHS's feasibility tolerance, times the mass moved and the diameter."""
+    pts = np.asarray(points, dtype=float).reshape(len(points), -1)
+    diam = max(np.ptp(pts, axis=0).max(), 1.0)
+    return 10 * HIGHS_FEASIBILITY_TOL * total * diam
+
+
+def mp_w1(q, p, x):
+    """Independent reference: sum |F_q - F_p| dx in exact (400-bit) arithmetic from the binary inputs."""
+    with mp.workprec(400):
+        F, tot = mp.mpf(0), mp.mpf(0)
+        for i in range(len(x) - 1):
+            F += mp.mpf(q[i]) - mp.mpf(p[i])
+            tot += abs(F) * (mp.mpf(x[i + 1]) - mp.mpf(x[i]))
+        return tot
+
+
+@st.composite
+def instance_1d(draw, k=2, max_n=12):
+    """k probability vectors (built normalised, zeros allowed) on a sorted support of dyadic points."""
+    n = draw(st.integers(1, max_n))
+    ints = draw(st.lists(st.integers(-10**4, 10**4), min_size=n, max_size=n, unique=True))
+    x = np.sort(np.array(ints, dtype=float)) / 8.0
+    ms = []
+    for _ in range(k):
+        a = np.array(draw(st.lists(st.integers(0, 50), min_size=n, max_size=n)), dtype=float)
+        a[draw(st.integers(0, n - 1))] += 1.0  # never all zero
+        ms.append(a / a.sum())
+    return x, ms
+
+
+@st.composite
+def instance_2d(draw, max_n=8):
+    n = draw(st.integers(1, max_n))
+    pts = np.array(draw(st.lists(st.tuples(st.integers(-40, 40), st.integers(-40, 40)),
+                                 min_size=n, max_size=n, unique=True)), dtype=float) / 4.0
+    ms = []
+    for _ in range(2):
+        a = np.array(draw(st.lists(st.integers(0, 20), min_size=n, max_size=n)), dtype=float)
+        a[draw(st.integers(0, n - 1))] += 1.0
+        ms.append(a / a.sum())
+    return pts, ms
+
+
+def test_dirac_example():
+    """S19 flavour: W_1(delta_0, delta_theta) = |theta|, exactly."""
+    assert wasserstein1([1.0, 0.0], [0.0, 1.0], [0.0, 2.5]) == 2.5
+    assert wasserstein1([0.0, 1.0], [1.0, 0.0], [-0.3, 0.0]) == 0.3
+
+
+@given(st.floats(-1e6, 1e6, allow_nan=False).filter(lambda t: t != 0))
+def test_s19_dirac_times_uniform_lp(theta):
+    """S19: W_1(delta_0 x U[0,1], delta_theta x U[0,1]) = |theta| (uniform on m grid points)."""
+    m = 5
+    u = (np.arange(m) + 0.5) / m
+    pts = np.concatenate([np.c_[np.zeros(m), u], np.c_[np.full(m, theta), u]])
+    q, p = np.r_[np.full(m, 1 / m), np.zeros(m)], np.r_[np.zeros(m), np.full(m, 1 / m)]
+    res = wasserstein1_lp(q, p, pts)
+    np.testing.assert_allclose(res.value, abs(theta), rtol=1e-12, atol=lp_atol(pts))
+    np.testing.assert_allclose(wasserstein1_dual(q, p, pts).value, abs(theta), rtol=1e-12, atol=lp_atol(pts))
+    x = np.sort([0.0, theta])
+    assert wasserstein1(*(([1.0, 0.0], [0.0, 1.0]) if theta > 0 else ([0.0, 1.0], [1.0, 0.0])), x) == abs(theta)
+
+
+@given(instance_1d())
+def test_matches_exact_reference(inst):
+    x, (q, p) = inst
+    np.testing.assert_allclose(wasserstein1(q, p, x), float(mp_w1(q, p, x)), rtol=RTOL, atol=0)
+
+
+def test_accurate_when_q_and_p_nearly_cancel():
+    rng = np.random.default_rng(7)
+    n = 4000
+    x = np.cumsum(rng.uniform(0.1, 1.0, n))
+    q = rng.random(n)
+    q /= q.sum()
+    d = rng.standard_normal(n) * 1e-12
+    p = np.abs(q + (d - d.mean()))
+    ref = float(mp_w1(q, p, x))
+    assert ref < 1e-7
+    np.testing.assert_allclose(wasserstein1(q, p, x), ref, rtol=RTOL, atol=0)
+
+
+def test_matches_sorted_samples_quantile_formula():
+    """Equal-weight empirical measures: W_1 = mean |x_(i) - y_(i)| (independent formula)."""
+    rng = np.random.default_rng(11)
+    for n in (1, 7, 500):
+        xs, ys = rng.normal(size=n), rng.normal(1.0, 2.0, size=n)
+        ref = math.fsum(np.abs(np.sort(xs) - np.sort(ys))) / n
+        support = np.unique(np.r_[xs, ys])
+        q = np.bincount(np.searchsorted(support, xs), minlength=support.size) / n
+        p = np.bincount(np.searchsorted(support, ys), minlength=support.size) / n
+        # rtol: the masses k/n are rounded, each by at most half an ulp
+        np.testing.assert_allclose(wasserstein1(q, p, support), ref, rtol=1e-12, atol=0)
+
+
+@given(instance_1d())
+def test_s20_primal_equals_dual_equals_cdf_formula(inst):
+    """S20: on a grid, W_1 primal (transport LP) = KR dual and, in 1-D, = sum |F_P - F_Q| dx."""
+    x, (q, p) = inst
+    w = wasserstein1(q, p, x)
+    primal, dual = wasserstein1_lp(q, p, x), wasserstein1_dual(q, p, x)
+    tol = lp_atol(x)
+    assert abs(primal.value - w) <= tol and abs(dual.value - w) <= tol
+    plan = primal.plan
+    assert plan.min() >= -tol and primal.residual <= 10 * HIGHS_FEASIBILITY_TOL and primal.status == 0
+    assert abs((plan * np.abs(x[:, None] - x[None, :])).sum() - primal.value) <= tol
+    g = dual.potential
+    assert (g[:, None] - g[None, :] - np.abs(x[:, None] - x[None, :])).max() <= tol  # 1-Lipschitz
+    assert abs(g @ (q - p) - dual.value) <= tol
+
+
+@given(instance_2d())
+def test_s20_primal_equals_dual_in_2d(inst):
+    pts, (q, p) = inst
+    tol = lp_atol(pts)
+    for metric in ("euclidean", "cityblock", "chebyshev"):
+        primal, dual = wasserstein1_lp(q, p, pts, metric), wasserstein1_dual(q, p, pts, metric)
+        assert abs(primal.value - dual.value) <= tol
+    shifted = wasserstein1_lp(q, p, pts + np.array([3.25, -7.5]))  # translation invariance
+    assert abs(shifted.value - wasserstein1_lp(q, p, pts).value) <= tol
+
+
+@pytest.mark.parametrize(("metric", "value"), [("euclidean", 5.0), ("cityblock", 7.0), ("chebyshev", 4.0)])
+def test_two_points_in_the_plane(metric, value):
+    pts = [[0.0, 0.0], [3.0, 4.0]]
+    assert math.isclose(wasserstein1_lp([2.0, 0.0], [0.0, 2.0], pts, metric).value, 2 * value, rel_tol=1e-12)
+    assert math.isclose(wasserstein1_dual([2.0, 0.0], [0.0, 2.0], pts, metric).value, 2 * value, rel_tol=1e-12)
+
+
+def test_equal_measures_give_zero():
+    q = [0.25, 0.75, 0.0]
+    assert wasserstein1(q, q, [0.0, 1.0, 2.0]) == 0.0
+    assert wasserstein1_dual(q, q, [0.0, 1.0, 2.0]).value == 0.0
+    assert abs(wasserstein1_lp(q, q, [0.0, 1.0, 2.0]).value) <= lp_atol([0.0, 2.0])
+
+
+@given(instance_1d(), st.integers(-10**6, 10**6))
+def test_translation_invariance_and_symmetry(inst, shift):
+    x, (q, p) = inst  # dyadic x and integer shifts: x + shift is exact, so equality is exact
+    w = wasserstein1(q, p, x)
+    assert wasserstein1(q, p, x + shift) == w
+    assert wasserstein1(p, q, x) == w  # IEEE rounding is sign-symmetric
+
+
+@given(instance_1d(k=3))
+def test_triangle_inequality(inst):
+    x, (a, b, c) = inst
+    ab, bc, ac = wasserstein1(a, b, x), wasserstein1(b, c, x), wasserstein1(a, c, x)
+    assert ac <= ab + bc + 1e-13 * (ab + bc)  # each value is accurate to a few ulps
+
+
+def test_unnormalised_measures_with_equal_totals():
+    assert wasserstein1([3.0, 0.0, 1.0], [0.0, 4.0, 0.0], [0.0, 1.0, 3.0]) == 5.0
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (([1.0, 0.0], [0.0, 1.0], [0.0, 0.0]), "strictly increasing"),
+    (([1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 2.0, 1.0]), "strictly increasing"),
+    (([1.0, 0.0], [0.0, 1.0], [0.0, np.nan]), "`x`"),
+    (([1.0, 0.0], [0.0, 1.0], [0.0, 1.0, 2.0]), "`x`"),
+    (([1.0, 0.0], [0.0, 0.5], [0.0, 1.0]), r"sum\(q\)=1\.0, sum\(p\)=0\.5"),
+    (([1.5, -0.5], [0.0, 1.0], [0.0, 1.0]), "`q`.*-0.5"),
+    (([1.0, 0.0], [np.inf, 1.0], [0.0, 1.0]), "`p`"),
+    (([1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0]), "same shape"),
+])
+def test_wasserstein1_bad_input(args, needle):
+    with pytest.raises(ValueError, match=needle):
+        wasserstein1(*args)
+
+
+def test_lp_bad_input():
+    q, p, pts = [1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 2.0]
+    for fn in (wasserstein1_lp, wasserstein1_dual):
+        with pytest.raises(ValueError, match="max_size.*wasserstein1"):
+            fn(q, p, pts, max_size=8)
+        with pytest.raises(ValueError, match="metric"):
+            fn(q, p, pts, metric="sqeuclidean")
+        with pytest.raises(ValueError, match="points"):
+            fn(q, p, [0.0, 1.0])
+        with pytest.raises(ValueError, match="sum"):
+            fn(q, [0.0, 0.0, 2.0], pts)
+
+
+def test_solver_failure_raises(monkeypatch):
+    """No silent fallback: a non-optimal HiGHS status is an error."""
+    fake = SimpleNamespace(status=2, message="The problem is infeasible.", x=None, fun=None)
+    monkeypatch.setattr(fdiv._wasserstein, "linprog", lambda *a, **k: fake)
+    for fn in (wasserstein1_lp, wasserstein1_dual):
+        with pytest.raises(RuntimeError, match="status 2.*infeasible"):
+            fn([1.0, 0.0, 0.0], [0.0, 0.5, 0.5], [0.0, 1.0, 2.0])
