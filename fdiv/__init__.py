@@ -14,7 +14,10 @@ _DIST_ALL = ["Grid", "Discrete", "gaussian_mixture", "wasserstein1", "wasserstei
 
 # --- mixtures (issue 3): R*, R†, lambda, AdaGAN weights, bounds, oracle ---
 from fdiv._mixture import MixtureComponent, r_dagger, r_star
+from fdiv._schedules import BoostedSchedule, ConstantSchedule, beta_schedule
+from fdiv._weights import AdaGanWeights, topklast_beta, weights_from_discriminator
 
-_MIX_ALL = ["r_star", "r_dagger", "MixtureComponent"]
+_MIX_ALL = ["r_star", "r_dagger", "MixtureComponent", "weights_from_discriminator", "AdaGanWeights",
+            "topklast_beta", "beta_schedule", "ConstantSchedule", "BoostedSchedule"]
 
 __all__: list[str] = []
