@@ -6,7 +6,6 @@ and, on the real line, ``= sum_i |F_q(x_i) - F_p(x_i)| (x_{i+1} - x_i)`` with F 
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +20,7 @@ __all__ = ["wasserstein1", "wasserstein1_lp", "wasserstein1_dual", "TransportRes
            "TOTAL_RTOL", "HIGHS_FEASIBILITY_TOL", "MAX_LP_SIZE"]
 
 TOTAL_RTOL = 1e-12
-"""Totals must agree: ``|sum q - sum p| <= TOTAL_RTOL * max(sum q, sum p)`` (sums by math.fsum)."""
+"""Totals must agree: ``|sum q - sum p| <= TOTAL_RTOL * max(sum q, sum p)`` (compensated sums)."""
 HIGHS_FEASIBILITY_TOL = 1e-7
 """HiGHS's default primal/dual feasibility tolerance: the LP values are accurate to about this
 times ``total mass * diameter`` (in practice the simplex answer is usually exact to round-off)."""
@@ -35,10 +34,25 @@ def _masses(q, p) -> tuple[np.ndarray, np.ndarray]:
     check_same_shape("q", q, "p", p)
     if q.ndim != 1:
         raise ValueError(f"`q` and `p` must be 1-D; got shape {q.shape}")
-    tq, tp = math.fsum(q), math.fsum(p)
+    tq, tp = _neumaier_sum(q), _neumaier_sum(p)
     if abs(tq - tp) > TOTAL_RTOL * max(tq, tp):
         raise ValueError(f"`q` and `p` must have equal total mass; got sum(q)={tq!r}, sum(p)={tp!r}")
     return q, p
+
+
+@njit(cache=True)
+def _neumaier_sum(a):  # pragma: no cover - compiled
+    """Compensated sum: error ~ eps * |sum| + n * eps**2 * sum |a| (math.fsum is 30x slower)."""
+    s = 0.0
+    c = 0.0
+    for v in a:
+        t = s + v
+        if abs(s) >= abs(v):
+            c += (s - t) + v
+        else:
+            c += (v - t) + s
+        s = t
+    return s + c
 
 
 @njit(cache=True)
