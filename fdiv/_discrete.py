@@ -18,6 +18,19 @@ from fdiv._validate import as_mass, check_beta
 __all__ = ["Discrete", "gaussian_mixture"]
 
 
+def _check_grid(grid) -> Grid:
+    if not isinstance(grid, Grid):
+        raise ValueError(f"`grid` must be a fdiv.Grid; got {grid!r:.80}")
+    return grid
+
+
+def _floats(name: str, v) -> np.ndarray:
+    try:
+        return np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`{name}` must be an array of real numbers; got {v!r:.80}") from exc
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.array(a, dtype=np.float64, copy=True)
     a.flags.writeable = False
@@ -58,15 +71,14 @@ class Discrete:
             raise ValueError(f"`mass` must be 1-D; got shape {mass.shape}")
         support = self.support
         if self.grid is not None:
-            if not isinstance(self.grid, Grid):
-                raise ValueError(f"`grid` must be a fdiv.Grid; got {self.grid!r:.80}")
+            _check_grid(self.grid)
             if support is not None:
                 raise ValueError("give `support` or `grid`, not both (a grid's support is its cell centres)")
             if mass.size != self.grid.size:
                 raise ValueError(f"`mass` has {mass.size} entries but `grid` has {self.grid.size} cells")
             support = self.grid.points
         elif support is not None:
-            support = np.asarray(support, dtype=np.float64)
+            support = _floats("support", support)
             support = support[:, None] if support.ndim == 1 else support
             if support.ndim != 2 or support.shape[0] != mass.size:
                 raise ValueError(f"`support` must have shape ({mass.size},) or ({mass.size}, d); "
@@ -138,7 +150,7 @@ class Discrete:
         :attr:`Grid.points` otherwise, and returns ``size`` finite nonnegative density values.
         The error is O(h^2) per unit mass; use :func:`gaussian_mixture` for exact cell integrals.
         """
-        pts = grid.points[:, 0] if grid.ndim == 1 else grid.points
+        pts = _check_grid(grid).points[:, 0] if grid.ndim == 1 else grid.points
         vals = as_mass("fn(points)", fn(pts))
         if vals.shape != (grid.size,):
             raise ValueError(f"`fn(points)` must have shape ({grid.size},); got {vals.shape}")
@@ -153,9 +165,9 @@ class Discrete:
         which is closed. Samples outside the grid raise ``ValueError`` unless
         ``allow_outside=True``, in which case their weight is recorded in :attr:`outside`.
         """
-        pts = np.asarray(x, dtype=np.float64)
+        pts = _floats("x", x)
         pts = pts[:, None] if pts.ndim == 1 else pts
-        if pts.ndim != 2 or pts.shape[1] != grid.ndim or pts.shape[0] == 0:
+        if pts.ndim != 2 or pts.shape[1] != _check_grid(grid).ndim or pts.shape[0] == 0:
             raise ValueError(f"`x` must have shape (n,{grid.ndim}) with n >= 1; got {np.shape(x)}")
         if not np.isfinite(pts).all():
             raise ValueError(f"`x` must be finite; got {pts[~np.isfinite(pts).all(1)][0]!r}")
@@ -236,15 +248,15 @@ def gaussian_mixture(grid: Grid, means, covs_or_stds, weights) -> Discrete:
     >>> P.total == 1.0 and P.outside == 0.0
     True
     """
-    d = grid.ndim
+    d = _check_grid(grid).ndim
     w = as_mass("weights", weights)
     K = w.size
-    mu = np.asarray(means, dtype=np.float64)
+    mu = _floats("means", means)
     mu = mu[:, None] if (mu.ndim == 1 and d == 1) else mu
     if w.ndim != 1 or mu.shape != (K, d) or not np.isfinite(mu).all():
         raise ValueError(f"`means` must be finite with shape ({K}, {d}) to match `weights` "
                          f"{w.shape} and the {d}-D grid; got {np.shape(means)}")
-    s = np.asarray(covs_or_stds, dtype=np.float64)
+    s = _floats("covs_or_stds", covs_or_stds)
     if s.ndim == 3:
         if s.shape != (K, d, d):
             raise ValueError(f"`covs_or_stds` as covariances must have shape ({K}, {d}, {d}); got {s.shape}")
@@ -273,8 +285,10 @@ def gaussian_mixture(grid: Grid, means, covs_or_stds, weights) -> Discrete:
         tails = ndtr(z[:, 0]) + ndtr(-z[:, -1])
         with np.errstate(divide="ignore"):  # log(0) = -inf: component entirely off the grid
             log_inside += np.where(tails < 0.5, np.log1p(-np.minimum(tails, 0.5)), np.log(inside))
-    cell = per_axis[0]
-    for p in per_axis[1:]:  # outer product over axes, component by component
-        cell = (cell[:, :, None] * p[:, None, :]).reshape(K, -1)
-    mass = w @ cell
+    mass = np.zeros(grid.size)
+    for j in range(K):  # outer product over the axes (C order), one component at a time
+        cell = per_axis[0][j]
+        for p in per_axis[1:]:
+            cell = np.multiply.outer(cell, p[j]).ravel()
+        mass += w[j] * cell
     return Discrete(mass, grid=grid, outside=math.fsum(w * -np.expm1(log_inside)))

@@ -230,3 +230,12 @@ def test_divergence_convenience_matches_fdiv_divergence():
     np.testing.assert_allclose(P.divergence(Q, "kl"), ref, rtol=1e-12)
     with pytest.raises(ValueError, match="same support"):
         P.divergence(Discrete(P.mass), "kl")
+
+
+def test_constructors_reject_a_non_grid_and_non_numeric_input():
+    with pytest.raises(ValueError, match="grid"):
+        gaussian_mixture("grid", [0.0], [1.0], [1.0])
+    with pytest.raises(ValueError, match="grid"):
+        Discrete.from_samples([0.1], None)
+    with pytest.raises(ValueError, match="means"):
+        gaussian_mixture(Grid.regular(0, 1, 2), ["a"], [1.0], [1.0])
