@@ -1,1 +1,31 @@
-"""gan_backend: a small NumPy (CuPy when present) GAN engine; AdaGAN and its baselines."""
+"""gan_backend: a small NumPy (CuPy when present) GAN engine; AdaGAN and its baselines.
+
+Engine (issue 5): :class:`GanConfig`, :func:`train_gan` -> :class:`Generator`,
+:func:`train_classifier` -> :class:`Classifier`, :func:`make_dataset` (toy data of
+THEORY.md §3), :mod:`gan_backend.backend` (numpy/cupy selection), layers, MLP,
+optimisers and objectives in their own modules. CLI: ``python -m gan_backend``.
+"""
+# --- engine (C) ---
+from gan_backend import backend
+from gan_backend.classifier import Classifier
+from gan_backend.config import GanConfig
+from gan_backend.datasets import ToyData, make_dataset
+from gan_backend.generator import Generator
+from gan_backend.train import GanTrainer, train_classifier, train_gan
+
+_ENGINE_ALL = [
+    "backend",
+    "Classifier",
+    "GanConfig",
+    "GanTrainer",
+    "Generator",
+    "ToyData",
+    "make_dataset",
+    "train_classifier",
+    "train_gan",
+]
+
+# --- AdaGAN (E2): add import lines and _ADAGAN_ALL below this marker ---
+_ADAGAN_ALL: list[str] = []
+
+__all__ = _ENGINE_ALL + _ADAGAN_ALL

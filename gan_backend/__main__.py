@@ -1,0 +1,47 @@
+"""``python -m gan_backend <command> ...``: the subcommands found in ``gan_backend/commands``.
+
+Bad arguments exit with status 2 and ONE line on stderr naming the argument (no usage
+block, no traceback): argparse's own errors and any ``ValueError`` raised while a
+command validates its input.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gan_backend._backend import BackendUnavailableError
+from gan_backend.commands import iter_commands
+
+PROG = "python -m gan_backend"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are a single line and exit status 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        sys.stderr.write(f"{self.prog}: error: {' '.join(str(message).split())}\n")
+        sys.exit(2)
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                parser_class=OneLineParser)
+    for mod in iter_commands():
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=(mod.__doc__ or mod.HELP).strip())
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run, _prog=p.prog)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except (ValueError, BackendUnavailableError) as exc:
+        sys.stderr.write(f"{args._prog}: error: {' '.join(str(exc).split())}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

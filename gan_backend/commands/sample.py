@@ -1,0 +1,124 @@
+"""Train one model on a toy data set and write samples from it (CONTRACT.md).
+
+    python -m gan_backend sample --dataset {gmm,ring,grid} [--modes K] --method M
+        --T T --seed S --n N --out FILE.npy [--data-out FILE.npy]
+        [--objective {minimax,nonsaturating,wgan,fgan:<name>}] [--plot FILE.png]
+        [--n-data N] [--epochs E] [--progress]
+
+The seed fixes everything: it is split (``numpy.random.SeedSequence(S).spawn(3)``) into
+independent streams for the data, the training and the final samples, so the same
+seed gives identical files and the data do not depend on the method.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+import numpy as np
+
+from gan_backend import methods
+from gan_backend.config import GanConfig
+from gan_backend.datasets import DATASETS, make_dataset
+from gan_backend.objectives import get_objective
+
+NAME = "sample"
+HELP = "train one model on toy data and write N samples from it (.npy)"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a nonnegative integer; got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be a nonnegative integer; got {text!r}")
+    return v
+
+
+def _objective(text: str) -> str:
+    try:
+        get_objective(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("`objective` ", "")) from None
+    return text
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", required=True, choices=sorted(DATASETS), help="toy data set")
+    p.add_argument("--modes", type=_positive_int, default=None, metavar="K",
+                   help="number of modes (default: gmm 5, ring 8; grid has 25)")
+    p.add_argument("--method", required=True, choices=methods.names(), help="training method")
+    p.add_argument("--T", type=_positive_int, default=1, help="number of GANs (ignored by vanilla)")
+    p.add_argument("--seed", type=_seed, required=True, metavar="S", help="random seed")
+    p.add_argument("--n", type=_positive_int, required=True, metavar="N", help="number of samples to write")
+    p.add_argument("--out", required=True, metavar="FILE.npy", help="where to write the (N, 2) samples")
+    p.add_argument("--data-out", metavar="FILE.npy", help="also write the training data here")
+    p.add_argument("--objective", type=_objective, default="nonsaturating",
+                   help="minimax, nonsaturating (default), wgan or fgan:<fdiv name>")
+    p.add_argument("--plot", metavar="FILE.png", help="scatter plot of data and samples")
+    p.add_argument("--n-data", type=_positive_int, default=256_000, metavar="N",
+                   help="number of training points (default 256000)")
+    p.add_argument("--epochs", type=_positive_int, default=None, metavar="E",
+                   help="epochs per GAN (default: the config's, 15)")
+    p.add_argument("--progress", action="store_true", help="progress bar on stderr")
+
+
+def _check_writable(flag: str, path: str | None) -> None:
+    if path is None:
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise ValueError(f"argument {flag}: directory {parent!r} does not exist")
+
+
+def _plot(path: str, data, samples, name: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    show = data.x[rng.choice(data.x.shape[0], size=min(5000, data.x.shape[0]), replace=False)]
+    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    ax.scatter(show[:, 0], show[:, 1], s=2, alpha=0.3, label="data", color="tab:blue")
+    ax.scatter(samples[:5000, 0], samples[:5000, 1], s=2, alpha=0.4, label="samples", color="tab:red")
+    ax.scatter(data.means[:, 0], data.means[:, 1], marker="x", color="k", s=30, label="modes")
+    ax.set_aspect("equal")
+    ax.set_title(name)
+    ax.legend(loc="upper right", markerscale=4)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def run(args: argparse.Namespace) -> int:
+    for flag, path in (("--out", args.out), ("--data-out", args.data_out), ("--plot", args.plot)):
+        _check_writable(flag, path)
+    if args.dataset == "grid" and args.modes not in (None, 25):
+        raise ValueError(f"argument --modes: the grid has 25 modes; got {args.modes}")
+    config = GanConfig.for_objective(args.objective)
+    if args.epochs is not None:
+        config = GanConfig.for_objective(args.objective, epochs=args.epochs)
+    data_ss, train_ss, sample_ss = np.random.SeedSequence(args.seed).spawn(3)
+    data = make_dataset(args.dataset, args.n_data, modes=args.modes, rng=np.random.default_rng(data_ss))
+    method = methods.get(args.method)
+    model = method.fit(data.x, T=args.T, config=config, rng=np.random.default_rng(train_ss),
+                       progress=args.progress)
+    samples = np.asarray(model.sample(args.n, np.random.default_rng(sample_ss)), dtype=np.float64)
+    np.save(args.out, samples)
+    if args.data_out:
+        np.save(args.data_out, data.x)
+    if args.plot:
+        _plot(args.plot, data, samples,
+              f"{args.method} on {args.dataset} (K={data.modes}), {args.objective}, seed {args.seed}")
+    return 0

@@ -1,0 +1,93 @@
+"""`Generator`: a trained generator network, as a sampler that saves to ``.npz``."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from gan_backend._backend import get_xp, to_device, to_numpy
+from gan_backend.config import GanConfig
+from gan_backend.mlp import MLP
+
+__all__ = ["Generator", "as_rng"]
+
+_CHUNK = 65536
+
+
+def as_rng(rng) -> np.random.Generator:
+    """``rng`` as a :class:`numpy.random.Generator` (int seed or None accepted)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise ValueError(f"`rng` must be a numpy.random.Generator, an int seed or None; got {rng!r}")
+
+
+class Generator:
+    """``x = G(z)``, ``z ~ N(0, I_latent)``: the sampler a GAN training returns.
+
+    Parameters
+    ----------
+    net : MLP
+        The generator network (``net.sizes[0] == config.latent_dim``).
+    config : GanConfig
+        The configuration it was trained with (saved alongside the weights).
+    """
+
+    def __init__(self, net: MLP, config: GanConfig):
+        if net.sizes[0] != config.latent_dim:
+            raise ValueError(f"`net` input width {net.sizes[0]} != config.latent_dim {config.latent_dim}")
+        self.net = net
+        self.config = config
+
+    @property
+    def dim(self) -> int:
+        """Dimension of the samples."""
+        return self.net.sizes[-1]
+
+    def sample(self, n: int, rng=None) -> np.ndarray:
+        """``n`` samples as a float64 NumPy array of shape ``(n, dim)``.
+
+        The latent codes are drawn from ``rng`` (Generator, int seed or None) on the host,
+        so a seed gives the same samples on every backend.
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"`n` must be a nonnegative integer; got {n!r}")
+        rng = as_rng(rng)
+        net, dt = self.net, self.net.dtype
+        out = np.empty((int(n), self.dim), dtype=np.float64)
+        for a in range(0, int(n), _CHUNK):
+            b = min(int(n), a + _CHUNK)
+            z = rng.standard_normal((b - a, self.config.latent_dim), dtype=dt)
+            out[a:b] = to_numpy(net.forward(to_device(z, net.xp)))
+        return out
+
+    __call__ = sample
+
+    # -- persistence -----------------------------------------------------------------
+    def save(self, path) -> str:
+        """Write weights, architecture and config to ``path`` (``.npz`` appended by NumPy
+        when missing); returns the path written."""
+        path = os.fspath(path)
+        if not path.endswith(".npz"):
+            path += ".npz"
+        np.savez(path, params=to_numpy(self.net.params), sizes=np.asarray(self.net.sizes),
+                 activation=self.net.activation, config=self.config.to_json(), format="gan_backend.Generator/1")
+        return path
+
+    @classmethod
+    def load(cls, path, *, xp=None) -> "Generator":
+        """Inverse of :meth:`save` (onto the backend ``xp``, default the selected one)."""
+        with np.load(os.fspath(path), allow_pickle=False) as z:
+            if "format" not in z or str(z["format"]) != "gan_backend.Generator/1":
+                raise ValueError(f"`path` {os.fspath(path)!r} is not a saved gan_backend Generator")
+            config = GanConfig.from_dict(json.loads(str(z["config"])))
+            sizes = tuple(int(s) for s in z["sizes"])
+            net = MLP(sizes, activation=str(z["activation"]), dtype=config.dtype,
+                      xp=get_xp() if xp is None else xp)
+            params = z["params"]
+            if params.shape != net.params.shape:
+                raise ValueError(f"`path` {os.fspath(path)!r}: {params.size} parameters for sizes {sizes}")
+            net.params[...] = to_device(params, net.xp, net.dtype)
+        return cls(net, config)

@@ -1,0 +1,261 @@
+"""Training: `train_gan` (one GAN, optionally on weighted data) and `train_classifier`.
+
+One generator step (:meth:`GanTrainer.step`):
+
+1. ``n_critic`` discriminator steps: a minibatch of ``batch_size`` real points drawn
+   i.i.d. with replacement from the weights (:class:`~gan_backend._sampling.IndexSampler`:
+   exact importance sampling) and ``batch_size`` generated points go through D in one
+   stacked pass; D's loss gradient (the objective's) is back-propagated and D's
+   optimiser steps; with ``clip`` set D's parameters are clipped to ``[−clip, clip]``.
+2. Unrolled look-ahead (``unrolled = k > 0``, first order): a copy of D and of its
+   optimiser state takes ``k`` further D steps; the generator is updated against that
+   copy, without differentiating through the k steps.
+3. The generator step: fresh latent codes, ``G → D`` forward, the objective's
+   generator gradient back through D (input gradient only) and G; G's optimiser steps.
+
+An epoch is ``max(1, n // batch_size)`` generator steps. All randomness (weights init,
+minibatches, latent codes) comes, in a fixed order, from one
+:class:`numpy.random.Generator`: the same seed gives bit-identical results on the same
+machine (same library builds and thread counts).
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from gan_backend._backend import check_same_backend, get_xp, to_device
+from gan_backend._sampling import IndexSampler
+from gan_backend.classifier import Classifier
+from gan_backend.config import GanConfig
+from gan_backend.generator import Generator, as_rng
+from gan_backend.mlp import MLP
+from gan_backend.objectives import Minimax, get_objective
+from gan_backend.optim import clip_weights, make_optimizer
+
+__all__ = ["GanTrainer", "train_gan", "train_classifier"]
+
+
+def _as_data(name: str, x, dtype) -> np.ndarray:
+    """``x`` as a C-contiguous host array of shape (n, d), finite."""
+    try:
+        a = np.ascontiguousarray(x, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`{name}` must be a 2-D array of real numbers; got {x!r:.80}") from exc
+    if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
+        raise ValueError(f"`{name}` must have shape (n, d) with n, d >= 1; got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"`{name}` must contain only finite values")
+    return a
+
+
+def _one_blas_thread():
+    """Limit BLAS to one thread while training (NumPy backend).
+
+    The nets are tiny (at most 512x50 by 50x30 products): a multi-threaded BLAS spends
+    more on waking and syncing threads than on the arithmetic (about 10x slower per
+    step measured on 2 cores), and runs in parallel processes would oversubscribe.
+    """
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _optimizer(config: GanConfig, net: MLP, lr: float):
+    kw = {"adam": {"beta1": config.beta1, "beta2": config.beta2}}.get(config.optimizer, {})
+    return make_optimizer(config.optimizer, net.parameters(), lr, **kw)
+
+
+class _Progress:
+    """A single self-overwriting stderr line; silent unless enabled."""
+
+    def __init__(self, enabled: bool, total: int, label: str):
+        self.enabled, self.total, self.label = enabled, total, label
+        self.every = max(1, total // 100)
+        self.t0 = time.perf_counter()
+
+    def due(self, step: int) -> bool:
+        return self.enabled and (step % self.every == 0 or step == self.total)
+
+    def show(self, step: int, **values) -> None:
+        vals = "  ".join(f"{k}={v:.4g}" for k, v in values.items() if v is not None)
+        el = time.perf_counter() - self.t0
+        sys.stderr.write(f"\r[{self.label}] {step}/{self.total} ({100 * step // self.total:3d}%) "
+                         f"{el:6.1f}s  {vals}   ")
+        if step == self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+class GanTrainer:
+    """The state of one GAN training (nets, optimisers, data sampler, rng); :meth:`step`
+    advances it by one generator step. :func:`train_gan` is the usual entry point; the
+    B3 benchmark times :meth:`step` directly.
+    """
+
+    def __init__(self, x, config: GanConfig | None = None, *, weights=None, rng=None):
+        config = GanConfig() if config is None else config
+        if not isinstance(config, GanConfig):
+            raise ValueError(f"`config` must be a GanConfig; got {type(config).__name__}")
+        check_same_backend(x, weights)
+        self.config = c = config
+        self.rng = rng = as_rng(rng)
+        self.xp = xp = get_xp()
+        self.objective = get_objective(c.objective, generator=c.fgan_generator)
+        host = _as_data("x", x, c.dtype)
+        self.n, dim = host.shape
+        self.sampler = IndexSampler(self.n, weights)
+        self.x = to_device(host, xp)
+        self.G = MLP((c.latent_dim, *c.g_hidden, dim), activation=c.activation, dtype=c.dtype, xp=xp)
+        self.D = MLP((dim, *c.d_hidden, 1), activation=c.activation, dtype=c.dtype, xp=xp)
+        self.G.init(rng, c.init, c.init_std)
+        self.D.init(rng, c.init, c.init_std)
+        self.opt_g = _optimizer(c, self.G, c.lr_g)
+        self.opt_d = _optimizer(c, self.D, c.lr_d)
+        if c.unrolled:
+            self.D_ahead = self.D.clone()
+            self.opt_ahead = _optimizer(c, self.D_ahead, c.lr_d)
+        self.steps_per_epoch = max(1, self.n // c.batch_size)
+        self.last_losses: tuple[float | None, float | None] = (None, None)
+
+    # -- pieces ------------------------------------------------------------------------
+    def _noise(self):
+        c = self.config
+        z = self.rng.standard_normal((c.batch_size, c.latent_dim), dtype=self.G.dtype)
+        return z if self.xp is np else to_device(z, self.xp)
+
+    def _real(self):
+        idx = self.sampler.sample(self.rng, self.config.batch_size)
+        if self.xp is np:
+            return self.x.take(idx, axis=0)
+        return self.x[to_device(idx, self.xp)]
+
+    def _d_step(self, D: MLP, opt, value: bool = False):
+        b = self.config.batch_size
+        xin = self.xp.concatenate((self._real(), self.G.forward(self._noise())))
+        v = D.forward(xin)
+        loss, g_real, g_fake = self.objective.d_loss(v[:b], v[b:], value=value)
+        D.backward(self.xp.concatenate((g_real, g_fake)), need_dx=False)
+        opt.step()
+        if self.config.clip is not None:
+            clip_weights(D.parameters(), self.config.clip)
+        return loss
+
+    def _g_step(self, D: MLP, value: bool = False):
+        v = D.forward(self.G.forward(self._noise()))
+        loss, g = self.objective.g_loss(v, value=value)
+        self.G.backward(D.backward(g, param_grads=False), need_dx=False)
+        self.opt_g.step()
+        return loss
+
+    # -- one generator step ------------------------------------------------------------
+    def step(self, value: bool = False) -> None:
+        """``n_critic`` D steps, the optional look-ahead, one G step. With ``value=True``
+        the last D loss and the G loss are kept in :attr:`last_losses`."""
+        c = self.config
+        for _ in range(c.n_critic):
+            d_loss = self._d_step(self.D, self.opt_d, value)
+        D = self.D
+        if c.unrolled:
+            D = self.D_ahead
+            D.copy_from(self.D)
+            self.opt_ahead.load_state(self.opt_d)
+            for _ in range(c.unrolled):
+                self._d_step(D, self.opt_ahead)
+        g_loss = self._g_step(D, value)
+        if value:
+            self.last_losses = (d_loss, g_loss)
+
+    def generator(self) -> Generator:
+        """The current generator (shares the network: further steps change it)."""
+        return Generator(self.G, self.config)
+
+    def run(self, epochs: int | None = None, progress: bool = False) -> Generator:
+        """Train for ``epochs`` (default ``config.epochs``) and return the generator."""
+        total = (self.config.epochs if epochs is None else int(epochs)) * self.steps_per_epoch
+        bar = _Progress(progress, total, f"gan {self.config.objective}")
+        with _one_blas_thread() if self.xp is np else contextlib.nullcontext():
+            for s in range(1, total + 1):
+                show = bar.due(s)
+                self.step(value=show)
+                if show:
+                    bar.show(s, d_loss=self.last_losses[0], g_loss=self.last_losses[1])
+        return self.generator()
+
+
+def train_gan(x, config: GanConfig | None = None, *, weights=None, rng=None,
+              progress: bool = False) -> Generator:
+    """Train one GAN on the rows of ``x`` and return its :class:`Generator`.
+
+    Parameters
+    ----------
+    x : array_like, shape (n, d)
+        Training data.
+    config : GanConfig, optional
+        Defaults to the toy GAN of THEORY.md §3.
+    weights : array_like, shape (n,), optional
+        A probability vector over the rows of ``x`` (nonnegative, sums to 1; not
+        renormalised). Minibatches are drawn i.i.d. *with replacement* from it, so the
+        training objective is exactly ``E_{x~weights}`` (importance sampling without
+        bias), also when fewer than ``batch_size`` weights are nonzero. None: uniform.
+    rng : numpy.random.Generator, int or None
+        The only source of randomness (initialisation, minibatches, latent codes).
+    progress : bool
+        Show a one-line progress bar on stderr (quiet by default).
+    """
+    return GanTrainer(x, config, weights=weights, rng=rng).run(progress=progress)
+
+
+def train_classifier(x_real, x_fake, config: GanConfig | None = None, *, rng=None,
+                     epochs: int | None = None, progress: bool = False) -> Classifier:
+    """Train a fresh discriminator (D's architecture, init and optimiser settings of
+    ``config``, learning rate ``lr_d``) to tell ``x_real`` (label 1) from ``x_fake``
+    (label 0) with the logistic loss, on balanced minibatches (``batch_size`` of each,
+    i.i.d. with replacement).
+
+    An epoch is ``max(1, max(n_real, n_fake) // batch_size)`` steps; ``epochs`` defaults
+    to ``config.epochs``. Returns a :class:`Classifier` whose ``prob(x)`` is ``D(x)``.
+    """
+    c = GanConfig() if config is None else config
+    if not isinstance(c, GanConfig):
+        raise ValueError(f"`config` must be a GanConfig; got {type(c).__name__}")
+    epochs = c.epochs if epochs is None else epochs
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"`epochs` must be a positive integer; got {epochs!r}")
+    check_same_backend(x_real, x_fake)
+    rng = as_rng(rng)
+    xp = get_xp()
+    real = _as_data("x_real", x_real, c.dtype)
+    fake = _as_data("x_fake", x_fake, c.dtype)
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError(f"`x_real` and `x_fake` must have the same number of columns; got "
+                         f"{real.shape[1]} and {fake.shape[1]}")
+    D = MLP((real.shape[1], *c.d_hidden, 1), activation=c.activation, dtype=c.dtype, xp=xp)
+    D.init(rng, c.init, c.init_std)
+    opt = _optimizer(c, D, c.lr_d)
+    b = c.batch_size
+    real_d, fake_d = to_device(real, xp), to_device(fake, xp)
+    total = int(epochs) * max(1, max(real.shape[0], fake.shape[0]) // b)
+    bar = _Progress(progress, total, "classifier")
+    with _one_blas_thread() if xp is np else contextlib.nullcontext():
+        _fit_classifier(D, opt, real_d, fake_d, b, total, rng, xp, bar)
+    return Classifier(D, c)
+
+
+def _fit_classifier(D, opt, real_d, fake_d, b, total, rng, xp, bar):
+    loss_fn = Minimax()
+    for s in range(1, total + 1):
+        ir = rng.integers(0, real_d.shape[0], size=b)
+        jf = rng.integers(0, fake_d.shape[0], size=b)
+        if xp is np:
+            xin = np.concatenate((real_d.take(ir, axis=0), fake_d.take(jf, axis=0)))
+        else:
+            xin = xp.concatenate((real_d[to_device(ir, xp)], fake_d[to_device(jf, xp)]))
+        v = D.forward(xin)
+        show = bar.due(s)
+        loss, g_real, g_fake = loss_fn.d_loss(v[:b], v[b:], value=show)
+        D.backward(xp.concatenate((g_real, g_fake)), need_dx=False)
+        opt.step()
+        if show:
+            bar.show(s, loss=loss)
