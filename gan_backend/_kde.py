@@ -23,7 +23,7 @@ The kernel evaluates the log-sum-exp for MANY bandwidths in one pass over the po
   bandwidths, then calls ``exp`` afresh. Squaring multiplies the relative error by 4,
   so the error stays below ``4^MAX_CHAIN`` (= 256) ulps ~ 6e-14 relative.
 
-No ``fastmath`` (strict IEEE semantics, STYLE.md); the kernels take raw contiguous
+Strict IEEE semantics (no fast-math flags, STYLE.md); the kernels take raw contiguous
 arrays and validate nothing: :func:`kde_logpdf` (and the public functions of
 :mod:`gan_backend.coverage`) coerce and validate once.
 """
