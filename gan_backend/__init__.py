@@ -26,6 +26,10 @@ _ENGINE_ALL = [
 ]
 
 # --- AdaGAN (E2): add import lines and _ADAGAN_ALL below this marker ---
-_ADAGAN_ALL: list[str] = []
+from gan_backend.mixture import Mixture
+from gan_backend.adagan import AdaGanError, AdaGanOptions, AdaGanResult, AdaGanStep, adagan, adagan_steps
+
+_ADAGAN_ALL: list[str] = ["Mixture", "AdaGanError", "AdaGanOptions", "AdaGanResult", "AdaGanStep",
+                          "adagan", "adagan_steps"]
 
 __all__ = _ENGINE_ALL + _ADAGAN_ALL
