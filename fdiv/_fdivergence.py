@@ -1,0 +1,186 @@
+"""The FDivergence type: one convex generator f with its derivative, conjugate and limits.
+
+Conventions are THEORY.md §0: ``D_f(Q||P) = sum_{p>0} p f(q/p) + f'(inf) q(p=0)`` and
+``f*(t) = sup_{x>0} (t x - f(x))``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+__all__ = ["FDivergence", "Formulas"]
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@dataclass(frozen=True)
+class Formulas:
+    """The pure elementwise functions behind one :class:`FDivergence`.
+
+    Each takes and returns arrays; the public methods of :class:`FDivergence` convert the
+    input, silence floating-point warnings and apply the boundary conventions.
+    """
+
+    f: Callable
+    f_prime: Callable
+    conjugate: Callable
+    activation: Callable
+    activation_prime: Callable
+    conjugate_activation: Callable
+    conjugate_activation_prime: Callable
+
+
+def _as_float64(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64)
+
+
+def _as_gan_input(v):
+    """float32/float64 ndarrays pass through (dtype kept); foreign arrays (CuPy) pass
+    through untouched; anything else becomes a float64 ndarray."""
+    if isinstance(v, np.ndarray):
+        return v if v.dtype in _FLOATS else v.astype(np.float64)
+    if isinstance(v, (np.generic, int, float, list, tuple)) or not hasattr(type(v), "__array_ufunc__"):
+        return np.asarray(v, dtype=np.float64)
+    return v
+
+
+def _out(y):
+    return y[()] if isinstance(y, np.ndarray) and y.ndim == 0 else y
+
+
+@dataclass(frozen=True, eq=False)
+class FDivergence:
+    r"""An f-divergence: convex ``f`` on (0, inf), its derivative, exact conjugate and limits.
+
+    Instances are immutable; equality is identity. Obtain them from :func:`fdiv.get`,
+    :func:`fdiv.alpha`, the transforms (:func:`fdiv.dual`, :func:`fdiv.normalized`,
+    :func:`fdiv.shift`) or :func:`fdiv.from_callable`.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``"kl"``), ``"alpha(0.5)"`` or a transform such as ``"dual(kl)"``.
+    conjugate_domain : tuple of float
+        ``(lo, hi)``, the effective domain of f*: always ``lo = -inf`` and
+        ``hi = f'(inf) = slope_inf`` (the float nearest to it, e.g. fl(log 2) for js).
+    conjugate_domain_closed : bool
+        True iff the right end is included, i.e. ``f*(hi) < inf`` (tv, neyman_chi2,
+        triangular, log_trick, alpha(a) with a < 0). The left end is always open (-inf).
+    f_zero : float
+        ``f(0) := lim_{x->0+} f(x)``; may be ``inf``.
+    slope_inf : float
+        ``f'(inf) := lim_{x->inf} f(x)/x``; may be ``inf``.
+    f_one_prime : float
+        The subgradient of f at 1 used by :func:`fdiv.normalized` (0 for tv).
+    hilbertian : bool
+        True iff sqrt(D_f) satisfies the triangle inequality (THEORY.md §0).
+    alpha_param : float or None
+        ``a`` for the alpha family (exact kernels key on it); None otherwise.
+    formula : str
+        Human-readable f.
+    dual_of : FDivergence or None
+        Set on ``dual(g)``: then ``dual(dual(g)) is g``.
+
+    Notes
+    -----
+    Elementwise methods accept scalars or arrays, return float64 (a NumPy scalar for
+    scalar input) and never NaN for valid input:
+
+    ==========================  ======================  ==================================
+    method                      valid input             boundary values
+    ==========================  ======================  ==================================
+    ``f(x)``                    0 <= x < inf            ``f(0) = f_zero``
+    ``f_prime(x)``              0 < x < inf             registry entries also give the
+                                                        limit ``f'(0+)`` at x = 0
+    ``conjugate(t)``            -inf <= t <= inf        ``f*(-inf) = -f_zero``,
+                                                        ``+inf`` for ``t > hi``
+    ``activation(v)`` etc.      finite v                see below
+    ==========================  ======================  ==================================
+
+    f-GAN (Nowozin et al. 2016) with the first argument as numerator, as in THEORY.md
+    §0 / S6: for any V, ``D_f(Q||P) >= E_Q[g_f(V)] - E_P[f*(g_f(V))]`` with equality at
+    ``g_f(V) = f'(dQ/dP)``. ``activation(v)`` is g_f: R -> dom f*;
+    ``conjugate_activation(v) = f*(g_f(v))`` is evaluated in a stable closed form that stays
+    finite where ``conjugate(activation(v))`` would hit the rounded end of an open domain
+    (e.g. 1 - e^{-v} rounds to 1 for v > 37 for squared_hellinger);
+    ``activation_prime`` and ``conjugate_activation_prime`` are their v-derivatives. These
+    four GAN helpers keep float32 input as float32 and accept CuPy arrays for the
+    registry entries and alpha (NumPy ufuncs and ``np.where`` only); transformed and
+    user-supplied generators evaluate them numerically, in float64.
+    """
+
+    name: str
+    formulas: Formulas
+    conjugate_domain: tuple
+    conjugate_domain_closed: bool
+    f_zero: float
+    slope_inf: float
+    f_one_prime: float
+    hilbertian: bool
+    alpha_param: Optional[float] = None
+    formula: str = ""
+    dual_of: Optional["FDivergence"] = None
+
+    def __repr__(self) -> str:
+        return f"FDivergence({self.name!r})"
+
+    # --- the generator -------------------------------------------------------------
+    def f(self, x):
+        """f(x) for x >= 0 (``f(0) = f_zero``)."""
+        x = _as_float64(x)
+        with np.errstate(all="ignore"):
+            y = np.where(x == 0, self.f_zero, self.formulas.f(x))
+        return _out(np.asarray(y, dtype=np.float64))
+
+    def f_prime(self, x):
+        """f'(x) for x > 0 (a subgradient where f has a kink, e.g. 0 for tv at 1)."""
+        x = _as_float64(x)
+        with np.errstate(all="ignore"):
+            y = self.formulas.f_prime(x)
+        return _out(np.asarray(y, dtype=np.float64))
+
+    def conjugate(self, t):
+        """Exact f*(t) = sup_{x>0} (t x - f(x)) on all of R; +inf where unbounded."""
+        t = _as_float64(t)
+        with np.errstate(all="ignore"):
+            y = self.formulas.conjugate(t)
+            y = np.where(t == -np.inf, -self.f_zero, y)
+            y = np.where(t == np.inf, np.inf, y)
+        return _out(np.asarray(y, dtype=np.float64))
+
+    # --- f-GAN helpers -------------------------------------------------------------
+    def _gan(self, fn, v):
+        v = _as_gan_input(v)
+        with np.errstate(all="ignore"):
+            return _out(fn(v))
+
+    def activation(self, v):
+        """g_f(v): the f-GAN output activation, R -> dom f*."""
+        return self._gan(self.formulas.activation, v)
+
+    def activation_prime(self, v):
+        """d g_f / dv."""
+        return self._gan(self.formulas.activation_prime, v)
+
+    def conjugate_activation(self, v):
+        """f*(g_f(v)), computed stably."""
+        return self._gan(self.formulas.conjugate_activation, v)
+
+    def conjugate_activation_prime(self, v):
+        """d/dv f*(g_f(v)) (= x g_f'(v) where g_f(v) = f'(x))."""
+        return self._gan(self.formulas.conjugate_activation_prime, v)
+
+
+def check_finite_real(value, name: str) -> float:
+    """Return ``value`` as a float after checking it is a finite real number."""
+    import numbers
+
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"`{name}` must be a finite real number; got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"`{name}` must be a finite real number; got {value!r}")
+    return v

@@ -1,0 +1,105 @@
+r"""The alpha family f_a(x) = (x^a - 1 - a(x-1)) / (a(a-1)) for every real a.
+
+Derivation (b = a - 1):
+
+- f_a'(x) = (x^b - 1)/b, f_a''(x) = x^{a-2} > 0; f_a(1) = f_a'(1) = 0.
+- Limits: a -> 1 gives x log x - x + 1 (KL type), a -> 0 gives x - 1 - log x (reverse-KL type).
+  Written with exprel(z) = (e^z - 1)/z (value 1 at z = 0) these limits are the same formulas
+  evaluated at a = 1 and a = 0, and nothing cancels near a = 0 or a = 1:
+  ``f = (L exprel(a L) - (x-1)) / (a-1)`` (a <= 1/2), ``f = (x L exprel(b L) - (x-1)) / a``
+  (a > 1/2), ``f' = L exprel(b L)``, with L = log x.
+- f(0) = 1/a for a > 0, +inf for a <= 0; f'(inf) = 1/(1-a) for a < 1, +inf for a >= 1.
+- Conjugate: with z = 1 + b t, x* = z^{1/b} and f*(t) = (z^{a/b} - 1)/a where z > 0. Writing
+  c = log(z)/b = t log1prel(b t): f*(t) = c exprel(a c) (= e^t - 1 at a = 1, -log(1-t) at a = 0).
+    * a > 1: domain R; f*(t) = -1/a (= -f(0)) for t <= -1/b (z <= 0: sup at x -> 0+).
+    * 0 <= a < 1: domain (-inf, 1/(1-a)), open (t x - f -> inf at the end).
+    * a < 0: domain (-inf, 1/(1-a)], closed, f*(1/(1-a)) = -1/a.
+- f-GAN activation g(v) = f'(e^v) = v exprel(b v) (= v at a = 1), onto the interior of the
+  domain; f*(g(v)) = v exprel(a v), g'(v) = e^{b v}, (f* o g)'(v) = e^{a v}.
+- Hilbertian only for a = 1/2, where f = 2 (sqrt x - 1)^2 (twice squared Hellinger).
+
+Objects are cached per float ``a`` so that ``alpha(a) is alpha(a)`` and
+``fdiv.get(alpha(a).name) is alpha(a)``.
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from fdiv._fdivergence import FDivergence, Formulas, check_finite_real
+from fdiv._generators_stable import exprel, log1prel
+
+INF = math.inf
+
+
+def alpha(a) -> FDivergence:
+    """The alpha-divergence generator ``(x^a - 1 - a(x-1)) / (a(a-1))`` for finite real ``a``.
+
+    ``a = 1`` and ``a = 0`` are the limits ``x log x - x + 1`` and ``x - 1 - log x``.
+
+    Examples
+    --------
+    >>> import fdiv
+    >>> float(fdiv.alpha(0.5).f(4.0))  # 2 (sqrt(4) - 1)^2
+    2.0
+    >>> fdiv.alpha(0.5) is fdiv.alpha(0.5)
+    True
+    """
+    return _alpha(check_finite_real(a, "a") + 0.0)  # + 0.0 maps -0.0 to 0.0
+
+
+@functools.lru_cache(maxsize=256)
+def _alpha(a: float) -> FDivergence:
+    b = a - 1.0
+    hi = 1.0 / (1.0 - a) if a < 1.0 else INF
+    closed = a < 0.0
+    fp_zero = -1.0 / b if b > 0 else -INF
+
+    # Near x = 1 the closed forms cancel (f = O((x-1)^2)); there use the Taylor series in
+    # L = log x: f = sum_{k>=2} c_k L^k / k!, c_k = (a^{k-1} - 1)/(a - 1) = 1 + a + ... + a^{k-2},
+    # 24 terms for |L| max(1, |a|) < 1/4.
+    scale = max(1.0, abs(a))
+
+    def f(x):
+        L = np.log(x)
+        # x^a - 1 = expm1(a L) is exact near a = 0 / L = 0; far out, x^a by np.power is
+        # correctly rounded while e^{a L} would inherit |a L| ulps from rounding L.
+        if a <= 0.5:
+            far = np.abs(a * L) > 1.0
+            e = np.where(far, (np.power(x, a) - 1.0) / (a if a != 0 else 1.0), L * exprel(a * L))
+            closed = (e - (x - 1.0)) / b
+        else:
+            far = np.abs(b * L) > 1.0
+            e = np.where(far, (np.power(x, a) - x) / (b if b != 0 else 1.0), x * L * exprel(b * L))
+            closed = (e - (x - 1.0)) / a
+        near = np.abs(L) * scale < 0.25
+        Ls = np.where(near, L, 0.0)
+        series, term, c = 0.0 * L, 0.5 * Ls * Ls, 1.0
+        for k in range(2, 26):
+            series = series + c * term
+            term = term * Ls / (k + 1)
+            c = 1.0 + a * c
+        return np.where(near, series, closed)
+
+    def f_prime(x):
+        L = np.log(x)
+        return np.where(x == 0, fp_zero, L * exprel(b * L))
+
+    def conjugate(t):
+        c = t * log1prel(np.maximum(b * t, -1.0))
+        val = np.where(np.isfinite(c), c * exprel(a * c), np.expm1(a * c) / (a if a != 0 else 1.0))
+        at_hi = -1.0 / a if closed else INF
+        return np.where(t > hi, INF, np.where(t == hi, at_hi, val))
+
+    return FDivergence(
+        name=f"alpha({a!r})", formula=f"(x^a - 1 - a(x-1))/(a(a-1)), a={a!r}",
+        formulas=Formulas(
+            f=f, f_prime=f_prime, conjugate=conjugate,
+            activation=lambda v: v * exprel(b * v), activation_prime=lambda v: np.exp(b * v),
+            conjugate_activation=lambda v: v * exprel(a * v),
+            conjugate_activation_prime=lambda v: np.exp(a * v)),
+        conjugate_domain=(-INF, hi), conjugate_domain_closed=closed,
+        f_zero=1.0 / a if a > 0 else INF, slope_inf=hi, f_one_prime=0.0,
+        hilbertian=(a == 0.5), alpha_param=a)
