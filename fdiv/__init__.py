@@ -3,6 +3,15 @@
 Public API: see CONTRACT.md §fdiv. Private kernels live in ``_*.py`` modules.
 """
 # --- core (issue 2): registry, transforms, divergence, distributions, Wasserstein ---
+from fdiv._callable import from_callable
+from fdiv._fdivergence import FDivergence
+from fdiv._registry import alpha, get, names
+from fdiv._transforms import dual, normalized, shift
+
+_CORE_ALL = ["FDivergence", "get", "names", "alpha", "dual", "normalized", "shift", "from_callable"]
+# Placeholders: the sections below (re)define these; a missing section must not break import.
+_DIST_ALL: list[str] = []
+_MIX_ALL: list[str] = []
 
 # --- distributions & Wasserstein (A2) ---
 from fdiv._grid import Grid
@@ -20,4 +29,4 @@ from fdiv._weights import AdaGanWeights, topklast_beta, weights_from_discriminat
 _MIX_ALL = ["r_star", "r_dagger", "MixtureComponent", "weights_from_discriminator", "AdaGanWeights",
             "topklast_beta", "beta_schedule", "ConstantSchedule", "BoostedSchedule"]
 
-__all__: list[str] = []
+__all__: list[str] = _CORE_ALL + _DIST_ALL + _MIX_ALL
