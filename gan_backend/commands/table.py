@@ -52,7 +52,7 @@ def run(args) -> int:
         return 2
     try:
         rep = run_table(preset, args.out, workers=args.workers, scheduler=args.scheduler,
-                        max_runs=args.max_runs, progress=not args.quiet)
+                        max_runs=args.max_runs, progress=not args.quiet, theory=args.theory)
     except ConfigMismatch as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

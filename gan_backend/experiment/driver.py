@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Callable
 
 from gan_backend.experiment.presets import Preset
-from gan_backend.experiment.runs import RunSpec, derive_seed, execute_run, run_specs
+from gan_backend.experiment.runs import (
+    RunSpec, derive_seed, execute_run, execute_theory, run_specs, theory_key,
+)
 from gan_backend.experiment.store import ResultStore
 
 __all__ = ["DriverReport", "run_table", "ProgressBar", "RESULTS_FILE", "WORKER_ENV"]
@@ -159,9 +161,19 @@ def _client(workers: int, scheduler: str | None):
         cluster.close()
 
 
-def _task_key(spec: RunSpec, config: dict) -> str:
+def _task_key(key: str, config: dict) -> str:
     token = derive_seed(repr(sorted(config.items())))
-    return f"gan-run-{spec.key.replace('/', '-')}-{token:016x}"
+    return f"gan-{key.replace('/', '-')}-{token:016x}"
+
+
+@dataclass(frozen=True)
+class _Job:
+    key: str
+    fn: Callable
+    args: tuple
+    config: dict
+    cost: int
+    theory: bool = False
 
 
 def run_table(
@@ -172,6 +184,7 @@ def run_table(
     scheduler: str | None = None,
     max_runs: int | None = None,
     progress: bool = True,
+    theory: bool = False,
     task: Callable[[RunSpec, Preset], dict] = execute_run,
     retries: int = 2,
 ) -> DriverReport:
@@ -188,7 +201,11 @@ def run_table(
     scheduler : str, optional
         Address of an existing Dask scheduler.
     max_runs : int, optional
-        Submit at most this many of the unfinished runs (a partial table; rerun to go on).
+        Submit at most this many of the unfinished table runs (a partial table; rerun to
+        go on).
+    theory : bool
+        Also run the unfinished ``--theory`` runs (:func:`execute_theory`, one per
+        ``preset.theory_modes``), stored in the ``theory`` table.
     task : callable
         The per-run function (``execute_run``; tests substitute wrappers).
 
@@ -200,7 +217,7 @@ def run_table(
     """
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"`workers` must be a positive integer; got {workers!r}")
-    if max_runs is not None and (not isinstance(max_runs, int) or max_runs < 0):
+    if max_runs is not None and (isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 0):
         raise ValueError(f"`max_runs` must be a nonnegative integer; got {max_runs!r}")
     t0 = time.perf_counter()
     out = Path(out)
@@ -208,20 +225,33 @@ def run_table(
     specs = run_specs(preset)
     with ResultStore(out / RESULTS_FILE) as store:
         done = store.keys()
-        configs = {s: preset.run_config(s.method, s.modes) for s in specs}
+        jobs = []
         for s in specs:  # refuse to mix settings before computing anything
+            cfg = preset.run_config(s.method, s.modes)
             if s.key in done:
-                store.check_config(s.key, configs[s])
-        todo = [s for s in specs if s.key not in done]
-        report = DriverReport(total=len(specs), skipped=len(specs) - len(todo))
+                store.check_config(s.key, cfg)
+            else:
+                jobs.append(_Job(s.key, task, (s, preset), cfg, _cost(s, preset)))
+        total, skipped = len(specs), len(specs) - len(jobs)
         if max_runs is not None:
-            todo = todo[:max_runs]
-        if not todo:
+            jobs = jobs[:max_runs]
+        if theory:
+            done_t = store.theory_keys()
+            for k in preset.theory_modes:
+                key, cfg = theory_key(preset, k), preset.theory_config(k)
+                total += 1
+                if key in done_t:
+                    store.check_theory_config(key, cfg)
+                    skipped += 1
+                else:
+                    jobs.append(_Job(key, execute_theory, (preset, k), cfg, preset.T * 100 + k, True))
+        report = DriverReport(total=total, skipped=skipped)
+        if not jobs:
             report.elapsed_s = time.perf_counter() - t0
             return report
-        todo.sort(key=lambda s: -_cost(s, preset))
-        n_workers = workers or max(1, min(os.cpu_count() or 1, len(todo)))
-        bar = ProgressBar(len(specs), done=report.skipped, enabled=progress)
+        jobs.sort(key=lambda j: -j.cost)  # longest first: the last tasks are short
+        n_workers = workers or max(1, min(os.cpu_count() or 1, len(jobs)))
+        bar = ProgressBar(total, done=report.skipped, enabled=progress)
         futures = []
         try:
             from dask.distributed import as_completed
@@ -229,26 +259,27 @@ def run_table(
             with _client(n_workers, scheduler) as client:
                 try:
                     futures = [
-                        client.submit(task, s, preset, key=_task_key(s, configs[s]), pure=False,
-                                      retries=retries, priority=_cost(s, preset))
-                        for s in todo
+                        client.submit(j.fn, *j.args, key=_task_key(j.key, j.config), pure=False,
+                                      retries=retries, priority=j.cost)
+                        for j in jobs
                     ]
-                    by_key = {f.key: s for f, s in zip(futures, todo)}
+                    by_key = {f.key: j for f, j in zip(futures, jobs)}
                     for fut in as_completed(futures):
-                        spec = by_key[fut.key]
+                        job = by_key[fut.key]
                         if fut.status != "finished":
                             exc = fut.exception()
                             msg = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                            report.failed.append((spec.key, msg))
-                            bar.update(f"{spec.key} FAILED: {msg[:200]}", failed=True)
+                            report.failed.append((job.key, msg))
+                            bar.update(f"{job.key} FAILED: {msg[:200]}", failed=True)
                             continue
                         rec = fut.result()
                         fut.release()
-                        if store.add(rec):
+                        added = store.add_theory(rec) if job.theory else store.add(rec)
+                        if added:
                             report.completed += 1
                         else:
                             report.duplicates += 1
-                        bar.update(f"{spec.key} {rec['timings']['total_s']:.1f}s")
+                        bar.update(f"{job.key} {rec['timings']['total_s']:.1f}s")
                 except KeyboardInterrupt:
                     report.interrupted = True
                     with contextlib.suppress(Exception):

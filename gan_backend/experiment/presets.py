@@ -14,7 +14,7 @@ A preset fixes everything that determines a run's result; the run's seed is deri
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from gan_backend.experiment.seed_table import MODES
 
@@ -55,6 +55,10 @@ class Preset:
         Mixture samples for the discriminator (None: n_train).
     artifact_points : int
         Points stored for the figures (samples, weight map) of run 0 of each cell.
+    theory_modes : tuple of int
+        Mode counts of the ``--theory`` runs (one Boosted AdaGAN run each, S18 per step).
+    theory_samples : int
+        Samples of P_{t-1} and Q_t per step for the KDE densities of the theory check.
     reductions : str
         What this preset cuts relative to ``paper`` (shown in table.md).
     """
@@ -73,15 +77,20 @@ class Preset:
     classifier_epochs: int | None = None
     n_fake: int | None = None
     artifact_points: int = 2000
+    theory_modes: tuple[int, ...] = (5, 10)
+    theory_samples: int = 4000
     reductions: str = "none (the paper's protocol)"
 
     def __post_init__(self):
-        for name in ("runs", "T", "n_train", "n_select", "n_eval", "n_model", "artifact_points"):
+        for name in ("runs", "T", "n_train", "n_select", "n_eval", "n_model", "artifact_points",
+                     "theory_samples"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"`{name}` must be a positive integer; got {v!r}")
         if not self.modes or any((not isinstance(k, int)) or k < 1 for k in self.modes):
             raise ValueError(f"`modes` must be positive integers; got {self.modes!r}")
+        if any((not isinstance(k, int)) or k < 1 for k in self.theory_modes):
+            raise ValueError(f"`theory_modes` must be positive integers; got {self.theory_modes!r}")
         if not self.methods:
             raise ValueError("`methods` must not be empty")
 
@@ -113,6 +122,12 @@ class Preset:
             "n_fake": self.n_fake,
             "gan": {k: _jsonable(v) for k, v in dataclasses.asdict(gan).items()},
         }
+
+    def theory_config(self, modes: int) -> dict:
+        """JSON-able settings of one ``--theory`` run (Boosted AdaGAN on K = ``modes``)."""
+        cfg = self.run_config("boosted", modes)
+        cfg["theory_samples"] = self.theory_samples
+        return cfg
 
     def with_(self, **changes) -> "Preset":
         """A copy with some fields replaced (e.g. fewer runs for a test)."""
@@ -163,11 +178,13 @@ def _smoke() -> Preset:
         n_eval=200,
         n_model=200,
         gan=(("epochs", 2),),
-        classifier_epochs=1,
+        classifier_epochs=50,
         artifact_points=200,
+        theory_modes=(3,),
+        theory_samples=300,
         reductions=(
             "SMOKE TEST ONLY, results meaningless: 1 run, K in {1, 3}, T = 3, 512 training "
-            "points, 2 epochs per GAN, 1 discriminator epoch, 200 evaluation points"
+            "points, 2 epochs per GAN (4 steps), 50 discriminator epochs (100 steps), 200 evaluation points"
         ),
     )
 

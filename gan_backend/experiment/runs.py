@@ -26,7 +26,8 @@ import numpy as np
 
 from gan_backend.experiment.presets import Preset
 
-__all__ = ["RunSpec", "derive_seed", "run_specs", "execute_run", "decode_array"]
+__all__ = ["RunSpec", "derive_seed", "run_specs", "execute_run", "execute_theory", "theory_key",
+           "decode_array"]
 
 
 def derive_seed(*parts) -> int:
@@ -87,6 +88,18 @@ def _snapshots(mod, x_train, x_select, *, T, gan, options, rng):
         yield Snapshot(t=1, model=mod.fit(x_train, T=1, config=gan, rng=rng))
 
 
+def _data(preset: Preset, modes: int, seed: int):
+    """One i.i.d. draw of n_train + n_select + n_eval points, split in this order."""
+    from gan_backend.datasets import make_dataset
+
+    n_all = preset.n_train + preset.n_select + preset.n_eval
+    rng = np.random.default_rng(seed)
+    data = make_dataset(preset.dataset, n_all, modes=modes, rng=rng)
+    x = np.asarray(data.x)[rng.permutation(n_all)]  # i.i.d. order whatever make_dataset's
+    a, b = preset.n_train, preset.n_train + preset.n_select
+    return data, x[:a], x[a:b], x[b:]
+
+
 def execute_run(spec: RunSpec, preset: Preset) -> dict:
     """Train ``spec.method`` on a fresh data set and measure C after each t.
 
@@ -100,18 +113,10 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
     """
     from gan_backend import methods
     from gan_backend.coverage import coverage, mode_stats
-    from gan_backend.datasets import make_dataset
-
     t_start = time.perf_counter()
     wall_start = time.time()
     gan = preset.gan_config()
-    n_all = preset.n_train + preset.n_select + preset.n_eval
-    data_rng = np.random.default_rng(spec.data_seed)
-    data = make_dataset(preset.dataset, n_all, modes=spec.modes, rng=data_rng)
-    x = np.asarray(data.x)[data_rng.permutation(n_all)]
-    x_train = x[: preset.n_train]
-    x_select = x[preset.n_train: preset.n_train + preset.n_select]
-    x_eval = x[preset.n_train + preset.n_select:]
+    data, x_train, x_select, x_eval = _data(preset, spec.modes, spec.data_seed)
     means = np.asarray(data.means)
     t_data = time.perf_counter() - t_start
 
@@ -189,4 +194,42 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
         },
         "host": f"{socket.gethostname()}:{os.getpid()}",
         "artifacts": artifacts,
+    }
+
+
+def theory_key(preset: Preset, modes: int) -> str:
+    return f"{preset.name}/theory/K{modes}"
+
+
+def execute_theory(preset: Preset, modes: int) -> dict:
+    """Theory in practice (S18 per step, :mod:`gan_backend.theory`) on one Boosted AdaGAN
+    run with K = ``modes`` and the preset's settings.
+
+    Returns a JSON-able record with ``steps``: per step t >= 2 the
+    :class:`gan_backend.theory.TheoryStep` as a dict (``checks`` one dict per f).
+    """
+    import dataclasses
+
+    from gan_backend import methods, theory
+
+    t0 = time.perf_counter()
+    key = theory_key(preset, modes)
+    seed = derive_seed(preset.name, "theory", modes)
+    data, x_train, _, _ = _data(preset, modes, derive_seed(preset.name, "theory-data", modes))
+    snaps = list(methods.get("boosted").trajectory(
+        x_train, T=preset.T, config=preset.gan_config(), rng=np.random.default_rng(seed),
+        options=preset.adagan_options()))
+    t_train = time.perf_counter() - t0
+    rng = np.random.default_rng([seed, 1])
+    samples = theory.samples_from_steps([s.step for s in snaps], preset.theory_samples, rng=rng)
+    p_data = theory.data_density(data.means, data.std)
+    steps = theory.theory_steps(samples, p_data, rng=rng)
+    return {
+        "key": key,
+        "modes": int(modes),
+        "seed": seed,
+        "config": preset.theory_config(modes),
+        "steps": [dataclasses.asdict(s) for s in steps],
+        "timings": {"total_s": time.perf_counter() - t0, "train_s": t_train},
+        "host": f"{socket.gethostname()}:{os.getpid()}",
     }

@@ -8,6 +8,8 @@ driver loses no finished run). Tables:
   metrics JSON, timings JSON, host, finished_at)``
 - ``artifacts(key, name, data BLOB, PRIMARY KEY(key, name))``: ``.npy`` arrays for the
   figures (samples, evaluation data, weight map of run 0 of each cell).
+- ``theory(key PRIMARY KEY, modes, seed, config JSON, steps JSON, timings JSON, host,
+  finished_at)``: the ``--theory`` runs (S18 per AdaGAN step).
 """
 from __future__ import annotations
 
@@ -39,6 +41,16 @@ CREATE TABLE IF NOT EXISTS artifacts (
     name TEXT NOT NULL,
     data BLOB NOT NULL,
     PRIMARY KEY (key, name)
+);
+CREATE TABLE IF NOT EXISTS theory (
+    key         TEXT PRIMARY KEY,
+    modes       INTEGER NOT NULL,
+    seed        INTEGER NOT NULL,
+    config      TEXT NOT NULL,
+    steps       TEXT NOT NULL,
+    timings     TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    finished_at TEXT NOT NULL
 );
 """
 
@@ -136,6 +148,37 @@ class ResultStore:
                     (record["key"], name, sqlite3.Binary(blob)),
                 )
         return True
+
+    def theory_keys(self) -> set[str]:
+        return {k for (k,) in self._db.execute("SELECT key FROM theory")}
+
+    def check_theory_config(self, key: str, config: dict) -> None:
+        row = self._db.execute("SELECT config FROM theory WHERE key = ?", (key,)).fetchone()
+        if row is not None and row[0] != _dumps(config):
+            raise ConfigMismatch(f"{self.path} already holds theory run {key!r} with other settings; "
+                                 "use another output directory")
+
+    def add_theory(self, record: dict) -> bool:
+        """Insert one ``--theory`` record; False when its key is already stored."""
+        self.check_theory_config(record["key"], record["config"])
+        finished = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        with self._db:
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO theory (key, modes, seed, config, steps, timings, host, finished_at) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (record["key"], int(record["modes"]), int(record["seed"]), _dumps(record["config"]),
+                 _dumps(record["steps"]), _dumps(record["timings"]), record["host"], finished),
+            )
+        return cur.rowcount > 0
+
+    def theory(self, prefix: str = "") -> list[dict]:
+        """Stored theory records (dicts) whose key starts with ``prefix``, by mode count."""
+        rows = self._db.execute(
+            "SELECT key, modes, seed, config, steps, timings, host, finished_at FROM theory "
+            "WHERE substr(key, 1, ?) = ? ORDER BY modes", (len(prefix), prefix))
+        return [{"key": r[0], "modes": r[1], "seed": r[2], "config": json.loads(r[3]),
+                 "steps": json.loads(r[4]), "timings": json.loads(r[5]), "host": r[6],
+                 "finished_at": r[7]} for r in rows]
 
     def runs(self, preset: str | None = None) -> list[StoredRun]:
         sql = ("SELECT key, preset, method, modes, run, seed, data_seed, config, metrics, timings, "
