@@ -1,0 +1,92 @@
+"""`python -m gan_backend sample`: output files, reproducibility, clean errors on bad input."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gan_backend.__main__ import main
+
+BASE = ["sample", "--dataset", "ring", "--modes", "4", "--method", "vanilla", "--T", "1",
+        "--n-data", "1024", "--epochs", "1"]
+
+
+def _run_cli(args):
+    return subprocess.run([sys.executable, "-m", "gan_backend", *args], capture_output=True, text=True)
+
+
+def _run_main(argv, capsys):
+    """main() in process: (exit status, stdout, stderr); argparse errors exit via SystemExit."""
+    try:
+        rc = main(argv)
+    except SystemExit as exc:
+        rc = exc.code
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_writes_samples_data_and_plot(tmp_path):
+    out, data, png = tmp_path / "s.npy", tmp_path / "d.npy", tmp_path / "p.png"
+    rc = main(BASE + ["--seed", "3", "--n", "300", "--out", str(out), "--data-out", str(data),
+                      "--plot", str(png)])
+    assert rc == 0
+    s, d = np.load(out), np.load(data)
+    assert s.shape == (300, 2) and s.dtype == np.float64 and np.isfinite(s).all()
+    assert d.shape == (1024, 2)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_same_seed_same_files_other_seed_differs(tmp_path):
+    files = []
+    for i, seed in enumerate(("5", "5", "6")):
+        out = tmp_path / f"s{i}.npy"
+        assert main(BASE + ["--seed", seed, "--n", "100", "--out", str(out)]) == 0
+        files.append(np.load(out))
+    np.testing.assert_array_equal(files[0], files[1])
+    assert not np.array_equal(files[0], files[2])
+
+
+@pytest.mark.parametrize("args, names", [
+    (["--dataset", "moons"], "--dataset"),
+    (["--modes", "0"], "--modes"),
+    (["--modes", "-2"], "--modes"),
+    (["--n", "0"], "--n"),
+    (["--n", "ten"], "--n"),
+    (["--method", "magic"], "--method"),
+    (["--objective", "hinge"], "--objective"),
+    (["--seed", "-1"], "--seed"),
+    (["--T", "0"], "--T"),
+    (["--out", "/nonexistent-dir/x.npy"], "--out"),
+])
+def test_bad_arguments_one_line_exit_2(args, names, capsys):
+    good = {"--dataset": "gmm", "--modes": "2", "--method": "vanilla", "--seed": "1", "--n": "10",
+            "--out": "/tmp/never-written.npy", "--n-data": "64", "--epochs": "1"}
+    good.update(dict(zip(args[::2], args[1::2])))
+    argv = ["sample"] + [t for kv in good.items() for t in kv]
+    rc, out, err = _run_main(argv, capsys)
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert names in lines[0] and out == ""
+
+
+def test_bad_argument_from_the_shell_has_no_traceback():
+    r = _run_cli(["sample", "--dataset", "gmm", "--modes", "0", "--method", "vanilla", "--seed", "1",
+                  "--n", "5", "--out", "/tmp/never-written.npy"])
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.strip() == "python -m gan_backend sample: error: argument --modes: must be a positive integer; got '0'"
+
+
+def test_grid_rejects_other_mode_counts(capsys):
+    rc = main(["sample", "--dataset", "grid", "--modes", "9", "--method", "vanilla", "--seed", "1",
+               "--n", "5", "--out", "/tmp/never-written.npy"])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--modes" in err[0]
+
+
+def test_missing_required_and_unknown_command(capsys):
+    rc, _, err = _run_main(["sample", "--dataset", "gmm"], capsys)
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "required" in err
+    rc, _, err = _run_main(["frobnicate"], capsys)
+    assert rc == 2 and len(err.strip().splitlines()) == 1
