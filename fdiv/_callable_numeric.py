@@ -26,18 +26,20 @@ def central_derivative(fn):
     """
     def fprime(x):
         x = np.asarray(x, dtype=np.float64)
-        return (fn(x * (1.0 + _H)) - fn(x * (1.0 - _H))) / (2.0 * _H * x)
+        with np.errstate(all="ignore"):
+            return (fn(x * (1.0 + _H)) - fn(x * (1.0 - _H))) / (2.0 * _H * x)
     return fprime
 
 
 def numeric_limit(fun, at: str, noise=None, what: str = "limit") -> float:
     """lim fun(x) as x -> 0+ (``at="zero"``) or x -> inf (``at="inf"``), possibly +-inf.
 
-    fun is sampled at x = 10^-k (resp. 10^k), k = 0..300. The limit is the value where
-    five successive changes stay below 1e-12 relative (or the rounding level given by
-    ``noise(x, v)``); failing that, a geometric tail (ratios <= 0.9) is extrapolated; a
-    tail of same-signed, non-shrinking changes means +-inf. Points where ``noise``
-    exceeds 1e-9 relative (cancellation) are not used. Raises ValueError when undecided.
+    fun is sampled at x = 10^-k (resp. 10^k), k = 0..300. The limit is the last value of
+    the first run of at least five successive changes below 1e-12 relative (or the
+    rounding level given by ``noise(x, v)``); failing that, a geometric tail (ratios
+    <= 0.9) is extrapolated; a tail of same-signed, non-shrinking changes means +-inf.
+    Points where ``noise`` exceeds 1e-10 relative (cancellation) are not used. Raises
+    ValueError when undecided.
     """
     x = 10.0 ** (-_K) if at == "zero" else 10.0 ** _K
     with np.errstate(all="ignore"):
@@ -47,18 +49,22 @@ def numeric_limit(fun, at: str, noise=None, what: str = "limit") -> float:
         return math.inf
     if np.isneginf(v).any():
         return -math.inf
-    usable = np.isfinite(v) & (nz <= 1e-9 * (1.0 + np.abs(v)))
+    usable = np.isfinite(v) & (nz <= 1e-10 * (1.0 + np.abs(v)))
     stop = len(v) if usable.all() else int(np.argmin(usable))
     v, nz = v[:stop], nz[:stop]
-    if len(v) < 8:
-        raise ValueError(f"could not determine the {what} numerically (too few finite samples)")
+    if len(v) < 6:
+        raise ValueError(f"could not determine the {what} numerically (too few usable samples)")
     d = np.diff(v)
     tol = 1e-12 * np.maximum(1.0, np.abs(v[1:])) + 8.0 * (nz[1:] + nz[:-1])
     small = np.abs(d) <= tol
     for k in range(len(d) - 4):
         if small[k:k + 5].all():
-            return float(v[k + 5])
-    tail = d[-6:]
+            end = k + 5
+            while end < len(d) and small[end]:
+                end += 1
+            # a limit below the resolution of the sequence's own scale is 0 (x log x -> 0)
+            return 0.0 if abs(v[end]) <= 1e-12 * max(1.0, float(np.abs(v).max())) else float(v[end])
+    tail = d[-5:]
     ratios = tail[1:] / tail[:-1]
     if (ratios > 0).all() and (ratios <= 0.9).all():
         r = ratios[-1]

@@ -88,7 +88,13 @@ def _alpha(a: float) -> FDivergence:
         return np.where(x == 0, fp_zero, L * exprel(b * L))
 
     def conjugate(t):
-        c = t * log1prel(np.maximum(b * t, -1.0))
+        # c = log(z)/b with z = 1 + b t. Near the domain's end (z -> 0, t in [1/2, 2]) use
+        # z = (1 - t) + a t, where 1 - t is exact, since a - 1 may round (a = 1e-9); elsewhere
+        # log1p keeps c = t (1 - b t/2 + ...) exact near b t = 0.
+        bt = b * t
+        use_z = (t >= 0.5) & (t <= 2.0) & (np.abs(bt) > 0.5)
+        c_z = np.log(np.maximum((1.0 - t) + a * t, 0.0)) / (b if b != 0 else 1.0)
+        c = np.where(use_z, c_z, t * log1prel(np.maximum(bt, -1.0)))
         val = np.where(np.isfinite(c), c * exprel(a * c), np.expm1(a * c) / (a if a != 0 else 1.0))
         at_hi = -1.0 / a if closed else INF
         return np.where(t > hi, INF, np.where(t == hi, at_hi, val))

@@ -88,7 +88,7 @@ JS = FDivergence(
     formulas=Formulas(
         f=_js_f, f_prime=_js_fprime,
         conjugate=_js_conj,
-        activation=lambda v: LOG2 - softplus(-v), activation_prime=sigmoid,
+        activation=lambda v: LOG2 - softplus(-v), activation_prime=lambda v: sigmoid(-v),
         conjugate_activation=lambda v: softplus(v) - LOG2, conjugate_activation_prime=sigmoid),
     conjugate_domain=(-INF, LOG2), conjugate_domain_closed=False,
     f_zero=LOG2, slope_inf=LOG2, f_one_prime=0.0, hilbertian=True)

@@ -1,6 +1,7 @@
 """Registry of the generators of THEORY.md §0: one dict both dispatches and lists the names."""
 from __future__ import annotations
 
+import math
 import re
 
 from fdiv._fdivergence import FDivergence
@@ -61,7 +62,7 @@ def get(name: str) -> FDivergence:
                 a = float(m.group(1))
             except ValueError:
                 a = None
-            if a is not None:
+            if a is not None and math.isfinite(a):
                 return alpha(a)
     raise ValueError(
         f"`name` must be one of {', '.join(REGISTRY)} or 'alpha(<a>)'; got {name!r}")
