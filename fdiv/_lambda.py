@@ -20,7 +20,8 @@ nonnegative floats, whose IEEE-754 bit patterns, read as int64, are ordered like
 One pass histograms the breakpoints into at most 4096 buckets of equal width *in bit space*
 (log-like across binades, linear within one), with per-bucket counts and sums of a and b;
 a scan of the bucket edges locates the single bucket that contains the root; only that
-bucket's elements are gathered and the step repeats on them. The bit-space span shrinks by
+bucket's elements are gathered and the step repeats on them. A last pass recomputes the
+active sums with compensated (Neumaier) summation for the closed form. The bit-space span shrinks by
 the bucket count at every level, so there are at most ⌈63/12⌉ + 1 levels whatever the data
 (ties included: a bucket holding one value is resolved directly).
 
@@ -108,8 +109,8 @@ def _locate(t, a, b, m, blo, bhi, s, A, B, c, d, cnt, SA, SB):
     """Histogram candidates ``t[:m]`` with bits in [blo, bhi] and find the root's bucket.
 
     Returns ``(k, A, B)``: ``k`` is the bucket that may straddle the root (-1: the root lies
-    at or below every candidate, all inactive) and ``(A, B)`` the active sums with every
-    bucket below ``k`` added.
+    at or below every candidate, all inactive: the active set is ``{t < lo}``) and ``(A, B)``
+    the active sums with every bucket below ``k`` added.
     """
     nb = ((bhi - blo) >> s) + 1
     for k in range(nb):
@@ -171,22 +172,24 @@ def _gather(t, a, b, m, blo, bhi, s, k, ot, oa, ob):
 def _step(ta, aa, ba, size, lo, hi, m, A, B, c, d, cnt, SA, SB):
     """One level on candidates in [lo, hi] among ``ta[:size]``.
 
-    Returns ``(done, A, B, k, blo, bhi, s)``; when not done, bucket ``k`` (bit range
-    ``[blo, bhi]``, shift ``s``) holds the candidates still undecided.
+    Returns ``(done, A, B, k, blo, bhi, s, inclusive)``; when not done, bucket ``k`` (bit
+    range ``[blo, bhi]``, shift ``s``) holds the candidates still undecided; when done, the
+    active set is ``{t <= lo}`` if ``inclusive`` else ``{t < lo}``.
     """
     blo = _float_to_bits(lo)
     bhi = _float_to_bits(hi)
     if lo == hi:  # one distinct breakpoint left: all active or all inactive
-        if (A - c) * lo - B - d < 0.0:
+        inclusive = (A - c) * lo - B - d < 0.0
+        if inclusive:
             tb = ta.view(np.int64)
             for j in range(size):
                 if tb[j] == blo:
                     A += aa[j]
                     B += ba[j]
-        return True, A, B, -1, blo, bhi, 0
+        return True, A, B, -1, blo, bhi, 0, inclusive
     s = _shift_for(bhi - blo, m)
     k, A, B = _locate(ta, aa, ba, size, blo, bhi, s, A, B, c, d, cnt, SA, SB)
-    return k < 0, A, B, k, blo, bhi, s
+    return k < 0, A, B, k, blo, bhi, s, False
 
 
 @njit(cache=True)
@@ -200,26 +203,58 @@ def active_sums(a, b, c, d):
     n = a.size
     t = np.empty(n)
     A, B, m0, lo, hi = _breakpoints(a, b, t)
-    if m0 == 0:
-        return A, B, 0
     cnt = np.empty(1 << _MAX_BUCKET_BITS, np.int64)
     SA = np.empty(1 << _MAX_BUCKET_BITS)
     SB = np.empty(1 << _MAX_BUCKET_BITS)
     # level 0 reads the caller's arrays; the undecided bucket is gathered into fresh ones,
     # which later levels compact in place
-    done, A, B, k, blo, bhi, s = _step(t, a, b, n, lo, hi, m0, A, B, c, d, cnt, SA, SB)
-    if done:
-        return A, B, m0
-    size = cnt[k]
-    ot = np.empty(size)
-    oa = np.empty(size)
-    ob = np.empty(size)
-    size, lo, hi = _gather(t, a, b, n, blo, bhi, s, k, ot, oa, ob)
-    while True:
-        done, A, B, k, blo, bhi, s = _step(ot, oa, ob, size, lo, hi, size, A, B, c, d, cnt, SA, SB)
-        if done:
-            return A, B, m0
-        size, lo, hi = _gather(ot, oa, ob, size, blo, bhi, s, k, ot, oa, ob)
+    done = m0 == 0  # then the active set {t = 0} is {t < lo} with lo = +inf
+    inclusive = False
+    if not done:
+        done, A, B, k, blo, bhi, s, inclusive = _step(t, a, b, n, lo, hi, m0, A, B, c, d, cnt, SA, SB)
+    if not done:
+        size = cnt[k]
+        ot = np.empty(size)
+        oa = np.empty(size)
+        ob = np.empty(size)
+        size, lo, hi = _gather(t, a, b, n, blo, bhi, s, k, ot, oa, ob)
+        while not done:
+            done, A, B, k, blo, bhi, s, inclusive = _step(ot, oa, ob, size, lo, hi, size, A, B, c, d,
+                                                          cnt, SA, SB)
+            if not done:
+                size, lo, hi = _gather(ot, oa, ob, size, blo, bhi, s, k, ot, oa, ob)
+    A, B = _compensated_sums(t, a, b, lo, inclusive)
+    return A, B, m0
+
+
+@njit(cache=True)
+def _compensated_sums(t, a, b, x, inclusive):
+    """Neumaier sums of a and b over the active set the search found (``t_i < x``, or
+    ``t_i <= x`` when ``inclusive``): the search's bucket sums are plain running sums (error
+    growing like n ε); this pass makes the closed form accurate to a few ulps whatever n.
+    The set is the search's own (not re-derived from the root), so a root sitting on a
+    breakpoint never switches to a neighbouring piece whose line may be degenerate."""
+    sa = 0.0
+    ca = 0.0
+    sb = 0.0
+    cb = 0.0
+    for i in range(t.size):
+        if t[i] < x or (inclusive and t[i] == x):
+            v = a[i]
+            tt = sa + v
+            if abs(sa) >= abs(v):
+                ca += (sa - tt) + v
+            else:
+                ca += (v - tt) + sa
+            sa = tt
+            v = b[i]
+            tt = sb + v
+            if abs(sb) >= abs(v):
+                cb += (sb - tt) + v
+            else:
+                cb += (v - tt) + sb
+            sb = tt
+    return sa + ca, sb + cb
 
 
 @njit(cache=True)

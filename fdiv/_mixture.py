@@ -29,7 +29,9 @@ class MixtureComponent:
     Attributes
     ----------
     r : ndarray
-        The component (read-only probability vector, same length as the inputs).
+        The component (read-only probability vector, same length as the inputs). Its entries
+        are differences of terms of size up to ``λ p_data`` divided by β, so their relative
+        round-off grows like ε/β when β is tiny (``residual`` shows it).
     lam : float
         λ* (``kind == "star"``) or λ† (``kind == "dagger"``).
     active : int
