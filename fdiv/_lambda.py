@@ -46,7 +46,7 @@ _MAX_BUCKET_BITS = 12  # at most 4096 buckets per level
 _MIN_BUCKET_BITS = 4
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _breakpoints(a, b, t):
     """Write ``t_i = b_i / a_i`` (+inf where ``a_i = 0``) and return the always-active sums.
 
@@ -61,38 +61,33 @@ def _breakpoints(a, b, t):
     tmax = 0.0
     for i in range(n):
         ai = a[i]
-        if ai > 0.0:
-            ti = b[i] / ai + 0.0  # + 0.0 turns -0.0 into +0.0
-            t[i] = ti
-            if ti == 0.0:
-                A0 += ai
-                B0 += b[i]
-            elif ti < np.inf:
-                m += 1
-                if ti < tmin:
-                    tmin = ti
-                if ti > tmax:
-                    tmax = ti
-        else:
-            t[i] = np.inf
+        ti = b[i] / ai + 0.0 if ai > 0.0 else np.inf  # + 0.0 turns -0.0 into +0.0
+        t[i] = ti
+        if ti == 0.0:
+            A0 += ai
+            B0 += b[i]
+        cand = ti > 0.0 and ti < np.inf
+        m += cand
+        tmin = min(tmin, ti if cand else np.inf)
+        tmax = max(tmax, ti if cand else 0.0)
     return A0, B0, m, tmin, tmax
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _bits_to_float(v):
     buf = np.empty(1, np.int64)
     buf[0] = v
     return buf.view(np.float64)[0]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _float_to_bits(x):
     buf = np.empty(1, np.float64)
     buf[0] = x
     return buf.view(np.int64)[0]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _shift_for(span, m):
     """Smallest shift ``s`` with ``span >> s`` below the level's bucket count."""
     kb = _MIN_BUCKET_BITS
@@ -104,7 +99,7 @@ def _shift_for(span, m):
     return s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _locate(t, a, b, m, blo, bhi, s, A, B, c, d, cnt, SA, SB):
     """Histogram candidates ``t[:m]`` with bits in [blo, bhi] and find the root's bucket.
 
@@ -145,7 +140,7 @@ def _locate(t, a, b, m, blo, bhi, s, A, B, c, d, cnt, SA, SB):
     return pending, A, B
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _gather(t, a, b, m, blo, bhi, s, k, ot, oa, ob):
     """Copy the candidates of bucket ``k`` to the front of ``(ot, oa, ob)`` (may alias the
     inputs: the write index never passes the read index). Returns ``(count, min, max)``."""
@@ -168,7 +163,7 @@ def _gather(t, a, b, m, blo, bhi, s, k, ot, oa, ob):
     return w, lo, hi
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _step(ta, aa, ba, size, lo, hi, m, A, B, c, d, cnt, SA, SB):
     """One level on candidates in [lo, hi] among ``ta[:size]``.
 
@@ -192,7 +187,7 @@ def _step(ta, aa, ba, size, lo, hi, m, A, B, c, d, cnt, SA, SB):
     return k < 0, A, B, k, blo, bhi, s, False
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def active_sums(a, b, c, d):
     """Sums ``(A, B, n_candidates)`` of a and b over the active set at the root of Φ.
 
@@ -227,44 +222,44 @@ def active_sums(a, b, c, d):
     return A, B, m0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _compensated_sums(t, a, b, x, inclusive):
-    """Neumaier sums of a and b over the active set the search found (``t_i < x``, or
+    """Compensated sums of a and b over the active set the search found (``t_i < x``, or
     ``t_i <= x`` when ``inclusive``): the search's bucket sums are plain running sums (error
     growing like n ε); this pass makes the closed form accurate to a few ulps whatever n.
     The set is the search's own (not re-derived from the root), so a root sitting on a
-    breakpoint never switches to a neighbouring piece whose line may be degenerate."""
+    breakpoint never switches to a neighbouring piece whose line may be degenerate.
+    Branch-free TwoSum (Knuth) per term; the selection is a multiply by 0/1."""
+    if inclusive:
+        x = np.nextafter(x, np.inf)  # t <= x  <=>  t < nextafter(x)
+    big = np.finfo(np.float64).max
     sa = 0.0
     ca = 0.0
     sb = 0.0
     cb = 0.0
     for i in range(t.size):
-        if t[i] < x or (inclusive and t[i] == x):
-            v = a[i]
-            tt = sa + v
-            if abs(sa) >= abs(v):
-                ca += (sa - tt) + v
-            else:
-                ca += (v - tt) + sa
-            sa = tt
-            v = b[i]
-            tt = sb + v
-            if abs(sb) >= abs(v):
-                cb += (sb - tt) + v
-            else:
-                cb += (v - tt) + sb
-            sb = tt
+        keep = 1.0 if t[i] < x else 0.0
+        v = a[i] * keep
+        s1 = sa + v
+        bp = s1 - sa
+        ca += (sa - (s1 - bp)) + (v - bp)
+        sa = s1
+        v = min(b[i], big) * keep  # b = +inf only where t = +inf (never kept): no 0 * inf
+        s1 = sb + v
+        bp = s1 - sb
+        cb += (sb - (s1 - bp)) + (v - bp)
+        sb = s1
     return sa + ca, sb + cb
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lambda_star(a, b, beta):
     """λ* solving ``Σ (λ a_i − b_i)_+ = β`` (requires some ``a_i > 0`` with finite ``b_i``)."""
     A, B, _ = active_sums(a, b, 0.0, beta)
     return (B + beta) / A
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lambda_dagger(a, b, beta):
     """λ† solving ``Σ (a_i − λ b_i)_+ = β`` (requires ``Σ_{b_i=0} a_i < β``); returns
     ``(A − β)/B``, which is +inf or negative when the assumption fails (callers check)."""
@@ -272,7 +267,7 @@ def lambda_dagger(a, b, beta):
     return (A - beta) / B
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def star_component(a, b, lam, scale, out):
     """``out_i = (λ a_i − b_i)_+ / scale``; returns ``(Σ out, #{out_i > 0})`` (Neumaier sum)."""
     s = 0.0
@@ -298,7 +293,7 @@ def star_component(a, b, lam, scale, out):
     return s + comp, k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def dagger_component(a, b, lam, scale, out):
     """``out_i = (a_i − λ b_i)_+ / scale``; returns ``(Σ out, #{out_i > 0})`` (Neumaier sum).
 
