@@ -55,7 +55,7 @@ def _instance(n, beta, rng):
 
 def rows(smoke: bool = False):
     n = 10**3 if smoke else 10**6
-    repeat = 1 if smoke else 5
+    repeat = 1 if smoke else 30
     beta = 0.3
     rng = np.random.default_rng(20261121)
     a, pm = _instance(n, beta, rng)
@@ -70,7 +70,7 @@ def rows(smoke: bool = False):
         ref = peer_fn(a, b, beta)
         rel = abs(lam - ref) / abs(ref)
         t_ours = best_time(lambda: ours_fn(a, b, beta), repeat=repeat)
-        t_peer = best_time(lambda: peer_fn(a, b, beta), repeat=max(1, repeat // 2))
+        t_peer = best_time(lambda: peer_fn(a, b, beta), repeat=1 if smoke else 3)
         t_public = best_time(lambda: public(a, pm, beta), repeat=repeat)
         ratio = t_peer / t_ours
         yield Row(
