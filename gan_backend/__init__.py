@@ -11,7 +11,7 @@ from gan_backend.classifier import Classifier
 from gan_backend.config import GanConfig
 from gan_backend.datasets import ToyData, make_dataset
 from gan_backend.generator import Generator
-from gan_backend.train import GanTrainer, train_classifier, train_gan
+from gan_backend.train import GanTrainer, TrainingDivergedError, train_classifier, train_gan
 
 _ENGINE_ALL = [
     "backend",
@@ -20,6 +20,7 @@ _ENGINE_ALL = [
     "GanTrainer",
     "Generator",
     "ToyData",
+    "TrainingDivergedError",
     "make_dataset",
     "train_classifier",
     "train_gan",

@@ -101,9 +101,16 @@ class IndexSampler:
             self._prob, self._alias = _vose_kernel(w)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """``size`` i.i.d. indices (int64)."""
-        i = rng.integers(0, self.n, size=size)
+        """``size`` i.i.d. indices (intp).
+
+        The uniform cell is ``floor(n·u)`` with ``u = rng.random()`` (53 random bits):
+        its probabilities differ from ``1/n`` by at most ``n/2⁵³`` relative (3e-11 at
+        n = 256 000), and it costs a fifth of ``rng.integers`` at batch sizes (whose
+        per-call overhead dominates there).
+        """
+        i = (rng.random(size) * self.n).astype(np.intp)
+        np.minimum(i, self.n - 1, out=i)  # n·u can round up to n
         if self.weights is None:
             return i
-        u = rng.random(size)
-        return np.where(u < self._prob[i], i, self._alias[i])
+        keep = rng.random(size) < self._prob.take(i)
+        return np.where(keep, i, self._alias.take(i))

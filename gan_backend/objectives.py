@@ -166,6 +166,15 @@ class FGan(Objective):
     loss ``−E_Q g_f(V)``, gradient ``−g_f'(V)/n_Q``. For ``f = gan``
     (``g_f(v) = −log(1 + e^{−v})``, ``f*(g_f(v)) = softplus(v)``) the two are exactly
     :class:`Minimax` and :class:`NonSaturating`.
+
+    **Stability.** Entries whose activation is exponential in ``−V`` (reverse_kl,
+    squared_hellinger, neyman_chi2, log_trick: ``g_f'(V) ∝ e^{−V}``) give enormous
+    gradients where D is confident, and the toy init (weights N(0, 0.8²), data of scale
+    15) starts D with ``|V|`` in the hundreds. With ``generator="heuristic"`` those
+    entries diverge within an epoch or two (training then raises
+    :class:`~gan_backend.train.TrainingDivergedError`); the saddle loss trains, though in
+    float32 ``g²`` can overflow inside Adam (that coordinate's step becomes 0) — use
+    ``dtype="float64"`` or smaller learning rates for them.
     """
 
     _GENERATORS = ("saddle", "heuristic")

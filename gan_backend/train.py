@@ -27,7 +27,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from gan_backend._backend import check_same_backend, get_xp, to_device
+from gan_backend._backend import check_same_backend, get_xp, to_device, to_numpy
 from gan_backend._sampling import IndexSampler
 from gan_backend.classifier import Classifier
 from gan_backend.config import GanConfig
@@ -36,13 +36,22 @@ from gan_backend.mlp import MLP
 from gan_backend.objectives import Minimax, get_objective
 from gan_backend.optim import clip_weights, make_optimizer
 
-__all__ = ["GanTrainer", "train_gan", "train_classifier"]
+__all__ = ["GanTrainer", "TrainingDivergedError", "train_gan", "train_classifier"]
+
+
+class TrainingDivergedError(FloatingPointError):
+    """A network's parameters became non-finite (inf/NaN) during training.
+
+    Raised instead of returning a generator that only produces NaN: some objectives
+    (e.g. f-GANs whose activation is unbounded, with the heuristic generator loss) blow
+    up at some learning rates. The message names the epoch and the objective.
+    """
 
 
 def _as_data(name: str, x, dtype) -> np.ndarray:
     """``x`` as a C-contiguous host array of shape (n, d), finite."""
     try:
-        a = np.ascontiguousarray(x, dtype=dtype)
+        a = np.ascontiguousarray(to_numpy(x), dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"`{name}` must be a 2-D array of real numbers; got {x!r:.80}") from exc
     if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
@@ -175,13 +184,28 @@ class GanTrainer:
         """Train for ``epochs`` (default ``config.epochs``) and return the generator."""
         total = (self.config.epochs if epochs is None else int(epochs)) * self.steps_per_epoch
         bar = _Progress(progress, total, f"gan {self.config.objective}")
+        spe = self.steps_per_epoch
         with _one_blas_thread() if self.xp is np else contextlib.nullcontext():
             for s in range(1, total + 1):
                 show = bar.due(s)
                 self.step(value=show)
                 if show:
                     bar.show(s, d_loss=self.last_losses[0], g_loss=self.last_losses[1])
+                if s % spe == 0 or s == total:
+                    self.check_finite(epoch=(s - 1) // spe + 1)
         return self.generator()
+
+    def check_finite(self, epoch: int | None = None) -> None:
+        """Raise :class:`TrainingDivergedError` if G's or D's parameters are not finite."""
+        xp = self.xp
+        for name, net in (("generator", self.G), ("discriminator", self.D)):
+            if not bool(xp.isfinite(net.params).all()):
+                when = f" in epoch {epoch}" if epoch is not None else ""
+                raise TrainingDivergedError(
+                    f"GAN training diverged{when}: the {name}'s parameters are not finite "
+                    f"(objective {self.config.objective!r}, lr_g={self.config.lr_g}, "
+                    f"lr_d={self.config.lr_d}); lower the learning rates or change the objective"
+                )
 
 
 def train_gan(x, config: GanConfig | None = None, *, weights=None, rng=None,

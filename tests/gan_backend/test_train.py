@@ -8,6 +8,7 @@ from scipy import stats
 
 from gan_backend import GanConfig, GanTrainer, Generator, train_classifier, train_gan
 from gan_backend._sampling import IndexSampler
+from gan_backend.train import TrainingDivergedError
 
 MU = np.array([1.0, -2.0])
 COV = np.array([[1.0, 0.5], [0.5, 2.0]])
@@ -145,6 +146,12 @@ def test_objectives_train_without_nans(objective, gaussian):
             pytest.skip("fdiv registry not available yet")
     g = train_gan(gaussian[:2000], dataclasses.replace(SMALL, objective=objective), rng=0)
     assert np.isfinite(g.sample(200, rng=0)).all()
+
+
+def test_divergence_raises_instead_of_returning_nan(gaussian):
+    cfg = dataclasses.replace(SMALL, optimizer="sgd", lr_g=1e30, lr_d=1e30)
+    with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError, match="diverged in epoch 1"):
+        train_gan(gaussian[:1000], cfg, rng=0)
 
 
 def test_float64_and_glorot_train(gaussian):
