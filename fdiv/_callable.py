@@ -12,8 +12,8 @@ from fdiv._fdivergence import FDivergence, Formulas, check_finite_real
 
 __all__ = ["from_callable", "check_convex"]
 
-#: Grid for the convexity check: 20 points per decade on [1e-8, 1e8].
-CONVEXITY_GRID = np.logspace(-8.0, 8.0, 321)
+#: Grid for the convexity check: 100 points per decade on [1e-8, 1e8].
+CONVEXITY_GRID = np.logspace(-8.0, 8.0, 1601)
 #: Relative tolerance on decreasing chord slopes (beyond the rounding level of f's values).
 CONVEXITY_RTOL = 1e-9
 
@@ -46,7 +46,8 @@ def check_convex(f, x=CONVEXITY_GRID, rtol: float = CONVEXITY_RTOL, name: str = 
     bad = ~np.isfinite(y)
     if bad.any():
         i = int(np.argmax(bad))
-        raise ValueError(f"`{name}` must be finite on (0, inf); got {y[i]!r} at x={x[i]!r}")
+        raise ValueError(
+            f"`{name}` must be finite on (0, inf); got {float(y[i])!r} at x={float(x[i])!r}")
     s = np.diff(y) / np.diff(x)
     drop = s[:-1] - s[1:]
     round_off = 64 * EPS * (np.abs(y[:-2]) + 2 * np.abs(y[1:-1]) + np.abs(y[2:])) / (x[2:] - x[:-2])
@@ -55,8 +56,8 @@ def check_convex(f, x=CONVEXITY_GRID, rtol: float = CONVEXITY_RTOL, name: str = 
     if viol.any():
         i = int(np.argmax(viol))
         raise ValueError(
-            f"`{name}` is not convex: the chord slope drops from {s[i]!r} to {s[i + 1]!r} "
-            f"at x={x[i + 1]!r}")
+            f"`{name}` is not convex: the chord slope drops from {float(s[i])!r} to "
+            f"{float(s[i + 1])!r} at x={float(x[i + 1])!r}")
 
 
 def _given_or(value, compute, name: str) -> float:

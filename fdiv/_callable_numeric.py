@@ -38,7 +38,7 @@ def numeric_limit(fun, at: str, noise=None, what: str = "limit") -> float:
     the first run of at least five successive changes below 1e-12 relative (or the
     rounding level given by ``noise(x, v)``); failing that, a geometric tail (ratios
     <= 0.9) is extrapolated; a tail of same-signed, non-shrinking changes means +-inf.
-    Points where ``noise`` exceeds 1e-10 relative (cancellation) are not used. Raises
+    Points where ``noise`` exceeds 1e-9 relative (cancellation) are not used. Raises
     ValueError when undecided.
     """
     x = 10.0 ** (-_K) if at == "zero" else 10.0 ** _K
@@ -49,7 +49,7 @@ def numeric_limit(fun, at: str, noise=None, what: str = "limit") -> float:
         return math.inf
     if np.isneginf(v).any():
         return -math.inf
-    usable = np.isfinite(v) & (nz <= 1e-10 * (1.0 + np.abs(v)))
+    usable = np.isfinite(v) & (nz <= 1e-9 * (1.0 + np.abs(v)))
     stop = len(v) if usable.all() else int(np.argmin(usable))
     v, nz = v[:stop], nz[:stop]
     if len(v) < 6:
@@ -129,7 +129,7 @@ def value_at_right_end(f, hi: float) -> float:
     if not math.isfinite(hi):
         return math.inf
     return numeric_limit(lambda x: hi * x - f(x), "inf",
-                         noise=lambda x, v: 4 * EPS * (np.abs(hi * x) + np.abs(hi * x - v)),
+                         noise=lambda x, v: EPS * (np.abs(hi * x) + np.abs(hi * x - v)),
                          what="conjugate at the right end of its domain")
 
 

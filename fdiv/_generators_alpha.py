@@ -15,7 +15,7 @@ Derivation (b = a - 1):
     * 0 <= a < 1: domain (-inf, 1/(1-a)), open (t x - f -> inf at the end).
     * a < 0: domain (-inf, 1/(1-a)], closed, f*(1/(1-a)) = -1/a.
 - f-GAN activation g(v) = f'(e^v) = v exprel(b v) (= v at a = 1), onto the interior of the
-  domain; f*(g(v)) = v exprel(a v), g'(v) = e^{b v}, (f* o g)'(v) = e^{a v}.
+  domain (clipped at the closed end 1/(1-a) for a < 0 so that rounding cannot pass it); f*(g(v)) = v exprel(a v), g'(v) = e^{b v}, (f* o g)'(v) = e^{a v}.
 - Hilbertian only for a = 1/2, where f = 2 (sqrt x - 1)^2 (twice squared Hellinger).
 
 Objects are cached per float ``a`` so that ``alpha(a) is alpha(a)`` and
@@ -103,7 +103,9 @@ def _alpha(a: float) -> FDivergence:
         name=f"alpha({a!r})", formula=f"(x^a - 1 - a(x-1))/(a(a-1)), a={a!r}",
         formulas=Formulas(
             f=f, f_prime=f_prime, conjugate=conjugate,
-            activation=lambda v: v * exprel(b * v), activation_prime=lambda v: np.exp(b * v),
+            # np.minimum: at a closed end (a < 0) rounding must not step past hi, where f* = inf
+            activation=lambda v: np.minimum(v * exprel(b * v), hi),
+            activation_prime=lambda v: np.exp(b * v),
             conjugate_activation=lambda v: v * exprel(a * v),
             conjugate_activation_prime=lambda v: np.exp(a * v)),
         conjugate_domain=(-INF, hi), conjugate_domain_closed=closed,

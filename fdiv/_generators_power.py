@@ -91,7 +91,8 @@ NEYMAN_CHI2 = FDivergence(
 # = t (3-s)/(1+s) (no cancellation at t = 0); f*(1) = lim (3x-1)/(x+1) = 3 (closed end);
 # for t < -3 the sup is at x -> 0+: -f(0) = -1; +inf for t > 1.
 # Activation (not in the f-GAN paper): g_f(v) = f'(e^v) = 1 - 4 sigma(-v)^2
-# = tanh(v/2) (1 + 2 sigma(-v)), onto (-3, 1); f*(g_f(v)) = tanh(v/2) (1 + 2 sigma(v)).
+# = tanh(v/2) (1 + 2 sigma(-v)), onto (-3, 1) (clipped at 1: the rounded product could pass
+# the closed end); f*(g_f(v)) = tanh(v/2) (1 + 2 sigma(v)).
 def _triangular_conj(t):
     s = np.sqrt(np.maximum(1.0 - t, 0.0))
     return np.where(t > 1.0, INF, np.where(t < -3.0, -1.0, t * (3.0 - s) / (1.0 + s)))
@@ -103,7 +104,7 @@ TRIANGULAR = FDivergence(
         f=lambda x: (x - 1.0) * ((x - 1.0) / (x + 1.0)),
         f_prime=lambda x: ((x - 1.0) / (x + 1.0)) * ((x + 3.0) / (x + 1.0)),
         conjugate=_triangular_conj,
-        activation=lambda v: np.tanh(0.5 * v) * (1.0 + 2.0 * sigmoid(-v)),
+        activation=lambda v: np.minimum(np.tanh(0.5 * v) * (1.0 + 2.0 * sigmoid(-v)), 1.0),
         activation_prime=lambda v: 8.0 * sigmoid(-v) ** 2 * sigmoid(v),
         conjugate_activation=lambda v: np.tanh(0.5 * v) * (1.0 + 2.0 * sigmoid(v)),
         conjugate_activation_prime=lambda v: 8.0 * sigmoid(v) ** 2 * sigmoid(-v)),

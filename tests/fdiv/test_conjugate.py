@@ -4,7 +4,7 @@ Reference f*(t) = sup_{x>0} (t x - f(x)) is computed at test time in mpmath from
 definition, never from fdiv's closed forms: bisection in s = log x on f'(e^s) = t (f' written
 out by hand from the THEORY.md §0 table, used only to locate the maximiser), then t x - f(x);
 if f'(0+) >= t the supremum is the limit at x -> 0+, if f'(inf) <= t it is the limit at
-x -> inf, read at x = e^1000 and e^2000 with 1100 digits (unbounded growth means +inf).
+x -> inf, read at x = e^1000 and e^2000 with 2060 digits (unbounded growth means +inf).
 Generating script: ``ref_conj`` below (mp.mp.dps = 50 plus guard digits for tiny |t|).
 """
 from __future__ import annotations
@@ -43,17 +43,18 @@ def mp_alpha_prime(a):
     return (lambda x: mp.log(x)) if a == 1 else (lambda x: (x ** (a - 1) - 1) / (a - 1))
 
 
-def ref_conj(F, dF, t, S=2000):
-    """sup_{x>0} t x - F(x) (see the module docstring)."""
+def ref_conj(F, dF, t, S=2000, dps=60):
+    """sup_{x>0} t x - F(x) over x in [e^-S, e^S] (see the module docstring); ``dps`` must
+    cover any cancellation inside F and dF there (e.g. x F(1/x) needs ~S/2.3 more digits)."""
     t = mp.mpf(t)
     extra = int(max(0, -mp.log10(abs(t)))) if t != 0 else 0
-    with mp.workdps(60 + extra):
+    with mp.workdps(dps + extra):
         g = lambda s: dF(mp.exp(s)) - t  # noqa: E731
         if g(-S) >= 0:
-            with mp.workdps(1100):
+            with mp.workdps(dps + S):
                 return -F(mp.exp(-S))
         if g(S) <= 0:
-            with mp.workdps(1100):
+            with mp.workdps(dps + S):
                 X1, X2 = mp.exp(S / 2), mp.exp(S)
                 v1, v2 = t * X1 - F(X1), t * X2 - F(X2)
                 return mp.inf if v2 - v1 > 1 else v2
