@@ -95,7 +95,10 @@ def _plot(path: str, data, samples, name: str) -> None:
     ax.scatter(data.means[:, 0], data.means[:, 1], marker="x", color="k", s=30, label="modes")
     ax.set_aspect("equal")
     ax.set_title(name)
-    ax.legend(loc="upper right", markerscale=4)
+    leg = ax.legend(loc="upper right")
+    for handle in leg.legend_handles:  # legible legend markers whatever the point size
+        handle.set_sizes([25])
+        handle.set_alpha(1.0)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
