@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
 
 __all__ = ["central_derivative", "numeric_limit", "numeric_conjugate", "generic_activation"]
 
@@ -82,7 +81,9 @@ def _scalar(fn, x: float) -> float:
 
 
 def _sup_one(t: float, f, fprime, X, F, f_zero: float) -> float:
-    """sup_{x>0} t x - f(x) for one t below the domain's right end (the map is unimodal in log x)."""
+    """sup_{x>0} t x - f(x) for one t below the domain's right end (unimodal in log x)."""
+    from scipy.optimize import brentq, minimize_scalar  # lazy: keeps `import fdiv` fast (B6)
+
     with np.errstate(all="ignore"):
         H = t * X - F
     H[np.isnan(H)] = -np.inf

@@ -42,7 +42,9 @@ def _as_gan_input(v):
     through untouched; anything else becomes a float64 ndarray."""
     if isinstance(v, np.ndarray):
         return v if v.dtype in _FLOATS else v.astype(np.float64)
-    if isinstance(v, (np.generic, int, float, list, tuple)) or not hasattr(type(v), "__array_ufunc__"):
+    if isinstance(v, (np.generic, int, float, list, tuple)):
+        return np.asarray(v, dtype=np.float64)
+    if not hasattr(type(v), "__array_ufunc__"):
         return np.asarray(v, dtype=np.float64)
     return v
 

@@ -15,7 +15,8 @@ Derivation (b = a - 1):
     * 0 <= a < 1: domain (-inf, 1/(1-a)), open (t x - f -> inf at the end).
     * a < 0: domain (-inf, 1/(1-a)], closed, f*(1/(1-a)) = -1/a.
 - f-GAN activation g(v) = f'(e^v) = v exprel(b v) (= v at a = 1), onto the interior of the
-  domain (clipped at the closed end 1/(1-a) for a < 0 so that rounding cannot pass it); f*(g(v)) = v exprel(a v), g'(v) = e^{b v}, (f* o g)'(v) = e^{a v}.
+  domain (clipped at the closed end 1/(1-a) for a < 0 so that rounding cannot pass it);
+  f*(g(v)) = v exprel(a v), g'(v) = e^{b v}, (f* o g)'(v) = e^{a v}.
 - Hilbertian only for a = 1/2, where f = 2 (sqrt x - 1)^2 (twice squared Hellinger).
 
 Objects are cached per float ``a`` so that ``alpha(a) is alpha(a)`` and

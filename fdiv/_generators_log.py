@@ -11,7 +11,8 @@ import math
 import numpy as np
 
 from fdiv._fdivergence import FDivergence, Formulas
-from fdiv._generators_stable import LOG2, LOG2_HI, LOG2_LO, log1mexp, sigmoid, softplus, wright_omega
+from fdiv._generators_stable import (LOG2, LOG2_HI, LOG2_LO, log1mexp, sigmoid, softplus,
+                                     wright_omega)
 
 INF = math.inf
 

@@ -77,7 +77,8 @@ PEARSON_CHI2 = FDivergence(
 NEYMAN_CHI2 = FDivergence(
     name="neyman_chi2", formula="(1 - x)^2 / x",
     formulas=Formulas(
-        f=lambda x: (x - 1.0) * ((x - 1.0) / x), f_prime=lambda x: ((x - 1.0) / x) * ((x + 1.0) / x),
+        f=lambda x: (x - 1.0) * ((x - 1.0) / x),
+        f_prime=lambda x: ((x - 1.0) / x) * ((x + 1.0) / x),
         conjugate=lambda t: np.where(t <= 1.0, 2.0 * t / (1.0 + np.sqrt(1.0 - t)), INF),
         activation=lambda v: -np.expm1(-v), activation_prime=lambda v: np.exp(-v),
         conjugate_activation=lambda v: -2.0 * np.expm1(-0.5 * v),

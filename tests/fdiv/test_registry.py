@@ -172,7 +172,8 @@ def test_f_one_prime_is_a_subgradient(name):
     left, right = (g.f(1.0) - g.f(1 - h)) / h, (g.f(1 + h) - g.f(1.0)) / h
     assert left - 1e-6 <= g.f_one_prime <= right + 1e-6
     if name != "tv":
-        assert g.f_one_prime == pytest.approx(float(mp_fprime(MP_F[name], 1.0)), rel=1e-15, abs=1e-40)  # mp.diff residue ~1e-129 at 0
+        ref = float(mp_fprime(MP_F[name], 1.0))
+        assert g.f_one_prime == pytest.approx(ref, rel=1e-15, abs=1e-40)  # mp.diff: ~1e-129 at 0
 
 
 def test_f_prime_at_zero_is_the_limit():
@@ -183,7 +184,8 @@ def test_f_prime_at_zero_is_the_limit():
     assert fdiv.alpha(3.0).f_prime(0.0) == -0.5 and fdiv.alpha(0.5).f_prime(0.0) == -math.inf
 
 
-@pytest.mark.parametrize("a", [-3.0, -1.0, -1e-9, 0.0, 1e-9, 0.3, 0.5, 1 - 1e-9, 1.0, 1 + 1e-9, 2.0, 5.0])
+@pytest.mark.parametrize("a", [-3.0, -1.0, -1e-9, 0.0, 1e-9, 0.3, 0.5, 1 - 1e-9, 1.0, 1 + 1e-9,
+                               2.0, 5.0])
 def test_alpha_f_and_f_prime_match_mpmath(a):
     g, F = fdiv.alpha(a), mp_alpha(a)
     for x in X_POINTS:
@@ -220,3 +222,13 @@ def test_scalar_in_scalar_out_and_no_nan_at_edges():
         edge = g.f(np.array([0.0, 5e-324, 1e-300, 1e300, 1.7e308]))
         assert not np.isnan(edge).any(), name
         assert not np.isnan(g.f_prime(np.array([5e-324, 1e-300, 1e300, 1.7e308]))).any(), name
+
+
+@pytest.mark.parametrize("module", ["fdiv._registry", "fdiv._generators_alpha", "fdiv._transforms",
+                                    "fdiv._callable"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0

@@ -143,7 +143,8 @@ def test_s4_shift_leaves_the_divergence_unchanged(qp, name, c):
 @given(st.sampled_from(ALL + ["alpha(-1.0)", "alpha(0.5)", "alpha(3.0)"]),
        st.lists(st.floats(-5.0, 5.0), min_size=2, max_size=30))
 def test_s5_normalized_generator(name, logs):
-    """S5: f0 >= f0(1) (= f(1), 0 when f(1) = 0), nonincreasing on (0,1], nondecreasing on [1,inf)."""
+    """S5: f0 >= f0(1) (= f(1), 0 when f(1) = 0); nonincreasing on (0,1], nondecreasing on
+    [1, inf)."""
     g = fdiv.get(name)
     n = fdiv.normalized(g)
     assert n.name == f"normalized({name})" and n.f_one_prime == 0.0
