@@ -73,12 +73,19 @@ class AdaGanOptions:
         Data weights R* (S12, default) or R-dagger (S14).
     classifier_epochs : int or None
         Epochs of the mixture discriminator (None: ``train_classifier``'s default).
+    classifier_lr : float or None
+        Learning rate of the mixture discriminator (None: the GAN config's ``lr_d``). With
+        the toy GAN's N(0, 0.8^2) initialisation on data of scale ~15 the fresh classifier
+        starts saturated; at lr 1e-4 it needs thousands of steps to leave saturation, so
+        presets with short training raise it (a saturated D gives d ~ 1e-30 everywhere
+        and the weights cannot be solved: the step fails loudly).
     n_fake : int or None
         Mixture samples drawn for the discriminator (None: as many as data points).
     """
 
     kind: Literal["star", "dagger"] = "star"
     classifier_epochs: int | None = None
+    classifier_lr: float | None = None
     n_fake: int | None = None
 
     def __post_init__(self):
@@ -88,6 +95,9 @@ class AdaGanOptions:
             v = getattr(self, name)
             if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
                 raise ValueError(f"`{name}` must be a positive integer or None; got {v!r}")
+        lr = self.classifier_lr
+        if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf")):
+            raise ValueError(f"`classifier_lr` must be a positive number or None; got {lr!r}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,10 +208,16 @@ def gan_trainer(config, *, progress: bool = False) -> Trainer:
     return trainer
 
 
-def gan_classifier(config, *, epochs: int | None = None) -> ClassifierTrainer:
+def gan_classifier(config, *, epochs: int | None = None, lr: float | None = None) -> ClassifierTrainer:
     """Mixture discriminator ``(x_real, x_fake, rng) -> Classifier`` trained from scratch
-    with D's architecture (:func:`gan_backend.train_classifier`)."""
+    with D's architecture (:func:`gan_backend.train_classifier`), learning rate ``lr``
+    (default ``config.lr_d``)."""
+    import dataclasses
+
     from gan_backend import train_classifier
+
+    if lr is not None:
+        config = dataclasses.replace(config, lr_d=float(lr))
 
     def classifier(x_real, x_fake, rng):
         if epochs is None:
@@ -404,7 +420,7 @@ def mixture_trajectory(
         kind, classifier = "uniform", None
     else:
         kind = opts.kind if weights is None else weights
-        classifier = gan_classifier(config, epochs=opts.classifier_epochs)
+        classifier = gan_classifier(config, epochs=opts.classifier_epochs, lr=opts.classifier_lr)
     for step in adagan_steps(
         x, T=T, trainer=gan_trainer(config), beta=beta, weights=kind, classifier=classifier,
         n_fake=opts.n_fake, rng=rng, progress=progress,
