@@ -96,7 +96,14 @@ def _alpha(a: float) -> FDivergence:
         use_z = (t >= 0.5) & (t <= 2.0) & (np.abs(bt) > 0.5)
         c_z = np.log(np.maximum((1.0 - t) + a * t, 0.0)) / (b if b != 0 else 1.0)
         c = np.where(use_z, c_z, t * log1prel(np.maximum(bt, -1.0)))
-        val = np.where(np.isfinite(c), c * exprel(a * c), np.expm1(a * c) / (a if a != 0 else 1.0))
+        # b t overflows (|t| ~ 1e308): log(1 + b t) = log|b| + log|t| to double precision
+        c = np.where(np.isinf(bt), (math.log(abs(b) or 1.0) + np.log(np.abs(t))) / (b or 1.0), c)
+        ac = a * c
+        val = np.where(np.isfinite(c), c * exprel(ac), np.expm1(ac) / (a if a != 0 else 1.0))
+        # e^{ac}/a may be finite while e^{ac} overflows (|a| large): use exp(ac - log|a|)
+        big = np.isfinite(ac) & (ac > 700.0)
+        val = np.where(big, math.copysign(1.0, a) * np.exp(np.where(big, ac, 0.0)
+                                                            - math.log(abs(a) or 1.0)), val)
         at_hi = -1.0 / a if closed else INF
         return np.where(t > hi, INF, np.where(t == hi, at_hi, val))
 
