@@ -74,18 +74,18 @@ class AdaGanOptions:
     classifier_epochs : int or None
         Epochs of the mixture discriminator (None: ``train_classifier``'s default).
     classifier_lr : float or None
-        Learning rate of the mixture discriminator (None: the GAN config's ``lr_d``). With
-        the toy GAN's N(0, 0.8^2) initialisation on data of scale ~15 the fresh classifier
-        starts saturated; at lr 1e-4 it needs thousands of steps to leave saturation, so
-        presets with short training raise it (a saturated D gives d ~ 1e-30 everywhere
-        and the weights cannot be solved: the step fails loudly).
+        Learning rate of the mixture discriminator (default 1e-3; None: the GAN config's
+        ``lr_d``, 1e-4). With the toy GAN's N(0, 0.8^2) initialisation on data of scale ~15
+        a fresh classifier starts saturated; at 1e-4 it needs thousands of steps to leave
+        saturation (a saturated D gives d ~ 1e-30 everywhere and the weights cannot be
+        solved: the step fails loudly), at 1e-3 about a hundred.
     n_fake : int or None
         Mixture samples drawn for the discriminator (None: as many as data points).
     """
 
     kind: Literal["star", "dagger"] = "star"
     classifier_epochs: int | None = None
-    classifier_lr: float | None = None
+    classifier_lr: float | None = 1e-3
     n_fake: int | None = None
 
     def __post_init__(self):

@@ -52,7 +52,8 @@ class Preset:
     classifier_epochs : int or None
         Epochs of the AdaGAN mixture discriminator (None: ``train_classifier`` default).
     classifier_lr : float or None
-        Its learning rate (None: the GAN's ``lr_d``).
+        Its learning rate (default 1e-3, see :class:`~gan_backend.adagan.AdaGanOptions`;
+        None: the GAN's ``lr_d``).
     n_fake : int or None
         Mixture samples for the discriminator (None: n_train).
     artifact_points : int
@@ -77,7 +78,7 @@ class Preset:
     n_model: int = 10_000
     gan: tuple[tuple[str, object], ...] = ()
     classifier_epochs: int | None = None
-    classifier_lr: float | None = None
+    classifier_lr: float | None = 1e-3
     n_fake: int | None = None
     artifact_points: int = 2000
     theory_modes: tuple[int, ...] = (5, 10)
@@ -161,7 +162,6 @@ def _quick() -> Preset:
         n_model=2_000,
         gan=(("epochs", 60),),
         classifier_epochs=30,
-        classifier_lr=1e-3,
         artifact_points=2000,
         theory_modes=(5, 10),
         theory_samples=2000,
@@ -169,8 +169,9 @@ def _quick() -> Preset:
             "3 runs per cell instead of 35 (so the 5%/95% columns are close to the min/max "
             "of 3 values); 8,192 training points instead of 256k, 60 epochs per GAN, i.e. "
             "1,920 GAN steps (batch 256) instead of 15,000; mixture discriminator 30 epochs "
-            "(960 steps) at learning rate 1e-3 instead of 15 epochs at 1e-4; C from 2,000 model samples on 2,000 held-out points (paper preset: "
-            "10^4 and 10^4); Best of T selects on 2,000 other held-out points"
+            "(960 steps) instead of 15 epochs (15,000 steps); C from 2,000 model samples on "
+            "2,000 held-out points (paper preset: 10^4 and 10^4); Best of T selects on 2,000 "
+            "other held-out points"
         ),
     )
 
@@ -187,13 +188,12 @@ def _smoke() -> Preset:
         n_model=200,
         gan=(("epochs", 2),),
         classifier_epochs=50,
-        classifier_lr=1e-3,
         artifact_points=200,
         theory_modes=(3,),
         theory_samples=300,
         reductions=(
             "SMOKE TEST ONLY, results meaningless: 1 run, K in {1, 3}, T = 3, 512 training "
-            "points, 2 epochs per GAN (4 steps), 50 discriminator epochs (100 steps, lr 1e-3), 200 evaluation points"
+            "points, 2 epochs per GAN (4 steps), 50 discriminator epochs (100 steps), 200 evaluation points"
         ),
     )
 

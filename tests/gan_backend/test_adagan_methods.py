@@ -1,0 +1,65 @@
+"""The table's methods in the registry (best_of, ensemble, topklast, boosted): ``fit`` on
+small data, ``trajectory`` per t, and ``python -m gan_backend sample --method M``."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gan_backend import GanConfig, Mixture, make_dataset, methods
+from gan_backend.__main__ import main
+from gan_backend.adagan import AdaGanOptions
+
+OURS = ("best_of", "ensemble", "topklast", "boosted")
+CFG = GanConfig(epochs=2)
+OPTS = AdaGanOptions(classifier_epochs=20, classifier_lr=1e-3)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_dataset("gmm", 1024, modes=3, rng=np.random.default_rng(0))
+
+
+def test_registered():
+    assert set(OURS) <= set(methods.names())
+    for name in OURS:
+        assert methods.get(name).NAME == name
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_fit_and_trajectory(name, data):
+    mod = methods.get(name)
+    snaps = list(mod.trajectory(data.x, T=3, config=CFG, rng=1, options=OPTS))
+    assert [s.t for s in snaps] == [1, 2, 3]
+    model = mod.fit(data.x, T=3, config=CFG, rng=1) if name == "best_of" else \
+        mod.fit(data.x, T=3, config=CFG, rng=1, options=OPTS)
+    x = model.sample(50, np.random.default_rng(2))
+    assert x.shape == (50, 2) and np.all(np.isfinite(x))
+    if name == "best_of":
+        info = snaps[-1].info
+        assert len(info["heldout_c"]) == 3 and info["heldout_c"][info["pick"] - 1] == max(info["heldout_c"])
+    else:
+        assert isinstance(snaps[-1].model, Mixture) and len(snaps[-1].model) == 3
+        np.testing.assert_allclose(snaps[-1].model.weights.sum(), 1.0)
+    if name in ("ensemble", "boosted"):  # beta_t = 1/t: equal final weights
+        np.testing.assert_allclose(snaps[-1].model.weights, [1 / 3] * 3, rtol=1e-12)
+
+
+def test_best_of_uses_heldout_points_only_for_selection(data):
+    """The chosen GAN is the argmax of coverage on the given held-out set."""
+    held = make_dataset("gmm", 400, modes=3, rng=np.random.default_rng(0)).x  # same means
+    snaps = list(methods.get("best_of").trajectory(data.x, T=3, config=CFG, rng=3, heldout=held))
+    picks = [s.info["pick"] for s in snaps]
+    assert picks[0] == 1 and all(p <= s.t for p, s in zip(picks, snaps))
+    scores = snaps[-1].info["heldout_c"]
+    for s in snaps:
+        assert scores[s.info["pick"] - 1] == max(scores[: s.t])
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_sample_command(name, tmp_path):
+    out = tmp_path / "s.npy"
+    rc = main(["sample", "--dataset", "gmm", "--modes", "2", "--method", name, "--T", "2",
+               "--seed", "3", "--n", "64", "--out", str(out), "--n-data", "2048", "--epochs", "1"])
+    assert rc == 0
+    x = np.load(out)
+    assert x.shape == (64, 2) and np.all(np.isfinite(x))
