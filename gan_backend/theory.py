@@ -238,7 +238,8 @@ def kde_on_grid(samples, grid: fdiv.Grid, *, rng=None, bandwidth=None) -> GridDe
         half = (x.shape[0] + 1) // 2
         h = select_bandwidth(x[perm[:half]], x[perm[half:]], grid_h).bandwidth
     else:
-        h = float(bandwidth)
+        ok = isinstance(bandwidth, numbers.Real) and not isinstance(bandwidth, (bool, np.bool_))
+        h = float(bandwidth) if ok else math.nan
         if not (math.isfinite(h) and h > 0):
             raise ValueError(f"`bandwidth` must be positive and finite; got {bandwidth!r}")
     n = x.shape[0]

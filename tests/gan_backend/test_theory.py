@@ -200,8 +200,9 @@ def test_theory_bad_input(toy):
         theory_steps([(x,)], pd)
     with pytest.raises(ValueError, match="beta"):
         theory_steps([(x, x, 1.0)], pd)
-    with pytest.raises(ValueError, match="bandwidth"):
-        kde_on_grid(x, pd.grid, bandwidth=0.0)
+    for bad in (0.0, -1.0, np.inf, "0.3", True):
+        with pytest.raises(ValueError, match="bandwidth"):
+            kde_on_grid(x, pd.grid, bandwidth=bad)
     with pytest.raises(ValueError, match="grid"):
         kde_on_grid(x, fdiv.Grid.regular(0, 1, 4))
     with pytest.raises(ValueError, match="at least 4"):
