@@ -1,0 +1,100 @@
+"""``python -m proofs_check [--instances N] [--seed S] [--json PATH] [--only IDS] [--list]``
+
+Checks every statement of THEORY.md on N generated instances each, refutes every known-false
+variant with a shrunk counterexample, runs the symbolic derivations and the S9 demonstration,
+prints a table (progress on stderr) and exits 0 iff every statement holds and every known-false
+variant is refuted.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+
+DEFAULT_INSTANCES = 200
+DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m proofs_check", description=__doc__.split("\n\n")[1],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--instances", type=int, default=DEFAULT_INSTANCES, metavar="N",
+                   help=f"generated instances per statement (default {DEFAULT_INSTANCES})")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the whole run (default 0)")
+    p.add_argument("--json", metavar="PATH", help="also write the JSON report to PATH ('-': stdout)")
+    p.add_argument("--only", metavar="IDS", help="comma-separated ids; S11 also selects S11-kl etc.")
+    p.add_argument("--list", action="store_true", help="list the rows and exit")
+    p.add_argument("--jobs", type=int, default=DEFAULT_JOBS, metavar="J",
+                   help=f"worker processes (default {DEFAULT_JOBS}); results do not depend on it")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return p
+
+
+def _run_one(row_id: str, instances: int, seed: int):
+    from proofs_check import _registry
+
+    return _registry.get(row_id).run(instances=instances, seed=seed)
+
+
+def _progress(args, k, total, o) -> None:
+    if not args.quiet:
+        print(f"[{k:>2}/{total}] {o.id:<26} {o.verdict:<11} ({o.instances} instances, {o.seconds:.1f} s)",
+              file=sys.stderr, flush=True)
+
+
+def _run_rows(chosen, args, parallel: bool) -> list:
+    """Run rows in order, or in ``--jobs`` spawned worker processes (each row is seeded from
+    (seed, id), so the outcomes do not depend on the scheduling)."""
+    if not parallel or args.jobs <= 1 or len(chosen) <= 1:
+        out = []
+        for k, row in enumerate(chosen, 1):
+            out.append(row.run(instances=args.instances, seed=args.seed))
+            _progress(args, k, len(chosen), out[-1])
+        return out
+    results = {}
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(_run_one, r.id, args.instances, args.seed): r.id for r in chosen}
+        for k, fut in enumerate(as_completed(futures), 1):
+            results[futures[fut]] = fut.result()
+            _progress(args, k, len(chosen), results[futures[fut]])
+    return [results[r.id] for r in chosen]
+
+
+def main(argv=None, *, rows=None) -> int:
+    args = _parser().parse_args(argv)
+    for name in ("instances", "jobs"):
+        if getattr(args, name) < 1:
+            print(f"error: --{name} must be a positive integer; got {getattr(args, name)}", file=sys.stderr)
+            return 2
+    from proofs_check import _registry
+    from proofs_check._report import report_json, summary, table
+
+    try:
+        chosen = rows if rows is not None else _registry.select(args.only)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if args.list:
+        for r in chosen:
+            print(f"{r.id:<26} [{r.expect}] {r.title}")
+        return 0
+    t0 = time.perf_counter()
+    outcomes = _run_rows(chosen, args, parallel=rows is None)
+    elapsed = time.perf_counter() - t0
+    print(table(outcomes))
+    print(f"\n{summary(outcomes)}  [{elapsed:.1f} s, --instances {args.instances} --seed {args.seed}]")
+    if args.json:
+        doc = report_json(outcomes, instances=args.instances, seed=args.seed, seconds=elapsed)
+        if args.json == "-":
+            print(doc)
+        else:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                fh.write(doc + "\n")
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

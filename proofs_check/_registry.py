@@ -1,0 +1,54 @@
+"""All report rows, in THEORY.md order: statements, their known-false variants, and the
+symbolic / grid derivations."""
+from __future__ import annotations
+
+import functools
+
+__all__ = ["rows", "get", "select"]
+
+
+@functools.lru_cache(maxsize=1)
+def _rows() -> tuple:
+    from proofs_check import _convergence, _facts, _gan, _lemmas, _optimal, _wasserstein, demos, symbolic
+
+    groups = [_facts.STATEMENTS, symbolic.ROWS, _gan.STATEMENTS, demos.ROWS, _lemmas.STATEMENTS,
+              _optimal.STATEMENTS, _convergence.STATEMENTS, _wasserstein.STATEMENTS]
+    out = [r for g in groups for r in g]
+    ids = [r.id for r in out]
+    dup = {i for i in ids if ids.count(i) > 1}
+    if dup:
+        raise RuntimeError(f"duplicate row ids: {sorted(dup)}")
+    return tuple(sorted(out, key=_order))
+
+
+def _order(row):
+    """THEORY.md order: by statement number, the statement before its variants; rows without a
+    statement number (per-f symbolic rows) next to S6, whose identity they verify."""
+    head = row.id.split("-")[0]
+    num = int(head[1:]) if head[:1] == "S" and head[1:].isdigit() else 6
+    return (num, row.id != head, row.id)
+
+
+def rows() -> list:
+    """Every row (:class:`~proofs_check.Statement` or :class:`~proofs_check.Derivation`)."""
+    return list(_rows())
+
+
+def get(row_id: str):
+    """The row with id ``row_id`` (``KeyError`` naming the known ids otherwise)."""
+    for r in _rows():
+        if r.id == row_id:
+            return r
+    raise KeyError(f"unknown statement id {row_id!r}; known: {', '.join(r.id for r in _rows())}")
+
+
+def select(only: str | None) -> list:
+    """Rows matching a comma-separated list of ids; ``S11`` also selects ``S11-kl`` etc."""
+    if not only:
+        return rows()
+    keys = [k.strip() for k in only.split(",") if k.strip()]
+    chosen = [r for r in _rows() if any(r.id == k or r.id.startswith(k + "-") for k in keys)]
+    missing = [k for k in keys if not any(r.id == k or r.id.startswith(k + "-") for r in _rows())]
+    if missing:
+        raise KeyError(f"unknown statement id(s) {missing}; known: {', '.join(r.id for r in _rows())}")
+    return chosen

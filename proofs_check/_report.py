@@ -1,0 +1,72 @@
+"""The report: a plain-text table and the JSON document of CONTRACT.md."""
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+
+from proofs_check._runner import Outcome
+
+__all__ = ["table", "report_json", "format_slack", "summary"]
+
+_TITLE_WIDTH = 58
+
+
+def format_slack(v) -> str:
+    if v is None:
+        return "-"
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return f"{v:.3g}"
+
+
+def table(outcomes: list[Outcome], *, width: int = _TITLE_WIDTH) -> str:
+    """The human-readable table: id, title, instances, violations, worst slack, verdict, and
+    under each refuted or failing row its (shrunk) counterexample."""
+    head = f"{'id':<26} {'title':<{width}} {'inst':>5} {'viol':>5} {'worst slack':>12}  verdict"
+    lines = [head, "-" * len(head)]
+    for o in outcomes:
+        title = o.title if len(o.title) <= width else o.title[: width - 3] + "..."
+        lines.append(f"{o.id:<26} {title:<{width}} {o.instances:>5} {o.violations:>5} "
+                     f"{format_slack(o.worst_slack):>12}  {o.verdict}")
+        if o.error:
+            lines.append(f"{'':<26} error: {o.error}")
+        if o.counterexample and o.verdict != "HOLDS":
+            lines.extend(_cx_lines(o.counterexample))
+    return "\n".join(lines)
+
+
+def _cx_lines(cx: dict) -> list[str]:
+    pad = " " * 27
+    if "exception" in cx:
+        first = f"exception: {cx['exception']}"
+    else:
+        first = (f"counterexample: {cx.get('part')}: lhs={_num(cx.get('lhs'))} "
+                 f"rhs={_num(cx.get('rhs'))} slack={_num(cx.get('slack'))}")
+    inst = json.dumps(cx.get("instance"), separators=(",", ":"))
+    inst = inst if len(inst) <= 300 else inst[:297] + "..."
+    return [pad + first] + textwrap.wrap(f"instance: {inst}", 110, initial_indent=pad, subsequent_indent=pad + "  ")
+
+
+def _num(v) -> str:
+    return format_slack(v) if isinstance(v, (int, float)) or v is None else str(v)
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    held = sum(o.verdict == "HOLDS" for o in outcomes)
+    refuted = sum(o.verdict == "REFUTED" for o in outcomes)
+    bad = [o.id for o in outcomes if not o.ok]
+    n_expect_hold = sum(o.expect == "holds" for o in outcomes)
+    n_expect_ref = sum(o.expect == "refuted" for o in outcomes)
+    s = (f"{held}/{n_expect_hold} statements and derivations hold; "
+         f"{refuted}/{n_expect_ref} known-false variants refuted")
+    return s + (f"; NOT OK: {', '.join(bad)}" if bad else "; all as expected")
+
+
+def report_json(outcomes: list[Outcome], *, instances: int, seed: int, seconds: float) -> str:
+    doc = {"statements": [o.to_json() for o in outcomes],
+           "instances": instances, "seed": seed, "ok": all(o.ok for o in outcomes),
+           "seconds": round(seconds, 3)}
+    return json.dumps(doc, indent=2, allow_nan=False)

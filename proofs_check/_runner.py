@@ -1,0 +1,235 @@
+"""Running a report row: hypothesis drives the instances, this module tallies the verdicts.
+
+A :class:`~proofs_check._core.Statement` is run in up to two hypothesis passes, both seeded from
+``(seed, id)`` so that a run is reproducible:
+
+1. *count*: ``instances`` generated instances, each checked, none raising; hypothesis'
+   ``target`` steers the search towards the smallest slack (the hardest instances);
+2. *shrink* (only when pass 1 saw a violation, or for a known-false variant): the same search
+   raising on the first violation, so that hypothesis shrinks it to a minimal counterexample,
+   which is reported with its numbers.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import asdict, dataclass, field, is_dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hyp_seed, settings, target
+
+from proofs_check._core import Check, Derivation, Statement
+
+__all__ = ["Outcome", "run_property", "run_cases", "derived_seed", "jsonable", "DEFAULT_MIN_SEARCH"]
+
+DEFAULT_MIN_SEARCH = 500
+"""A known-false variant not refuted within ``instances`` examples keeps searching up to this
+many, so that small ``--instances`` still refute it."""
+
+SHRINK_BUDGET = 150
+"""Checks allowed to the shrinker after the first counterexample: beyond it, candidates are no
+longer reported as failing, so shrinking ends with the smallest counterexample found so far
+(deterministic, unlike a time limit; hypothesis' shrinking otherwise dominates the run time)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one report row (see the JSON schema in CONTRACT.md, plus extras)."""
+
+    id: str
+    title: str
+    kind: str
+    expect: str
+    instances: int
+    violations: int
+    errors: int
+    worst_slack: float | None
+    counterexample: dict | None
+    seconds: float
+    source: str = ""
+    notes: str = ""
+    error: str | None = None  # the row could not run at all (missing library function, ...)
+
+    @property
+    def holds(self) -> bool:
+        return self.error is None and self.instances > 0 and self.violations == 0 and self.errors == 0
+
+    @property
+    def verdict(self) -> str:
+        if self.error is not None:
+            return "ERROR"
+        if self.expect == "refuted":
+            return "REFUTED" if self.violations > 0 else "NOT REFUTED"
+        if self.errors and not self.violations:
+            return "ERROR"
+        return "HOLDS" if self.holds else "FAILS"
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict in ("HOLDS", "REFUTED")
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "holds": self.holds, "instances": self.instances,
+            "violations": self.violations, "worst_slack": jsonable(self.worst_slack),
+            "counterexample": jsonable(self.counterexample), "kind": self.kind,
+            "expect": self.expect, "verdict": self.verdict, "errors": self.errors,
+            "source": self.source, "notes": self.notes, "error": self.error,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def jsonable(x: Any) -> Any:
+    """Plain JSON data: arrays to lists, dataclasses to dicts, FDivergence objects to their
+    name; non-finite floats to the strings "inf", "-inf", "nan" (strict JSON has none)."""
+    if x is None or isinstance(x, (bool, str)):
+        return x
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        v = float(x)
+        return v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.ndarray):
+        return [jsonable(v) for v in x.tolist()]
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    if hasattr(x, "name") and hasattr(x, "conjugate"):  # an fdiv.FDivergence
+        return str(x.name)
+    if is_dataclass(x) and not isinstance(x, type):
+        return {k: jsonable(getattr(x, k)) for k in x.__dataclass_fields__}
+    return repr(x)
+
+
+def derived_seed(seed: int, row_id: str) -> int:
+    """A 64-bit seed for one row: different rows explore differently, a run is reproducible."""
+    return int.from_bytes(hashlib.sha256(f"{int(seed)}:{row_id}".encode()).digest()[:8], "little")
+
+
+def _settings(max_examples: int, shrink: bool) -> settings:
+    phases = [Phase.explicit, Phase.generate, Phase.target] + ([Phase.shrink] if shrink else [])
+    return settings(max_examples=max(int(max_examples), 1), database=None, deadline=None,
+                    derandomize=False, phases=phases, verbosity=Verbosity.quiet,
+                    suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+                    print_blob=False)
+
+
+class _Found(Exception):
+    pass
+
+
+def _safe_check(stmt: Statement, inst) -> tuple[Check | None, str | None]:
+    try:
+        return stmt.check(inst), None
+    except Exception as exc:  # noqa: BLE001 - any failure of the library on a valid instance is reported
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _describe(inst, c: Check | None, err: str | None) -> dict:
+    out: dict[str, Any] = {"instance": jsonable(inst)}
+    if err is not None:
+        out["exception"] = err
+        return out
+    w = c.worst
+    out.update(part=w.name, relation=w.relation, lhs=w.lhs, rhs=w.rhs, slack=w.slack, tol=w.tol,
+               parts=[{"name": p.name, "relation": p.relation, "lhs": p.lhs, "rhs": p.rhs,
+                       "slack": p.slack, "tol": p.tol, "holds": p.holds} for p in c.parts])
+    out.update(dict(c.detail))
+    return jsonable(out)
+
+
+def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
+    """Run a property-based row (two seeded hypothesis passes, see the module docstring)."""
+    t0 = time.perf_counter()
+    s = derived_seed(seed, stmt.id)
+    tally = {"n": 0, "viol": 0, "err": 0, "worst": math.inf, "first": None}
+
+    def count(inst):
+        c, err = _safe_check(stmt, inst)
+        tally["n"] += 1
+        if err is not None:
+            tally["err"] += 1
+            return
+        tally["worst"] = min(tally["worst"], c.slack) if not math.isnan(c.slack) else -math.inf
+        if not c.holds:
+            tally["viol"] += 1
+            if tally["first"] is None:
+                tally["first"] = inst
+        m = c.worst.margin
+        if math.isfinite(m):
+            target(-m / (1.0 + abs(c.lhs if math.isfinite(c.lhs) else 0.0)
+                         + abs(c.rhs if math.isfinite(c.rhs) else 0.0)), label="relative margin")
+
+    try:
+        hyp_seed(s)(_settings(instances, shrink=False)(given(stmt.strategy)(count)))()
+    except Exception as exc:  # noqa: BLE001 - e.g. an fdiv name that has not landed yet
+        return _outcome(stmt, tally, None, t0, error=f"{type(exc).__name__}: {exc}")
+
+    cx = None
+    want = tally["viol"] > 0 or tally["err"] > 0 or stmt.expect == "refuted"
+    if want:
+        only_genuine = tally["viol"] > 0 or stmt.expect == "refuted"
+        budget = max(instances, stmt.min_search or DEFAULT_MIN_SEARCH) if stmt.expect == "refuted" else instances
+        found: list = []
+        calls = [0]
+
+        def hunt(inst):
+            if found:
+                calls[0] += 1
+                if calls[0] > SHRINK_BUDGET:  # budget spent: only the final replay still fails
+                    if jsonable(inst) == jsonable(found[0]):
+                        raise _Found
+                    return
+            c, err = _safe_check(stmt, inst)
+            bad = (c is not None and not c.holds) if only_genuine else err is not None
+            if bad:
+                found[:] = [inst]
+                raise _Found
+
+        try:
+            hyp_seed(s)(_settings(budget, shrink=True)(given(stmt.strategy)(hunt)))()
+        except _Found:
+            pass
+        except Exception as exc:  # noqa: BLE001 - e.g. hypothesis' Flaky after the shrink budget
+            if not found:
+                return _outcome(stmt, tally, None, t0, error=f"shrinking failed: {type(exc).__name__}: {exc}")
+        if not found and tally["first"] is not None:
+            found = [tally["first"]]  # the shrinking pass did not meet it again: report it unshrunk
+        if found:
+            c, err = _safe_check(stmt, found[0])
+            cx = _describe(found[0], c, err)
+            if stmt.expect == "refuted" and tally["viol"] == 0 and c is not None and not c.holds:
+                tally["viol"] = 1  # found in the longer search, not among the counted instances
+                tally["worst"] = min(tally["worst"], c.slack)
+    return _outcome(stmt, tally, cx, t0)
+
+
+def _outcome(stmt, tally, cx, t0, error=None) -> Outcome:
+    worst = tally["worst"] if tally["n"] > tally["err"] else None
+    return Outcome(id=stmt.id, title=stmt.title, kind=stmt.kind, expect=stmt.expect,
+                   instances=tally["n"], violations=tally["viol"], errors=tally["err"],
+                   worst_slack=worst, counterexample=cx, seconds=time.perf_counter() - t0,
+                   source=stmt.source, notes=stmt.notes, error=error)
+
+
+def run_cases(row: Derivation) -> Outcome:
+    """Run a fixed-case row: every case is one instance; the first failing one is reported."""
+    t0 = time.perf_counter()
+    tally = {"n": 0, "viol": 0, "err": 0, "worst": math.inf}
+    cx = None
+    try:
+        for label, c in row.cases():
+            tally["n"] += 1
+            tally["worst"] = min(tally["worst"], c.slack) if not math.isnan(c.slack) else -math.inf
+            if not c.holds:
+                tally["viol"] += 1
+                if cx is None:
+                    cx = _describe(label, c, None)
+    except Exception as exc:  # noqa: BLE001
+        return _outcome(row, tally, cx, t0, error=f"{type(exc).__name__}: {exc}")
+    return _outcome(row, tally, cx, t0)
