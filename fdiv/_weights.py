@@ -75,22 +75,32 @@ def _check_d(d) -> np.ndarray:
 
 
 def _h(d: np.ndarray) -> np.ndarray:
-    """``h = (1 − d)/d`` with ``h = +inf`` at ``d = 0`` (no division by zero)."""
+    """``h = (1 − d)/d`` with ``h = +inf`` at ``d = 0`` (no division by zero) and where the
+    ratio overflows (subnormal d)."""
     h = np.full(d.shape, np.inf)
-    np.divide(1.0 - d, d, out=h, where=d > 0.0)
+    with np.errstate(over="ignore"):
+        np.divide(1.0 - d, d, out=h, where=d > 0.0)
     return h
 
 
-def _star(n: int, b: np.ndarray, beta: float, nbeta: float) -> float:
-    if not np.any(b < np.inf):
+def _star(n: int, b: np.ndarray, beta: float, nbeta: float):
+    """λ* of ``Σ (λ − b_i)_+ = Nβ``, solved for ``b − min b``: weights depend only on the
+    differences, and shifting keeps ``λ − b_i`` exact when every b is huge (d ~ 1e-300 gives
+    b ~ 1e300, where ``λ = b_min + Nβ/k`` would absorb ``Nβ/k``)."""
+    finite = b < np.inf
+    if not np.any(finite):
         raise ValueError(
-            "`d` is 0 at every point: the discriminator says the model covers all the data, "
-            "so no point can receive weight (star weights need some d > 0)"
+            "`d` is 0 at every point (or so small that h = (1 - d)/d overflows): the "
+            "discriminator says the model covers all the data, so no point can receive weight "
+            "(star weights need some d > 0)"
         )
-    return float(_lambda.lambda_star(np.ones(n), b, nbeta))
+    shift = float(np.min(b[finite]))
+    shifted = b - shift
+    lam = float(_lambda.lambda_star(np.ones(n), shifted, nbeta))
+    return lam + shift, lam, shifted
 
 
-def _dagger(n: int, b: np.ndarray, beta: float, nbeta: float) -> float:
+def _dagger(n: int, b: np.ndarray, beta: float, nbeta: float):
     ones = int(np.count_nonzero(b == 0.0))
     if ones >= nbeta:
         raise ValueError(
@@ -100,10 +110,11 @@ def _dagger(n: int, b: np.ndarray, beta: float, nbeta: float) -> float:
     positive = int(np.count_nonzero(b < np.inf))
     if positive < nbeta:
         raise ValueError(
-            f"dagger weights need at least beta*N points with d > 0; got {positive} < "
-            f"{beta!r}*{n}"
+            f"dagger weights need at least beta*N points with d > 0 (and h = (1 - d)/d finite); "
+            f"got {positive} < {beta!r}*{n}"
         )
-    return float(_lambda.lambda_dagger(np.ones(n), b, nbeta))
+    lam = float(_lambda.lambda_dagger(np.ones(n), b, nbeta))
+    return lam, lam, b
 
 
 _KINDS = {
@@ -152,12 +163,11 @@ def weights_from_discriminator(d, beta, kind: str = "star") -> AdaGanWeights:
     nbeta = n * beta
     if beta == 1.0:
         b = np.zeros(n)
-        lam = 1.0
+        lam = lam_b = 1.0
     else:
-        b = (1.0 - beta) * _h(arr)
-        lam = solve(n, b, beta, nbeta)
+        lam, lam_b, b = solve(n, (1.0 - beta) * _h(arr), beta, nbeta)
     w = np.empty(n)
-    total, active = component(np.ones(n), b, lam, nbeta, w)
+    total, active = component(np.ones(n), b, lam_b, nbeta, w)
     w.flags.writeable = False
     return AdaGanWeights(w, lam, int(active), abs(float(total) - 1.0), kind, beta)
 
@@ -177,7 +187,9 @@ def topklast_beta(d, r) -> float:
     achievable count closest to k is chosen (a tie goes to the larger count) and β is the
     midpoint of the β-interval ``(β(v_{j−1}), β(v_j))`` that realises it (``β(∞) := 1``), so
     :func:`weights_from_discriminator` at this β zeroes exactly that count, robustly to
-    round-off. All of this is exact arithmetic on the sorted h (O(N log N)).
+    round-off. All of this is exact arithmetic on the sorted h (O(N log N)); intervals too
+    narrow to hold a float strictly inside (h ~ 1e300 puts them within 1e-16 of 1) are
+    skipped.
 
     Parameters
     ----------
@@ -209,7 +221,10 @@ def topklast_beta(d, r) -> float:
     finite = np.sort(h[np.isfinite(h)])
     n_inf = n - finite.size
     if finite.size == 0:
-        raise ValueError("`d` is 0 at every point: star weights (hence TopKLast) need some d > 0")
+        raise ValueError(
+            "`d` is 0 at every point (or so small that h = (1 - d)/d overflows): star weights "
+            "(hence TopKLast) need some d > 0"
+        )
     v, first = np.unique(finite, return_index=True)
     below = first  # #{finite h < v_j}
     csum = np.concatenate(([0.0], np.cumsum(finite)))
@@ -219,5 +234,11 @@ def topklast_beta(d, r) -> float:
     zeros = np.concatenate((n_inf + (finite.size - below[1:]), [n_inf]))
     lo = beta_at
     hi = np.concatenate((beta_at[1:], [1.0]))
-    j = int(np.argmin(np.abs(zeros - k)))  # zeros decreases with j: ties go to the larger count
-    return float(0.5 * (lo[j] + hi[j]))
+    mid = 0.5 * (lo + hi)
+    # an interval narrower than the float spacing near 1 (h ~ 1e300) has no usable β
+    ok = (mid > lo) & (mid < hi) & (mid < 1.0)
+    if not ok.any():
+        raise ValueError("no β in (0, 1) separates the discriminator outputs `d` in floating point")
+    dist = np.where(ok, np.abs(zeros - k), np.iinfo(np.int64).max)
+    j = int(np.argmin(dist))  # zeros decreases with j: ties go to the larger count
+    return float(mid[j])
