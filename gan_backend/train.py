@@ -182,7 +182,10 @@ class GanTrainer:
 
     def run(self, epochs: int | None = None, progress: bool = False) -> Generator:
         """Train for ``epochs`` (default ``config.epochs``) and return the generator."""
-        total = (self.config.epochs if epochs is None else int(epochs)) * self.steps_per_epoch
+        epochs = self.config.epochs if epochs is None else epochs
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+            raise ValueError(f"`epochs` must be a positive integer; got {epochs!r}")
+        total = int(epochs) * self.steps_per_epoch
         bar = _Progress(progress, total, f"gan {self.config.objective}")
         spe = self.steps_per_epoch
         with _one_blas_thread() if self.xp is np else contextlib.nullcontext():

@@ -164,6 +164,9 @@ def test_batch_larger_than_data():
     tr = GanTrainer(np.ones((10, 2)), GanConfig(epochs=1), rng=0)
     assert tr.steps_per_epoch == 1
     tr.run()
+    assert tr.opt_g.t == 1
+    with pytest.raises(ValueError, match="`epochs`"):
+        tr.run(epochs=0)
 
 
 def test_progress_is_quiet_by_default(capsys, gaussian):
