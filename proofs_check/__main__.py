@@ -33,12 +33,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _run_one(row_id: str, instances: int, seed: int):
-    from proofs_check import _registry
-
-    return _registry.get(row_id).run(instances=instances, seed=seed)
-
-
 def _progress(args, k, total, o) -> None:
     if not args.quiet:
         print(f"[{k:>2}/{total}] {o.id:<26} {o.verdict:<11} ({o.instances} instances, {o.seconds:.1f} s)",
@@ -54,9 +48,11 @@ def _run_rows(chosen, args, parallel: bool) -> list:
             out.append(row.run(instances=args.instances, seed=args.seed))
             _progress(args, k, len(chosen), out[-1])
         return out
+    from proofs_check._registry import run_by_id
+
     results = {}
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_run_one, r.id, args.instances, args.seed): r.id for r in chosen}
+        futures = {pool.submit(run_by_id, r.id, args.instances, args.seed): r.id for r in chosen}
         for k, fut in enumerate(as_completed(futures), 1):
             results[futures[fut]] = fut.result()
             _progress(args, k, len(chosen), results[futures[fut]])

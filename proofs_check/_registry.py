@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["rows", "get", "select"]
+__all__ = ["rows", "get", "select", "run_by_id"]
 
 
 @functools.lru_cache(maxsize=1)
 def _rows() -> tuple:
-    from proofs_check import _convergence, _facts, _gan, _lemmas, _optimal, _wasserstein, demos, symbolic
+    from proofs_check import (_convergence, _facts, _gan, _iteration, _lemmas, _optimal, _wasserstein, demos,
+                              symbolic)
 
     groups = [_facts.STATEMENTS, symbolic.ROWS, _gan.STATEMENTS, demos.ROWS, _lemmas.STATEMENTS,
-              _optimal.STATEMENTS, _convergence.STATEMENTS, _wasserstein.STATEMENTS]
+              _optimal.STATEMENTS, _convergence.STATEMENTS, _iteration.STATEMENTS, _wasserstein.STATEMENTS]
     out = [r for g in groups for r in g]
     ids = [r.id for r in out]
     dup = {i for i in ids if ids.count(i) > 1}
@@ -52,3 +53,8 @@ def select(only: str | None) -> list:
     if missing:
         raise KeyError(f"unknown statement id(s) {missing}; known: {', '.join(r.id for r in _rows())}")
     return chosen
+
+
+def run_by_id(row_id: str, instances: int, seed: int):
+    """Run one row by id (the entry point of the CLI's worker processes)."""
+    return get(row_id).run(instances=instances, seed=seed)
