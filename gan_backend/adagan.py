@@ -40,6 +40,7 @@ __all__ = [
     "Snapshot",
     "ScheduleBeta",
     "TopKLastBeta",
+    "TopKUniform",
     "adagan",
     "adagan_steps",
     "gan_trainer",
@@ -49,6 +50,8 @@ __all__ = [
 ]
 
 WeightKind = Literal["star", "dagger", "uniform"]
+# A custom data-weight rule: (d, beta) -> (w, lam or None), w a probability vector.
+WeightRule = Callable[[np.ndarray, float], "tuple[np.ndarray, float | None]"]
 Trainer = Callable[[np.ndarray, "np.ndarray | None", np.random.Generator], Sampler]
 ClassifierTrainer = Callable[[np.ndarray, np.ndarray, np.random.Generator], object]
 BetaPolicy = Callable[[int, "np.ndarray | None"], float]
@@ -162,6 +165,28 @@ class Snapshot:
     model: Sampler
     step: AdaGanStep | None = None
     info: dict = field(default_factory=dict)
+
+
+class TopKUniform:
+    """Data weights uniform on the ``ceil(r N)`` points with the largest ``D(x_i)`` (ties
+    at the cut included): the ``topk`` rule of the public AdaGAN reference code, where
+    TopKLast r trains the next component on the r-fraction of the data that the current
+    mixture covers worst, with the beta schedule unchanged. ``lam`` is None."""
+
+    def __init__(self, r: float) -> None:
+        if not (isinstance(r, (int, float)) and 0.0 < float(r) <= 1.0):
+            raise ValueError(f"`r` must lie in (0, 1]; got {r!r}")
+        self.r = float(r)
+
+    def __call__(self, d, beta):
+        d = np.asarray(d, dtype=np.float64)
+        k = max(1, int(np.ceil(round(self.r * d.size, 9))))
+        cut = np.sort(d)[d.size - k]
+        mask = d >= cut
+        return mask / np.count_nonzero(mask), None
+
+    def __repr__(self) -> str:
+        return f"TopKUniform(r={self.r})"
 
 
 class ScheduleBeta:
@@ -278,18 +303,26 @@ def _discriminate(t, classifier, x, mixture, n_fake, rng) -> np.ndarray:
 def _weights(t, d, beta, kind):
     import fdiv
 
-    try:
-        res = fdiv.weights_from_discriminator(d, beta, kind=kind)
-    except Exception as exc:
-        raise _fail(t, f"solving the {kind} data weights (beta = {beta:.6g}) failed", exc) from exc
-    w = np.asarray(res.w, dtype=np.float64)
+    if callable(kind):
+        try:
+            w, lam = kind(d, beta)
+        except Exception as exc:
+            raise _fail(t, f"the data-weight rule {kind!r} failed (beta = {beta:.6g})", exc) from exc
+        kind = repr(kind)
+    else:
+        try:
+            res = fdiv.weights_from_discriminator(d, beta, kind=kind)
+        except Exception as exc:
+            raise _fail(t, f"solving the {kind} data weights (beta = {beta:.6g}) failed", exc) from exc
+        w, lam = res.w, res.lam
+    w = np.asarray(w, dtype=np.float64)
     if w.shape != d.shape or not np.all(np.isfinite(w)) or np.any(w < 0):
         raise _fail(t, f"the {kind} weights are not a nonnegative finite vector of length {d.size}")
     if abs(w.sum() - 1.0) > _WEIGHT_SUM_TOL:
         raise _fail(t, f"the {kind} weights sum to {w.sum()!r}, not 1")
     if not np.any(w > 0):
         raise _fail(t, f"the {kind} weights are all zero")
-    return w, float(res.lam)
+    return w, (None if lam is None else float(lam))
 
 
 def _beta(t, policy, d) -> float:
@@ -310,7 +343,7 @@ def adagan_steps(
     T: int,
     trainer: Trainer,
     beta: BetaPolicy,
-    weights: WeightKind = "star",
+    weights: "WeightKind | WeightRule" = "star",
     classifier: ClassifierTrainer | None = None,
     n_fake: int | None = None,
     rng=None,
@@ -329,8 +362,9 @@ def adagan_steps(
     beta : callable ``(t, d) -> float``
         beta_t for t >= 2 (e.g. :class:`ScheduleBeta`, :class:`TopKLastBeta`);
         beta_1 = 1 always.
-    weights : "star" | "dagger" | "uniform"
-        Data weights: R* (default), R-dagger, or uniform (no discriminator).
+    weights : "star" | "dagger" | "uniform" or callable ``(d, beta) -> (w, lam)``
+        Data weights: R* (default), R-dagger, uniform (no discriminator), or a custom
+        rule on the discriminator outputs (e.g. :class:`TopKUniform`).
     classifier : callable ``(x_real, x_fake, rng) -> obj with .prob(x)``
         Trains the mixture discriminator from scratch; required unless uniform.
     n_fake : int, optional
@@ -351,8 +385,8 @@ def adagan_steps(
         raise ValueError("`x` must be finite")
     if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
         raise ValueError(f"`T` must be a positive integer; got {T!r}")
-    if weights not in ("star", "dagger", "uniform"):
-        raise ValueError(f"`weights` must be 'star', 'dagger' or 'uniform'; got {weights!r}")
+    if not callable(weights) and weights not in ("star", "dagger", "uniform"):
+        raise ValueError(f"`weights` must be 'star', 'dagger', 'uniform' or a callable; got {weights!r}")
     if weights != "uniform" and classifier is None:
         raise ValueError(f"`classifier` is required with weights={weights!r}")
     if not callable(beta):
@@ -406,14 +440,15 @@ def mixture_trajectory(
     T: int,
     config,
     beta: BetaPolicy,
-    weights: WeightKind,
+    weights: "WeightKind | WeightRule | None",
     options: AdaGanOptions | None = None,
     rng=None,
     progress: bool = False,
 ) -> Iterator[Snapshot]:
     """AdaGAN with GAN components of ``config`` (a ``GanConfig``), one Snapshot per step.
 
-    The shared body of the Boosted, TopKLast and Ensemble methods.
+    The shared body of the Boosted, TopKLast and Ensemble methods; ``weights=None`` means
+    ``options.kind`` (R* by default).
     """
     opts = AdaGanOptions() if options is None else options
     if weights == "uniform":

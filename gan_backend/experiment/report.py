@@ -136,6 +136,12 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
         total = sum(r.timings.get("total_s", 0.0) for r in runs)
         lines.append(f"- Compute: {total / 60:.1f} worker-minutes over the stored runs"
                      + (f"; this invocation took {elapsed_s / 60:.1f} min wall" if elapsed_s else "") + ".")
+    col = sorted({(r.method, r.modes, r.run, t) for r in runs
+                  for t, c in zip(r.metrics.get("t", []), r.metrics.get("collapsed", [])) if c})
+    if col:
+        lines.append(f"- Models whose samples collapsed to one point (C = 0 exactly, loglik = -inf): "
+                     + ", ".join(f"{m} K={k} run {i} t={t}" for m, k, i, t in col[:20])
+                     + (f" and {len(col) - 20} more" if len(col) > 20 else "") + ".")
     lines += list(f"- {n}" for n in notes)
     lines += ["", "| method | " + " | ".join(f"K={k}" for k in preset.modes) + " |",
               "|---|" + "---|" * len(preset.modes)]

@@ -106,13 +106,16 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
     Returns a JSON-able record: ``key``, identity fields, ``seed``, ``data_seed``,
     ``config`` (:meth:`Preset.run_config`), ``metrics`` (per-t lists ``t``, ``coverage``,
     ``loglik``, ``bandwidth``, ``modes_captured`` and ``high_quality`` (nearest mode within
-    3 std, :func:`gan_backend.coverage.mode_stats`), ``beta``/``lam`` for AdaGAN methods,
+    3 std, :func:`gan_backend.coverage.mode_stats`), ``collapsed`` (model samples on one
+    point: C = 0, see :func:`gan_backend.methods.best_of.coverage_or_collapsed`),
+    ``beta``/``lam`` for AdaGAN methods,
     ``info`` for Best of T), ``timings``, ``host``, and
     ``artifacts`` (name -> ``.npy`` bytes; run 0 only: final samples, evaluation data,
     data means and, for AdaGAN methods, the weight map after step 1).
     """
     from gan_backend import methods
-    from gan_backend.coverage import coverage, mode_stats
+    from gan_backend.coverage import mode_stats
+    from gan_backend.methods.best_of import coverage_or_collapsed
     t_start = time.perf_counter()
     wall_start = time.time()
     gan = preset.gan_config()
@@ -125,6 +128,7 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
     mod = methods.get(spec.method)
 
     ts, cov, loglik, bandwidth, captured, hq, betas, lams, info = [], [], [], [], [], [], [], [], []
+    collapsed = []
     t_train = t_eval = 0.0
     artifacts: dict[str, bytes] = {}
     snaps = _snapshots(mod, x_train, x_select, T=preset.T, gan=gan, options=preset.adagan_options(),
@@ -135,11 +139,12 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
         t_train += time.perf_counter() - tick
         tick = time.perf_counter()
         samples = np.asarray(snap.model.sample(preset.n_model, eval_rng))
-        res = coverage(samples, x_eval, rng=eval_rng)
+        res = coverage_or_collapsed(samples, x_eval, rng=eval_rng)
         ts.append(int(snap.t))
         cov.append(float(res.c))
         loglik.append(float(res.loglik))
         bandwidth.append(float(res.bandwidth))
+        collapsed.append(bool(getattr(res, "collapsed", False)))
         ms = mode_stats(samples, means, data.std)
         captured.append(int(ms.modes_captured))
         hq.append(float(ms.high_quality))
@@ -169,6 +174,7 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
         "bandwidth": bandwidth,
         "modes_captured": captured,
         "high_quality": hq,
+        "collapsed": collapsed,
     }
     if betas:
         metrics["beta"] = betas

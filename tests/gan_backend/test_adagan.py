@@ -246,3 +246,33 @@ def test_mixture_steps_are_nested():
     res = _run(trainer=lambda x, w, r: Gauss(MEANS[0]) if w is None else Gauss(w @ x), T=3)
     assert isinstance(res.mixture, Mixture) and len(res.mixture) == 3
     np.testing.assert_allclose(res.mixture.weights, [1 / 3] * 3, rtol=1e-14)
+
+
+def test_topk_uniform_rule():
+    from gan_backend.adagan import TopKUniform
+
+    d = np.array([0.9, 0.1, 0.5, 0.7, 0.2, 0.9])
+    w, lam = TopKUniform(0.5)(d, 0.5)
+    np.testing.assert_allclose(w, [1 / 3, 0, 0, 1 / 3, 0, 1 / 3])
+    assert lam is None
+    w, _ = TopKUniform(0.34)(d, 0.5)  # ceil(0.34*6) = 3 -> same cut
+    assert np.count_nonzero(w) == 3
+    w, _ = TopKUniform(0.2)(d, 0.5)  # ceil(1.2) = 2 largest: both 0.9 (tie kept)
+    np.testing.assert_allclose(w, [0.5, 0, 0, 0, 0, 0.5])
+    with pytest.raises(ValueError, match="`r`"):
+        TopKUniform(0.0)
+    # in the loop: the new component is trained on the missed modes only
+    rng = np.random.default_rng(11)
+    x, lab = three_modes(600, rng)
+    steps = list(adagan_steps(x, T=2, trainer=lambda x_, w, r: Gauss(MEANS[0]) if w is None else Gauss(w @ x_),
+                              beta=ScheduleBeta(fdiv.beta_schedule("boosted")), weights=TopKUniform(0.5),
+                              classifier=oracle_classifier, rng=12))
+    assert np.all(steps[1].weights[lab == 0] == 0) and steps[1].lam is None
+
+
+def test_custom_weight_rule_failure_is_loud():
+    def bad_rule(d, beta):
+        return np.zeros_like(d), None
+
+    with pytest.raises(AdaGanError, match="weights sum to"):
+        _run(weights=bad_rule)

@@ -63,3 +63,27 @@ def test_sample_command(name, tmp_path):
     assert rc == 0
     x = np.load(out)
     assert x.shape == (64, 2) and np.all(np.isfinite(x))
+
+
+def test_topklast_reference_reading(data):
+    snaps = list(methods.get("topklast").trajectory(data.x, T=3, config=CFG, rng=1, options=OPTS,
+                                                    reading="reference"))
+    np.testing.assert_allclose(snaps[-1].model.weights, [1 / 3] * 3, rtol=1e-12)  # beta_t = 1/t
+    w = snaps[1].step.weights
+    assert np.count_nonzero(w) >= len(w) // 2 and np.allclose(w[w > 0], w[w > 0][0])
+    with pytest.raises(ValueError, match="reading"):
+        methods.get("topklast").fit(data.x, T=2, config=CFG, reading="paper")
+
+
+def test_coverage_of_a_collapsed_model_is_zero(data):
+    from gan_backend.methods.best_of import Collapsed, coverage_or_collapsed
+
+    point = np.tile([[1.0, 2.0]], (500, 1))
+    res = coverage_or_collapsed(point, data.x, rng=0)
+    assert isinstance(res, Collapsed) and res.c == 0.0 and res.loglik == -np.inf
+    ok = coverage_or_collapsed(data.x[:400], data.x[400:800], rng=0)
+    assert 0.8 < ok.c <= 1.0 and not getattr(ok, "collapsed", False)
+    bad = point.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="finite"):  # other errors still raise
+        coverage_or_collapsed(bad, data.x, rng=0)
