@@ -188,3 +188,22 @@ def test_ctrl_c_keeps_finished_runs(tmp_path):
     rows = _rows(out)
     assert len(rows) == 12 == len({k for k, *_ in rows})
     assert [s.key for s in run_specs(p)] and {k for k, *_ in rows} == {s.key for s in run_specs(p)}
+
+
+def test_existing_scheduler(tmp_path):
+    """``--scheduler ADDRESS``: runs go to a cluster the driver did not start (and leaves up)."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    log = tmp_path / "log"
+    log.mkdir()
+    task = functools.partial(fake_task, log_dir=str(log))
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster:
+        rep = run_table(_preset(runs=1), tmp_path / "out", scheduler=cluster.scheduler_address,
+                        task=task, progress=False)
+        assert rep.ok and rep.completed == 4
+        with Client(cluster) as c:  # still usable after the driver disconnected
+            assert c.submit(sum, [1, 2]).result() == 3
+    assert len(_rows(tmp_path / "out")) == 4
