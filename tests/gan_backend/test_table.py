@@ -1,6 +1,7 @@
 """``python -m gan_backend table`` end to end on the smoke preset (real engine, real Dask).
 
-- the CLI writes table.md / table.csv / results.sqlite / figures, and a rerun resumes;
+- the CLI writes table.md / table.csv / results.sqlite / figures / the --theory report,
+  and a rerun resumes;
 - a serial run (one worker) interrupted after a few runs and resumed gives exactly the
   rows (metrics) of a two-worker run: per-run seeds + single-threaded BLAS in workers;
 - runs are reproducible in-process, and a T-step run's first t records equal a t-step
@@ -33,7 +34,7 @@ def _metrics(out):
 @pytest.fixture(scope="module")
 def two_worker_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("smoke2")
-    rc = main(["table", "--preset", "smoke", "--out", str(out), "--workers", "2", "--quiet"])
+    rc = main(["table", "--preset", "smoke", "--out", str(out), "--workers", "2", "--quiet", "--theory"])
     return out, rc
 
 
@@ -51,8 +52,16 @@ def test_smoke_end_to_end(two_worker_run, capsys):
     assert len(rows) == len(ROWS) * len(p.modes)
     filled = [r for r in rows if int(r["T"]) <= p.T]
     assert all(r["n_runs"] == "1" and 0.0 <= float(r["median"]) <= 1.0 for r in filled)
-    for name in ("coverage_vs_T.png", "samples_K1.png", "samples_K3.png", "weight_map_K3.png"):
+    for name in ("coverage_vs_T.png", "samples_K1.png", "samples_K3.png", "weight_map_K3.png",
+                 "theory_K3.png"):
         assert (out / name).stat().st_size > 1000
+    # --theory: S18 checked at every step t >= 2 of the Boosted run (a theorem on the
+    # discretised estimates, so it must hold), for js and tv
+    theory = (out / "theory.md").read_text()
+    assert f"S18 held at {p.T - 1}/{p.T - 1}" in theory
+    with open(out / "theory.csv") as fh:
+        trows = list(csv.DictReader(fh))
+    assert {r["f"] for r in trows} == {"js", "tv"} and all(r["holds"] == "True" for r in trows)
     # rerun: everything resumed, nothing recomputed
     capsys.readouterr()
     assert main(["table", "--preset", "smoke", "--out", str(out), "--workers", "2", "--quiet",
