@@ -160,15 +160,15 @@ def _quick() -> Preset:
         n_select=2_000,
         n_eval=2_000,
         n_model=2_000,
-        gan=(("epochs", 60),),
+        gan=(("epochs", 48),),
         classifier_epochs=30,
         artifact_points=2000,
         theory_modes=(5, 10),
         theory_samples=2000,
         reductions=(
             "3 runs per cell instead of 35 (so the 5%/95% columns are close to the min/max "
-            "of 3 values); 8,192 training points instead of 256k, 60 epochs per GAN, i.e. "
-            "1,920 GAN steps (batch 256) instead of 15,000; mixture discriminator 30 epochs "
+            "of 3 values); 8,192 training points instead of 256k, 48 epochs per GAN, i.e. "
+            "1,536 GAN steps (batch 256) instead of 15,000; mixture discriminator 30 epochs "
             "(960 steps) instead of 15 epochs (15,000 steps); C from 2,000 model samples on "
             "2,000 held-out points (paper preset: 10^4 and 10^4); Best of T selects on 2,000 "
             "other held-out points"
