@@ -28,6 +28,9 @@ def add_arguments(parser) -> None:
                         help="runs per cell instead of the preset's (results of a run do not depend on it)")
     parser.add_argument("--max-runs", type=int, default=None,
                         help="run at most this many unfinished runs now (partial table; rerun to go on)")
+    parser.add_argument("--topklast-reading", choices=("slides", "reference"), default=None,
+                        help="TopKLast rule: the slides' (beta zeroing r*N R* weights; default) or the "
+                             "reference code's (uniform weights on the top r*N points by D, beta 1/t)")
     parser.add_argument("--theory", action="store_true",
                         help="also check the theory step by step on AdaGAN runs (gan_backend.theory)")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
@@ -47,6 +50,8 @@ def run(args) -> int:
             print(f"error: --runs must be a positive integer; got {args.runs}", file=sys.stderr)
             return 2
         preset = preset.with_(runs=args.runs)
+    if args.topklast_reading is not None:
+        preset = preset.with_(topklast_reading=args.topklast_reading)
     if args.workers is not None and args.workers < 1:
         print(f"error: --workers must be a positive integer; got {args.workers}", file=sys.stderr)
         return 2

@@ -62,6 +62,10 @@ class Preset:
         Mode counts of the ``--theory`` runs (one Boosted AdaGAN run each, S18 per step).
     theory_samples : int
         Samples of P_{t-1} and Q_t per step for the KDE densities of the theory check.
+    topklast_reading : str
+        ``"slides"`` (default: beta_t from ``fdiv.topklast_beta``, R* weights) or
+        ``"reference"`` (the reference code's uniform weights on the top r*N points by D,
+        beta_t = 1/t); see :mod:`gan_backend.methods.topklast`.
     reductions : str
         What this preset cuts relative to ``paper`` (shown in table.md).
     """
@@ -83,6 +87,7 @@ class Preset:
     artifact_points: int = 2000
     theory_modes: tuple[int, ...] = (5, 10)
     theory_samples: int = 4000
+    topklast_reading: str = "slides"
     reductions: str = "none (the paper's protocol)"
 
     def __post_init__(self):
@@ -97,12 +102,18 @@ class Preset:
             raise ValueError(f"`theory_modes` must be positive integers; got {self.theory_modes!r}")
         if not self.methods:
             raise ValueError("`methods` must not be empty")
+        if self.topklast_reading not in ("slides", "reference"):
+            raise ValueError(f"`topklast_reading` must be 'slides' or 'reference'; got {self.topklast_reading!r}")
 
     def gan_config(self):
         """The ``GanConfig`` of every GAN of this preset (defaults + :attr:`gan`)."""
         from gan_backend import GanConfig
 
         return dataclasses.replace(GanConfig(), **dict(self.gan))
+
+    def method_kwargs(self, method: str) -> dict:
+        """Extra keyword arguments of ``method``'s ``trajectory`` under this preset."""
+        return {"reading": self.topklast_reading} if method == "topklast" else {}
 
     def adagan_options(self):
         from gan_backend.adagan import AdaGanOptions
@@ -115,6 +126,7 @@ class Preset:
         against a store holding other settings for the same key is refused)."""
         gan = self.gan_config()
         return {
+            **self.method_kwargs(method),
             "method": method,
             "modes": int(modes),
             "T": self.T,

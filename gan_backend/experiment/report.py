@@ -129,6 +129,7 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
         f"- Runs: {len(runs)} of {len(wanted)} stored ({preset.runs} per cell; "
         + ("complete" if missing == 0 else f"**{missing} missing**, rerun the command to resume") + ").",
         f"- Reductions vs the paper protocol: {preset.reductions}.",
+        f"- TopKLast reading: `{preset.topklast_reading}` (see gan_backend/methods/topklast.py).",
         f"- T = 3 and T = 10 rows come from one T = {preset.T} run per (method, K, run); "
         "Best of T picks by C on held-out points not used for training or for the reported C.",
     ]

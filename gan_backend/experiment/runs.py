@@ -79,11 +79,12 @@ def decode_array(blob: bytes) -> np.ndarray:
     return np.load(io.BytesIO(blob), allow_pickle=False)
 
 
-def _snapshots(mod, x_train, x_select, *, T, gan, options, rng):
+def _snapshots(mod, x_train, x_select, *, T, gan, options, rng, kwargs):
     from gan_backend.adagan import Snapshot
 
     if hasattr(mod, "trajectory"):
-        yield from mod.trajectory(x_train, T=T, config=gan, rng=rng, options=options, heldout=x_select)
+        yield from mod.trajectory(x_train, T=T, config=gan, rng=rng, options=options, heldout=x_select,
+                                  **kwargs)
     else:  # a single-model method (vanilla): T = 1 only
         yield Snapshot(t=1, model=mod.fit(x_train, T=1, config=gan, rng=rng))
 
@@ -132,7 +133,7 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
     t_train = t_eval = 0.0
     artifacts: dict[str, bytes] = {}
     snaps = _snapshots(mod, x_train, x_select, T=preset.T, gan=gan, options=preset.adagan_options(),
-                       rng=train_rng)
+                       rng=train_rng, kwargs=preset.method_kwargs(spec.method))
     tick = time.perf_counter()
     last = None
     for snap in snaps:
