@@ -4,11 +4,13 @@ Public API: see CONTRACT.md §fdiv. Private kernels live in ``_*.py`` modules.
 """
 # --- core (issue 2): registry, transforms, divergence, distributions, Wasserstein ---
 from fdiv._callable import from_callable
+from fdiv._divergence import divergence
 from fdiv._fdivergence import FDivergence
 from fdiv._registry import alpha, get, names
 from fdiv._transforms import dual, normalized, shift
 
-_CORE_ALL = ["FDivergence", "get", "names", "alpha", "dual", "normalized", "shift", "from_callable"]
+_CORE_ALL = ["FDivergence", "get", "names", "alpha", "dual", "normalized", "shift", "from_callable",
+             "divergence"]
 # Placeholders: the sections below (re)define these; a missing section must not break import.
 _DIST_ALL: list[str] = []
 _MIX_ALL: list[str] = []

@@ -1,0 +1,267 @@
+r"""``fdiv.divergence(f, q, p)``: D_f(q||p) on finite supports with THEORY.md §0 conventions.
+
+Registry generators (and ``alpha(a)``) go to the exact Numba kernels of :mod:`fdiv._kernels`
+(imported on first use, so ``import fdiv`` compiles and loads nothing). Any other
+:class:`~fdiv.FDivergence` (``dual``, ``normalized``, ``shift``, ``from_callable``) goes through
+a chunked NumPy evaluation of ``p f(q/p)`` with ``f.f_zero`` and ``f.slope_inf`` for the
+boundary cases.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+
+import numpy as np
+
+from fdiv._fdivergence import FDivergence
+from fdiv._registry import REGISTRY, alpha, get, names
+from fdiv._validate import as_mass, check_same_shape
+
+__all__ = ["divergence"]
+
+#: elements per chunk of the generic (NumPy) path.
+GENERIC_CHUNK = 1 << 16
+#: below this many elements a kernel runs on the calling thread only.
+PARALLEL_MIN = 1 << 18
+
+
+def divergence(f, q, p):
+    r"""The f-divergence ``D_f(q||p)`` of two nonnegative finite measures (THEORY.md §0).
+
+    .. math::
+
+        D_f(q\|p) = \sum_{p_i > 0} p_i f(q_i/p_i) + f'(\infty) \sum_{p_i = 0} q_i
+
+    with ``f(0) := lim_{x->0+} f(x)`` used where ``q_i = 0 < p_i``, terms with
+    ``p_i = q_i = 0`` contributing 0 and ``0 * inf := 0``. q and p are *not* renormalised.
+
+    Parameters
+    ----------
+    f : FDivergence or str
+        A generator or a registry name (``"kl"``, ``"alpha(0.5)"``; see :func:`fdiv.names`).
+        ``f`` is the numerator's generator: ``divergence("kl", q, p)`` is KL(q||p).
+    q, p : array_like
+        Nonnegative finite masses of the same shape. The last axis is the support;
+        leading axes are a batch.
+
+    Returns
+    -------
+    float or ndarray
+        A Python float for 1-D input, else an array of the leading shape. ``+inf`` where
+        the divergence is infinite (``f(0) = inf`` with ``q_i = 0 < p_i``, or
+        ``f'(inf) = inf`` with ``p_i = 0 < q_i``); never NaN.
+
+    Raises
+    ------
+    ValueError
+        If ``f`` is not an FDivergence or registry name, if q or p holds a negative, NaN
+        or infinite mass or is empty, or if their shapes differ (the message names the
+        parameter and the value).
+
+    Notes
+    -----
+    Registry entries and ``alpha(a)`` use closed forms that never overflow where the value
+    is finite (e.g. Pearson ``(q-p)^2/p`` as ``((q-p)/p)(q-p)``; ``log(q/p)`` without forming
+    ``q/p``) and keep full relative accuracy when ``q ~ p`` (~1e-15 for 10^7-term sums).
+    Other generators are evaluated as ``p f(q/p)`` with their own ``f``; there, a ratio
+    ``q/p`` beyond the double range is treated as ``0`` or ``inf`` (``f(0)``, ``f'(inf)``).
+
+    Examples
+    --------
+    >>> import fdiv
+    >>> fdiv.divergence("kl", [0.5, 0.5], [0.5, 0.5])
+    0.0
+    >>> fdiv.divergence("tv", [1.0, 0.0], [0.0, 1.0])
+    2.0
+    >>> fdiv.divergence("kl", [1.0, 0.0], [0.0, 1.0])   # q has mass where p has none
+    inf
+    >>> fdiv.divergence("js", [[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.5, 0.5]]).tolist()
+    [1.3862943611198906, 0.0]
+    """
+    g = _resolve(f)
+    exact = _exact(g)
+    if exact is None:
+        q = as_mass("q", q)
+        p = as_mass("p", p)
+    else:  # the kernels check finiteness and signs in their own pass (see _run_kernel)
+        q = _as_array("q", q)
+        p = _as_array("p", p)
+    check_same_shape("q", q, "p", p)
+    lead = q.shape[:-1]
+    q2 = q.reshape(-1, q.shape[-1])
+    p2 = p.reshape(-1, p.shape[-1])
+    if exact is not None:
+        kernel, a, b = exact
+        out = _run_kernel(kernel, q2, p2, a, b)
+        if out is None:  # a negative, NaN or infinite mass: as_mass names it and raises
+            as_mass("q", q)
+            as_mass("p", p)
+            raise AssertionError("unreachable: the kernel flagged a mass as_mass accepts")
+    else:
+        out = _generic(g, q2, p2)
+    if q.ndim == 1:
+        return float(out[0])
+    return out.reshape(lead)
+
+
+def _resolve(f) -> FDivergence:
+    if isinstance(f, FDivergence):
+        return f
+    if isinstance(f, str):
+        try:
+            return get(f)
+        except ValueError:
+            raise ValueError(
+                f"`f` must be an FDivergence or one of {', '.join(names())} or 'alpha(<a>)'; "
+                f"got {f!r}") from None
+    raise ValueError(f"`f` must be an FDivergence or a registry name; got {f!r:.80}")
+
+
+def _as_array(name: str, x) -> np.ndarray:
+    """C-contiguous float64 array with at least one dimension and a nonempty last axis;
+    the values are checked by the kernel (in its single pass) and, if bad, by as_mass."""
+    try:
+        arr = np.ascontiguousarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        return as_mass(name, x)  # raises with the shared message
+    if arr.ndim < 1 or arr.shape[-1] == 0:
+        return as_mass(name, arr)
+    return arr
+
+
+def _exact(g: FDivergence):
+    """(kernel, a, B) for a registry entry or an alpha(a) generator, else None.
+
+    Keyed by identity (``REGISTRY[g.name] is g``; ``alpha(a).formulas is g.formulas``), so
+    transformed generators (dual, normalized, shift) never pick up a registry kernel by name.
+    """
+    from fdiv import _kernels  # first use: imports numba and loads the cached kernels
+
+    if REGISTRY.get(g.name) is g:
+        kernel, b = _kernels.KERNELS[g.name]
+        return kernel, 0.0, b
+    a = g.alpha_param
+    if a is not None and alpha(a).formulas is g.formulas and alpha(a).f_zero == g.f_zero:
+        return _kernels.alpha_rows, float(a), 0.0
+    return None
+
+
+# --- running a kernel (optionally on a few threads; kernels release the GIL) ----------------
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _threads() -> int:
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        n = os.cpu_count() or 1
+    return max(1, min(8, n))
+
+
+def _pool():
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="fdiv")
+        return _POOL
+
+
+def _forget_pool_after_fork() -> None:
+    """A forked child inherits the pool object but not its threads: start afresh there."""
+    global _POOL, _POOL_LOCK
+    _POOL = None
+    _POOL_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+def _split(total: int, parts: int) -> list[tuple[int, int]]:
+    edges = [total * i // parts for i in range(parts + 1)]
+    return [(edges[i], edges[i + 1]) for i in range(parts) if edges[i + 1] > edges[i]]
+
+
+def _run_kernel(kernel, q2: np.ndarray, p2: np.ndarray, a: float, b: float) -> np.ndarray:
+    from fdiv._kernels import NOUT
+
+    rows, n = q2.shape
+    nt = _threads() if rows * n >= PARALLEL_MIN else 1
+    out = np.zeros((rows, NOUT))
+    if nt == 1:
+        kernel(q2, p2, 0, rows, 0, n, a, out)
+    elif rows >= 4 * nt:  # split rows: every row is summed by one thread
+        futs = [_pool().submit(kernel, q2, p2, r0, r1, 0, n, a, out)
+                for r0, r1 in _split(rows, nt)]
+        for fu in futs:
+            fu.result()
+    else:  # split columns: partial sums per thread, combined exactly below
+        parts = _split(n, nt)
+        outs = [np.zeros((rows, NOUT)) for _ in parts]
+        futs = [_pool().submit(kernel, q2, p2, 0, rows, c0, c1, a, o)
+                for (c0, c1), o in zip(parts, outs)]
+        for fu in futs:
+            fu.result()
+        for r in range(rows):
+            s = math.fsum(o[r, k] for o in outs for k in (0, 1))
+            t = math.fsum(o[r, k] for o in outs for k in (2, 3))
+            bad = max(o[r, 4] for o in outs)
+            out[r] = (s, 0.0, t, 0.0, bad)
+    if out[:, 4].any():
+        return None
+    s = out[:, 0] + out[:, 1]
+    if b == 0.0:
+        return s
+    t = out[:, 2] + out[:, 3]
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = s + b * t
+    # S = +inf means an infinite term; T is a finite sum of masses, so D = +inf.
+    return np.where(s == np.inf, np.inf, d)
+
+
+# --- generic path: any FDivergence through its own f --------------------------------------------
+def _terms(g: FDivergence, qc: np.ndarray, pc: np.ndarray) -> np.ndarray:
+    """p f(q/p) elementwise with the §0 conventions (0 where q = p = 0)."""
+    t = np.zeros(qc.shape)
+    both = (qc > 0) & (pc > 0)
+    with np.errstate(over="ignore", under="ignore"):
+        qb, pb = qc[both], pc[both]
+        x = qb / pb
+    fx = np.asarray(g.f(np.where(np.isinf(x), 1.0, x)), dtype=np.float64)
+    # beyond the double range, p f(q/p) = q f(x)/x -> q f'(inf)
+    with np.errstate(over="ignore", invalid="ignore"):
+        vals = np.where(np.isinf(x), qb * g.slope_inf, pb * fx)
+    t[both] = vals
+    only_p = (qc == 0) & (pc > 0)
+    t[only_p] = pc[only_p] * g.f_zero
+    only_q = (pc == 0) & (qc > 0)
+    t[only_q] = qc[only_q] * g.slope_inf
+    if np.isnan(t).any() or (t == -np.inf).any():
+        i = np.flatnonzero(np.isnan(t.ravel()) | (t.ravel() == -np.inf))[0]
+        qi, pi = qc.ravel()[i], pc.ravel()[i]
+        raise ValueError(
+            f"`f` ({g.name}) gave an invalid term {t.ravel()[i]!r} at q={qi!r}, p={pi!r}: "
+            f"f must be finite on (0, inf) with f(0), f'(inf) > -inf")
+    return t
+
+
+def _generic(g: FDivergence, q2: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    rows, n = q2.shape
+    out = np.empty(rows)
+    if n <= GENERIC_CHUNK:  # whole rows per chunk
+        step = max(1, GENERIC_CHUNK // n)
+        for r0 in range(0, rows, step):
+            r1 = min(rows, r0 + step)
+            with np.errstate(over="ignore", invalid="ignore"):
+                out[r0:r1] = _terms(g, q2[r0:r1], p2[r0:r1]).sum(axis=1)
+        return out
+    for r in range(rows):  # long rows in column chunks
+        parts = [_terms(g, q2[r, c0:c0 + GENERIC_CHUNK], p2[r, c0:c0 + GENERIC_CHUNK]).sum()
+                 for c0 in range(0, n, GENERIC_CHUNK)]
+        with np.errstate(invalid="ignore"):
+            out[r] = math.inf if math.inf in parts else math.fsum(parts)
+    return out
