@@ -108,27 +108,26 @@ def test_resume_skips_finished_runs_and_never_duplicates(tmp_path):
     assert set(_executions(log).values()) == {1}  # nothing computed twice
     r3 = run_table(p, tmp_path / "out", workers=1, task=task, progress=False)
     assert (r3.completed, r3.skipped) == (0, 8)
+    # more runs per cell extend the table (same keys and configs for the first runs)
+    r4 = run_table(_preset(runs=3), tmp_path / "out", workers=2, task=task, progress=False)
+    assert (r4.completed, r4.skipped) == (4, 8)
+    assert set(_executions(log).values()) == {1}
     # every worker ran with single-threaded BLAS
     with ResultStore(tmp_path / "out" / RESULTS_FILE) as st:
         assert {r.timings["blas"] for r in st.runs()} == {"1"}
 
 
-def test_more_runs_extend_the_table(tmp_path):
-    log = tmp_path / "log"
-    log.mkdir()
-    task = functools.partial(fake_task, log_dir=str(log))
-    run_table(_preset(runs=1), tmp_path / "out", workers=1, task=task, progress=False)
-    rep = run_table(_preset(runs=2), tmp_path / "out", workers=1, task=task, progress=False)
-    assert (rep.skipped, rep.completed) == (4, 4)
-
-
 def test_other_settings_in_the_same_directory_are_refused(tmp_path):
     log = tmp_path / "log"
     log.mkdir()
-    task = functools.partial(fake_task, log_dir=str(log))
-    run_table(_preset(runs=1), tmp_path / "out", workers=1, task=task, progress=False)
-    with pytest.raises(ConfigMismatch):
-        run_table(_preset(runs=1, n_train=999), tmp_path / "out", workers=1, task=task, progress=False)
+    p = _preset(runs=1)
+    spec = run_specs(p)[0]
+    with ResultStore(tmp_path / "out" / RESULTS_FILE) as st:  # a finished run, stored directly
+        st.add(fake_task(spec, p, log_dir=str(log)))
+    with pytest.raises(ConfigMismatch, match="n_train"):  # refused before any cluster starts
+        run_table(_preset(runs=1, n_train=999), tmp_path / "out", workers=1, progress=False,
+                  task=functools.partial(fake_task, log_dir=str(log)))
+    assert len(list(log.iterdir())) == 1
 
 
 def test_killed_worker_is_retried_and_table_complete(tmp_path):
