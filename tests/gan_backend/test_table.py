@@ -109,3 +109,12 @@ def test_cli_rejects_bad_arguments(tmp_path, capsys):
     with pytest.raises(SystemExit) as ei:
         main(["table", "--preset", "nope", "--out", str(tmp_path)])
     assert ei.value.code == 2
+
+
+def test_b5_smoke_rows():
+    """The B5 benchmark code runs (smoke preset; its verdicts are not judged)."""
+    from benchmarks import b5_table
+
+    rows = b5_table.rows(smoke=True)
+    assert [r.name.split(",")[1].strip() for r in rows] == ["2 workers", "1 vs 2 workers"]
+    assert all(r.ours > 0 for r in rows) and rows[1].ratio == pytest.approx(rows[1].peer / rows[1].ours)
