@@ -6,8 +6,9 @@ wall-clock from launch to exit (cluster start, every run, table and figures). Ro
 - the 2-worker run finishes in at most 10 minutes (PERFORMANCE.md: on 2 cores);
 - speed-up of 2 workers over 1 is at least 1.7x.
 
-``--smoke`` runs 2 runs of the smoke preset without figures (seconds; verdicts not judged). Set ``B5_KEEP=DIR`` to
-keep both output directories (``DIR/workers2``, ``DIR/workers1``), e.g. for the table.
+``--smoke`` runs 2 runs of the smoke preset without figures (seconds; verdicts not
+judged). Set ``B5_KEEP=DIR`` to keep both output directories (``DIR/workers2``,
+``DIR/workers1``), e.g. for the table.
 """
 from __future__ import annotations
 
