@@ -109,14 +109,14 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
     ``loglik``, ``bandwidth``, ``modes_captured`` and ``high_quality`` (nearest mode within
     3 std, :func:`gan_backend.coverage.mode_stats`), ``collapsed`` (model samples on one
     point: C = 0, see :func:`gan_backend.methods.best_of.coverage_or_collapsed`),
-    ``beta``/``lam`` for AdaGAN methods,
-    ``info`` for Best of T), ``timings``, ``host``, and
-    ``artifacts`` (name -> ``.npy`` bytes; run 0 only: final samples, evaluation data,
+    ``beta``/``lam`` for AdaGAN methods, ``info`` for Best of T), ``timings``, ``host``,
+    and ``artifacts`` (name -> ``.npy`` bytes; run 0 only: final samples, evaluation data,
     data means and, for AdaGAN methods, the weight map after step 1).
     """
     from gan_backend import methods
     from gan_backend.coverage import mode_stats
     from gan_backend.methods.best_of import coverage_or_collapsed
+
     t_start = time.perf_counter()
     wall_start = time.time()
     gan = preset.gan_config()
@@ -128,8 +128,8 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
     eval_rng = np.random.default_rng([spec.seed, 1])
     mod = methods.get(spec.method)
 
-    ts, cov, loglik, bandwidth, captured, hq, betas, lams, info = [], [], [], [], [], [], [], [], []
-    collapsed = []
+    ts, cov, loglik, bandwidth, collapsed, captured, hq, betas, lams = ([] for _ in range(9))
+    info = None
     t_train = t_eval = 0.0
     artifacts: dict[str, bytes] = {}
     snaps = _snapshots(mod, x_train, x_select, T=preset.T, gan=gan, options=preset.adagan_options(),
@@ -158,7 +158,7 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
                                         snap.step.d[:m]])
                 artifacts["weight_map"] = _npy(wmap.astype(np.float32))
         if snap.info:
-            info.append(snap.info)
+            info = snap.info
         last = samples
         t_eval += time.perf_counter() - tick
         tick = time.perf_counter()
@@ -181,7 +181,7 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
         metrics["beta"] = betas
         metrics["lam"] = lams
     if info:
-        metrics["info"] = info[-1]
+        metrics["info"] = info
     return {
         "key": spec.key,
         "preset": spec.preset,
