@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from proofs_check import strategies as pcs
 from proofs_check._common import div, div_tol
-from proofs_check._core import Statement, check, le, truth
+from proofs_check._core import Statement, check, eq, le, truth
 from proofs_check._lemmas import _sqrt_sum_part
 
 SLIDES_CONTRACTION = "slides: Theorem after 'How well are we doing' (contraction); paper Theorem 5, Cor. 8"
@@ -44,8 +44,13 @@ def _steps(draw, fs, fs_dagger=None):
     return Step(f, p_data, p_model, float(beta), q, draw(st.floats(0.0, 1.0)))
 
 
+DAGGER_BETA_MAX = 1.0 - 1e-12
+"""R† is checked for β below this: within round-off of 1 the mass equation has no solution in
+float64 (sum(p_data) may round to 1 - 1 ulp < β) and fdiv.r_dagger raises, by design."""
+
+
 def _assumption_dagger(x: Step) -> bool:
-    return float(x.p_data[x.p_model == 0].sum()) < x.beta < 1.0
+    return float(x.p_data[x.p_model == 0].sum()) < x.beta < DAGGER_BETA_MAX
 
 
 def _mix_div(x: Step, comp):
@@ -60,12 +65,20 @@ def _s16(x: Step):
     d0, t0 = div(f, x.p_model, x.p_data), div_tol(f, x.p_model, x.p_data)
     a, ta = _mix_div(x, np.asarray(fdiv.r_star(x.p_data, x.p_model, b).r))
     m, tm = _mix_div(x, x.p_data)
+    contracted = 0.0 if b == 1.0 else (1 - b) * d0  # 0 * inf := 0 (THEORY.md §0)
     parts = [le("D((1-b)Pg+bR*||Pd) <= D((1-b)Pg+bPd||Pd)", a, m, ta + tm),
-             le("D((1-b)Pg+bPd||Pd) <= (1-b) D(Pg||Pd)", m, (1 - b) * d0, tm + t0)]
+             le("D((1-b)Pg+bPd||Pd) <= (1-b) D(Pg||Pd)", m, contracted, tm + t0)]
     detail = {"f": f.name, "D_Pg_Pd": d0, "D_star": a}
+    if f.f(np.array([1.0]))[0] == 0.0:  # fdiv.bounds refuses f(1) != 0 (S16-log_trick)
+        lib = fdiv.bounds.s16_star(f, x.p_data, x.p_model, b)
+        parts += [eq("fdiv.bounds.s16_star lhs", float(lib.lhs), a, ta), eq("fdiv.bounds.s16_star middle",
+                  float(lib.middle), m, tm), eq("fdiv.bounds.s16_star rhs", float(lib.rhs), contracted, t0)]
     if _assumption_dagger(x):
         g, tg = _mix_div(x, np.asarray(fdiv.r_dagger(x.p_data, x.p_model, b).r))
-        parts.append(le("D((1-b)Pg+bR†||Pd) <= (1-b) D(Pg||Pd)", g, (1 - b) * d0, tg + t0))
+        parts.append(le("D((1-b)Pg+bR†||Pd) <= (1-b) D(Pg||Pd)", g, contracted, tg + t0))
+        if f.f(np.array([1.0]))[0] == 0.0:
+            parts.append(eq("fdiv.bounds.s16_dagger lhs", float(fdiv.bounds.s16_dagger(f, x.p_data, x.p_model, b).lhs),
+                            g, tg))
         detail["D_dagger"] = g
     return check(parts, **detail)
 
@@ -88,35 +101,38 @@ def _s18(x: Step):
 
     b, f = x.beta, x.f
     d0, t0 = div(f, x.p_model, x.p_data), div_tol(f, x.p_model, x.p_data)
-    if not d0 > t0:  # P_g = P_d: γ is 0/0, the statement is vacuous
-        return check(truth("vacuous: D(Pg||Pd) == 0", True), f=f.name)
+    if not (math.isfinite(d0) and d0 > t0):  # P_g = P_d (γ = 0/0) or D = inf: nothing to contract
+        return check(truth("vacuous: D(Pg||Pd) is 0 or inf", True), f=f.name, D_Pg_Pd=d0)
     parts, detail = [], {"f": f.name, "D_Pg_Pd": d0}
-    r_star = np.asarray(fdiv.r_star(x.p_data, x.p_model, b).r)
-    comps = [("*", r_star, bool(f.hilbertian))]
+    comps = []
+    if f.hilbertian:
+        comps.append(("*", np.asarray(fdiv.r_star(x.p_data, x.p_model, b).r), fdiv.bounds.s18_star))
     if _assumption_dagger(x):
-        comps.append(("†", np.asarray(fdiv.r_dagger(x.p_data, x.p_model, b).r), True))
-    for mark, r, applies in comps:
-        if not applies:
-            continue
-        q = (1 - x.t) * r + x.t * x.q
-        gamma = div(f, q, r) / d0
+        comps.append(("†", np.asarray(fdiv.r_dagger(x.p_data, x.p_model, b).r), fdiv.bounds.s18_dagger))
+    for mark, r, lib in comps:
+        q = (1 - x.t) * r + x.t * x.q  # an imperfect component near R
+        d_qr, t_qr = div(f, q, r), b * div_tol(f, q, r)
+        gamma = d_qr / d0  # the smallest γ with D(Q||R) <= γ D(Pg||Pd)
         lhs, tl = _mix_div(x, q)
-        if mark == "*":  # c = (sqrt(γb) + sqrt(1-b))^2 via S11 + S16, compared squared
-            c = float(fdiv.bounds.c_hilbertian(gamma, b))
+        if mark == "*":  # (sqrt(γb) + sqrt(1-b))^2 D = (sqrt(b D(Q||R*)) + sqrt((1-b) D))^2, from S11 + S16
+            c = (math.sqrt(gamma * b) + math.sqrt(1 - b)) ** 2
             parts.append(_sqrt_sum_part("(*) <= (sqrt(γb) + sqrt(1-b))^2 D(Pg||Pd)  [R*, Hilbertian f]",
-                                        lhs, tl, gamma * b * d0, b * div_tol(f, q, r), (1 - b) * d0, t0))
-            ref = (math.sqrt(gamma * b) + math.sqrt(1 - b)) ** 2
+                                        lhs, tl, b * d_qr, t_qr, (1 - b) * d0, t0))
+            c_lib = float(fdiv.bounds.c_hilbertian(gamma, b))
         else:
-            c = float(fdiv.bounds.c_dagger(gamma, b))
-            parts.append(le("(*) <= (1 - b(1-γ)) D(Pg||Pd)  [R†]", lhs, (1 - b * (1 - gamma)) * d0,
-                            tl + t0 + b * div_tol(f, q, r)))
-            ref = 1 - b * (1 - gamma)
-        parts.append(le(f"fdiv.bounds c{mark}(γ, b) == closed form", abs(c - ref), 0.0, 1e-14 * max(1.0, ref)))
+            c = 1 - b * (1 - gamma)
+            parts.append(le("(*) <= (1 - b(1-γ)) D(Pg||Pd)  [R†]", lhs, c * d0, tl + t0 + t_qr))
+            c_lib = float(fdiv.bounds.c_dagger(gamma, b))
+        res = lib(f, x.p_data, x.p_model, b, q)
+        parts += [eq(f"fdiv.bounds c{mark}(γ, b) == closed form", c_lib, c, 1e-14 * max(1.0, c)),
+                  eq(f"fdiv.bounds.s18{mark} lhs == (*)", float(res.lhs), lhs, tl),
+                  eq(f"fdiv.bounds.s18{mark} rhs == c D(Pg||Pd)", float(res.rhs), c * d0, 4 * (t0 + t_qr + tl))]
         detail[f"gamma{mark}"], detail[f"c{mark}"] = gamma, c
-    thr = float(fdiv.bounds.gamma_threshold(b))
-    ref_thr = (1 - math.sqrt(1 - b)) ** 2 / b
-    parts.append(le("fdiv.bounds.gamma_threshold(b) == (1 - sqrt(1-b))^2 / b", abs(thr - ref_thr), 0.0,
-                    1e-14 * max(1.0, ref_thr)))
+    thr, ref_thr = float(fdiv.bounds.gamma_threshold(b)), (1 - math.sqrt(1 - b)) ** 2 / b
+    parts.append(eq("fdiv.bounds.gamma_threshold(b) == (1 - sqrt(1-b))^2 / b", thr, ref_thr, 1e-12 * ref_thr))
+    g = x.t * 2 * thr  # c_hilbertian < 1 exactly when γ < threshold
+    parts.append(truth("c(γ, b) < 1 <=> γ < threshold", (fdiv.bounds.c_hilbertian(g, b) < 1) == (g < thr)
+                       or abs(g - thr) <= 1e-12 * thr, g, thr))
     return check(parts, **detail)
 
 
@@ -124,8 +140,9 @@ S18 = Statement(
     "S18", "weak learnability: D(Q||R*) <= γ D(Pg||Pd), f Hilbertian => (*) <= (sqrt(γb) + sqrt(1-b))^2 "
     "D(Pg||Pd); D(Q||R†) <= γ D(Pg||Pd), P_d(p_g=0) < b => (*) <= (1 - b(1-γ)) D(Pg||Pd)",
     SLIDES_WEAK, "f(1) = 0; Q = (1-t) R + t q, t in [0, 1], γ = D(Q||R)/D(Pg||Pd) (the tightest γ); "
-    "the R* part for Hilbertian f, the R† part when P_d(p_g = 0) < b < 1",
+    "the R* part for Hilbertian f, the R† part when P_d(p_g = 0) < b < 1; vacuous when D(Pg||Pd) is 0 or inf",
     st.deferred(lambda: _steps(pcs.fdivergences(hilbertian=True), pcs.fdivergences(f1_zero=True))), _s18,
-    notes="also checks fdiv.bounds.c_hilbertian, c_dagger and gamma_threshold against the closed forms")
+    notes="cross-checks fdiv.bounds.s18_star/s18_dagger, c_hilbertian, c_dagger, gamma_threshold; "
+          "Q = (1-t)R + tq makes γ = D(Q||R)/D(Pg||Pd) range from 0 to large")
 
 STATEMENTS = [S16, S16_LOG_TRICK, S18]

@@ -47,18 +47,23 @@ def _iterations(draw, *, bounded=None, max_beta: float = 1.0):
     return Iteration(f, p_data, p_init / p_init.sum(), beta, False)
 
 
-def iterate(p_data, p_init, schedule, steps: int):
-    """``[P_1, P_2, ...]`` and ``[λ*_1, ...]`` for ``steps`` steps of the oracle AdaGAN with R*,
-    β_t from ``schedule.beta(t)`` (t = 2, 3, ...: β_1 = 1 is the first model P_1 itself)."""
+def _trajectory(x: Iteration, schedule, steps: int):
     import fdiv
 
-    models, lams = [np.asarray(p_init, dtype=np.float64)], []
-    for t in range(2, steps + 2):
-        b = schedule.beta(t)
-        res = fdiv.r_star(p_data, models[-1], b)
-        lams.append(float(res.lam))
-        models.append((1 - b) * models[-1] + b * np.asarray(res.r))
-    return models, lams
+    return fdiv.oracle_adagan(x.p_data, x.p_init, x.f, schedule=schedule, steps=steps, component="star")
+
+
+def _step_parts(x: Iteration, traj, schedule, upto: int):
+    """The oracle's updates are R* updates: ``P_t = (1-b_t) P_{t-1} + b_t R*_{b_t}(P_{t-1})``."""
+    import fdiv
+
+    parts = []
+    for t in range(2, min(upto, len(traj.models)) + 1):
+        b, prev = schedule.beta(t), np.asarray(traj.models[t - 2])
+        ref = (1 - b) * prev + b * np.asarray(fdiv.r_star(x.p_data, prev, b).r)
+        parts.append(eq(f"oracle P_{t} == (1-b)P_{t - 1} + b R*(P_{t - 1})", float(np.abs(traj.models[t - 1] - ref).max()),
+                        0.0, rel_tol_sum(x.p_data.size)))
+    return parts
 
 
 def _s17(x: Iteration):
@@ -66,38 +71,48 @@ def _s17(x: Iteration):
 
     d1 = div(x.f, x.p_init, x.p_data)
     n = x.p_data.size
-    tol = rel_tol_sum(n)
     if x.bounded:
         pos = x.p_data > 0
         ratio = float(np.max(x.p_init[pos] / x.p_data[pos]))
         ell = 0.0 if x.beta == 1.0 else max(math.log(ratio), 0.0) / math.log(1 / (1 - x.beta))
-        bound = 1 + math.ceil(ell)  # THEORY.md S17, counted in updates P_t -> P_{t+1}
-        models, lams = iterate(x.p_data, x.p_init, fdiv.beta_schedule("constant", beta=x.beta), bound + 1)
-        reached = next((t for t, m in enumerate(models, 1) if np.max(np.abs(m - x.p_data)) <= tol), None)
-        updates = math.inf if reached is None else reached - 1
-        parts = [le("updates to reach P_d <= 1 + ceil(log M / log(1/(1-b)))", updates, bound),
-                 le("updates <= ceil(log M / log(1/(1-b))) (tight; +1e-9 for ties)", updates,
-                    max(1, math.ceil(ell + 1e-9)) if ratio > 1 + tol else 0)]
-        for t in range(1, len(models) if reached is None else reached):
-            parts.append(le(f"D(P_{t}||Pd) <= (1-b)^{t - 1} D(P_1||Pd)", div(x.f, models[t - 1], x.p_data),
+        if ratio <= 1 + rel_tol_sum(n):
+            bound = 1  # P_1 = P_d
+        else:  # THEORY.md S17 read as the index t of P_t (P_1 is t = 1); b = 1: P_2 = R*_1 = P_d
+            bound = 2 if x.beta == 1.0 else 1 + max(1, math.ceil(ell - 1e-9 * max(1.0, ell)))
+        schedule = fdiv.beta_schedule("constant", beta=x.beta)
+        lib_count = int(fdiv.bounds.s17_max_steps(x.p_data, x.p_init, x.beta))
+        traj = _trajectory(x, schedule, max(bound, lib_count))
+        reached = traj.reached_at
+        parts = [le("t at which P_t = P_d <= 1 + ceil(log M / log(1/(1-b)))", math.inf if reached is None else reached, bound),
+                 *_step_parts(x, traj, schedule, 3)]
+        if abs(ell - round(ell)) > 1e-6 * max(1.0, ell):  # away from ties the count is exact
+            parts.append(eq("reached at exactly fdiv.bounds.s17_max_steps", math.inf if reached is None else reached,
+                            lib_count))
+        rate_end = len(traj.models) if reached is None else reached
+        for t in range(1, rate_end):
+            parts.append(le(f"D(P_{t}||Pd) <= (1-b)^{t - 1} D(P_1||Pd)", float(traj.divergences[t - 1]),
                             (1 - x.beta) ** (t - 1) * d1,
-                            div_tol(x.f, models[t - 1], x.p_data) + div_tol(x.f, x.p_init, x.p_data)))
-        return check(parts, f=x.f.name, M=ratio, bound=bound, reached_at=reached, lams=lams[:10])
+                            div_tol(x.f, traj.models[t - 1], x.p_data) + div_tol(x.f, x.p_init, x.p_data)))
+        return check(parts, f=x.f.name, M=ratio, bound=bound, library_count=lib_count, reached_at=reached)
     outside = float(x.p_init[x.p_data == 0].sum())
     parts = []
     for sched, rate in ((fdiv.beta_schedule("constant", beta=x.beta), lambda t: (1 - x.beta) ** (t - 1)),
                         (fdiv.beta_schedule("boosted"), lambda t: 1.0 / t)):
-        models, lams = iterate(x.p_data, x.p_init, sched, UNBOUNDED_STEPS)
-        for t, m in enumerate(models, 1):
-            left = float(m[x.p_data == 0].sum())
-            parts.append(eq(f"[{sched.name}] P_{t}(p_d = 0) == P_1(p_d = 0) * prod(1-b_s)", left, outside * rate(t),
-                            SOLVER_REL_TOL * t * outside))
-            parts.append(le(f"[{sched.name}] D(P_{t}||Pd) <= prod(1-b_s) D(P_1||Pd)", div(x.f, m, x.p_data),
-                            rate(t) * d1, div_tol(x.f, m, x.p_data) + div_tol(x.f, x.p_init, x.p_data)))
-        # λ*_t <= 1 - (1-b_t) P_t(p_d = 0) < 1 (slope of the mass equation <= 1); in float64 the
-        # gap may fall below eps, so it is checked quantitatively rather than as λ* < 1
-        gaps = [lam - (1 - (1 - sched.beta(t + 1)) * float(m[x.p_data == 0].sum())) for t, (lam, m) in
-                enumerate(zip(lams, models), 1)]
+        traj = _trajectory(x, sched, UNBOUNDED_STEPS)
+        parts.append(truth(f"[{sched.name}] P_d never reached", traj.reached_at is None))
+        parts += _step_parts(x, traj, sched, 3)
+        for t, m in enumerate(traj.models, 1):
+            r_lib = float(fdiv.bounds.s17_rate(sched, t))
+            left = float(np.asarray(m)[x.p_data == 0].sum())
+            parts += [eq(f"[{sched.name}] fdiv.bounds.s17_rate(t={t}) == prod(1-b_s)", r_lib, rate(t), 1e-13 * rate(t)),
+                      eq(f"[{sched.name}] P_{t}(p_d = 0) == P_1(p_d = 0) prod(1-b_s)", left, outside * rate(t),
+                         SOLVER_REL_TOL * t * outside),
+                      le(f"[{sched.name}] D(P_{t}||Pd) <= prod(1-b_s) D(P_1||Pd)", float(traj.divergences[t - 1]),
+                         rate(t) * d1, div_tol(x.f, m, x.p_data) + div_tol(x.f, x.p_init, x.p_data))]
+        # λ*_t <= 1 - (1-b_t) P_t(p_d = 0) < 1 (slope of the mass equation <= 1); in float64 the gap
+        # may fall below eps, so it is checked quantitatively rather than as λ* < 1
+        gaps = [float(lam) - (1 - (1 - sched.beta(t + 1)) * float(np.asarray(m)[x.p_data == 0].sum()))
+                for t, (lam, m) in enumerate(zip(traj.lams, traj.models), 1)]
         parts.append(le(f"[{sched.name}] max_t λ*_t - (1 - (1-b_t) P_t(p_d = 0)) <= 0", max(gaps), 0.0,
                         SOLVER_REL_TOL * n))
     return check(parts, f=x.f.name, mass_outside_supp_P_d=outside)
@@ -110,7 +125,8 @@ S17 = Statement(
     "b in [0.1, 1]; the other half P_1 has mass outside supp P_d, b in [0.1, 0.999] (followed 30 steps, "
     "constant and 1/t)",
     st.deferred(_iterations), _s17,
-    notes="reaching = max|P_t - P_d| <= 64 n eps; uses fdiv.r_star and fdiv.beta_schedule. Read literally, "
+    notes="runs fdiv.oracle_adagan (each update checked against fdiv.r_star) and compares with "
+          "fdiv.bounds.s17_max_steps / s17_rate. Read literally, "
           "P_d((1-b)dP_1 > M dP_d) = 0 ignores mass of P_1 outside supp P_d (P_d-null, as in S13); the "
           "slides' 'in other words, P_1 << P_d' is the reading checked. At b = 1 any P_1 reaches P_d in one step")
 
@@ -121,8 +137,8 @@ def _s17_claim(x: Iteration):
     import fdiv
 
     outside = float(x.p_init[x.p_data == 0].sum())
-    models, _ = iterate(x.p_data, x.p_init, fdiv.beta_schedule("constant", beta=x.beta), UNBOUNDED_STEPS)
-    left = float(models[-1][x.p_data == 0].sum())
+    traj = _trajectory(x, fdiv.beta_schedule("constant", beta=x.beta), UNBOUNDED_STEPS)
+    left = float(np.asarray(traj.models[-1])[x.p_data == 0].sum())
     return check(truth("P_t reaches P_d in finitely many steps", outside == 0.0, left, 0.0),
                  mass_outside_after_30_steps=left, mass_outside_at_start=outside,
                  reason="P_t(p_d = 0) = (1-b)^(t-1) P_1(p_d = 0) > 0 for every t")

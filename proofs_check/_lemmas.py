@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from proofs_check import strategies as pcs
 from proofs_check._common import div, div_tol
-from proofs_check._core import Part, Statement, check, le, truth
+from proofs_check._core import Part, Statement, check, eq, le, truth
 
 SLIDES_LEMMA = "slides: 'Minimizing f-divergences with mixtures', Lemma (surrogate upper bounds); paper Lemma 1"
 
@@ -30,7 +30,11 @@ def _s10(x: FMixture):
     t1, t2 = div(f, m.q, m.r), div(f, m.p_model, rest)
     rhs = b * t1 + (1 - b) * t2
     tol = div_tol(f, mix, m.p_data) + b * div_tol(f, m.q, m.r) + (1 - b) * div_tol(f, m.p_model, rest)
+    import fdiv
+
+    lib = fdiv.bounds.s10(f, m.p_data, m.p_model, b, m.q, m.r)  # rhs via the perspective D((1-b)Pg || Pd - bR)
     return check(le("D_f((1-b)Pg+bQ||Pd) <= b D_f(Q||R) + (1-b) D_f(Pg||(Pd-bR)/(1-b))", lhs, rhs, tol),
+                 eq("fdiv.bounds.s10 lhs", float(lib.lhs), lhs, tol), eq("fdiv.bounds.s10 rhs", float(lib.rhs), rhs, tol),
                  f=f.name, D_Q_R=t1, D_Pg_rest=t2)
 
 
@@ -64,7 +68,13 @@ def _s11(x: FMixture):
     part = _sqrt_sum_part("sqrt((*)) <= sqrt(b D_f(Q||R)) + sqrt(D_f((1-b)Pg+bR||Pd))  [squared]",
                           a, div_tol(f, mix_q, m.p_data), b * d_qr, b * div_tol(f, m.q, m.r),
                           c, div_tol(f, mix_r, m.p_data))
-    return check(part, f=f.name, hilbertian=bool(f.hilbertian), D_Q_R=d_qr, D_mixR_Pd=c)
+    parts = [part]
+    if f.f(np.array([1.0]))[0] == 0.0:  # fdiv.bounds.s11 computes sqrt sides (f(1) = 0 only)
+        import fdiv
+
+        lib = fdiv.bounds.s11(f, m.p_data, m.p_model, b, m.q, m.r)
+        parts.append(eq("fdiv.bounds.s11 lhs^2 == (*)", float(lib.lhs) ** 2, max(a, 0.0), part.tol))
+    return check(parts, f=f.name, hilbertian=bool(f.hilbertian), D_Q_R=d_qr, D_mixR_Pd=c)
 
 
 @st.composite

@@ -38,7 +38,9 @@ def _ratio_parts(res, p_data, p_model, beta, *, star: bool) -> list[Part]:
     form = np.maximum(form, 0.0) / beta
     return [ge("min r >= 0", float(r.min()), 0.0, 0.0),
             eq("sum r == 1", float(r.sum()), 1.0, tol),
-            eq("max |r - closed form(λ)| == 0", float(np.abs(r - form).max()), 0.0, tol * max(1.0, lam))]
+            eq("max |r - closed form(λ)| == 0", float(np.abs(r - form).max()), 0.0, tol * max(1.0, lam)),
+            eq("diagnostics: .active == #{r > 0}", float(res.active), float(np.count_nonzero(r))),
+            le("diagnostics: .residual <= tol", float(res.residual), 0.0, tol)]
 
 
 def _competitors(r, x: Optimum, feasible):

@@ -63,7 +63,7 @@ LP_REL_TOL = 1e-7
 times ``total mass * diameter`` (fdiv.HIGHS_FEASIBILITY_TOL states the same)."""
 
 FIT_TOL = 1e-3
-"""S9 demonstration: the fitted Gaussians come from Nelder-Mead with ``xatol = fatol = 1e-8`` on
+"""S9 demonstration: the fitted Gaussians come from Nelder-Mead with ``xatol = 1e-8, fatol = 1e-12`` on
 a grid; comparisons of mode-seeking measures (masses, distances in units of the mode std) are
 made to 1e-3, far below the differences being shown (order 0.1-1)."""
 

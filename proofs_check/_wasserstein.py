@@ -58,9 +58,9 @@ _THETA = st.one_of(st.just(0.0), st.floats(-1.0, 1.0), st.builds(lambda e: 10.0 
 S19 = Statement(
     "S19", "WGAN Example 1: W1(P0, Pθ) = |θ| (continuous); D_js = 2 log 2 for θ != 0, 0 at θ = 0; "
     "D_kl = inf for θ != 0 (both discontinuous)", WGAN,
-    "P_0 = δ_0 x U[0,1], P_θ = δ_θ x U[0,1] with U[0,1] on n = 1..40 cells (a sequence of grids); "
+    "P_0 = δ_0 x U[0,1], P_θ = δ_θ x U[0,1] with U[0,1] on n = 1..24 cells (a sequence of grids); "
     "θ in [-1, 1] including 0 and 10^-k; js is the registry's (no 1/2)",
-    st.builds(Lines, _THETA, st.integers(1, 40)), _s19)
+    st.builds(Lines, _THETA, st.integers(1, 24)), _s19)
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,78 @@
+"""``python -m proofs_check``: exit code, JSON report (CONTRACT.md), reproducibility."""
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import strategies as st
+
+from proofs_check import Statement, check, le
+from proofs_check.__main__ import main
+import proofs_check._runner as runner
+
+KEYS = {"id", "title", "holds", "instances", "violations", "worst_slack", "counterexample"}
+
+
+@pytest.fixture(autouse=True)
+def quick_shrink(monkeypatch):
+    monkeypatch.setattr(runner, "SHRINK_BUDGET", 25)
+
+
+def _report(tmp_path, *args):
+    path = tmp_path / "report.json"
+    code = main([*args, "--json", str(path), "--quiet", "--jobs", "1"])
+    return code, json.loads(path.read_text())
+
+
+def test_json_schema_and_exit_code(tmp_path, capsys):
+    code, doc = _report(tmp_path, "--only", "S4,S11-kl,S8-sym", "--instances", "15", "--seed", "7")
+    assert code == 0
+    rows = {r["id"]: r for r in doc["statements"]}
+    assert set(rows) == {"S4", "S4-unnormalized", "S11-kl", "S8-sym"}
+    for r in rows.values():
+        assert KEYS <= set(r)
+        assert isinstance(r["holds"], bool) and isinstance(r["instances"], int) and isinstance(r["violations"], int)
+    assert rows["S4"]["holds"] and rows["S4"]["counterexample"] is None and rows["S4"]["instances"] == 15
+    assert rows["S11-kl"]["holds"] is False and rows["S11-kl"]["verdict"] == "REFUTED"
+    cx = rows["S11-kl"]["counterexample"]
+    assert cx["instance"]["f"] == "kl" and {"lhs", "rhs", "slack", "parts"} <= set(cx)
+    out = capsys.readouterr().out
+    assert "S11-kl" in out and "REFUTED" in out and "counterexample" in out and "HOLDS" in out
+
+
+def test_seed_reproducibility(tmp_path):
+    args = ("--only", "S12,S13,S11-pearson_chi2", "--instances", "12", "--seed", "11")
+    _, a = _report(tmp_path, *args)
+    _, b = _report(tmp_path, *args)
+    strip = lambda doc: [{k: v for k, v in r.items() if k != "seconds"} for r in doc["statements"]]
+    assert strip(a) == strip(b)
+
+
+def test_exit_code_one_when_a_statement_fails(tmp_path, capsys):
+    bad = Statement("X1", "x <= 10", "test", "-", st.integers(0, 100), lambda x: check(le("x <= 10", x, 10)))
+    assert main(["--instances", "50", "--quiet"], rows=[bad]) == 1
+    assert "FAILS" in capsys.readouterr().out
+    unrefuted = Statement("X2", "x >= 0", "test", "-", st.integers(0, 100), lambda x: check(le("0 <= x", 0, x)),
+                          expect="refuted", min_search=50)
+    assert main(["--instances", "10", "--quiet"], rows=[unrefuted]) == 1
+    assert "NOT REFUTED" in capsys.readouterr().out
+
+
+def test_bad_arguments(capsys):
+    assert main(["--only", "S99"]) == 2
+    assert "unknown statement id" in capsys.readouterr().err
+    assert main(["--instances", "0"]) == 2
+    assert main(["--list", "--only", "S13"]) == 0
+    out = capsys.readouterr().out
+    assert "S13-not-abs-cont" in out and "[refuted]" in out
+
+
+def test_module_entry_point_parallel(tmp_path):
+    """The real command, two worker processes, progress on stderr, table on stdout."""
+    path = tmp_path / "r.json"
+    res = subprocess.run([sys.executable, "-m", "proofs_check", "--only", "S3,S20", "--instances", "8",
+                          "--jobs", "2", "--json", str(path)], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "S3-not-self-dual" in res.stdout and "[" in res.stderr
+    doc = json.loads(path.read_text())
+    assert [r["id"] for r in doc["statements"]] == ["S3", "S3-not-self-dual", "S3-sym", "S20"]

@@ -1,0 +1,99 @@
+"""The building blocks of proofs_check: slack conventions, the runner, the report helpers."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+from proofs_check import Check, Statement, check, eq, ge, le, truth
+from proofs_check._lemmas import _sqrt_sum_part
+from proofs_check._runner import derived_seed, jsonable
+from proofs_check._tolerances import rel_tol_sum, sum_tol
+
+
+@pytest.mark.parametrize("a, b, slack", [(1.0, 2.0, 1.0), (2.0, 1.0, -1.0), (math.inf, math.inf, 0.0),
+                                         (1.0, math.inf, math.inf), (math.inf, 1.0, -math.inf)])
+def test_le_slack(a, b, slack):
+    p = le("x", a, b)
+    assert p.slack == slack
+    assert p.holds == (slack >= 0)
+
+
+def test_le_within_tolerance_and_nan():
+    assert le("x", 1.0 + 1e-15, 1.0, tol=1e-14).holds
+    assert not le("x", 1.0 + 1e-13, 1.0, tol=1e-14).holds
+    assert not le("x", math.nan, 1.0, tol=1.0).holds
+    assert not eq("x", math.nan, math.nan, tol=1.0).holds
+
+
+def test_eq_and_ge_and_truth():
+    assert eq("x", 2.0, 2.0).slack == 0.0
+    assert eq("x", 1.0, 3.0).slack == -2.0
+    assert eq("x", math.inf, math.inf).holds and not eq("x", math.inf, 1.0, tol=1e300).holds
+    g = ge("x", 3.0, 1.0)
+    assert g.holds and g.slack == 2.0 and g.lhs == 3.0 and g.relation == ">="
+    assert truth("t", True).holds and not truth("t", False).holds
+
+
+def test_check_reports_worst_part():
+    c = check(le("a", 0.0, 1.0), [le("b", 0.0, 0.5), eq("c", 1.0, 1.0)], note="x")
+    assert c.holds and c.worst.name == "c" and c.detail == {"note": "x"}
+    c = check(le("a", 0.0, 1.0), le("b", 2.0, 0.5))
+    assert not c.holds and c.worst.name == "b" and c.lhs == 2.0 and c.rhs == 0.5 and c.slack == -1.5
+    with pytest.raises(ValueError):
+        Check(())
+
+
+def test_sqrt_sum_part_rounding_below_zero():
+    """A divergence computed as -1e-17 (round-off) counts as 0; far below 0 it fails."""
+    assert _sqrt_sum_part("x", 1.0, 1e-16, -1e-17, 1e-15, 1.0, 1e-16).holds
+    assert not _sqrt_sum_part("x", 1.0, 1e-16, -1e-3, 1e-15, 1.0, 1e-16).holds
+    assert not _sqrt_sum_part("x", 4.5, 1e-16, 1.0, 1e-16, 1.0, 1e-16).holds  # sqrt 4.5 > 1 + 1
+
+
+def test_tolerances_scale():
+    assert rel_tol_sum(10) == 10 * rel_tol_sum(1)
+    assert sum_tol(4, 1.0, math.inf, 2.0) == pytest.approx(rel_tol_sum(4) * 3.0)
+
+
+def test_jsonable_and_seed():
+    doc = jsonable({"a": np.array([1.0, np.inf]), "b": (np.float64(-np.inf), np.nan, np.int64(3), np.bool_(True))})
+    assert doc == {"a": [1.0, "inf"], "b": ["-inf", "nan", 3, True]}
+    assert derived_seed(0, "S1") == derived_seed(0, "S1") != derived_seed(1, "S1") != derived_seed(0, "S2")
+
+
+def _true_statement():
+    return Statement("T-true", "x*x >= 0", "test", "x real", st.floats(-1e6, 1e6), lambda x: check(ge("x^2 >= 0", x * x, 0.0)))
+
+
+def test_runner_holds_and_counts():
+    o = _true_statement().run(instances=25, seed=3)
+    assert o.verdict == "HOLDS" and o.holds and o.ok and o.instances == 25 and o.violations == 0
+    assert o.counterexample is None and o.worst_slack >= 0
+
+
+def test_runner_refutes_with_shrunk_counterexample():
+    s = Statement("T-false", "x < 10", "test", "x integer", st.integers(0, 1000),
+                  lambda x: check(le("x <= 10", x, 10)), expect="refuted")
+    o = s.run(instances=50, seed=0)
+    assert o.verdict == "REFUTED" and o.ok and not o.holds
+    assert o.counterexample["instance"] == 11  # hypothesis shrinks to the boundary
+    assert o.counterexample["lhs"] == 11 and o.counterexample["slack"] == -1
+
+
+def test_runner_reports_exceptions_and_missing_library():
+    def boom(x):
+        raise ValueError(f"bad {x}")
+
+    o = Statement("T-err", "raises", "test", "-", st.integers(0, 5), boom).run(instances=10, seed=0)
+    assert o.verdict == "ERROR" and o.errors == o.instances == 6  # 0..5: the space is exhausted
+    assert "ValueError" in o.counterexample["exception"]
+    o = Statement("T-missing", "strategy fails", "test", "-", st.deferred(lambda: 1 / 0), lambda x: None).run(
+        instances=5, seed=0)
+    assert o.verdict == "ERROR" and "ZeroDivisionError" in o.error and not o.ok
+
+
+def test_false_statement_expected_to_hold_fails():
+    s = Statement("T-fails", "x < 10", "test", "-", st.integers(0, 1000), lambda x: check(le("x <= 10", x, 10)))
+    o = s.run(instances=60, seed=1)
+    assert o.verdict == "FAILS" and o.violations > 0 and o.counterexample["instance"] == 11 and not o.ok
