@@ -136,7 +136,26 @@ def _lambda1_abs_cont(draw):
 
 
 @st.composite
+def _lambda1_outside(draw):
+    """Where the two readings of S13 differ: ``(1-β) p_g <= p_d`` on supp P_d, but P_g puts mass
+    ``eps`` on a point outside it (the last one)."""
+    n = draw(pcs.sizes(2, pcs.MAX_SUPPORT))
+    p_data = np.append(draw(pcs.probability_vectors(n - 1)), 0.0)
+    u = np.append(draw(pcs.measures(n - 1)), 0.0)
+    if not (p_data * u).sum() > 0:
+        u = np.append(np.ones(n - 1), 0.0)
+    eps = draw(st.floats(1e-3, 0.5))
+    p_model = (1 - eps) * p_data * u / (p_data * u).sum() + eps * np.eye(n)[-1]
+    pos = p_data > 0
+    b0 = max(0.0, 1.0 - float(np.min(p_data[pos] / np.where(p_model[pos] > 0, p_model[pos], np.inf))))
+    return Lambda1(p_data, p_model, float(b0 + (1 - b0) * draw(st.floats(_MARGIN, 1.0))))
+
+
+@st.composite
 def _lambda1_general(draw):
+    """Any P_d, P_g, β; half the time from :func:`_lambda1_outside`."""
+    if draw(st.booleans()):
+        return draw(_lambda1_outside())
     p_data, p_model = draw(pcs.distribution_pairs())
     return Lambda1(p_data, p_model, float(draw(pcs.betas())))
 
@@ -195,12 +214,13 @@ S13 = Statement(
 S13_EXACT = Statement(
     "S13-exact", "λ* = 1 <=> (1-b) p_g <= p_d everywhere (the exact condition, no P_g << P_d)",
     SLIDES_RSTAR + "; THEORY.md S13 (exact general condition)",
-    "P_d, P_g probability vectors (zeros allowed, P_g may have mass outside supp P_d)",
+    "P_d, P_g probability vectors (zeros allowed); half the instances put mass of P_g outside supp P_d "
+    "with (1-b) p_g <= p_d on supp P_d",
     st.deferred(_lambda1_general), _s13_exact)
 S13_NOT_ABS_CONT = Statement(
     "S13-not-abs-cont", "S13 as printed without P_g << P_d: mass of P_g outside supp P_d makes λ* < 1 "
     "although P_d((1-b)dP_g > dP_d) = 0",
-    SLIDES_RSTAR, "P_d, P_g probability vectors (P_g << P_d dropped)",
+    SLIDES_RSTAR, "P_d, P_g probability vectors (P_g << P_d dropped; as in S13-exact)",
     st.deferred(_lambda1_general), _s13_slides, expect="refuted")
 
 

@@ -205,11 +205,12 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
         if found:
             c, err = _safe_check(stmt, found[0])
             cx = _describe(found[0], c, err)
-        elif not only_genuine and tally["first_err"] is not None:  # an exception that did not recur
-            cx = _describe(tally["first_err"][0], None, tally["first_err"][1] + " (did not recur on re-run)")
             if stmt.expect == "refuted" and tally["viol"] == 0 and c is not None and not c.holds:
                 tally["viol"] = 1  # found in the longer search, not among the counted instances
                 tally["worst"] = min(tally["worst"], c.slack)
+                cx["found_in"] = f"extended search (up to {budget} instances)"
+        elif not only_genuine and tally["first_err"] is not None:  # an exception that did not recur
+            cx = _describe(tally["first_err"][0], None, tally["first_err"][1] + " (did not recur on re-run)")
     return _outcome(stmt, tally, cx, t0)
 
 
