@@ -27,8 +27,11 @@ _DIST_ALL = ["Grid", "Discrete", "gaussian_mixture", "wasserstein1", "wasserstei
 from fdiv._mixture import MixtureComponent, r_dagger, r_star
 from fdiv._schedules import BoostedSchedule, ConstantSchedule, beta_schedule
 from fdiv._weights import AdaGanWeights, topklast_beta, weights_from_discriminator
+from fdiv._oracle import OracleTrajectory, oracle_adagan
+from fdiv import bounds
 
 _MIX_ALL = ["r_star", "r_dagger", "MixtureComponent", "weights_from_discriminator", "AdaGanWeights",
-            "topklast_beta", "beta_schedule", "ConstantSchedule", "BoostedSchedule"]
+            "topklast_beta", "beta_schedule", "ConstantSchedule", "BoostedSchedule", "bounds",
+            "oracle_adagan", "OracleTrajectory"]
 
 __all__: list[str] = _CORE_ALL + _DIST_ALL + _MIX_ALL

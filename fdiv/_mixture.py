@@ -151,7 +151,9 @@ def r_dagger(p_data, p_model, beta) -> MixtureComponent:
     Raises
     ------
     ValueError
-        Invalid input, or ``p_data(p_model == 0) >= beta`` (the message gives both).
+        Invalid input, or ``p_data(p_model == 0) >= beta`` (the message gives both), or
+        ``beta < 1`` but not below ``sum(p_data)`` (β within round-off of 1: no root exists for
+        the given floats).
     RuntimeError
         If the computed λ† is below 1 beyond round-off (a bug: S14 proves λ† ≥ 1).
 
@@ -175,9 +177,16 @@ def r_dagger(p_data, p_model, beta) -> MixtureComponent:
         lam = 1.0
         total, active = _lambda.dagger_component(a, np.zeros_like(a), lam, beta, r)
         return MixtureComponent(_freeze(r), lam, int(active), abs(float(total) - 1.0), "dagger", beta)
+    total_data = float(a.sum())
+    if beta >= total_data:
+        raise ValueError(
+            f"R-dagger needs beta < sum(p_data); got beta = {beta!r} >= sum(p_data) = "
+            f"{total_data!r}: beta is within the round-off of p_data's normalisation of 1, "
+            "where no lambda >= 0 solves the mass equation (use beta = 1, where R-dagger = P_d)"
+        )
     b = (1.0 - beta) * pm
     lam = float(_lambda.lambda_dagger(a, b, beta))
-    bound = min(1.0, (float(a.sum()) - beta) / float(b.sum()))
+    bound = min(1.0, (total_data - beta) / float(b.sum()))
     slack = _sum_slack(a, pm) / (1.0 - beta)
     if not (np.isfinite(lam) and lam >= bound * (1.0 - slack)):
         raise RuntimeError(
