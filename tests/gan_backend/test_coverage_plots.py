@@ -72,8 +72,6 @@ def test_weight_map_puts_large_weights_on_a_missed_mode(tmp_path):
         plot_weight_map(x[:, :1], w, tmp_path / "x.png")
 
 
-@pytest.mark.skipif(not all(hasattr(fdiv, n) for n in ("divergence", "get", "bounds")),
-                    reason="TEMPORARY (E1): fdiv.divergence / get / bounds not there yet")
 def test_theory_plot(tmp_path):
     rng = np.random.default_rng(3)
     steps = []

@@ -17,11 +17,6 @@ from gan_backend.theory import (
 
 SD10 = np.sqrt(15.0 / (3 * 10**2))
 
-# TEMPORARY (E1): fdiv.divergence (team A0), fdiv.get (A1) and fdiv.bounds (B) are being written
-# in parallel; this guard goes as soon as they land.
-if not all(hasattr(fdiv, n) for n in ("divergence", "get", "bounds")):
-    pytest.skip("fdiv.divergence / fdiv.get / fdiv.bounds not there yet", allow_module_level=True)
-
 
 @pytest.fixture(scope="module")
 def toy():
