@@ -254,3 +254,12 @@ def test_mode_stats_boundary_exactly_three_sigma_is_high_quality():
 def test_mode_stats_bad_input(samples, means, std, kw, match):
     with pytest.raises(ValueError, match=match):
         mode_stats(samples, means, std, **kw)
+
+
+@pytest.mark.parametrize("module", ["gan_backend._kde", "gan_backend.coverage", "gan_backend.theory"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0
