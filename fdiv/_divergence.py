@@ -207,20 +207,24 @@ def _run_kernel(kernel, q2: np.ndarray, p2: np.ndarray, a: float, b: float) -> n
         for fu in futs:
             fu.result()
         for r in range(rows):
-            s = math.fsum(o[r, k] for o in outs for k in (0, 1))
-            t = math.fsum(o[r, k] for o in outs for k in (2, 3))
-            bad = max(o[r, 4] for o in outs)
-            out[r] = (s, 0.0, t, 0.0, bad)
+            out[r] = (_fsum([o[r, k] for o in outs for k in (0, 1)]), 0.0,
+                      _fsum([o[r, k] for o in outs for k in (2, 3)]), 0.0,
+                      max(o[r, 4] for o in outs))
     if out[:, 4].any():
         return None
-    s = out[:, 0] + out[:, 1]
-    if b == 0.0:
-        return s
-    t = out[:, 2] + out[:, 3]
     with np.errstate(invalid="ignore", over="ignore"):
-        d = s + b * t
-    # S = +inf means an infinite term; T is a finite sum of masses, so D = +inf.
-    return np.where(s == np.inf, np.inf, d)
+        s = out[:, 0] + out[:, 1]
+        d = s if b == 0.0 else s + b * (out[:, 2] + out[:, 3])
+    # S = +inf: an infinite term (T is a finite sum of masses). NaN: an infinite term met a
+    # partial sum that overflowed to -inf; the exact value is +inf.
+    return np.where((s == np.inf) | np.isnan(d), np.inf, d)
+
+
+def _fsum(values) -> float:
+    """Exact sum of finite values; with infinities, IEEE addition (NaN for inf - inf)."""
+    if all(math.isfinite(v) for v in values):
+        return math.fsum(values)
+    return float(np.sum(values))
 
 
 # --- generic path: any FDivergence through its own f --------------------------------------------
@@ -250,18 +254,19 @@ def _terms(g: FDivergence, qc: np.ndarray, pc: np.ndarray) -> np.ndarray:
 
 
 def _generic(g: FDivergence, q2: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    """Row sums of :func:`_terms`, chunk by chunk (at most GENERIC_CHUNK terms at a time)."""
     rows, n = q2.shape
     out = np.empty(rows)
-    if n <= GENERIC_CHUNK:  # whole rows per chunk
-        step = max(1, GENERIC_CHUNK // n)
-        for r0 in range(0, rows, step):
-            r1 = min(rows, r0 + step)
-            with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
+        if n <= GENERIC_CHUNK:  # whole rows per chunk
+            step = max(1, GENERIC_CHUNK // n)
+            for r0 in range(0, rows, step):
+                r1 = min(rows, r0 + step)
                 out[r0:r1] = _terms(g, q2[r0:r1], p2[r0:r1]).sum(axis=1)
-        return out
-    for r in range(rows):  # long rows in column chunks
-        parts = [_terms(g, q2[r, c0:c0 + GENERIC_CHUNK], p2[r, c0:c0 + GENERIC_CHUNK]).sum()
-                 for c0 in range(0, n, GENERIC_CHUNK)]
-        with np.errstate(invalid="ignore"):
-            out[r] = math.inf if math.inf in parts else math.fsum(parts)
-    return out
+        else:  # long rows in column chunks
+            for r in range(rows):
+                out[r] = _fsum([
+                    _terms(g, q2[r, c0:c0 + GENERIC_CHUNK], p2[r, c0:c0 + GENERIC_CHUNK]).sum()
+                    for c0 in range(0, n, GENERIC_CHUNK)])
+    # as in _run_kernel: NaN only from an infinite term plus a sum overflowed to -inf
+    return np.where(np.isnan(out), np.inf, out)

@@ -611,6 +611,14 @@ def _lanes(buf, m):
 
 
 @njit(**_INLINE)
+def _kahan(s, c, x):
+    """One Kahan step: s + x with the running compensation c."""
+    y = x - c
+    t = s + y
+    return t, (t - s) - y
+
+
+@njit(**_INLINE)
 def _kahan_lanes(buf, m):
     """buf[0:m] summed in 8 compensated (Kahan) lanes: returns (hi, lo), error about
     2 ulp |sum| + O(m ulp^2) sum |buf| (the T of kl / reverse_kl cancels to O(eps^2))."""
@@ -618,38 +626,14 @@ def _kahan_lanes(buf, m):
     c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = 0.0
     j = 0
     while j + 8 <= m:
-        y = buf[j] - c0
-        t = s0 + y
-        c0 = (t - s0) - y
-        s0 = t
-        y = buf[j + 1] - c1
-        t = s1 + y
-        c1 = (t - s1) - y
-        s1 = t
-        y = buf[j + 2] - c2
-        t = s2 + y
-        c2 = (t - s2) - y
-        s2 = t
-        y = buf[j + 3] - c3
-        t = s3 + y
-        c3 = (t - s3) - y
-        s3 = t
-        y = buf[j + 4] - c4
-        t = s4 + y
-        c4 = (t - s4) - y
-        s4 = t
-        y = buf[j + 5] - c5
-        t = s5 + y
-        c5 = (t - s5) - y
-        s5 = t
-        y = buf[j + 6] - c6
-        t = s6 + y
-        c6 = (t - s6) - y
-        s6 = t
-        y = buf[j + 7] - c7
-        t = s7 + y
-        c7 = (t - s7) - y
-        s7 = t
+        s0, c0 = _kahan(s0, c0, buf[j])
+        s1, c1 = _kahan(s1, c1, buf[j + 1])
+        s2, c2 = _kahan(s2, c2, buf[j + 2])
+        s3, c3 = _kahan(s3, c3, buf[j + 3])
+        s4, c4 = _kahan(s4, c4, buf[j + 4])
+        s5, c5 = _kahan(s5, c5, buf[j + 5])
+        s6, c6 = _kahan(s6, c6, buf[j + 6])
+        s7, c7 = _kahan(s7, c7, buf[j + 7])
         j += 8
     h, lo = _two_sum(s0, s1)
     for x in (s2, s3, s4, s5, s6, s7):
@@ -669,48 +653,58 @@ def _invalid(x, y):
 
 
 @njit(**_INLINE)
+def _add(acc, buf, m, ok):
+    """acc = (S_hi, S_lo, ok) plus the block buf[0:m]."""
+    hi, e = _two_sum(acc[0], _lanes(buf, m))
+    return hi, acc[1] + e, acc[2] & ok
+
+
+@njit(**_INLINE)
+def _add2(acc, buf, bufu, m, ok):
+    """acc = (S_hi, S_lo, T_hi, T_lo, ok) plus the blocks buf[0:m] (S) and bufu[0:m] (T)."""
+    shi, e = _two_sum(acc[0], _lanes(buf, m))
+    h, l = _kahan_lanes(bufu, m)
+    thi, f = _two_sum(acc[2], h)
+    return shi, acc[1] + e, thi, acc[3] + (f + l), acc[4] & ok
+
+
+@njit(**_INLINE)
 def _store(out, r, shi, slo, thi, tlo, ok):
     """Row results; a low part next to an infinite high part is TwoSum's NaN, dropped."""
-    out[r, 4] = 0.0 if ok else 1.0
     out[r, 0] = shi
     out[r, 1] = slo if abs(shi) <= _MAXF else 0.0
     out[r, 2] = thi
     out[r, 3] = tlo if abs(thi) <= _MAXF else 0.0
+    out[r, 4] = 0.0 if ok else 1.0
 
 
 # --- one kernel per generator: (q, p, r0, r1, c0, c1, a, out) --------------------------------
-# Identical skeleton; only the terms differ (numba cannot cache a kernel that takes the term as
-# a function argument, so the loop is spelled out once per generator). A block is computed
-# with the branch-free fast term (vectorised); when _special flags one of its masses, the block
-# is recomputed with the general term, which also checks validity.
+# The same loop for every generator; only the terms differ. It is spelled out per generator
+# because Numba cannot cache a kernel that takes the term as a function argument, and the
+# kernels live in this one file because Numba's cache is invalidated by changes to the file of
+# the cached function only. Per block of BLOCK pairs: the branch-free fast term (vectorised),
+# and, only when _special flags a mass of the block, the general term (which also checks
+# validity) for the whole block.
 
 @njit(**_JIT)
 def _rows_kl(q, p, r0, r1, c0, c1, a, out):
     buf = np.empty(BLOCK)
     bufu = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = thi = tlo = 0.0
-        ok = True
+        acc = (0.0, 0.0, 0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]  # views: j >= 0 is then known (vectorises)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
             special = False
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j], bufu[j] = _f_kl(x, y)
-                special |= _special(x, y)
-            if special:  # a subnormal, huge or invalid mass in the block: general terms
-                for j in range(m):
-                    x, y = qb[j], pb[j]
-                    buf[j], bufu[j] = _t_kl(x, y)
-                    ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-            h, l = _kahan_lanes(bufu, m)
-            thi, e = _two_sum(thi, h)
-            tlo += e + l
-        _store(out, r, shi, slo, thi, tlo, ok)
+            for j in range(qb.size):
+                buf[j], bufu[j] = _f_kl(qb[j], pb[j])
+                special |= _special(qb[j], pb[j])
+            ok = True
+            if special:
+                for j in range(qb.size):
+                    buf[j], bufu[j] = _t_kl(qb[j], pb[j])
+                    ok &= _valid(qb[j], pb[j])
+            acc = _add2(acc, buf, bufu, qb.size, ok)
+        _store(out, r, acc[0], acc[1], acc[2], acc[3], acc[4])
 
 
 @njit(**_JIT)
@@ -718,253 +712,200 @@ def _rows_reverse_kl(q, p, r0, r1, c0, c1, a, out):
     buf = np.empty(BLOCK)
     bufu = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = thi = tlo = 0.0
-        ok = True
+        acc = (0.0, 0.0, 0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]  # views: j >= 0 is then known (vectorises)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
             special = False
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j], bufu[j] = _f_reverse_kl(x, y)
-                special |= _special(x, y)
-            if special:  # a subnormal, huge or invalid mass in the block: general terms
-                for j in range(m):
-                    x, y = qb[j], pb[j]
-                    buf[j], bufu[j] = _t_reverse_kl(x, y)
-                    ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-            h, l = _kahan_lanes(bufu, m)
-            thi, e = _two_sum(thi, h)
-            tlo += e + l
-        _store(out, r, shi, slo, thi, tlo, ok)
+            for j in range(qb.size):
+                buf[j], bufu[j] = _f_reverse_kl(qb[j], pb[j])
+                special |= _special(qb[j], pb[j])
+            ok = True
+            if special:
+                for j in range(qb.size):
+                    buf[j], bufu[j] = _t_reverse_kl(qb[j], pb[j])
+                    ok &= _valid(qb[j], pb[j])
+            acc = _add2(acc, buf, bufu, qb.size, ok)
+        _store(out, r, acc[0], acc[1], acc[2], acc[3], acc[4])
 
 
 @njit(**_JIT)
 def _rows_tv(q, p, r0, r1, c0, c1, a, out):
     buf = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = 0.0
-        ok = True
+        acc = (0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]  # views: j >= 0 is then known (vectorises)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
             special = False
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j] = _t_tv(x, y)
-                special |= _invalid(x, y)
-            if special:  # a subnormal, huge or invalid mass in the block: general terms
-                for j in range(m):
-                    x, y = qb[j], pb[j]
-                    buf[j] = _t_tv(x, y)
-                    ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-        _store(out, r, shi, slo, 0.0, 0.0, ok)
+            for j in range(qb.size):
+                buf[j] = _t_tv(qb[j], pb[j])
+                special |= _invalid(qb[j], pb[j])
+            ok = True
+            if special:
+                for j in range(qb.size):
+                    buf[j] = _t_tv(qb[j], pb[j])
+                    ok &= _valid(qb[j], pb[j])
+            acc = _add(acc, buf, qb.size, ok)
+        _store(out, r, acc[0], acc[1], 0.0, 0.0, acc[2])
 
 
 @njit(**_JIT)
 def _rows_js(q, p, r0, r1, c0, c1, a, out):
     buf = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = 0.0
-        ok = True
+        acc = (0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]  # views: j >= 0 is then known (vectorises)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
             special = False
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j] = _f_js(x, y)
-                special |= _special(x, y)
-            if special:  # a subnormal, huge or invalid mass in the block: general terms
-                for j in range(m):
-                    x, y = qb[j], pb[j]
-                    buf[j] = _t_js(x, y)
-                    ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-        _store(out, r, shi, slo, 0.0, 0.0, ok)
+            for j in range(qb.size):
+                buf[j] = _f_js(qb[j], pb[j])
+                special |= _special(qb[j], pb[j])
+            ok = True
+            if special:
+                for j in range(qb.size):
+                    buf[j] = _t_js(qb[j], pb[j])
+                    ok &= _valid(qb[j], pb[j])
+            acc = _add(acc, buf, qb.size, ok)
+        _store(out, r, acc[0], acc[1], 0.0, 0.0, acc[2])
 
 
 @njit(**_JIT)
 def _rows_squared_hellinger(q, p, r0, r1, c0, c1, a, out):
     buf = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = 0.0
-        ok = True
+        acc = (0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]  # views: j >= 0 is then known (vectorises)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
             special = False
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j] = _f_squared_hellinger(x, y)
-                special |= _special_h(x, y)
-            if special:  # a subnormal, huge or invalid mass in the block: general terms
-                for j in range(m):
-                    x, y = qb[j], pb[j]
-                    buf[j] = _t_squared_hellinger(x, y)
-                    ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-        _store(out, r, shi, slo, 0.0, 0.0, ok)
+            for j in range(qb.size):
+                buf[j] = _f_squared_hellinger(qb[j], pb[j])
+                special |= _special_h(qb[j], pb[j])
+            ok = True
+            if special:
+                for j in range(qb.size):
+                    buf[j] = _t_squared_hellinger(qb[j], pb[j])
+                    ok &= _valid(qb[j], pb[j])
+            acc = _add(acc, buf, qb.size, ok)
+        _store(out, r, acc[0], acc[1], 0.0, 0.0, acc[2])
 
 
 @njit(**_JIT)
 def _rows_pearson_chi2(q, p, r0, r1, c0, c1, a, out):
     buf = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = 0.0
-        ok = True
+        acc = (0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]  # views: j >= 0 is then known (vectorises)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
             special = False
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j] = _f_pearson_chi2(x, y)
-                special |= _special(x, y)
-            if special:  # a subnormal, huge or invalid mass in the block: general terms
-                for j in range(m):
-                    x, y = qb[j], pb[j]
-                    buf[j] = _t_pearson_chi2(x, y)
-                    ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-        _store(out, r, shi, slo, 0.0, 0.0, ok)
+            for j in range(qb.size):
+                buf[j] = _f_pearson_chi2(qb[j], pb[j])
+                special |= _special(qb[j], pb[j])
+            ok = True
+            if special:
+                for j in range(qb.size):
+                    buf[j] = _t_pearson_chi2(qb[j], pb[j])
+                    ok &= _valid(qb[j], pb[j])
+            acc = _add(acc, buf, qb.size, ok)
+        _store(out, r, acc[0], acc[1], 0.0, 0.0, acc[2])
 
 
 @njit(**_JIT)
 def _rows_neyman_chi2(q, p, r0, r1, c0, c1, a, out):
     buf = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = 0.0
-        ok = True
+        acc = (0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]  # views: j >= 0 is then known (vectorises)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
             special = False
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j] = _f_neyman_chi2(x, y)
-                special |= _special(x, y)
-            if special:  # a subnormal, huge or invalid mass in the block: general terms
-                for j in range(m):
-                    x, y = qb[j], pb[j]
-                    buf[j] = _t_neyman_chi2(x, y)
-                    ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-        _store(out, r, shi, slo, 0.0, 0.0, ok)
+            for j in range(qb.size):
+                buf[j] = _f_neyman_chi2(qb[j], pb[j])
+                special |= _special(qb[j], pb[j])
+            ok = True
+            if special:
+                for j in range(qb.size):
+                    buf[j] = _t_neyman_chi2(qb[j], pb[j])
+                    ok &= _valid(qb[j], pb[j])
+            acc = _add(acc, buf, qb.size, ok)
+        _store(out, r, acc[0], acc[1], 0.0, 0.0, acc[2])
 
 
 @njit(**_JIT)
 def _rows_jeffreys(q, p, r0, r1, c0, c1, a, out):
     buf = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = 0.0
-        ok = True
+        acc = (0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]  # views: j >= 0 is then known (vectorises)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
             special = False
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j] = _f_jeffreys(x, y)
-                special |= _special(x, y)
-            if special:  # a subnormal, huge or invalid mass in the block: general terms
-                for j in range(m):
-                    x, y = qb[j], pb[j]
-                    buf[j] = _t_jeffreys(x, y)
-                    ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-        _store(out, r, shi, slo, 0.0, 0.0, ok)
+            for j in range(qb.size):
+                buf[j] = _f_jeffreys(qb[j], pb[j])
+                special |= _special(qb[j], pb[j])
+            ok = True
+            if special:
+                for j in range(qb.size):
+                    buf[j] = _t_jeffreys(qb[j], pb[j])
+                    ok &= _valid(qb[j], pb[j])
+            acc = _add(acc, buf, qb.size, ok)
+        _store(out, r, acc[0], acc[1], 0.0, 0.0, acc[2])
 
 
 @njit(**_JIT)
 def _rows_triangular(q, p, r0, r1, c0, c1, a, out):
     buf = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = 0.0
-        ok = True
+        acc = (0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]  # views: j >= 0 is then known (vectorises)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
             special = False
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j] = _f_triangular(x, y)
-                special |= _special(x, y)
-            if special:  # a subnormal, huge or invalid mass in the block: general terms
-                for j in range(m):
-                    x, y = qb[j], pb[j]
-                    buf[j] = _t_triangular(x, y)
-                    ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-        _store(out, r, shi, slo, 0.0, 0.0, ok)
+            for j in range(qb.size):
+                buf[j] = _f_triangular(qb[j], pb[j])
+                special |= _special(qb[j], pb[j])
+            ok = True
+            if special:
+                for j in range(qb.size):
+                    buf[j] = _t_triangular(qb[j], pb[j])
+                    ok &= _valid(qb[j], pb[j])
+            acc = _add(acc, buf, qb.size, ok)
+        _store(out, r, acc[0], acc[1], 0.0, 0.0, acc[2])
 
 
 @njit(**_JIT)
 def _rows_gan(q, p, r0, r1, c0, c1, a, out):
     buf = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = 0.0
-        ok = True
+        acc = (0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]  # views: j >= 0 is then known (vectorises)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
             special = False
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j] = _f_gan(x, y)
-                special |= _special(x, y)
-            if special:  # a subnormal, huge or invalid mass in the block: general terms
-                for j in range(m):
-                    x, y = qb[j], pb[j]
-                    buf[j] = _t_gan(x, y)
-                    ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-        _store(out, r, shi, slo, 0.0, 0.0, ok)
+            for j in range(qb.size):
+                buf[j] = _f_gan(qb[j], pb[j])
+                special |= _special(qb[j], pb[j])
+            ok = True
+            if special:
+                for j in range(qb.size):
+                    buf[j] = _t_gan(qb[j], pb[j])
+                    ok &= _valid(qb[j], pb[j])
+            acc = _add(acc, buf, qb.size, ok)
+        _store(out, r, acc[0], acc[1], 0.0, 0.0, acc[2])
 
 
 @njit(**_JIT)
 def _rows_log_trick(q, p, r0, r1, c0, c1, a, out):
     buf = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = 0.0
-        ok = True
+        acc = (0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]  # views: j >= 0 is then known (vectorises)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
             special = False
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j] = _f_log_trick(x, y)
-                special |= _special(x, y)
-            if special:  # a subnormal, huge or invalid mass in the block: general terms
-                for j in range(m):
-                    x, y = qb[j], pb[j]
-                    buf[j] = _t_log_trick(x, y)
-                    ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-        _store(out, r, shi, slo, 0.0, 0.0, ok)
+            for j in range(qb.size):
+                buf[j] = _f_log_trick(qb[j], pb[j])
+                special |= _special(qb[j], pb[j])
+            ok = True
+            if special:
+                for j in range(qb.size):
+                    buf[j] = _t_log_trick(qb[j], pb[j])
+                    ok &= _valid(qb[j], pb[j])
+            acc = _add(acc, buf, qb.size, ok)
+        _store(out, r, acc[0], acc[1], 0.0, 0.0, acc[2])
 
 
 @njit(**_JIT)
@@ -972,19 +913,15 @@ def alpha_rows(q, p, r0, r1, c0, c1, a, out):
     """The alpha(a) kernel (``a`` is the family parameter; scalar general terms)."""
     buf = np.empty(BLOCK)
     for r in range(r0, r1):
-        qr, pr = q[r], p[r]
-        shi = slo = 0.0
-        ok = True
+        acc = (0.0, 0.0, True)
         for b in range(c0, c1, BLOCK):
-            m = min(BLOCK, c1 - b)
-            qb, pb = qr[b:b + m], pr[b:b + m]
-            for j in range(m):
-                x, y = qb[j], pb[j]
-                buf[j] = _t_alpha(x, y, a)
-                ok &= _valid(x, y)
-            shi, e = _two_sum(shi, _lanes(buf, m))
-            slo += e
-        _store(out, r, shi, slo, 0.0, 0.0, ok)
+            qb, pb = q[r][b:min(b + BLOCK, c1)], p[r][b:min(b + BLOCK, c1)]
+            ok = True
+            for j in range(qb.size):
+                buf[j] = _t_alpha(qb[j], pb[j], a)
+                ok &= _valid(qb[j], pb[j])
+            acc = _add(acc, buf, qb.size, ok)
+        _store(out, r, acc[0], acc[1], 0.0, 0.0, acc[2])
 
 
 #: registry name -> (kernel, B): ``D = S + B T`` (see the module docstring).
