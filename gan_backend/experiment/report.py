@@ -135,7 +135,9 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
     ]
     if runs:
         total = sum(r.timings.get("total_s", 0.0) for r in runs)
-        lines.append(f"- Compute: {total / 60:.1f} worker-minutes over the stored runs"
+        cpu = [r.timings["cpu_s"] for r in runs if "cpu_s" in r.timings]
+        cpu_s = f" ({sum(cpu) / 60:.1f} CPU-minutes)" if len(cpu) == len(runs) else ""
+        lines.append(f"- Compute: {total / 60:.1f} worker-minutes{cpu_s} over the stored runs"
                      + (f"; this invocation took {elapsed_s / 60:.1f} min wall" if elapsed_s else "") + ".")
     col = sorted({(r.method, r.modes, r.run, t) for r in runs
                   for t, c in zip(r.metrics.get("t", []), r.metrics.get("collapsed", [])) if c})

@@ -118,6 +118,7 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
     from gan_backend.methods.best_of import coverage_or_collapsed
 
     t_start = time.perf_counter()
+    cpu_start = time.process_time()
     wall_start = time.time()
     gan = preset.gan_config()
     data, x_train, x_select, x_eval = _data(preset, spec.modes, spec.data_seed)
@@ -194,6 +195,7 @@ def execute_run(spec: RunSpec, preset: Preset) -> dict:
         "metrics": metrics,
         "timings": {
             "total_s": time.perf_counter() - t_start,
+            "cpu_s": time.process_time() - cpu_start,  # this process's CPU time: load-independent
             "data_s": t_data,
             "train_s": t_train,
             "eval_s": t_eval,
