@@ -148,7 +148,9 @@ class Statement:
     expect : {"holds", "refuted"}
         ``"refuted"`` for a known-false variant: the run must find a counterexample.
     notes : str
-        Where the slides are loose, what the check reads them as.
+        How the check reads the statement, what it cross-checks.
+    loose : str
+        Where the slides are loose or inconsistent on this point (printed under the table).
     """
 
     id: str
@@ -161,6 +163,7 @@ class Statement:
     notes: str = ""
     kind: str = "property"
     min_search: int = 0  # a refuted variant searches at least this many instances
+    loose: str = ""
 
     def run(self, *, instances: int, seed: int):
         from proofs_check._runner import run_property
@@ -184,6 +187,7 @@ class Derivation:
     expect: str = "holds"
     notes: str = ""
     kind: str = "symbolic"
+    loose: str = ""
 
     def run(self, *, instances: int, seed: int):
         from proofs_check._runner import run_cases

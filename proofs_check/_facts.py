@@ -141,15 +141,19 @@ def _points(draw_f, side, u1, u2):
     return FPoints(draw_f, side, *xs)
 
 
+def _at(fn, v: float) -> float:
+    """``fn`` (an FDivergence method, vectorised) at one point, as a float."""
+    return float(np.asarray(fn(np.array([v])), dtype=np.float64)[0])
+
+
 def _s5(x: FPoints):
     import fdiv
 
     f0 = fdiv.normalized(x.f)
-    a, b = (float(np.asarray(f0.f(np.array([v])))[0]) for v in (x.x1, x.x2))
-    slope1 = float(np.asarray(x.f.f_prime(np.array([1.0])))[0])
-    fx = [float(np.asarray(x.f.f(np.array([v])))[0]) for v in (x.x1, x.x2)]
-    ta = point_tol(fx[0], slope1 * (x.x1 - 1))
-    tb = point_tol(fx[1], slope1 * (x.x2 - 1))
+    a, b = _at(f0.f, x.x1), _at(f0.f, x.x2)
+    slope1 = np.nan_to_num(_at(x.f.f_prime, 1.0))  # only sizes the tolerance (tv: any subgradient)
+    ta = point_tol(_at(x.f.f, x.x1), slope1 * (x.x1 - 1))
+    tb = point_tol(_at(x.f.f, x.x2), slope1 * (x.x2 - 1))
     mono = (le("f0(x1) >= f0(x2) on (0,1]", b, a, ta + tb) if x.side == "left"
             else le("f0(x1) <= f0(x2) on [1,inf)", a, b, ta + tb))
     return check(ge("f0(x1) >= 0", a, 0.0, ta), ge("f0(x2) >= 0", b, 0.0, tb), mono,

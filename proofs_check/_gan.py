@@ -105,8 +105,10 @@ S8 = Statement(
     "slides: f-GAN section, 'the theoretical-optimal D*' (Goodfellow et al. 2014)",
     "P_d, P_g probability vectors (zeros allowed); a competitor D = sigmoid(v)",
     st.deferred(_games), _s8,
-    notes="FACTOR 2: the slides define JS = KL(P||M) + KL(Q||M) (no 1/2, = registry js) and then write "
-          "V(D*) = 2 JS - log 4; with their own JS it is JS - log 4 (see S8-slides-2js)")
+    notes="V(D*) is compared with fdiv's D_js, with D_gan, and with 2 JSD computed by scipy.special.rel_entr",
+    loose="FACTOR 2: the slides define JS = KL(P||M) + KL(Q||M) (no 1/2, = registry js) and then write V(D*) = "
+          "2 JS(P_d||P_theta) - log 4; with their own JS it is JS - log 4 = 2 JSD - log 4 (JSD with 1/2). "
+          "Rows S8-slides-2js (refuted) and S8-sym (derivation).")
 
 
 def _s8_slides(x: Game):
@@ -143,6 +145,9 @@ S9 = Statement(
     "slides: 'Further details on GAN: the log trick'",
     "P_d, P_g probability vectors (zeros allowed; -log 0 = inf where p_d = 0 < p_g)",
     st.deferred(_games), _s9,
-    notes="mode-seeking behaviour: row S9-demo; the derivation: row S9-sym")
+    notes="mode-seeking behaviour: row S9-demo; the derivation: row S9-sym",
+    loose="the slides call f(x) = log(1 + 1/x) an f-divergence although f(1) = log 2 != 0, against their own "
+          "definition (f(1) = 0): D_f(P||P) = log 2 (row S1-log_trick) and the contraction S16 fails "
+          "(S16-log_trick); -E_Pg log D* = D_f(P_d||P_g) holds exactly, with no constant")
 
 STATEMENTS = [S7, S8, S8_SLIDES, S9]

@@ -126,9 +126,11 @@ S17 = Statement(
     "constant and 1/t)",
     st.deferred(_iterations), _s17,
     notes="runs fdiv.oracle_adagan (each update checked against fdiv.r_star) and compares with "
-          "fdiv.bounds.s17_max_steps / s17_rate. Read literally, "
-          "P_d((1-b)dP_1 > M dP_d) = 0 ignores mass of P_1 outside supp P_d (P_d-null, as in S13); the "
-          "slides' 'in other words, P_1 << P_d' is the reading checked. At b = 1 any P_1 reaches P_d in one step")
+          "fdiv.bounds.s17_max_steps / s17_rate; the bound is read as the index t of P_t = P_d (P_1: t = 1), "
+          "which is exact away from ties",
+    loose="read literally, P_d((1-b)dP_1 > M dP_d) = 0 ignores mass of P_1 outside supp P_d (P_d-null, as in "
+          "S13) and always holds on a finite support; the slides' 'in other words, P_1 << P_d' is the reading "
+          "checked. At b = 1 the formula 1 + ceil(log M / log(1/(1-b))) gives 1, but P_d is reached at t = 2")
 
 
 def _s17_claim(x: Iteration):

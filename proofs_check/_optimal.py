@@ -210,7 +210,10 @@ S13 = Statement(
     SLIDES_RSTAR + " ('Also, λ* = 1 if and only if ...')",
     "P_g << P_d (P_g = P_d u / sum); b on both sides of the threshold 1 - 1/max(p_g/p_d), 1e-3 away",
     st.deferred(_lambda1_abs_cont), _s13,
-    notes="checked quantitatively: 1 - λ* >= sum((1-b)p_g - p_d)_+ (slope of the mass equation <= 1)")
+    notes="checked quantitatively: 1 - λ* >= sum((1-b)p_g - p_d)_+ (slope of the mass equation <= 1)",
+    loose="the slides state 'λ* = 1 iff P_d((1-b) dP_g > dP_d) = 0' without P_g << P_d; mass of P_g outside "
+          "supp P_d is P_d-null but never removed, so λ* < 1 there (S13-not-abs-cont); the exact condition is "
+          "(1-b) p_g <= p_d everywhere (S13-exact)")
 S13_EXACT = Statement(
     "S13-exact", "λ* = 1 <=> (1-b) p_g <= p_d everywhere (the exact condition, no P_g << P_d)",
     SLIDES_RSTAR + "; THEORY.md S13 (exact general condition)",

@@ -35,6 +35,11 @@ def table(outcomes: list[Outcome], *, width: int = _TITLE_WIDTH) -> str:
             lines.append(f"{'':<26} error: {o.error}")
         if o.counterexample and o.verdict != "HOLDS":
             lines.extend(_cx_lines(o.counterexample))
+    loose = [o for o in outcomes if o.loose]
+    if loose:
+        lines += ["", "Where the slides are loose (surfaced, not papered over):"]
+        for o in loose:
+            lines += textwrap.wrap(f"{o.id}: {o.loose}", 117, initial_indent="  ", subsequent_indent="      ")
     return "\n".join(lines)
 
 

@@ -51,6 +51,7 @@ class Outcome:
     source: str = ""
     notes: str = ""
     error: str | None = None  # the row could not run at all (missing library function, ...)
+    loose: str = ""  # where the slides are loose on this point
 
     @property
     def holds(self) -> bool:
@@ -76,7 +77,7 @@ class Outcome:
             "violations": self.violations, "worst_slack": jsonable(self.worst_slack),
             "counterexample": jsonable(self.counterexample), "kind": self.kind,
             "expect": self.expect, "verdict": self.verdict, "errors": self.errors,
-            "source": self.source, "notes": self.notes, "error": self.error,
+            "source": self.source, "notes": self.notes, "loose": self.loose, "error": self.error,
             "seconds": round(self.seconds, 3),
         }
 
@@ -219,7 +220,7 @@ def _outcome(stmt, tally, cx, t0, error=None) -> Outcome:
     return Outcome(id=stmt.id, title=stmt.title, kind=stmt.kind, expect=stmt.expect,
                    instances=tally["n"], violations=tally["viol"], errors=tally["err"],
                    worst_slack=worst, counterexample=cx, seconds=time.perf_counter() - t0,
-                   source=stmt.source, notes=stmt.notes, error=error)
+                   source=stmt.source, notes=stmt.notes, error=error, loose=stmt.loose)
 
 
 def run_cases(row: Derivation) -> Outcome:
