@@ -9,11 +9,11 @@ __all__ = ["rows", "get", "select", "run_by_id"]
 
 @functools.lru_cache(maxsize=1)
 def _rows() -> tuple:
-    from proofs_check import (_convergence, _facts, _gan, _iteration, _lemmas, _optimal, _wasserstein, demos,
-                              symbolic)
+    from proofs_check import (_convergence, _facts, _gan, _iteration, _lambda_one, _lemmas, _optimal, _wasserstein,
+                              demos, symbolic)
 
     groups = [_facts.STATEMENTS, symbolic.ROWS, _gan.STATEMENTS, demos.ROWS, _lemmas.STATEMENTS,
-              _optimal.STATEMENTS, _convergence.STATEMENTS, _iteration.STATEMENTS, _wasserstein.STATEMENTS]
+              _optimal.STATEMENTS, _lambda_one.STATEMENTS, _convergence.STATEMENTS, _iteration.STATEMENTS, _wasserstein.STATEMENTS]
     out = [r for g in groups for r in g]
     ids = [r.id for r in out]
     dup = {i for i in ids if ids.count(i) > 1}

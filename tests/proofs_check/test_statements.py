@@ -5,7 +5,6 @@
 - known-false variants must be refuted with a counterexample carrying its numbers;
 - symbolic derivations and the S9 grid demonstration must hold case by case.
 """
-import math
 
 import pytest
 from hypothesis import given, settings

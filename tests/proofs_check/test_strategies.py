@@ -1,6 +1,6 @@
 """proofs_check.strategies construct instances that satisfy the theorems' assumptions."""
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
 
 import fdiv
 from proofs_check import strategies as pcs
