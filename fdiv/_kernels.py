@@ -247,10 +247,19 @@ def _special(x, y):
 
 @njit(**_INLINE)
 def _scale(q, p):
-    """(down, up) = (2^-64, 2^64) when a mass exceeds 2^1000 (so that q log(q/p) etc. cannot
-    overflow while the term is finite), else (1, 1)."""
+    """(down, up, shift) = (2^-64, 2^64, 64) when a mass exceeds 2^1000 (so that q log(q/p),
+    q + p etc. cannot overflow while the term is finite), else (1, 1, 0). Logs are never
+    taken of a scaled mass (it may have become subnormal): a log of a scaled sum against an
+    unscaled mass gets +-``shift`` added to its k (see :func:`_lr_shift`)."""
     big = max(q, p) > _BIG
-    return (_DOWN if big else 1.0), (_UP if big else 1.0)
+    return (_DOWN if big else 1.0), (_UP if big else 1.0), (64 if big else 0)
+
+
+@njit(**_INLINE)
+def _lr_shift(a, b, shift):
+    """_lr of (a 2^shift, b): log(a/b) + shift log 2, exactly (shift is added to k)."""
+    k, v, e = _lr(a, b)
+    return k + shift, v, e
 
 
 # --- terms -------------------------------------------------------------------------------
@@ -285,7 +294,7 @@ def _f_kl(q, p):
 @njit(**_INLINE)
 def _t_kl(q, p):
     k, v, e = _lr(q, p)
-    dn, up = _scale(q, p)
+    dn, up, _ = _scale(q, p)
     t, u = _kl_pos(q * dn, p * dn, k, v, e)
     return _kl_cases(q, p, t * up, u * up)
 
@@ -316,7 +325,7 @@ def _f_reverse_kl(q, p):
 @njit(**_INLINE)
 def _t_reverse_kl(q, p):
     k, v, e = _lr(q, p)
-    dn, up = _scale(q, p)
+    dn, up, _ = _scale(q, p)
     t, u = _reverse_kl_pos(q * dn, p * dn, k, v, e)
     return _reverse_kl_cases(q, p, t * up, u * up)
 
@@ -363,10 +372,10 @@ def _f_js(q, p):
 
 @njit(**_INLINE)
 def _t_js(q, p):
-    dn, up = _scale(q, p)
+    dn, up, sh = _scale(q, p)
     qs, ps = q * dn, p * dn
-    s = qs + ps
-    return _js_cases(q, p, _js_pos(qs, ps, _lr(2.0 * qs, s), _lr(2.0 * ps, s)) * up)
+    s = qs + ps                          # log(2q/s) = log(q/s) + log 2, s scaled by 2^-sh
+    return _js_cases(q, p, _js_pos(qs, ps, _lr_shift(q, s, 1 - sh), _lr_shift(p, s, 1 - sh)) * up)
 
 
 @njit(**_INLINE)
@@ -436,7 +445,7 @@ def _f_jeffreys(q, p):
 @njit(**_INLINE)
 def _t_jeffreys(q, p):
     k, v, e = _lr(q, p)
-    dn, up = _scale(q, p)
+    dn, up, _ = _scale(q, p)
     return _jeffreys_cases(q, p, ((q * dn - p * dn) * _lr_value(k, v, e)) * up)
 
 
@@ -449,7 +458,7 @@ def _f_triangular(q, p):
 
 @njit(**_INLINE)
 def _t_triangular(q, p):
-    dn, up = _scale(q, p)
+    dn, up, _ = _scale(q, p)
     return _f_triangular(q * dn, p * dn) * up
 
 
@@ -472,10 +481,10 @@ def _f_gan(q, p):
 
 @njit(**_INLINE)
 def _t_gan(q, p):
-    dn, up = _scale(q, p)
+    dn, up, sh = _scale(q, p)
     qs, ps = q * dn, p * dn
     s = qs + ps
-    t = _gan_pos(qs, ps, _lr(s, qs), _lr(s, ps)) * up
+    t = _gan_pos(qs, ps, _lr_shift(s, q, sh), _lr_shift(s, p, sh)) * up
     return t if (q > 0.0) & (p > 0.0) else 0.0
 
 
@@ -498,9 +507,9 @@ def _f_log_trick(q, p):
 
 @njit(**_INLINE)
 def _t_log_trick(q, p):
-    dn, up = _scale(q, p)
+    dn, up, sh = _scale(q, p)
     qs, ps = q * dn, p * dn
-    return _log_trick_cases(q, p, _log_trick_pos(qs, ps, _lr(qs + ps, qs)) * up)
+    return _log_trick_cases(q, p, _log_trick_pos(qs, ps, _lr_shift(qs + ps, q, sh)) * up)
 
 
 # --- alpha(a) (scalar: branches on a and on |L|) ------------------------------------------
@@ -549,7 +558,7 @@ def _t_alpha(q, p, a):
     k, v, e = _lr(q, p)
     L = _lr_value(k, v, e)
     b = a - 1.0
-    dn, up = _scale(q, p)
+    dn, up, _ = _scale(q, p)
     qs = q * dn
     ps = p * dn
     ds = qs - ps

@@ -58,6 +58,8 @@ def _cases():
     c["ratio_1e300_small_side"] = (np.array([1e-300, 1.0]), np.array([1.0, 1.0]))
     c["huge_masses"] = (np.array([1e305, 3e300, 1.0, 1.7e308]),
                         np.array([2e304, 1e306, 2.0, 1.6e308]))
+    c["huge_against_tiny"] = (np.array([9.86e-305, 1.5e305, 1.0, 3e-320]),
+                              np.array([2.14e301, 1e-300, 3.0, 1.2e308]))
     c["disjoint"] = (np.array([0.5, 0.5, 0.0, 0.0]), np.array([0.0, 0.0, 0.25, 0.75]))
     c["q_zero_where_p_positive"] = (np.array([0.0, 0.6, 0.4]), np.array([0.2, 0.3, 0.5]))
     c["p_zero_where_q_positive"] = (np.array([0.2, 0.3, 0.5]), np.array([0.0, 0.6, 0.4]))
@@ -145,3 +147,12 @@ def test_gan_is_js_minus_log4_on_probabilities():
     q, p = CASES["random_normalised"]
     assert fdiv.divergence("gan", q, p) == pytest.approx(
         fdiv.divergence("js", q, p) - math.log(4), rel=1e-14)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from fdiv import _divergence
+
+    res = doctest.testmod(_divergence, optionflags=doctest.ELLIPSIS)
+    assert res.attempted >= 4 and res.failed == 0

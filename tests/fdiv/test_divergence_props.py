@@ -31,6 +31,7 @@ _mass = st.one_of(
     st.floats(min_value=1e-12, max_value=10.0),
     st.floats(min_value=5e-324, max_value=1e-300),
     st.floats(min_value=1e-300, max_value=1e300),
+    st.floats(min_value=1e300, max_value=1.7e308),
 )
 
 
