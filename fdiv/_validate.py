@@ -39,11 +39,11 @@ def as_mass(name: str, x, *, min_ndim: int = 1) -> np.ndarray:
     bad = ~np.isfinite(arr)
     if bad.any():
         i = _first_bad(bad)
-        raise ValueError(f"`{name}` must contain finite masses; got {arr[i]!r} at index {i}")
+        raise ValueError(f"`{name}` must contain finite masses; got {arr[i].item()!r} at index {i}")
     neg = arr < 0
     if neg.any():
         i = _first_bad(neg)
-        raise ValueError(f"`{name}` must contain nonnegative masses; got {arr[i]!r} at index {i}")
+        raise ValueError(f"`{name}` must contain nonnegative masses; got {arr[i].item()!r} at index {i}")
     return arr
 
 
