@@ -54,9 +54,20 @@ def _run_rows(chosen, args, parallel: bool) -> list:
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(run_by_id, r.id, args.instances, args.seed): r.id for r in chosen}
         for k, fut in enumerate(as_completed(futures), 1):
-            results[futures[fut]] = fut.result()
+            try:
+                results[futures[fut]] = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker fails its row, not the report
+                results[futures[fut]] = _failed(next(r for r in chosen if r.id == futures[fut]), exc)
             _progress(args, k, len(chosen), results[futures[fut]])
     return [results[r.id] for r in chosen]
+
+
+def _failed(row, exc):
+    from proofs_check._runner import Outcome
+
+    return Outcome(id=row.id, title=row.title, kind=row.kind, expect=row.expect, instances=0, violations=0,
+                   errors=0, worst_slack=None, counterexample=None, seconds=0.0, source=row.source,
+                   notes=row.notes, error=f"worker failed: {type(exc).__name__}: {exc}", loose=row.loose)
 
 
 def main(argv=None, *, rows=None) -> int:
