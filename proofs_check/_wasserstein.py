@@ -10,7 +10,7 @@ from scipy.spatial.distance import cdist
 
 from proofs_check import strategies as pcs
 from proofs_check._common import div
-from proofs_check._core import Statement, check, eq, le
+from proofs_check._core import Derivation, Statement, check, eq, le, truth
 from proofs_check._tolerances import LP_REL_TOL, sum_tol
 
 WGAN = "second seed: WGAN (Arjovsky et al. 2017), Example 1"
@@ -113,4 +113,25 @@ S20 = Statement(
     "arbitrary 2-D points; fdiv.wasserstein1 / _lp / _dual",
     st.deferred(_transports), _s20)
 
-STATEMENTS = [S19, S20]
+def _sequence_cases():
+    """θ_k = 2^-k -> 0 on grids of 4..32 cells: W1(θ_k) = θ_k -> 0 = W1(0), while D_js stays at
+    2 log 2 != D_js(0) = 0 and D_kl stays infinite: W1 is continuous at 0, JS and KL are not."""
+    thetas = [2.0 ** -k for k in range(0, 21, 4)]
+    for n in (4, 8, 16, 32):
+        rows = [_s19(Lines(t, n)) for t in thetas + [0.0]]
+        w1 = [c.detail["W1"] for c in rows]
+        js = [c.detail["JS"] for c in rows]
+        yield f"n = {n}: theta = 2^-k, k = 0, 4, ..., 20, then 0", check(
+            *[p for c in rows for p in c.parts],
+            truth("W1(theta_k) decreases to W1(0) = 0", all(a > b for a, b in zip(w1, w1[1:])) and w1[-1] == 0.0),
+            truth("D_js(theta_k) = 2 log 2 for all k > 0 but D_js(0) = 0 (jump)",
+                  len(set(round(v, 12) for v in js[:-1])) == 1 and js[-1] == 0.0),
+            W1=w1, JS=js)
+
+
+S19_SEQUENCE = Derivation(
+    "S19-sequence", "WGAN Example 1 along theta_k = 2^-k -> 0 on grids of 4..32 cells: W1 -> 0 continuously, "
+    "D_js jumps from 2 log 2 to 0, D_kl from inf to 0", WGAN, "as S19", lambda: list(_sequence_cases()),
+    kind="demo")
+
+STATEMENTS = [S19, S19_SEQUENCE, S20]
