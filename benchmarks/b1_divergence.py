@@ -52,9 +52,19 @@ PEERS = {
 }
 
 
+def _side_by_side(ours, peer, rounds: int) -> tuple[float, float]:
+    """Best times of ``ours`` and ``peer`` over ``rounds`` interleaved rounds (two calls of
+    ours, one of the peer per round), so that load from other processes hits both alike."""
+    t_ours, t_peer = np.inf, np.inf
+    for _ in range(rounds):
+        t_ours = min(t_ours, best_time(ours, repeat=2))
+        t_peer = min(t_peer, best_time(peer, repeat=1))
+    return t_ours, t_peer
+
+
 def rows(smoke: bool = False):
     n = 10**4 if smoke else 10**7
-    repeat = 1 if smoke else 15
+    rounds = 1 if smoke else 12
     rng = np.random.default_rng(20261121)
     q, p = _instance(n, rng)
     for name, (label, peer) in PEERS.items():
@@ -62,11 +72,8 @@ def rows(smoke: bool = False):
         ours_v = fdiv.divergence(name, q, p)
         peer_v = float(peer(q, p))
         rel = abs(ours_v - peer_v) / abs(peer_v)
-        # interleave the two timings so that load from other processes hits both alike
-        t_ours, t_peer = np.inf, np.inf
-        for _ in range(3):
-            t_ours = min(t_ours, best_time(lambda: fdiv.divergence(name, q, p), repeat=repeat))
-            t_peer = min(t_peer, best_time(lambda: peer(q, p), repeat=max(1, repeat // 3)))
+        t_ours, t_peer = _side_by_side(lambda: fdiv.divergence(name, q, p),
+                                       lambda: peer(q, p), rounds)
         ratio = t_peer / t_ours
         yield Row(
             name=f"B1 {name} n={n:.0e}",
@@ -75,10 +82,8 @@ def rows(smoke: bool = False):
             passed=ratio >= _TARGET and rel <= 1e-9,
             note=f"rel diff {rel:.1e}",
         )
-    t_ours, t_floor = np.inf, np.inf
-    for _ in range(3):
-        t_ours = min(t_ours, best_time(lambda: fdiv.divergence("tv", q, p), repeat=repeat))
-        t_floor = min(t_floor, best_time(lambda: (q.sum(), p.sum()), repeat=repeat))
+    t_ours, t_floor = _side_by_side(lambda: fdiv.divergence("tv", q, p),
+                                    lambda: (q.sum(), p.sum()), 2 * rounds)
     slowdown = t_ours / t_floor
     yield Row(
         name=f"B1 tv vs read floor n={n:.0e}",

@@ -21,3 +21,14 @@ def test_b6_smoke_row():
     (row,) = b6_first_call.rows(smoke=True)
     assert row.ours > 0 and "first call" in row.note
     assert row.name in format_row(row)
+
+
+def test_import_fdiv_loads_no_divergence_kernel():
+    """B6: ``import fdiv`` neither imports fdiv._kernels nor compiles/loads a kernel; the
+    first ``divergence`` call does."""
+    import subprocess
+    import sys
+
+    code = ("import sys, fdiv; assert 'fdiv._kernels' not in sys.modules; "
+            "fdiv.divergence('tv', [1.0], [0.5]); assert 'fdiv._kernels' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=600)
