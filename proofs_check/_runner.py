@@ -11,6 +11,7 @@ A :class:`~proofs_check._core.Statement` is run in up to two hypothesis passes, 
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import time
@@ -124,6 +125,30 @@ class _Found(Exception):
     pass
 
 
+@contextlib.contextmanager
+def _history_free_generation():
+    """Make a seeded run independent of what ran before it in the process.
+
+    Hypothesis mixes into generation the literal constants of every *local* module loaded so far
+    (``sys.modules``), so the same seed would draw differently depending on which modules a
+    previous row, a notebook or a worker happened to import. This uses hypothesis' global
+    constants only, for the duration of a run (private API: skipped if it changes)."""
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        original, cache, empty = providers._get_local_constants, providers.CONSTANTS_CACHE, providers.Constants()
+    except (ImportError, AttributeError):  # pragma: no cover - another hypothesis version
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.cache.clear()
+
+
 def _safe_check(stmt: Statement, inst) -> tuple[Check | None, str | None]:
     try:
         return stmt.check(inst), None
@@ -169,7 +194,8 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
                          + abs(c.rhs if math.isfinite(c.rhs) else 0.0)), label="relative margin")
 
     try:
-        hyp_seed(s)(_settings(instances, shrink=False)(given(stmt.strategy)(count)))()
+        with _history_free_generation():
+            hyp_seed(s)(_settings(instances, shrink=False)(given(stmt.strategy)(count)))()
     except Exception as exc:  # noqa: BLE001 - e.g. an fdiv name that has not landed yet
         return _outcome(stmt, tally, None, t0, error=f"{type(exc).__name__}: {exc}")
 
@@ -195,7 +221,8 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
                 raise _Found
 
         try:
-            hyp_seed(s)(_settings(budget, shrink=True)(given(stmt.strategy)(hunt)))()
+            with _history_free_generation():
+                hyp_seed(s)(_settings(budget, shrink=True)(given(stmt.strategy)(hunt)))()
         except _Found:
             pass
         except Exception as exc:  # noqa: BLE001 - e.g. hypothesis' Flaky after the shrink budget
