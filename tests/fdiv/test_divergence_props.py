@@ -205,7 +205,7 @@ def test_bad_mass_names_parameter_and_value(f, which, bad):
     with pytest.raises(ValueError) as e:
         fdiv.divergence(g, q, p)
     msg = str(e.value)
-    assert f"`{which}`" in msg and repr(np.float64(bad)) in msg
+    assert f"`{which}`" in msg and repr(float(bad)) in msg
 
 
 def test_bad_mass_in_a_long_batched_input():
