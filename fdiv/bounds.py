@@ -315,7 +315,8 @@ def s18_star(f, p_data, p_model, beta, q) -> WeakLearnerBound:
     rhs = (_sqrt(_times(beta, d_qr), "beta D_f(Q || R*)")
            + _sqrt(_times(1.0 - beta, d_model), "(1-beta) D_f(P_g || P_d)")) ** 2
     gamma = _ratio(d_qr, d_model)
-    c = c_hilbertian(gamma, beta) if math.isfinite(gamma) else math.inf
+    # γ < 0 only from round-off of a zero divergence here (f(1) = 0): the factor uses γ_+
+    c = c_hilbertian(max(gamma, 0.0), beta) if math.isfinite(gamma) else math.inf
     return WeakLearnerBound("S18", lhs, rhs, _slack(lhs, rhs), gamma, c, d_model)
 
 
@@ -342,7 +343,8 @@ def s18_dagger(f, p_data, p_model, beta, q) -> WeakLearnerBound:
     lhs = divergence(f, _mixture(pg, q, beta), pd)
     rhs = _times(1.0 - beta, d_model) + _times(beta, d_qr)
     gamma = _ratio(d_qr, d_model)
-    c = c_dagger(gamma, beta) if math.isfinite(gamma) else math.inf
+    # any f here, so γ may be negative (f(1) < 0, or round-off): the closed form as is
+    c = 1.0 - beta * (1.0 - gamma) if math.isfinite(gamma) else math.inf
     return WeakLearnerBound("S18-dagger", lhs, rhs, _slack(lhs, rhs), gamma, c, d_model)
 
 

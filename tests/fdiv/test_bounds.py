@@ -23,9 +23,14 @@ HILBERTIAN = ["js", "tv", "squared_hellinger", "triangular"]
 ALL_F = NORMALISED + ["gan", "log_trick"]
 
 
-def holds(res) -> bool:
+#: S11 compares square roots: an absolute round-off δ ~ 1e-16 of a divergence near 0 becomes
+#: √δ ~ 1e-8 on that side, so the one-sided tolerance there is √(1e-14).
+SQRT_TOL = 1e-7
+
+
+def holds(res, tol=TOL) -> bool:
     scale = 1.0 + (abs(res.lhs) if math.isfinite(res.lhs) else 0.0) + (abs(res.rhs) if math.isfinite(res.rhs) else 0.0)
-    return res.slack >= -TOL * scale
+    return res.slack >= -tol * scale
 
 
 @st.composite
@@ -46,6 +51,8 @@ def settings(draw, dagger=False):
     pd = draw(prob(n))
     pg = draw(prob(n, zeros=not dagger))
     beta = draw(st.one_of(st.just(1.0), st.floats(0.01, 1.0)))
+    if beta > 1 - 1e-9:  # R† needs β < Σ p_data, which round-off of the total can break
+        beta = 1.0
     q = draw(prob(n))
     r = pd
     if float(pd[pg == 0].sum()) < beta:
@@ -84,7 +91,7 @@ def test_s10_is_tight_for_r_star_components():
 def test_s11_hilbertian(fname, inst):
     """S11: √(*) ≤ √(β D_f(Q‖R)) + √(D_f((1−β)P_g + βR ‖ P_d)) for Hilbertian f."""
     pd, pg, beta, q, r = inst
-    assert holds(bounds.s11(fname, pd, pg, beta, q, r))
+    assert holds(bounds.s11(fname, pd, pg, beta, q, r), SQRT_TOL)
 
 
 @pytest.mark.parametrize("fname", ["kl", "pearson_chi2"])
@@ -172,7 +179,11 @@ def test_s18_dagger_any_f(fname, inst):
     res = bounds.s18_dagger(fname, pd, pg, beta, q)
     assert holds(res), res
     if 0 < abs(res.d_model) < math.inf and math.isfinite(res.gamma):
-        assert res.rhs == pytest.approx(bounds.c_dagger(res.gamma, beta) * res.d_model, rel=1e-12, abs=1e-15)
+        assert res.c == pytest.approx(1 - beta * (1 - res.gamma), rel=1e-15)
+        if res.gamma >= 0:
+            assert res.c == bounds.c_dagger(res.gamma, beta)
+        # c = 1 − β(1 − γ) cancels when c ≪ 1 (β ≈ 1, γ small): round-off ε/c relative
+        assert res.rhs == pytest.approx(res.c * res.d_model, rel=1e-13 / min(1.0, max(abs(res.c), 1e-3)), abs=1e-15)
 
 
 def test_s18_gamma_edge_cases():

@@ -130,6 +130,7 @@ def dagger_instances(draw):
     u = draw(st.floats(1e-6, 1.0))
     beta = min(1.0, missed + (1.0 - missed) * u)
     assume(beta > missed)
+    assume(beta == 1.0 or beta < float(pd.sum()))  # else no root for these floats (r_dagger raises)
     return pd, pm, beta
 
 
@@ -387,6 +388,13 @@ def test_disjoint_supports():
     np.testing.assert_allclose(res.r, pd, rtol=1e-15)
     with pytest.raises(ValueError, match=r"missed mass 1\.0 >= beta = 0\.4"):
         fdiv.r_dagger(pd, pm, 0.4)
+
+
+def test_r_dagger_beta_above_float_total():
+    """β < 1 but ≥ Σ p_data (round-off of the normalisation): no root exists, ValueError."""
+    pd = np.array([0.7, 0.2, 0.1])  # sums to 1 − 2^-53
+    with pytest.raises(ValueError, match="beta < sum"):
+        fdiv.r_dagger(pd, [0.2, 0.3, 0.5], float(pd.sum()))
 
 
 def test_r_dagger_assumption_boundary():

@@ -78,7 +78,8 @@ def test_contraction_every_step_dagger(fname, inst, schedule):
     d = run.divergences
     for t in range(1, d.size):
         assert _le(d[t], _times(1 - run.betas[t - 1], d[t - 1])), (t, d)
-    assert np.all(run.lams >= 1 - 1e-12)
+    # λ† = (A − β)/B with B ∝ 1 − β: round-off amplified by 1/(1 − β)
+    assert np.all(run.lams >= 1 - 1e-13 / np.maximum(1 - run.betas, 1e-300))
 
 
 @given(inst=bounded_ratio(), beta=st.sampled_from([0.1, 0.25, 0.3, 0.5, 0.7, 0.9, 1.0]))
