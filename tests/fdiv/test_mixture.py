@@ -461,3 +461,15 @@ def test_negative_zero_in_model():
 def test_bad_input(fn, pd, pm, beta, match):
     with pytest.raises(ValueError, match=match):
         fn(pd, pm, beta)
+
+
+# --------------------------------------------------------------------------- doctests
+@pytest.mark.parametrize("module", ["fdiv._mixture", "fdiv._weights", "fdiv._schedules", "fdiv.bounds",
+                                    "fdiv._oracle"])
+def test_docstring_examples(module):
+    """The numpydoc examples of the mixtures modules run as doctests (STYLE.md 9)."""
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert res.failed == 0 and res.attempted > 0
