@@ -23,18 +23,20 @@ def format_slack(v) -> str:
 
 
 def table(outcomes: list[Outcome], *, width: int = _TITLE_WIDTH) -> str:
-    """The human-readable table: id, title, instances, violations, worst slack, verdict, and
-    under each refuted or failing row its (shrunk) counterexample."""
-    head = f"{'id':<26} {'title':<{width}} {'inst':>5} {'viol':>5} {'worst slack':>12}  verdict"
+    """The human-readable table: id, title, instances, violations, worst (relative) slack,
+    verdict, and under each refuted or failing row its (shrunk) counterexample."""
+    head = f"{'id':<26} {'title':<{width}} {'inst':>5} {'viol':>5} {'worst slack*':>12}  verdict"
     lines = [head, "-" * len(head)]
     for o in outcomes:
         title = o.title if len(o.title) <= width else o.title[: width - 3] + "..."
         lines.append(f"{o.id:<26} {title:<{width}} {o.instances:>5} {o.violations:>5} "
-                     f"{format_slack(o.worst_slack):>12}  {o.verdict}")
+                     f"{format_slack(o.worst_rel_slack):>12}  {o.verdict}")
         if o.error:
             lines.append(f"{'':<26} error: {o.error}")
         if o.counterexample and o.verdict != "HOLDS":
             lines.extend(_cx_lines(o.counterexample))
+    lines += ["", "* slack / (1 + |lhs| + |rhs|) at the worst instance (slack = rhs - lhs for <=, -|lhs - rhs| for ==);",
+              "  absolute slacks and tolerances are in the JSON report"]
     loose = [o for o in outcomes if o.loose]
     if loose:
         lines += ["", "Where the slides are loose (surfaced, not papered over):"]

@@ -46,13 +46,14 @@ class Outcome:
     instances: int
     violations: int
     errors: int
-    worst_slack: float | None
+    worst_slack: float | None  # slack of the instance with the smallest relative slack
     counterexample: dict | None
     seconds: float
     source: str = ""
     notes: str = ""
     error: str | None = None  # the row could not run at all (missing library function, ...)
     loose: str = ""  # where the slides are loose on this point
+    worst_rel_slack: float | None = None  # slack / (1 + |lhs| + |rhs|) at that instance
 
     @property
     def holds(self) -> bool:
@@ -76,6 +77,7 @@ class Outcome:
         return {
             "id": self.id, "title": self.title, "holds": self.holds, "instances": self.instances,
             "violations": self.violations, "worst_slack": jsonable(self.worst_slack),
+            "worst_rel_slack": jsonable(self.worst_rel_slack),
             "counterexample": jsonable(self.counterexample), "kind": self.kind,
             "expect": self.expect, "verdict": self.verdict, "errors": self.errors,
             "source": self.source, "notes": self.notes, "loose": self.loose, "error": self.error,
@@ -149,6 +151,22 @@ def _history_free_generation():
         cache.cache.clear()
 
 
+def _relative(c: Check) -> float:
+    """Slack relative to the size of the compared values: ``slack / (1 + |lhs| + |rhs|)``
+    (finite sides only; nan -> -inf). Used to pick the worst instance across scales."""
+    if math.isnan(c.slack):
+        return -math.inf
+    size = sum(abs(v) for v in (c.lhs, c.rhs) if math.isfinite(v))
+    return c.slack / (1.0 + size) if math.isfinite(c.slack) else c.slack
+
+
+def _record(tally: dict, c: Check) -> None:
+    """Keep the slack of the instance with the smallest relative slack."""
+    rel = _relative(c)
+    if rel < tally["worst_rel"]:
+        tally["worst_rel"], tally["worst"] = rel, (c.slack if not math.isnan(c.slack) else -math.inf)
+
+
 def _safe_check(stmt: Statement, inst) -> tuple[Check | None, str | None]:
     try:
         return stmt.check(inst), None
@@ -173,7 +191,8 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
     """Run a property-based row (two seeded hypothesis passes, see the module docstring)."""
     t0 = time.perf_counter()
     s = derived_seed(seed, stmt.id)
-    tally = {"n": 0, "viol": 0, "err": 0, "worst": math.inf, "first": None, "first_err": None}
+    tally = {"n": 0, "viol": 0, "err": 0, "worst": math.inf, "worst_rel": math.inf, "first": None,
+             "first_err": None}
 
     def count(inst):
         c, err = _safe_check(stmt, inst)
@@ -183,7 +202,7 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
             if tally["first_err"] is None:
                 tally["first_err"] = (inst, err)
             return
-        tally["worst"] = min(tally["worst"], c.slack) if not math.isnan(c.slack) else -math.inf
+        _record(tally, c)
         if not c.holds:
             tally["viol"] += 1
             if tally["first"] is None:
@@ -235,7 +254,7 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
             cx = _describe(found[0], c, err)
             if stmt.expect == "refuted" and tally["viol"] == 0 and c is not None and not c.holds:
                 tally["viol"] = 1  # found in the longer search, not among the counted instances
-                tally["worst"] = min(tally["worst"], c.slack)
+                _record(tally, c)
                 cx["found_in"] = f"extended search (up to {budget} instances)"
         elif not only_genuine and tally["first_err"] is not None:  # an exception that did not recur
             cx = _describe(tally["first_err"][0], None, tally["first_err"][1] + " (did not recur on re-run)")
@@ -243,22 +262,24 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
 
 
 def _outcome(stmt, tally, cx, t0, error=None) -> Outcome:
-    worst = tally["worst"] if tally["n"] > tally["err"] else None
+    seen = tally["n"] > tally["err"]
     return Outcome(id=stmt.id, title=stmt.title, kind=stmt.kind, expect=stmt.expect,
                    instances=tally["n"], violations=tally["viol"], errors=tally["err"],
-                   worst_slack=worst, counterexample=cx, seconds=time.perf_counter() - t0,
+                   worst_slack=tally["worst"] if seen else None,
+                   worst_rel_slack=tally["worst_rel"] if seen else None, counterexample=cx,
+                   seconds=time.perf_counter() - t0,
                    source=stmt.source, notes=stmt.notes, error=error, loose=stmt.loose)
 
 
 def run_cases(row: Derivation) -> Outcome:
     """Run a fixed-case row: every case is one instance; the first failing one is reported."""
     t0 = time.perf_counter()
-    tally = {"n": 0, "viol": 0, "err": 0, "worst": math.inf}
+    tally = {"n": 0, "viol": 0, "err": 0, "worst": math.inf, "worst_rel": math.inf}
     cx = None
     try:
         for label, c in row.cases():
             tally["n"] += 1
-            tally["worst"] = min(tally["worst"], c.slack) if not math.isnan(c.slack) else -math.inf
+            _record(tally, c)
             if not c.holds:
                 tally["viol"] += 1
                 if cx is None:
