@@ -8,8 +8,7 @@ Use them in your own property tests::
 
     @given(pcs.fdivergences(), pcs.distribution_pairs())
     def test_s1(f, qp):                       # S1: D_f(Q||P) >= 0
-        q, p = qp
-        assert fdiv.divergence(f, q, p) >= -1e-12
+        q, p = qp; assert fdiv.divergence(f, q, p) >= -1e-12
 
 Numerically sane ranges (chosen so that counterexamples are readable and round-off is small):
 
