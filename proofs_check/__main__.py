@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--instances", type=int, default=DEFAULT_INSTANCES, metavar="N",
                    help=f"generated instances per statement (default {DEFAULT_INSTANCES})")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the whole run (default 0)")
-    p.add_argument("--json", metavar="PATH", help="also write the JSON report to PATH ('-': stdout)")
+    p.add_argument("--json", metavar="PATH", help="also write the JSON report to PATH ('-': stdout, the table then goes to stderr)")
     p.add_argument("--only", metavar="IDS", help="comma-separated ids; S11 also selects S11-kl etc.")
     p.add_argument("--list", action="store_true", help="list the rows and exit")
     p.add_argument("--jobs", type=int, default=DEFAULT_JOBS, metavar="J",
@@ -91,8 +91,9 @@ def main(argv=None, *, rows=None) -> int:
     t0 = time.perf_counter()
     outcomes = _run_rows(chosen, args, parallel=rows is None)
     elapsed = time.perf_counter() - t0
-    print(table(outcomes))
-    print(f"\n{summary(outcomes)}  [{elapsed:.1f} s, --instances {args.instances} --seed {args.seed}]")
+    out = sys.stderr if args.json == "-" else sys.stdout  # '--json -' keeps stdout pure JSON
+    print(table(outcomes), file=out)
+    print(f"\n{summary(outcomes)}  [{elapsed:.1f} s, --instances {args.instances} --seed {args.seed}]", file=out)
     if args.json:
         doc = report_json(outcomes, instances=args.instances, seed=args.seed, seconds=elapsed)
         if args.json == "-":
