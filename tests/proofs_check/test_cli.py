@@ -76,3 +76,11 @@ def test_module_entry_point_parallel(tmp_path):
     assert "S3-not-self-dual" in res.stdout and "[" in res.stderr
     doc = json.loads(path.read_text())
     assert [r["id"] for r in doc["statements"]] == ["S3", "S3-not-self-dual", "S3-sym", "S20"]
+
+
+def test_json_to_stdout(capsys):
+    assert main(["--only", "S4", "--instances", "5", "--json", "-", "--quiet", "--jobs", "1"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert [r["id"] for r in doc["statements"]] == ["S4", "S4-unnormalized"] and doc["ok"] is True
+    assert "S4-unnormalized" in captured.err  # the table went to stderr
