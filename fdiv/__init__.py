@@ -1,37 +1,53 @@
 """fdiv: f-divergences, exact on discretised distributions (THEORY.md §0).
 
 Public API: see CONTRACT.md §fdiv. Private kernels live in ``_*.py`` modules.
-"""
-# --- core (issue 2): registry, transforms, divergence, distributions, Wasserstein ---
-from fdiv._callable import from_callable
-from fdiv._divergence import divergence
-from fdiv._fdivergence import FDivergence
-from fdiv._registry import alpha, get, names
-from fdiv._transforms import dual, normalized, shift
 
-_CORE_ALL = ["FDivergence", "get", "names", "alpha", "dual", "normalized", "shift", "from_callable",
-             "divergence"]
-# Placeholders: the sections below (re)define these; a missing section must not break import.
-_DIST_ALL: list[str] = []
-_MIX_ALL: list[str] = []
+Every public name is loaded on first use (PEP 562 ``__getattr__``): ``import fdiv`` pulls in
+neither SciPy nor Numba, so a fresh process reaches its first result fast (PERFORMANCE.md B6).
+"""
+from importlib import import_module as _import_module
+
+# --- core (issue 2): registry, transforms, divergence ---
+_CORE = {
+    "FDivergence": "fdiv._fdivergence",
+    "get": "fdiv._registry", "names": "fdiv._registry", "alpha": "fdiv._registry",
+    "dual": "fdiv._transforms", "normalized": "fdiv._transforms", "shift": "fdiv._transforms",
+    "from_callable": "fdiv._callable",
+    "divergence": "fdiv._divergence",
+}
 
 # --- distributions & Wasserstein (A2) ---
-from fdiv._grid import Grid
-from fdiv._discrete import Discrete, gaussian_mixture
-from fdiv._wasserstein import PotentialResult, TransportResult, wasserstein1, wasserstein1_dual, wasserstein1_lp
-
-_DIST_ALL = ["Grid", "Discrete", "gaussian_mixture", "wasserstein1", "wasserstein1_lp",
-             "wasserstein1_dual", "TransportResult", "PotentialResult"]
+_DIST = {
+    "Grid": "fdiv._grid",
+    "Discrete": "fdiv._discrete", "gaussian_mixture": "fdiv._discrete",
+    "wasserstein1": "fdiv._wasserstein", "wasserstein1_lp": "fdiv._wasserstein",
+    "wasserstein1_dual": "fdiv._wasserstein", "TransportResult": "fdiv._wasserstein",
+    "PotentialResult": "fdiv._wasserstein",
+}
 
 # --- mixtures (issue 3): R*, R†, lambda, AdaGAN weights, bounds, oracle ---
-from fdiv._mixture import MixtureComponent, r_dagger, r_star
-from fdiv._schedules import BoostedSchedule, ConstantSchedule, beta_schedule
-from fdiv._weights import AdaGanWeights, topklast_beta, weights_from_discriminator
-from fdiv._oracle import OracleTrajectory, oracle_adagan
-from fdiv import bounds
+_MIX = {
+    "r_star": "fdiv._mixture", "r_dagger": "fdiv._mixture", "MixtureComponent": "fdiv._mixture",
+    "weights_from_discriminator": "fdiv._weights", "AdaGanWeights": "fdiv._weights",
+    "topklast_beta": "fdiv._weights",
+    "beta_schedule": "fdiv._schedules", "ConstantSchedule": "fdiv._schedules",
+    "BoostedSchedule": "fdiv._schedules",
+    "oracle_adagan": "fdiv._oracle", "OracleTrajectory": "fdiv._oracle",
+    "bounds": None,  # the public submodule fdiv.bounds itself
+}
 
-_MIX_ALL = ["r_star", "r_dagger", "MixtureComponent", "weights_from_discriminator", "AdaGanWeights",
-            "topklast_beta", "beta_schedule", "ConstantSchedule", "BoostedSchedule", "bounds",
-            "oracle_adagan", "OracleTrajectory"]
+_LAZY = {**_CORE, **_DIST, **_MIX}
+__all__: list[str] = list(_LAZY)
 
-__all__: list[str] = _CORE_ALL + _DIST_ALL + _MIX_ALL
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'fdiv' has no attribute {name!r}")
+    module = _LAZY[name]
+    value = _import_module(f"fdiv.{name}") if module is None else getattr(_import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
