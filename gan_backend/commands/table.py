@@ -29,8 +29,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--max-runs", type=int, default=None,
                         help="run at most this many unfinished runs now (partial table; rerun to go on)")
     parser.add_argument("--topklast-reading", choices=("slides", "reference"), default=None,
-                        help="TopKLast rule: the slides' (beta zeroing r*N R* weights; default) or the "
-                             "reference code's (uniform weights on the top r*N points by D, beta 1/t)")
+                        help="TopKLast rule: the reference code's (uniform weights on the top r*N points by D, "
+                             "beta 1/t; default, the rule behind the seed table) or the slides' (beta "
+                             "zeroing r*N R* weights)")
     parser.add_argument("--theory", action="store_true",
                         help="also check the theory step by step on AdaGAN runs (gan_backend.theory)")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
