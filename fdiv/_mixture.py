@@ -33,7 +33,8 @@ class MixtureComponent:
         are differences of terms of size up to ``λ p_data`` divided by β, so their relative
         round-off grows like ε/β when β is tiny (``residual`` shows it).
     lam : float
-        λ* (``kind == "star"``) or λ† (``kind == "dagger"``).
+        λ* (``kind == "star"``) or λ† (``kind == "dagger"``). λ† is +inf when it exceeds the
+        float range (p_model ~ 1e-310 where p_data is not); ``r`` is still exact then.
     active : int
         Size of the support of ``r`` (number of ``r_i > 0``).
     residual : float
@@ -123,7 +124,7 @@ def r_star(p_data, p_model, beta) -> MixtureComponent:
             f"{bound!r}); beta = {beta!r}, n = {a.size}: this is a bug in fdiv._lambda"
         )
     r = np.empty_like(a)
-    total, active = _lambda.star_component(a, b, lam, beta, r)
+    total, active = _lambda.star_component(a, b, lam, 1.0, beta, r)
     return MixtureComponent(_freeze(r), lam, int(active), abs(float(total) - 1.0), "star", beta)
 
 
@@ -141,7 +142,9 @@ def r_dagger(p_data, p_model, beta) -> MixtureComponent:
         1-D probability vectors on the same support.
     beta : float
         ``0 < beta <= 1``. At β = 1 every λ gives ``R† = P_d``; ``lam`` is then 1 by
-        convention (the smallest value the theorem allows).
+        convention (the smallest value the theorem allows). The same holds, numerically, when
+        ``1 − β`` is within the round-off of the sums (λ†'s condition number is ~1/(1 − β)):
+        a computed λ† below 1 is then reported as 1.
 
     Returns
     -------
@@ -175,7 +178,7 @@ def r_dagger(p_data, p_model, beta) -> MixtureComponent:
     r = np.empty_like(a)
     if beta == 1.0:
         lam = 1.0
-        total, active = _lambda.dagger_component(a, np.zeros_like(a), lam, beta, r)
+        total, active = _lambda.dagger_component(a, np.zeros_like(a), lam, 1.0, beta, r)
         return MixtureComponent(_freeze(r), lam, int(active), abs(float(total) - 1.0), "dagger", beta)
     total_data = float(a.sum())
     if beta >= total_data:
@@ -185,14 +188,21 @@ def r_dagger(p_data, p_model, beta) -> MixtureComponent:
             "where no lambda >= 0 solves the mass equation (use beta = 1, where R-dagger = P_d)"
         )
     b = (1.0 - beta) * pm
-    lam = float(_lambda.lambda_dagger(a, b, beta))
-    bound = min(1.0, (total_data - beta) / float(b.sum()))
+    A, B, _ = _lambda.active_sums(a, b, beta, 0.0)
+    num, den = A - beta, B
     slack = _sum_slack(a, pm) / (1.0 - beta)
-    if not (np.isfinite(lam) and lam >= bound * (1.0 - slack)):
+    if slack >= 1.0 and den > 0.0 and num < den:
+        # 1 − β is within the round-off of the sums: λ† ≥ 1 cannot be resolved from these
+        # floats (its condition number is ~1/(1 − β)), and every λ of order 1 gives the same
+        # r to round-off; use the theorem's bound λ† = 1
+        num = den
+    lam = float(num / den) if den > 0.0 else float("nan")  # +inf: overflow, r stays exact
+    bound = min(1.0, (total_data - beta) / float(b.sum()))
+    if not (den > 0.0 and num > 0.0 and lam >= bound * (1.0 - slack)):
         raise RuntimeError(
             f"lambda-dagger = {lam!r} is below 1 (S14 proves lambda-dagger >= 1; bound with the "
             f"given sums {bound!r}); beta = {beta!r}, missed mass {missed!r}, n = {a.size}: this "
             "is a bug in fdiv._lambda"
         )
-    total, active = _lambda.dagger_component(a, b, lam, beta, r)
+    total, active = _lambda.dagger_component(a, b, num, den, beta, r)
     return MixtureComponent(_freeze(r), lam, int(active), abs(float(total) - 1.0), "dagger", beta)

@@ -167,7 +167,7 @@ def weights_from_discriminator(d, beta, kind: str = "star") -> AdaGanWeights:
     else:
         lam, lam_b, b = solve(n, (1.0 - beta) * _h(arr), beta, nbeta)
     w = np.empty(n)
-    total, active = component(np.ones(n), b, lam_b, nbeta, w)
+    total, active = component(np.ones(n), b, lam_b, 1.0, nbeta, w)
     w.flags.writeable = False
     return AdaGanWeights(w, lam, int(active), abs(float(total) - 1.0), kind, beta)
 

@@ -198,6 +198,35 @@ def test_large_n_against_sort_and_scan(kind, beta):
         assert dag.residual <= _residual_tol(pd.size, lb_act, beta)
 
 
+@pytest.mark.parametrize("beta", [0.3, 0.6, 0.9])
+def test_subnormal_and_huge_breakpoints(beta):
+    """Breakpoints t = b/a in the subnormal range (bucket 0 of the first level), next to zeros
+    and to t ~ 1e300: the search still lands on the right piece (sort-and-scan reference)."""
+    rng = np.random.default_rng(12)
+    n = 20_000
+    pd = rng.dirichlet(np.ones(n))
+    pm = np.concatenate((np.full(n // 4, 1e-315), np.zeros(n // 4), rng.dirichlet(np.ones(n // 2))))
+    pm[0] = 5e-324
+    pm = pm / pm.sum()
+    b = (1 - beta) * pm
+    assert np.count_nonzero((b / np.where(pd > 0, pd, 1) < 2.2e-308) & (b > 0)) > n // 8
+    assert fdiv.r_star(pd, pm, beta).lam == pytest.approx(scan_lambda(pd, b, beta, "star"), rel=1e-13)
+    if beta >= 0.6:  # (at β = 0.3 the root needs the subnormal-b terms: λ† overflows, below)
+        assert fdiv.r_dagger(pd, pm, beta).lam == pytest.approx(scan_lambda(pd, b, beta, "dagger"), rel=1e-12)
+    # all candidates subnormal: the root's first-level bucket is bucket 0
+    a = np.array([0.5, 0.25, 0.25])
+    pm3 = np.array([1e-310, 3e-310, 1.0 - 4e-310])
+    # λ† = 1.25e309 overflows: lam is +inf, but r (through (b·num)/den) is exact
+    ref, _, _ = mp_lambda(a, (1 - 0.5) * pm3, 0.5, "dagger")
+    assert ref > mpmath.mpf("1e309")
+    res = fdiv.r_dagger(a, pm3, 0.5)
+    assert res.lam == math.inf
+    with mpmath.workdps(50):
+        b3 = [mpmath.mpf(float(x)) for x in (1 - 0.5) * pm3]
+        r_ref = [float(max(mpmath.mpf(float(x)) - ref * y, 0) / mpmath.mpf(0.5)) for x, y in zip(a, b3)]
+    np.testing.assert_allclose(res.r, r_ref, rtol=1e-13)
+
+
 def test_kernel_on_all_equal_breakpoints():
     """One distinct breakpoint (p_g = p_d, n = 10^5): the bucket search resolves the tie block."""
     n = 100_000
