@@ -35,7 +35,7 @@ log_trick            p log(s/q)                       inf            0
 alpha(a)             p f_a(q/p)                       p/a | inf      q/(1-a) | inf
 ==================  ===============================  =============  ==================
 
-Numerics (strict IEEE, no fastmath; ``error_model="numpy"`` so that division is IEEE and
+Numerics (strict IEEE, no fast-math flags; ``error_model="numpy"`` so that division is IEEE and
 the term loops vectorise):
 
 - ``log(a/b)`` is never formed from an overflowing or underflowing quotient: :func:`_lr`
