@@ -353,7 +353,7 @@ def lambda_dagger(a, b, beta):
 @njit(cache=True, error_model="numpy")
 def star_component(a, b, num, den, scale, out):
     """``out_i = (λ a_i − b_i)_+ / scale`` with ``λ = num/den``; returns ``(Σ out,
-    #{out_i > 0})`` (Neumaier sum). Same signature as :func:`dagger_component`."""
+    #{out_i > 0})`` (compensated sum). Same signature as :func:`dagger_component`."""
     lam = num / den
     s = 0.0
     comp = 0.0
@@ -369,19 +369,14 @@ def star_component(a, b, num, den, scale, out):
         else:
             v = 0.0
         out[i] = v
-        tt = s + v
-        if abs(s) >= abs(v):
-            comp += (s - tt) + v
-        else:
-            comp += (v - tt) + s
-        s = tt
+        s, comp = _two_sum(s, comp, v)
     return s + comp, k
 
 
 @njit(cache=True, error_model="numpy")
 def dagger_component(a, b, num, den, scale, out):
     """``out_i = (a_i − λ b_i)_+ / scale`` with ``λ = num/den``; returns ``(Σ out,
-    #{out_i > 0})`` (Neumaier sum).
+    #{out_i > 0})`` (compensated sum).
 
     ``b_i = 0`` gives ``a_i / scale`` whatever λ; ``b_i = +inf`` gives 0 (also at λ = 0).
     When λ overflows (``den`` subnormal: p_model ~ 1e-310 where p_data is not), ``λ b_i`` is
@@ -405,10 +400,5 @@ def dagger_component(a, b, num, den, scale, out):
         else:
             v = 0.0
         out[i] = v
-        tt = s + v
-        if abs(s) >= abs(v):
-            comp += (s - tt) + v
-        else:
-            comp += (v - tt) + s
-        s = tt
+        s, comp = _two_sum(s, comp, v)
     return s + comp, k

@@ -40,18 +40,22 @@ def _masses(q, p) -> tuple[np.ndarray, np.ndarray]:
     return q, p
 
 
+@njit(cache=True, inline="always")
+def _two_sum(s, comp, v):  # pragma: no cover - compiled
+    """Knuth's TwoSum: ``(s + v, comp + exact rounding error of s + v)``. Kept in this file
+    (not shared) because Numba's disk cache only tracks changes to the caller's own file."""
+    s1 = s + v
+    bp = s1 - s
+    return s1, comp + ((s - (s1 - bp)) + (v - bp))
+
+
 @njit(cache=True)
 def _neumaier_sum(a):  # pragma: no cover - compiled
     """Compensated sum: error ~ eps * |sum| + n * eps**2 * sum |a| (math.fsum is 30x slower)."""
     s = 0.0
     c = 0.0
     for v in a:
-        t = s + v
-        if abs(s) >= abs(v):
-            c += (s - t) + v
-        else:
-            c += (v - t) + s
-        s = t
+        s, c = _two_sum(s, c, v)
     return s + c
 
 
@@ -63,20 +67,10 @@ def _w1_sorted(q, p, x):  # pragma: no cover - compiled
     tot = 0.0
     tc = 0.0
     for i in range(q.size - 1):
-        for v in (q[i], -p[i]):
-            t = s + v
-            if abs(s) >= abs(v):
-                c += (s - t) + v
-            else:
-                c += (v - t) + s
-            s = t
+        s, c = _two_sum(s, c, q[i])
+        s, c = _two_sum(s, c, -p[i])
         term = abs(s + c) * (x[i + 1] - x[i])
-        t = tot + term
-        if tot >= term:
-            tc += (tot - t) + term
-        else:
-            tc += (term - t) + tot
-        tot = t
+        tot, tc = _two_sum(tot, tc, term)
     return tot + tc
 
 
