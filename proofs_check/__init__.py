@@ -19,10 +19,11 @@ or grid demonstrations (:mod:`proofs_check.demos`).
 from proofs_check import strategies
 from proofs_check._core import Check, Derivation, Part, Statement, check, eq, ge, le, truth
 from proofs_check._registry import get, rows, select
+from proofs_check._report import summary, table
 from proofs_check._runner import Outcome
 
 __all__ = ["Statement", "Derivation", "Check", "Part", "Outcome", "check", "eq", "ge", "le", "truth",
-           "rows", "get", "select", "run", "strategies"]
+           "rows", "get", "select", "run", "strategies", "table", "summary"]
 
 
 def run(ids: str | None = None, *, instances: int = 200, seed: int = 0) -> list[Outcome]:
