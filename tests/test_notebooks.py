@@ -1,0 +1,176 @@
+"""The notebooks under ``notebooks/``: stored without outputs, public names only, and every one
+runs top to bottom in a fresh kernel of this interpreter with ``TOOLKIT_QUICK=1``.
+
+Execution goes through ``notebooks/execute.py`` (the same code ``make notebooks`` uses), so what
+is tested here is what a person runs.
+"""
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from IPython.core.inputtransformer2 import TransformerManager
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("notebooks_execute", ROOT / "notebooks" / "execute.py")
+execute_mod = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(execute_mod)
+
+NOTEBOOKS = execute_mod.notebooks()
+IDS = [p.stem for p in NOTEBOOKS]
+EXPECTED = {"theory_tour", "f_divergences", "mixtures", "adagan_coverage", "wgan_vs_js"}
+PROJECT = ("fdiv", "proofs_check", "gan_backend")
+_PRIVATE_PATH = re.compile(r"\b(?:%s)(?:\.\w+)*?\._\w" % "|".join(PROJECT))
+
+
+def _private(part: str) -> bool:
+    return part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
+
+
+def _root_name(node):
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def private_uses(source: str) -> list[str]:
+    """Every use of a private name of the project's packages in one code cell: ``import
+    fdiv._x``, ``from fdiv._x import ...``, ``from fdiv import _x``, ``<project name>._x``
+    (attributes of names bound by project imports, through any chain), ``getattr(<project
+    name>, "_x")`` and strings naming ``fdiv._x``-style paths (``importlib.import_module``).
+    IPython magics are translated first, so ``%time from fdiv._x import y`` is seen too."""
+    tree = ast.parse(TransformerManager().transform_cell(source))
+    found: list[str] = []
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                parts = a.name.split(".")
+                if parts[0] in PROJECT:
+                    if any(map(_private, parts)):
+                        found.append(f"import {a.name}")
+                    bound.add(a.asname or parts[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            parts = node.module.split(".")
+            if parts[0] in PROJECT:
+                if any(map(_private, parts)):
+                    found.append(f"from {node.module} import ...")
+                for a in node.names:
+                    if _private(a.name):
+                        found.append(f"from {node.module} import {a.name}")
+                    bound.add(a.asname or a.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _private(node.attr) and _root_name(node.value) in bound:
+            found.append(f"{ast.unparse(node)}")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+              and len(node.args) >= 2 and _root_name(node.args[0]) in bound
+              and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
+              and _private(node.args[1].value)):
+            found.append(ast.unparse(node))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _PRIVATE_PATH.search(node.value):
+            found.append(repr(node.value))
+    return found
+
+
+def _code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_the_notebooks_are_all_there():
+    assert EXPECTED <= set(IDS), f"missing notebooks: {sorted(EXPECTED - set(IDS))}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_stored_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    dirty = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    assert not dirty, (f"{path.name}: cells {dirty} carry outputs or execution counts; "
+                       f"run `make notebooks-clear` (python notebooks/execute.py --clear) before committing")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_uses_public_names_only(path):
+    nb = nbformat.read(path, as_version=4)
+    bad = {i: uses for i, c in enumerate(nb.cells) if c.cell_type == "code" and (uses := private_uses(c.source))}
+    assert not bad, f"{path.name}: private names of {', '.join(PROJECT)} in cells {bad}"
+
+
+def test_private_name_check_catches_every_form():
+    bad = [
+        "from fdiv._mixture import r_star",
+        "import proofs_check._report",
+        "import gan_backend._kde as kde",
+        "from fdiv import _lambda",
+        "from gan_backend.experiment._x import y",
+        "import fdiv\nv = fdiv._kernels.kl",
+        "import proofs_check as pc\npc._wasserstein._s19(1)",
+        "from gan_backend import coverage\ncoverage._readonly(1)",
+        "import importlib\nimportlib.import_module('fdiv._lambda')",
+        "import fdiv\ngetattr(fdiv, '_registry')",
+        "%time from fdiv._grid import Grid",
+    ]
+    for src in bad:
+        assert private_uses(src), src
+    good = [
+        "import fdiv\nfdiv.r_star([1.0], [1.0], 0.5)",
+        "from gan_backend.coverage import coverage",
+        "import numpy as np\nnp._NoValue",
+        "import fdiv\nprint(fdiv.__name__, fdiv.__file__)",
+        "x = object()\nx._private",
+        "from proofs_check import symbolic\nsymbolic.GENERATORS['kl']._replace",
+        "print('see fdiv.r_star and gan_backend.adagan')",
+        "%matplotlib inline\nimport fdiv",
+    ]
+    for src in good:  # (an attribute of an item of a public object is that object's business)
+        assert not private_uses(src), src
+
+
+def test_kernel_is_this_interpreter_and_this_checkout(tmp_path):
+    """The kernel runs ``sys.executable``, imports the checkout's packages (not an installed
+    copy), starts in ``notebooks/`` and sees ``TOOLKIT_QUICK=1``."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import json, os, sys, fdiv, gan_backend, proofs_check\n"
+        "print(json.dumps({'exe': sys.executable, 'cwd': os.getcwd(), 'quick': os.environ.get('TOOLKIT_QUICK'),\n"
+        "                  'files': [m.__file__ for m in (fdiv, gan_backend, proofs_check)]}))")])
+    execute_mod.execute(nb, quick=True)
+    out = json.loads(nb.cells[0].outputs[0]["text"])
+    assert out["exe"] == sys.executable
+    assert Path(out["cwd"]) == ROOT / "notebooks"
+    assert out["quick"] == "1"
+    for f in out["files"]:
+        assert Path(f).resolve().is_relative_to(ROOT), f
+
+
+def test_a_broken_cell_fails_the_run(tmp_path):
+    """A copy of a real notebook with a failing cell after its first code cell: execution stops
+    there with ``CellExecutionError`` naming the error, and the later cells do not run."""
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    first = nb.cells.index(_code_cells(nb)[0])
+    nb.cells.insert(first + 1, nbformat.v4.new_code_cell("raise RuntimeError('deliberately broken cell')"))
+    broken = tmp_path / NOTEBOOKS[0].name
+    nbformat.write(nb, broken)
+    nb = nbformat.read(broken, as_version=4)
+    with pytest.raises(CellExecutionError, match="deliberately broken cell"):
+        execute_mod.execute(nb, quick=True)
+    assert nb.cells[first].execution_count is not None
+    assert all(c.execution_count is None for c in _code_cells(nb)[2:])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_runs_top_to_bottom_quick(path):
+    """Every cell runs without error (a failing cell raises ``CellExecutionError`` here), and
+    the notebook shows at least one figure."""
+    nb = nbformat.read(path, as_version=4)
+    execute_mod.execute(nb, quick=True)
+    images = [o for c in _code_cells(nb) for o in c.outputs if "image/png" in o.get("data", {})]
+    assert images, f"{path.name} rendered no figure"
