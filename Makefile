@@ -1,11 +1,12 @@
-# Quick start: `make demo` (main job) and `make test` (whole suite); `make bench` (PERFORMANCE.md rows).
+# Quick start: `make demo` (main job) and `make test` (whole suite); `make bench` (PERFORMANCE.md rows);
+# `make notebooks` renders notebooks/*.ipynb in place (full settings), `make notebooks-clear` strips them again.
 # Each target creates .venv when missing and installs the project into it from the package registry.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench notebooks notebooks-clear clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +25,14 @@ test: install
 bench: install
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) -m benchmarks
+
+# Executes every notebook in place with full settings (outputs kept, to read them rendered).
+# Committed notebooks carry no outputs (a test checks it): run `make notebooks-clear` before committing.
+notebooks: install
+	$(PY) notebooks/execute.py --inplace
+
+notebooks-clear: install
+	$(PY) notebooks/execute.py --clear
 
 clean:
 	rm -rf $(VENV) build *.egg-info
