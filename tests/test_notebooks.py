@@ -225,3 +225,22 @@ def test_results_sections_read_committed_files(tmp_path, good):
         assert images == 3
     else:
         assert out.count("note:") >= 2 and images == 0, out
+
+
+def test_clear_strips_what_execution_adds(tmp_path):
+    """``execute.py --clear`` (``make notebooks-clear``) leaves a notebook in the committed form."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1"), nbformat.v4.new_markdown_cell("text")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
+    nb.cells[0].execution_count = 1
+    nb.cells[0].metadata["execution"] = {"shell.execute_reply": "2026-12-01T00:00:00Z"}
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    assert execute_mod.main(["--clear", str(path)]) == 0
+    cell = nbformat.read(path, as_version=4).cells[0]
+    assert cell.outputs == [] and cell.execution_count is None and "execution" not in cell.metadata
+    assert cell.source == "1 + 1"
+
+
+def test_cli_names_a_missing_notebook(tmp_path, capsys):
+    assert execute_mod.main([str(tmp_path / "missing.ipynb")]) == 2
+    assert "NOTEBOOK" in capsys.readouterr().err
