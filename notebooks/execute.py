@@ -80,7 +80,9 @@ def execute(nb, *, quick: bool, timeout: int = CELL_TIMEOUT, cwd: Path = NOTEBOO
 
 
 def clear(nb):
-    """Strip outputs, execution counts and execution metadata (in place); returns ``nb``."""
+    """Strip outputs, execution counts, execution metadata and the kernel's version details
+    (``language_info`` keeps only the language's name), in place; returns ``nb``."""
+    nb.metadata["language_info"] = {"name": nb.metadata.get("language_info", {}).get("name", "python")}
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []

@@ -233,10 +233,13 @@ def test_clear_strips_what_execution_adds(tmp_path):
     nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
     nb.cells[0].execution_count = 1
     nb.cells[0].metadata["execution"] = {"shell.execute_reply": "2026-12-01T00:00:00Z"}
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}
     path = tmp_path / "x.ipynb"
     nbformat.write(nb, path)
     assert execute_mod.main(["--clear", str(path)]) == 0
-    cell = nbformat.read(path, as_version=4).cells[0]
+    cleared = nbformat.read(path, as_version=4)
+    assert cleared.metadata["language_info"] == {"name": "python"}
+    cell = cleared.cells[0]
     assert cell.outputs == [] and cell.execution_count is None and "execution" not in cell.metadata
     assert cell.source == "1 + 1"
 
