@@ -134,15 +134,16 @@ def test_private_name_check_catches_every_form():
         assert not private_uses(src), src
 
 
-def test_kernel_is_this_interpreter_and_this_checkout(tmp_path):
-    """The kernel runs ``sys.executable``, imports the checkout's packages (not an installed
-    copy), starts in ``notebooks/`` and sees ``TOOLKIT_QUICK=1``."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import json, os, sys, fdiv, gan_backend, proofs_check\n"
-        "print(json.dumps({'exe': sys.executable, 'cwd': os.getcwd(), 'quick': os.environ.get('TOOLKIT_QUICK'),\n"
-        "                  'files': [m.__file__ for m in (fdiv, gan_backend, proofs_check)]}))")])
-    execute_mod.execute(nb, quick=True)
-    out = json.loads(nb.cells[0].outputs[0]["text"])
+_IDENTITY = (
+    "import json as _json, os as _os, sys as _sys, fdiv as _f, gan_backend as _g, proofs_check as _p\n"
+    "print(_json.dumps({'exe': _sys.executable, 'cwd': _os.getcwd(), 'quick': _os.environ.get('TOOLKIT_QUICK'),\n"
+    "                   'files': [m.__file__ for m in (_f, _g, _p)]}))")
+
+
+def _check_identity(cell) -> None:
+    """The kernel ran ``sys.executable``, imported the checkout's packages (not an installed
+    copy), started in ``notebooks/`` and saw ``TOOLKIT_QUICK=1``."""
+    out = json.loads(cell.outputs[0]["text"])
     assert out["exe"] == sys.executable
     assert Path(out["cwd"]) == ROOT / "notebooks"
     assert out["quick"] == "1"
@@ -168,10 +169,12 @@ def test_a_broken_cell_fails_the_run(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_runs_top_to_bottom_quick(path):
-    """Every cell runs without error (a failing cell raises ``CellExecutionError`` here), and
-    the notebook shows at least one figure."""
+    """Every cell runs without error (a failing cell raises ``CellExecutionError`` here), in a
+    kernel of this interpreter importing this checkout, and the notebook shows a figure."""
     nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(_IDENTITY))  # checked after the run (same kernel)
     execute_mod.execute(nb, quick=True)
+    _check_identity(nb.cells[-1])
     images = [o for c in _code_cells(nb) for o in c.outputs if "image/png" in o.get("data", {})]
     assert images, f"{path.name} rendered no figure"
 
