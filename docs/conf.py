@@ -30,11 +30,14 @@ extensions = [
     "myst_nb",
     "api_pages",
     "code_refs",
+    "cli_pages",
+    "checks_page",
+    "results_page",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
-exclude_patterns = ["_build", "_generated/**/*.inc.md", "tools", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "**/*.inc.md", "tools", "Thumbs.db", ".DS_Store"]
 templates_path = ["_templates"]
 
 # MyST: $...$ and $$...$$ math, heading anchors for links such as theory.md#s12.
