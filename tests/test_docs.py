@@ -162,3 +162,61 @@ def test_no_reference_to_a_document_outside_the_repository():
     found = {str(p.relative_to(ROOT)): refs for p in files if (refs := _outside_references(p, names))}
     assert not found, "references to documents outside the repository:\n" + "\n".join(
         f"  {path}: {sorted(set(refs))}" for path, refs in sorted(found.items()))
+
+
+# --------------------------------------------------------------------------- generated pages
+def _ext(name: str):
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+
+
+def test_cli_page_lists_every_command_and_option():
+    """Every sub-command of ``python -m gan_backend`` and every option of every parser is on the
+    CLI page (read from the parsers themselves, so a new command file shows up by itself)."""
+    from gan_backend.__main__ import build_parser
+    from proofs_check.__main__ import _parser
+
+    page = _ext("cli_pages").page()
+    sub = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    assert sub.choices, "gan_backend has no commands"
+    parsers = [(f"python -m gan_backend {name}", p) for name, p in sub.choices.items()]
+    parsers.append(("python -m proofs_check", _parser()))
+    for prog, parser in parsers:
+        assert f"`{prog}`" in page, f"{prog} missing from the CLI page"
+        for action in parser._actions:
+            for opt in action.option_strings:
+                if opt not in ("-h", "--help"):
+                    assert f"`{opt}`" in page, f"{prog} {opt} missing from the CLI page"
+    assert "`python -m benchmarks`" in page and "`--smoke`" in page
+
+
+def test_experiments_page_includes_whatever_results_exist(tmp_path, monkeypatch):
+    """No results folder: a sentence, no error. Folders present: each shows its command
+    (``command.txt`` or the first command quoted in its Markdown), its Markdown with headings
+    moved below the section's, its CSV tables (large ones linked) and its figures."""
+    results_page = _ext("results_page")
+    monkeypatch.setattr(results_page, "ROOT", tmp_path)
+    monkeypatch.setattr(results_page, "RESULTS", tmp_path / "results")
+    assert results_page.experiments_page().startswith("No results")
+    a, b, c = (tmp_path / "results" / n for n in ("a", "b", "c"))
+    for d in (a, b, c):
+        d.mkdir(parents=True)
+    (a / "command.txt").write_text("python -m gan_backend critic --seed 0 --out results/a\n", encoding="utf-8")
+    (a / "small.csv").write_text("x,y\n1,2\n", encoding="utf-8")
+    (a / "big.csv").write_text("x\n" + "".join(f"{k}\n" for k in range(results_page.MAX_CSV_ROWS + 1)),
+                               encoding="utf-8")
+    (a / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (b / "table.md").write_text("# Table\n\nMade by `python -m gan_backend table --preset smoke --out results/b`.\n",
+                                encoding="utf-8")
+    (c / "metrics.json").write_text("{}", encoding="utf-8")
+    page = results_page.experiments_page()
+    assert "```bash\npython -m gan_backend critic --seed 0 --out results/a\n```" in page
+    assert "```{csv-table} small.csv\n:file: ../results/a/small.csv" in page
+    assert "{download}`big.csv (" in page and "```{figure} ../results/a/fig.png" in page
+    assert "```bash\npython -m gan_backend table --preset smoke --out results/b\n```" in page
+    assert "\n### Table\n" in page
+    section_c = page.split("## `results/c/`")[1]
+    assert "not recorded" in section_c and "metrics.json <../results/c/metrics.json>" in section_c
