@@ -73,10 +73,11 @@ def _option_rows(parser) -> list[str]:
             value = "(flag)"
         else:
             value = f"`{a.metavar or a.dest.upper()}`"
-        default = "" if a.default in (None, False, argparse.SUPPRESS) or a.required else f"`{a.default}`"
+        unset = a.default is None or a.default is False or a.default is argparse.SUPPRESS or a.default == ""
+        default = "" if unset or a.required else f"`{a.default}`"
         if a.required and a.option_strings:
             default = "required"
-        meaning = (a.help or "") % {"default": a.default, "prog": parser.prog} if a.help else ""
+        meaning = parser._get_formatter()._expand_help(a) if a.help else ""  # argparse's own %(...)s
         rows.append(f"| {names} | {value} | {default} | {_cell(meaning)} |")
     return rows if len(rows) > 2 else []
 
