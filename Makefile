@@ -1,11 +1,11 @@
-# Quick start: `make demo` (main job) and `make test` (whole suite); `make bench` (PERFORMANCE.md rows); `make docs`.
+# Quick start: `make demo` (main job) and `make test` (whole suite); `make bench` (PERFORMANCE.md rows).
 # Each target creates .venv when missing and installs the project into it from the package registry.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test bench docs clean
+.PHONY: install demo test bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,10 +25,11 @@ bench: install
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) -m benchmarks
 
+clean:
+	rm -rf $(VENV) build *.egg-info
+
 # The documentation site (docs/): HTML in docs/_build/html, every warning an error, broken references included.
+.PHONY: docs
 docs: install
 	$(PY) -m pip install --quiet -e '.[test,docs]'
 	$(PY) -m sphinx -b html -W --keep-going -n docs docs/_build/html
-
-clean:
-	rm -rf $(VENV) build *.egg-info docs/_build docs/_generated
