@@ -61,6 +61,13 @@ def _modules_page(package: str, modules: list[str]) -> str:
 
 
 def _generate(app, config) -> None:
+    expected = set()
+    for package in PACKAGES:
+        expected |= {f"{package}.{n}" for n in public_names(package)} | set(public_submodules(package))
+    stubs = GENERATED / "api" / "generated"
+    for stale in stubs.glob("*.rst") if stubs.is_dir() else []:  # a name that left __all__
+        if stale.stem not in expected:
+            stale.unlink()
     for package in PACKAGES:
         page = _page(package)
         modules = public_submodules(package)
@@ -70,6 +77,24 @@ def _generate(app, config) -> None:
         write_if_changed(GENERATED / "api" / f"{package}.rst", page)
 
 
+def _exported_objects() -> set[int]:
+    """Identities of the objects in the packages' ``__all__`` (documented on the package pages)."""
+    out = set()
+    for package in PACKAGES:
+        mod = importlib.import_module(package)
+        out |= {id(getattr(mod, n)) for n in mod.__all__ if hasattr(mod, n)}
+    return out
+
+
+def _skip_reexports(app, what, name, obj, skip, options):
+    """A submodule page does not describe again an object that its package exports (it has its
+    page under the package's name; a second description would be a duplicate)."""
+    if what == "module" and id(obj) in _exported_objects():
+        return True
+    return None
+
+
 def setup(app):
     app.connect("config-inited", _generate)
+    app.connect("autodoc-skip-member", _skip_reexports)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -63,8 +63,9 @@ def _scopes(node) -> list[str]:
     while row is not None and row.tagname != "row":
         row = row.parent
     module, cls = node.get("py:module"), node.get("py:class")
-    if row is not None and module:  # an autosummary table: the row names the summarised object
-        scopes.append(f"{module}.{row.children[0].astext().strip()}")
+    if row is not None:  # an autosummary table: the row names the summarised object
+        name = row.children[0].astext().strip()
+        scopes.append(f"{module}.{name}" if module else name)
     if module:
         scopes.append(f"{module}.{cls}" if cls else module)
     return scopes
