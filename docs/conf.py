@@ -8,7 +8,6 @@ without editing the docs: ``cli_pages`` (every argparse parser), ``checks_page``
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -16,7 +15,6 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "_ext"))
-os.environ.setdefault("NUMBA_CACHE_DIR", str(DOCS / "_build" / ".numba_cache"))
 
 project = "adagan-theory-toolkit"
 author = "the toolkit's authors"
