@@ -36,3 +36,9 @@ notebooks-clear: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The documentation site (docs/): HTML in docs/_build/html, every warning an error, broken references included.
+.PHONY: docs
+docs: install
+	$(PY) -m pip install --quiet -e '.[test,docs]'
+	$(PY) -m sphinx -b html -W --keep-going -n docs docs/_build/html

@@ -112,6 +112,19 @@ class FDivergence:
     four GAN helpers keep float32 input as float32 and accept CuPy arrays for the
     registry entries and alpha (NumPy ufuncs and ``np.where`` only); transformed and
     user-supplied generators evaluate them numerically, in float64.
+
+    Examples
+    --------
+    >>> import fdiv
+    >>> kl = fdiv.get("kl")
+    >>> float(kl.f(1.0)), kl.f_zero, kl.slope_inf, kl.conjugate_domain
+    (0.0, 0.0, inf, (-inf, inf))
+    >>> x, t = 2.0, 0.3                     # Fenchel-Young: f(x) + f*(t) >= t x
+    >>> bool(kl.f(x) + kl.conjugate(t) >= t * x)
+    True
+    >>> tv = fdiv.get("tv")                 # dom f* = (-inf, 1], closed: f*(1) = 1
+    >>> float(tv.conjugate(1.0)), float(tv.conjugate(1.5)), tv.conjugate_domain_closed
+    (1.0, inf, True)
     """
 
     name: str

@@ -43,6 +43,13 @@ class MixtureComponent:
         ``"star"`` or ``"dagger"``.
     beta : float
         The weight β the component was computed for.
+
+    Examples
+    --------
+    >>> import numpy as np, fdiv
+    >>> res = fdiv.r_star(np.array([0.5, 0.5]), np.array([0.9, 0.1]), 0.5)
+    >>> res.kind, res.beta, res.r.round(12).tolist(), round(res.lam, 12)
+    ('star', 0.5, [0.1, 0.9], 1.0)
     """
 
     r: np.ndarray

@@ -62,6 +62,15 @@ class OracleTrajectory:
     reached_at : int or None
         First t with ``P_t = P_d`` (every entry within 16 ulps of p_data's, so exactly 0
         off the data support), or None.
+
+    Examples
+    --------
+    >>> import numpy as np, fdiv
+    >>> p_data, p_init = np.array([0.5, 0.5]), np.array([0.9, 0.1])
+    >>> run = fdiv.oracle_adagan(p_data, p_init, "kl", schedule=0.5, steps=3)
+    >>> bound = fdiv.bounds.s17_max_steps(p_data, p_init, 0.5)   # S17: 1 + ceil(log 1.8 / log 2)
+    >>> run.reached_at, bound, float(run.divergences[-1])
+    (2, 2, 0.0)
     """
 
     divergences: np.ndarray

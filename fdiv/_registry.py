@@ -31,6 +31,8 @@ _ALPHA_NAME = re.compile(r"alpha\((.+)\)")
 def names() -> list[str]:
     """Names of the registry generators, in the order of THEORY.md §0.
 
+    Examples
+    --------
     >>> import fdiv
     >>> fdiv.names()[:3]
     ['kl', 'reverse_kl', 'tv']

@@ -62,6 +62,8 @@ def shift(f: FDivergence, c) -> FDivergence:
 def normalized(f: FDivergence) -> FDivergence:
     """f0(x) = f(x) - f'(1)(x - 1): nonincreasing on (0, 1], nondecreasing on [1, inf) (S5).
 
+    Examples
+    --------
     >>> import fdiv
     >>> float(fdiv.normalized(fdiv.get("kl")).f(1.0))
     0.0

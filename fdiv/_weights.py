@@ -53,6 +53,16 @@ class AdaGanWeights:
     kind : str
         ``"star"`` or ``"dagger"``.
     beta : float
+
+    Examples
+    --------
+    >>> import numpy as np, fdiv
+    >>> d = np.array([0.9, 0.5, 0.5, 0.1])          # D(x_i): the first point is under-covered
+    >>> res = fdiv.weights_from_discriminator(d, 0.5)
+    >>> res.kind, res.active, bool(abs(res.w.sum() - 1) <= 1e-12)
+    ('star', 3, True)
+    >>> bool(res.w[0] > res.w[1] == res.w[2] > res.w[3])
+    True
     """
 
     w: np.ndarray

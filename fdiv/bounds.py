@@ -16,6 +16,16 @@ Statements that compare with ``D_f(P_g‖P_d)`` as a contraction (S11, S16, S18 
 rest on ``D_f(P‖P) = f(1) = 0``: they raise ``ValueError`` for generators with ``f(1) ≠ 0``
 (use :func:`fdiv.normalized`). The Hilbertian statements (S11, S18) are computed for any f
 (so counterexamples for kl can be exhibited); they are theorems only for Hilbertian f.
+
+Examples
+--------
+>>> import numpy as np, fdiv
+>>> p_data, p_model = np.array([0.5, 0.5]), np.array([0.9, 0.1])
+>>> b = fdiv.bounds.s16_star("js", p_data, p_model, 0.5)      # S16 contraction chain
+>>> bool(b.slack >= 0)
+True
+>>> round(fdiv.bounds.c_hilbertian(0.0, 0.5), 12)               # (sqrt(0) + sqrt(1/2))^2
+0.5
 """
 from __future__ import annotations
 

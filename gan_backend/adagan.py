@@ -63,7 +63,14 @@ _WEIGHT_SUM_TOL = 1e-8
 
 
 class AdaGanError(RuntimeError):
-    """An AdaGAN step failed; the message names the step and the reason."""
+    """An AdaGAN step failed; the message names the step and the reason.
+
+    Examples
+    --------
+    >>> from gan_backend import AdaGanError
+    >>> issubclass(AdaGanError, Exception)
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,12 @@ class AdaGanOptions:
         solved: the step fails loudly), at 1e-3 about a hundred.
     n_fake : int or None
         Mixture samples drawn for the discriminator (None: as many as data points).
+
+    Examples
+    --------
+    >>> from gan_backend import AdaGanOptions
+    >>> AdaGanOptions().kind, AdaGanOptions(kind="dagger").kind
+    ('star', 'dagger')
     """
 
     kind: Literal["star", "dagger"] = "star"
@@ -127,6 +140,28 @@ class AdaGanStep:
         ``G_t``.
     timings : dict
         Seconds spent in ``discriminator`` and ``component`` training.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> import numpy as np
+    >>> from gan_backend import GanConfig, adagan, train_classifier
+    >>> class Resample:                     # a "trainer" that resamples the weighted data
+    ...     def __init__(self, x, w):
+    ...         self.x, self.w = x, w
+    ...     def sample(self, n, rng=None):
+    ...         rng = np.random.default_rng(rng)
+    ...         return self.x[rng.choice(len(self.x), size=n, p=self.w)]
+    >>> x = np.random.default_rng(0).normal(size=(64, 2))
+    >>> cfg = dataclasses.replace(GanConfig(), batch_size=32)
+    >>> def clf(real, fake, rng):           # the mixture discriminator, trained from scratch
+    ...     return train_classifier(real, fake, cfg, rng=rng, epochs=2)
+
+    >>> res = adagan(x, T=2, trainer=lambda x, w, rng: Resample(x, w), beta=lambda t, d: 0.5,
+    ...              classifier=clf, rng=0)
+    >>> first, second = res.steps
+    >>> first.t, first.beta, second.t, bool(abs(second.weights.sum() - 1) <= 1e-12)
+    (1, 1.0, 2, True)
     """
 
     t: int
@@ -147,7 +182,29 @@ class AdaGanStep:
 
 @dataclass(frozen=True, eq=False)
 class AdaGanResult:
-    """Final mixture ``G_T`` and the step records."""
+    """Final mixture ``G_T`` and the step records.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> import numpy as np
+    >>> from gan_backend import GanConfig, adagan, train_classifier
+    >>> class Resample:                     # a "trainer" that resamples the weighted data
+    ...     def __init__(self, x, w):
+    ...         self.x, self.w = x, w
+    ...     def sample(self, n, rng=None):
+    ...         rng = np.random.default_rng(rng)
+    ...         return self.x[rng.choice(len(self.x), size=n, p=self.w)]
+    >>> x = np.random.default_rng(0).normal(size=(64, 2))
+    >>> cfg = dataclasses.replace(GanConfig(), batch_size=32)
+    >>> def clf(real, fake, rng):           # the mixture discriminator, trained from scratch
+    ...     return train_classifier(real, fake, cfg, rng=rng, epochs=2)
+
+    >>> res = adagan(x, T=2, trainer=lambda x, w, rng: Resample(x, w), beta=lambda t, d: 0.5,
+    ...              classifier=clf, rng=0)
+    >>> res.mixture is res.steps[-1].mixture, res.mixture.sample(3, rng=0).shape
+    (True, (3, 2))
+    """
 
     mixture: Mixture
     steps: tuple
@@ -377,6 +434,28 @@ def adagan_steps(
         Invalid arguments.
     AdaGanError
         A step failed (the message says which and why).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> import numpy as np
+    >>> from gan_backend import GanConfig, adagan, train_classifier
+    >>> class Resample:                     # a "trainer" that resamples the weighted data
+    ...     def __init__(self, x, w):
+    ...         self.x, self.w = x, w
+    ...     def sample(self, n, rng=None):
+    ...         rng = np.random.default_rng(rng)
+    ...         return self.x[rng.choice(len(self.x), size=n, p=self.w)]
+    >>> x = np.random.default_rng(0).normal(size=(64, 2))
+    >>> cfg = dataclasses.replace(GanConfig(), batch_size=32)
+    >>> def clf(real, fake, rng):           # the mixture discriminator, trained from scratch
+    ...     return train_classifier(real, fake, cfg, rng=rng, epochs=2)
+
+    >>> from gan_backend import adagan_steps
+    >>> steps = adagan_steps(x, T=3, trainer=lambda x, w, rng: Resample(x, w), beta=lambda t, d: 1 / t,
+    ...                      classifier=clf, rng=0)
+    >>> [(s.t, round(s.beta, 6)) for s in steps]    # lazily, one record per component
+    [(1, 1.0), (2, 0.5), (3, 0.333333)]
     """
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[0] < 1:
@@ -429,7 +508,29 @@ def adagan_steps(
 
 
 def adagan(x, *, T: int, **kwargs) -> AdaGanResult:
-    """Run all ``T`` steps of :func:`adagan_steps`; returns the final mixture and records."""
+    """Run all ``T`` steps of :func:`adagan_steps`; returns the final mixture and records.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> import numpy as np
+    >>> from gan_backend import GanConfig, adagan, train_classifier
+    >>> class Resample:                     # a "trainer" that resamples the weighted data
+    ...     def __init__(self, x, w):
+    ...         self.x, self.w = x, w
+    ...     def sample(self, n, rng=None):
+    ...         rng = np.random.default_rng(rng)
+    ...         return self.x[rng.choice(len(self.x), size=n, p=self.w)]
+    >>> x = np.random.default_rng(0).normal(size=(64, 2))
+    >>> cfg = dataclasses.replace(GanConfig(), batch_size=32)
+    >>> def clf(real, fake, rng):           # the mixture discriminator, trained from scratch
+    ...     return train_classifier(real, fake, cfg, rng=rng, epochs=2)
+
+    >>> res = adagan(x, T=2, trainer=lambda x, w, rng: Resample(x, w), beta=lambda t, d: 0.5,
+    ...              classifier=clf, rng=0)
+    >>> len(res.steps), res.steps[1].beta, res.mixture.weights.tolist()
+    (2, 0.5, [0.5, 0.5])
+    """
     steps = tuple(adagan_steps(x, T=T, **kwargs))
     return AdaGanResult(mixture=steps[-1].mixture, steps=steps)
 

@@ -3,6 +3,15 @@
 ``get_xp()`` returns numpy or cupy according to ``GAN_BACKEND=numpy|cupy|auto``;
 ``available_backends()`` lists what works here; mixing numpy and cupy arrays raises
 ``TypeError`` (:func:`check_same_backend`).
+
+Examples
+--------
+>>> import numpy as np
+>>> from gan_backend import backend
+>>> "numpy" in backend.available_backends()
+True
+>>> backend.array_module(np.zeros(3)) is np
+True
 """
 from gan_backend._backend import (  # noqa: F401
     ENV_VAR,

@@ -19,6 +19,18 @@ class Classifier:
     ``x`` is real. With balanced classes the optimal ``D*(x) = p_d/(p_d + p_g)``
     (THEORY.md S8), so ``exp(−V(x)) = (1 − D)/D ≈ dP_g/dP_d`` — use :meth:`logit` to get
     that ratio without the rounding of ``D`` near 0 or 1.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> import numpy as np
+    >>> from gan_backend import GanConfig, train_classifier
+    >>> rng = np.random.default_rng(0)
+    >>> real, fake = rng.normal(3.0, 1.0, (128, 2)), rng.normal(-3.0, 1.0, (128, 2))
+    >>> clf = train_classifier(real, fake, dataclasses.replace(GanConfig(), batch_size=64), rng=0, epochs=2)
+    >>> x = np.array([[0.5, -0.5]])
+    >>> bool(np.allclose(clf.prob(x), 1 / (1 + np.exp(-clf.logit(x)))))   # D = sigmoid(V)
+    True
     """
 
     def __init__(self, net: MLP, config):

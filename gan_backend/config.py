@@ -81,6 +81,19 @@ class GanConfig:
         this many extra D steps (0: off).
     dtype : str
         ``float32`` (default, fast) or ``float64``.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from gan_backend import GanConfig
+    >>> c = GanConfig()
+    >>> c.latent_dim, c.g_hidden, c.d_hidden, c.batch_size, c.epochs
+    (5, (10, 5), (50, 30), 256, 15)
+    >>> w = GanConfig.for_objective("wgan")
+    >>> w.optimizer, w.n_critic, w.clip
+    ('rmsprop', 5, 0.01)
+    >>> dataclasses.replace(c, epochs=1).epochs
+    1
     """
 
     latent_dim: int = 5

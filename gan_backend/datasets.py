@@ -46,7 +46,16 @@ def mode_variance(k: int) -> float:
 @dataclass(frozen=True, eq=False)
 class ToyData:
     """A toy data set: points ``x`` (n, 2), mode ``means`` (K, 2), the common per-mode
-    isotropic ``std``, each point's mode index ``labels`` (n,), and the set's ``name``."""
+    isotropic ``std``, each point's mode index ``labels`` (n,), and the set's ``name``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gan_backend import make_dataset
+    >>> d = make_dataset("gmm", 300, modes=3, rng=0)
+    >>> d.name, d.x.shape, d.means.shape, sorted(np.unique(d.labels).tolist())
+    ('gmm', (300, 2), (3, 2), [0, 1, 2])
+    """
 
     name: str
     x: np.ndarray

@@ -33,6 +33,15 @@ class Generator:
         The generator network (``net.sizes[0] == config.latent_dim``).
     config : GanConfig
         The configuration it was trained with (saved alongside the weights).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from gan_backend import GanConfig, make_dataset, train_gan
+    >>> data = make_dataset("gmm", 64, modes=2, rng=0)
+    >>> g = train_gan(data.x, dataclasses.replace(GanConfig(), batch_size=32, epochs=1), rng=0)
+    >>> g.sample(5, rng=1).shape
+    (5, 2)
     """
 
     def __init__(self, net: MLP, config: GanConfig):

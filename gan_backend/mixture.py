@@ -63,6 +63,18 @@ class Mixture:
     weights : array_like
         One nonnegative finite weight per component; ``|sum - 1| <= 1e-9`` (no silent
         renormalisation: a vector that is not a probability raises ``ValueError``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gan_backend import Mixture
+    >>> class Point:
+    ...     def __init__(self, c): self.c = np.asarray(c, float)
+    ...     def sample(self, n, rng=None): return np.tile(self.c, (n, 1))
+    >>> g = Mixture([Point([0, 0]), Point([1, 1])], [0.75, 0.25])
+    >>> x = g.sample(10_000, rng=0)
+    >>> bool(abs(x[:, 0].mean() - 0.25) < 0.02)      # component 2 drawn with weight 1/4
+    True
     """
 
     __slots__ = ("_components", "_weights")

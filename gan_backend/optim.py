@@ -1,7 +1,7 @@
 """Optimisers (in place, state per parameter array) and weight clipping.
 
 Each optimiser takes a list of ``(value, grad)`` pairs (``Module.parameters()``), keeps
-its state arrays next to each pair, and in :meth:`step` updates ``value`` in place from
+its state arrays next to each pair, and in its ``step()`` updates ``value`` in place from
 ``grad`` with a few whole-array operations written into preallocated buffers. The
 update rules are PyTorch's (so the B3 benchmark compares like with like):
 

@@ -27,5 +27,12 @@ __all__ = ["Statement", "Derivation", "Check", "Part", "Outcome", "check", "eq",
 
 
 def run(ids: str | None = None, *, instances: int = 200, seed: int = 0) -> list[Outcome]:
-    """Run the rows selected by ``ids`` (comma-separated; all when None) and return outcomes."""
+    """Run the rows selected by ``ids`` (comma-separated; all when None) and return outcomes.
+
+    Examples
+    --------
+    >>> import proofs_check
+    >>> [(o.id, o.verdict) for o in proofs_check.run("S1-gan,S1-log_trick", instances=5)]
+    [('S1-gan', 'REFUTED'), ('S1-log_trick', 'REFUTED')]
+    """
     return [r.run(instances=instances, seed=seed) for r in select(ids)]

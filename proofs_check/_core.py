@@ -23,7 +23,15 @@ __all__ = ["Part", "Check", "Statement", "Derivation", "le", "ge", "eq", "truth"
 
 @dataclass(frozen=True)
 class Part:
-    """One comparison ``lhs (relation) rhs`` with its slack and tolerance."""
+    """One comparison ``lhs (relation) rhs`` with its slack and tolerance.
+
+    Examples
+    --------
+    >>> from proofs_check import le
+    >>> p = le("lhs <= rhs", 1.0, 1.5)
+    >>> p.relation, p.slack, p.holds
+    ('<=', 0.5, True)
+    """
 
     name: str
     relation: str  # "<=", "==" or "is"
@@ -47,7 +55,14 @@ def _f(x) -> float:
 
 
 def le(name: str, lhs, rhs, tol: float = 0.0) -> Part:
-    """Part for ``lhs <= rhs`` within ``tol`` (see the module docstring for infinities)."""
+    """Part for ``lhs <= rhs`` within ``tol`` (see the module docstring for infinities).
+
+    Examples
+    --------
+    >>> from proofs_check import le
+    >>> le("inf <= inf", float("inf"), float("inf")).slack   # holds in the extended reals
+    0.0
+    """
     a, b = _f(lhs), _f(rhs)
     if math.isnan(a) or math.isnan(b):
         s = math.nan
@@ -59,13 +74,28 @@ def le(name: str, lhs, rhs, tol: float = 0.0) -> Part:
 
 
 def ge(name: str, lhs, rhs, tol: float = 0.0) -> Part:
-    """Part for ``lhs >= rhs`` within ``tol`` (reported as written: ``slack = lhs - rhs``)."""
+    """Part for ``lhs >= rhs`` within ``tol`` (reported as written: ``slack = lhs - rhs``).
+
+    Examples
+    --------
+    >>> from proofs_check import ge
+    >>> p = ge("D >= 0", -1e-14, 0.0, tol=1e-12)
+    >>> p.holds, p.slack < 0                      # within tolerance, slack reported as written
+    (True, True)
+    """
     p = le(name, rhs, lhs, tol)
     return Part(name, ">=", p.rhs, p.lhs, p.slack, p.tol)
 
 
 def eq(name: str, lhs, rhs, tol: float = 0.0) -> Part:
-    """Part for ``lhs == rhs`` within ``tol``: ``slack = -|lhs - rhs|``."""
+    """Part for ``lhs == rhs`` within ``tol``: ``slack = -|lhs - rhs|``.
+
+    Examples
+    --------
+    >>> from proofs_check import eq
+    >>> eq("a = b", 1.0, 1.0 + 1e-13, tol=1e-12).holds, eq("a = b", 1.0, 1.1).holds
+    (True, False)
+    """
     a, b = _f(lhs), _f(rhs)
     if math.isnan(a) or math.isnan(b):
         s = math.nan
@@ -78,7 +108,14 @@ def eq(name: str, lhs, rhs, tol: float = 0.0) -> Part:
 
 def truth(name: str, value: bool, lhs=math.nan, rhs=math.nan) -> Part:
     """Part for a logical condition (``slack`` 0 when true, -inf when false); ``lhs``/``rhs``
-    carry the numbers that decided it, for the report."""
+    carry the numbers that decided it, for the report.
+
+    Examples
+    --------
+    >>> from proofs_check import truth
+    >>> truth("lambda* = 1", True).slack, truth("lambda* = 1", False).slack
+    (0.0, -inf)
+    """
     return Part(name, "is", _f(lhs), _f(rhs), 0.0 if value else -math.inf, 0.0)
 
 
@@ -88,6 +125,13 @@ class Check:
 
     ``lhs``, ``rhs``, ``slack`` and ``tol`` are those of the worst part (smallest margin);
     ``detail`` carries extra numbers for the report (plain floats, strings, lists).
+
+    Examples
+    --------
+    >>> from proofs_check import check, ge, le
+    >>> c = check(ge("D >= 0", 0.25, 0.0), le("D <= 2", 0.25, 2.0), n=3)
+    >>> c.holds, c.slack, c.detail["n"]             # the worst part decides the slack
+    (True, 0.25, 3)
     """
 
     parts: tuple[Part, ...]
@@ -123,7 +167,14 @@ class Check:
 
 
 def check(*parts: Part | Iterable[Part], **detail) -> Check:
-    """Build a :class:`Check` from parts (or iterables of parts) and keyword details."""
+    """Build a :class:`Check` from parts (or iterables of parts) and keyword details.
+
+    Examples
+    --------
+    >>> from proofs_check import check, eq
+    >>> check(eq("f(1) = 0", 0.0, 0.0), [eq("f0(1) = 0", 1e-17, 0.0, tol=1e-15)]).holds
+    True
+    """
     flat: list[Part] = []
     for p in parts:
         flat.extend([p] if isinstance(p, Part) else p)
@@ -151,6 +202,15 @@ class Statement:
         How the check reads the statement, what it cross-checks.
     loose : str
         Where the slides are loose or inconsistent on this point (printed under the table).
+
+    Examples
+    --------
+    >>> import proofs_check
+    >>> s1 = proofs_check.get("S1")
+    >>> s1.id, s1.expect, type(s1).__name__
+    ('S1', 'holds', 'Statement')
+    >>> s1.run(instances=5, seed=0).verdict
+    'HOLDS'
     """
 
     id: str
@@ -177,6 +237,13 @@ class Derivation:
 
     ``cases()`` yields ``(label, Check)`` pairs; it does not depend on the instance count or
     the seed (symbolic results are exact, grid demonstrations are deterministic).
+
+    Examples
+    --------
+    >>> import proofs_check
+    >>> d = proofs_check.get("S8-sym")
+    >>> type(d).__name__, d.kind, d.expect
+    ('Derivation', 'symbolic', 'holds')
     """
 
     id: str

@@ -31,12 +31,26 @@ def _order(row):
 
 
 def rows() -> list:
-    """Every row (:class:`~proofs_check.Statement` or :class:`~proofs_check.Derivation`)."""
+    """Every row (:class:`~proofs_check.Statement` or :class:`~proofs_check.Derivation`).
+
+    Examples
+    --------
+    >>> import proofs_check
+    >>> [r.id for r in proofs_check.rows()][:3]
+    ['S1', 'S1-gan', 'S1-log_trick']
+    """
     return list(_rows())
 
 
 def get(row_id: str):
-    """The row with id ``row_id`` (``KeyError`` naming the known ids otherwise)."""
+    """The row with id ``row_id`` (``KeyError`` naming the known ids otherwise).
+
+    Examples
+    --------
+    >>> import proofs_check
+    >>> proofs_check.get("S13-exact").expect
+    'holds'
+    """
     for r in _rows():
         if r.id == row_id:
             return r
@@ -44,7 +58,14 @@ def get(row_id: str):
 
 
 def select(only: str | None) -> list:
-    """Rows matching a comma-separated list of ids; ``S11`` also selects ``S11-kl`` etc."""
+    """Rows matching a comma-separated list of ids; ``S11`` also selects ``S11-kl`` etc.
+
+    Examples
+    --------
+    >>> import proofs_check
+    >>> [r.id for r in proofs_check.select("S13")]
+    ['S13', 'S13-exact', 'S13-not-abs-cont']
+    """
     if not only:
         return rows()
     keys = [k.strip() for k in only.split(",") if k.strip()]

@@ -37,7 +37,15 @@ longer reported as failing, so shrinking ends with the smallest counterexample f
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of one report row (see the JSON schema in CONTRACT.md, plus extras)."""
+    """The result of one report row (see the JSON schema in CONTRACT.md, plus extras).
+
+    Examples
+    --------
+    >>> import proofs_check
+    >>> o = proofs_check.get("S1-gan").run(instances=5, seed=0)   # a known-false variant
+    >>> o.id, o.verdict, o.ok
+    ('S1-gan', 'REFUTED', True)
+    """
 
     id: str
     title: str

@@ -43,7 +43,7 @@ _STARTS = [(-1.0, 0.0), (1.0, 0.0), (0.0, math.log(3.0))]  # (mu in units of m, 
 @dataclass(frozen=True)
 class Fit:
     """The best Gaussian ``N(mu, sd^2)`` for ``name``, its divergence, and mode-seeking measures:
-    ``dist`` = |mu - nearest mode| / s, ``mode_mass`` = fit mass within 2 s of the nearest mode."""
+    ``dist`` = ``|mu - nearest mode| / s``, ``mode_mass`` = fit mass within 2 s of the nearest mode."""
 
     name: str
     mu: float

@@ -22,6 +22,21 @@ Numerically sane ranges (chosen so that counterexamples are readable and round-o
 
 Instances are returned as plain tuples of float64 arrays or as the small frozen dataclasses
 below; nothing is filtered after drawing (every draw is valid by construction).
+
+Examples
+--------
+>>> import numpy as np
+>>> from hypothesis import given, settings
+>>> from proofs_check import strategies as pcs
+>>> seen = []
+>>> @settings(max_examples=20, database=None, derandomize=True)
+... @given(pcs.distribution_pairs())
+... def check_pairs(qp):
+...     q, p = qp
+...     seen.append(bool(np.isclose(q.sum(), 1.0) and np.isclose(p.sum(), 1.0) and q.shape == p.shape))
+>>> check_pairs()
+>>> all(seen), len(seen) > 0
+(True, True)
 """
 from __future__ import annotations
 
