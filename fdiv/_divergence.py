@@ -236,7 +236,14 @@ def _terms(g: FDivergence, qc: np.ndarray, pc: np.ndarray) -> np.ndarray:
         qb, pb = qc[both], pc[both]
         x = qb / pb
     fx = np.asarray(g.f(np.where(np.isinf(x), 1.0, x)), dtype=np.float64)
-    # beyond the double range, p f(q/p) = q f(x)/x -> q f'(inf)
+    invalid = (np.isnan(fx) | (fx == -np.inf)) & ~np.isinf(x)
+    if invalid.any():
+        i = int(np.flatnonzero(invalid)[0])
+        raise ValueError(
+            f"`f` ({g.name}) gave an invalid value f(x) = {fx[i]!r} at x = q/p = {x[i]!r} "
+            f"(q={qb[i]!r}, p={pb[i]!r}): f must be finite on (0, inf) with f(0), f'(inf) > -inf")
+    # beyond the double range, p f(q/p) = q f(x)/x -> q f'(inf); a product p f(x) that
+    # overflows is the term itself beyond the float range (+-inf, as in the kernels)
     with np.errstate(over="ignore", invalid="ignore"):
         vals = np.where(np.isinf(x), qb * g.slope_inf, pb * fx)
     t[both] = vals
@@ -244,12 +251,10 @@ def _terms(g: FDivergence, qc: np.ndarray, pc: np.ndarray) -> np.ndarray:
     t[only_p] = pc[only_p] * g.f_zero
     only_q = (pc == 0) & (qc > 0)
     t[only_q] = qc[only_q] * g.slope_inf
-    if np.isnan(t).any() or (t == -np.inf).any():
-        i = np.flatnonzero(np.isnan(t.ravel()) | (t.ravel() == -np.inf))[0]
-        qi, pi = qc.ravel()[i], pc.ravel()[i]
-        raise ValueError(
-            f"`f` ({g.name}) gave an invalid term {t.ravel()[i]!r} at q={qi!r}, p={pi!r}: "
-            f"f must be finite on (0, inf) with f(0), f'(inf) > -inf")
+    for mask, name, value in ((only_p, "f(0)", g.f_zero), (only_q, "f'(inf)", g.slope_inf)):
+        if mask.any() and not value > -np.inf:
+            raise ValueError(f"`f` ({g.name}) has {name} = {value!r}: f must have f(0), "
+                             "f'(inf) > -inf")
     return t
 
 
@@ -268,5 +273,6 @@ def _generic(g: FDivergence, q2: np.ndarray, p2: np.ndarray) -> np.ndarray:
                 out[r] = _fsum([
                     _terms(g, q2[r, c0:c0 + GENERIC_CHUNK], p2[r, c0:c0 + GENERIC_CHUNK]).sum()
                     for c0 in range(0, n, GENERIC_CHUNK)])
-    # as in _run_kernel: NaN only from an infinite term plus a sum overflowed to -inf
+    # as in _run_kernel: NaN only from an infinite term (+inf: f(0) or f'(inf) infinite, or
+    # an overflowed positive term) meeting a sum that overflowed to -inf; the value is +inf
     return np.where(np.isnan(out), np.inf, out)
