@@ -16,7 +16,7 @@ import numpy as np
 
 from fdiv._fdivergence import FDivergence
 from fdiv._registry import REGISTRY, alpha, get, names
-from fdiv._validate import as_mass, check_same_shape
+from fdiv._validate import as_mass, as_real, check_same_shape
 
 __all__ = ["divergence"]
 
@@ -121,10 +121,7 @@ def _resolve(f) -> FDivergence:
 def _as_array(name: str, x) -> np.ndarray:
     """C-contiguous float64 array with at least one dimension and a nonempty last axis;
     the values are checked by the kernel (in its single pass) and, if bad, by as_mass."""
-    try:
-        arr = np.ascontiguousarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        return as_mass(name, x)  # raises with the shared message
+    arr = as_real(name, x, contiguous=True)
     if arr.ndim < 1 or arr.shape[-1] == 0:
         return as_mass(name, arr)
     return arr

@@ -52,6 +52,29 @@ def alpha(a) -> FDivergence:
     return _alpha(check_finite_real(a, "a") + 0.0)  # + 0.0 maps -0.0 to 0.0
 
 
+def _v_exprel(c: float, v):
+    """``v exprel(c v) = (e^{c v} - 1)/c`` for any v, ±inf included: the product form near
+    ``c v = 0``, ``expm1(c v)/c`` further out (its limits -1/c and ±inf are then exact, where
+    ``v * exprel(c v)`` would meet inf/inf), and ``e^{c v - log|c|}`` where e^{c v} alone
+    overflows but the quotient does not (|c| > 1)."""
+    if c == 0.0:
+        return v * 1.0
+    cv = c * v
+    far = np.abs(cv) > 0.5
+    near = v * exprel(np.where(far, 0.0, cv))
+    out = np.where(far, np.expm1(cv) / c, near)
+    if abs(c) > 1.0:
+        big = cv > 700.0
+        out = np.where(big, math.copysign(1.0, c) * np.exp(np.where(big, cv, 0.0) - math.log(abs(c))),
+                       out)
+    return out
+
+
+def _exp_cv(c: float, v):
+    """``e^{c v}``, 1 for c = 0 (also at v = ±inf, where 0 * inf would give NaN)."""
+    return np.exp(c * v) if c != 0.0 else np.exp(0.0 * np.where(np.isfinite(v), v, 0.0))
+
+
 def _one_plus_bt(a: float, t):
     """``1 + (a - 1) t = (1 - t) + a t`` for float a and t, to a few ulps of the result
     (double-double: Dekker's TwoProduct for ``a t``, TwoSum for the additions); NaN-free for
@@ -155,10 +178,10 @@ def _alpha(a: float) -> FDivergence:
         formulas=Formulas(
             f=f, f_prime=f_prime, conjugate=conjugate,
             # np.minimum: at a closed end (a < 0) rounding must not step past hi, where f* = inf
-            activation=lambda v: np.minimum(v * exprel(b * v), hi),
-            activation_prime=lambda v: np.exp(b * v),
-            conjugate_activation=lambda v: v * exprel(a * v),
-            conjugate_activation_prime=lambda v: np.exp(a * v)),
+            activation=lambda v: np.minimum(_v_exprel(b, v), hi),
+            activation_prime=lambda v: _exp_cv(b, v),
+            conjugate_activation=lambda v: _v_exprel(a, v),
+            conjugate_activation_prime=lambda v: _exp_cv(a, v)),
         conjugate_domain=(-INF, hi), conjugate_domain_closed=closed,
         f_zero=1.0 / a if a > 0 else INF, slope_inf=1.0 / (1.0 - a) if a < 1.0 else INF,
         f_one_prime=0.0,

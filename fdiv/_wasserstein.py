@@ -15,7 +15,7 @@ from numba import njit
 from scipy.optimize import linprog
 from scipy.spatial.distance import cdist
 
-from fdiv._validate import as_mass, check_same_shape
+from fdiv._validate import as_mass, as_real, check_same_shape
 
 __all__ = ["wasserstein1", "wasserstein1_lp", "wasserstein1_dual", "TransportResult", "PotentialResult",
            "TOTAL_RTOL", "HIGHS_FEASIBILITY_TOL", "MAX_LP_SIZE"]
@@ -155,17 +155,7 @@ class PotentialResult:
 
 
 def _as_real(name: str, x) -> np.ndarray:
-    """``x`` as a float64 array; ValueError naming ``name`` for non-real input (strings,
-    complex, object or masked arrays)."""
-    if isinstance(x, np.ma.MaskedArray) or (isinstance(x, np.ndarray) and x.dtype.kind not in "biuf"):
-        raise ValueError(f"`{name}` must be an array of real numbers; got {x!r:.80}")
-    try:
-        arr = np.ascontiguousarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"`{name}` must be an array of real numbers; got {x!r:.80}") from exc
-    if np.asarray(x).dtype.kind not in "biuf":
-        raise ValueError(f"`{name}` must be an array of real numbers; got {x!r:.80}")
-    return arr
+    return as_real(name, x, contiguous=True)
 
 
 def _unit_scale(largest: float) -> float:
