@@ -61,6 +61,44 @@ def divergence(f, q, p):
 
     Notes
     -----
+    Case table (THEORY.md §0), term ``i`` of the sum:
+
+    ======================  ======================  ==========================================
+    case                    term                    value
+    ======================  ======================  ==========================================
+    ``q_i > 0, p_i > 0``    ``p_i f(q_i / p_i)``    finite (``±inf`` only beyond the float range)
+    ``q_i = 0 < p_i``       ``p_i f(0)``            ``f(0) := lim_{x->0+} f(x)``; ``+inf`` iff
+                                                    ``f(0) = inf``
+    ``p_i = 0 < q_i``       ``q_i f'(inf)``         ``f'(inf) := lim_{x->inf} f(x)/x``; ``+inf``
+                                                    iff ``f'(inf) = inf``
+    ``q_i = p_i = 0``       ``0``                   always (``0 * inf := 0``)
+    ======================  ======================  ==========================================
+
+    The singular term ``f'(inf) q(p = 0)`` is never dropped (dropping it gives wrong finite
+    values for tv, js, squared_hellinger and gan on disjoint supports). The value is never
+    NaN for valid input; an infinite term makes the sum ``+inf``. Limits of the registry:
+
+    =====================  =========  ============  ==========================================
+    generator              f(0)       f'(inf)       so D = +inf when
+    =====================  =========  ============  ==========================================
+    kl                     0          inf           some ``p_i = 0 < q_i``
+    reverse_kl             inf        0             some ``q_i = 0 < p_i``
+    tv                     1          1             never (``Σ|q - p|``)
+    js                     log 2      log 2         never (2x the usual JSD)
+    squared_hellinger      1          1             never
+    pearson_chi2           1          inf           some ``p_i = 0 < q_i``
+    neyman_chi2            inf        1             some ``q_i = 0 < p_i``
+    jeffreys               inf        inf           the supports differ
+    triangular             1          1             never
+    gan                    0          0             never (``f(1) = -log 4``)
+    log_trick              inf        0             some ``q_i = 0 < p_i``
+    alpha(a), a > 0        1/a        1/(1-a)       a >= 1 and some ``p_i = 0 < q_i``
+    alpha(a), a <= 0       inf        1/(1-a)       some ``q_i = 0 < p_i``
+    =====================  =========  ============  ==========================================
+
+    (``f'(inf) = inf`` for ``a >= 1``.) Transformed generators use their own limits:
+    ``dual(f)`` swaps them, ``shift(f, c)`` has ``f(0) - c`` and ``f'(inf) + c``.
+
     Registry entries and ``alpha(a)`` use closed forms that never overflow where the value
     is finite (e.g. Pearson ``(q-p)^2/p`` as ``((q-p)/p)(q-p)``; ``log(q/p)`` without forming
     ``q/p``) and keep full relative accuracy when ``q ~ p`` (~1e-15 for 10^7-term sums).
