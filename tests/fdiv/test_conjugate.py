@@ -120,7 +120,7 @@ def test_alpha_closed_end_value():
             assert g.conjugate(math.nextafter(hi, 0.0)) == pytest.approx(-1 / a, rel=1e-5)
 
 
-def test_conjugate_examples_from_the_issue():
+def test_conjugate_boundary_examples():
     tv, pe, ne, tr = (fdiv.get(n) for n in ("tv", "pearson_chi2", "neyman_chi2", "triangular"))
     t = np.array([-5.0, -1.0, -0.3, 0.5, 1.0, 1.5])
     np.testing.assert_array_equal(tv.conjugate(t), [-1.0, -1.0, -0.3, 0.5, 1.0, math.inf])

@@ -4,7 +4,7 @@ One mass near the top of the double range (above 2^1000, where the kernels scale
 other tiny (subnormal included), for every registry generator and a few alpha(a). The exact
 value is finite here unless the reference says +inf, so ``RTOL = 1e-13`` relative applies
 (the kernels reach a few ulps; 1e-13 leaves room for the alpha closed forms, ~20 ulps).
-Masses are drawn at random (held out from the issue's examples), plus the documented cases.
+Masses are drawn at random (held-out cases), plus fixed boundary cases.
 """
 from __future__ import annotations
 

@@ -112,7 +112,7 @@ def test_r_dagger_tiny_beta_exact(case, beta):
     assert res.residual <= 64 * a.size * EPS
 
 
-def test_issue_example():
+def test_example_all_mass_on_smallest_ratio():
     """β = 1e-300 on the documented example: all mass on the smallest ratio p_model/p_data."""
     r = fdiv.r_star([0.5, 0.3, 0.2, 0.0], [0.1, 0.1, 0.2, 0.6], 1e-300)
     assert r.r.tolist() == [1.0, 0.0, 0.0, 0.0] and r.residual == 0.0
