@@ -146,3 +146,37 @@ def test_weights_tiny_beta_exact(kind, case, beta):
     _, ref = _exact_component([Fraction(1)] * n, fb, nb, nb, kind == "dagger")
     _check(res.w, ref)
     assert res.residual <= 64 * n * EPS
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_held_out_instances(seed):
+    """Random sizes, supports with zeros and tied ratios, β log-uniform in [1e-300, 1]."""
+    rng = np.random.default_rng(10_000 + seed)
+    n = int(rng.integers(2, 16))
+    a = rng.gamma(0.3, size=n)
+    m = rng.gamma(0.3, size=n)
+    a[rng.random(n) < 0.2] = 0.0
+    m[rng.random(n) < 0.2] = 0.0
+    if n > 3:  # exact ties of the ratio m/a
+        m[1], a[1] = 2 * m[0], 2 * a[0]
+    if a.sum() == 0 or m.sum() == 0:
+        a[0] = m[0] = 1.0
+    a, m = a / a.sum(), m / m.sum()
+    beta = float(10.0 ** rng.uniform(-300, 0))
+    fa = [Fraction(float(x)) for x in a]
+    fb = [(1 - Fraction(beta)) * Fraction(float(x)) for x in m]
+    res = fdiv.r_star(a, m, beta)
+    _check(res.r, _exact_component(fa, fb, Fraction(beta), Fraction(beta), False)[1])
+    assert res.residual <= 64 * n * EPS
+    if a[m == 0].sum() < beta and beta < 1.0:
+        res = fdiv.r_dagger(a, m, beta)
+        _check(res.r, _exact_component(fa, fb, Fraction(beta), Fraction(beta), True)[1])
+        assert res.residual <= 64 * n * EPS
+    d = rng.random(n)
+    d[rng.random(n) < 0.2] = 0.0
+    d[0] = max(d[0], 0.5)
+    res = fdiv.weights_from_discriminator(d, beta)
+    fh = [(1 - Fraction(beta)) * (1 - Fraction(float(x))) / Fraction(float(x)) if x > 0 else None
+          for x in d]
+    nb = n * Fraction(beta)
+    _check(res.w, _exact_component([Fraction(1)] * n, fh, nb, nb, False)[1])
