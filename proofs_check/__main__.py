@@ -83,6 +83,8 @@ def _json_path_problem(path) -> str | None:
     """Why the report could not be written to ``path`` (checked before any row runs)."""
     if path is None or path == "-":
         return None
+    if not path.strip():
+        return "empty path"
     parent = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         return "is a directory"

@@ -82,9 +82,10 @@ def test_bad_json_path_fails_before_running(tmp_path, capsys, monkeypatch):
         raise AssertionError("a row ran before the --json path was checked")
 
     monkeypatch.setattr(runner, "run_row", no_run)
-    for path, needle in ((tmp_path / "missing" / "r.json", "does not exist"), (tmp_path, "is a directory")):
+    for path, needle in ((tmp_path / "missing" / "r.json", "does not exist"), (tmp_path, "is a directory"),
+                         ("", "empty path")):
         assert main(["--only", "S4", "--json", str(path), "--quiet", "--jobs", "1"]) == 2
-        _one_line_error(capsys, "--json")
+        _one_line_error(capsys, needle)
     ro = tmp_path / "ro"
     ro.mkdir()
     ro.chmod(0o500)
