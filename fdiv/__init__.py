@@ -7,7 +7,7 @@ neither SciPy nor Numba, so a fresh process reaches its first result fast (PERFO
 """
 from importlib import import_module as _import_module
 
-# --- core (issue 2): registry, transforms, divergence ---
+# --- generators: registry, transforms, divergence ---
 _CORE = {
     "FDivergence": "fdiv._fdivergence",
     "get": "fdiv._registry", "names": "fdiv._registry", "alpha": "fdiv._registry",
@@ -16,7 +16,7 @@ _CORE = {
     "divergence": "fdiv._divergence",
 }
 
-# --- distributions & Wasserstein (A2) ---
+# --- distributions and Wasserstein-1 ---
 _DIST = {
     "Grid": "fdiv._grid",
     "Discrete": "fdiv._discrete", "gaussian_mixture": "fdiv._discrete",
@@ -25,7 +25,7 @@ _DIST = {
     "PotentialResult": "fdiv._wasserstein",
 }
 
-# --- mixtures (issue 3): R*, R†, lambda, AdaGAN weights, bounds, oracle ---
+# --- mixtures: R*, R†, λ, AdaGAN weights, bounds, oracle ---
 _MIX = {
     "r_star": "fdiv._mixture", "r_dagger": "fdiv._mixture", "MixtureComponent": "fdiv._mixture",
     "weights_from_discriminator": "fdiv._weights", "AdaGanWeights": "fdiv._weights",

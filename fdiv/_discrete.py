@@ -7,13 +7,14 @@ grid is recorded in :attr:`Discrete.outside` instead of being dropped or folded 
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtr
 
 from fdiv._grid import Grid
-from fdiv._validate import as_mass, check_beta
+from fdiv._validate import as_mass, as_real, check_beta
 
 __all__ = ["Discrete", "gaussian_mixture"]
 
@@ -25,10 +26,7 @@ def _check_grid(grid) -> Grid:
 
 
 def _floats(name: str, v) -> np.ndarray:
-    try:
-        return np.asarray(v, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"`{name}` must be an array of real numbers; got {v!r:.80}") from exc
+    return as_real(name, v)
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -86,6 +84,8 @@ class Discrete:
             if not np.isfinite(support).all():
                 raise ValueError("`support` must contain finite points")
             support = _readonly(support)
+        if isinstance(self.outside, (bool, np.bool_)) or not isinstance(self.outside, numbers.Real):
+            raise ValueError(f"`outside` must be a finite nonnegative mass; got {self.outside!r}")
         out = float(self.outside)
         if not (math.isfinite(out) and out >= 0):
             raise ValueError(f"`outside` must be a finite nonnegative mass; got {self.outside!r}")

@@ -16,7 +16,7 @@ import numpy as np
 
 from fdiv._fdivergence import FDivergence
 from fdiv._registry import REGISTRY, alpha, get, names
-from fdiv._validate import as_mass, check_same_shape
+from fdiv._validate import as_mass, as_real, check_same_shape
 
 __all__ = ["divergence"]
 
@@ -61,6 +61,44 @@ def divergence(f, q, p):
 
     Notes
     -----
+    Case table (THEORY.md §0), term ``i`` of the sum:
+
+    ======================  ======================  ==========================================
+    case                    term                    value
+    ======================  ======================  ==========================================
+    ``q_i > 0, p_i > 0``    ``p_i f(q_i / p_i)``    finite (``±inf`` only beyond the float range)
+    ``q_i = 0 < p_i``       ``p_i f(0)``            ``f(0) := lim_{x->0+} f(x)``; ``+inf`` iff
+                                                    ``f(0) = inf``
+    ``p_i = 0 < q_i``       ``q_i f'(inf)``         ``f'(inf) := lim_{x->inf} f(x)/x``; ``+inf``
+                                                    iff ``f'(inf) = inf``
+    ``q_i = p_i = 0``       ``0``                   always (``0 * inf := 0``)
+    ======================  ======================  ==========================================
+
+    The singular term ``f'(inf) q(p = 0)`` is never dropped (dropping it gives wrong finite
+    values for tv, js, squared_hellinger and gan on disjoint supports). The value is never
+    NaN for valid input; an infinite term makes the sum ``+inf``. Limits of the registry:
+
+    =====================  =========  ============  ==========================================
+    generator              f(0)       f'(inf)       so D = +inf when
+    =====================  =========  ============  ==========================================
+    kl                     0          inf           some ``p_i = 0 < q_i``
+    reverse_kl             inf        0             some ``q_i = 0 < p_i``
+    tv                     1          1             never (``Σ|q - p|``)
+    js                     log 2      log 2         never (2x the usual JSD)
+    squared_hellinger      1          1             never
+    pearson_chi2           1          inf           some ``p_i = 0 < q_i``
+    neyman_chi2            inf        1             some ``q_i = 0 < p_i``
+    jeffreys               inf        inf           the supports differ
+    triangular             1          1             never
+    gan                    0          0             never (``f(1) = -log 4``)
+    log_trick              inf        0             some ``q_i = 0 < p_i``
+    alpha(a), a > 0        1/a        1/(1-a)       a >= 1 and some ``p_i = 0 < q_i``
+    alpha(a), a <= 0       inf        1/(1-a)       some ``q_i = 0 < p_i``
+    =====================  =========  ============  ==========================================
+
+    (``f'(inf) = inf`` for ``a >= 1``.) Transformed generators use their own limits:
+    ``dual(f)`` swaps them, ``shift(f, c)`` has ``f(0) - c`` and ``f'(inf) + c``.
+
     Registry entries and ``alpha(a)`` use closed forms that never overflow where the value
     is finite (e.g. Pearson ``(q-p)^2/p`` as ``((q-p)/p)(q-p)``; ``log(q/p)`` without forming
     ``q/p``) and keep full relative accuracy when ``q ~ p`` (~1e-15 for 10^7-term sums).
@@ -121,10 +159,7 @@ def _resolve(f) -> FDivergence:
 def _as_array(name: str, x) -> np.ndarray:
     """C-contiguous float64 array with at least one dimension and a nonempty last axis;
     the values are checked by the kernel (in its single pass) and, if bad, by as_mass."""
-    try:
-        arr = np.ascontiguousarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        return as_mass(name, x)  # raises with the shared message
+    arr = as_real(name, x, contiguous=True)
     if arr.ndim < 1 or arr.shape[-1] == 0:
         return as_mass(name, arr)
     return arr
@@ -236,7 +271,14 @@ def _terms(g: FDivergence, qc: np.ndarray, pc: np.ndarray) -> np.ndarray:
         qb, pb = qc[both], pc[both]
         x = qb / pb
     fx = np.asarray(g.f(np.where(np.isinf(x), 1.0, x)), dtype=np.float64)
-    # beyond the double range, p f(q/p) = q f(x)/x -> q f'(inf)
+    invalid = (np.isnan(fx) | (fx == -np.inf)) & ~np.isinf(x)
+    if invalid.any():
+        i = int(np.flatnonzero(invalid)[0])
+        raise ValueError(
+            f"`f` ({g.name}) gave an invalid value f(x) = {fx[i]!r} at x = q/p = {x[i]!r} "
+            f"(q={qb[i]!r}, p={pb[i]!r}): f must be finite on (0, inf) with f(0), f'(inf) > -inf")
+    # beyond the double range, p f(q/p) = q f(x)/x -> q f'(inf); a product p f(x) that
+    # overflows is the term itself beyond the float range (+-inf, as in the kernels)
     with np.errstate(over="ignore", invalid="ignore"):
         vals = np.where(np.isinf(x), qb * g.slope_inf, pb * fx)
     t[both] = vals
@@ -244,12 +286,10 @@ def _terms(g: FDivergence, qc: np.ndarray, pc: np.ndarray) -> np.ndarray:
     t[only_p] = pc[only_p] * g.f_zero
     only_q = (pc == 0) & (qc > 0)
     t[only_q] = qc[only_q] * g.slope_inf
-    if np.isnan(t).any() or (t == -np.inf).any():
-        i = np.flatnonzero(np.isnan(t.ravel()) | (t.ravel() == -np.inf))[0]
-        qi, pi = qc.ravel()[i], pc.ravel()[i]
-        raise ValueError(
-            f"`f` ({g.name}) gave an invalid term {t.ravel()[i]!r} at q={qi!r}, p={pi!r}: "
-            f"f must be finite on (0, inf) with f(0), f'(inf) > -inf")
+    for mask, name, value in ((only_p, "f(0)", g.f_zero), (only_q, "f'(inf)", g.slope_inf)):
+        if mask.any() and not value > -np.inf:
+            raise ValueError(f"`f` ({g.name}) has {name} = {value!r}: f must have f(0), "
+                             "f'(inf) > -inf")
     return t
 
 
@@ -268,5 +308,6 @@ def _generic(g: FDivergence, q2: np.ndarray, p2: np.ndarray) -> np.ndarray:
                 out[r] = _fsum([
                     _terms(g, q2[r, c0:c0 + GENERIC_CHUNK], p2[r, c0:c0 + GENERIC_CHUNK]).sum()
                     for c0 in range(0, n, GENERIC_CHUNK)])
-    # as in _run_kernel: NaN only from an infinite term plus a sum overflowed to -inf
+    # as in _run_kernel: NaN only from an infinite term (+inf: f(0) or f'(inf) infinite, or
+    # an overflowed positive term) meeting a sum that overflowed to -inf; the value is +inf
     return np.where(np.isnan(out), np.inf, out)

@@ -11,6 +11,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from fdiv._validate import as_real
+
 __all__ = ["FDivergence", "Formulas"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -33,19 +35,24 @@ class Formulas:
     conjugate_activation_prime: Callable
 
 
-def _as_float64(x) -> np.ndarray:
-    return np.asarray(x, dtype=np.float64)
+def _as_float64(x, name: str) -> np.ndarray:
+    """float64 array of real input; ``-0.0`` becomes ``+0.0`` (so that ``x = -0.0`` gets the
+    limit at 0+). ValueError naming ``name`` for strings, complex, masked or object input."""
+    return as_real(name, x) + 0.0
 
 
 def _as_gan_input(v):
     """float32/float64 ndarrays pass through (dtype kept); foreign arrays (CuPy) pass
-    through untouched; anything else becomes a float64 ndarray."""
-    if isinstance(v, np.ndarray):
-        return v if v.dtype in _FLOATS else v.astype(np.float64)
-    if isinstance(v, (np.generic, int, float, list, tuple)):
-        return np.asarray(v, dtype=np.float64)
+    through untouched; anything else real becomes a float64 ndarray (ValueError naming
+    ``v`` for strings, complex, masked or object input)."""
+    if isinstance(v, np.ndarray) and not isinstance(v, np.ma.MaskedArray):
+        if v.dtype in _FLOATS:
+            return v
+        return as_real("v", v)
+    if isinstance(v, (np.generic, int, float, complex, str, bytes, list, tuple, np.ndarray)):
+        return as_real("v", v)
     if not hasattr(type(v), "__array_ufunc__"):
-        return np.asarray(v, dtype=np.float64)
+        return as_real("v", v)
     return v
 
 
@@ -88,18 +95,21 @@ class FDivergence:
 
     Notes
     -----
-    Elementwise methods accept scalars or arrays, return float64 (a NumPy scalar for
+    Elementwise methods accept real scalars or arrays (strings, complex, masked or object
+    input raise ValueError naming the parameter), return float64 (a NumPy scalar for
     scalar input) and never NaN for valid input:
 
     ==========================  ======================  ==================================
     method                      valid input             boundary values
     ==========================  ======================  ==================================
-    ``f(x)``                    0 <= x < inf            ``f(0) = f_zero``
-    ``f_prime(x)``              0 < x < inf             registry entries also give the
-                                                        limit ``f'(0+)`` at x = 0
+    ``f(x)``                    0 <= x <= inf           ``f(0) = f_zero``, ``f(inf)`` the
+                                                        limit (``-f*(0)`` when f'(inf) = 0)
+    ``f_prime(x)``              0 < x <= inf            registry entries also give the
+                                                        limit ``f'(0+)`` at x = 0 (and
+                                                        at -0.0); ``f'(inf) = slope_inf``
     ``conjugate(t)``            -inf <= t <= inf        ``f*(-inf) = -f_zero``,
-                                                        ``+inf`` for ``t > hi``
-    ``activation(v)`` etc.      finite v                see below
+                                                        ``+inf`` for ``t > hi``; NaN -> NaN
+    ``activation(v)`` etc.      -inf <= v <= inf        the limits at ±inf (see below)
     ==========================  ======================  ==================================
 
     f-GAN (Nowozin et al. 2016) with the first argument as numerator, as in THEORY.md
@@ -144,26 +154,40 @@ class FDivergence:
 
     # --- the generator -------------------------------------------------------------
     def f(self, x):
-        """f(x) for x >= 0 (``f(0) = f_zero``)."""
-        x = _as_float64(x)
+        """f(x) for x >= 0 (``f(0) = f_zero``; ``f(inf)`` is the limit, see the Notes)."""
+        x = _as_float64(x, "x")
         with np.errstate(all="ignore"):
             y = np.where(x == 0, self.f_zero, self.formulas.f(x))
+            if np.any(x == np.inf):
+                y = np.where(x == np.inf, self._f_at_inf(), y)
         return _out(np.asarray(y, dtype=np.float64))
 
+    def _f_at_inf(self) -> float:
+        """lim_{x->inf} f(x): ±inf by the sign of f'(inf); for f'(inf) = 0, f decreases to
+        its infimum, which is -f*(0)."""
+        if self.slope_inf != 0.0:
+            return math.copysign(math.inf, self.slope_inf)
+        return -float(np.asarray(self.formulas.conjugate(np.zeros(1)), dtype=np.float64)[0])
+
     def f_prime(self, x):
-        """f'(x) for x > 0 (a subgradient where f has a kink, e.g. 0 for tv at 1)."""
-        x = _as_float64(x)
+        """f'(x) for x > 0 (a subgradient where f has a kink, e.g. 0 for tv at 1);
+        ``f_prime(inf) = slope_inf``."""
+        x = _as_float64(x, "x")
         with np.errstate(all="ignore"):
             y = self.formulas.f_prime(x)
+            if np.any(x == np.inf):
+                y = np.where(x == np.inf, self.slope_inf, y)
         return _out(np.asarray(y, dtype=np.float64))
 
     def conjugate(self, t):
-        """Exact f*(t) = sup_{x>0} (t x - f(x)) on all of R; +inf where unbounded."""
-        t = _as_float64(t)
+        """Exact f*(t) = sup_{x>0} (t x - f(x)) on all of R; +inf where unbounded; NaN
+        for NaN."""
+        t = _as_float64(t, "t")
         with np.errstate(all="ignore"):
             y = self.formulas.conjugate(t)
             y = np.where(t == -np.inf, -self.f_zero, y)
             y = np.where(t == np.inf, np.inf, y)
+            y = np.where(np.isnan(t), np.nan, y)
         return _out(np.asarray(y, dtype=np.float64))
 
     # --- f-GAN helpers -------------------------------------------------------------

@@ -13,7 +13,8 @@ Derivation (b = a - 1):
   c = log(z)/b = t log1prel(b t): f*(t) = c exprel(a c) (= e^t - 1 at a = 1, -log(1-t) at a = 0).
     * a > 1: domain R; f*(t) = -1/a (= -f(0)) for t <= -1/b (z <= 0: sup at x -> 0+).
     * 0 <= a < 1: domain (-inf, 1/(1-a)), open (t x - f -> inf at the end).
-    * a < 0: domain (-inf, 1/(1-a)], closed, f*(1/(1-a)) = -1/a.
+    * a < 0: domain (-inf, 1/(1-a)], closed, f*(1/(1-a)) = -1/a. ``conjugate_domain[1]`` is
+      the largest float inside (1/(1-a) is rarely a float), where f* is finite.
 - f-GAN activation g(v) = f'(e^v) = v exprel(b v) (= v at a = 1), onto the interior of the
   domain (clipped at the closed end 1/(1-a) for a < 0 so that rounding cannot pass it);
   f*(g(v)) = v exprel(a v), g'(v) = e^{b v}, (f* o g)'(v) = e^{a v}.
@@ -51,10 +52,70 @@ def alpha(a) -> FDivergence:
     return _alpha(check_finite_real(a, "a") + 0.0)  # + 0.0 maps -0.0 to 0.0
 
 
+def _v_exprel(c: float, v):
+    """``v exprel(c v) = (e^{c v} - 1)/c`` for any v, ±inf included: the product form near
+    ``c v = 0``, ``expm1(c v)/c`` further out (its limits -1/c and ±inf are then exact, where
+    ``v * exprel(c v)`` would meet inf/inf), and ``e^{c v - log|c|}`` where e^{c v} alone
+    overflows but the quotient does not (|c| > 1)."""
+    if c == 0.0:
+        return v * 1.0
+    cv = c * v
+    far = np.abs(cv) > 0.5
+    near = v * exprel(np.where(far, 0.0, cv))
+    out = np.where(far, np.expm1(cv) / c, near)
+    if abs(c) > 1.0:
+        big = cv > 700.0
+        out = np.where(big, math.copysign(1.0, c) * np.exp(np.where(big, cv, 0.0) - math.log(abs(c))),
+                       out)
+    return out
+
+
+def _exp_cv(c: float, v):
+    """``e^{c v}``, 1 for c = 0 (also at v = ±inf, where 0 * inf would give NaN)."""
+    return np.exp(c * v) if c != 0.0 else np.exp(0.0 * np.where(np.isfinite(v), v, 0.0))
+
+
+def _one_plus_bt(a: float, t):
+    """``1 + (a - 1) t = (1 - t) + a t`` for float a and t, to a few ulps of the result
+    (double-double: Dekker's TwoProduct for ``a t``, TwoSum for the additions); NaN-free for
+    ``|t| < 1e300``, whose values the caller uses."""
+    t = np.where(np.abs(t) < 1e300, t, 0.0)
+    p = a * t
+    split = 134217729.0
+    ca = split * a
+    ah = ca - (ca - a)
+    al = a - ah
+    ct = split * t
+    th = ct - (ct - t)
+    tl = t - th
+    e = ((ah * th - p) + ah * tl + al * th) + al * tl
+    s1 = 1.0 - t
+    bp = s1 - 1.0
+    e1 = (1.0 - (s1 - bp)) + (-t - bp)
+    s2 = s1 + p
+    bp = s2 - s1
+    e2 = (s1 - (s2 - bp)) + (p - bp)
+    return s2 + ((e1 + e2) + e)
+
+
+def _right_end(a: float) -> float:
+    """The float end of the conjugate domain of alpha(a), a < 1: the largest float t with
+    ``1 + (a-1) t >= 0`` when the domain is closed (a < 0), so that f*(hi) is finite; the
+    nearest float to 1/(1-a) otherwise (f* is exact, finite or +inf, at every float)."""
+    hi = 1.0 / (1.0 - a)
+    if a >= 0.0:
+        return hi
+    while float(_one_plus_bt(a, np.float64(hi))) < 0.0:
+        hi = math.nextafter(hi, -INF)
+    while float(_one_plus_bt(a, np.float64(math.nextafter(hi, INF)))) >= 0.0:
+        hi = math.nextafter(hi, INF)
+    return hi
+
+
 @functools.lru_cache(maxsize=256)
 def _alpha(a: float) -> FDivergence:
     b = a - 1.0
-    hi = 1.0 / (1.0 - a) if a < 1.0 else INF
+    hi = _right_end(a) if a < 1.0 else INF
     closed = a < 0.0
     fp_zero = -1.0 / b if b > 0 else -INF
 
@@ -89,12 +150,14 @@ def _alpha(a: float) -> FDivergence:
         return np.where(x == 0, fp_zero, L * exprel(b * L))
 
     def conjugate(t):
-        # c = log(z)/b with z = 1 + b t. Near the domain's end (z -> 0, t in [1/2, 2]) use
-        # z = (1 - t) + a t, where 1 - t is exact, since a - 1 may round (a = 1e-9); elsewhere
-        # log1p keeps c = t (1 - b t/2 + ...) exact near b t = 0.
+        # c = log(z)/b with z = 1 + b t = (1 - t) + a t. Where |b t| > 1/2, z is formed as a
+        # double-double (TwoProduct for a t, TwoSum for the rest), so its sign decides the
+        # domain exactly for the float t (the end 1/(1-a) is rarely a float) and log z keeps
+        # full accuracy as z -> 0; elsewhere log1p keeps c = t (1 - b t/2 + ...) exact.
         bt = b * t
-        use_z = (t >= 0.5) & (t <= 2.0) & (np.abs(bt) > 0.5)
-        c_z = np.log(np.maximum((1.0 - t) + a * t, 0.0)) / (b if b != 0 else 1.0)
+        z = _one_plus_bt(a, t)
+        use_z = (np.abs(bt) > 0.5) & (np.abs(t) < 1e300)
+        c_z = np.log(np.maximum(z, 0.0)) / (b if b != 0 else 1.0)
         c = np.where(use_z, c_z, t * log1prel(np.maximum(bt, -1.0)))
         # b t overflows (|t| ~ 1e308): log(1 + b t) = log|b| + log|t| to double precision
         c = np.where(np.isinf(bt), (math.log(abs(b) or 1.0) + np.log(np.abs(t))) / (b or 1.0), c)
@@ -104,18 +167,22 @@ def _alpha(a: float) -> FDivergence:
         big = np.isfinite(ac) & (ac > 700.0)
         val = np.where(big, math.copysign(1.0, a) * np.exp(np.where(big, ac, 0.0)
                                                             - math.log(abs(a) or 1.0)), val)
-        at_hi = -1.0 / a if closed else INF
-        return np.where(t > hi, INF, np.where(t == hi, at_hi, val))
+        if b >= 0.0:
+            return val
+        # a < 1: beyond the end (z < 0) f* = +inf; at z = 0 it is -1/a (a < 0, closed) or +inf
+        outside = np.where(use_z, (z < 0.0) | ((z == 0.0) & (a >= 0.0)), t > hi)
+        return np.where(outside | np.isnan(t), np.where(np.isnan(t), np.nan, INF), val)
 
     return FDivergence(
         name=f"alpha({a!r})", formula=f"(x^a - 1 - a(x-1))/(a(a-1)), a={a!r}",
         formulas=Formulas(
             f=f, f_prime=f_prime, conjugate=conjugate,
             # np.minimum: at a closed end (a < 0) rounding must not step past hi, where f* = inf
-            activation=lambda v: np.minimum(v * exprel(b * v), hi),
-            activation_prime=lambda v: np.exp(b * v),
-            conjugate_activation=lambda v: v * exprel(a * v),
-            conjugate_activation_prime=lambda v: np.exp(a * v)),
+            activation=lambda v: np.minimum(_v_exprel(b, v), hi),
+            activation_prime=lambda v: _exp_cv(b, v),
+            conjugate_activation=lambda v: _v_exprel(a, v),
+            conjugate_activation_prime=lambda v: _exp_cv(a, v)),
         conjugate_domain=(-INF, hi), conjugate_domain_closed=closed,
-        f_zero=1.0 / a if a > 0 else INF, slope_inf=hi, f_one_prime=0.0,
+        f_zero=1.0 / a if a > 0 else INF, slope_inf=1.0 / (1.0 - a) if a < 1.0 else INF,
+        f_one_prime=0.0,
         hilbertian=(a == 0.5), alpha_param=a)

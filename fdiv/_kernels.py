@@ -204,14 +204,17 @@ def _lr_value(k, v, e):
 
 
 @njit(**_INLINE)
-def _xlog_near(c, num, den, k, v, e):
-    """c log(a/b) for c >= 0, given ``num = a - b`` exactly, ``den = a + b`` (rounded) and
-    ``_lr(a, b)``. Near a = b (``w = num/den`` at most 0.1716 in size) it is the atanh series
-    ``2 num (c/den) (1 + (atanh(w) - w)/w)`` (full relative accuracy, and no underflow of w
-    can lose the product: num (c/den) is formed without w); else ``c`` times the _lr value
-    (far from 1, the rounding of ``den`` is harmless)."""
-    w = num / den
-    near = 2.0 * (num * (c / den)) * (1.0 + 0.5 * _lg_poly(w * w))
+def _xlog_near(c, num, cs, nums, dens, k, v, e):
+    """c log(a/b) for c >= 0, given ``num = a - b`` exactly, ``_lr(a, b)`` and the ratios'
+    ingredients ``cs, nums, dens`` = c, num, a + b (rounded) all scaled by one power of two
+    (so that a + b cannot overflow). Near a = b (``w = num/den`` at most 0.1716 in size) it
+    is the atanh series ``2 num (c/den) (1 + (atanh(w) - w)/w)`` (full relative accuracy, and
+    no underflow of w can lose the product: num (c/den) is formed without w); else ``c``
+    times the _lr value (far from 1, the rounding of ``den`` is harmless). ``c`` and ``num``
+    enter unscaled: a scaled small mass could turn subnormal and lose digits, and the
+    products overflow only when the term itself does."""
+    w = nums / dens
+    near = 2.0 * (num * (cs / dens)) * (1.0 + 0.5 * _lg_poly(w * w))
     return near if abs(w) <= _VMAX else c * _lr_value(k, v, e)
 
 
@@ -295,6 +298,9 @@ def _f_kl(q, p):
 def _t_kl(q, p):
     k, v, e = _lr(q, p)
     dn, up, _ = _scale(q, p)
+    if k != 0:  # far: q L overflows only with the term; a scaled tiny q would lose digits
+        dn = 1.0
+        up = 1.0
     t, u = _kl_pos(q * dn, p * dn, k, v, e)
     return _kl_cases(q, p, t * up, u * up)
 
@@ -326,6 +332,9 @@ def _f_reverse_kl(q, p):
 def _t_reverse_kl(q, p):
     k, v, e = _lr(q, p)
     dn, up, _ = _scale(q, p)
+    if k != 0:  # far: p L overflows only with the term (as in _t_kl)
+        dn = 1.0
+        up = 1.0
     t, u = _reverse_kl_pos(q * dn, p * dn, k, v, e)
     return _reverse_kl_cases(q, p, t * up, u * up)
 
@@ -395,9 +404,11 @@ def _special_h(x, y):
 
 @njit(**_INLINE)
 def _t_squared_hellinger(q, p):
+    """(sqrt q - sqrt p)^2 <= max(q, p): the bound (a float) caps the few-ulp rounding of
+    t^2, which would otherwise overflow for a mass near the largest double."""
     r = math.sqrt(q) + math.sqrt(p)
     t = (q - p) / r
-    return t * t if r > 0.0 else 0.0
+    return min(t * t, max(q, p)) if r > 0.0 else 0.0
 
 
 @njit(**_INLINE)
@@ -463,19 +474,20 @@ def _t_triangular(q, p):
 
 
 @njit(**_INLINE)
-def _gan_pos(q, p, lq, lp):
-    """-(q log(s/q) + p log(s/p)) <= 0; lq, lp = _lr(s, q), _lr(s, p). Both logs are >= 0
-    and each comes from its exact difference (s - q = p, s - p = q)."""
-    s = q + p
-    a = _xlog_near(q, p, q + s, lq[0], lq[1], lq[2])
-    b = _xlog_near(p, q, p + s, lp[0], lp[1], lp[2])
+def _gan_pos(q, p, qs, ps, lq, lp):
+    """-(q log(s/q) + p log(s/p)) <= 0; lq, lp = _lr(s, q), _lr(s, p); qs, ps = q, p scaled
+    by one power of two (see :func:`_xlog_near`). Both logs are >= 0 and each comes from its
+    exact difference (s - q = p, s - p = q)."""
+    ss = qs + ps
+    a = _xlog_near(q, p, qs, ps, qs + ss, lq[0], lq[1], lq[2])
+    b = _xlog_near(p, q, ps, qs, ps + ss, lp[0], lp[1], lp[2])
     return -(a + b)
 
 
 @njit(**_INLINE)
 def _f_gan(q, p):
     s = q + p
-    t = _gan_pos(q, p, _lr_n(s, q), _lr_n(s, p))
+    t = _gan_pos(q, p, q, p, _lr_n(s, q), _lr_n(s, p))
     return t if (q > 0.0) & (p > 0.0) else 0.0
 
 
@@ -484,15 +496,14 @@ def _t_gan(q, p):
     dn, up, sh = _scale(q, p)
     qs, ps = q * dn, p * dn
     s = qs + ps
-    t = _gan_pos(qs, ps, _lr_shift(s, q, sh), _lr_shift(s, p, sh)) * up
+    t = _gan_pos(q, p, qs, ps, _lr_shift(s, q, sh), _lr_shift(s, p, sh))
     return t if (q > 0.0) & (p > 0.0) else 0.0
 
 
 @njit(**_INLINE)
-def _log_trick_pos(q, p, lq):
-    """p log(s/q) >= 0, lq = _lr(s, q)."""
-    s = q + p
-    return _xlog_near(p, p, q + s, lq[0], lq[1], lq[2])
+def _log_trick_pos(q, p, qs, ps, lq):
+    """p log(s/q) >= 0, lq = _lr(s, q); qs, ps as in :func:`_gan_pos`."""
+    return _xlog_near(p, p, ps, ps, qs + (qs + ps), lq[0], lq[1], lq[2])
 
 
 @njit(**_INLINE)
@@ -502,14 +513,14 @@ def _log_trick_cases(q, p, t):
 
 @njit(**_INLINE)
 def _f_log_trick(q, p):
-    return _log_trick_cases(q, p, _log_trick_pos(q, p, _lr_n(q + p, q)))
+    return _log_trick_cases(q, p, _log_trick_pos(q, p, q, p, _lr_n(q + p, q)))
 
 
 @njit(**_INLINE)
 def _t_log_trick(q, p):
     dn, up, sh = _scale(q, p)
     qs, ps = q * dn, p * dn
-    return _log_trick_cases(q, p, _log_trick_pos(qs, ps, _lr_shift(qs + ps, q, sh)) * up)
+    return _log_trick_cases(q, p, _log_trick_pos(q, p, qs, ps, _lr_shift(qs + ps, q, sh)))
 
 
 # --- alpha(a) (scalar: branches on a and on |L|) ------------------------------------------

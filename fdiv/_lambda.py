@@ -49,7 +49,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
-__all__ = ["active_sums", "star_component", "dagger_component", "lambda_star", "lambda_dagger"]
+__all__ = ["active_sums", "dagger_component", "lambda_star", "lambda_dagger"]
 
 _TOP_BITS = 14  # level 0: buckets by the top 14 bits under the sign (8 per binade)
 _TOP_SHIFT = 63 - _TOP_BITS
@@ -351,32 +351,10 @@ def lambda_dagger(a, b, beta):
 
 
 @njit(cache=True, error_model="numpy")
-def star_component(a, b, num, den, scale, out):
-    """``out_i = (λ a_i − b_i)_+ / scale`` with ``λ = num/den``; returns ``(Σ out,
-    #{out_i > 0})`` (compensated sum). Same signature as :func:`dagger_component`."""
-    lam = num / den
-    s = 0.0
-    comp = 0.0
-    k = 0
-    for i in range(a.size):
-        bi = b[i]
-        v = 0.0
-        if bi < np.inf:
-            v = lam * a[i] - bi
-        if v > 0.0:
-            v = v / scale
-            k += 1
-        else:
-            v = 0.0
-        out[i] = v
-        s, comp = _two_sum(s, comp, v)
-    return s + comp, k
-
-
-@njit(cache=True, error_model="numpy")
 def dagger_component(a, b, num, den, scale, out):
     """``out_i = (a_i − λ b_i)_+ / scale`` with ``λ = num/den``; returns ``(Σ out,
-    #{out_i > 0})`` (compensated sum).
+    #{out_i > 0})`` (compensated sum). The components for β < 1 are formed by
+    :mod:`fdiv._component`, accurate however small β is.
 
     ``b_i = 0`` gives ``a_i / scale`` whatever λ; ``b_i = +inf`` gives 0 (also at λ = 0).
     When λ overflows (``den`` subnormal: p_model ~ 1e-310 where p_data is not), ``λ b_i`` is

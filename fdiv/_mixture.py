@@ -6,7 +6,8 @@ With data ``p_d``, current model ``p_g`` and weight β ∈ (0, 1] (THEORY.md §2
     R†_β = (p_d − λ† (1 − β) p_g)_+ / β,    λ† ≥ 1 the unique root of Σ_i (p_d,i − λ (1−β) p_g,i)_+ = β
 
 Neither depends on f. λ is found exactly by :mod:`fdiv._lambda` (active set by a bucket
-search, then the closed form on the located linear piece).
+search, then the closed form on the located linear piece); the component itself is formed
+by :mod:`fdiv._component` with λ eliminated, accurate for every β.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fdiv import _lambda
+from fdiv import _component, _lambda
 from fdiv._validate import check_beta, check_probability, check_same_shape
 
 __all__ = ["MixtureComponent", "r_star", "r_dagger"]
@@ -29,9 +30,9 @@ class MixtureComponent:
     Attributes
     ----------
     r : ndarray
-        The component (read-only probability vector, same length as the inputs). Its entries
-        are differences of terms of size up to ``λ p_data`` divided by β, so their relative
-        round-off grows like ε/β when β is tiny (``residual`` shows it).
+        The component (read-only probability vector, same length as the inputs), formed
+        without the rounded λ (:mod:`fdiv._component`), so it stays accurate and sums to 1
+        to round-off however small β is (β = 1e-300 included).
     lam : float
         λ* (``kind == "star"``) or λ† (``kind == "dagger"``). λ† is +inf when it exceeds the
         float range (p_model ~ 1e-310 where p_data is not); ``r`` is still exact then.
@@ -72,6 +73,15 @@ def _sum_slack(a: np.ndarray, pm: np.ndarray) -> float:
     """Relative room that round-off and inputs normalised only to ``check_probability``'s
     tolerance leave around the theorems λ* ≤ 1 and λ† ≥ 1 (both assume exact sums of 1)."""
     return 64.0 * a.size * _EPS + abs(float(a.sum()) - 1.0) + abs(float(pm.sum()) - 1.0)
+
+
+def _refined(a, pm, beta, dagger, superset):
+    """``(r, active, residual)`` from :func:`fdiv._component.component` (accurate for every β,
+    including β far below the round-off of the inputs)."""
+    r = np.empty_like(a)
+    total, active, _, _ = _component.component(a, pm, np.zeros_like(pm), beta, beta, dagger,
+                                               superset, r)
+    return r, int(active), abs(float(total) - 1.0)
 
 
 def _freeze(r: np.ndarray) -> np.ndarray:
@@ -130,9 +140,9 @@ def r_star(p_data, p_model, beta) -> MixtureComponent:
             f"lambda* = {lam!r} exceeds 1 (S12 proves lambda* <= 1; bound with the given sums "
             f"{bound!r}); beta = {beta!r}, n = {a.size}: this is a bug in fdiv._lambda"
         )
-    r = np.empty_like(a)
-    total, active = _lambda.star_component(a, b, lam, 1.0, beta, r)
-    return MixtureComponent(_freeze(r), lam, int(active), abs(float(total) - 1.0), "star", beta)
+    superset = (a > 0.0) & (b <= (lam * (1.0 + _component.MARGIN)) * a)
+    r = _refined(a, pm, beta, False, superset)
+    return MixtureComponent(_freeze(r[0]), lam, r[1], r[2], "star", beta)
 
 
 def r_dagger(p_data, p_model, beta) -> MixtureComponent:
@@ -182,8 +192,8 @@ def r_dagger(p_data, p_model, beta) -> MixtureComponent:
             f"beta = {beta!r}: no lambda makes (p_data - lambda (1 - beta) p_model)_+ / beta a "
             "probability"
         )
-    r = np.empty_like(a)
     if beta == 1.0:
+        r = np.empty_like(a)
         lam = 1.0
         total, active = _lambda.dagger_component(a, np.zeros_like(a), lam, 1.0, beta, r)
         return MixtureComponent(_freeze(r), lam, int(active), abs(float(total) - 1.0), "dagger", beta)
@@ -211,5 +221,7 @@ def r_dagger(p_data, p_model, beta) -> MixtureComponent:
             f"given sums {bound!r}); beta = {beta!r}, missed mass {missed!r}, n = {a.size}: this "
             "is a bug in fdiv._lambda"
         )
-    total, active = _lambda.dagger_component(a, b, num, den, beta, r)
-    return MixtureComponent(_freeze(r), lam, int(active), abs(float(total) - 1.0), "dagger", beta)
+    with np.errstate(over="ignore"):
+        superset = (a > 0.0) & ((b * num) / den * (1.0 - _component.MARGIN) < a)
+    r = _refined(a, pm, beta, True, superset)
+    return MixtureComponent(_freeze(r[0]), lam, r[1], r[2], "dagger", beta)

@@ -10,12 +10,45 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_mass", "check_same_shape", "check_beta", "check_probability", "check_positive_int"]
+__all__ = ["as_real", "as_mass", "check_same_shape", "check_beta", "check_probability", "check_positive_int"]
 
 
 def _first_bad(mask: np.ndarray) -> tuple[int, ...]:
     idx = np.argwhere(mask)[0]
     return tuple(int(i) for i in idx)
+
+
+def _not_real(name: str, x, why: str = "") -> ValueError:
+    return ValueError(f"`{name}` must be real numbers (int or float){why}; got {x!r:.80}")
+
+
+def as_real(name: str, x, *, contiguous: bool = False) -> np.ndarray:
+    """Return ``x`` as a float64 array after checking that it holds real numbers.
+
+    Rejects, with a :class:`ValueError` naming ``name``, what ``np.asarray(x, float)`` would
+    silently convert or misread: strings, complex numbers (the imaginary part would be
+    dropped), masked arrays (the mask would be dropped) and object arrays holding anything
+    but real numbers (``None``, containers). Booleans count as 0/1. Values are not checked
+    (NaN and inf pass; callers decide).
+    """
+    if isinstance(x, np.ma.MaskedArray):
+        raise _not_real(name, x, ", not a masked array (fill or compress it first)")
+    if isinstance(x, (str, bytes)):
+        raise _not_real(name, x)
+    try:
+        raw = x if isinstance(x, np.ndarray) else np.asarray(x)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise _not_real(name, x, " in a rectangular array") from exc
+    kind = raw.dtype.kind
+    if kind == "O":
+        flat = raw.ravel()
+        bad = [v for v in flat if not isinstance(v, numbers.Real)]
+        if bad:
+            raise _not_real(name, x, f" (found {type(bad[0]).__name__} {bad[0]!r:.40})")
+    elif kind not in "biuf":
+        raise _not_real(name, x, f" (dtype {raw.dtype})" if kind != "c" else ", not complex")
+    conv = np.ascontiguousarray if contiguous else np.asarray
+    return conv(raw, dtype=np.float64)
 
 
 def as_mass(name: str, x, *, min_ndim: int = 1) -> np.ndarray:
@@ -28,10 +61,7 @@ def as_mass(name: str, x, *, min_ndim: int = 1) -> np.ndarray:
         its last axis, or holds a negative, NaN or infinite entry (the message names
         ``name``, the first offending value and its index).
     """
-    try:
-        arr = np.ascontiguousarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"`{name}` must be an array of real numbers; got {x!r:.80}") from exc
+    arr = as_real(name, x, contiguous=True)
     if arr.ndim < min_ndim:
         raise ValueError(f"`{name}` must have at least {min_ndim} dimension(s); got shape {arr.shape}")
     if arr.ndim >= 1 and arr.shape[-1] == 0:

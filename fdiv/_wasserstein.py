@@ -6,6 +6,7 @@ and, on the real line, ``= sum_i |F_q(x_i) - F_p(x_i)| (x_{i+1} - x_i)`` with F 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +15,7 @@ from numba import njit
 from scipy.optimize import linprog
 from scipy.spatial.distance import cdist
 
-from fdiv._validate import as_mass, check_same_shape
+from fdiv._validate import as_mass, as_real, check_same_shape
 
 __all__ = ["wasserstein1", "wasserstein1_lp", "wasserstein1_dual", "TransportResult", "PotentialResult",
            "TOTAL_RTOL", "HIGHS_FEASIBILITY_TOL", "MAX_LP_SIZE"]
@@ -29,15 +30,42 @@ MAX_LP_SIZE = 250_000
 _METRICS = {"euclidean": "euclidean", "cityblock": "cityblock", "chebyshev": "chebyshev"}
 
 
-def _masses(q, p) -> tuple[np.ndarray, np.ndarray]:
+#: masses whose total could pass this are scaled by a power of two first (exact), so that no
+#: sum overflows; the result is scaled back (to +inf if it exceeds the float range).
+_BIG = 2.0 ** 960
+
+
+def _pow2_scale(largest: float, count: int, limit: float = _BIG) -> float:
+    """1.0, or the power of two ``2**-k`` that brings ``count * largest`` below ``limit``
+    (``largest`` finite; the product is never formed, so it cannot overflow)."""
+    e = math.frexp(largest)[1] + max(0, int(count) - 1).bit_length()
+    k = e - math.frexp(limit)[1] + 1
+    return 1.0 if k <= 0 else math.ldexp(1.0, -k)
+
+
+def _masses(q, p) -> tuple[np.ndarray, np.ndarray, float]:
+    """Validated masses and the power of two they were scaled by (1.0 unless huge)."""
     q, p = as_mass("q", q), as_mass("p", p)
     check_same_shape("q", q, "p", p)
     if q.ndim != 1:
         raise ValueError(f"`q` and `p` must be 1-D; got shape {q.shape}")
+    scale = _pow2_scale(max(float(q.max()), float(p.max())), q.size)
+    if scale != 1.0:
+        q, p = q * scale, p * scale
     tq, tp = _neumaier_sum(q), _neumaier_sum(p)
     if abs(tq - tp) > TOTAL_RTOL * max(tq, tp):
-        raise ValueError(f"`q` and `p` must have equal total mass; got sum(q)={tq!r}, sum(p)={tp!r}")
-    return q, p
+        raise ValueError(f"`q` and `p` must have equal total mass; got sum(q)={tq / scale!r}, "
+                         f"sum(p)={tp / scale!r}")
+    return q, p, scale
+
+
+def _times(value: float, *scales: float) -> float:
+    """``value`` times the inverse scales; +inf (never an exception) beyond the float range."""
+    with np.errstate(over="ignore"):
+        out = np.float64(value)
+        for s in scales:
+            out = out / np.float64(s)
+    return float(out)
 
 
 @njit(cache=True, inline="always")
@@ -71,6 +99,8 @@ def _w1_sorted(q, p, x):  # pragma: no cover - compiled
         s, c = _two_sum(s, c, -p[i])
         term = abs(s + c) * (x[i + 1] - x[i])
         tot, tc = _two_sum(tot, tc, term)
+        if tot == np.inf:  # the exact value exceeds the float range (tc is NaN from here)
+            return np.inf
     return tot + tc
 
 
@@ -86,17 +116,19 @@ def wasserstein1(q, p, x) -> float:
     >>> wasserstein1([1.0, 0.0], [0.0, 1.0], [0.0, 2.5])  # W_1(delta_0, delta_2.5), S19
     2.5
     """
-    q, p = _masses(q, p)
-    xs = np.ascontiguousarray(x, dtype=np.float64)
+    q, p, mscale = _masses(q, p)
+    xs = _as_real("x", x)
     if xs.shape != q.shape:
         raise ValueError(f"`x` must have the shape of `q` {q.shape}; got {xs.shape}")
     if not np.isfinite(xs).all():
         raise ValueError(f"`x` must be finite; got {xs[~np.isfinite(xs)][0]!r}")
-    dx = np.diff(xs)
-    if (dx <= 0).any():
-        i = int(np.argmax(dx <= 0))
+    bad = xs[1:] <= xs[:-1]
+    if bad.any():
+        i = int(np.argmax(bad))
         raise ValueError(f"`x` must be strictly increasing; got x[{i}]={xs[i]!r} >= x[{i + 1}]={xs[i + 1]!r}")
-    return float(_w1_sorted(q, p, xs))
+    # x_{i+1} - x_i overflows only for |x| ~ 1e308: halve the support (exact there)
+    xscale = 1.0 if abs(float(xs[0])) < _BIG and abs(float(xs[-1])) < _BIG else 0.5
+    return _times(_w1_sorted(q, p, xs * xscale if xscale != 1.0 else xs), mscale, xscale)
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,9 +170,25 @@ class PotentialResult:
     message: str
 
 
+def _as_real(name: str, x) -> np.ndarray:
+    return as_real(name, x, contiguous=True)
+
+
+def _unit_scale(largest: float) -> float:
+    """The power of two that maps ``largest`` (finite, >= 0) into [0.5, 1); 1.0 for 0."""
+    if largest == 0.0:
+        return 1.0
+    return math.ldexp(1.0, -math.frexp(largest)[1])
+
+
 def _setup(q, p, points, metric, max_size):
-    q, p = _masses(q, p)
-    pts = np.asarray(points, dtype=np.float64)
+    # HiGHS works with absolute tolerances (1e-7) and treats costs beyond 1e20 as infinite:
+    # masses and coordinates are scaled by powers of two (exact; every metric here is
+    # 1-homogeneous) so that the largest of each lies in [0.5, 1), and the results back
+    q, p, mscale = _masses(q, p)
+    lp_scale = _unit_scale(max(float(q.max()), float(p.max())))
+    q, p, mscale = q * lp_scale, p * lp_scale, mscale * lp_scale
+    pts = _as_real("points", points)
     pts = pts[:, None] if pts.ndim == 1 else pts
     if pts.ndim != 2 or pts.shape[0] != q.size or not np.isfinite(pts).all():
         raise ValueError(f"`points` must be finite with shape ({q.size},) or ({q.size}, d); got {np.shape(points)}")
@@ -149,7 +197,10 @@ def _setup(q, p, points, metric, max_size):
     if q.size * q.size > max_size:
         raise ValueError(f"LP of size n*n = {q.size ** 2} exceeds `max_size`={max_size}; for 1-D supports "
                          "use fdiv.wasserstein1 (exact CDF formula)")
-    return q, p, pts
+    pscale = _unit_scale(float(np.max(np.abs(pts))))
+    if pscale != 1.0:
+        pts = pts * pscale
+    return q, p, pts, mscale, pscale
 
 
 def _solve(*args, **kw):
@@ -177,7 +228,7 @@ def wasserstein1_lp(q, p, points, metric: str = "euclidean", *, max_size: int = 
     >>> bool(np.isclose(res.value, fdiv.wasserstein1(q, p, x)))   # S20: LP = 1-D CDF formula
     True
     """
-    q, p, pts = _setup(q, p, points, metric, max_size)
+    q, p, pts, mscale, pscale = _setup(q, p, points, metric, max_size)
     rows, cols = np.flatnonzero(q), np.flatnonzero(p)
     cost = cdist(pts[rows], pts[cols], metric=_METRICS[metric])
     nr, nc = rows.size, cols.size
@@ -186,7 +237,10 @@ def wasserstein1_lp(q, p, points, metric: str = "euclidean", *, max_size: int = 
     plan = np.zeros((q.size, q.size))
     plan[np.ix_(rows, cols)] = res.x.reshape(nr, nc)
     residual = max(np.abs(plan.sum(1) - q).max(), np.abs(plan.sum(0) - p).max())
-    return TransportResult(float(res.fun), plan, float(residual), int(res.status), str(res.message))
+    with np.errstate(over="ignore"):
+        plan = plan / mscale if mscale != 1.0 else plan
+    return TransportResult(_times(res.fun, mscale, pscale), plan, _times(residual, mscale),
+                           int(res.status), str(res.message))
 
 
 def wasserstein1_dual(q, p, points, metric: str = "euclidean", *, max_size: int = MAX_LP_SIZE) -> PotentialResult:
@@ -207,7 +261,7 @@ def wasserstein1_dual(q, p, points, metric: str = "euclidean", *, max_size: int 
     >>> bool(np.all(np.abs(np.diff(res.potential)) <= np.diff(x) + 1e-12))   # 1-Lipschitz
     True
     """
-    q, p, pts = _setup(q, p, points, metric, max_size)
+    q, p, pts, mscale, pscale = _setup(q, p, points, metric, max_size)
     idx = np.flatnonzero(q != p)
     if idx.size < 2:  # q == p up to a difference within TOTAL_RTOL: nothing to transport
         return PotentialResult(0.0, np.zeros(q.size), 0, "q == p: nothing to transport")
@@ -220,4 +274,6 @@ def wasserstein1_dual(q, p, points, metric: str = "euclidean", *, max_size: int 
     res = _solve(-(q[idx] - p[idx]), A_ub=a_ub, b_ub=d[i, j], bounds=bounds)
     g = (res.x[None, :] + cdist(pts, pts[idx], metric=_METRICS[metric])).min(axis=1)
     g[idx] = res.x
-    return PotentialResult(float(-res.fun), g, int(res.status), str(res.message))
+    with np.errstate(over="ignore"):
+        g = g / pscale if pscale != 1.0 else g
+    return PotentialResult(_times(-res.fun, mscale, pscale), g, int(res.status), str(res.message))

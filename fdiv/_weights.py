@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fdiv import _lambda
+from fdiv import _component, _lambda
 from fdiv._validate import as_mass, check_beta
 
 __all__ = ["AdaGanWeights", "weights_from_discriminator", "topklast_beta"]
@@ -93,6 +93,33 @@ def _h(d: np.ndarray) -> np.ndarray:
     return h
 
 
+def _h_double_double(d: np.ndarray):
+    """``h = (1 − d)/d = 1/d − 1`` as a double-double ``(hi, lo)`` (hi = +inf at d = 0 or where
+    1/d overflows; lo = 0 where 1/d is too large to split, beyond 1e290)."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        u = 1.0 / d
+        ok = np.isfinite(u) & (u < 1e290)
+        us = np.where(ok, u, 0.0)
+        ds = np.where(ok, d, 1.0)
+        split = 134217729.0
+        cu = split * us
+        uh = cu - (cu - us)
+        ul = us - uh
+        cd = split * ds
+        dh = cd - (cd - ds)
+        dl = ds - dh
+        prod = us * ds
+        err = ((uh * dh - prod) + uh * dl + ul * dh) + ul * dl
+        u_lo = np.where(ok, ((1.0 - prod) - err) / ds, 0.0)
+        hi = u - 1.0
+        bp = hi - u
+        lo = (u - (hi - bp)) + (-1.0 - bp) + u_lo
+        lo = np.where(np.isfinite(u), lo, 0.0)
+        h_hi = hi + lo
+        h_lo = np.where(np.isfinite(u), lo - (h_hi - hi), 0.0)
+    return h_hi, h_lo
+
+
 def _star(n: int, b: np.ndarray, beta: float, nbeta: float):
     """λ* of ``Σ (λ − b_i)_+ = Nβ``, solved for ``b − min b``: weights depend only on the
     differences, and shifting keeps ``λ − b_i`` exact when every b is huge (d ~ 1e-300 gives
@@ -127,10 +154,7 @@ def _dagger(n: int, b: np.ndarray, beta: float, nbeta: float):
     return lam, lam, b
 
 
-_KINDS = {
-    "star": (_star, _lambda.star_component),
-    "dagger": (_dagger, _lambda.dagger_component),
-}
+_KINDS = {"star": _star, "dagger": _dagger}
 
 
 def weights_from_discriminator(d, beta, kind: str = "star") -> AdaGanWeights:
@@ -166,18 +190,28 @@ def weights_from_discriminator(d, beta, kind: str = "star") -> AdaGanWeights:
     arr = _check_d(d)
     beta = check_beta(beta)
     try:
-        solve, component = _KINDS[kind]
+        solve = _KINDS[kind]
     except (KeyError, TypeError):
         raise ValueError(f"`kind` must be one of {sorted(_KINDS)}; got {kind!r}") from None
     n = arr.size
     nbeta = n * beta
     if beta == 1.0:
-        b = np.zeros(n)
-        lam = lam_b = 1.0
+        superset = np.ones(n, dtype=bool)
+        lam = 1.0
     else:
-        lam, lam_b, b = solve(n, (1.0 - beta) * _h(arr), beta, nbeta)
+        b = (1.0 - beta) * _h(arr)
+        lam, lam_b, shifted = solve(n, b, beta, nbeta)
+        with np.errstate(invalid="ignore", over="ignore"):
+            if kind == "star":
+                superset = ((b <= lam * (1.0 + _component.MARGIN))
+                            | (shifted <= lam_b * (1.0 + _component.MARGIN))) & (b < np.inf)
+            else:
+                superset = (lam * (1.0 - _component.MARGIN)) * b < 1.0
+    # at beta = 1, (1 - beta) h = 0 h := 0 (THEORY §0): every point gets 1/N
+    h_hi, h_lo = _h_double_double(arr) if beta < 1.0 else (np.zeros(n), np.zeros(n))
     w = np.empty(n)
-    total, active = component(np.ones(n), b, lam_b, 1.0, nbeta, w)
+    total, active, _, _ = _component.component(np.ones(n), h_hi, h_lo, beta, nbeta,
+                                               kind == "dagger" and beta < 1.0, superset, w)
     w.flags.writeable = False
     return AdaGanWeights(w, lam, int(active), abs(float(total) - 1.0), kind, beta)
 

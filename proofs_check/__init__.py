@@ -6,7 +6,7 @@ Run ``python -m proofs_check`` for the report. Programmatic use::
     >>> s12 = proofs_check.get("S12")
     >>> s12.id, s12.expect
     ('S12', 'holds')
-    >>> outcome = s12.run(instances=20, seed=1)            # doctest: +SKIP
+    >>> outcome = proofs_check.run_row(s12, instances=20, seed=1)   # doctest: +SKIP
     >>> outcome.verdict                                     # doctest: +SKIP
     'HOLDS'
 
@@ -20,10 +20,10 @@ from proofs_check import strategies
 from proofs_check._core import Check, Derivation, Part, Statement, check, eq, ge, le, truth
 from proofs_check._registry import get, rows, select
 from proofs_check._report import summary, table
-from proofs_check._runner import Outcome
+from proofs_check._runner import Outcome, run_row
 
 __all__ = ["Statement", "Derivation", "Check", "Part", "Outcome", "check", "eq", "ge", "le", "truth",
-           "rows", "get", "select", "run", "strategies", "table", "summary"]
+           "rows", "get", "select", "run", "run_row", "strategies", "table", "summary"]
 
 
 def run(ids: str | None = None, *, instances: int = 200, seed: int = 0) -> list[Outcome]:
@@ -35,4 +35,4 @@ def run(ids: str | None = None, *, instances: int = 200, seed: int = 0) -> list[
     >>> [(o.id, o.verdict) for o in proofs_check.run("S1-gan,S1-log_trick", instances=5)]
     [('S1-gan', 'REFUTED'), ('S1-log_trick', 'REFUTED')]
     """
-    return [r.run(instances=instances, seed=seed) for r in select(ids)]
+    return [run_row(r, instances=instances, seed=seed) for r in select(ids)]

@@ -18,8 +18,15 @@ DEFAULT_INSTANCES = 200
 DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``error: ...`` on stderr, exit 2)."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see python -m proofs_check --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m proofs_check", description=__doc__.split("\n\n")[1],
+    p = _Parser(prog="python -m proofs_check", description=__doc__.split("\n\n")[1],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--instances", type=int, default=DEFAULT_INSTANCES, metavar="N",
                    help=f"generated instances per statement (default {DEFAULT_INSTANCES})")
@@ -43,9 +50,11 @@ def _run_rows(chosen, args, parallel: bool) -> list:
     """Run rows in order, or in ``--jobs`` spawned worker processes (each row is seeded from
     (seed, id), so the outcomes do not depend on the scheduling)."""
     if not parallel or args.jobs <= 1 or len(chosen) <= 1:
+        from proofs_check._runner import run_row
+
         out = []
         for k, row in enumerate(chosen, 1):
-            out.append(row.run(instances=args.instances, seed=args.seed))
+            out.append(run_row(row, instances=args.instances, seed=args.seed))
             _progress(args, k, len(chosen), out[-1])
         return out
     from proofs_check._registry import run_by_id
@@ -70,6 +79,24 @@ def _failed(row, exc):
                    notes=row.notes, error=f"worker failed: {type(exc).__name__}: {exc}", loose=row.loose)
 
 
+def _json_path_problem(path) -> str | None:
+    """Why the report could not be written to ``path`` (checked before any row runs)."""
+    if path is None or path == "-":
+        return None
+    if not path.strip():
+        return "empty path"
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        return "is a directory"
+    if not os.path.isdir(parent):
+        return f"directory {parent!r} does not exist"
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return "file is not writable"
+    if not os.path.exists(path) and not os.access(parent, os.W_OK | os.X_OK):
+        return f"directory {parent!r} is not writable"
+    return None
+
+
 def main(argv=None, *, rows=None) -> int:
     args = _parser().parse_args(argv)
     for name in ("instances", "jobs"):
@@ -88,6 +115,10 @@ def main(argv=None, *, rows=None) -> int:
         for r in chosen:
             print(f"{r.id:<26} [{r.expect}] {r.title}")
         return 0
+    problem = _json_path_problem(args.json)
+    if problem:
+        print(f"error: --json {args.json!r}: {problem}", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
     outcomes = _run_rows(chosen, args, parallel=rows is None)
     elapsed = time.perf_counter() - t0

@@ -1,6 +1,8 @@
 """The objects of a proof check: a numerical comparison (:class:`Part`), the verdict on one
 instance (:class:`Check`), and the two kinds of report rows (:class:`Statement`, checked on
-generated instances, and :class:`Derivation`, a fixed list of symbolic or grid cases).
+generated instances, and :class:`Derivation`, a fixed list of symbolic or grid cases). Rows
+are plain data; :func:`proofs_check._runner.run_row` runs them (this module imports nothing
+from the runner).
 
 Slack convention (one for the whole package): a part compares ``lhs`` with ``rhs``;
 ``slack >= -tol`` means it holds.
@@ -209,7 +211,7 @@ class Statement:
     >>> s1 = proofs_check.get("S1")
     >>> s1.id, s1.expect, type(s1).__name__
     ('S1', 'holds', 'Statement')
-    >>> s1.run(instances=5, seed=0).verdict
+    >>> proofs_check.run_row(s1, instances=5, seed=0).verdict
     'HOLDS'
     """
 
@@ -224,11 +226,6 @@ class Statement:
     kind: str = "property"
     min_search: int = 0  # a refuted variant searches at least this many instances
     loose: str = ""
-
-    def run(self, *, instances: int, seed: int):
-        from proofs_check._runner import run_property
-
-        return run_property(self, instances=instances, seed=seed)
 
 
 @dataclass(frozen=True)
@@ -255,8 +252,3 @@ class Derivation:
     notes: str = ""
     kind: str = "symbolic"
     loose: str = ""
-
-    def run(self, *, instances: int, seed: int):
-        from proofs_check._runner import run_cases
-
-        return run_cases(self)

@@ -60,15 +60,20 @@ def get(row_id: str):
 def select(only: str | None) -> list:
     """Rows matching a comma-separated list of ids; ``S11`` also selects ``S11-kl`` etc.
 
+    ``None`` selects every row. A selection that names nothing (``""``, ``",,"``) or an
+    unknown id raises ``KeyError`` (never an empty, green run).
+
     Examples
     --------
     >>> import proofs_check
     >>> [r.id for r in proofs_check.select("S13")]
     ['S13', 'S13-exact', 'S13-not-abs-cont']
     """
-    if not only:
+    if only is None:
         return rows()
-    keys = [k.strip() for k in only.split(",") if k.strip()]
+    keys = [k.strip() for k in str(only).split(",") if k.strip()]
+    if not keys:
+        raise KeyError(f"--only {only!r} names no statement id; give comma-separated ids such as S12,S13")
     chosen = [r for r in _rows() if any(r.id == k or r.id.startswith(k + "-") for k in keys)]
     missing = [k for k in keys if not any(r.id == k or r.id.startswith(k + "-") for r in _rows())]
     if missing:
@@ -78,4 +83,6 @@ def select(only: str | None) -> list:
 
 def run_by_id(row_id: str, instances: int, seed: int):
     """Run one row by id (the entry point of the CLI's worker processes)."""
-    return get(row_id).run(instances=instances, seed=seed)
+    from proofs_check._runner import run_row
+
+    return run_row(get(row_id), instances=instances, seed=seed)

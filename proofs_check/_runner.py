@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hyp_seed, s
 
 from proofs_check._core import Check, Derivation, Statement
 
-__all__ = ["Outcome", "run_property", "run_cases", "derived_seed", "jsonable", "DEFAULT_MIN_SEARCH"]
+__all__ = ["Outcome", "run_row", "run_property", "run_cases", "derived_seed", "jsonable",
+           "DEFAULT_MIN_SEARCH"]
 
 DEFAULT_MIN_SEARCH = 500
 """A known-false variant not refuted within ``instances`` examples keeps searching up to this
@@ -42,7 +43,7 @@ class Outcome:
     Examples
     --------
     >>> import proofs_check
-    >>> o = proofs_check.get("S1-gan").run(instances=5, seed=0)   # a known-false variant
+    >>> o = proofs_check.run_row(proofs_check.get("S1-gan"), instances=5, seed=0)   # a known-false variant
     >>> o.id, o.verdict, o.ok
     ('S1-gan', 'REFUTED', True)
     """
@@ -277,6 +278,16 @@ def _outcome(stmt, tally, cx, t0, error=None) -> Outcome:
                    worst_rel_slack=tally["worst_rel"] if seen else None, counterexample=cx,
                    seconds=time.perf_counter() - t0,
                    source=stmt.source, notes=stmt.notes, error=error, loose=stmt.loose)
+
+
+def run_row(row: Statement | Derivation, *, instances: int, seed: int) -> Outcome:
+    """Run one report row: a :class:`Statement` on generated instances, a :class:`Derivation`
+    on its fixed cases (which ignore ``instances`` and ``seed``)."""
+    if isinstance(row, Statement):
+        return run_property(row, instances=instances, seed=seed)
+    if isinstance(row, Derivation):
+        return run_cases(row)
+    raise TypeError(f"`row` must be a Statement or a Derivation; got {row!r:.80}")
 
 
 def run_cases(row: Derivation) -> Outcome:

@@ -1,4 +1,4 @@
-"""fdiv.Grid, fdiv.Discrete and fdiv.gaussian_mixture (issue 2, item 5)."""
+"""fdiv.Grid, fdiv.Discrete and fdiv.gaussian_mixture."""
 import dataclasses
 import math
 

@@ -1,4 +1,4 @@
-"""fdiv.wasserstein1 (1-D CDF formula) and the transport LPs (issue 2, item 6; THEORY §4, S19, S20)."""
+"""fdiv.wasserstein1 (1-D CDF formula) and the transport LPs (THEORY §4, S19, S20)."""
 import math
 from types import SimpleNamespace
 

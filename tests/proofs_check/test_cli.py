@@ -58,6 +58,53 @@ def test_exit_code_one_when_a_statement_fails(tmp_path, capsys):
     assert "NOT REFUTED" in capsys.readouterr().out
 
 
+def _one_line_error(capsys, needle):
+    cap = capsys.readouterr()
+    err = cap.err.strip()
+    assert needle in err and len(err.splitlines()) == 1 and err.startswith("error:"), err
+    assert cap.out == ""  # nothing ran
+
+
+@pytest.mark.parametrize("only", [",,", "", " , ", ","])
+def test_selection_naming_nothing_is_an_error(capsys, only):
+    assert main(["--only", only, "--quiet"]) == 2
+    _one_line_error(capsys, "names no statement id")
+
+
+@pytest.mark.parametrize("only", ["S99", "S12,,nope", "s12"])
+def test_unknown_id_is_an_error(capsys, only):
+    assert main(["--only", only, "--quiet"]) == 2
+    _one_line_error(capsys, "unknown statement id")
+
+
+def test_bad_json_path_fails_before_running(tmp_path, capsys, monkeypatch):
+    def no_run(*a, **k):
+        raise AssertionError("a row ran before the --json path was checked")
+
+    monkeypatch.setattr(runner, "run_row", no_run)
+    for path, needle in ((tmp_path / "missing" / "r.json", "does not exist"), (tmp_path, "is a directory"),
+                         ("", "empty path")):
+        assert main(["--only", "S4", "--json", str(path), "--quiet", "--jobs", "1"]) == 2
+        _one_line_error(capsys, needle)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        import os
+        if not os.access(ro, os.W_OK):  # root can write anywhere: nothing to check then
+            assert main(["--only", "S4", "--json", str(ro / "r.json"), "--quiet", "--jobs", "1"]) == 2
+            _one_line_error(capsys, "not writable")
+    finally:
+        ro.chmod(0o700)
+
+
+def test_argparse_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--instances", "many"])
+    assert exc.value.code == 2
+    _one_line_error(capsys, "--instances")
+
+
 def test_bad_arguments(capsys):
     assert main(["--only", "S99"]) == 2
     assert "unknown statement id" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from proofs_check import Check, Statement, check, eq, ge, le, truth
 from proofs_check._lemmas import _sqrt_sum_part
-from proofs_check._runner import derived_seed, jsonable
+from proofs_check._runner import derived_seed, jsonable, run_row
 from proofs_check._tolerances import rel_tol_sum, sum_tol
 
 
@@ -67,7 +67,7 @@ def _true_statement():
 
 
 def test_runner_holds_and_counts():
-    o = _true_statement().run(instances=25, seed=3)
+    o = run_row(_true_statement(), instances=25, seed=3)
     assert o.verdict == "HOLDS" and o.holds and o.ok and o.instances == 25 and o.violations == 0
     assert o.counterexample is None and o.worst_slack >= 0
 
@@ -75,7 +75,7 @@ def test_runner_holds_and_counts():
 def test_runner_refutes_with_shrunk_counterexample():
     s = Statement("T-false", "x < 10", "test", "x integer", st.integers(0, 1000),
                   lambda x: check(le("x <= 10", x, 10)), expect="refuted")
-    o = s.run(instances=50, seed=0)
+    o = run_row(s, instances=50, seed=0)
     assert o.verdict == "REFUTED" and o.ok and not o.holds
     assert o.counterexample["instance"] == 11  # hypothesis shrinks to the boundary
     assert o.counterexample["lhs"] == 11 and o.counterexample["slack"] == -1
@@ -85,17 +85,17 @@ def test_runner_reports_exceptions_and_missing_library():
     def boom(x):
         raise ValueError(f"bad {x}")
 
-    o = Statement("T-err", "raises", "test", "-", st.integers(0, 5), boom).run(instances=10, seed=0)
+    o = run_row(Statement("T-err", "raises", "test", "-", st.integers(0, 5), boom), instances=10, seed=0)
     assert o.verdict == "ERROR" and o.errors == o.instances == 6  # 0..5: the space is exhausted
     assert "ValueError" in o.counterexample["exception"]
-    o = Statement("T-missing", "strategy fails", "test", "-", st.deferred(lambda: 1 / 0), lambda x: None).run(
-        instances=5, seed=0)
+    o = run_row(Statement("T-missing", "strategy fails", "test", "-", st.deferred(lambda: 1 / 0), lambda x: None),
+                instances=5, seed=0)
     assert o.verdict == "ERROR" and "ZeroDivisionError" in o.error and not o.ok
 
 
 def test_false_statement_expected_to_hold_fails():
     s = Statement("T-fails", "x < 10", "test", "-", st.integers(0, 1000), lambda x: check(le("x <= 10", x, 10)))
-    o = s.run(instances=60, seed=1)
+    o = run_row(s, instances=60, seed=1)
     assert o.verdict == "FAILS" and o.violations > 0 and o.counterexample["instance"] == 11 and not o.ok
 
 
@@ -111,3 +111,21 @@ def test_seeded_run_does_not_depend_on_process_history():
     with _history_free_generation():
         assert len(providers._get_local_constants()) == 0
     assert len(providers._get_local_constants()) > 0
+
+
+def test_core_does_not_import_the_runner():
+    """One-way dependency: _runner imports _core, never the reverse (no import circle)."""
+    import ast
+    import inspect
+
+    import proofs_check._core as core
+
+    tree = ast.parse(inspect.getsource(core))
+    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    assert not [m for m in names if m.startswith("proofs_check")], names
+
+
+def test_run_row_rejects_other_objects():
+    with pytest.raises(TypeError, match="row"):
+        run_row(object(), instances=1, seed=0)

@@ -43,7 +43,7 @@ def quick_shrink(monkeypatch):
 @pytest.mark.parametrize("stmt", REFUTED, ids=_ids(REFUTED))
 def test_known_false_variant_is_refuted(stmt, quick_shrink):
     n = min(settings.default.max_examples, 30)
-    o = stmt.run(instances=n, seed=0)
+    o = runner.run_row(stmt, instances=n, seed=0)
     assert o.verdict == "REFUTED", (o.verdict, o.error, o.counterexample)
     cx = o.counterexample
     assert cx is not None and "instance" in cx and "exception" not in cx
@@ -53,7 +53,7 @@ def test_known_false_variant_is_refuted(stmt, quick_shrink):
 
 @pytest.mark.parametrize("row", DERIVED, ids=_ids(DERIVED))
 def test_derivation_holds(row):
-    o = row.run(instances=1, seed=0)
+    o = runner.run_row(row, instances=1, seed=0)
     assert o.error is None, o.error
     assert o.verdict == "HOLDS", o.counterexample
     assert o.instances > 0
