@@ -19,6 +19,7 @@ from gan_backend.avb.metrics import (
     kde_log_ratio,
     mmd2_to_standard_normal,
     nearest_centroid_accuracy,
+    nearest_neighbour_accuracy,
 )
 from gan_backend.avb.networks import Adversary, BernoulliDecoder, GaussianEncoder, NoiseEncoder
 from gan_backend.avb.train import AvbModel, VaeModel, toy_data, train_avb, train_vae
@@ -37,6 +38,7 @@ __all__ = [
     "evaluate_avb",
     "evaluate_vae",
     "nearest_centroid_accuracy",
+    "nearest_neighbour_accuracy",
     "mmd2_to_standard_normal",
     "gaussian_moment_kl",
     "kde_log_ratio",

@@ -15,6 +15,8 @@ samples ``Z[k]`` (returned, used for every metric) and ``2n`` more on which a KD
                         ``K·n`` samples pooled (the aggregate posterior), bandwidth 1
 ``aggregate_moment_kl`` :func:`~gan_backend.avb.metrics.gaussian_moment_kl` of the same
 ``separation``          :func:`~gan_backend.avb.metrics.nearest_centroid_accuracy`
+``separation_1nn``      :func:`~gan_backend.avb.metrics.nearest_neighbour_accuracy` (does
+                        not assume convex posteriors)
 ``t_vs_kde`` (AVB)      T(x_k, z) against the KDE's ``log q̂(z|x_k) − log p(z)`` at
                         ``Z[k]``: means, mean absolute difference, RMSE, correlation
 ``kde_vs_exact`` (VAE)  the KDE's log-ratio against the exact Gaussian one (how good the
@@ -29,6 +31,7 @@ from gan_backend.avb.metrics import (
     kde_log_ratio,
     mmd2_to_standard_normal,
     nearest_centroid_accuracy,
+    nearest_neighbour_accuracy,
     standard_normal_logpdf,
 )
 from gan_backend.mixture import as_rng
@@ -65,6 +68,7 @@ def _common(model, x, n, rng):
         "aggregate_mmd2": mmd2_to_standard_normal(pooled, MMD_BANDWIDTH),
         "aggregate_moment_kl": gaussian_moment_kl(pooled),
         "separation": nearest_centroid_accuracy(z),
+        "separation_1nn": nearest_neighbour_accuracy(z),
         "n_samples": int(n),
     }
     out["elbo_kde"] = out["recon_loglik"] - out["kl_kde"]
