@@ -9,7 +9,9 @@ data are the 1,797 8×8 digits shipped with scikit-learn (intensities 0..16, sca
 1. ``G_1 = train_gan(x)`` (an MLP GAN, :data:`DIGITS_CONFIG`);
 2. one AdaGAN step by :func:`gan_backend.adagan_steps` with ``T = 2``: a fresh mixture
    discriminator (D's architecture, :func:`gan_backend.train_classifier`) on data vs
-   ``G_1``'s samples, R* data weights (``fdiv.weights_from_discriminator``, S12) with
+   ``G_1``'s samples, its number of epochs chosen by held-out logistic loss
+   (:func:`heldout_classifier`: trained to saturation it memorises the 1,797 training
+   digits, ``D(x_i) ≈ 1`` for all of them and the weights come out uniform), R* data weights (``fdiv.weights_from_discriminator``, S12) with
    ``β_2 = 1/2`` (the Boosted schedule ``β_t = 1/t`` and the constant ``β = 1/2`` agree
    at t = 2), and the new component ``G_2^c`` trained on the weighted data;
 3. statistics: each digit's ink (total intensity, in units of fully-on pixels) and stroke
@@ -34,6 +36,8 @@ from gan_backend.mixture import as_rng
 __all__ = [
     "DIGITS_CONFIG",
     "CLASSIFIER_EPOCHS",
+    "HOLDOUT",
+    "heldout_classifier",
     "BETA",
     "load_digits_data",
     "ink",
@@ -47,11 +51,15 @@ __all__ = [
 ]
 
 #: The MLP GAN for 8×8 digits: latent 10-D, G 10→128→128→64 (linear output), D
-#: 64→128→64→1, leaky ReLU, Glorot init, Adam(β₁ = 0.5) lr 5e-4 for both, batch 64.
+#: 64→128→64→1, leaky ReLU, Glorot init, Adam(β₁ = 0.5) lr 5e-4 for both, batch 64,
+#: 300 epochs (8,400 generator steps).
 DIGITS_CONFIG = GanConfig(latent_dim=10, g_hidden=(128, 128), d_hidden=(128, 64), activation="leaky_relu",
-                          init="glorot", lr_g=5e-4, lr_d=5e-4, batch_size=64, epochs=200)
-#: Epochs of the mixture discriminator (28 steps each at batch 64).
-CLASSIFIER_EPOCHS = 30
+                          init="glorot", lr_g=5e-4, lr_d=5e-4, batch_size=64, epochs=300)
+#: Candidate training lengths (epochs of 28 steps at batch 64) of the mixture
+#: discriminator; the one with the smallest held-out logistic loss is used.
+CLASSIFIER_EPOCHS = (1, 2, 4, 8, 16, 32)
+#: Fraction of real and of generated points held out to choose the classifier's epochs.
+HOLDOUT = 0.2
 #: β of the second component.
 BETA = 0.5
 #: A pixel counts as ink for the stroke-width estimate when its intensity is >= this.
@@ -163,7 +171,8 @@ def spearman_permutation(a, b, *, permutations: int = 9999, rng=None) -> Spearma
 class Figure5:
     """Outcome of :func:`run_figure5`: ``g1`` and the new component ``g2`` (Generators),
     the data weights ``weights`` (load_digits order), the mixture discriminator's
-    ``d = D(x_i)``, ``beta`` and ``lam`` (λ*), and the two AdaGAN step records."""
+    ``d = D(x_i)``, ``beta`` and ``lam`` (λ*), the two AdaGAN step records, and the
+    classifier's chosen epochs with the held-out loss of each candidate."""
 
     x: np.ndarray
     g1: object
@@ -173,9 +182,54 @@ class Figure5:
     beta: float
     lam: float
     steps: tuple
+    classifier_epochs: int | None = None
+    classifier_heldout_loss: dict = dataclasses.field(default_factory=dict)
 
 
-def run_figure5(x, config: GanConfig = DIGITS_CONFIG, *, rng=None, classifier_epochs: int = CLASSIFIER_EPOCHS,
+def _logistic_loss(clf, real, fake) -> float:
+    """Mean ``−log D(real) − log(1 − D(fake))`` (balanced), from the logits."""
+    return float(np.logaddexp(0, -clf.logit(real)).mean() + np.logaddexp(0, clf.logit(fake)).mean())
+
+
+class heldout_classifier:
+    """Mixture-discriminator trainer ``(x_real, x_fake, rng) -> Classifier`` for
+    :func:`gan_backend.adagan_steps` whose training length is chosen on held-out data.
+
+    A fraction ``holdout`` of the real and of the generated points is set aside; a fresh
+    classifier (:func:`gan_backend.train_classifier`, D's architecture) is trained on the
+    rest for each number of epochs in ``epochs``; the one with the smallest held-out
+    logistic loss is retrained on all points and returned. ``chosen`` and ``losses``
+    record the last choice.
+    """
+
+    def __init__(self, config: GanConfig, epochs=CLASSIFIER_EPOCHS, holdout: float = HOLDOUT):
+        ep = tuple(int(e) for e in np.atleast_1d(epochs))
+        if not ep or min(ep) < 1:
+            raise ValueError(f"`epochs` must be positive integers; got {epochs!r}")
+        if not 0.0 < float(holdout) < 1.0:
+            raise ValueError(f"`holdout` must lie in (0, 1); got {holdout!r}")
+        self.config, self.epochs, self.holdout = config, ep, float(holdout)
+        self.chosen: int | None = None
+        self.losses: dict = {}
+
+    def __call__(self, real, fake, rng):
+        from gan_backend import train_classifier
+
+        real, fake = np.asarray(real), np.asarray(fake)
+        if len(self.epochs) > 1:
+            pr, pf = rng.permutation(len(real)), rng.permutation(len(fake))
+            kr, kf = max(1, int(self.holdout * len(real))), max(1, int(self.holdout * len(fake)))
+            fit_r, held_r = real[pr[kr:]], real[pr[:kr]]
+            fit_f, held_f = fake[pf[kf:]], fake[pf[:kf]]
+            self.losses = {e: _logistic_loss(train_classifier(fit_r, fit_f, self.config, rng=rng, epochs=e),
+                                             held_r, held_f) for e in self.epochs}
+            self.chosen = min(self.losses, key=self.losses.get)
+        else:
+            self.chosen = self.epochs[0]
+        return train_classifier(real, fake, self.config, rng=rng, epochs=self.chosen)
+
+
+def run_figure5(x, config: GanConfig = DIGITS_CONFIG, *, rng=None, classifier_epochs=CLASSIFIER_EPOCHS,
                 beta: float = BETA) -> Figure5:
     """Train ``G_1``, run one AdaGAN step with R* weights (``adagan_steps``, T = 2).
 
@@ -188,7 +242,7 @@ def run_figure5(x, config: GanConfig = DIGITS_CONFIG, *, rng=None, classifier_ep
     >>> f.weights.shape, bool(abs(f.weights.sum() - 1) < 1e-9)
     ((80,), True)
     """
-    from gan_backend import adagan_steps, train_classifier, train_gan
+    from gan_backend import adagan_steps, train_gan
 
     if not (0.0 < float(beta) <= 1.0):
         raise ValueError(f"`beta` must lie in (0, 1]; got {beta!r}")
@@ -197,14 +251,13 @@ def run_figure5(x, config: GanConfig = DIGITS_CONFIG, *, rng=None, classifier_ep
     def trainer(data, w, g):
         return train_gan(data, config, weights=w, rng=g)
 
-    def classifier(real, fake, g):
-        return train_classifier(real, fake, config, rng=g, epochs=classifier_epochs)
-
+    classifier = heldout_classifier(config, classifier_epochs)
     steps = tuple(adagan_steps(x, T=2, trainer=trainer, beta=lambda t, d: float(beta), weights="star",
                                classifier=classifier, rng=rng))
     s1, s2 = steps
     return Figure5(x=x, g1=s1.component, g2=s2.component, weights=np.asarray(s2.weights), d=np.asarray(s2.d),
-                   beta=float(s2.beta), lam=float(s2.lam), steps=steps)
+                   beta=float(s2.beta), lam=float(s2.lam), steps=steps, classifier_epochs=classifier.chosen,
+                   classifier_heldout_loss={str(k): v for k, v in classifier.losses.items()})
 
 
 def _order(fig: Figure5) -> np.ndarray:
@@ -231,6 +284,9 @@ def figure5_stats(fig: Figure5, *, n_samples: int = 2000, permutations: int = 99
         "beta": fig.beta,
         "lambda_star": fig.lam,
         "zero_weights": int(np.count_nonzero(w == 0)),
+        "n_times_weight_quantiles_5_50_95": [float(v) for v in np.percentile(w * x.shape[0], [5, 50, 95])],
+        "classifier_epochs": fig.classifier_epochs,
+        "classifier_heldout_loss": fig.classifier_heldout_loss,
         "spearman_ink_weight": spear(ink_x, w),
         "spearman_width_weight": spear(width_x, w),
         "spearman_ink_discriminator": spear(ink_x, fig.d),

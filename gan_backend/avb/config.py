@@ -69,7 +69,7 @@ class AvbConfig:
     activation: str = "relu"
     init: str = "glorot"
     init_std: float = 0.8
-    steps: int = 6000
+    steps: int = 10000
     adversary_steps: int = 1
     batch_size: int = 512
     lr: float = 1e-3

@@ -69,10 +69,12 @@ def test_one_adagan_step_gives_r_star_weights_of_the_discriminator():
     the statistics are those of the returned objects."""
     x = digits.load_digits_data()[::9]  # 200 digits
     cfg = dataclasses.replace(digits.DIGITS_CONFIG, epochs=2, batch_size=32)
-    fig = digits.run_figure5(x, cfg, rng=0, classifier_epochs=2)
+    fig = digits.run_figure5(x, cfg, rng=0, classifier_epochs=(1, 2))
     ref = fdiv.weights_from_discriminator(fig.d, fig.beta, kind="star")
     np.testing.assert_allclose(fig.weights, ref.w, rtol=1e-12, atol=1e-15)
     assert fig.beta == digits.BETA and fig.weights.shape == (200,)
+    assert str(fig.classifier_epochs) == min(fig.classifier_heldout_loss, key=fig.classifier_heldout_loss.get) \
+        and set(fig.classifier_heldout_loss) == {"1", "2"}
     stats, panels = digits.figure5_stats(fig, n_samples=100, permutations=99, rng=1)
     w, ink = fig.weights, digits.ink(x)
     assert stats["mean_ink"]["data_reweighted"] == pytest.approx(float(w @ ink))
