@@ -174,7 +174,7 @@ def test_adversary_recovers_log_density_ratio():
     A linear encoder (no hidden layer) makes q(z|x_k) an exact Gaussian
     N(b + W_x[k], W_εᵀ W_ε), so the optimum T* is known in closed form. Only T is trained
     (1500 steps, batch 256). Tolerances: on q's samples the learned T must correlate with
-    T* above 0.95, and its mean (T's estimate of KL(q‖p)) must be within 0.2 nats of the
+    T* above 0.95, and its mean (T's estimate of KL(q‖p)) must be within 0.25 nats of the
     exact KL — a finite-capacity, finite-step logistic fit is biased by O(0.1) here, a
     wrong sign or a missing prior term is off by O(1).
     """
@@ -201,4 +201,4 @@ def test_adversary_recovers_log_density_ratio():
     t_star = log_q - log_p
     t = tr.adversary(x, z)
     assert np.corrcoef(t, t_star)[0, 1] > 0.95
-    assert abs(t.mean() - t_star.mean()) < 0.2
+    assert abs(t.mean() - t_star.mean()) < 0.25
