@@ -40,6 +40,8 @@ __all__ = [
     "heldout_classifier",
     "BETA",
     "load_digits_data",
+    "load_digits_labels",
+    "class_stats",
     "ink",
     "stroke_width",
     "spearman_permutation",
@@ -74,6 +76,33 @@ def load_digits_data() -> np.ndarray:
     except ImportError:
         raise ValueError("the digits experiment needs the package scikit-learn (pip install scikit-learn)") from None
     return np.asarray(load_digits().data, dtype=np.float64) / 16.0
+
+
+def load_digits_labels() -> np.ndarray:
+    """The class (0..9) of each digit of :func:`load_digits_data`, same order."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ValueError("the digits experiment needs the package scikit-learn (pip install scikit-learn)") from None
+    return np.asarray(load_digits().target, dtype=np.int64)
+
+
+def class_stats(x, labels, weights, samples: dict) -> dict:
+    """Per-class view of the reweighting: mean ``N·w`` of each class, and the class
+    frequencies of the data and of model samples as read by a 5-nearest-neighbour
+    classifier on the data (``sklearn.neighbors.KNeighborsClassifier``; its training
+    accuracy is reported: it is a reader of samples, not ground truth)."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x, y, w = np.asarray(x), np.asarray(labels), np.asarray(weights)
+    reader = KNeighborsClassifier(n_neighbors=5).fit(x, y)
+    out = {"mean_n_weight_by_class": {str(c): float(x.shape[0] * w[y == c].mean()) for c in range(10)},
+           "class_freq_data": {str(c): float(np.mean(y == c)) for c in range(10)},
+           "reader_train_accuracy": float(reader.score(x, y))}
+    for name, smp in samples.items():
+        pred = reader.predict(np.clip(smp, 0, 1))
+        out[f"class_freq_{name}"] = {str(c): float(np.mean(pred == c)) for c in range(10)}
+    return out
 
 
 def _images(name, x) -> np.ndarray:

@@ -48,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
     config = digits.steps_to_config(args.steps, n=x.shape[0])
     s_train, s_eval = np.random.SeedSequence(args.seed).spawn(2)
     fig = digits.run_figure5(x, config, rng=np.random.default_rng(s_train))
-    stats, panels = digits.figure5_stats(fig, rng=np.random.default_rng(s_eval))
+    g_eval = np.random.default_rng(s_eval)
+    stats, panels = digits.figure5_stats(fig, rng=g_eval)
+    stats["classes"] = digits.class_stats(x, digits.load_digits_labels(), fig.weights,
+                                          {"g1": fig.g1.sample(2000, g_eval), "g2_component": fig.g2.sample(2000, g_eval)})
     stats["seed"] = args.seed
     stats["generator_steps_per_gan"] = config.epochs * max(1, x.shape[0] // config.batch_size)
     stats["config"] = config.to_dict()

@@ -82,3 +82,16 @@ def test_one_adagan_step_gives_r_star_weights_of_the_discriminator():
     low, high = stats["lowest16_indices"], stats["highest16_indices"]
     assert max(w[low]) <= min(w[high])
     assert all(panels[k].shape == (16, 64) for k in ("g1", "g2", "low", "high"))
+
+
+def test_class_stats_reads_classes_and_weights():
+    """A reader fitted on the digits recovers the class frequencies of the data itself,
+    and the mean N·w per class is that of the given weights."""
+    x, y = digits.load_digits_data(), digits.load_digits_labels()
+    w = np.where(y == 7, 2.0, 1.0)
+    w /= w.sum()
+    cs = digits.class_stats(x, y, w, {"data_again": x[y == 3]})
+    assert cs["reader_train_accuracy"] > 0.95
+    assert cs["class_freq_data_again"]["3"] > 0.95
+    r = cs["mean_n_weight_by_class"]
+    assert r["7"] == pytest.approx(2 * r["0"]) and r["0"] == pytest.approx(x.shape[0] / w.size / (1 + np.mean(y == 7)))
