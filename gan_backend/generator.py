@@ -7,21 +7,13 @@ import os
 import numpy as np
 
 from gan_backend._backend import get_xp, to_device, to_numpy
+from gan_backend._validate import as_rng
 from gan_backend.config import GanConfig
 from gan_backend.mlp import MLP
 
 __all__ = ["Generator", "as_rng"]
 
 _CHUNK = 65536
-
-
-def as_rng(rng) -> np.random.Generator:
-    """``rng`` as a :class:`numpy.random.Generator` (int seed or None accepted)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise ValueError(f"`rng` must be a numpy.random.Generator, an int seed or None; got {rng!r}")
 
 
 class Generator:

@@ -44,7 +44,8 @@ import numpy as np
 
 import fdiv
 from gan_backend._kde import _as_points
-from gan_backend.coverage import _rng, bandwidth_grid, median_pairwise_distance, select_bandwidth
+from gan_backend._validate import as_rng
+from gan_backend.coverage import bandwidth_grid, median_pairwise_distance, select_bandwidth
 
 __all__ = [
     "StepSamples",
@@ -231,7 +232,7 @@ def kde_on_grid(samples, grid: fdiv.Grid, *, rng=None, bandwidth=None) -> GridDe
         raise ValueError(f"`grid` must be a fdiv.Grid of dimension {x.shape[1]}; got {grid!r:.80}")
     if x.shape[0] < 4:
         raise ValueError(f"`samples` must hold at least 4 points; got {x.shape[0]}")
-    gen = _rng(rng)
+    gen = as_rng(rng)
     if bandwidth is None:
         grid_h = bandwidth_grid(median_pairwise_distance(x, rng=gen))
         perm = gen.permutation(x.shape[0])
@@ -345,7 +346,7 @@ def theory_steps(steps, p_data: fdiv.Discrete, *, fs=DEFAULT_FS, rng=None) -> tu
         raise ValueError(f"`p_data` must be a fdiv.Discrete on a grid; got {p_data!r:.80}")
     grid = p_data.grid
     pd = p_data.normalized()
-    gen = _rng(rng)
+    gen = as_rng(rng)
     out = []
     for i, s in enumerate(steps):
         if not isinstance(s, StepSamples):
@@ -375,7 +376,7 @@ def samples_from_steps(records, n: int, *, rng=None) -> list[StepSamples]:
     """
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 4:
         raise ValueError(f"`n` must be an integer >= 4; got {n!r}")
-    gen = _rng(rng)
+    gen = as_rng(rng)
     out = []
     for r in records:
         if getattr(r, "previous", None) is None:
