@@ -1,5 +1,5 @@
-"""The table's methods in the registry (best_of, ensemble, topklast, boosted): ``fit`` on
-small data, ``trajectory`` per t, and ``python -m gan_backend sample --method M``."""
+"""The methods registry (frozen Method objects): ``fit`` on small data, ``trajectory`` per
+t, shared components and a given first GAN, and ``python -m gan_backend sample --method M``."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 
 from gan_backend import GanConfig, Mixture, make_dataset, methods
 from gan_backend.__main__ import main
-from gan_backend.adagan import AdaGanOptions
+from gan_backend.methods import AdaGanOptions, IndependentGans, Method
 
 OURS = ("best_of", "ensemble", "topklast", "boosted")
 CFG = GanConfig(epochs=2)
@@ -20,9 +20,34 @@ def data():
 
 
 def test_registered():
-    assert set(OURS) <= set(methods.names())
-    for name in OURS:
-        assert methods.get(name).NAME == name
+    assert methods.names() == ["vanilla", *OURS[:2], "topklast", "boosted"]
+    for name in methods.names():
+        m = methods.get(name)
+        assert isinstance(m, Method) and m.name == name and m.help
+    assert methods.get("vanilla").gans(10) == 1 and methods.get("boosted").gans(10) == 10
+    assert {n for n in methods.names() if methods.get(n).uses == "components"} == {"vanilla", "best_of", "ensemble"}
+    with pytest.raises(ValueError, match="method"):
+        methods.get("nope")
+    with pytest.raises(Exception):  # frozen
+        methods.get("boosted").name = "x"
+
+
+def test_shared_components_are_trained_once(data):
+    """Vanilla, Best of T and Ensemble on one IndependentGans set: each GAN trained once,
+    Vanilla = GAN 1, Ensemble = uniform mixture of the same objects, Best of T picks one."""
+    gans = IndependentGans(data.x, 3, CFG, seed=11)
+    van = methods.get("vanilla").fit(data.x, T=3, config=CFG, components=gans)
+    ens = list(methods.get("ensemble").trajectory(data.x, T=3, config=CFG, components=gans))
+    best = list(methods.get("best_of").trajectory(data.x, T=3, config=CFG, rng=0, heldout=data.x[:300],
+                                                  components=gans))
+    assert van is gans[0]
+    assert ens[-1].model.components == tuple(gans) and [s.model_id for s in ens][0] == "gan1"
+    assert best[-1].model is gans[best[-1].info["pick"] - 1]
+    # GAN i depends on (seed, i) only: training it directly with that stream gives the same GAN
+    from gan_backend import train_gan
+
+    direct = train_gan(data.x, CFG, rng=np.random.default_rng([11, 3]))
+    np.testing.assert_array_equal(direct.net.params, gans[2].net.params)
 
 
 @pytest.mark.parametrize("name", OURS)
@@ -76,7 +101,7 @@ def test_topklast_reference_reading(data):
 
 
 def test_coverage_of_a_collapsed_model_is_zero(data):
-    from gan_backend.methods.best_of import Collapsed, coverage_or_collapsed
+    from gan_backend.coverage import Collapsed, coverage_or_collapsed
 
     point = np.tile([[1.0, 2.0]], (500, 1))
     res = coverage_or_collapsed(point, data.x, rng=0)
