@@ -12,27 +12,18 @@ seed gives identical files and the data do not depend on the method.
 from __future__ import annotations
 
 import argparse
-import os
 
 import numpy as np
 
 from gan_backend import methods
+from gan_backend._validate import fits_in_memory
+from gan_backend.commands._args import output_file, positive_int
 from gan_backend.config import GanConfig
 from gan_backend.datasets import DATASETS, make_dataset
 from gan_backend.objectives import get_objective
 
 NAME = "sample"
 HELP = "train one model on toy data and write N samples from it (.npy)"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return v
 
 
 def _seed(text: str) -> int:
@@ -55,30 +46,22 @@ def _objective(text: str) -> str:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", required=True, choices=sorted(DATASETS), help="toy data set")
-    p.add_argument("--modes", type=_positive_int, default=None, metavar="K",
+    p.add_argument("--modes", type=positive_int, default=None, metavar="K",
                    help="number of modes (default: gmm 5, ring 8; grid has 25)")
     p.add_argument("--method", required=True, choices=methods.names(), help="training method")
-    p.add_argument("--T", type=_positive_int, default=1, help="number of GANs (ignored by vanilla)")
+    p.add_argument("--T", type=positive_int, default=1, help="number of GANs (ignored by vanilla)")
     p.add_argument("--seed", type=_seed, required=True, metavar="S", help="random seed")
-    p.add_argument("--n", type=_positive_int, required=True, metavar="N", help="number of samples to write")
+    p.add_argument("--n", type=positive_int, required=True, metavar="N", help="number of samples to write")
     p.add_argument("--out", required=True, metavar="FILE.npy", help="where to write the (N, 2) samples")
     p.add_argument("--data-out", metavar="FILE.npy", help="also write the training data here")
     p.add_argument("--objective", type=_objective, default="nonsaturating",
                    help="minimax, nonsaturating (default), wgan or fgan:<fdiv name>")
     p.add_argument("--plot", metavar="FILE.png", help="scatter plot of data and samples")
-    p.add_argument("--n-data", type=_positive_int, default=256_000, metavar="N",
+    p.add_argument("--n-data", type=positive_int, default=256_000, metavar="N",
                    help="number of training points (default 256000)")
-    p.add_argument("--epochs", type=_positive_int, default=None, metavar="E",
+    p.add_argument("--epochs", type=positive_int, default=None, metavar="E",
                    help="epochs per GAN (default: the config's, 15)")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
-
-
-def _check_writable(flag: str, path: str | None) -> None:
-    if path is None:
-        return
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise ValueError(f"argument {flag}: directory {parent!r} does not exist")
 
 
 def _plot(path: str, data, samples, name: str) -> None:
@@ -104,9 +87,17 @@ def _plot(path: str, data, samples, name: str) -> None:
     plt.close(fig)
 
 
+# Bytes per unit of each size argument that must fit in memory at once: a float64 (n, 2)
+# sample / data array (with its shuffled copy for data), a (K, 2) array of mode means.
+_BYTES = {"--n": 16, "--n-data": 40, "--modes": 16}
+
+
 def run(args: argparse.Namespace) -> int:
     for flag, path in (("--out", args.out), ("--data-out", args.data_out), ("--plot", args.plot)):
-        _check_writable(flag, path)
+        output_file(flag, path)
+    for flag, value in (("--n", args.n), ("--n-data", args.n_data), ("--modes", args.modes)):
+        if value is not None:
+            fits_in_memory(flag, value, _BYTES[flag])
     if args.dataset == "grid" and args.modes not in (None, 25):
         raise ValueError(f"argument --modes: the grid has 25 modes; got {args.modes}")
     config = GanConfig.for_objective(args.objective)

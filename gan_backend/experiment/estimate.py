@@ -17,7 +17,7 @@ import numpy as np
 
 from gan_backend.experiment.presets import Preset
 
-__all__ = ["Calibration", "Plan", "calibrate", "plan_cost", "format_plan"]
+__all__ = ["Calibration", "Plan", "calibrate", "plan_cost", "format_plan", "estimate_preset"]
 
 # Steps timed per calibration (after a warm-up that also absorbs one-off compilation).
 _CAL_STEPS = 300
@@ -33,6 +33,7 @@ class Calibration:
     disc_step: float
     evaluation: float
     selection: float
+    adagan_step: float = 0.0  # per AdaGAN step beyond training: mixture samples, D on the data, weights
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,17 @@ def _calibrate(preset: Preset) -> Calibration:
     train_classifier(x, x[::-1], cfg, rng=2, epochs=max(1, _WARMUP_STEPS // per_epoch))
     epochs = max(1, _CAL_STEPS // per_epoch)
     c0 = time.process_time()
-    train_classifier(x, x[::-1], cfg, rng=2, epochs=epochs)
+    clf = train_classifier(x, x[::-1], cfg, rng=2, epochs=epochs)
     disc_step = (time.process_time() - c0) / (epochs * per_epoch)
+    import fdiv
+
+    big = _gmm(k, preset.n_train, rng)
+    gen = tr.generator()
+    c0 = time.process_time()
+    gen.sample(preset.n_train if preset.n_fake is None else preset.n_fake, rng)
+    d = np.clip(np.asarray(clf.prob(big), dtype=np.float64).reshape(-1), 1e-6, 1 - 1e-6)
+    fdiv.weights_from_discriminator(d, 0.5, kind="star")
+    adagan_step = time.process_time() - c0
     # one evaluation: model samples (a slightly shifted data draw) against held-out points
     model = _gmm(k, preset.n_model + REFERENCE_MODEL_SAMPLES, rng) + 0.1
     x_eval = _gmm(k, preset.n_eval, rng)
@@ -108,7 +118,8 @@ def _calibrate(preset: Preset) -> Calibration:
     c0 = time.process_time()
     coverage(model[:SELECT_SAMPLES], x_sel, rng=4)
     selection = time.process_time() - c0
-    return Calibration(gan_step=gan_step, disc_step=disc_step, evaluation=evaluation, selection=selection)
+    return Calibration(gan_step=gan_step, disc_step=disc_step, evaluation=evaluation, selection=selection,
+                       adagan_step=adagan_step)
 
 
 def _gan_steps(preset: Preset) -> int:
@@ -146,7 +157,7 @@ def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> 
         # distinct models evaluated: 1 (GAN 1) + one per later t per method, at most
         evals = 1 + sum(max(0, (T if m.gans(T) > 1 else 1) - 1) for m in ms)
         selections = T if "best_of" in u.methods else 0
-        cost = (gans * gan_n * cal.gan_step[u.group.variant] + discs * disc_n * cal.disc_step
+        cost = (gans * gan_n * cal.gan_step[u.group.variant] + discs * (disc_n * cal.disc_step + cal.adagan_step)
                 + evals * cal.evaluation + selections * cal.selection)
         costs[u.key] = cost
         n_gans += gans
@@ -177,4 +188,13 @@ def format_plan(preset: Preset, plan: Plan, cal: Calibration) -> str:
             f"discriminators ({_disc_steps(preset)} steps each), {plan.evaluations} model evaluations\n"
             f"estimated wall time {_hms(plan.wall_s)} on {plan.workers} worker(s) "
             f"({plan.cpu_s / 3600:.2f} CPU-hours; calibration, CPU time per step: GAN {steps}, "
-            f"discriminator {1e3 * cal.disc_step:.3f} ms; one evaluation {cal.evaluation:.2f} s)")
+            f"discriminator {1e3 * cal.disc_step:.3f} ms; one evaluation {cal.evaluation:.2f} s; "
+            f"AdaGAN step overhead {cal.adagan_step:.2f} s)")
+
+
+def estimate_preset(preset: Preset, workers: int) -> tuple[Plan, Calibration]:
+    """The plan and calibration of a whole table of ``preset`` (nothing stored yet)."""
+    from gan_backend.experiment.runs import groups, plan_units
+
+    cal = calibrate(preset)
+    return plan_cost(preset, plan_units(preset), groups(preset), cal, workers), cal

@@ -260,3 +260,12 @@ def test_b5_smoke_rows():
     rows = b5_table.rows(smoke=True)
     assert [r.name.split(",")[1].strip() for r in rows] == ["2 workers", "1 vs 2 workers"]
     assert all(r.ours > 0 for r in rows) and rows[1].ratio == pytest.approx(rows[1].peer / rows[1].ours)
+
+
+def test_b7_smoke_rows():
+    """The B7 benchmark code runs (smoke preset estimates; verdicts not judged)."""
+    from benchmarks import b7_faithful
+
+    rows = b7_faithful.rows(smoke=True)
+    assert [r.name for r in rows] == ["B7 smoke estimate, 2 workers"] * 2
+    assert all(r.ours > 0 for r in rows) and "14 GAN trainings" in rows[0].note
