@@ -122,7 +122,8 @@ class BoundCheck:
     c : float
         ``(√(γβ) + √(1−β))²`` (``fdiv.bounds.c_hilbertian``).
     bound : float
-        ``c · d_prev`` (S18's right-hand side).
+        S18's right-hand side ``c · d_prev`` as :func:`fdiv.bounds.s18_star` computes it
+        (``(√(β D_f(Q‖R*)) + √((1−β) d_prev))²``: no 0/0 when ``d_prev = 0``).
     d_new : float
         ``D_f(P_t ‖ P_d)`` (S18's left-hand side).
     holds : bool
@@ -300,25 +301,16 @@ def evaluate_step(p_data, p_prev, q, beta, *, fs=DEFAULT_FS, t: int = 2) -> Theo
     star = fdiv.r_star(pd, pg, b)  # validates p_data, p_prev (probability vectors, same shape)
     if qq.shape != pd.shape:
         raise ValueError(f"`q` must have the shape of `p_data` {pd.shape}; got {qq.shape}")
-    new = (1.0 - b) * pg + b * qq
     oracle = (1.0 - b) * pg + b * star.r
     g_thr = float(fdiv.bounds.gamma_threshold(b))
     checks = []
     for f in names:
-        d_prev = float(fdiv.divergence(f, pg, pd))
-        d_comp = float(fdiv.divergence(f, qq, star.r))
-        d_new = float(fdiv.divergence(f, new, pd))
-        if d_prev > 0.0:
-            gamma = d_comp / d_prev
-            c = float(fdiv.bounds.c_hilbertian(gamma, b)) if math.isfinite(gamma) else math.inf
-            bound = c * d_prev
-        else:  # P_{t-1} = P_d: S18's premise needs Q = R* (= P_d); otherwise it says nothing
-            gamma = 0.0 if d_comp == 0.0 else math.inf
-            c = (1.0 - b) if d_comp == 0.0 else math.inf
-            bound = 0.0 if d_comp == 0.0 else math.inf
+        s18 = fdiv.bounds.s18_star(f, pd, pg, b, qq)  # lhs = D_f(P_t||P_d), rhs = the bound
+        bound = float(s18.rhs)
         checks.append(BoundCheck(
-            f=f, d_prev=d_prev, d_component=d_comp, gamma=gamma, c=c, bound=bound, d_new=d_new,
-            holds=bool(d_new <= bound * (1.0 + BOUND_RTOL) + BOUND_ATOL),
+            f=f, d_prev=float(s18.d_model), d_component=float(fdiv.divergence(f, qq, star.r)),
+            gamma=float(s18.gamma), c=float(s18.c), bound=bound, d_new=float(s18.lhs),
+            holds=bool(s18.lhs <= bound * (1.0 + BOUND_RTOL) + BOUND_ATOL),
             d_oracle=float(fdiv.divergence(f, oracle, pd)), gamma_threshold=g_thr,
         ))
     return TheoryStep(t=int(t), beta=b, lam=float(star.lam), r_active=int(star.active), checks=tuple(checks))
