@@ -151,12 +151,12 @@ def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> 
     for u in units:
         ms = [methods.get(m) for m in u.methods]
         gans = max(m.gans(T) for m in ms) - 1  # GAN 1 comes from the first task
-        discs = sum(max(0, m.gans(T) - 1) for m in ms if m.uses != "components")
+        discs = sum(m.discriminators(T) for m in ms)
         if ms[0].uses != "components":
             gans = sum(m.gans(T) - 1 for m in ms)
         # distinct models evaluated: 1 (GAN 1) + one per later t per method, at most
         evals = 1 + sum(max(0, (T if m.gans(T) > 1 else 1) - 1) for m in ms)
-        selections = T if "best_of" in u.methods else 0
+        selections = sum(m.selections(T) for m in ms)
         cost = (gans * gan_n * cal.gan_step[u.group.variant] + discs * (disc_n * cal.disc_step + cal.adagan_step)
                 + evals * cal.evaluation + selections * cal.selection)
         costs[u.key] = cost

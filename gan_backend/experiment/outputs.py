@@ -5,7 +5,8 @@ and the ``--theory`` report.
 - ``figure2.png`` (runs with 5 modes) and ``figure4.png`` (presets with GAN variants): the
   slides' Figures 2 and 4;
 - ``samples_K<k>.png``: data and run 0's final samples of every method;
-- ``weight_map_K<k>.png``: Boosted's data weights after step 1 (run 0);
+- ``weight_map_K<k>.png``: the data weights after step 1 (run 0) of the first of the
+  preset's methods that solved data weights (Boosted in the seed table's order);
 - ``theory.md``, ``theory.csv``, ``theory_K<k>.png``: S18 per AdaGAN step (theory runs).
 """
 from __future__ import annotations
@@ -21,8 +22,6 @@ from gan_backend.experiment.store import ResultStore
 
 __all__ = ["write_figures", "write_theory", "theory_records"]
 
-# Method shown on the weight map (an AdaGAN method whose step 2 solved R* weights).
-WEIGHT_MAP_METHOD = "boosted"
 
 
 def write_figures(out, preset: Preset, coverage: str = "heldout") -> list[Path]:
@@ -60,14 +59,17 @@ def write_figures(out, preset: Preset, coverage: str = "heldout") -> list[Path]:
                 paths.append(plots.plot_samples(
                     data, samples, out / f"samples_K{k}.png", means=means,
                     title=f"K = {k}, run 0: data (grey) and samples after T = {preset.T}"))
-            r = first.get(WEIGHT_MAP_METHOD)
+            # the weights of a method that solved lambda (R*/R-dagger) first, else any weight map
+            cand = [first[m] for m in preset.methods if m in first and "weight_map" in store.artifact_names(first[m].key)]
+            cand.sort(key=lambda r: not any(v is not None for v in r.metrics.get("lam", [])))
+            r = cand[0] if cand else None
             blob = None if r is None else store.artifact(r.key, "weight_map")
             if blob is not None:
                 wm = decode_array(blob)
                 paths.append(plots.plot_weight_map(
                     wm[:, :2], wm[:, 2], out / f"weight_map_K{k}.png",
                     means=decode_array(store.artifact(r.key, "means")),
-                    title=f"{WEIGHT_MAP_METHOD}, K = {k}: data weights after step 1 (x N)"))
+                    title=f"{r.method}, K = {k}: data weights after step 1 (x N)"))
     return paths
 
 

@@ -77,6 +77,10 @@ class Method:
         (``components``), or only the first GAN (``first``: AdaGAN methods start from it).
     options : tuple of (name, default)
         Method options accepted by ``trajectory`` (e.g. TopKLast's ``reading``).
+    discriminators : callable
+        ``T -> number of mixture discriminators trained`` (cost estimates).
+    selections : callable
+        ``T -> number of held-out model scores computed`` (cost estimates).
     """
 
     name: str
@@ -85,6 +89,8 @@ class Method:
     gans: Callable[[int], int]
     uses: str = "first"
     options: tuple = ()
+    discriminators: Callable[[int], int] = lambda T: 0
+    selections: Callable[[int], int] = lambda T: 0
 
     def __post_init__(self):
         if self.uses not in ("components", "first"):

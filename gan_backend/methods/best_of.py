@@ -77,4 +77,4 @@ def trajectory(x, *, T, config=None, rng=None, progress=False, heldout=None, com
 
 
 METHOD = Method(name="best_of", help="best of T independent GANs by coverage on held-out data",
-                trajectory=trajectory, gans=lambda T: T, uses="components")
+                trajectory=trajectory, gans=lambda T: T, uses="components", selections=lambda T: T)

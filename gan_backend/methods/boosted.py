@@ -16,4 +16,4 @@ def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, fir
 
 
 METHOD = Method(name=NAME, help="AdaGAN, beta_t = 1/t, R* weights from a mixture discriminator",
-                trajectory=trajectory, gans=lambda T: T)
+                trajectory=trajectory, gans=lambda T: T, discriminators=lambda T: T - 1)

@@ -45,5 +45,5 @@ def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, fir
                              options=options, rng=rng, progress=progress, first=first)
 
 
-METHOD = Method(name=NAME, trajectory=trajectory, gans=lambda T: T, options=(("r", R), ("reading", "reference")),
+METHOD = Method(name=NAME, trajectory=trajectory, gans=lambda T: T, discriminators=lambda T: T - 1, options=(("r", R), ("reading", "reference")),
                 help="AdaGAN TopKLast r = 0.5 (default: uniform weights on the top r*N points by D, beta_t = 1/t)")
