@@ -64,44 +64,41 @@ class Generator:
         path = os.fspath(path)
         if not path.endswith(".npz"):
             path += ".npz"
-        self._write(path)
-        return path
-
-    def to_bytes(self) -> bytes:
-        """The :meth:`save` file's content as bytes (for stores and messages between processes)."""
-        import io
-
-        buf = io.BytesIO()
-        self._write(buf)
-        return buf.getvalue()
-
-    @classmethod
-    def from_bytes(cls, blob: bytes, *, xp=None) -> "Generator":
-        """Inverse of :meth:`to_bytes`: bit-identical parameters."""
-        import io
-
-        return cls._read(io.BytesIO(bytes(blob)), "`blob`", xp)
-
-    def _write(self, target) -> None:
-        np.savez(target, params=to_numpy(self.net.params), sizes=np.asarray(self.net.sizes),
+        np.savez(path, params=to_numpy(self.net.params), sizes=np.asarray(self.net.sizes),
                  activation=self.net.activation, config=self.config.to_json(), format="gan_backend.Generator/1")
+        return path
 
     @classmethod
     def load(cls, path, *, xp=None) -> "Generator":
         """Inverse of :meth:`save` (onto the backend ``xp``, default the selected one)."""
-        return cls._read(os.fspath(path), f"`path` {os.fspath(path)!r}", xp)
-
-    @classmethod
-    def _read(cls, source, what: str, xp) -> "Generator":
-        with np.load(source, allow_pickle=False) as z:
+        with np.load(os.fspath(path), allow_pickle=False) as z:
             if "format" not in z or str(z["format"]) != "gan_backend.Generator/1":
-                raise ValueError(f"{what} is not a saved gan_backend Generator")
+                raise ValueError(f"`path` {os.fspath(path)!r} is not a saved gan_backend Generator")
             config = GanConfig.from_dict(json.loads(str(z["config"])))
             sizes = tuple(int(s) for s in z["sizes"])
             net = MLP(sizes, activation=str(z["activation"]), dtype=config.dtype,
                       xp=get_xp() if xp is None else xp)
             params = z["params"]
             if params.shape != net.params.shape:
-                raise ValueError(f"{what}: {params.size} parameters for sizes {sizes}")
+                raise ValueError(f"`path` {os.fspath(path)!r}: {params.size} parameters for sizes {sizes}")
             net.params[...] = to_device(params, net.xp, net.dtype)
         return cls(net, config)
+
+    def to_bytes(self) -> bytes:
+        """The content of the :meth:`save` file, as bytes (for stores and inter-process messages)."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="gan_backend_") as tmp:
+            with open(self.save(os.path.join(tmp, "g.npz")), "rb") as fh:
+                return fh.read()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, *, xp=None) -> "Generator":
+        """Inverse of :meth:`to_bytes` (bit-identical parameters)."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="gan_backend_") as tmp:
+            path = os.path.join(tmp, "g.npz")
+            with open(path, "wb") as fh:
+                fh.write(bytes(blob))
+            return cls.load(path, xp=xp)

@@ -17,7 +17,8 @@ import numpy as np
 
 from gan_backend import methods
 from gan_backend._validate import fits_in_memory
-from gan_backend.commands._args import output_file, positive_int
+from gan_backend.commands._args import output_file
+from gan_backend.commands._args import positive_int as _positive_int
 from gan_backend.config import GanConfig
 from gan_backend.datasets import DATASETS, make_dataset
 from gan_backend.objectives import get_objective
@@ -46,22 +47,26 @@ def _objective(text: str) -> str:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", required=True, choices=sorted(DATASETS), help="toy data set")
-    p.add_argument("--modes", type=positive_int, default=None, metavar="K",
+    p.add_argument("--modes", type=_positive_int, default=None, metavar="K",
                    help="number of modes (default: gmm 5, ring 8; grid has 25)")
     p.add_argument("--method", required=True, choices=methods.names(), help="training method")
-    p.add_argument("--T", type=positive_int, default=1, help="number of GANs (ignored by vanilla)")
+    p.add_argument("--T", type=_positive_int, default=1, help="number of GANs (ignored by vanilla)")
     p.add_argument("--seed", type=_seed, required=True, metavar="S", help="random seed")
-    p.add_argument("--n", type=positive_int, required=True, metavar="N", help="number of samples to write")
+    p.add_argument("--n", type=_positive_int, required=True, metavar="N", help="number of samples to write")
     p.add_argument("--out", required=True, metavar="FILE.npy", help="where to write the (N, 2) samples")
     p.add_argument("--data-out", metavar="FILE.npy", help="also write the training data here")
     p.add_argument("--objective", type=_objective, default="nonsaturating",
                    help="minimax, nonsaturating (default), wgan or fgan:<fdiv name>")
     p.add_argument("--plot", metavar="FILE.png", help="scatter plot of data and samples")
-    p.add_argument("--n-data", type=positive_int, default=256_000, metavar="N",
+    p.add_argument("--n-data", type=_positive_int, default=256_000, metavar="N",
                    help="number of training points (default 256000)")
-    p.add_argument("--epochs", type=positive_int, default=None, metavar="E",
+    p.add_argument("--epochs", type=_positive_int, default=None, metavar="E",
                    help="epochs per GAN (default: the config's, 15)")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
+
+
+def _check_writable(flag: str, path: str | None) -> None:
+    output_file(flag, path)
 
 
 def _plot(path: str, data, samples, name: str) -> None:
@@ -93,11 +98,11 @@ _BYTES = {"--n": 16, "--n-data": 40, "--modes": 16}
 
 
 def run(args: argparse.Namespace) -> int:
-    for flag, path in (("--out", args.out), ("--data-out", args.data_out), ("--plot", args.plot)):
-        output_file(flag, path)
     for flag, value in (("--n", args.n), ("--n-data", args.n_data), ("--modes", args.modes)):
         if value is not None:
             fits_in_memory(flag, value, _BYTES[flag])
+    for flag, path in (("--out", args.out), ("--data-out", args.data_out), ("--plot", args.plot)):
+        _check_writable(flag, path)
     if args.dataset == "grid" and args.modes not in (None, 25):
         raise ValueError(f"argument --modes: the grid has 25 modes; got {args.modes}")
     config = GanConfig.for_objective(args.objective)
