@@ -34,6 +34,10 @@ class Calibration:
     evaluation: float
     selection: float
     adagan_step: float = 0.0  # per AdaGAN step beyond training: mixture samples, D on the data, weights
+    gan_step_weighted: dict | None = None  # per GAN step on non-uniform data weights (AdaGAN components)
+
+    def weighted(self, variant: str) -> float:
+        return (self.gan_step_weighted or self.gan_step)[variant]
 
 
 @dataclass(frozen=True)
@@ -75,15 +79,17 @@ def _calibrate(preset: Preset) -> Calibration:
     rng = np.random.default_rng(0)
     k = max(preset.modes)
     x = _gmm(k, 4096, rng)
-    gan_step = {}
+    w = rng.uniform(size=x.shape[0])
+    gan_step, gan_step_weighted = {}, {}
     for v in preset.variant_names:
-        tr = GanTrainer(x, preset.gan_config(v), rng=1)
-        for _ in range(_WARMUP_STEPS):
-            tr.step()
-        c0 = time.process_time()
-        for _ in range(_CAL_STEPS):
-            tr.step()
-        gan_step[v] = (time.process_time() - c0) / _CAL_STEPS
+        for weights, out in ((None, gan_step), (w / w.sum(), gan_step_weighted)):
+            tr = GanTrainer(x, preset.gan_config(v), weights=weights, rng=1)
+            for _ in range(_WARMUP_STEPS):
+                tr.step()
+            c0 = time.process_time()
+            for _ in range(_CAL_STEPS):
+                tr.step()
+            out[v] = (time.process_time() - c0) / _CAL_STEPS
     cfg = preset.gan_config(preset.variant_names[0])
     b = cfg.batch_size
     per_epoch = max(1, x.shape[0] // b)
@@ -119,7 +125,7 @@ def _calibrate(preset: Preset) -> Calibration:
     coverage(model[:SELECT_SAMPLES], x_sel, rng=4)
     selection = time.process_time() - c0
     return Calibration(gan_step=gan_step, disc_step=disc_step, evaluation=evaluation, selection=selection,
-                       adagan_step=adagan_step)
+                       adagan_step=adagan_step, gan_step_weighted=gan_step_weighted)
 
 
 def _gan_steps(preset: Preset) -> int:
@@ -157,7 +163,8 @@ def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> 
         # distinct models evaluated: 1 (GAN 1) + one per later t per method, at most
         evals = 1 + sum(max(0, (T if m.gans(T) > 1 else 1) - 1) for m in ms)
         selections = sum(m.selections(T) for m in ms)
-        cost = (gans * gan_n * cal.gan_step[u.group.variant] + discs * (disc_n * cal.disc_step + cal.adagan_step)
+        step = cal.gan_step[u.group.variant] if ms[0].uses == "components" else cal.weighted(u.group.variant)
+        cost = (gans * gan_n * step + discs * (disc_n * cal.disc_step + cal.adagan_step)
                 + evals * cal.evaluation + selections * cal.selection)
         costs[u.key] = cost
         n_gans += gans
