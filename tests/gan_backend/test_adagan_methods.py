@@ -112,3 +112,33 @@ def test_coverage_of_a_collapsed_model_is_zero(data):
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="finite"):  # other errors still raise
         coverage_or_collapsed(bad, data.x, rng=0)
+
+
+@pytest.mark.parametrize("module", ["gan_backend._validate", "gan_backend.methods", "gan_backend.experiment.figures",
+                                    "gan_backend.mixture"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_validate_messages_name_the_parameter():
+    from gan_backend import _validate as v
+
+    for fn, bad in ((v.positive_int, 0), (v.positive_int, True), (v.positive_int, 2.0), (v.nonnegative_int, -1),
+                    (v.positive_float, float("inf")), (v.positive_float, "1"), (v.optional_positive_int, 0)):
+        with pytest.raises(ValueError, match=r"^`knob` must .*got"):
+            fn("knob", bad)
+    assert v.optional_positive_int("knob", None) is None and v.positive_float("knob", 2) == 2.0
+    with pytest.raises(ValueError, match=r"`r` must lie in \(0, 1\)"):
+        v.unit_interval("r", 1.0, closed_right=False)
+    for bad in (1.5, True, np.random.RandomState(0), "0"):
+        with pytest.raises(ValueError, match="`rng`"):
+            v.as_rng(bad)
+    g = np.random.default_rng(0)
+    assert v.as_rng(g) is g and v.as_rng(np.int64(3)).integers(100) == np.random.default_rng(3).integers(100)
+    with pytest.raises(ValueError, match="`--n` = .* GiB"):
+        v.fits_in_memory("--n", 10**15, 16)
+    assert v.fits_in_memory("--n", 1000, 16) == 1000
