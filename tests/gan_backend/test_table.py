@@ -65,7 +65,8 @@ def test_smoke_end_to_end(two_worker_run, capsys):
     assert main(["table", "--preset", "smoke", "--out", str(out), "--quiet", "--no-figures",
                  "--coverage", "reference"]) == 0
     md_ref = (out / "table.md").read_text()
-    assert "reference estimator" in md_ref
+    assert "reference estimator" in md_ref and md_ref == (out / "table_reference.md").read_text()
+    assert "held-out estimator" in (out / "table_heldout.md").read_text()
     v = next(r for r in filled if r["method"] == "vanilla" and r["modes"] == "3")
     assert f"| Vanilla | " in md_ref and f"{float(v['median_reference']):.2f} (" in md_ref.split("| Vanilla |")[1]
     for name in ("coverage_vs_T.png", "samples_K1.png", "samples_K3.png", "weight_map_K3.png",
