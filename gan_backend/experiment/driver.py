@@ -305,8 +305,14 @@ def run_table(
                 else:
                     theory_todo.append(k)
         n_workers = workers or max(1, min(os.cpu_count() or 1, len(units) + len(theory_todo)))
+        est_workers = n_workers
+        if scheduler is not None and (estimate or estimate_only) and units:
+            from dask.distributed import Client
+
+            with Client(scheduler) as c:  # the estimate's schedule over the cluster's threads
+                est_workers = max(1, sum(c.nthreads().values()))
         cal = est.calibrate(preset) if (estimate or estimate_only) and units else _default_calibration(preset)
-        plan = est.plan_cost(preset, units, groups_todo, cal, n_workers)
+        plan = est.plan_cost(preset, units, groups_todo, cal, est_workers)
         if (estimate or estimate_only) and units:
             print(est.format_plan(preset, plan, cal), file=stream, flush=True)
         report = DriverReport(total=total, skipped=skipped, plan=plan)
