@@ -21,7 +21,7 @@ import pytest
 
 from gan_backend.experiment.driver import RESULTS_FILE, run_table
 from gan_backend.experiment.presets import Preset
-from gan_backend.experiment.runs import Unit, plan_units, run_specs
+from gan_backend.experiment.runs import plan_units, run_specs
 from gan_backend.experiment.store import ConfigMismatch, PresetMismatch, ResultStore, StoreLayoutError
 
 pytestmark = pytest.mark.slow
