@@ -84,12 +84,12 @@ def _calibrate(preset: Preset) -> Calibration:
     for v in preset.variant_names:
         for weights, out in ((None, gan_step), (w / w.sum(), gan_step_weighted)):
             tr = GanTrainer(x, preset.gan_config(v), weights=weights, rng=1)
-            for _ in range(_WARMUP_STEPS):
-                tr.step()
+            spe = tr.steps_per_epoch
+            tr.run(epochs=max(1, _WARMUP_STEPS // spe))  # as train_gan trains: GanTrainer.run
+            epochs = max(1, _CAL_STEPS // spe)
             c0 = time.process_time()
-            for _ in range(_CAL_STEPS):
-                tr.step()
-            out[v] = (time.process_time() - c0) / _CAL_STEPS
+            tr.run(epochs=epochs)
+            out[v] = (time.process_time() - c0) / (epochs * spe)
     cfg = preset.gan_config(preset.variant_names[0])
     b = cfg.batch_size
     per_epoch = max(1, x.shape[0] // b)
@@ -102,6 +102,9 @@ def _calibrate(preset: Preset) -> Calibration:
 
     big = _gmm(k, preset.n_train, rng)
     gen = tr.generator()
+    gen.sample(16, rng)  # warm-up (first calls may compile)
+    clf.prob(big[:16])
+    fdiv.weights_from_discriminator(np.full(16, 0.5), 0.5, kind="star")
     c0 = time.process_time()
     gen.sample(preset.n_train if preset.n_fake is None else preset.n_fake, rng)
     d = np.clip(np.asarray(clf.prob(big), dtype=np.float64).reshape(-1), 1e-6, 1 - 1e-6)
