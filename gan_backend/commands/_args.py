@@ -42,10 +42,16 @@ def output_file(flag: str, path) -> None:
         raise ValueError(f"argument {flag}: {str(path)!r} is a directory, not a file")
     if not p.parent.is_dir():
         raise ValueError(f"argument {flag}: directory {str(p.parent)!r} does not exist")
-    if p.exists() and not os.access(p, os.W_OK):
-        raise ValueError(f"argument {flag}: {str(path)!r} is not writable")
-    if not p.exists() and not os.access(p.parent, os.W_OK | os.X_OK):
-        raise ValueError(f"argument {flag}: directory {str(p.parent)!r} is not writable")
+    try:
+        if p.exists():
+            with open(p, "ab"):  # opened for writing, content untouched
+                pass
+        else:
+            with tempfile.TemporaryFile(dir=p.parent):
+                pass
+    except OSError as exc:
+        where = str(path) if p.exists() else f"directory {str(p.parent)!r}"
+        raise ValueError(f"argument {flag}: {where} is not writable ({exc.strerror})") from None
 
 
 def output_dir(flag: str, path) -> Path:

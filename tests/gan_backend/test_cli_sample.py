@@ -60,6 +60,7 @@ def test_same_seed_same_files_other_seed_differs(tmp_path):
     (["--out", "/tmp"], "--out"),  # a directory where a file is expected
     (["--data-out", "/tmp"], "--data-out"),
     (["--plot", "/nonexistent-dir/p.png"], "--plot"),
+    (["--out", "/proc/gan_backend_samples.npy"], "--out"),  # unwritable directory (root included)
     (["--n", str(10**12)], "--n"),  # cannot fit in memory: refused before training
     (["--modes", str(10**13)], "--modes"),
     (["--n-data", str(10**13)], "--n-data"),
