@@ -264,3 +264,27 @@ def test_b7_smoke_rows():
     rows = b7_faithful.rows(smoke=True)
     assert [r.name for r in rows] == ["B7 smoke estimate, 2 workers"] * 2
     assert all(r.ours > 0 for r in rows) and "14 GAN trainings" in rows[0].note
+
+
+def test_a_new_method_is_one_registry_entry(monkeypatch):
+    """A method built from the existing pieces (constant beta = 0.5, R-dagger weights) is one
+    entry of the registry; the table plans, runs and records it with no other change."""
+    import fdiv
+    from gan_backend import methods
+    from gan_backend.methods import Method, ScheduleBeta, adagan_trajectory
+
+    def half(x, *, T, config=None, rng=None, progress=False, options=None, first=None, **_):
+        return adagan_trajectory("half", x, T=T, config=config, beta=ScheduleBeta(fdiv.beta_schedule(
+            "constant", beta=0.5)), weights="dagger", options=options, rng=rng, progress=progress, first=first)
+
+    monkeypatch.setitem(methods.REGISTRY, "half", Method("half", "constant beta 0.5, R-dagger", half,
+                                                         gans=lambda T: T, discriminators=lambda T: T - 1))
+    p = get_preset("smoke").with_(methods=("vanilla", "half"), modes=(3,))
+    units = plan_units(p)
+    assert [u.methods for u in units] == [("vanilla",), ("half",)]
+    g = units[0].group
+    first = execute_first(g, p)["generator"]
+    (van,) = execute_unit(units[0], p, first)
+    (rec,) = execute_unit(units[1], p, first)
+    assert rec["key"] == "smoke/half/K3/run0" and rec["metrics"]["beta"] == [1.0, 0.5, 0.5]
+    assert rec["metrics"]["coverage"][0] == van["metrics"]["coverage"][0]  # starts from Vanilla's GAN
