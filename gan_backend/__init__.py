@@ -1,11 +1,11 @@
 """gan_backend: a small NumPy (CuPy when present) GAN engine; AdaGAN and its baselines.
 
-Engine (issue 5): :class:`GanConfig`, :func:`train_gan` -> :class:`Generator`,
+Engine: :class:`GanConfig`, :func:`train_gan` -> :class:`Generator`,
 :func:`train_classifier` -> :class:`Classifier`, :func:`make_dataset` (toy data of
 THEORY.md §3), :mod:`gan_backend.backend` (numpy/cupy selection), layers, MLP,
 optimisers and objectives in their own modules. CLI: ``python -m gan_backend``.
 """
-# --- engine (C) ---
+# engine
 from gan_backend import backend
 from gan_backend.classifier import Classifier
 from gan_backend.config import GanConfig
@@ -26,11 +26,13 @@ _ENGINE_ALL = [
     "train_gan",
 ]
 
-# --- AdaGAN (E2): add import lines and _ADAGAN_ALL below this marker ---
+# AdaGAN, its methods and the coverage estimators
 from gan_backend.mixture import Mixture
-from gan_backend.adagan import AdaGanError, AdaGanOptions, AdaGanResult, AdaGanStep, adagan, adagan_steps
+from gan_backend.adagan import AdaGanError, AdaGanResult, AdaGanStep, adagan, adagan_steps
+from gan_backend.methods import AdaGanOptions
+from gan_backend.coverage import coverage_reference
 
 _ADAGAN_ALL: list[str] = ["Mixture", "AdaGanError", "AdaGanOptions", "AdaGanResult", "AdaGanStep",
-                          "adagan", "adagan_steps"]
+                          "adagan", "adagan_steps", "coverage_reference"]
 
 __all__ = _ENGINE_ALL + _ADAGAN_ALL

@@ -11,8 +11,11 @@ One step ``t >= 2``:
 4. train the component ``Q_t = trainer(x, w, rng)`` and set
    ``G_t = (1 - beta_t) G_{t-1} + beta_t Q_t``.
 
-Step 1 trains ``G_1 = trainer(x, uniform, rng)`` with ``beta_1 = 1``. ``weights="uniform"``
-skips the discriminator (the Ensemble baseline: uniform data weights, ``beta_t = 1/t``).
+Step 1 trains ``G_1 = trainer(x, uniform, rng)`` with ``beta_1 = 1`` (or takes a given
+``first``). ``weights="uniform"`` skips the discriminator (uniform data weights).
+
+The GAN-specific pieces (component trainer, mixture discriminator, beta and weight rules,
+the methods built on this loop) live in :mod:`gan_backend.methods`.
 
 No silent fallback: every step checks what it gets (finite probabilities in [0, 1],
 ``beta`` in (0, 1], weights a probability vector, finite component samples) and any
@@ -30,24 +33,10 @@ from typing import Callable, Iterator, Literal
 
 import numpy as np
 
-from gan_backend.mixture import Mixture, Sampler, as_rng
+from gan_backend._validate import as_rng, positive_int
+from gan_backend.mixture import Mixture, Sampler
 
-__all__ = [
-    "AdaGanError",
-    "AdaGanOptions",
-    "AdaGanStep",
-    "AdaGanResult",
-    "Snapshot",
-    "ScheduleBeta",
-    "TopKLastBeta",
-    "TopKUniform",
-    "adagan",
-    "adagan_steps",
-    "gan_trainer",
-    "gan_classifier",
-    "mixture_trajectory",
-    "last_model",
-]
+__all__ = ["AdaGanError", "AdaGanStep", "AdaGanResult", "adagan", "adagan_steps"]
 
 WeightKind = Literal["star", "dagger", "uniform"]
 # A custom data-weight rule: (d, beta) -> (w, lam or None), w a probability vector.
@@ -71,49 +60,6 @@ class AdaGanError(RuntimeError):
     >>> issubclass(AdaGanError, Exception)
     True
     """
-
-
-@dataclass(frozen=True)
-class AdaGanOptions:
-    """Settings of the AdaGAN loop beyond the GAN itself.
-
-    Attributes
-    ----------
-    kind : "star" | "dagger"
-        Data weights R* (S12, default) or R-dagger (S14).
-    classifier_epochs : int or None
-        Epochs of the mixture discriminator (None: ``train_classifier``'s default).
-    classifier_lr : float or None
-        Learning rate of the mixture discriminator (default 1e-3; None: the GAN config's
-        ``lr_d``, 1e-4). With the toy GAN's N(0, 0.8^2) initialisation on data of scale ~15
-        a fresh classifier starts saturated; at 1e-4 it needs thousands of steps to leave
-        saturation (a saturated D gives d ~ 1e-30 everywhere and the weights cannot be
-        solved: the step fails loudly), at 1e-3 about a hundred.
-    n_fake : int or None
-        Mixture samples drawn for the discriminator (None: as many as data points).
-
-    Examples
-    --------
-    >>> from gan_backend import AdaGanOptions
-    >>> AdaGanOptions().kind, AdaGanOptions(kind="dagger").kind
-    ('star', 'dagger')
-    """
-
-    kind: Literal["star", "dagger"] = "star"
-    classifier_epochs: int | None = None
-    classifier_lr: float | None = 1e-3
-    n_fake: int | None = None
-
-    def __post_init__(self):
-        if self.kind not in ("star", "dagger"):
-            raise ValueError(f"`kind` must be 'star' or 'dagger'; got {self.kind!r}")
-        for name in ("classifier_epochs", "n_fake"):
-            v = getattr(self, name)
-            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
-                raise ValueError(f"`{name}` must be a positive integer or None; got {v!r}")
-        lr = self.classifier_lr
-        if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf")):
-            raise ValueError(f"`classifier_lr` must be a positive number or None; got {lr!r}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,105 +154,6 @@ class AdaGanResult:
 
     mixture: Mixture
     steps: tuple
-
-
-@dataclass(frozen=True, eq=False)
-class Snapshot:
-    """A method's model after ``t`` components (what the coverage-vs-T table records).
-
-    ``step`` is the AdaGAN step record when the model is a mixture built by
-    :func:`adagan_steps`; ``info`` holds method-specific details (e.g. Best of T's pick).
-    """
-
-    t: int
-    model: Sampler
-    step: AdaGanStep | None = None
-    info: dict = field(default_factory=dict)
-
-
-class TopKUniform:
-    """Data weights uniform on the ``ceil(r N)`` points with the largest ``D(x_i)`` (ties
-    at the cut included): the ``topk`` rule of the public AdaGAN reference code, where
-    TopKLast r trains the next component on the r-fraction of the data that the current
-    mixture covers worst, with the beta schedule unchanged. ``lam`` is None."""
-
-    def __init__(self, r: float) -> None:
-        if not (isinstance(r, (int, float)) and 0.0 < float(r) <= 1.0):
-            raise ValueError(f"`r` must lie in (0, 1]; got {r!r}")
-        self.r = float(r)
-
-    def __call__(self, d, beta):
-        d = np.asarray(d, dtype=np.float64)
-        k = max(1, int(np.ceil(round(self.r * d.size, 9))))
-        cut = np.sort(d)[d.size - k]
-        mask = d >= cut
-        return mask / np.count_nonzero(mask), None
-
-    def __repr__(self) -> str:
-        return f"TopKUniform(r={self.r})"
-
-
-class ScheduleBeta:
-    """beta_t from a schedule object with ``.beta(t)`` (``fdiv.beta_schedule``)."""
-
-    def __init__(self, schedule) -> None:
-        if not callable(getattr(schedule, "beta", None)):
-            raise ValueError(f"`schedule` must have a callable `.beta(t)`; got {schedule!r:.80}")
-        self.schedule = schedule
-
-    def __call__(self, t: int, d) -> float:
-        return self.schedule.beta(t)
-
-    def __repr__(self) -> str:
-        return f"ScheduleBeta({self.schedule!r})"
-
-
-class TopKLastBeta:
-    """TopKLast r: beta_t = ``fdiv.topklast_beta(d, r)`` (about r*N weights zeroed)."""
-
-    def __init__(self, r: float) -> None:
-        if not (isinstance(r, (int, float)) and 0.0 < float(r) < 1.0):
-            raise ValueError(f"`r` must lie in (0, 1); got {r!r}")
-        self.r = float(r)
-
-    def __call__(self, t: int, d) -> float:
-        import fdiv
-
-        if d is None:
-            raise ValueError("TopKLast needs discriminator probabilities (weights='star' or 'dagger')")
-        return fdiv.topklast_beta(d, self.r)
-
-    def __repr__(self) -> str:
-        return f"TopKLastBeta(r={self.r})"
-
-
-def gan_trainer(config, *, progress: bool = False) -> Trainer:
-    """Component trainer ``(x, w, rng) -> Generator`` of team C's :func:`gan_backend.train_gan`."""
-    from gan_backend import train_gan
-
-    def trainer(x, w, rng):
-        return train_gan(x, config, weights=w, rng=rng, progress=progress)
-
-    return trainer
-
-
-def gan_classifier(config, *, epochs: int | None = None, lr: float | None = None) -> ClassifierTrainer:
-    """Mixture discriminator ``(x_real, x_fake, rng) -> Classifier`` trained from scratch
-    with D's architecture (:func:`gan_backend.train_classifier`), learning rate ``lr``
-    (default ``config.lr_d``)."""
-    import dataclasses
-
-    from gan_backend import train_classifier
-
-    if lr is not None:
-        config = dataclasses.replace(config, lr_d=float(lr))
-
-    def classifier(x_real, x_fake, rng):
-        if epochs is None:
-            return train_classifier(x_real, x_fake, config, rng=rng)
-        return train_classifier(x_real, x_fake, config, rng=rng, epochs=epochs)
-
-    return classifier
 
 
 def _fail(t: int, what: str, exc: BaseException | None = None) -> AdaGanError:
@@ -405,6 +252,7 @@ def adagan_steps(
     n_fake: int | None = None,
     rng=None,
     progress: bool = False,
+    first: Sampler | None = None,
 ) -> Iterator[AdaGanStep]:
     """Run Algorithm 1 lazily, yielding one :class:`AdaGanStep` per trained component.
 
@@ -417,16 +265,19 @@ def adagan_steps(
     trainer : callable ``(x, w, rng) -> Sampler``
         Trains a component on data weights ``w`` (a probability vector).
     beta : callable ``(t, d) -> float``
-        beta_t for t >= 2 (e.g. :class:`ScheduleBeta`, :class:`TopKLastBeta`);
+        beta_t for t >= 2 (e.g. :class:`~gan_backend.methods.ScheduleBeta`, :class:`~gan_backend.methods.TopKLastBeta`);
         beta_1 = 1 always.
     weights : "star" | "dagger" | "uniform" or callable ``(d, beta) -> (w, lam)``
         Data weights: R* (default), R-dagger, uniform (no discriminator), or a custom
-        rule on the discriminator outputs (e.g. :class:`TopKUniform`).
+        rule on the discriminator outputs (e.g. :class:`~gan_backend.methods.TopKUniform`).
     classifier : callable ``(x_real, x_fake, rng) -> obj with .prob(x)``
         Trains the mixture discriminator from scratch; required unless uniform.
     n_fake : int, optional
         Mixture samples for the discriminator (default N).
     rng : Generator | int | None
+    first : Sampler, optional
+        An already trained first component ``G_1``: step 1 uses it instead of calling
+        ``trainer`` (and draws nothing from ``rng``).
 
     Raises
     ------
@@ -462,8 +313,7 @@ def adagan_steps(
         raise ValueError(f"`x` must be a non-empty (N, d) array; got shape {x.shape}")
     if not np.all(np.isfinite(x)):
         raise ValueError("`x` must be finite")
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"`T` must be a positive integer; got {T!r}")
+    T = positive_int("T", T)
     if not callable(weights) and weights not in ("star", "dagger", "uniform"):
         raise ValueError(f"`weights` must be 'star', 'dagger', 'uniform' or a callable; got {weights!r}")
     if weights != "uniform" and classifier is None:
@@ -471,15 +321,15 @@ def adagan_steps(
     if not callable(beta):
         raise ValueError(f"`beta` must be callable (t, d) -> float; got {beta!r:.80}")
     n = x.shape[0]
-    n_fake = n if n_fake is None else int(n_fake)
-    if n_fake < 1:
-        raise ValueError(f"`n_fake` must be a positive integer; got {n_fake!r}")
+    n_fake = n if n_fake is None else positive_int("n_fake", n_fake)
+    if first is not None and not callable(getattr(first, "sample", None)):
+        raise ValueError(f"`first` must have a callable sample(n, rng); got {type(first).__name__}")
     gen = as_rng(rng)
     uniform = np.full(n, 1.0 / n)
     uniform.setflags(write=False)
 
     mixture: Mixture | None = None
-    for t in range(1, int(T) + 1):
+    for t in range(1, T + 1):
         t0 = time.perf_counter()
         d = None
         lam = None
@@ -491,7 +341,10 @@ def adagan_steps(
         if d is not None:
             w, lam = _weights(t, d, b, weights)
         t1 = time.perf_counter()
-        comp = _train_component(t, trainer, x, None if w is uniform else w, gen)
+        if t == 1 and first is not None:
+            comp = first
+        else:
+            comp = _train_component(t, trainer, x, None if w is uniform else w, gen)
         t_comp = time.perf_counter() - t1
         previous = mixture
         mixture = Mixture.single(comp) if previous is None else previous.add(comp, b)
@@ -533,42 +386,3 @@ def adagan(x, *, T: int, **kwargs) -> AdaGanResult:
     """
     steps = tuple(adagan_steps(x, T=T, **kwargs))
     return AdaGanResult(mixture=steps[-1].mixture, steps=steps)
-
-
-def mixture_trajectory(
-    x,
-    *,
-    T: int,
-    config,
-    beta: BetaPolicy,
-    weights: "WeightKind | WeightRule | None",
-    options: AdaGanOptions | None = None,
-    rng=None,
-    progress: bool = False,
-) -> Iterator[Snapshot]:
-    """AdaGAN with GAN components of ``config`` (a ``GanConfig``), one Snapshot per step.
-
-    The shared body of the Boosted, TopKLast and Ensemble methods; ``weights=None`` means
-    ``options.kind`` (R* by default).
-    """
-    opts = AdaGanOptions() if options is None else options
-    if weights == "uniform":
-        kind, classifier = "uniform", None
-    else:
-        kind = opts.kind if weights is None else weights
-        classifier = gan_classifier(config, epochs=opts.classifier_epochs, lr=opts.classifier_lr)
-    for step in adagan_steps(
-        x, T=T, trainer=gan_trainer(config), beta=beta, weights=kind, classifier=classifier,
-        n_fake=opts.n_fake, rng=rng, progress=progress,
-    ):
-        yield Snapshot(t=step.t, model=step.mixture, step=step)
-
-
-def last_model(snapshots) -> Sampler:
-    """The model of the last snapshot of a trajectory (a method's ``fit`` result)."""
-    snap = None
-    for snap in snapshots:
-        pass
-    if snap is None:
-        raise ValueError("the trajectory produced no model")
-    return snap.model

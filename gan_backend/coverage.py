@@ -25,6 +25,10 @@ in four documented steps:
    (fit half, chosen ``h``) is ``> t`` (strict, as in the definition);
    ``loglik`` := mean of those data log-densities.
 
+:func:`coverage_reference` is the public reference code's estimator (the one behind the
+seed table: 500 real points, KDE on 1,000 model samples, bandwidth from 500 more on the
+grid ``2^k b0``, k = -7..6, threshold *in sample*); the table records both.
+
 All log-densities come from the Numba kernel :func:`gan_backend._kde.kde_logpdf` (one pass
 over the fit half for the whole bandwidth grid).
 
@@ -36,15 +40,23 @@ the K equal-weight modes).
 """
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from gan_backend._kde import _as_points, kde_logpdf
+from gan_backend._validate import as_rng
 
 __all__ = [
     "coverage",
+    "coverage_or_collapsed",
+    "Collapsed",
+    "DegenerateSamplesError",
+    "coverage_reference",
+    "REFERENCE_EXPONENTS",
+    "REFERENCE_SIZES",
     "CoverageResult",
     "mode_stats",
     "ModeStats",
@@ -65,20 +77,17 @@ MEDIAN_SUBSAMPLE = 500
 THRESHOLD_QUANTILE = 0.05
 #: Fewest model samples accepted (two in each half).
 MIN_MODEL_SAMPLES = 4
+#: Bandwidth exponents of the public reference code: h_k = 2^k * b0, k = -7..6.
+REFERENCE_EXPONENTS = tuple(range(-7, 7))
+#: (real points, model samples fitting the KDE, model samples choosing the bandwidth)
+#: of the public reference code's estimator.
+REFERENCE_SIZES = (500, 1000, 500)
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.array(a, dtype=np.float64)
     a.setflags(write=False)
     return a
-
-
-def _rng(rng) -> np.random.Generator:
-    if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise ValueError(f"`rng` must be a numpy Generator, an int seed or None; got {rng!r:.80}")
 
 
 @dataclass(frozen=True)
@@ -163,14 +172,49 @@ def median_pairwise_distance(samples, *, rng=None, subsample: int = MEDIAN_SUBSA
     if isinstance(subsample, (bool, np.bool_)) or not isinstance(subsample, numbers.Integral) or subsample < 2:
         raise ValueError(f"`subsample` must be an integer >= 2; got {subsample!r}")
     if x.shape[0] > subsample:
-        x = x[_rng(rng).choice(x.shape[0], size=subsample, replace=False)]
+        x = x[as_rng(rng).choice(x.shape[0], size=subsample, replace=False)]
     i, j = np.triu_indices(x.shape[0], k=1)
     return float(np.median(np.sqrt(((x[i] - x[j]) ** 2).sum(axis=1))))
 
 
+class DegenerateSamplesError(ValueError):
+    """The model samples' median distance is 0 (most of them coincide): no KDE bandwidth grid."""
+
+
+@dataclass(frozen=True)
+class Collapsed:
+    """Coverage of a collapsed model (samples concentrated on a point: median distance 0,
+    no KDE bandwidth grid exists). Its density is a point mass, so
+    ``C = P_data(p_model > t) = 0`` exactly; ``loglik = -inf``."""
+
+    c: float = 0.0
+    loglik: float = -math.inf
+    bandwidth: float = 0.0
+    threshold: float = math.inf
+    collapsed: bool = True
+
+
+def coverage_or_collapsed(samples, data, *, rng=None, estimator=None):
+    """``estimator(samples, data, rng=rng)`` (default :func:`coverage`; or
+    :func:`coverage_reference`), or :class:`Collapsed` when the model samples are
+    degenerate (:class:`DegenerateSamplesError`). Any other error propagates."""
+    est = coverage if estimator is None else estimator
+    try:
+        return est(samples, data, rng=rng)
+    except DegenerateSamplesError:
+        return Collapsed()
+
+
 def bandwidth_grid(median_distance: float, exponents=GRID_EXPONENTS) -> np.ndarray:
-    """``2^k * median_distance`` for ``k`` in ``exponents`` (default ``GRID_EXPONENTS``)."""
+    """``2^k * median_distance`` for ``k`` in ``exponents`` (default ``GRID_EXPONENTS``).
+
+    Raises :class:`DegenerateSamplesError` (a ``ValueError``) when ``median_distance`` is 0.
+    """
     m = float(median_distance)
+    if m == 0.0:
+        raise DegenerateSamplesError(
+            "`median_distance` must be positive; got 0.0 (model samples with median distance 0 are "
+            "degenerate: more than half of the pairs coincide, no bandwidth grid can be built around it)")
     if not (np.isfinite(m) and m > 0):
         raise ValueError(
             "`median_distance` must be positive and finite; got "
@@ -249,7 +293,7 @@ def coverage(model_samples, data_points, *, rng=None, bandwidths=None) -> Covera
             "`model_samples` and `data_points` must have the same dimension; "
             f"got {x.shape[1]} and {y.shape[1]}"
         )
-    gen = _rng(rng)
+    gen = as_rng(rng)
     if bandwidths is None:
         med = median_pairwise_distance(x, rng=gen)
         grid = bandwidth_grid(med)
@@ -276,6 +320,95 @@ def coverage(model_samples, data_points, *, rng=None, bandwidths=None) -> Covera
         data_logpdf=_readonly(lp_data),
         n_fit=int(fit.shape[0]),
         n_heldout=int(held.shape[0]),
+    )
+
+
+def coverage_reference(model_samples, data, *, rng=None, sizes=REFERENCE_SIZES) -> CoverageResult:
+    """Coverage C as the public AdaGAN reference code estimates it (the seed table's numbers).
+
+    With ``(n_real, n_fit, n_select) = sizes`` (default 500, 1000, 500):
+
+    1. ``real`` := the first ``n_real`` rows of ``data`` (the reference code passes its
+       first training points);
+    2. the model samples are shuffled with ``rng``; the first ``n_fit`` shuffled samples fit
+       the KDE, the next ``n_select`` choose its bandwidth;
+    3. ``b0`` := median Euclidean distance between consecutive fitting samples (in the
+       shuffled order: ``|f_i - f_{i+1}|``, ``i < n_fit - 1``); the bandwidth is the
+       ``h = 2^k b0``, ``k`` in ``REFERENCE_EXPONENTS`` (-7..6), maximising the mean
+       log-density of the ``n_select`` samples under the KDE on the fitting samples (first
+       maximum on ties);
+    4. ``t`` := 5th percentile (``numpy.percentile``, linear) of the log-density *at the
+       fitting samples themselves* (in sample: each includes its own kernel);
+    5. ``C = 1 - mean(log p(real) <= t)``.
+
+    Step 4 biases ``t`` upwards (and C downwards) compared with :func:`coverage`, which takes
+    the threshold out of sample; both are recorded in every run of the table.
+
+    Parameters
+    ----------
+    model_samples : array_like, shape (n, d), n >= n_fit + n_select
+    data : array_like, shape (m, d), m >= n_real
+    rng : numpy.random.Generator, int or None
+        Drives the shuffle.
+    sizes : (int, int, int)
+        ``(n_real, n_fit, n_select)``.
+
+    Returns
+    -------
+    CoverageResult
+        ``heldout_loglik`` holds the selection samples' mean log-density per bandwidth,
+        ``n_fit``/``n_heldout`` the two sample sizes, ``data_logpdf`` the ``n_real`` values.
+
+    Raises
+    ------
+    ValueError
+        Wrong shapes or sizes, non-finite values, or degenerate model samples (``b0 = 0``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> res = coverage_reference(rng.normal(size=(1500, 2)), rng.normal(size=(500, 2)), rng=1)
+    >>> bool(0.85 < res.c <= 1.0)
+    True
+    """
+    x = _as_points("model_samples", model_samples)
+    y = _as_points("data", data)
+    try:
+        n_real, n_fit, n_sel = (int(v) for v in sizes)
+        ok = len(tuple(sizes)) == 3 and n_real >= 1 and n_fit >= 2 and n_sel >= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"`sizes` must be three integers (n_real >= 1, n_fit >= 2, n_select >= 1); got {sizes!r}")
+    if x.shape[0] < n_fit + n_sel:
+        raise ValueError(f"`model_samples` must hold at least n_fit + n_select = {n_fit + n_sel} points; "
+                         f"got {x.shape[0]}")
+    if y.shape[0] < n_real:
+        raise ValueError(f"`data` must hold at least n_real = {n_real} points; got {y.shape[0]}")
+    if x.shape[1] != y.shape[1]:
+        raise ValueError("`model_samples` and `data` must have the same dimension; "
+                         f"got {x.shape[1]} and {y.shape[1]}")
+    gen = as_rng(rng)
+    perm = gen.permutation(x.shape[0])
+    fit, sel = x[perm[:n_fit]], x[perm[n_fit:n_fit + n_sel]]
+    b0 = float(np.median(np.sqrt(((fit[1:] - fit[:-1]) ** 2).sum(axis=1))))
+    grid = bandwidth_grid(b0, REFERENCE_EXPONENTS)
+    choice = select_bandwidth(fit, sel, grid)
+    threshold = float(np.percentile(kde_logpdf(fit, fit, choice.bandwidth), 100.0 * THRESHOLD_QUANTILE))
+    lp_real = kde_logpdf(y[:n_real], fit, choice.bandwidth)
+    return CoverageResult(
+        c=float(1.0 - np.mean(lp_real <= threshold)),
+        bandwidth=choice.bandwidth,
+        threshold=threshold,
+        loglik=float(lp_real.mean()),
+        bandwidth_grid=choice.grid,
+        heldout_loglik=choice.heldout_loglik,
+        median_distance=b0,
+        at_grid_edge=choice.at_edge,
+        data_logpdf=_readonly(lp_real),
+        n_fit=int(n_fit),
+        n_heldout=int(n_sel),
     )
 
 

@@ -7,21 +7,13 @@ import os
 import numpy as np
 
 from gan_backend._backend import get_xp, to_device, to_numpy
+from gan_backend._validate import as_rng
 from gan_backend.config import GanConfig
 from gan_backend.mlp import MLP
 
 __all__ = ["Generator", "as_rng"]
 
 _CHUNK = 65536
-
-
-def as_rng(rng) -> np.random.Generator:
-    """``rng`` as a :class:`numpy.random.Generator` (int seed or None accepted)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise ValueError(f"`rng` must be a numpy.random.Generator, an int seed or None; got {rng!r}")
 
 
 class Generator:
@@ -100,3 +92,22 @@ class Generator:
                 raise ValueError(f"`path` {os.fspath(path)!r}: {params.size} parameters for sizes {sizes}")
             net.params[...] = to_device(params, net.xp, net.dtype)
         return cls(net, config)
+
+    def to_bytes(self) -> bytes:
+        """The content of the :meth:`save` file, as bytes (for stores and inter-process messages)."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="gan_backend_") as tmp:
+            with open(self.save(os.path.join(tmp, "g.npz")), "rb") as fh:
+                return fh.read()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, *, xp=None) -> "Generator":
+        """Inverse of :meth:`to_bytes` (bit-identical parameters)."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="gan_backend_") as tmp:
+            path = os.path.join(tmp, "g.npz")
+            with open(path, "wb") as fh:
+                fh.write(bytes(blob))
+            return cls.load(path, xp=xp)

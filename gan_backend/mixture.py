@@ -25,6 +25,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from gan_backend._validate import as_rng, positive_int
+
 __all__ = ["Sampler", "Mixture", "as_rng"]
 
 # |sum(weights) - 1| tolerated at construction; larger errors are a caller's bug and raise.
@@ -38,19 +40,8 @@ class Sampler(Protocol):
         ...
 
 
-def as_rng(rng) -> np.random.Generator:
-    """``np.random.Generator`` from a Generator, an int seed, a SeedSequence or None."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
-        return np.random.default_rng(rng)
-    raise ValueError(f"`rng` must be a numpy Generator, an int seed or None; got {rng!r:.80}")
-
-
 def _check_n(n) -> int:
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"`n` must be a positive integer; got {n!r}")
-    return int(n)
+    return positive_int("n", n)
 
 
 class Mixture:

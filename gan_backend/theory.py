@@ -44,7 +44,8 @@ import numpy as np
 
 import fdiv
 from gan_backend._kde import _as_points
-from gan_backend.coverage import _rng, bandwidth_grid, median_pairwise_distance, select_bandwidth
+from gan_backend._validate import as_rng
+from gan_backend.coverage import bandwidth_grid, median_pairwise_distance, select_bandwidth
 
 __all__ = [
     "StepSamples",
@@ -121,7 +122,8 @@ class BoundCheck:
     c : float
         ``(√(γβ) + √(1−β))²`` (``fdiv.bounds.c_hilbertian``).
     bound : float
-        ``c · d_prev`` (S18's right-hand side).
+        S18's right-hand side ``c · d_prev`` as :func:`fdiv.bounds.s18_star` computes it
+        (``(√(β D_f(Q‖R*)) + √((1−β) d_prev))²``: no 0/0 when ``d_prev = 0``).
     d_new : float
         ``D_f(P_t ‖ P_d)`` (S18's left-hand side).
     holds : bool
@@ -231,7 +233,7 @@ def kde_on_grid(samples, grid: fdiv.Grid, *, rng=None, bandwidth=None) -> GridDe
         raise ValueError(f"`grid` must be a fdiv.Grid of dimension {x.shape[1]}; got {grid!r:.80}")
     if x.shape[0] < 4:
         raise ValueError(f"`samples` must hold at least 4 points; got {x.shape[0]}")
-    gen = _rng(rng)
+    gen = as_rng(rng)
     if bandwidth is None:
         grid_h = bandwidth_grid(median_pairwise_distance(x, rng=gen))
         perm = gen.permutation(x.shape[0])
@@ -299,25 +301,16 @@ def evaluate_step(p_data, p_prev, q, beta, *, fs=DEFAULT_FS, t: int = 2) -> Theo
     star = fdiv.r_star(pd, pg, b)  # validates p_data, p_prev (probability vectors, same shape)
     if qq.shape != pd.shape:
         raise ValueError(f"`q` must have the shape of `p_data` {pd.shape}; got {qq.shape}")
-    new = (1.0 - b) * pg + b * qq
     oracle = (1.0 - b) * pg + b * star.r
     g_thr = float(fdiv.bounds.gamma_threshold(b))
     checks = []
     for f in names:
-        d_prev = float(fdiv.divergence(f, pg, pd))
-        d_comp = float(fdiv.divergence(f, qq, star.r))
-        d_new = float(fdiv.divergence(f, new, pd))
-        if d_prev > 0.0:
-            gamma = d_comp / d_prev
-            c = float(fdiv.bounds.c_hilbertian(gamma, b)) if math.isfinite(gamma) else math.inf
-            bound = c * d_prev
-        else:  # P_{t-1} = P_d: S18's premise needs Q = R* (= P_d); otherwise it says nothing
-            gamma = 0.0 if d_comp == 0.0 else math.inf
-            c = (1.0 - b) if d_comp == 0.0 else math.inf
-            bound = 0.0 if d_comp == 0.0 else math.inf
+        s18 = fdiv.bounds.s18_star(f, pd, pg, b, qq)  # lhs = D_f(P_t||P_d), rhs = the bound
+        bound = float(s18.rhs)
         checks.append(BoundCheck(
-            f=f, d_prev=d_prev, d_component=d_comp, gamma=gamma, c=c, bound=bound, d_new=d_new,
-            holds=bool(d_new <= bound * (1.0 + BOUND_RTOL) + BOUND_ATOL),
+            f=f, d_prev=float(s18.d_model), d_component=float(fdiv.divergence(f, qq, star.r)),
+            gamma=float(s18.gamma), c=float(s18.c), bound=bound, d_new=float(s18.lhs),
+            holds=bool(s18.lhs <= bound * (1.0 + BOUND_RTOL) + BOUND_ATOL),
             d_oracle=float(fdiv.divergence(f, oracle, pd)), gamma_threshold=g_thr,
         ))
     return TheoryStep(t=int(t), beta=b, lam=float(star.lam), r_active=int(star.active), checks=tuple(checks))
@@ -345,7 +338,7 @@ def theory_steps(steps, p_data: fdiv.Discrete, *, fs=DEFAULT_FS, rng=None) -> tu
         raise ValueError(f"`p_data` must be a fdiv.Discrete on a grid; got {p_data!r:.80}")
     grid = p_data.grid
     pd = p_data.normalized()
-    gen = _rng(rng)
+    gen = as_rng(rng)
     out = []
     for i, s in enumerate(steps):
         if not isinstance(s, StepSamples):
@@ -375,7 +368,7 @@ def samples_from_steps(records, n: int, *, rng=None) -> list[StepSamples]:
     """
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 4:
         raise ValueError(f"`n` must be an integer >= 4; got {n!r}")
-    gen = _rng(rng)
+    gen = as_rng(rng)
     out = []
     for r in records:
         if getattr(r, "previous", None) is None:

@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from gan_backend.commands._args import check_writable_file, ensure_writable_dir, positive_int, seed
+from gan_backend.commands._args import output_dir, output_file, positive_int, seed
 
 NAME = "avb"
 HELP = "AVB vs a Gaussian VAE on the 4 one-hot toy points: posteriors, metrics, figure"
@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.n < 10:
         raise ValueError(f"argument --n: must be at least 10; got {args.n}")
-    check_writable_file("--plot", args.plot)
-    ensure_writable_dir("--out", args.out)
+    output_file("--plot", args.plot)
+    output_dir("--out", args.out)
     config = AvbConfig(steps=args.steps)
     x = toy_data()
     s_avb, s_vae, s_eval = np.random.SeedSequence(args.seed).spawn(3)

@@ -23,7 +23,7 @@ import os
 
 import numpy as np
 
-from gan_backend.commands._args import ensure_writable_dir, positive_int, seed
+from gan_backend.commands._args import output_dir, positive_int, seed
 
 NAME = "digits"
 HELP = "Figure 5 on sklearn's digits: one AdaGAN step, weights vs ink/stroke width"
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from gan_backend import digits
 
     x = digits.load_digits_data()  # ValueError naming scikit-learn when it is missing
-    ensure_writable_dir("--out", args.out)
+    output_dir("--out", args.out)
     config = digits.steps_to_config(args.steps, n=x.shape[0])
     s_train, s_eval = np.random.SeedSequence(args.seed).spawn(2)
     fig = digits.run_figure5(x, config, rng=np.random.default_rng(s_train))

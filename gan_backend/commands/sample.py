@@ -12,27 +12,19 @@ seed gives identical files and the data do not depend on the method.
 from __future__ import annotations
 
 import argparse
-import os
 
 import numpy as np
 
 from gan_backend import methods
+from gan_backend._validate import fits_in_memory
+from gan_backend.commands._args import output_file
+from gan_backend.commands._args import positive_int as _positive_int
 from gan_backend.config import GanConfig
 from gan_backend.datasets import DATASETS, make_dataset
 from gan_backend.objectives import get_objective
 
 NAME = "sample"
 HELP = "train one model on toy data and write N samples from it (.npy)"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return v
 
 
 def _seed(text: str) -> int:
@@ -74,11 +66,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _check_writable(flag: str, path: str | None) -> None:
-    if path is None:
-        return
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise ValueError(f"argument {flag}: directory {parent!r} does not exist")
+    output_file(flag, path)
 
 
 def _plot(path: str, data, samples, name: str) -> None:
@@ -104,7 +92,15 @@ def _plot(path: str, data, samples, name: str) -> None:
     plt.close(fig)
 
 
+# Bytes per unit of each size argument that must fit in memory at once: a float64 (n, 2)
+# sample / data array (with its shuffled copy for data), a (K, 2) array of mode means.
+_BYTES = {"--n": 16, "--n-data": 40, "--modes": 16}
+
+
 def run(args: argparse.Namespace) -> int:
+    for flag, value in (("--n", args.n), ("--n-data", args.n_data), ("--modes", args.modes)):
+        if value is not None:
+            fits_in_memory(flag, value, _BYTES[flag])
     for flag, path in (("--out", args.out), ("--data-out", args.data_out), ("--plot", args.plot)):
         _check_writable(flag, path)
     if args.dataset == "grid" and args.modes not in (None, 25):

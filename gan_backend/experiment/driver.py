@@ -5,13 +5,19 @@
   before the worker processes are spawned), so that a run's record does not depend on
   the number of workers. With ``scheduler=ADDRESS`` it connects to an existing cluster
   instead (its workers' environment is then the cluster owner's business).
-- Finished keys found in ``DIR/results.sqlite`` are skipped (resume); the remaining runs
+- Tasks (:mod:`gan_backend.experiment.runs`): per data draw and GAN variant, one task
+  trains GAN 1 (:func:`execute_first`), and the units (:func:`execute_unit`: the methods
+  sharing the independent GANs together, each AdaGAN method alone) start from it; Dask
+  passes GAN 1 to them. GAN 1 is stored as soon as it arrives, so a resumed table does
+  not train it again.
+- Finished keys found in ``DIR/results.sqlite`` are skipped (resume); the remaining units
   are submitted longest first, with ``retries=2`` (a task raising or a worker dying is
   re-run; a worker killed mid-run is also rescheduled by the scheduler).
 - Results are collected with ``as_completed`` and written by the driver only, one
-  committed row per arriving run. Ctrl-C cancels the pending runs, closes the cluster
-  and keeps every finished row; rerunning resumes.
-- A progress bar over runs goes to stderr.
+  committed transaction per arriving unit. Ctrl-C cancels the pending tasks, closes the
+  cluster and keeps every finished row; rerunning resumes.
+- A progress bar over runs (runs done / total, elapsed, ETA from the tasks' estimated
+  costs) goes to stderr.
 """
 from __future__ import annotations
 
@@ -25,9 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from gan_backend._validate import optional_positive_int
 from gan_backend.experiment.presets import Preset
 from gan_backend.experiment.runs import (
-    RunSpec, derive_seed, execute_run, execute_theory, run_specs, theory_key,
+    derive_seed, execute_first, execute_theory, execute_unit, plan_units, run_specs, theory_key,
 )
 from gan_backend.experiment.store import ResultStore
 
@@ -58,6 +65,7 @@ class DriverReport:
     failed: list = field(default_factory=list)  # (key, message)
     interrupted: bool = False
     elapsed_s: float = 0.0
+    plan: object = None  # estimate.Plan of the work this call had to do
 
     @property
     def ok(self) -> bool:
@@ -67,10 +75,13 @@ class DriverReport:
 class ProgressBar:
     """A one-line progress bar over runs on a stream (a line per update when not a tty)."""
 
-    def __init__(self, total: int, *, done: int = 0, stream=None, enabled: bool = True, width: int = 28):
+    def __init__(self, total: int, *, done: int = 0, stream=None, enabled: bool = True, width: int = 28,
+                 cost_total: float = 0.0):
         self.total = total
         self.done = done
         self.failed = 0
+        self.cost_total = cost_total
+        self.cost_done = 0.0
         self.stream = sys.stderr if stream is None else stream
         self.enabled = enabled
         self.width = width
@@ -87,7 +98,11 @@ class ProgressBar:
         el = time.perf_counter() - self.t0
         new = self.done - self.start_done
         left = self.total - self.done
-        eta = f" eta {_fmt_s(el / new * left)}" if new and left else ""
+        if self.cost_total > 0 and self.cost_done > 0:
+            eta_s = el * max(0.0, self.cost_total - self.cost_done) / self.cost_done
+        else:
+            eta_s = el / new * left if new else None
+        eta = f" eta {_fmt_s(eta_s)}" if eta_s is not None and left else ""
         fail = f" {self.failed} failed" if self.failed else ""
         line = (f"[{'#' * fill}{'.' * (self.width - fill)}] {self.done}/{self.total} runs "
                 f"{_fmt_s(el)}{eta}{fail}")
@@ -99,9 +114,10 @@ class ProgressBar:
             self.stream.write(line + "\n")
         self.stream.flush()
 
-    def update(self, last: str = "", *, failed: bool = False) -> None:
-        self.done += 1
-        self.failed += int(failed)
+    def update(self, last: str = "", *, failed: bool = False, runs: int = 1, cost: float = 0.0) -> None:
+        self.done += runs
+        self.failed += int(failed) * runs
+        self.cost_done += cost
         self.render(last)
 
     def close(self) -> None:
@@ -113,12 +129,6 @@ class ProgressBar:
 def _fmt_s(s: float) -> str:
     s = int(round(s))
     return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
-
-
-def _cost(spec: RunSpec, preset: Preset) -> int:
-    """Rough relative cost of a run (GANs trained x modes), for longest-first submission."""
-    gans = 1 if spec.method == "vanilla" else preset.T
-    return gans * 100 + spec.modes
 
 
 @contextlib.contextmanager
@@ -136,7 +146,7 @@ def _env(values: dict):
 
 
 @contextlib.contextmanager
-def _client(workers: int, scheduler: str | None):
+def _client(workers: int, scheduler: str | None):  # noqa: C901 - two ways to get a client
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -161,19 +171,33 @@ def _client(workers: int, scheduler: str | None):
         cluster.close()
 
 
-def _task_key(key: str, config: dict) -> str:
+def _task_key(kind: str, key: str, config: dict) -> str:
     token = derive_seed(repr(sorted(config.items())))
-    return f"gan-{key.replace('/', '-')}-{token:016x}"
+    return f"{kind}-{key.replace('/', '-')}-{token:016x}"
+
+
+def _unit_task(task, unit, preset, first):
+    """``task(unit, preset, first_bytes)``; ``first`` is the bytes or the GAN-1 record."""
+    return task(unit, preset, first["generator"] if isinstance(first, dict) else first)
 
 
 @dataclass(frozen=True)
 class _Job:
     key: str
+    kind: str  # "first", "unit" or "theory"
+    runs: int
+    cost: float
+    submit_key: str
     fn: Callable
     args: tuple
-    config: dict
-    cost: int
-    theory: bool = False
+
+
+def _default_calibration(preset: Preset):
+    """Relative costs only (for the ETA when no calibration was asked for)."""
+    from gan_backend.experiment.estimate import Calibration
+
+    return Calibration(gan_step={v: 3e-4 for v in preset.variant_names}, disc_step=1.5e-4,
+                       evaluation=0.3, selection=0.05)
 
 
 def run_table(
@@ -185,8 +209,12 @@ def run_table(
     max_runs: int | None = None,
     progress: bool = True,
     theory: bool = False,
-    task: Callable[[RunSpec, Preset], dict] = execute_run,
+    task: Callable = execute_unit,
+    first_task: Callable = execute_first,
     retries: int = 2,
+    estimate: bool = False,
+    estimate_only: bool = False,
+    stream=None,
 ) -> DriverReport:
     """Run every unfinished run of ``preset`` and store it in ``out/results.sqlite``.
 
@@ -196,90 +224,176 @@ def run_table(
     out : path
         Output directory (created).
     workers : int, optional
-        Local worker processes (default: the number of CPUs, at most the runs to do).
+        Local worker processes (default: the number of CPUs, at most the tasks to do).
         Ignored with ``scheduler``.
     scheduler : str, optional
         Address of an existing Dask scheduler.
     max_runs : int, optional
-        Submit at most this many of the unfinished table runs (a partial table; rerun to
-        go on).
+        Compute at most about this many of the unfinished runs (whole units, at least
+        one; a partial table; rerun to go on).
     theory : bool
         Also run the unfinished ``--theory`` runs (:func:`execute_theory`, one per
         ``preset.theory_modes``), stored in the ``theory`` table.
-    task : callable
-        The per-run function (``execute_run``; tests substitute wrappers).
+    task, first_task : callable
+        The per-unit and GAN-1 functions (:func:`execute_unit`, :func:`execute_first`;
+        tests substitute stand-ins).
+    estimate : bool
+        Calibrate on this machine and print the number of GAN trainings and the estimated
+        wall time (to ``stream``, default stdout) before starting.
+    estimate_only : bool
+        Print the estimate and compute nothing.
 
     Returns
     -------
     DriverReport
         Counts of skipped / completed runs, failures ``(key, message)``, and whether the
         driver was interrupted (Ctrl-C). Finished rows are stored in every case.
+
+    Raises
+    ------
+    ValueError
+        Bad arguments; :class:`~gan_backend.experiment.store.StoreLayoutError`,
+        :class:`~gan_backend.experiment.store.PresetMismatch` or
+        :class:`~gan_backend.experiment.store.ConfigMismatch` for a store that cannot be
+        resumed with these settings (checked before anything is computed).
     """
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"`workers` must be a positive integer; got {workers!r}")
+    from gan_backend.experiment import estimate as est
+
+    optional_positive_int("workers", workers)
     if max_runs is not None and (isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 0):
         raise ValueError(f"`max_runs` must be a nonnegative integer; got {max_runs!r}")
     t0 = time.perf_counter()
+    stream = sys.stdout if stream is None else stream
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     specs = run_specs(preset)
     with ResultStore(out / RESULTS_FILE) as store:
+        store.claim_preset(preset.name)
         done = store.keys()
-        jobs = []
         for s in specs:  # refuse to mix settings before computing anything
-            cfg = preset.run_config(s.method, s.modes)
             if s.key in done:
-                store.check_config(s.key, cfg)
-            else:
-                jobs.append(_Job(s.key, task, (s, preset), cfg, _cost(s, preset)))
-        total, skipped = len(specs), len(specs) - len(jobs)
+                store.check_config(s.key, preset.run_config(s.method, s.modes, s.variant))
+        firsts_stored = store.component_keys()
+        units = [u for u in plan_units(preset) if any(s.key not in done for s in u.specs)]
         if max_runs is not None:
-            jobs = jobs[:max_runs]
+            kept, n = [], 0
+            for u in units:
+                if n >= max_runs and kept:
+                    break
+                if max_runs == 0:
+                    break
+                kept.append(u)
+                n += len(u.specs)
+            units = kept
+        groups_todo = []
+        for u in units:
+            if u.group.key in firsts_stored:
+                store.check_component_config(u.group.key, preset.first_config(u.group.modes, u.group.variant))
+            elif u.group not in groups_todo:
+                groups_todo.append(u.group)
+        theory_todo = []
+        total, skipped = len(specs), len(specs) - sum(len(u.specs) for u in plan_units(preset)
+                                                       if any(s.key not in done for s in u.specs))
         if theory:
             done_t = store.theory_keys()
             for k in preset.theory_modes:
-                key, cfg = theory_key(preset, k), preset.theory_config(k)
+                key = theory_key(preset, k)
                 total += 1
                 if key in done_t:
-                    store.check_theory_config(key, cfg)
+                    store.check_theory_config(key, preset.theory_config(k))
                     skipped += 1
                 else:
-                    jobs.append(_Job(key, execute_theory, (preset, k), cfg, preset.T * 100 + k, True))
-        report = DriverReport(total=total, skipped=skipped)
-        if not jobs:
+                    theory_todo.append(k)
+        n_workers = workers or max(1, min(os.cpu_count() or 1, len(units) + len(theory_todo)))
+        est_workers = n_workers
+        if scheduler is not None and (estimate or estimate_only) and units:
+            from dask.distributed import Client
+
+            with Client(scheduler) as c:  # the estimate's schedule over the cluster's threads
+                est_workers = max(1, sum(c.nthreads().values()))
+        cal = est.calibrate(preset) if (estimate or estimate_only) and units else _default_calibration(preset)
+        plan = est.plan_cost(preset, units, groups_todo, cal, est_workers)
+        if (estimate or estimate_only) and units:
+            print(est.format_plan(preset, plan, cal), file=stream, flush=True)
+        report = DriverReport(total=total, skipped=skipped, plan=plan)
+        if estimate_only or not (units or theory_todo):
             report.elapsed_s = time.perf_counter() - t0
             return report
-        jobs.sort(key=lambda j: -j.cost)  # longest first: the last tasks are short
-        n_workers = workers or max(1, min(os.cpu_count() or 1, len(jobs)))
-        bar = ProgressBar(total, done=report.skipped, enabled=progress)
+
+        jobs: list[_Job] = []
+        first_of: dict = {}
+        for g in groups_todo:
+            cfg = preset.first_config(g.modes, g.variant)
+            j = _Job(g.key, "first", 0, plan.costs[f"first:{g.key}"], _task_key("first", g.key, cfg),
+                     first_task, (g, preset))
+            jobs.append(j)
+            first_of[g.key] = j
+        for u in units:
+            cfg = preset.run_config(u.methods[0], u.group.modes, u.group.variant)
+            jobs.append(_Job(u.key, "unit", len(u.specs), plan.costs[u.key],
+                             _task_key("unit", u.key, {**cfg, "methods": u.methods}), _unit_task,
+                             (task, u, preset)))
+        for k in theory_todo:
+            key = theory_key(preset, k)
+            jobs.append(_Job(key, "theory", 1, preset.T * 1.0, _task_key("theory", key, preset.theory_config(k)),
+                             execute_theory, (preset, k)))
+        bar = ProgressBar(total, done=report.skipped, enabled=progress,
+                          cost_total=sum(j.cost for j in jobs))
         futures = []
         try:
             from dask.distributed import as_completed
 
             with _client(n_workers, scheduler) as client:
                 try:
-                    futures = [
-                        client.submit(j.fn, *j.args, key=_task_key(j.key, j.config), pure=False,
-                                      retries=retries, priority=j.cost)
-                        for j in jobs
-                    ]
-                    by_key = {f.key: j for f, j in zip(futures, jobs)}
+                    by_key = {}
+                    first_futures = {}
+                    # GAN-1 tasks first (highest priority): the units wait for them
+                    for j in sorted(jobs, key=lambda j: (j.kind != "first", -j.cost)):
+                        if j.kind == "unit":
+                            unit = j.args[1]
+                            first = first_futures.get(unit.group.key)
+                            if first is None:
+                                first = store.component(unit.group.key)
+                            args = (*j.args, first)
+                        else:
+                            args = j.args
+                        prio = 10**9 if j.kind == "first" else int(j.cost * 1000)
+                        fut = client.submit(j.fn, *args, key=j.submit_key, pure=False, retries=retries,
+                                            priority=prio)
+                        if j.kind == "first":
+                            first_futures[j.key] = fut
+                        futures.append(fut)
+                        by_key[fut.key] = j
                     for fut in as_completed(futures):
                         job = by_key[fut.key]
                         if fut.status != "finished":
                             exc = fut.exception()
                             msg = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                            report.failed.append((job.key, msg))
-                            bar.update(f"{job.key} FAILED: {msg[:200]}", failed=True)
+                            if job.kind == "first":
+                                report.failed.append((f"{job.key} (first GAN)", msg))
+                                bar.update(f"{job.key} first GAN FAILED: {msg[:200]}", runs=0, cost=job.cost)
+                            else:
+                                report.failed.append((job.key, msg))
+                                bar.update(f"{job.key} FAILED: {msg[:200]}", failed=True, runs=job.runs,
+                                           cost=job.cost)
                             continue
                         rec = fut.result()
+                        if job.kind == "first":
+                            store.add_component(rec)
+                            bar.update(f"{job.key} first GAN {rec['timings']['total_s']:.1f}s", runs=0,
+                                       cost=job.cost)
+                            continue
                         fut.release()
-                        added = store.add_theory(rec) if job.theory else store.add(rec)
-                        if added:
-                            report.completed += 1
+                        if job.kind == "theory":
+                            added = int(store.add_theory(rec))
+                            n_recs = 1
                         else:
-                            report.duplicates += 1
-                        bar.update(f"{job.key} {rec['timings']['total_s']:.1f}s")
+                            added = store.add_many(rec)
+                            n_recs = len(rec)
+                        report.completed += added
+                        report.duplicates += n_recs - added
+                        secs = rec["timings"]["total_s"] if job.kind == "theory" else rec[0]["timings"]["unit_s"]
+                        bar.update(f"{job.key} {secs:.1f}s", runs=job.runs, cost=job.cost)
                 except KeyboardInterrupt:
                     report.interrupted = True
                     with contextlib.suppress(Exception):

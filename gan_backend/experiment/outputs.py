@@ -1,8 +1,12 @@
-"""Figures of the table (E1's :mod:`gan_backend.plots`) and the ``--theory`` report.
+"""Figures of the table (:mod:`gan_backend.plots`, :mod:`gan_backend.experiment.figures`)
+and the ``--theory`` report.
 
 - ``coverage_vs_T.png``: C against T per method, one panel per K (median dots, 5-95% bars);
+- ``figure2.png`` (runs with 5 modes) and ``figure4.png`` (presets with GAN variants): the
+  slides' Figures 2 and 4;
 - ``samples_K<k>.png``: data and run 0's final samples of every method;
-- ``weight_map_K<k>.png``: Boosted's data weights after step 1 (run 0);
+- ``weight_map_K<k>.png``: the data weights after step 1 (run 0) of the first of the
+  preset's methods that solved data weights (Boosted in the seed table's order);
 - ``theory.md``, ``theory.csv``, ``theory_K<k>.png``: S18 per AdaGAN step (theory runs).
 """
 from __future__ import annotations
@@ -18,13 +22,12 @@ from gan_backend.experiment.store import ResultStore
 
 __all__ = ["write_figures", "write_theory", "theory_records"]
 
-# Method shown on the weight map (an AdaGAN method whose step 2 solved R* weights).
-WEIGHT_MAP_METHOD = "boosted"
 
 
-def write_figures(out, preset: Preset) -> list[Path]:
+def write_figures(out, preset: Preset, coverage: str = "heldout") -> list[Path]:
     """Write the figures for the stored runs of ``preset``; returns the paths written."""
     from gan_backend import plots
+    from gan_backend.experiment import figures
     from gan_backend.experiment.driver import RESULTS_FILE
 
     out = Path(out)
@@ -34,11 +37,16 @@ def write_figures(out, preset: Preset) -> list[Path]:
         runs = [r for r in store.runs(preset=preset.name) if r.key in wanted]
         if not runs:
             return paths
+        plain = [r for r in runs if r.variant == preset.variant_names[0]]
         paths.append(plots.plot_coverage_vs_T(
-            coverage_curves(runs), out / "coverage_vs_T.png",
-            title=f"coverage vs T, preset {preset.name} (median, 5%-95%)"))
+            coverage_curves(plain, coverage), out / "coverage_vs_T.png",
+            title=f"coverage vs T, preset {preset.name} (median, 5%-95%, {coverage} estimator)"))
+        for fig in (figures.figure2(runs, out / "figure2.png", coverage=coverage),
+                    figures.figure4(runs, out / "figure4.png", coverage=coverage)):
+            if fig is not None:
+                paths.append(fig)
         for k in preset.modes:
-            first = {r.method: r for r in runs if r.modes == k and r.run == 0}
+            first = {r.method: r for r in plain if r.modes == k and r.run == 0}
             samples, data, means = {}, None, None
             for m in preset.methods:
                 r = first.get(m)
@@ -51,14 +59,17 @@ def write_figures(out, preset: Preset) -> list[Path]:
                 paths.append(plots.plot_samples(
                     data, samples, out / f"samples_K{k}.png", means=means,
                     title=f"K = {k}, run 0: data (grey) and samples after T = {preset.T}"))
-            r = first.get(WEIGHT_MAP_METHOD)
+            # the weights of a method that solved lambda (R*/R-dagger) first, else any weight map
+            cand = [first[m] for m in preset.methods if m in first and "weight_map" in store.artifact_names(first[m].key)]
+            cand.sort(key=lambda r: not any(v is not None for v in r.metrics.get("lam", [])))
+            r = cand[0] if cand else None
             blob = None if r is None else store.artifact(r.key, "weight_map")
             if blob is not None:
                 wm = decode_array(blob)
                 paths.append(plots.plot_weight_map(
                     wm[:, :2], wm[:, 2], out / f"weight_map_K{k}.png",
                     means=decode_array(store.artifact(r.key, "means")),
-                    title=f"{WEIGHT_MAP_METHOD}, K = {k}: data weights after step 1 (x N)"))
+                    title=f"{r.method}, K = {k}: data weights after step 1 (x N)"))
     return paths
 
 

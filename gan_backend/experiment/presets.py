@@ -2,23 +2,28 @@
 
 - ``paper``: the protocol of the slides: 35 runs per cell, 256k training points, the
   toy GAN of THEORY.md §3 with 15 epochs per GAN, T = 10; C evaluated on 10^4 held-out
-  points (the reference code used 500 points and an in-sample threshold).
+  points (the reference code used 500 points and an in-sample threshold; its estimator
+  is recorded beside ours, :func:`gan_backend.coverage_reference`).
+- ``faithful``: the paper's per-GAN protocol unchanged, 10 runs per cell.
+- ``figure4``: the slides' Figure 4: 10 modes, Boosted AdaGAN on four GAN variants
+  (minimax, non-saturating, each plain and unrolled with 5 steps), 10 runs, same protocol.
 - ``quick``: every method and every mode column, reduced so that the whole table takes
   at most 10 minutes on 2 cores; :attr:`Preset.reductions` states what was cut and is
   printed in ``table.md``.
 - ``smoke``: a seconds-long end-to-end check for the test suite (results meaningless).
 
-A preset fixes everything that determines a run's result; the run's seed is derived from
-(preset, method, modes, run index) in :mod:`gan_backend.experiment.runs`.
+A preset fixes everything that determines a run's result; the run's seeds are derived from
+(preset, variant, method, modes, run index) in :mod:`gan_backend.experiment.runs`.
 """
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
 
+from gan_backend._validate import positive_int
 from gan_backend.experiment.seed_table import MODES
 
-__all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS"]
+__all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS", "FIGURE4_VARIANTS"]
 
 # Methods of the table, in the seed table's order (registry names).
 METHODS: tuple[str, ...] = ("vanilla", "best_of", "ensemble", "topklast", "boosted")
@@ -37,7 +42,7 @@ class Preset:
         Mode counts K (table columns).
     methods : tuple of str
         Registry names of the methods (table rows; T = 3 and T = 10 rows come from one
-        T-component run of each method that has a ``trajectory``).
+        T-component trajectory of each method).
     T : int
         Components per run (coverage is recorded after each t = 1..T).
     dataset : str
@@ -52,7 +57,7 @@ class Preset:
     classifier_epochs : int or None
         Epochs of the AdaGAN mixture discriminator (None: ``train_classifier`` default).
     classifier_lr : float or None
-        Its learning rate (default 1e-3, see :class:`~gan_backend.adagan.AdaGanOptions`;
+        Its learning rate (default 1e-3, see :class:`~gan_backend.methods.AdaGanOptions`;
         None: the GAN's ``lr_d``).
     n_fake : int or None
         Mixture samples for the discriminator (None: n_train).
@@ -68,6 +73,9 @@ class Preset:
         ``fdiv.topklast_beta``, R* weights); see :mod:`gan_backend.methods.topklast`.
     reductions : str
         What this preset cuts relative to ``paper`` (shown in table.md).
+    variants : tuple of (name, ((GanConfig field, value), ...))
+        GAN variants, each run for every method (default one unnamed variant: the
+        preset's ``gan``); a variant's overrides apply on top of ``gan``.
     """
 
     name: str
@@ -89,13 +97,19 @@ class Preset:
     theory_samples: int = 4000
     topklast_reading: str = "reference"
     reductions: str = "none (the paper's protocol)"
+    variants: tuple = (("", ()),)
 
     def __post_init__(self):
+        from gan_backend import methods
+
         for name in ("runs", "T", "n_train", "n_select", "n_eval", "n_model", "artifact_points",
                      "theory_samples"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"`{name}` must be a positive integer; got {v!r}")
+            positive_int(name, getattr(self, name))
+        for m in self.methods:
+            methods.get(m)
+        names = [v[0] for v in self.variants]
+        if not names or len(set(names)) != len(names) or any(not isinstance(n, str) or "/" in n for n in names):
+            raise ValueError(f"`variants` must have distinct names without '/'; got {names!r}")
         if not self.modes or any((not isinstance(k, int)) or k < 1 for k in self.modes):
             raise ValueError(f"`modes` must be positive integers; got {self.modes!r}")
         if any((not isinstance(k, int)) or k < 1 for k in self.theory_modes):
@@ -105,29 +119,45 @@ class Preset:
         if self.topklast_reading not in ("slides", "reference"):
             raise ValueError(f"`topklast_reading` must be 'slides' or 'reference'; got {self.topklast_reading!r}")
 
-    def gan_config(self):
-        """The ``GanConfig`` of every GAN of this preset (defaults + :attr:`gan`)."""
+    @property
+    def variant_names(self) -> tuple[str, ...]:
+        return tuple(v[0] for v in self.variants)
+
+    def gan_config(self, variant: str = ""):
+        """The ``GanConfig`` of the GANs of ``variant`` (defaults + :attr:`gan` + the variant's)."""
         from gan_backend import GanConfig
 
-        return dataclasses.replace(GanConfig(), **dict(self.gan))
+        over = dict(self.variants)
+        if variant not in over:
+            raise ValueError(f"`variant` must be one of {self.variant_names}; got {variant!r}")
+        return dataclasses.replace(GanConfig(), **{**dict(self.gan), **dict(over[variant])})
+
+    def method_options(self) -> dict:
+        """Method options this preset sets (passed to every method that declares them)."""
+        return {"reading": self.topklast_reading}
 
     def method_kwargs(self, method: str) -> dict:
         """Extra keyword arguments of ``method``'s ``trajectory`` under this preset."""
-        return {"reading": self.topklast_reading} if method == "topklast" else {}
+        from gan_backend import methods
+
+        declared = methods.get(method).option_names
+        return {k: v for k, v in self.method_options().items() if k in declared}
 
     def adagan_options(self):
-        from gan_backend.adagan import AdaGanOptions
+        from gan_backend.methods import AdaGanOptions
 
         return AdaGanOptions(classifier_epochs=self.classifier_epochs, classifier_lr=self.classifier_lr,
                              n_fake=self.n_fake)
 
-    def run_config(self, method: str, modes: int) -> dict:
+    def run_config(self, method: str, modes: int, variant: str = "") -> dict:
         """JSON-able settings that determine one run (stored with its row; a resume
         against a store holding other settings for the same key is refused)."""
-        gan = self.gan_config()
+        gan = self.gan_config(variant)
         return {
             **self.method_kwargs(method),
+            "layout": "shared-components",
             "method": method,
+            "variant": variant,
             "modes": int(modes),
             "T": self.T,
             "dataset": self.dataset,
@@ -140,6 +170,13 @@ class Preset:
             "n_fake": self.n_fake,
             "gan": {k: _jsonable(v) for k, v in dataclasses.asdict(gan).items()},
         }
+
+    def first_config(self, modes: int, variant: str = "") -> dict:
+        """JSON-able settings of the first GAN of a data draw (shared by its methods)."""
+        cfg = self.run_config("vanilla", modes, variant)
+        for k in ("method", "classifier_epochs", "classifier_lr", "n_fake", "n_model", "n_eval", "n_select"):
+            cfg.pop(k, None)
+        return cfg
 
     def theory_config(self, modes: int) -> dict:
         """JSON-able settings of one ``--theory`` run (Boosted AdaGAN on K = ``modes``)."""
@@ -162,6 +199,37 @@ def _jsonable(v):
 
 def _paper() -> Preset:
     return Preset(name="paper", runs=35)
+
+
+def _faithful() -> Preset:
+    return Preset(
+        name="faithful",
+        runs=10,
+        reductions=("10 runs per cell instead of 35 (the per-GAN protocol is the paper's: 256k points, "
+                    "batch 256, 15 epochs per GAN, mixture discriminator 15 epochs)"),
+    )
+
+
+#: The four GAN variants of the slides' Figure 4.
+FIGURE4_VARIANTS = (
+    ("minimax", (("objective", "minimax"),)),
+    ("nonsaturating", (("objective", "nonsaturating"),)),
+    ("minimax_unrolled5", (("objective", "minimax"), ("unrolled", 5))),
+    ("nonsaturating_unrolled5", (("objective", "nonsaturating"), ("unrolled", 5))),
+)
+
+
+def _figure4() -> Preset:
+    return Preset(
+        name="figure4",
+        runs=10,
+        modes=(10,),
+        methods=("boosted",),
+        variants=FIGURE4_VARIANTS,
+        theory_modes=(),
+        reductions=("Figure 4 of the slides: K = 10 only, Boosted AdaGAN only, 10 runs per variant; "
+                    "per-GAN protocol as the paper's"),
+    )
 
 
 def _quick() -> Preset:
@@ -210,7 +278,7 @@ def _smoke() -> Preset:
     )
 
 
-_FACTORIES = {"smoke": _smoke, "quick": _quick, "paper": _paper}
+_FACTORIES = {"smoke": _smoke, "quick": _quick, "paper": _paper, "faithful": _faithful, "figure4": _figure4}
 PRESETS: tuple[str, ...] = tuple(_FACTORIES)
 
 

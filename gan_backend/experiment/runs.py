@@ -1,17 +1,32 @@
-"""One run of the coverage table = one task: (preset, method, modes, run index).
+"""The runs of the coverage table and the tasks that compute them.
 
-:func:`execute_run` is what a Dask worker executes. It is a pure function of its
-:class:`RunSpec` and :class:`~gan_backend.experiment.presets.Preset`: every random
-stream is seeded from :func:`derive_seed`, so a run gives the same record on any worker
-(with single-threaded BLAS/Numba, which the driver arranges for its local workers).
+A *run* is one method on one data draw: :class:`RunSpec` (preset, variant, method,
+modes, run index), stored as one row. The methods of one data draw and GAN variant (a
+:class:`Group`) share their GANs, so that the table's comparisons are paired and each GAN
+is trained once:
 
-Random streams of a run (all from SHA-256 of a text key, never Python's ``hash``):
+- the group's independent GANs 1..T (GAN i trained with the stream ``[gan_seed, i]``,
+  :class:`~gan_backend.methods.IndependentGans`) serve every method that ``uses`` the
+  components: Vanilla = GAN 1, Best of T = the best of GANs 1..t, Ensemble = their
+  uniform mixture;
+- every other method (the AdaGAN ones) starts from GAN 1 as ``G_1``.
 
-- data: seed of (preset, "data", modes, run): every method of run i sees the same data
-  set (paired comparison);
-- training: ``spec.seed`` of (preset, method, modes, run);
-- evaluation: ``[spec.seed, 1]``, separate from training, so evaluating after each t does
-  not change what is trained (the T = 3 rows of a T = 10 run are those of a T = 3 run).
+Tasks (what a Dask worker executes, pure functions of their arguments):
+
+- :func:`execute_first` trains a group's GAN 1 and returns it as bytes;
+- :func:`execute_unit` runs a :class:`Unit` (the group's "components" methods together,
+  or one other method) from GAN 1's bytes and returns one record per method.
+
+Random streams (all from SHA-256 of a text key, never Python's ``hash``):
+
+- data: ``data_seed`` of (preset, "data", modes, run): every variant and method of run i
+  sees the same draw;
+- independent GANs: ``gan_seed`` of the group; each method's own steps (AdaGAN
+  components and discriminators, Best of T's selection) from ``spec.seed``;
+- evaluation of a model: seeded by (group, model id) (:attr:`Snapshot.model_id`): the same
+  model (e.g. GAN 1, which is every method's ``t = 1`` model) gets the same numbers in
+  every method's record; evaluation never draws from a training stream, so the first t
+  records of a T-step run are those of a t-step run.
 """
 from __future__ import annotations
 
@@ -26,8 +41,11 @@ import numpy as np
 
 from gan_backend.experiment.presets import Preset
 
-__all__ = ["RunSpec", "derive_seed", "run_specs", "execute_run", "execute_theory", "theory_key",
-           "decode_array"]
+__all__ = ["RunSpec", "Group", "Unit", "derive_seed", "run_specs", "groups", "plan_units", "execute_first",
+           "execute_unit", "execute_theory", "theory_key", "decode_array", "REFERENCE_MODEL_SAMPLES"]
+
+#: Model samples drawn for :func:`gan_backend.coverage_reference` (1,000 fit + 500 bandwidth).
+REFERENCE_MODEL_SAMPLES = 1500
 
 
 def derive_seed(*parts) -> int:
@@ -36,36 +54,102 @@ def derive_seed(*parts) -> int:
     return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") & (2**63 - 1)
 
 
+def _prefix(preset: str, variant: str) -> str:
+    return f"{preset}/{variant}/" if variant else f"{preset}/"
+
+
 @dataclass(frozen=True, order=True)
-class RunSpec:
-    """Identity of one run; :attr:`key` is the primary key of its store row."""
+class Group:
+    """One data draw and GAN variant: the methods of a group share its GANs."""
 
     preset: str
-    method: str
     modes: int
     run: int
+    variant: str = ""
 
     @property
     def key(self) -> str:
-        return f"{self.preset}/{self.method}/K{self.modes}/run{self.run}"
+        return f"{_prefix(self.preset, self.variant)}K{self.modes}/run{self.run}"
 
     @property
-    def seed(self) -> int:
-        return derive_seed(self.preset, self.method, self.modes, self.run)
+    def gan_seed(self) -> int:
+        return derive_seed(self.preset, self.variant, "gans", self.modes, self.run)
 
     @property
     def data_seed(self) -> int:
         return derive_seed(self.preset, "data", self.modes, self.run)
 
 
+@dataclass(frozen=True, order=True)
+class RunSpec:
+    """Identity of one run (one method on one group); :attr:`key` is its store row's key."""
+
+    preset: str
+    method: str
+    modes: int
+    run: int
+    variant: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{_prefix(self.preset, self.variant)}{self.method}/K{self.modes}/run{self.run}"
+
+    @property
+    def seed(self) -> int:
+        if self.variant:
+            return derive_seed(self.preset, self.variant, self.method, self.modes, self.run)
+        return derive_seed(self.preset, self.method, self.modes, self.run)
+
+    @property
+    def data_seed(self) -> int:
+        return self.group.data_seed
+
+    @property
+    def group(self) -> Group:
+        return Group(self.preset, self.modes, self.run, self.variant)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One task: ``methods`` of ``group`` (all of them computed from the group's GAN 1)."""
+
+    group: Group
+    methods: tuple[str, ...]
+
+    @property
+    def specs(self) -> tuple[RunSpec, ...]:
+        g = self.group
+        return tuple(RunSpec(g.preset, m, g.modes, g.run, g.variant) for m in self.methods)
+
+    @property
+    def key(self) -> str:
+        return f"{self.group.key}/{'+'.join(self.methods)}"
+
+
+def groups(preset: Preset) -> list[Group]:
+    """All groups of ``preset``, run-index-major (run 0 of every cell first)."""
+    return [Group(preset.name, k, r, v) for r in range(preset.runs) for k in preset.modes
+            for v in preset.variant_names]
+
+
 def run_specs(preset: Preset) -> list[RunSpec]:
-    """All runs of ``preset``, run-index-major (run 0 of every cell first)."""
-    return [
-        RunSpec(preset.name, m, k, r)
-        for r in range(preset.runs)
-        for k in preset.modes
-        for m in preset.methods
-    ]
+    """All runs of ``preset``, run-index-major, methods in the preset's order."""
+    return [RunSpec(g.preset, m, g.modes, g.run, g.variant) for g in groups(preset) for m in preset.methods]
+
+
+def plan_units(preset: Preset) -> list[Unit]:
+    """The tasks of ``preset``: per group, one unit with every method that uses the shared
+    independent GANs (trained once inside it) and one unit per other method."""
+    from gan_backend import methods
+
+    shared = tuple(m for m in preset.methods if methods.get(m).uses == "components")
+    alone = [m for m in preset.methods if methods.get(m).uses != "components"]
+    out = []
+    for g in groups(preset):
+        if shared:
+            out.append(Unit(g, shared))
+        out.extend(Unit(g, (m,)) for m in alone)
+    return out
 
 
 def _npy(a) -> bytes:
@@ -77,16 +161,6 @@ def _npy(a) -> bytes:
 def decode_array(blob: bytes) -> np.ndarray:
     """Inverse of the ``.npy`` encoding of stored artifacts."""
     return np.load(io.BytesIO(blob), allow_pickle=False)
-
-
-def _snapshots(mod, x_train, x_select, *, T, gan, options, rng, kwargs):
-    from gan_backend.adagan import Snapshot
-
-    if hasattr(mod, "trajectory"):
-        yield from mod.trajectory(x_train, T=T, config=gan, rng=rng, options=options, heldout=x_select,
-                                  **kwargs)
-    else:  # a single-model method (vanilla): T = 1 only
-        yield Snapshot(t=1, model=mod.fit(x_train, T=1, config=gan, rng=rng))
 
 
 def _data(preset: Preset, modes: int, seed: int):
@@ -101,109 +175,151 @@ def _data(preset: Preset, modes: int, seed: int):
     return data, x[:a], x[a:b], x[b:]
 
 
-def execute_run(spec: RunSpec, preset: Preset) -> dict:
-    """Train ``spec.method`` on a fresh data set and measure C after each t.
+def _host() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
-    Returns a JSON-able record: ``key``, identity fields, ``seed``, ``data_seed``,
-    ``config`` (:meth:`Preset.run_config`), ``metrics`` (per-t lists ``t``, ``coverage``,
-    ``loglik``, ``bandwidth``, ``modes_captured`` and ``high_quality`` (nearest mode within
-    3 std, :func:`gan_backend.coverage.mode_stats`), ``collapsed`` (model samples on one
-    point: C = 0, see :func:`gan_backend.methods.best_of.coverage_or_collapsed`),
-    ``beta``/``lam`` for AdaGAN methods, ``info`` for Best of T), ``timings``, ``host``,
-    and ``artifacts`` (name -> ``.npy`` bytes; run 0 only: final samples, evaluation data,
-    data means and, for AdaGAN methods, the weight map after step 1).
+
+def execute_first(group: Group, preset: Preset) -> dict:
+    """Train GAN 1 of ``group``; returns ``{"key", "config", "generator" (bytes), "timings", "host"}``."""
+    from gan_backend.methods import IndependentGans
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    _, x_train, _, _ = _data(preset, group.modes, group.data_seed)
+    g = IndependentGans(x_train, preset.T, preset.gan_config(group.variant), seed=group.gan_seed)[0]
+    return {
+        "key": group.key,
+        "config": preset.first_config(group.modes, group.variant),
+        "generator": g.to_bytes(),
+        "timings": {"total_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0},
+        "host": _host(),
+    }
+
+
+class _Evaluator:
+    """C (held-out and reference estimators) and mode statistics of a run's models, once
+    per model id, each seeded by (group, model id)."""
+
+    def __init__(self, group: Group, preset: Preset, x_eval, x_ref, data):
+        self.group, self.preset = group, preset
+        self.x_eval, self.x_ref = x_eval, x_ref
+        self.means, self.std = np.asarray(data.means), data.std
+        self.cache: dict = {}
+        self.seconds = 0.0
+
+    def __call__(self, model, model_id: str) -> dict:
+        from gan_backend.coverage import coverage_or_collapsed, coverage_reference, mode_stats
+        from gan_backend.mixture import Mixture
+
+        if model_id and model_id in self.cache:
+            return self.cache[model_id]
+        tick = time.perf_counter()
+        if isinstance(model, Mixture) and len(model) == 1:
+            model = model.components[0]  # G_1 evaluated as itself, whichever method holds it
+        rng = np.random.default_rng(derive_seed(self.group.key, "eval", model_id))
+        samples = np.asarray(model.sample(self.preset.n_model, rng))
+        held = coverage_or_collapsed(samples, self.x_eval, rng=rng)
+        ref_samples = np.asarray(model.sample(REFERENCE_MODEL_SAMPLES, rng))
+        n_real = min(500, self.x_ref.shape[0])
+        ref = coverage_or_collapsed(ref_samples, self.x_ref, rng=rng,
+                                    estimator=lambda s, d, rng: coverage_reference(
+                                        s, d, rng=rng, sizes=(n_real, 1000, 500)))
+        ms = mode_stats(samples, self.means, self.std)
+        out = {
+            "coverage": float(held.c),
+            "coverage_reference": float(ref.c),
+            "loglik": float(held.loglik),
+            "bandwidth": float(held.bandwidth),
+            "collapsed": bool(getattr(held, "collapsed", False)),
+            "modes_captured": int(ms.modes_captured),
+            "high_quality": float(ms.high_quality),
+            "samples": samples,
+        }
+        if model_id:
+            self.cache[model_id] = out
+        self.seconds += time.perf_counter() - tick
+        return out
+
+
+_PER_T = ("coverage", "coverage_reference", "loglik", "bandwidth", "collapsed", "modes_captured", "high_quality")
+
+
+def execute_unit(unit: Unit, preset: Preset, first: bytes) -> list[dict]:
+    """Run ``unit.methods`` on the group's data, starting from GAN 1 (``first``, the bytes
+    of :func:`execute_first`), and measure C after each t.
+
+    Returns one JSON-able record per method: ``key``, identity fields (``variant``
+    included), ``seed``, ``data_seed``, ``config`` (:meth:`Preset.run_config`), ``metrics``
+    (per-t lists ``t``, ``coverage`` (held-out estimator, :func:`gan_backend.coverage.coverage`),
+    ``coverage_reference`` (:func:`gan_backend.coverage_reference` on the first 500
+    training points), ``loglik``, ``bandwidth``, ``collapsed``, ``modes_captured``,
+    ``high_quality``; ``beta``/``lam`` for AdaGAN methods, ``info`` for Best of T),
+    ``timings`` (the unit's time split evenly over its records; ``unit_s`` the whole),
+    ``host``, and ``artifacts`` (run 0 only: final samples, evaluation data, data means and,
+    for AdaGAN methods, the weight map after step 1).
     """
     from gan_backend import methods
-    from gan_backend.coverage import mode_stats
-    from gan_backend.methods.best_of import coverage_or_collapsed
+    from gan_backend.generator import Generator
 
-    t_start = time.perf_counter()
-    cpu_start = time.process_time()
-    wall_start = time.time()
-    gan = preset.gan_config()
-    data, x_train, x_select, x_eval = _data(preset, spec.modes, spec.data_seed)
-    means = np.asarray(data.means)
-    t_data = time.perf_counter() - t_start
-
-    train_rng = np.random.default_rng(spec.seed)
-    eval_rng = np.random.default_rng([spec.seed, 1])
-    mod = methods.get(spec.method)
-
-    ts, cov, loglik, bandwidth, collapsed, captured, hq, betas, lams = ([] for _ in range(9))
-    info = None
-    t_train = t_eval = 0.0
-    artifacts: dict[str, bytes] = {}
-    snaps = _snapshots(mod, x_train, x_select, T=preset.T, gan=gan, options=preset.adagan_options(),
-                       rng=train_rng, kwargs=preset.method_kwargs(spec.method))
-    tick = time.perf_counter()
-    last = None
-    for snap in snaps:
-        t_train += time.perf_counter() - tick
-        tick = time.perf_counter()
-        samples = np.asarray(snap.model.sample(preset.n_model, eval_rng))
-        res = coverage_or_collapsed(samples, x_eval, rng=eval_rng)
-        ts.append(int(snap.t))
-        cov.append(float(res.c))
-        loglik.append(float(res.loglik))
-        bandwidth.append(float(res.bandwidth))
-        collapsed.append(bool(getattr(res, "collapsed", False)))
-        ms = mode_stats(samples, means, data.std)
-        captured.append(int(ms.modes_captured))
-        hq.append(float(ms.high_quality))
-        if snap.step is not None:
-            betas.append(float(snap.step.beta))
-            lams.append(None if snap.step.lam is None else float(snap.step.lam))
-            if spec.run == 0 and snap.t == 2 and snap.step.d is not None:
-                m = min(preset.artifact_points, x_train.shape[0])
-                wmap = np.column_stack([x_train[:m], snap.step.weights[:m] * x_train.shape[0],
-                                        snap.step.d[:m]])
-                artifacts["weight_map"] = _npy(wmap.astype(np.float32))
-        if snap.info:
-            info = snap.info
-        last = samples
-        t_eval += time.perf_counter() - tick
-        tick = time.perf_counter()
-    if spec.run == 0 and last is not None:
-        m = preset.artifact_points
-        artifacts["samples"] = _npy(last[:m].astype(np.float32))
-        artifacts["data"] = _npy(x_eval[:m].astype(np.float32))
-        artifacts["means"] = _npy(means)
-
-    metrics = {
-        "t": ts,
-        "coverage": cov,
-        "loglik": loglik,
-        "bandwidth": bandwidth,
-        "modes_captured": captured,
-        "high_quality": hq,
-        "collapsed": collapsed,
-    }
-    if betas:
-        metrics["beta"] = betas
-        metrics["lam"] = lams
-    if info:
-        metrics["info"] = info
-    return {
+    t_start, cpu_start, wall_start = time.perf_counter(), time.process_time(), time.time()
+    g = unit.group
+    cfg = preset.gan_config(g.variant)
+    data, x_train, x_select, x_eval = _data(preset, g.modes, g.data_seed)
+    g1 = Generator.from_bytes(first)
+    gans = methods.IndependentGans(x_train, preset.T, cfg, seed=g.gan_seed, first=g1)
+    evaluate = _Evaluator(g, preset, x_eval, x_train, data)
+    options = preset.adagan_options()
+    pending = []
+    for spec in unit.specs:
+        method = methods.get(spec.method)
+        snaps = method.trajectory(
+            x_train, T=preset.T, config=cfg, rng=np.random.default_rng(spec.seed), options=options,
+            heldout=x_select, first=g1, components=gans, **preset.method_kwargs(spec.method))
+        metrics = {"t": [], **{k: [] for k in _PER_T}}
+        betas, lams, info, last, artifacts = [], [], None, None, {}
+        for snap in snaps:
+            ev = evaluate(snap.model, snap.model_id)
+            metrics["t"].append(int(snap.t))
+            for k in _PER_T:
+                metrics[k].append(ev[k])
+            step = snap.step
+            if step is not None:
+                betas.append(float(step.beta))
+                lams.append(None if step.lam is None else float(step.lam))
+                if spec.run == 0 and snap.t == 2 and step.d is not None:
+                    m = min(preset.artifact_points, x_train.shape[0])
+                    wmap = np.column_stack([x_train[:m], step.weights[:m] * x_train.shape[0], step.d[:m]])
+                    artifacts["weight_map"] = _npy(wmap.astype(np.float32))
+            if snap.info:
+                info = snap.info
+            last = ev["samples"]
+        if spec.run == 0 and last is not None:
+            m = preset.artifact_points
+            artifacts["samples"] = _npy(last[:m].astype(np.float32))
+            artifacts["data"] = _npy(x_eval[:m].astype(np.float32))
+            artifacts["means"] = _npy(np.asarray(data.means))
+        if betas:
+            metrics["beta"], metrics["lam"] = betas, lams
+        if info:
+            metrics["info"] = info
+        pending.append((spec, metrics, artifacts))
+    total, cpu = time.perf_counter() - t_start, time.process_time() - cpu_start
+    share = 1.0 / len(pending)
+    return [{
         "key": spec.key,
         "preset": spec.preset,
         "method": spec.method,
+        "variant": spec.variant,
         "modes": spec.modes,
         "run": spec.run,
         "seed": spec.seed,
         "data_seed": spec.data_seed,
-        "config": preset.run_config(spec.method, spec.modes),
+        "config": preset.run_config(spec.method, spec.modes, spec.variant),
         "metrics": metrics,
-        "timings": {
-            "total_s": time.perf_counter() - t_start,
-            "cpu_s": time.process_time() - cpu_start,  # this process's CPU time: load-independent
-            "data_s": t_data,
-            "train_s": t_train,
-            "eval_s": t_eval,
-            "started_at": wall_start,
-        },
-        "host": f"{socket.gethostname()}:{os.getpid()}",
+        "timings": {"total_s": total * share, "cpu_s": cpu * share, "unit_s": total,
+                    "eval_s": evaluate.seconds * share, "started_at": wall_start},
+        "host": _host(),
         "artifacts": artifacts,
-    }
+    } for spec, metrics, artifacts in pending]
 
 
 def theory_key(preset: Preset, modes: int) -> str:
@@ -240,5 +356,5 @@ def execute_theory(preset: Preset, modes: int) -> dict:
         "config": preset.theory_config(modes),
         "steps": [dataclasses.asdict(s) for s in steps],
         "timings": {"total_s": time.perf_counter() - t0, "train_s": t_train},
-        "host": f"{socket.gethostname()}:{os.getpid()}",
+        "host": _host(),
     }

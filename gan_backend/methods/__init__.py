@@ -1,46 +1,43 @@
-"""Registry of training methods for ``python -m gan_backend sample --method``.
+"""The training methods, as an explicit registry of frozen :class:`Method` objects.
 
-A method is a module in this package with ``NAME`` (str) and
-``fit(x, *, T, config, rng, progress=False) -> Sampler``, where a Sampler is any object
-with ``.sample(n, rng) -> ndarray (n, d)`` (a :class:`~gan_backend.Generator`, a
-mixture, ...). Modules are discovered on first use; adding a file adds a method.
+Each method (``sample --method``, the rows of the coverage table) is one
+:class:`Method`: name, help line, trajectory (one model per ``t = 1..T``), how many GANs
+it trains, what the table shares with it (the independent GANs or only the first GAN),
+and its options. ``fit`` is written once, on top of the trajectory. A method built from
+the existing pieces (e.g. another beta schedule over :func:`adagan_trajectory`) is one
+entry of ``REGISTRY`` below; nothing else in the package names methods.
 
->>> "vanilla" in names()
-True
+>>> names()[0], get("boosted").gans(10)
+('vanilla', 10)
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import types
+from gan_backend.methods import best_of, boosted, ensemble, topklast, vanilla
+from gan_backend.methods._adagan import (
+    AdaGanOptions, ScheduleBeta, TopKLastBeta, TopKUniform, adagan_trajectory, gan_classifier, gan_trainer,
+)
+from gan_backend.methods._independent import IndependentGans
+from gan_backend.methods._method import Method, Snapshot, last_model
 
-__all__ = ["get", "names"]
+__all__ = [
+    "REGISTRY", "get", "names", "Method", "Snapshot", "last_model", "AdaGanOptions", "ScheduleBeta",
+    "TopKLastBeta", "TopKUniform", "adagan_trajectory", "gan_classifier", "gan_trainer", "IndependentGans",
+]
 
-_REGISTRY: dict[str, types.ModuleType] | None = None
-
-
-def _registry() -> dict[str, types.ModuleType]:
-    global _REGISTRY
-    if _REGISTRY is None:
-        reg = {}
-        for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-            if info.name.startswith("_"):
-                continue
-            mod = importlib.import_module(f"{__name__}.{info.name}")
-            if isinstance(getattr(mod, "NAME", None), str) and callable(getattr(mod, "fit", None)):
-                reg[mod.NAME] = mod
-        _REGISTRY = reg
-    return _REGISTRY
+#: name -> Method, in the seed table's row order.
+REGISTRY: dict[str, Method] = {
+    m.name: m for m in (vanilla.METHOD, best_of.METHOD, ensemble.METHOD, topklast.METHOD, boosted.METHOD)
+}
 
 
 def names() -> list[str]:
-    """Registered method names, sorted (``vanilla`` first when present)."""
-    return sorted(_registry(), key=lambda n: (n != "vanilla", n))
+    """Registered method names, in the seed table's row order."""
+    return list(REGISTRY)
 
 
-def get(name: str) -> types.ModuleType:
-    """The method module registered as ``name`` (has ``NAME`` and ``fit``)."""
+def get(name: str) -> Method:
+    """The :class:`Method` registered as ``name``."""
     try:
-        return _registry()[name]
-    except KeyError:
-        raise ValueError(f"`method` must be one of {', '.join(names())}; got {name!r}") from None
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"`method` must be one of {', '.join(REGISTRY)}; got {name!r}") from None

@@ -1,28 +1,19 @@
-"""Boosted AdaGAN: beta_t = 1/t and R* data weights (THEORY.md §3, S12).
-
-``fit`` returns the mixture ``G_T``; ``trajectory`` yields ``G_1, ..., G_T`` (one run
-gives the T = 3 and T = 10 rows of the table).
-"""
+"""Boosted AdaGAN: beta_t = 1/t and R* data weights (THEORY.md §3, S12)."""
 from __future__ import annotations
 
-from gan_backend.adagan import AdaGanOptions, ScheduleBeta, last_model, mixture_trajectory
+from gan_backend.methods._adagan import ScheduleBeta, adagan_trajectory
+from gan_backend.methods._method import Method
 
 NAME = "boosted"
-HELP = "AdaGAN, beta_t = 1/t, R* weights from a mixture discriminator"
 
 
-def trajectory(x, *, T, config, rng=None, progress=False, options: AdaGanOptions | None = None,
-               heldout=None):
-    """Yield a :class:`~gan_backend.adagan.Snapshot` (mixture ``G_t``) for t = 1..T.
-
-    ``heldout`` is accepted for a uniform method signature and not used.
-    """
+def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, first=None, **_):
+    """Yield a :class:`Snapshot` (mixture ``G_t``) for t = 1..T, starting from ``first`` when given."""
     import fdiv
 
-    return mixture_trajectory(x, T=T, config=config, beta=ScheduleBeta(fdiv.beta_schedule("boosted")),
-                              weights=None, options=options, rng=rng, progress=progress)
+    return adagan_trajectory(NAME, x, T=T, config=config, beta=ScheduleBeta(fdiv.beta_schedule("boosted")),
+                             options=options, rng=rng, progress=progress, first=first)
 
 
-def fit(x, *, T, config, rng=None, progress=False, options: AdaGanOptions | None = None):
-    """Train the Boosted AdaGAN mixture of ``T`` GANs on ``x``; returns a ``Mixture``."""
-    return last_model(trajectory(x, T=T, config=config, rng=rng, progress=progress, options=options))
+METHOD = Method(name=NAME, help="AdaGAN, beta_t = 1/t, R* weights from a mixture discriminator",
+                trajectory=trajectory, gans=lambda T: T, discriminators=lambda T: T - 1)

@@ -1,22 +1,25 @@
-"""Ensemble baseline: T independent GANs on uniform data weights, mixed uniformly
-(the AdaGAN loop with uniform weights and beta_t = 1/t, THEORY.md §3)."""
+"""Ensemble baseline: the uniform mixture of the first t of T independent GANs (THEORY.md §3)."""
 from __future__ import annotations
 
-from gan_backend.adagan import AdaGanOptions, ScheduleBeta, last_model, mixture_trajectory
+import numpy as np
+
+from gan_backend._validate import positive_int
+from gan_backend.methods._independent import independent
+from gan_backend.methods._method import Method, Snapshot
+from gan_backend.mixture import Mixture
 
 NAME = "ensemble"
-HELP = "uniform mixture of T independent GANs"
 
 
-def trajectory(x, *, T, config, rng=None, progress=False, options: AdaGanOptions | None = None,
-               heldout=None):
-    """Yield a :class:`~gan_backend.adagan.Snapshot` (uniform mixture of t GANs) for t = 1..T."""
-    import fdiv
+def trajectory(x, *, T, config=None, rng=None, progress=False, components=None, **_):
+    """Yield a :class:`Snapshot` per t = 1..T: the uniform mixture of GANs 1..t."""
+    T = positive_int("T", T)
+    gans = independent(x, T, config, rng, components, progress)
+    for t in range(1, T + 1):
+        comps = [gans[i] for i in range(t)]
+        yield Snapshot(t=t, model=Mixture(comps, np.full(t, 1.0 / t)),
+                       model_id="gan1" if t == 1 else f"{NAME}{t}")
 
-    return mixture_trajectory(x, T=T, config=config, beta=ScheduleBeta(fdiv.beta_schedule("boosted")),
-                              weights="uniform", options=options, rng=rng, progress=progress)
 
-
-def fit(x, *, T, config, rng=None, progress=False, options: AdaGanOptions | None = None):
-    """Train ``T`` independent GANs on ``x``; returns their uniform ``Mixture``."""
-    return last_model(trajectory(x, T=T, config=config, rng=rng, progress=progress, options=options))
+METHOD = Method(name=NAME, help="uniform mixture of T independent GANs", trajectory=trajectory,
+                gans=lambda T: T, uses="components")

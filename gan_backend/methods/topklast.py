@@ -2,7 +2,7 @@
 
 - ``reading="reference"`` (default, the table's: it is the rule that produced the seed table):
   the public reference code's ``topk`` rule: uniform data weights on the ceil(r*N) points
-  with the largest D(x) (:class:`~gan_backend.adagan.TopKUniform`) and beta_t = 1/t.
+  with the largest D(x) (:class:`~gan_backend.methods.TopKUniform`) and beta_t = 1/t.
 - ``reading="slides"``: R* data weights with beta_t chosen from the
   discriminator so that about r*N weights are zero (``fdiv.topklast_beta``, whose
   docstring states the exact rule; the slides' two phrasings coincide at r = 0.5).
@@ -13,13 +13,10 @@
 """
 from __future__ import annotations
 
-from gan_backend.adagan import (
-    AdaGanOptions, ScheduleBeta, TopKLastBeta, TopKUniform, last_model, mixture_trajectory,
-)
+from gan_backend.methods._adagan import ScheduleBeta, TopKLastBeta, TopKUniform, adagan_trajectory
+from gan_backend.methods._method import Method
 
 NAME = "topklast"
-HELP = "AdaGAN TopKLast r = 0.5 (default: uniform weights on the top r*N points by D, beta_t = 1/t)"
-
 R = 0.5
 
 
@@ -38,21 +35,15 @@ _READINGS = {"reference": _reference, "slides": _slides}
 READINGS = tuple(_READINGS)
 
 
-def trajectory(x, *, T, config, rng=None, progress=False, options: AdaGanOptions | None = None,
-               heldout=None, r: float = R, reading: str = "reference"):
-    """Yield a :class:`~gan_backend.adagan.Snapshot` (mixture ``G_t``) for t = 1..T.
-
-    ``heldout`` is accepted for a uniform method signature and not used.
-    """
+def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, first=None,
+               r: float = R, reading: str = "reference", **_):
+    """Yield a :class:`Snapshot` (mixture ``G_t``) for t = 1..T, starting from ``first`` when given."""
     if reading not in _READINGS:
         raise ValueError(f"`reading` must be one of {READINGS}; got {reading!r}")
     beta, weights = _READINGS[reading](r)
-    return mixture_trajectory(x, T=T, config=config, beta=beta, weights=weights,
-                              options=options, rng=rng, progress=progress)
+    return adagan_trajectory(NAME, x, T=T, config=config, beta=beta, weights=weights,
+                             options=options, rng=rng, progress=progress, first=first)
 
 
-def fit(x, *, T, config, rng=None, progress=False, options: AdaGanOptions | None = None, r: float = R,
-        reading: str = "reference"):
-    """Train the TopKLast-r mixture of ``T`` GANs on ``x``; returns a ``Mixture``."""
-    return last_model(trajectory(x, T=T, config=config, rng=rng, progress=progress, options=options,
-                                 r=r, reading=reading))
+METHOD = Method(name=NAME, trajectory=trajectory, gans=lambda T: T, discriminators=lambda T: T - 1, options=(("r", R), ("reading", "reference")),
+                help="AdaGAN TopKLast r = 0.5 (default: uniform weights on the top r*N points by D, beta_t = 1/t)")

@@ -1,15 +1,20 @@
-"""``vanilla``: one GAN trained on the data (the baseline row of THEORY.md §3's table).
+"""Vanilla: one GAN trained on the data (the baseline row of THEORY.md §3's table).
 
-``T`` is accepted for a uniform interface and ignored: vanilla trains a single GAN.
+``T`` is accepted for a uniform interface; vanilla uses a single GAN (the first of the
+shared independent GANs in the table).
 """
 from __future__ import annotations
 
-from gan_backend.generator import Generator
-from gan_backend.train import train_gan
+from gan_backend._validate import positive_int
+from gan_backend.methods._independent import independent
+from gan_backend.methods._method import Method, Snapshot
 
-NAME = "vanilla"
+
+def trajectory(x, *, T=1, config=None, rng=None, progress=False, components=None, **_):
+    """Yield one :class:`Snapshot`: GAN 1 (of ``components`` or freshly trained)."""
+    positive_int("T", T)
+    gans = independent(x, 1, config, rng, components, progress)
+    yield Snapshot(t=1, model=gans[0], model_id="gan1")
 
 
-def fit(x, *, T: int = 1, config=None, rng=None, progress: bool = False) -> Generator:
-    """Train one GAN on ``x`` with ``config`` and return its generator."""
-    return train_gan(x, config, rng=rng, progress=progress)
+METHOD = Method(name="vanilla", help="one GAN", trajectory=trajectory, gans=lambda T: 1, uses="components")

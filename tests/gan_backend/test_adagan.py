@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 import fdiv
-from gan_backend.adagan import (
-    AdaGanError, AdaGanOptions, ScheduleBeta, TopKLastBeta, adagan, adagan_steps, gan_classifier,
-)
+from gan_backend.adagan import AdaGanError, adagan, adagan_steps
+from gan_backend.methods import AdaGanOptions, ScheduleBeta, TopKLastBeta, gan_classifier
 from gan_backend.mixture import Mixture
 
 MEANS = np.array([[-10.0, 0.0], [0.0, 8.0], [10.0, 0.0]])
@@ -249,7 +248,7 @@ def test_mixture_steps_are_nested():
 
 
 def test_topk_uniform_rule():
-    from gan_backend.adagan import TopKUniform
+    from gan_backend.methods import TopKUniform
 
     d = np.array([0.9, 0.1, 0.5, 0.7, 0.2, 0.9])
     w, lam = TopKUniform(0.5)(d, 0.5)

@@ -1,5 +1,5 @@
-"""The table's methods in the registry (best_of, ensemble, topklast, boosted): ``fit`` on
-small data, ``trajectory`` per t, and ``python -m gan_backend sample --method M``."""
+"""The methods registry (frozen Method objects): ``fit`` on small data, ``trajectory`` per
+t, shared components and a given first GAN, and ``python -m gan_backend sample --method M``."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 
 from gan_backend import GanConfig, Mixture, make_dataset, methods
 from gan_backend.__main__ import main
-from gan_backend.adagan import AdaGanOptions
+from gan_backend.methods import AdaGanOptions, IndependentGans, Method
 
 OURS = ("best_of", "ensemble", "topklast", "boosted")
 CFG = GanConfig(epochs=2)
@@ -20,9 +20,34 @@ def data():
 
 
 def test_registered():
-    assert set(OURS) <= set(methods.names())
-    for name in OURS:
-        assert methods.get(name).NAME == name
+    assert methods.names() == ["vanilla", *OURS[:2], "topklast", "boosted"]
+    for name in methods.names():
+        m = methods.get(name)
+        assert isinstance(m, Method) and m.name == name and m.help
+    assert methods.get("vanilla").gans(10) == 1 and methods.get("boosted").gans(10) == 10
+    assert {n for n in methods.names() if methods.get(n).uses == "components"} == {"vanilla", "best_of", "ensemble"}
+    with pytest.raises(ValueError, match="method"):
+        methods.get("nope")
+    with pytest.raises(Exception):  # frozen
+        methods.get("boosted").name = "x"
+
+
+def test_shared_components_are_trained_once(data):
+    """Vanilla, Best of T and Ensemble on one IndependentGans set: each GAN trained once,
+    Vanilla = GAN 1, Ensemble = uniform mixture of the same objects, Best of T picks one."""
+    gans = IndependentGans(data.x, 3, CFG, seed=11)
+    van = methods.get("vanilla").fit(data.x, T=3, config=CFG, components=gans)
+    ens = list(methods.get("ensemble").trajectory(data.x, T=3, config=CFG, components=gans))
+    best = list(methods.get("best_of").trajectory(data.x, T=3, config=CFG, rng=0, heldout=data.x[:300],
+                                                  components=gans))
+    assert van is gans[0]
+    assert ens[-1].model.components == tuple(gans) and [s.model_id for s in ens][0] == "gan1"
+    assert best[-1].model is gans[best[-1].info["pick"] - 1]
+    # GAN i depends on (seed, i) only: training it directly with that stream gives the same GAN
+    from gan_backend import train_gan
+
+    direct = train_gan(data.x, CFG, rng=np.random.default_rng([11, 3]))
+    np.testing.assert_array_equal(direct.net.params, gans[2].net.params)
 
 
 @pytest.mark.parametrize("name", OURS)
@@ -76,7 +101,7 @@ def test_topklast_reference_reading(data):
 
 
 def test_coverage_of_a_collapsed_model_is_zero(data):
-    from gan_backend.methods.best_of import Collapsed, coverage_or_collapsed
+    from gan_backend.coverage import Collapsed, coverage_or_collapsed
 
     point = np.tile([[1.0, 2.0]], (500, 1))
     res = coverage_or_collapsed(point, data.x, rng=0)
@@ -87,3 +112,33 @@ def test_coverage_of_a_collapsed_model_is_zero(data):
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="finite"):  # other errors still raise
         coverage_or_collapsed(bad, data.x, rng=0)
+
+
+@pytest.mark.parametrize("module", ["gan_backend._validate", "gan_backend.methods", "gan_backend.experiment.figures",
+                                    "gan_backend.mixture"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_validate_messages_name_the_parameter():
+    from gan_backend import _validate as v
+
+    for fn, bad in ((v.positive_int, 0), (v.positive_int, True), (v.positive_int, 2.0), (v.nonnegative_int, -1),
+                    (v.positive_float, float("inf")), (v.positive_float, "1"), (v.optional_positive_int, 0)):
+        with pytest.raises(ValueError, match=r"^`knob` must .*got"):
+            fn("knob", bad)
+    assert v.optional_positive_int("knob", None) is None and v.positive_float("knob", 2) == 2.0
+    with pytest.raises(ValueError, match=r"`r` must lie in \(0, 1\)"):
+        v.unit_interval("r", 1.0, closed_right=False)
+    for bad in (1.5, True, np.random.RandomState(0), "0"):
+        with pytest.raises(ValueError, match="`rng`"):
+            v.as_rng(bad)
+    g = np.random.default_rng(0)
+    assert v.as_rng(g) is g and v.as_rng(np.int64(3)).integers(100) == np.random.default_rng(3).integers(100)
+    with pytest.raises(ValueError, match="`--n` = .* GiB"):
+        v.fits_in_memory("--n", 10**15, 16)
+    assert v.fits_in_memory("--n", 1000, 16) == 1000

@@ -57,6 +57,13 @@ def test_same_seed_same_files_other_seed_differs(tmp_path):
     (["--seed", "-1"], "--seed"),
     (["--T", "0"], "--T"),
     (["--out", "/nonexistent-dir/x.npy"], "--out"),
+    (["--out", "/tmp"], "--out"),  # a directory where a file is expected
+    (["--data-out", "/tmp"], "--data-out"),
+    (["--plot", "/nonexistent-dir/p.png"], "--plot"),
+    (["--out", "/proc/gan_backend_samples.npy"], "--out"),  # unwritable directory (root included)
+    (["--n", str(10**12)], "--n"),  # cannot fit in memory: refused before training
+    (["--modes", str(10**13)], "--modes"),
+    (["--n-data", str(10**13)], "--n-data"),
 ])
 def test_bad_arguments_one_line_exit_2(args, names, capsys):
     good = {"--dataset": "gmm", "--modes": "2", "--method": "vanilla", "--seed": "1", "--n": "10",

@@ -263,3 +263,73 @@ def test_docstring_examples(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+# --- the public reference code's estimator -------------------------------------------------
+
+def _reference_by_scipy(samples, data, seed):
+    """The estimator as the issue states it, written independently with SciPy (dense
+    squared distances, ``scipy.special.logsumexp``): shuffle; Gaussian KDE on the first
+    1,000; bandwidth b0 * 2^k (k = -7..6, b0 = median distance of consecutive shuffled
+    fitting samples) by the mean log-density of the next 500; t = 5th percentile at the
+    1,000 fitting samples; C = 1 - mean(log p(real) <= t) on the first 500 data points.
+    (scikit-learn's tree KDE is not used: it loses up to 60 nats at points far from every
+    sample, where its sum of kernels underflows.)"""
+    from scipy.spatial.distance import cdist
+    from scipy.special import logsumexp
+
+    def logpdf(q, pts, h):
+        return (logsumexp(-cdist(q, pts, "sqeuclidean") / (2 * h * h), axis=1) - np.log(len(pts))
+                - np.log(2 * np.pi * h * h))  # d = 2
+
+    perm = np.random.default_rng(seed).permutation(len(samples))
+    fit, sel = samples[perm[:1000]], samples[perm[1000:1500]]
+    b0 = np.median(np.linalg.norm(fit[1:] - fit[:-1], axis=1))
+    best_h, best_ll = None, -np.inf
+    for k in range(-7, 7):
+        h = b0 * 2.0**k
+        ll = logpdf(sel, fit, h).mean()
+        if ll > best_ll:
+            best_h, best_ll = h, ll
+    t = np.percentile(logpdf(fit, fit, best_h), 5)
+    lp = logpdf(data[:500], fit, best_h)
+    return 1.0 - np.mean(lp <= t), best_h, t, lp
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13, 14])
+def test_coverage_reference_matches_an_independent_implementation(seed):
+    from gan_backend import coverage_reference
+
+    rng = np.random.default_rng(seed)
+    means = rng.uniform(-15, 15, size=(5, 2))
+    data = means[rng.integers(5, size=800)] + rng.normal(size=(800, 2))
+    # a model that misses two of the five modes and is too wide on the others
+    model = means[rng.integers(3, size=2000)] + 1.6 * rng.normal(size=(2000, 2))
+    res = coverage_reference(model, data, rng=seed)
+    c, h, t, lp = _reference_by_scipy(model, data, seed)
+    assert res.bandwidth == pytest.approx(h, rel=1e-15)  # the same grid point
+    # log-densities: our kernel's truncation (terms < e^-50 of the largest) and summation
+    # order differ from SciPy's by round-off only (1e-12 relative is ~1e4 ulps)
+    np.testing.assert_allclose(res.data_logpdf, lp, rtol=1e-12, atol=1e-12)
+    assert res.threshold == pytest.approx(t, rel=1e-12)
+    assert res.c == c  # no data point lies within round-off of t: identical counts
+    assert 0.2 < res.c < 0.9  # the model misses modes: C is informative here
+
+
+def test_coverage_reference_threshold_in_sample_and_validation():
+    from gan_backend import coverage_reference
+    from gan_backend.coverage import Collapsed, coverage_or_collapsed
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(1500, 2))
+    res = coverage_reference(x, rng.normal(size=(500, 2)), rng=0)
+    assert res.n_fit == 1000 and res.n_heldout == 500 and res.data_logpdf.shape == (500,)
+    with pytest.raises(ValueError, match="model_samples"):
+        coverage_reference(x[:1499], x, rng=0)
+    with pytest.raises(ValueError, match="data"):
+        coverage_reference(x, x[:499], rng=0)
+    with pytest.raises(ValueError, match="sizes"):
+        coverage_reference(x, x, rng=0, sizes=(0, 1000, 500))
+    point = np.tile([[1.0, 2.0]], (1500, 1))
+    got = coverage_or_collapsed(point, x, rng=0, estimator=coverage_reference)
+    assert isinstance(got, Collapsed) and got.c == 0.0

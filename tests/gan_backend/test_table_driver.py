@@ -1,5 +1,6 @@
 """The Dask driver of the table on stand-in tasks (fast): resume without recomputation or
-duplicate rows, worker death retried, task errors reported, Ctrl-C keeps finished rows.
+duplicate rows, worker death retried, task errors reported, Ctrl-C keeps finished rows,
+GAN 1 of a data draw computed once and handed to every unit of that draw.
 
 The real end-to-end runs (smoke preset, serial vs two workers) are in test_table.py.
 """
@@ -20,8 +21,8 @@ import pytest
 
 from gan_backend.experiment.driver import RESULTS_FILE, run_table
 from gan_backend.experiment.presets import Preset
-from gan_backend.experiment.runs import run_specs
-from gan_backend.experiment.store import ConfigMismatch, ResultStore
+from gan_backend.experiment.runs import plan_units, run_specs
+from gan_backend.experiment.store import ConfigMismatch, PresetMismatch, ResultStore, StoreLayoutError
 
 pytestmark = pytest.mark.slow
 
@@ -29,12 +30,13 @@ pytestmark = pytest.mark.slow
 @dataclasses.dataclass(frozen=True)
 class _Gan:
     epochs: int = 1
+    batch_size: int = 256
 
 
 class FakePreset(Preset):
     """A preset whose GAN config does not need the engine (the tasks below are stand-ins)."""
 
-    def gan_config(self):
+    def gan_config(self, variant=""):
         return _Gan()
 
 
@@ -44,35 +46,55 @@ def _preset(**kw):
     return FakePreset(**base)
 
 
-def fake_task(spec, preset, *, log_dir, sleep=0.0):
-    """Deterministic record from the run's seed; logs each execution as a file."""
-    Path(log_dir, f"{spec.key.replace('/', '_')}.{uuid.uuid4().hex}").touch()
-    time.sleep(sleep)
-    rng = np.random.default_rng(spec.seed)
-    c = np.sort(rng.uniform(size=preset.T)).tolist()
-    return {
-        "key": spec.key, "preset": spec.preset, "method": spec.method, "modes": spec.modes,
-        "run": spec.run, "seed": spec.seed, "data_seed": spec.data_seed,
-        "config": preset.run_config(spec.method, spec.modes),
-        "metrics": {"t": list(range(1, preset.T + 1)), "coverage": c, "loglik": c},
-        "timings": {"total_s": sleep, "blas": os.environ.get("OPENBLAS_NUM_THREADS")},
-        "host": str(os.getpid()), "artifacts": {},
-    }
+def _log(log_dir, key):
+    Path(log_dir, f"{key.replace('/', '_')}.{uuid.uuid4().hex}").touch()
 
 
-def crash_once_task(spec, preset, *, log_dir, marker):
+def fake_first(group, preset, *, log_dir):
+    """Stand-in GAN 1: bytes derived from the group's seed; logs each execution."""
+    _log(log_dir, f"first-{group.key}")
+    return {"key": group.key, "config": preset.first_config(group.modes, group.variant),
+            "generator": group.gan_seed.to_bytes(8, "big"), "timings": {"total_s": 0.0}, "host": "h"}
+
+
+def fake_task(unit, preset, first, *, log_dir, sleep=0.0):
+    """Deterministic records from the runs' seeds and GAN 1's bytes; logs each execution."""
+    assert first == unit.group.gan_seed.to_bytes(8, "big")  # the unit got its own group's GAN 1
+    out = []
+    for spec in unit.specs:
+        _log(log_dir, spec.key)
+        time.sleep(sleep)
+        rng = np.random.default_rng(spec.seed)
+        c = np.sort(rng.uniform(size=preset.T)).tolist()
+        out.append({
+            "key": spec.key, "preset": spec.preset, "method": spec.method, "modes": spec.modes,
+            "run": spec.run, "seed": spec.seed, "data_seed": spec.data_seed,
+            "config": preset.run_config(spec.method, spec.modes),
+            "metrics": {"t": list(range(1, preset.T + 1)), "coverage": c, "loglik": c},
+            "timings": {"total_s": sleep, "unit_s": sleep, "blas": os.environ.get("OPENBLAS_NUM_THREADS")},
+            "host": str(os.getpid()), "artifacts": {},
+        })
+    return out
+
+
+def crash_once_task(unit, preset, first, *, log_dir, marker):
     """Kills its worker process the first time it runs ``boosted/K3/run0``."""
-    if spec.key.endswith("boosted/K3/run0") and not Path(marker).exists():
+    if unit.key.endswith("K3/run0/boosted") and not Path(marker).exists():
         Path(marker).touch()
         os._exit(1)  # the worker dies mid-run; the nanny restarts it, the task is rescheduled
-    return fake_task(spec, preset, log_dir=log_dir)
+    return fake_task(unit, preset, first, log_dir=log_dir)
 
 
-def fail_task(spec, preset, *, log_dir):
-    if spec.key.endswith("vanilla/K1/run1"):
-        Path(log_dir, f"{spec.key.replace('/', '_')}.{uuid.uuid4().hex}").touch()
+def fail_task(unit, preset, first, *, log_dir):
+    if unit.key.endswith("K1/run1/vanilla"):
+        _log(log_dir, unit.specs[0].key)
         raise RuntimeError("deliberate failure")
-    return fake_task(spec, preset, log_dir=log_dir)
+    return fake_task(unit, preset, first, log_dir=log_dir)
+
+
+def _run(p, out, task, log, **kw):
+    return run_table(p, out, task=task, first_task=functools.partial(fake_first, log_dir=str(log)),
+                     progress=False, **kw)
 
 
 def _executions(log_dir):
@@ -96,20 +118,22 @@ def test_resume_skips_finished_runs_and_never_duplicates(tmp_path):
     log.mkdir()
     p = _preset()
     task = functools.partial(fake_task, log_dir=str(log))
-    r1 = run_table(p, tmp_path / "out", workers=1, max_runs=3, task=task, progress=False)
+    r1 = _run(p, tmp_path / "out", task, log, workers=1, max_runs=3)
     assert (r1.completed, r1.skipped, r1.total) == (3, 0, 8)
     first = _rows(tmp_path / "out")
     assert len(first) == 3
-    r2 = run_table(p, tmp_path / "out", workers=2, task=task, progress=False)
+    r2 = _run(p, tmp_path / "out", task, log, workers=2)
     assert (r2.completed, r2.skipped) == (5, 3) and r2.ok
     rows = _rows(tmp_path / "out")
     assert len(rows) == 8 == len({k for k, *_ in rows})
     assert set(first) <= set(rows)  # the first rows are untouched (same finished_at)
-    assert set(_executions(log).values()) == {1}  # nothing computed twice
-    r3 = run_table(p, tmp_path / "out", workers=1, task=task, progress=False)
+    ex = _executions(log)
+    assert set(ex.values()) == {1}  # nothing computed twice, GAN 1 of each group included
+    assert sum(k.startswith("first-") for k in ex) == 4  # one GAN 1 per (K, run)
+    r3 = _run(p, tmp_path / "out", task, log, workers=1)
     assert (r3.completed, r3.skipped) == (0, 8)
     # more runs per cell extend the table (same keys and configs for the first runs)
-    r4 = run_table(_preset(runs=3), tmp_path / "out", workers=2, task=task, progress=False)
+    r4 = _run(_preset(runs=3), tmp_path / "out", task, log, workers=2)
     assert (r4.completed, r4.skipped) == (4, 8)
     assert set(_executions(log).values()) == {1}
     # every worker ran with single-threaded BLAS
@@ -121,13 +145,35 @@ def test_other_settings_in_the_same_directory_are_refused(tmp_path):
     log = tmp_path / "log"
     log.mkdir()
     p = _preset(runs=1)
-    spec = run_specs(p)[0]
+    unit = plan_units(p)[0]
     with ResultStore(tmp_path / "out" / RESULTS_FILE) as st:  # a finished run, stored directly
-        st.add(fake_task(spec, p, log_dir=str(log)))
+        st.claim_preset(p.name)
+        st.add_many(fake_task(unit, p, unit.group.gan_seed.to_bytes(8, "big"), log_dir=str(log)))
     with pytest.raises(ConfigMismatch, match="n_train"):  # refused before any cluster starts
-        run_table(_preset(runs=1, n_train=999), tmp_path / "out", workers=1, progress=False,
-                  task=functools.partial(fake_task, log_dir=str(log)))
+        _run(_preset(runs=1, n_train=999), tmp_path / "out", functools.partial(fake_task, log_dir=str(log)),
+             log, workers=1)
+    with pytest.raises(PresetMismatch, match="fake"):  # another preset in the same directory
+        _run(_preset(runs=1, name="other"), tmp_path / "out", functools.partial(fake_task, log_dir=str(log)),
+             log, workers=1)
     assert len(list(log.iterdir())) == 1
+
+
+def test_old_unshared_store_is_refused_naming_the_file(tmp_path):
+    """A store of the old layout (runs but no layout tag) is refused, and left untouched."""
+    path = tmp_path / "out" / RESULTS_FILE
+    path.parent.mkdir()
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE runs (key TEXT PRIMARY KEY, preset TEXT, method TEXT, modes INTEGER, run INTEGER, "
+               "seed INTEGER, data_seed INTEGER, config TEXT, metrics TEXT, timings TEXT, host TEXT, "
+               "finished_at TEXT)")
+    db.execute("INSERT INTO runs VALUES ('fake/vanilla/K1/run0', 'fake', 'vanilla', 1, 0, 1, 2, '{}', '{}', "
+               "'{}', 'h', 't')")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreLayoutError, match=str(path)):
+        _run(_preset(runs=1), tmp_path / "out", fake_task, tmp_path, workers=1)
+    assert path.read_bytes() == before
 
 
 def test_killed_worker_is_retried_and_table_complete(tmp_path):
@@ -135,7 +181,7 @@ def test_killed_worker_is_retried_and_table_complete(tmp_path):
     log.mkdir()
     marker = tmp_path / "crashed"
     task = functools.partial(crash_once_task, log_dir=str(log), marker=str(marker))
-    rep = run_table(_preset(), tmp_path / "out", workers=2, task=task, progress=False)
+    rep = _run(_preset(), tmp_path / "out", task, log, workers=2)
     assert marker.exists()  # a worker did die
     assert rep.ok and rep.completed == 8
     rows = _rows(tmp_path / "out")
@@ -145,16 +191,15 @@ def test_killed_worker_is_retried_and_table_complete(tmp_path):
 def test_failed_run_is_reported_and_rerun_later(tmp_path):
     log = tmp_path / "log"
     log.mkdir()
-    rep = run_table(_preset(), tmp_path / "out", workers=2, progress=False,
-                    task=functools.partial(fail_task, log_dir=str(log)))
-    assert [k for k, _ in rep.failed] == ["fake/vanilla/K1/run1"]
+    rep = _run(_preset(), tmp_path / "out", functools.partial(fail_task, log_dir=str(log)), log, workers=2)
+    assert [k for k, _ in rep.failed] == ["fake/K1/run1/vanilla"]
     assert "deliberate failure" in rep.failed[0][1]
     assert rep.completed == 7 and not rep.ok
     # retries=2: the failing task was attempted 3 times
     assert _executions(log)["fake_vanilla_K1_run1"] == 3
-    rep2 = run_table(_preset(), tmp_path / "out", workers=1, progress=False,
-                     task=functools.partial(fake_task, log_dir=str(log)))
+    rep2 = _run(_preset(), tmp_path / "out", functools.partial(fake_task, log_dir=str(log)), log, workers=1)
     assert (rep2.skipped, rep2.completed) == (7, 1) and rep2.ok
+    assert _executions(log)["first-fake_K1_run1"] == 1  # its GAN 1 was stored, not trained again
 
 
 def test_ctrl_c_keeps_finished_runs(tmp_path):
@@ -177,12 +222,12 @@ def test_ctrl_c_keeps_finished_runs(tmp_path):
 
     th = threading.Thread(target=interrupt_after_two_rows, daemon=True)
     th.start()
-    rep = run_table(p, out, workers=1, task=task, progress=False)
+    rep = _run(p, out, task, log, workers=1)
     th.join()
     assert rep.interrupted and not rep.ok
     n = len(_rows(out))
     assert 2 <= n < 12 and rep.completed == n
-    rep2 = run_table(p, out, workers=2, task=task, progress=False)
+    rep2 = _run(p, out, task, log, workers=2)
     assert rep2.ok and rep2.skipped == n and rep2.completed == 12 - n
     rows = _rows(out)
     assert len(rows) == 12 == len({k for k, *_ in rows})
@@ -200,8 +245,7 @@ def test_existing_scheduler(tmp_path):
     task = functools.partial(fake_task, log_dir=str(log))
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
                       silence_logs=logging.ERROR) as cluster:
-        rep = run_table(_preset(runs=1), tmp_path / "out", scheduler=cluster.scheduler_address,
-                        task=task, progress=False)
+        rep = _run(_preset(runs=1), tmp_path / "out", task, log, scheduler=cluster.scheduler_address)
         assert rep.ok and rep.completed == 4
         with Client(cluster) as c:  # still usable after the driver disconnected
             assert c.submit(sum, [1, 2]).result() == 3
