@@ -1,19 +1,25 @@
-"""B3: one D+G step of the toy GAN (THEORY.md §3) at batch 256, vs PyTorch CPU.
+"""B3: one D+G step of the toy GAN (THEORY.md §3) at batch 256, vs JAX and PyTorch CPU.
 
-Both sides run the same algorithm on the same nets (G 5→10→5→2, D 2→50→30→1, ReLU,
+All sides run the same algorithm on the same nets (G 5→10→5→2, D 2→50→30→1, ReLU,
 float32), the same losses (non-saturating, on logits) and the same optimiser (Adam,
 β = (0.5, 0.999), lr 1e-3 / 1e-4): sample 256 real points with replacement and 256
 latent codes, D step on the stacked batch, then a G step on fresh codes. The torch
 peer is written the fast way: ``no_grad`` generator forward in the D step, and
 ``torch.autograd.grad`` w.r.t. G's parameters only in the G step (no D weight grads).
+The JAX peer (jax + optax) is its fastest form: the whole step — minibatch indices and
+latent codes from ``jax.random`` included — under ``jax.jit``, a block of steps as one
+``lax.scan`` (so no per-step dispatch), ``optax.adam`` with the same settings.
 
 Fairness: one thread each. The measurement runs in a child process whose environment
-sets ``OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = MKL_NUM_THREADS = 1`` *before* NumPy
-and torch are imported (the BLAS thread pools are sized at import), and calls
-``torch.set_num_threads(1)``. Ours and the peer are timed in alternating blocks in
-that one process; each side's figure is its best block (per-step mean).
+sets ``OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = MKL_NUM_THREADS = 1`` and
+``XLA_FLAGS = --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1``
+*before* NumPy, torch and JAX are imported (the thread pools are sized at import), and
+calls ``torch.set_num_threads(1)``. All sides are timed in alternating blocks in that
+one process; each side's figure is its best block (per-step mean).
 
-Without torch the row is a FAIL with a note (``pip install '.[bench]'``), not a crash.
+Two rows: the judged one against JAX (PERFORMANCE.md: >= 1.3x) and the one against
+PyTorch. A missing peer makes its row a FAIL with a note (``pip install '.[bench]'``),
+not a crash.
 """
 from __future__ import annotations
 
@@ -26,8 +32,11 @@ from benchmarks._harness import Row
 
 ID = "B3"
 TARGET = 3.0
+TARGET_JAX = 1.3
 _NAME = "B3 GAN D+G step (batch 256)"
+_NAME_JAX = "B3 GAN D+G step vs JAX"
 _ENV_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 
 def _torch_step_factory(x_np, batch, torch):
@@ -73,8 +82,66 @@ def _torch_step_factory(x_np, batch, torch):
     return step
 
 
+def _jax_block_factory(x_np, batch, jax, optax):
+    """The JAX peer: returns ``block(steps)``, which advances ``steps`` steps in one
+    jitted ``lax.scan`` and waits for the result."""
+    import functools
+
+    import jax.numpy as jnp
+
+    def init(key, sizes):
+        params = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            key, k = jax.random.split(key)
+            params.append((0.8 * jax.random.normal(k, (a, b), jnp.float32), jnp.zeros(b, jnp.float32)))
+        return params
+
+    def mlp(params, h):
+        for i, (w, b) in enumerate(params):
+            h = h @ w + b
+            if i < len(params) - 1:
+                h = jax.nn.relu(h)
+        return h
+
+    kg, kd, key = jax.random.split(jax.random.PRNGKey(0), 3)
+    G, D = init(kg, [5, 10, 5, 2]), init(kd, [2, 50, 30, 1])
+    opt_g = optax.adam(1e-3, b1=0.5, b2=0.999)
+    opt_d = optax.adam(1e-4, b1=0.5, b2=0.999)
+    x = jnp.asarray(x_np)
+    n = x.shape[0]
+
+    def d_loss(dp, xr, xf):
+        v = mlp(dp, jnp.concatenate((xr, xf)))
+        return jax.nn.softplus(-v[:batch]).mean() + jax.nn.softplus(v[batch:]).mean()
+
+    def g_loss(gp, dp, z):
+        return jax.nn.softplus(-mlp(dp, mlp(gp, z))).mean()
+
+    def one(carry, _):
+        gp, dp, sg, sd, k = carry
+        k, k1, k2, k3 = jax.random.split(k, 4)
+        xr = x[jax.random.randint(k1, (batch,), 0, n)]
+        xf = jax.lax.stop_gradient(mlp(gp, jax.random.normal(k2, (batch, 5), jnp.float32)))
+        ud, sd = opt_d.update(jax.grad(d_loss)(dp, xr, xf), sd, dp)
+        dp = optax.apply_updates(dp, ud)
+        gg = jax.grad(g_loss)(gp, dp, jax.random.normal(k3, (batch, 5), jnp.float32))
+        ug, sg = opt_g.update(gg, sg, gp)
+        return (optax.apply_updates(gp, ug), dp, sg, sd, k), None
+
+    @functools.partial(jax.jit, static_argnums=1)
+    def run(carry, steps):
+        return jax.lax.scan(one, carry, None, length=steps)[0]
+
+    state = [(G, D, opt_g.init(G), opt_d.init(D), key)]
+
+    def block(steps):
+        state[0] = jax.block_until_ready(run(state[0], steps))
+
+    return block
+
+
 def _worker(smoke: bool) -> dict:
-    """Runs in the single-threaded child: times both sides, returns seconds per step."""
+    """Runs in the single-threaded child: times all sides, returns seconds per step."""
     import time
 
     import numpy as np
@@ -85,7 +152,13 @@ def _worker(smoke: bool) -> dict:
     batch = 256
     n = 4096 if smoke else 256_000
     x = np.random.default_rng(0).normal(size=(n, 2)).astype(np.float32)
-    ours = GanTrainer(x, GanConfig(batch_size=batch), rng=0).step
+    trainer = GanTrainer(x, GanConfig(batch_size=batch), rng=0)
+    step = trainer.step
+
+    def ours(steps):
+        for _ in range(steps):
+            step()
+
     try:
         import torch
     except ImportError:
@@ -93,40 +166,70 @@ def _worker(smoke: bool) -> dict:
     peer = None
     if torch is not None:
         torch.set_num_threads(1)
-        peer = _torch_step_factory(x, batch, torch)
+        tstep = _torch_step_factory(x, batch, torch)
+
+        def peer(steps):
+            for _ in range(steps):
+                tstep()
+    try:
+        import jax
+        import optax
+    except ImportError:
+        jax = optax = None
+    jpeer = None
+    if jax is not None:
+        jax.config.update("jax_platforms", "cpu")
+        jpeer = _jax_block_factory(x, batch, jax, optax)
     steps, rounds = (5, 2) if smoke else (300, 7)
-    for fn in (ours, peer):  # warm-up
-        for _ in range(2 if smoke else 100):
-            if fn is not None:
-                fn()
-    best = {"ours": float("inf"), "peer": float("inf") if peer else None}
+    sides = {"ours": ours, "peer": peer, "jax": jpeer}
+    for fn in sides.values():  # warm-up (and JAX's compilation of the block length)
+        if fn is not None:
+            fn(2 if smoke else 100)
+            fn(steps)
+    best = {k: (float("inf") if fn is not None else None) for k, fn in sides.items()}
     for _ in range(rounds):
-        for key, fn in (("ours", ours), ("peer", peer)):
+        for key, fn in sides.items():
             if fn is None:
                 continue
             t0 = time.perf_counter()
-            for _ in range(steps):
-                fn()
+            fn(steps)
             best[key] = min(best[key], (time.perf_counter() - t0) / steps)
+    best["fused"] = trainer.fused
+    best["jax_version"] = None if jax is None else jax.__version__
     best["torch"] = None if torch is None else torch.__version__
     return best
 
 
 def rows(smoke: bool = False) -> list[Row]:
     env = dict(os.environ, **{k: "1" for k in _ENV_THREADS})
+    env["XLA_FLAGS"] = _XLA_FLAGS
+    env["JAX_PLATFORMS"] = "cpu"
     cmd = [sys.executable, "-m", "benchmarks.b3_gan_step", "--worker"] + (["--smoke"] if smoke else [])
     target = f">= {TARGET:g}x vs torch CPU, 1 thread"
+    target_jax = f">= {TARGET_JAX:g}x vs JAX jit+scan, 1 thread"
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return [Row(_NAME, float("nan"), None, None, target, False, note=f"worker failed: {tail}")]
+        return [Row(name, float("nan"), None, None, t, False, note=f"worker failed: {tail}")
+                for name, t in ((_NAME_JAX, target_jax), (_NAME, target))]
     res = json.loads(proc.stdout.strip().splitlines()[-1])
+    engine = "fused kernels" if res.get("fused") else "readable layers"
+    out = []
+    if res.get("jax") is None:
+        out.append(Row(_NAME_JAX, res["ours"], None, None, target_jax, False,
+                       note="jax/optax not installed: pip install '.[bench]'"))
+    else:
+        r = res["jax"] / res["ours"]
+        out.append(Row(_NAME_JAX, res["ours"], res["jax"], r, target_jax, r >= TARGET_JAX,
+                       note=f"jax {res['jax_version']}, ours: {engine}"))
     if res["peer"] is None:
-        return [Row(_NAME, res["ours"], None, None, target, False,
-                    note="torch not installed: pip install '.[bench]'")]
-    ratio = res["peer"] / res["ours"]
-    return [Row(_NAME, res["ours"], res["peer"], ratio, target, ratio >= TARGET,
-                note=f"torch {res['torch']}")]
+        out.append(Row(_NAME, res["ours"], None, None, target, False,
+                       note="torch not installed: pip install '.[bench]'"))
+    else:
+        ratio = res["peer"] / res["ours"]
+        out.append(Row(_NAME, res["ours"], res["peer"], ratio, target, ratio >= TARGET,
+                       note=f"torch {res['torch']}"))
+    return out
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from gan_backend import _fast_step
 from gan_backend._backend import check_same_backend, get_xp, to_device, to_numpy
 from gan_backend._sampling import IndexSampler
 from gan_backend.classifier import Classifier
@@ -103,7 +104,8 @@ class GanTrainer:
     B3 benchmark times :meth:`step` directly.
     """
 
-    def __init__(self, x, config: GanConfig | None = None, *, weights=None, rng=None):
+    def __init__(self, x, config: GanConfig | None = None, *, weights=None, rng=None,
+                 fused: bool | None = None):
         config = GanConfig() if config is None else config
         if not isinstance(config, GanConfig):
             raise ValueError(f"`config` must be a GanConfig; got {type(config).__name__}")
@@ -127,6 +129,12 @@ class GanTrainer:
             self.opt_ahead = _optimizer(c, self.D_ahead, c.lr_d)
         self.steps_per_epoch = max(1, self.n // c.batch_size)
         self.last_losses: tuple[float | None, float | None] = (None, None)
+        self._fused = _fused_choice(fused, c, xp) and _FusedGan(self)
+
+    @property
+    def fused(self) -> bool:
+        """Whether :meth:`step` runs the fused kernels (:mod:`gan_backend._fast_step`)."""
+        return bool(self._fused)
 
     # -- pieces ------------------------------------------------------------------------
     def _noise(self):
@@ -162,6 +170,9 @@ class GanTrainer:
     def step(self, value: bool = False) -> None:
         """``n_critic`` D steps, the optional look-ahead, one G step. With ``value=True``
         the last D loss and the G loss are kept in :attr:`last_losses`."""
+        if self._fused:
+            self._fused.step(value)
+            return
         c = self.config
         for _ in range(c.n_critic):
             d_loss = self._d_step(self.D, self.opt_d, value)
@@ -209,6 +220,76 @@ class GanTrainer:
                     f"(objective {self.config.objective!r}, lr_g={self.config.lr_g}, "
                     f"lr_d={self.config.lr_d}); lower the learning rates or change the objective"
                 )
+
+
+def _fused_choice(fused, config: GanConfig, xp) -> bool:
+    """Resolve the ``fused`` argument: None means "when supported"; True insists."""
+    ok = _fast_step.supports(config, xp)
+    if fused is None:
+        return ok
+    if not isinstance(fused, bool):
+        raise ValueError(f"`fused` must be True, False or None; got {fused!r}")
+    if fused and not ok:
+        raise ValueError(
+            "`fused` is True but the fused kernels do not support this configuration "
+            f"(backend {xp.__name__}, activation {config.activation!r}, objective "
+            f"{config.objective!r}, optimizer {config.optimizer!r}, clip {config.clip!r}); "
+            "they need numpy, one of " + ", ".join(_fast_step.ACT_CODES) + ", "
+            + " or ".join(_fast_step.OBJ_CODES) + ", adam and no clipping"
+        )
+    return fused
+
+
+class _FusedGan:
+    """:meth:`GanTrainer.step` through the fused kernels, on the trainer's own buffers.
+
+    The random draws are those of the readable step, in the same order (per D step: the
+    minibatch rows, then the latent codes; then the G step's codes); the optimisers'
+    step counters advance as the readable ones do.
+    """
+
+    def __init__(self, tr: GanTrainer):
+        c = tr.config
+        self.tr = tr
+        b, dt = c.batch_size, tr.G.dtype
+        dim = tr.x.shape[1]
+        steps = c.n_critic + c.unrolled
+        self.g = _fast_step.NetBuffers(tr.G, tr.opt_g, b)
+        self.d = _fast_step.NetBuffers(tr.D, tr.opt_d, 2 * b)
+        self.a = _fast_step.NetBuffers(tr.D_ahead, tr.opt_ahead, 2 * b) if c.unrolled else None
+        self.act = _fast_step.ACT_CODES[c.activation]
+        self.obj = _fast_step.OBJ_CODES[c.objective]
+        self.hp = _fast_step.constants(c, dt, b)
+        self.idx = np.zeros((steps, b), dtype=np.intp)
+        self.zd = np.zeros((steps, b, c.latent_dim), dtype=dt)
+        self.zg = np.zeros((b, c.latent_dim), dtype=dt)
+        self.xin = np.zeros((2 * b, dim), dtype=dt)
+        self.vgrad = np.zeros((2 * b, 1), dtype=dt)
+        self.dx = np.zeros((b, dim), dtype=dt)
+        self.coef_d = np.zeros((steps, 2), dtype=dt)
+        self.coef_g = np.zeros(2, dtype=dt)
+        self.losses = np.zeros(2)
+
+    def step(self, value: bool) -> None:
+        tr, c = self.tr, self.tr.config
+        rng, sampler, b = tr.rng, tr.sampler, c.batch_size
+        for s in range(self.idx.shape[0]):
+            self.idx[s] = sampler.sample(rng, b)
+            rng.standard_normal(dtype=self.zd.dtype, out=self.zd[s])
+        rng.standard_normal(dtype=self.zg.dtype, out=self.zg)
+        t = tr.opt_d.t
+        for s in range(self.idx.shape[0]):
+            self.coef_d[s] = tr.opt_d.scalars(t + s + 1)
+        tr.opt_d.t = t + c.n_critic
+        if c.unrolled:
+            tr.opt_ahead.t = t + c.n_critic + c.unrolled
+        tr.opt_g.t += 1
+        self.coef_g[:] = tr.opt_g.scalars(tr.opt_g.t)
+        _fast_step.gan_step(tr.x, self.idx, self.zd, self.zg, self.g, self.d, self.a,
+                            c.n_critic, self.act, self.hp, self.obj, self.xin, self.vgrad,
+                            self.dx, self.coef_d, self.coef_g, value, self.losses)
+        if value:
+            tr.last_losses = (float(self.losses[0]), float(self.losses[1]))
 
 
 def train_gan(x, config: GanConfig | None = None, *, weights=None, rng=None,
