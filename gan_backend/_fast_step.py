@@ -16,8 +16,9 @@ parameters against the readable layers in float64 to 1e-10 after several steps.
 
 Supported (:func:`supports`): NumPy backend, hidden activations of
 :data:`ACT_CODES`, linear output layers, the ``minimax`` and ``nonsaturating``
-objectives, Adam, no weight clipping; ``n_critic`` and ``unrolled`` of any value.
-Everything else uses the readable layers.
+objectives, Adam, no weight clipping; ``n_critic`` and ``unrolled`` of any value; the
+logistic classifier of :func:`gan_backend.train_classifier` likewise
+(:func:`supports_classifier`). Everything else uses the readable layers.
 
 Matrix products go to BLAS (NumPy's own OpenBLAS when it can be found, else ``np.dot``;
 single-threaded inside training, see :func:`gan_backend.train._one_blas_thread`), the
@@ -34,7 +35,8 @@ import numba
 import numpy as np
 from numba import types as _nt
 
-__all__ = ["ACT_CODES", "OBJ_CODES", "supports", "NetBuffers", "gan_step", "classifier_step"]
+__all__ = ["ACT_CODES", "OBJ_CODES", "supports", "supports_classifier", "constants", "NetBuffers",
+           "gan_step", "classifier_step"]
 
 #: hidden activations handled by the kernels (codes used inside them)
 ACT_CODES = {"relu": 0, "leaky_relu": 1, "tanh": 2, "elu": 3, "sigmoid": 4}
@@ -47,14 +49,20 @@ _ONE, _ZERO, _LEAKY, _ELU, _B1, _C1, _B2, _C2, _SREAL, _SFAKE = range(10)
 
 
 def supports(config, xp) -> bool:
-    """Whether the fused kernels implement a GAN/classifier training with ``config``."""
-    return (xp is np and config.activation in ACT_CODES and config.objective in OBJ_CODES
-            and config.optimizer == "adam" and config.clip is None)
+    """Whether the fused kernels implement a GAN training with ``config``."""
+    return supports_classifier(config, xp) and config.objective in OBJ_CODES and config.clip is None
 
 
-def constants(config, dtype, batch: int) -> np.ndarray:
+def supports_classifier(config, xp) -> bool:
+    """Whether the fused kernels implement :func:`gan_backend.train_classifier` with
+    ``config`` (always the logistic loss, never clipped)."""
+    return xp is np and config.activation in ACT_CODES and config.optimizer == "adam"
+
+
+def constants(adam, dtype, batch: int) -> np.ndarray:
     """The scalar hyper-parameters in the kernels' dtype, cast as NumPy casts the
-    readable layers' Python floats; ``batch`` fixes the loss scales ``∓1/batch``."""
+    readable layers' Python floats: the activations' slopes, ``adam``'s β₁, β₂ (both
+    nets share them) and the loss scales ``∓1/batch``."""
     from gan_backend.layers import ELU, LeakyReLU
 
     hp = np.zeros(10, dtype=dtype)
@@ -62,8 +70,8 @@ def constants(config, dtype, batch: int) -> np.ndarray:
     hp[_SREAL], hp[_SFAKE] = -1.0 / batch, 1.0 / batch
     hp[_LEAKY] = LeakyReLU().alpha
     hp[_ELU] = ELU().alpha
-    hp[_B1], hp[_C1] = config.beta1, 1.0 - config.beta1
-    hp[_B2], hp[_C2] = config.beta2, 1.0 - config.beta2
+    hp[_B1], hp[_C1] = adam.beta1, 1.0 - adam.beta1
+    hp[_B2], hp[_C2] = adam.beta2, 1.0 - adam.beta2
     return hp
 
 

@@ -259,7 +259,7 @@ class _FusedGan:
         self.a = _fast_step.NetBuffers(tr.D_ahead, tr.opt_ahead, 2 * b) if c.unrolled else None
         self.act = _fast_step.ACT_CODES[c.activation]
         self.obj = _fast_step.OBJ_CODES[c.objective]
-        self.hp = _fast_step.constants(c, dt, b)
+        self.hp = _fast_step.constants(tr.opt_d, dt, b)
         self.idx = np.zeros((steps, b), dtype=np.intp)
         self.zd = np.zeros((steps, b, c.latent_dim), dtype=dt)
         self.zg = np.zeros((b, c.latent_dim), dtype=dt)
@@ -346,9 +346,30 @@ def train_classifier(x_real, x_fake, config: GanConfig | None = None, *, rng=Non
     real_d, fake_d = to_device(real, xp), to_device(fake, xp)
     total = int(epochs) * max(1, max(real.shape[0], fake.shape[0]) // b)
     bar = _Progress(progress, total, "classifier")
+    fit = _fit_classifier_fused if _fast_step.supports_classifier(c, xp) else _fit_classifier
     with _one_blas_thread() if xp is np else contextlib.nullcontext():
-        _fit_classifier(D, opt, real_d, fake_d, b, total, rng, xp, bar)
+        fit(D, opt, real_d, fake_d, b, total, rng, xp, bar)
     return Classifier(D, c)
+
+
+def _fit_classifier_fused(D, opt, real_d, fake_d, b, total, rng, xp, bar):
+    """:func:`_fit_classifier` through the fused kernels (same draws, same updates)."""
+    buf = _fast_step.NetBuffers(D, opt, 2 * b)
+    hp = _fast_step.constants(opt, D.dtype, b)
+    act = _fast_step.ACT_CODES[D.activation]
+    xin = np.zeros((2 * b, real_d.shape[1]), dtype=D.dtype)
+    vgrad = np.zeros((2 * b, 1), dtype=D.dtype)
+    coef = np.zeros(2, dtype=D.dtype)
+    n_real, n_fake = real_d.shape[0], fake_d.shape[0]
+    for s in range(1, total + 1):
+        ir = rng.integers(0, n_real, size=b)
+        jf = rng.integers(0, n_fake, size=b)
+        opt.t += 1
+        coef[:] = opt.scalars(opt.t)
+        show = bar.due(s)
+        loss = _fast_step.classifier_step(real_d, ir, fake_d, jf, buf, act, hp, xin, vgrad, coef, show)
+        if show:
+            bar.show(s, loss=loss)
 
 
 def _fit_classifier(D, opt, real_d, fake_d, b, total, rng, xp, bar):
