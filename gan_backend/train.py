@@ -214,12 +214,18 @@ class GanTrainer:
         xp = self.xp
         for name, net in (("generator", self.G), ("discriminator", self.D)):
             if not bool(xp.isfinite(net.params).all()):
-                when = f" in epoch {epoch}" if epoch is not None else ""
-                raise TrainingDivergedError(
-                    f"GAN training diverged{when}: the {name}'s parameters are not finite "
-                    f"(objective {self.config.objective!r}, lr_g={self.config.lr_g}, "
-                    f"lr_d={self.config.lr_d}); lower the learning rates or change the objective"
-                )
+                raise diverged_error(self.config, name, epoch)
+
+
+def diverged_error(config: GanConfig, name: str, epoch: int | None = None) -> TrainingDivergedError:
+    """The error of a training whose ``name`` network ("generator"/"discriminator") has
+    non-finite parameters (shared by :class:`GanTrainer` and the batched trainer)."""
+    when = f" in epoch {epoch}" if epoch is not None else ""
+    return TrainingDivergedError(
+        f"GAN training diverged{when}: the {name}'s parameters are not finite "
+        f"(objective {config.objective!r}, lr_g={config.lr_g}, "
+        f"lr_d={config.lr_d}); lower the learning rates or change the objective"
+    )
 
 
 def _fused_choice(fused, config: GanConfig, xp) -> bool:
