@@ -43,7 +43,8 @@ from gan_backend.mlp import MLP
 from gan_backend.objectives import get_objective
 from gan_backend.optim import clip_weights, make_optimizer
 
-__all__ = ["BatchedMLP", "BatchedGanTrainer", "train_gans_batched", "check_batch_runs"]
+__all__ = ["BatchedMLP", "BatchedGanTrainer", "train_gans_batched", "train_classifiers_batched",
+           "check_batch_runs"]
 
 
 def check_batch_runs(value, name: str = "batch_runs") -> int:
@@ -391,4 +392,81 @@ def train_gans_batched(xs, config: GanConfig | None = None, *, weights=None, rng
     for a in range(0, runs, max(1, size)):
         sl = slice(a, a + size)
         out += BatchedGanTrainer(xs[sl], config, weights=weights[sl], rngs=rngs[sl]).run()
+    return out
+
+
+def train_classifiers_batched(reals, fakes, config: GanConfig | None = None, *, rngs=None,
+                              epochs: int | None = None, batch_runs: int | None = None) -> list:
+    """:func:`gan_backend.train_classifier` for many (real, fake) pairs in lockstep.
+
+    Run by run the same draws (``rng.integers`` for the real rows, then the fake rows, per
+    step), the same logistic loss and the same optimiser as the single function, so the
+    result equals ``[train_classifier(r, f, config, rng=g, epochs=epochs) ...]`` to
+    rounding. All reals must share one shape, all fakes another (one step count).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gan_backend.config import GanConfig
+    >>> rs = [np.random.default_rng(i).normal(1, 1, (256, 2)) for i in range(2)]
+    >>> fs = [np.random.default_rng(9 + i).normal(-1, 1, (256, 2)) for i in range(2)]
+    >>> cls = train_classifiers_batched(rs, fs, GanConfig(batch_size=64, dtype="float64"), rngs=[0, 1], epochs=2)
+    >>> [c.prob(np.zeros((1, 2))).shape for c in cls]
+    [(1,), (1,)]
+    """
+    from gan_backend.classifier import Classifier
+    from gan_backend.objectives import Minimax
+    from gan_backend.train import _as_data, _one_blas_thread
+
+    c = GanConfig() if config is None else config
+    if not isinstance(c, GanConfig):
+        raise ValueError(f"`config` must be a GanConfig; got {type(c).__name__}")
+    epochs = c.epochs if epochs is None else epochs
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"`epochs` must be a positive integer; got {epochs!r}")
+    reals = [_as_data(f"reals[{i}]", x, c.dtype) for i, x in enumerate(reals)]
+    fakes = [_as_data(f"fakes[{i}]", x, c.dtype) for i, x in enumerate(fakes)]
+    runs = len(reals)
+    rngs = [None] * runs if rngs is None else list(rngs)
+    if len(fakes) != runs or len(rngs) != runs:
+        raise ValueError(f"`fakes` and `rngs` must have one entry per run ({runs}); got "
+                         f"{len(fakes)} and {len(rngs)}")
+    for name, group in (("reals", reals), ("fakes", fakes)):
+        if len({a.shape for a in group}) > 1:
+            raise ValueError(f"`{name}` must all have the same shape to train in lockstep; got "
+                             f"{sorted({a.shape for a in group})}")
+    if runs and reals[0].shape[1] != fakes[0].shape[1]:
+        raise ValueError(f"`reals` and `fakes` must have the same number of columns; got "
+                         f"{reals[0].shape[1]} and {fakes[0].shape[1]}")
+    size = runs if batch_runs is None else check_batch_runs(batch_runs)
+    xp, b = get_xp(), c.batch_size
+    loss = Minimax()
+    out: list = []
+    for a in range(0, runs, max(1, size)):
+        rs, fs = reals[a:a + size], fakes[a:a + size]
+        gens = [as_rng(g) for g in rngs[a:a + size]]
+        k = len(rs)
+        n_r, dim = rs[0].shape
+        n_f = fs[0].shape[0]
+        x_r = to_device(np.concatenate(rs), xp)
+        x_f = to_device(np.concatenate(fs), xp)
+        D = BatchedMLP(k, (dim, *c.d_hidden, 1), activation=c.activation, dtype=c.dtype, xp=xp)
+        for r, g in enumerate(gens):
+            D.init_run(r, g, c.init, c.init_std)
+        opt = _optimizer(c, D, c.lr_d)
+        total = int(epochs) * max(1, max(n_r, n_f) // b)
+        ir = np.empty((k, b), dtype=np.intp)
+        jf = np.empty((k, b), dtype=np.intp)
+        off_r, off_f = np.arange(k)[:, None] * n_r, np.arange(k)[:, None] * n_f
+        with _one_blas_thread() if xp is np else contextlib.nullcontext():
+            for _ in range(total):
+                for r, g in enumerate(gens):
+                    ir[r] = g.integers(0, n_r, size=b)
+                    jf[r] = g.integers(0, n_f, size=b)
+                xin = xp.concatenate((x_r[to_device(ir + off_r, xp)], x_f[to_device(jf + off_f, xp)]), axis=1)
+                v = D.forward(xin)[:, :, 0]
+                _, g_real, g_fake = loss.d_loss(v[:, :b].T, v[:, b:].T, value=False)
+                D.backward(xp.concatenate((g_real.T, g_fake.T), axis=1)[:, :, None], need_dx=False)
+                opt.step()
+        out += [Classifier(D.network(r), c) for r in range(k)]
     return out

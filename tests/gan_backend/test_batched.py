@@ -13,9 +13,10 @@ import pytest
 
 from gan_backend import _backend
 from gan_backend._backend import BackendUnavailableError
-from gan_backend.batched import BatchedGanTrainer, check_batch_runs, train_gans_batched
+from gan_backend.batched import (BatchedGanTrainer, check_batch_runs, train_classifiers_batched,
+                                 train_gans_batched)
 from gan_backend.config import GanConfig
-from gan_backend.train import GanTrainer, TrainingDivergedError
+from gan_backend.train import GanTrainer, TrainingDivergedError, train_classifier
 
 TOL = 1e-10
 CFG = GanConfig(dtype="float64", batch_size=64, epochs=20)  # 640 points: 10 steps/epoch
@@ -97,6 +98,18 @@ def test_diverged_run_is_reported_and_dropped():
     assert str(out[1]) == str(single.value)
     for g, tr in zip((out[0], out[2]), ref):
         assert _close(g.net.params, tr.G.params) <= TOL
+
+
+def test_batched_classifiers_equal_separate_ones():
+    xs, _ = _runs(n_runs=3)
+    fakes = [x[::-1] * 0.5 + 1.0 for x in xs]
+    cfg = dataclasses.replace(CFG, lr_d=1e-3)
+    got = train_classifiers_batched(xs, fakes, cfg, rngs=[7, 8, 9], epochs=5)
+    for c, x, f, s in zip(got, xs, fakes, [7, 8, 9]):
+        ref = train_classifier(x, f, cfg, rng=s, epochs=5)  # fused kernels (float64)
+        assert _close(c.net.params, ref.net.params) <= TOL
+    with pytest.raises(ValueError, match="`batch_runs`"):
+        train_classifiers_batched(xs, fakes, cfg, batch_runs=0)
 
 
 def test_bad_input_names_the_setting(monkeypatch):
