@@ -410,7 +410,8 @@ def train_classifiers_batched(reals, fakes, config: GanConfig | None = None, *, 
     >>> from gan_backend.config import GanConfig
     >>> rs = [np.random.default_rng(i).normal(1, 1, (256, 2)) for i in range(2)]
     >>> fs = [np.random.default_rng(9 + i).normal(-1, 1, (256, 2)) for i in range(2)]
-    >>> cls = train_classifiers_batched(rs, fs, GanConfig(batch_size=64, dtype="float64"), rngs=[0, 1], epochs=2)
+    >>> cfg = GanConfig(batch_size=64, dtype="float64")
+    >>> cls = train_classifiers_batched(rs, fs, cfg, rngs=[0, 1], epochs=2)
     >>> [c.prob(np.zeros((1, 2))).shape for c in cls]
     [(1,), (1,)]
     """
@@ -463,7 +464,8 @@ def train_classifiers_batched(reals, fakes, config: GanConfig | None = None, *, 
                 for r, g in enumerate(gens):
                     ir[r] = g.integers(0, n_r, size=b)
                     jf[r] = g.integers(0, n_f, size=b)
-                xin = xp.concatenate((x_r[to_device(ir + off_r, xp)], x_f[to_device(jf + off_f, xp)]), axis=1)
+                xin = xp.concatenate((x_r[to_device(ir + off_r, xp)], x_f[to_device(jf + off_f, xp)]),
+                                     axis=1)
                 v = D.forward(xin)[:, :, 0]
                 _, g_real, g_fake = loss.d_loss(v[:, :b].T, v[:, b:].T, value=False)
                 D.backward(xp.concatenate((g_real.T, g_fake.T), axis=1)[:, :, None], need_dx=False)
