@@ -8,14 +8,18 @@ peer is written the fast way: ``no_grad`` generator forward in the D step, and
 ``torch.autograd.grad`` w.r.t. G's parameters only in the G step (no D weight grads).
 The JAX peer (jax + optax) is its fastest form: the whole step — minibatch indices and
 latent codes from ``jax.random`` included — under ``jax.jit``, a block of steps as one
-``lax.scan`` (so no per-step dispatch), ``optax.adam`` with the same settings.
+``lax.scan`` (so no per-step dispatch), ``optax.adam`` with the same settings. Ours is
+timed the same way, a block per call: :meth:`GanTrainer.steps` (what ``train_gan``
+runs; with the fused kernels one compiled call per block, draws included).
 
 Fairness: one thread each. The measurement runs in a child process whose environment
 sets ``OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = MKL_NUM_THREADS = 1`` and
 ``XLA_FLAGS = --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1``
 *before* NumPy, torch and JAX are imported (the thread pools are sized at import), and
-calls ``torch.set_num_threads(1)``. All sides are timed in alternating blocks in that
-one process; each side's figure is its best block (per-step mean).
+calls ``torch.set_num_threads(1)``. All sides are timed in alternating short blocks
+(50 steps, 40 rounds) in that one process; each side's figure is its best block
+(per-step mean, wall clock). The JAX row's note adds the same ratio in CPU time
+(``time.process_time``), which a busy machine disturbs less.
 
 Two rows: the judged one against JAX (PERFORMANCE.md: >= 1.3x) and the one against
 PyTorch. A missing peer makes its row a FAIL with a note (``pip install '.[bench]'``),
@@ -153,11 +157,7 @@ def _worker(smoke: bool) -> dict:
     n = 4096 if smoke else 256_000
     x = np.random.default_rng(0).normal(size=(n, 2)).astype(np.float32)
     trainer = GanTrainer(x, GanConfig(batch_size=batch), rng=0)
-    step = trainer.step
-
-    def ours(steps):
-        for _ in range(steps):
-            step()
+    ours = trainer.steps  # a block of steps per call, as the JAX peer's scan
 
     try:
         import torch
@@ -180,20 +180,25 @@ def _worker(smoke: bool) -> dict:
     if jax is not None:
         jax.config.update("jax_platforms", "cpu")
         jpeer = _jax_block_factory(x, batch, jax, optax)
-    steps, rounds = (5, 2) if smoke else (300, 7)
+    # short blocks, many rounds: on a shared machine the best block is one that ran
+    # without being descheduled
+    steps, rounds = (5, 2) if smoke else (50, 40)
     sides = {"ours": ours, "peer": peer, "jax": jpeer}
     for fn in sides.values():  # warm-up (and JAX's compilation of the block length)
         if fn is not None:
             fn(2 if smoke else 100)
             fn(steps)
     best = {k: (float("inf") if fn is not None else None) for k, fn in sides.items()}
+    cpu = dict(best)
     for _ in range(rounds):
         for key, fn in sides.items():
             if fn is None:
                 continue
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fn(steps)
             best[key] = min(best[key], (time.perf_counter() - t0) / steps)
+            cpu[key] = min(cpu[key], (time.process_time() - c0) / steps)
+    best["cpu"] = cpu
     best["fused"] = trainer.fused
     best["jax_version"] = None if jax is None else jax.__version__
     best["torch"] = None if torch is None else torch.__version__
@@ -220,8 +225,13 @@ def rows(smoke: bool = False) -> list[Row]:
                        note="jax/optax not installed: pip install '.[bench]'"))
     else:
         r = res["jax"] / res["ours"]
+        cpu = res.get("cpu") or {}
+        cpu_note = ""
+        if cpu.get("jax") and cpu.get("ours"):
+            cpu_note = (f"; CPU time {cpu['ours'] * 1e6:.0f} vs {cpu['jax'] * 1e6:.0f} us, "
+                        f"{cpu['jax'] / cpu['ours']:.2f}x")
         out.append(Row(_NAME_JAX, res["ours"], res["jax"], r, target_jax, r >= TARGET_JAX,
-                       note=f"jax {res['jax_version']}, ours: {engine}"))
+                       note=f"jax {res['jax_version']}, ours: {engine}{cpu_note}"))
     if res["peer"] is None:
         out.append(Row(_NAME, res["ours"], None, None, target, False,
                        note="torch not installed: pip install '.[bench]'"))

@@ -3,8 +3,10 @@
 The readable engine (:mod:`gan_backend.layers`, :mod:`gan_backend.mlp`,
 :mod:`gan_backend.optim`) runs a toy GAN step as ~60 small NumPy calls; for the tiny
 nets of THEORY.md §3 their per-call overhead costs more than the arithmetic. The kernels
-here do the same step — minibatch gather, G forward, D forward/backward, the objective's
-gradient, Adam — in one compiled call per step, on the very same buffers (an MLP's flat
+here do the same steps — random draws (Numba's ``numpy.random.Generator`` methods, which
+reproduce NumPy's streams bit for bit), minibatch gather, G forward, D forward/backward,
+the objective's gradient, Adam — in one compiled call per block of steps, on the very
+same buffers (an MLP's flat
 ``params``/``grads`` and the Adam optimiser's ``m``/``v``), so the readable objects stay
 the source of truth and the two paths can be mixed step by step.
 
@@ -35,8 +37,10 @@ import numba
 import numpy as np
 from numba import types as _nt
 
+from gan_backend._sampling import indices_from_uniforms
+
 __all__ = ["ACT_CODES", "OBJ_CODES", "supports", "supports_classifier", "constants", "NetBuffers",
-           "gan_step", "classifier_step"]
+           "gan_steps", "classifier_step"]
 
 #: hidden activations handled by the kernels (codes used inside them)
 ACT_CODES = {"relu": 0, "leaky_relu": 1, "tanh": 2, "elu": 3, "sigmoid": 4}
@@ -419,24 +423,42 @@ def _g_step(z, gnet, dnet, act, hp, obj, vgrad, dx, coef, want):  # pragma: no c
 
 
 @numba.njit(cache=True)
-def _gan_step(data, idx, zd, zg, gnet, dnet, anet, n_critic, act, hp, obj, xin, vgrad, dx,
-              coef_d, coef_g, want, losses):  # pragma: no cover - compiled
-    d_loss = 0.0
-    for s in range(n_critic):
-        d_loss = _d_step(data, idx[s], zd[s], gnet, dnet, act, hp, xin, vgrad, coef_d[s], want)
-    target = dnet
-    n_ahead = idx.shape[0] - n_critic
-    if n_ahead > 0:
-        # look-ahead copy of D and of its Adam moments, advanced n_ahead more steps
-        anet[0][:] = dnet[0]
-        anet[2][:] = dnet[2]
-        anet[3][:] = dnet[3]
-        for s in range(n_critic, idx.shape[0]):
-            _d_step(data, idx[s], zd[s], gnet, anet, act, hp, xin, vgrad, coef_d[s], False)
-        target = anet
-    g_loss = _g_step(zg, gnet, target, act, hp, obj, vgrad, dx, coef_g, want)
-    losses[0] = d_loss
-    losses[1] = g_loss
+def _normal(rng, z):  # pragma: no cover - compiled
+    """``z[...] = rng.standard_normal(z.shape, dtype=z.dtype)`` (Numba's Generator
+    methods reproduce NumPy's draws bit for bit)."""
+    if z.itemsize == 4:
+        z[...] = rng.standard_normal(z.shape, dtype=np.float32)
+    else:
+        z[...] = rng.standard_normal(z.shape)
+
+
+@numba.njit(cache=True)
+def _gan_steps(rng, data, prob, alias, weighted, gnet, dnet, anet, n_critic, act, hp, obj,
+               xin, vgrad, dx, idx, zd, zg, coef_d, coef_g, want, losses):
+    # pragma: no cover - compiled
+    n = data.shape[0]
+    b = idx.shape[0]
+    n_d = coef_d.shape[1]
+    for s in range(coef_g.shape[0]):
+        d_loss = 0.0
+        for j in range(n_d):
+            # the readable step's draws, in its order: minibatch rows, then latent codes
+            u = rng.random(b)
+            u2 = rng.random(b) if weighted else np.empty(0)
+            indices_from_uniforms(u, u2, n, prob, alias, idx)
+            _normal(rng, zd)
+            if j == n_critic:  # look-ahead: copy D and its Adam moments
+                anet[0][:] = dnet[0]
+                anet[2][:] = dnet[2]
+                anet[3][:] = dnet[3]
+            net = dnet if j < n_critic else anet
+            loss = _d_step(data, idx, zd, gnet, net, act, hp, xin, vgrad, coef_d[s, j], want[s])
+            if j < n_critic:
+                d_loss = loss
+        _normal(rng, zg)
+        target = dnet if n_d == n_critic else anet
+        losses[s, 1] = _g_step(zg, gnet, target, act, hp, obj, vgrad, dx, coef_g[s], want[s])
+        losses[s, 0] = d_loss
 
 
 def _net(buf: NetBuffers):
@@ -448,18 +470,20 @@ def _no_net(dtype):
     return (e, e, e, e, np.zeros(0, dtype=np.int64), e, e)
 
 
-def gan_step(data, idx, zd, zg, gbuf: NetBuffers, dbuf: NetBuffers, abuf: NetBuffers | None,
-             n_critic: int, act: int, hp, obj: int, xin, vgrad, dx, coef_d, coef_g,
-             want: bool, losses) -> None:
-    """One generator step: ``idx.shape[0]`` D steps (the first ``n_critic`` on D, the
-    rest on the look-ahead copy ``abuf``), then the G step against D or the copy.
-
-    ``idx`` (steps, b) minibatch rows, ``zd`` (steps, b, latent) and ``zg`` (b, latent)
-    latent codes, ``coef_d`` (steps, 2) / ``coef_g`` (2,) Adam's per-step scalars.
+def gan_steps(rng, data, sampler, gbuf: NetBuffers, dbuf: NetBuffers, abuf: NetBuffers | None,
+              n_critic: int, act: int, hp, obj: int, xin, vgrad, dx, idx, zd, zg, coef_d, coef_g,
+              want, losses) -> None:
+    """``coef_g.shape[0]`` generator steps in one call, drawing from ``rng`` what the
+    readable step draws, in the same order (``sampler``: the trainer's
+    :class:`~gan_backend._sampling.IndexSampler`). Per step ``coef_d.shape[1]`` D steps
+    (the first ``n_critic`` on D, the rest on the look-ahead copy ``abuf``), then the G
+    step against D or the copy. ``coef_d`` (steps, D steps, 2) and ``coef_g`` (steps, 2)
+    are Adam's per-step scalars; where ``want[s]``, ``losses[s]`` gets (D loss, G loss).
     """
     anet = _net(abuf) if abuf is not None else _no_net(gbuf.p.dtype)
-    _gan_step(data, idx, zd, zg, _net(gbuf), _net(dbuf), anet, n_critic, act, hp, obj,
-              xin, vgrad, dx, coef_d, coef_g, want, losses)
+    _gan_steps(rng, data, sampler.prob, sampler.alias, sampler.weights is not None, _net(gbuf),
+               _net(dbuf), anet, n_critic, act, hp, obj, xin, vgrad, dx, idx, zd, zg, coef_d,
+               coef_g, want, losses)
 
 
 @numba.njit(cache=True)

@@ -171,7 +171,7 @@ class GanTrainer:
         """``n_critic`` D steps, the optional look-ahead, one G step. With ``value=True``
         the last D loss and the G loss are kept in :attr:`last_losses`."""
         if self._fused:
-            self._fused.step(value)
+            self._fused.steps(1, value)
             return
         c = self.config
         for _ in range(c.n_critic):
@@ -187,6 +187,17 @@ class GanTrainer:
         if value:
             self.last_losses = (d_loss, g_loss)
 
+    def steps(self, k: int, value: bool = False) -> None:
+        """``k`` generator steps (:meth:`step` ``k`` times; with the fused kernels one
+        compiled call). With ``value=True`` the last step's losses go to :attr:`last_losses`."""
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"`k` must be a positive integer; got {k!r}")
+        if self._fused:
+            self._fused.steps(int(k), value)
+            return
+        for i in range(int(k)):
+            self.step(value=value and i == k - 1)
+
     def generator(self) -> Generator:
         """The current generator (shares the network: further steps change it)."""
         return Generator(self.G, self.config)
@@ -200,9 +211,15 @@ class GanTrainer:
         bar = _Progress(progress, total, f"gan {self.config.objective}")
         spe = self.steps_per_epoch
         with _one_blas_thread() if self.xp is np else contextlib.nullcontext():
-            for s in range(1, total + 1):
-                show = bar.due(s)
-                self.step(value=show)
+            s = 0
+            while s < total:
+                # blocks end at an epoch's end (divergence check) or a progress update
+                end = min(total, (s // spe + 1) * spe)
+                if bar.enabled:
+                    end = min(end, (s // bar.every + 1) * bar.every)
+                show = bar.due(end)
+                self.steps(end - s, value=show)
+                s = end
                 if show:
                     bar.show(s, d_loss=self.last_losses[0], g_loss=self.last_losses[1])
                 if s % spe == 0 or s == total:
@@ -247,11 +264,12 @@ def _fused_choice(fused, config: GanConfig, xp) -> bool:
 
 
 class _FusedGan:
-    """:meth:`GanTrainer.step` through the fused kernels, on the trainer's own buffers.
+    """:meth:`GanTrainer.steps` through the fused kernels, on the trainer's own buffers.
 
     The random draws are those of the readable step, in the same order (per D step: the
-    minibatch rows, then the latent codes; then the G step's codes); the optimisers'
-    step counters advance as the readable ones do.
+    minibatch rows, then the latent codes; then the G step's codes), made inside the
+    kernel from the trainer's generator; the optimisers' step counters advance as the
+    readable ones do.
     """
 
     def __init__(self, tr: GanTrainer):
@@ -259,43 +277,42 @@ class _FusedGan:
         self.tr = tr
         b, dt = c.batch_size, tr.G.dtype
         dim = tr.x.shape[1]
-        steps = c.n_critic + c.unrolled
         self.g = _fast_step.NetBuffers(tr.G, tr.opt_g, b)
         self.d = _fast_step.NetBuffers(tr.D, tr.opt_d, 2 * b)
         self.a = _fast_step.NetBuffers(tr.D_ahead, tr.opt_ahead, 2 * b) if c.unrolled else None
         self.act = _fast_step.ACT_CODES[c.activation]
         self.obj = _fast_step.OBJ_CODES[c.objective]
         self.hp = _fast_step.constants(tr.opt_d, dt, b)
-        self.idx = np.zeros((steps, b), dtype=np.intp)
-        self.zd = np.zeros((steps, b, c.latent_dim), dtype=dt)
+        self.idx = np.zeros(b, dtype=np.intp)
+        self.zd = np.zeros((b, c.latent_dim), dtype=dt)
         self.zg = np.zeros((b, c.latent_dim), dtype=dt)
         self.xin = np.zeros((2 * b, dim), dtype=dt)
         self.vgrad = np.zeros((2 * b, 1), dtype=dt)
         self.dx = np.zeros((b, dim), dtype=dt)
-        self.coef_d = np.zeros((steps, 2), dtype=dt)
-        self.coef_g = np.zeros(2, dtype=dt)
-        self.losses = np.zeros(2)
 
-    def step(self, value: bool) -> None:
+    def steps(self, k: int, value: bool) -> None:
         tr, c = self.tr, self.tr.config
-        rng, sampler, b = tr.rng, tr.sampler, c.batch_size
-        for s in range(self.idx.shape[0]):
-            self.idx[s] = sampler.sample(rng, b)
-            rng.standard_normal(dtype=self.zd.dtype, out=self.zd[s])
-        rng.standard_normal(dtype=self.zg.dtype, out=self.zg)
-        t = tr.opt_d.t
-        for s in range(self.idx.shape[0]):
-            self.coef_d[s] = tr.opt_d.scalars(t + s + 1)
-        tr.opt_d.t = t + c.n_critic
+        nc, n_d = c.n_critic, c.n_critic + c.unrolled
+        dt = self.zg.dtype
+        coef_d = np.empty((k, n_d, 2), dtype=dt)
+        coef_g = np.empty((k, 2), dtype=dt)
+        t, tg = tr.opt_d.t, tr.opt_g.t
+        for s in range(k):
+            for j in range(n_d):  # D steps, then the look-ahead's (from D's count)
+                coef_d[s, j] = tr.opt_d.scalars(t + s * nc + j + 1)
+            coef_g[s] = tr.opt_g.scalars(tg + s + 1)
+        want = np.zeros(k, dtype=np.bool_)
+        want[-1] = value
+        losses = np.zeros((k, 2))
+        _fast_step.gan_steps(tr.rng, tr.x, tr.sampler, self.g, self.d, self.a, nc, self.act,
+                             self.hp, self.obj, self.xin, self.vgrad, self.dx, self.idx, self.zd,
+                             self.zg, coef_d, coef_g, want, losses)
+        tr.opt_d.t = t + k * nc
         if c.unrolled:
-            tr.opt_ahead.t = t + c.n_critic + c.unrolled
-        tr.opt_g.t += 1
-        self.coef_g[:] = tr.opt_g.scalars(tr.opt_g.t)
-        _fast_step.gan_step(tr.x, self.idx, self.zd, self.zg, self.g, self.d, self.a,
-                            c.n_critic, self.act, self.hp, self.obj, self.xin, self.vgrad,
-                            self.dx, self.coef_d, self.coef_g, value, self.losses)
+            tr.opt_ahead.t = tr.opt_d.t + c.unrolled
+        tr.opt_g.t = tg + k
         if value:
-            tr.last_losses = (float(self.losses[0]), float(self.losses[1]))
+            tr.last_losses = (float(losses[-1, 0]), float(losses[-1, 1]))
 
 
 def train_gan(x, config: GanConfig | None = None, *, weights=None, rng=None,
