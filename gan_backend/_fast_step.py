@@ -40,7 +40,7 @@ from numba import types as _nt
 from gan_backend._sampling import indices_from_uniforms
 
 __all__ = ["ACT_CODES", "OBJ_CODES", "supports", "supports_classifier", "constants", "NetBuffers",
-           "gan_steps", "classifier_step"]
+           "gan_steps", "classifier_steps"]
 
 #: hidden activations handled by the kernels (codes used inside them)
 ACT_CODES = {"relu": 0, "leaky_relu": 1, "tanh": 2, "elu": 3, "sigmoid": 4}
@@ -487,20 +487,25 @@ def gan_steps(rng, data, sampler, gbuf: NetBuffers, dbuf: NetBuffers, abuf: NetB
 
 
 @numba.njit(cache=True)
-def _classifier_step(real, ir, fake, jf, dnet, act, hp, xin, vgrad, coef, want):
+def _classifier_steps(rng, real, fake, dnet, act, hp, xin, vgrad, ir, coef, want, losses):
     # pragma: no cover - compiled
     b = ir.shape[0]
-    for i in range(jf.shape[0]):
-        for j in range(xin.shape[1]):
-            xin[b + i, j] = fake[jf[i], j]
+    nog = (dnet[0][:0], dnet[1][:0], dnet[2][:0], dnet[3][:0], dnet[4][:0], dnet[5][:0], dnet[6][:0])
     e = real[:0, :0]
-    return _d_step(real, ir, e, (dnet[0][:0], dnet[1][:0], dnet[2][:0], dnet[3][:0],
-                                 dnet[4][:0], dnet[5][:0], dnet[6][:0]),
-                   dnet, act, hp, xin, vgrad, coef, want)
+    for s in range(coef.shape[0]):
+        # train_classifier's draws, in its order: real rows, then fake rows
+        ir[:] = rng.integers(0, real.shape[0], b)
+        jf = rng.integers(0, fake.shape[0], b)
+        for i in range(b):
+            for j in range(xin.shape[1]):
+                xin[b + i, j] = fake[jf[i], j]
+        losses[s] = _d_step(real, ir, e, nog, dnet, act, hp, xin, vgrad, coef[s], want[s])
 
 
-def classifier_step(real, ir, fake, jf, dbuf: NetBuffers, act: int, hp, xin, vgrad, coef,
-                    want: bool) -> float:
-    """One step of the logistic classifier (real rows ``ir`` label 1, fake rows ``jf``
-    label 0): the D step of the GAN without a generator. Returns the loss when ``want``."""
-    return _classifier_step(real, ir, fake, jf, _net(dbuf), act, hp, xin, vgrad, coef, want)
+def classifier_steps(rng, real, fake, dbuf: NetBuffers, act: int, hp, xin, vgrad, ir, coef,
+                     want, losses) -> None:
+    """``coef.shape[0]`` steps of the logistic classifier of
+    :func:`gan_backend.train_classifier` (real rows label 1, fake rows label 0, both drawn
+    from ``rng`` as that function draws them): the GAN's D step without a generator.
+    ``coef[s]`` are Adam's scalars of step s; ``losses[s]`` gets the loss where ``want[s]``."""
+    _classifier_steps(rng, real, fake, _net(dbuf), act, hp, xin, vgrad, ir, coef, want, losses)

@@ -375,24 +375,32 @@ def train_classifier(x_real, x_fake, config: GanConfig | None = None, *, rng=Non
     return Classifier(D, c)
 
 
-def _fit_classifier_fused(D, opt, real_d, fake_d, b, total, rng, xp, bar):
-    """:func:`_fit_classifier` through the fused kernels (same draws, same updates)."""
+def _fit_classifier_fused(D, opt, real_d, fake_d, b, total, rng, xp, bar, block: int = 1000):
+    """:func:`_fit_classifier` through the fused kernels: the same draws (made inside the
+    kernel from ``rng``), the same updates, one compiled call per block of steps (blocks
+    end where the progress line is due)."""
     buf = _fast_step.NetBuffers(D, opt, 2 * b)
     hp = _fast_step.constants(opt, D.dtype, b)
     act = _fast_step.ACT_CODES[D.activation]
     xin = np.zeros((2 * b, real_d.shape[1]), dtype=D.dtype)
     vgrad = np.zeros((2 * b, 1), dtype=D.dtype)
-    coef = np.zeros(2, dtype=D.dtype)
-    n_real, n_fake = real_d.shape[0], fake_d.shape[0]
-    for s in range(1, total + 1):
-        ir = rng.integers(0, n_real, size=b)
-        jf = rng.integers(0, n_fake, size=b)
-        opt.t += 1
-        coef[:] = opt.scalars(opt.t)
-        show = bar.due(s)
-        loss = _fast_step.classifier_step(real_d, ir, fake_d, jf, buf, act, hp, xin, vgrad, coef, show)
-        if show:
-            bar.show(s, loss=loss)
+    ir = np.zeros(b, dtype=np.int64)
+    s = 0
+    while s < total:
+        end = min(total, s + block)
+        if bar.enabled:
+            end = min(end, (s // bar.every + 1) * bar.every)
+        k = end - s
+        coef = np.array([opt.scalars(opt.t + i + 1) for i in range(k)], dtype=D.dtype)
+        want = np.zeros(k, dtype=np.bool_)
+        want[-1] = bar.due(end)
+        losses = np.zeros(k)
+        _fast_step.classifier_steps(rng, real_d, fake_d, buf, act, hp, xin, vgrad, ir, coef,
+                                    want, losses)
+        opt.t += k
+        s = end
+        if want[-1]:
+            bar.show(s, loss=float(losses[-1]))
 
 
 def _fit_classifier(D, opt, real_d, fake_d, b, total, rng, xp, bar):
