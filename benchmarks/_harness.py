@@ -27,6 +27,7 @@ class Row:
     target: str
     passed: bool
     note: str = ""
+    skipped: bool = False  # not measurable on this machine (e.g. no GPU): verdict SKIP
 
 
 def best_time(fn: Callable[[], object], repeat: int = 5, number: int = 1) -> float:
@@ -52,6 +53,6 @@ def _fmt_t(t: float | None) -> str:
 
 def format_row(row: Row) -> str:
     ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x"
-    verdict = "PASS" if row.passed else "FAIL"
+    verdict = "SKIP" if row.skipped else ("PASS" if row.passed else "FAIL")
     line = f"{row.name:<34} {_fmt_t(row.ours):>12} {_fmt_t(row.peer):>12} {ratio:>8}  {row.target:<34} {verdict}"
     return line + (f"  ({row.note})" if row.note else "")

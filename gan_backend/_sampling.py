@@ -20,7 +20,10 @@ import numpy as np
 
 from fdiv._validate import check_probability
 
-__all__ = ["IndexSampler"]
+__all__ = ["IndexSampler", "indices_from_uniforms"]
+
+_EMPTY = np.zeros(0)
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
 
 
 @numba.njit(cache=True)
@@ -70,6 +73,20 @@ def _vose_kernel(w):  # pragma: no cover - compiled
     return prob, alias
 
 
+@numba.njit(cache=True)
+def indices_from_uniforms(u, u2, n, prob, alias, out):  # pragma: no cover - compiled
+    """The draw of :meth:`IndexSampler.sample` from its uniforms: cell ``floor(n·u)``
+    (clamped to n − 1), kept when ``u2 < prob[cell]``, else its alias; ``u2`` empty
+    means uniform weights (no second uniform). Shared with the fused training kernels."""
+    for i in range(u.shape[0]):
+        j = np.intp(u[i] * n)
+        if j > n - 1:  # n·u can round up to n
+            j = n - 1
+        if u2.shape[0] > 0 and not (u2[i] < prob[j]):
+            j = alias[j]
+        out[i] = j
+
+
 class IndexSampler:
     """Draw ``size`` indices in ``range(n)`` i.i.d. from ``weights`` (uniform when None).
 
@@ -93,6 +110,7 @@ class IndexSampler:
         if self.n < 1:
             raise ValueError(f"`n` must be a positive integer; got {n!r}")
         self.weights = None
+        self._prob, self._alias = _EMPTY, _EMPTY_INT
         if weights is not None:
             w = check_probability("weights", weights)
             if w.shape[0] != self.n:
@@ -108,9 +126,18 @@ class IndexSampler:
         n = 256 000), and it costs a fifth of ``rng.integers`` at batch sizes (whose
         per-call overhead dominates there).
         """
-        i = (rng.random(size) * self.n).astype(np.intp)
-        np.minimum(i, self.n - 1, out=i)  # n·u can round up to n
-        if self.weights is None:
-            return i
-        keep = rng.random(size) < self._prob.take(i)
-        return np.where(keep, i, self._alias.take(i))
+        u = rng.random(size)
+        u2 = _EMPTY if self.weights is None else rng.random(size)
+        out = np.empty(size, dtype=np.intp)
+        indices_from_uniforms(u, u2, self.n, self.prob, self.alias, out)
+        return out
+
+    @property
+    def prob(self) -> np.ndarray:
+        """Alias-table keep probabilities (empty for uniform weights)."""
+        return self._prob
+
+    @property
+    def alias(self) -> np.ndarray:
+        """Alias-table alternatives (empty for uniform weights)."""
+        return self._alias

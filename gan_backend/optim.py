@@ -103,13 +103,18 @@ class Adam(Optimizer):
         self.m = self._zeros()
         self.v = self._zeros()
 
+    def scalars(self, t: int) -> tuple[float, float]:
+        """``(scale, eps_s)`` of step ``t``: the update is ``θ -= m / (sqrt(v)·scale + eps_s)``
+        (bias corrections and the learning rate folded into two scalars)."""
+        step_size = self.lr / (1.0 - self.beta1 ** t)
+        # θ -= m / d with d = (sqrt(v)/sqrt(bc2) + ε) / step_size: scalars folded in once
+        scale = 1.0 / (math.sqrt(1.0 - self.beta2 ** t) * step_size)
+        return scale, self.eps / step_size
+
     def step(self) -> None:
         self.t += 1
         xp, b1, b2 = self.xp, self.beta1, self.beta2
-        step_size = self.lr / (1.0 - b1 ** self.t)
-        # θ -= m / d with d = (sqrt(v)/sqrt(bc2) + ε) / step_size: scalars folded in once
-        scale = 1.0 / (math.sqrt(1.0 - b2 ** self.t) * step_size)
-        eps_s = self.eps / step_size
+        scale, eps_s = self.scalars(self.t)
         for (p, g), m, v, tmp in zip(self.params, self.m, self.v, self._tmp):
             m *= b1
             m += (1.0 - b1) * g

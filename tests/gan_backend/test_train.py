@@ -123,7 +123,7 @@ def test_wgan_clips_and_counts_critic_steps(gaussian):
 
 
 def test_unrolled_generator_sees_the_advanced_copy(gaussian, monkeypatch):
-    tr = GanTrainer(gaussian[:1000], dataclasses.replace(SMALL, unrolled=3), rng=0)
+    tr = GanTrainer(gaussian[:1000], dataclasses.replace(SMALL, unrolled=3), rng=0, fused=False)
     seen = []
     orig = tr._g_step
 
