@@ -76,6 +76,12 @@ class Preset:
     variants : tuple of (name, ((GanConfig field, value), ...))
         GAN variants, each run for every method (default one unnamed variant: the
         preset's ``gan``); a variant's overrides apply on top of ``gan``.
+    batch_runs : int or None
+        How the shared independent GANs of a run are executed, not what they are: None
+        (default) one by one, R: in lockstep blocks of up to R
+        (:class:`~gan_backend.methods.IndependentGans`). The GANs are the same to
+        rounding either way, so it is not part of :meth:`run_config` (a store filled one
+        way resumes the other way) nor of any run's key or seed.
     """
 
     name: str
@@ -98,9 +104,14 @@ class Preset:
     topklast_reading: str = "reference"
     reductions: str = "none (the paper's protocol)"
     variants: tuple = (("", ()),)
+    batch_runs: int | None = None
 
     def __post_init__(self):
         from gan_backend import methods
+        from gan_backend.batched import check_batch_runs
+
+        if self.batch_runs is not None:
+            check_batch_runs(self.batch_runs)
 
         for name in ("runs", "T", "n_train", "n_select", "n_eval", "n_model", "artifact_points",
                      "theory_samples"):

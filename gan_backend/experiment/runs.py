@@ -8,7 +8,8 @@ is trained once:
 - the group's independent GANs 1..T (GAN i trained with the stream ``[gan_seed, i]``,
   :class:`~gan_backend.methods.IndependentGans`) serve every method that ``uses`` the
   components: Vanilla = GAN 1, Best of T = the best of GANs 1..t, Ensemble = their
-  uniform mixture;
+  uniform mixture; with ``preset.batch_runs = R`` GANs 2..T of a unit train in lockstep
+  blocks of up to R (GAN 1 comes from :func:`execute_first`);
 - every other method (the AdaGAN ones) starts from GAN 1 as ``G_1``.
 
 Tasks (what a Dask worker executes, pure functions of their arguments):
@@ -265,7 +266,8 @@ def execute_unit(unit: Unit, preset: Preset, first: bytes) -> list[dict]:
     cfg = preset.gan_config(g.variant)
     data, x_train, x_select, x_eval = _data(preset, g.modes, g.data_seed)
     g1 = Generator.from_bytes(first)
-    gans = methods.IndependentGans(x_train, preset.T, cfg, seed=g.gan_seed, first=g1)
+    gans = methods.IndependentGans(x_train, preset.T, cfg, seed=g.gan_seed, first=g1,
+                                   batch_runs=preset.batch_runs)
     evaluate = _Evaluator(g, preset, x_eval, x_train, data)
     options = preset.adagan_options()
     pending = []

@@ -1,5 +1,10 @@
 """Independently trained GANs, trained on first use and cached, so that several methods
-(Vanilla, Best of T, Ensemble) combine one shared set instead of training their own."""
+(Vanilla, Best of T, Ensemble) combine one shared set instead of training their own.
+
+With ``batch_runs=R`` the GANs are trained in lockstep blocks of up to R
+(:func:`gan_backend.batched.train_gans_batched`, one batched step advancing the block):
+asking for GAN k trains GANs k..min(T, k + R - 1) together, each with its own stream,
+so GAN i is the serial one to rounding whatever R is."""
 from __future__ import annotations
 
 import numpy as np
@@ -28,11 +33,29 @@ class IndependentGans:
         Used only to draw ``seed`` when it is not given.
     first : Sampler, optional
         GAN 1, already trained.
+    batch_runs : int, optional
+        Train the GANs in lockstep blocks of up to this many (None: one by one with
+        :func:`gan_backend.train_gan`). A GAN of a block that diverges raises its
+        :class:`~gan_backend.adagan.AdaGanError` when it is asked for, as in the serial case.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gan_backend.config import GanConfig
+    >>> x = np.random.default_rng(0).normal(size=(128, 2))
+    >>> cfg = GanConfig(epochs=1, batch_size=64, dtype="float64")
+    >>> one, two = IndependentGans(x, 3, cfg, seed=5), IndependentGans(x, 3, cfg, seed=5, batch_runs=2)
+    >>> bool(np.allclose(one[2].net.params, two[2].net.params, rtol=0, atol=1e-12))
+    True
     """
 
-    def __init__(self, x, T, config, *, seed: int | None = None, rng=None, first=None, progress: bool = False):
+    def __init__(self, x, T, config, *, seed: int | None = None, rng=None, first=None, progress: bool = False,
+                 batch_runs: int | None = None):
+        from gan_backend.batched import check_batch_runs
+
         self.x = x
         self.T = positive_int("T", T)
+        self.batch_runs = None if batch_runs is None else check_batch_runs(batch_runs)
         self.config = config
         self.seed = int(as_rng(rng).integers(2**63)) if seed is None else int(seed)
         self.progress = progress
@@ -49,20 +72,44 @@ class IndependentGans:
         """GAN ``i + 1`` (0-based index), training it and the ones before it if needed."""
         if not 0 <= i < self.T:
             raise IndexError(f"GAN index {i} outside 0..{self.T - 1}")
+        while len(self._gans) <= i:
+            if self.batch_runs is None:
+                self._train_one()
+            else:
+                self._train_block()
+        g = self._gans[i]
+        if isinstance(g, Exception):
+            raise _failed(i + 1, g) from g
+        return g
+
+    def _train_one(self) -> None:
         from gan_backend.train import train_gan
 
-        while len(self._gans) <= i:
-            k = len(self._gans) + 1
-            try:
-                g = train_gan(self.x, self.config, rng=self.rng_of(k), progress=self.progress)
-            except Exception as exc:
-                raise AdaGanError(f"independent GAN {k}: training failed: {type(exc).__name__}: {exc}") from exc
-            self._gans.append(g)
-        return self._gans[i]
+        k = len(self._gans) + 1
+        try:
+            g = train_gan(self.x, self.config, rng=self.rng_of(k), progress=self.progress)
+        except Exception as exc:
+            raise _failed(k, exc) from exc
+        self._gans.append(g)
+
+    def _train_block(self) -> None:
+        """GANs k..min(T, k + batch_runs - 1) in lockstep; a diverged one keeps its error."""
+        from gan_backend.batched import train_gans_batched
+
+        ks = range(len(self._gans) + 1, min(self.T, len(self._gans) + self.batch_runs) + 1)
+        try:
+            block = train_gans_batched([self.x] * len(ks), self.config, rngs=[self.rng_of(k) for k in ks])
+        except Exception as exc:
+            raise _failed(ks[0], exc) from exc
+        self._gans.extend(block)
 
     def __iter__(self):
         for i in range(self.T):
             yield self[i]
+
+
+def _failed(k: int, exc: Exception) -> AdaGanError:
+    return AdaGanError(f"independent GAN {k}: training failed: {type(exc).__name__}: {exc}")
 
 
 def independent(x, T, config, rng, components, progress=False):
