@@ -36,7 +36,8 @@ class IndependentGans:
     batch_runs : int, optional
         Train the GANs in lockstep blocks of up to this many (None: one by one with
         :func:`gan_backend.train_gan`). A GAN of a block that diverges raises its
-        :class:`~gan_backend.adagan.AdaGanError` when it is asked for, as in the serial case.
+        :class:`~gan_backend.adagan.AdaGanError` when it or a later GAN is asked for, as
+        in the serial case.
 
     Examples
     --------
@@ -77,10 +78,10 @@ class IndependentGans:
                 self._train_one()
             else:
                 self._train_block()
-        g = self._gans[i]
-        if isinstance(g, Exception):
-            raise _failed(i + 1, g) from g
-        return g
+        for k, g in enumerate(self._gans[:i + 1], start=1):  # as serially: GAN i needs GANs 1..i-1
+            if isinstance(g, Exception):
+                raise _failed(k, g) from g
+        return self._gans[i]
 
     def _train_one(self) -> None:
         from gan_backend.train import train_gan
