@@ -81,6 +81,9 @@ class ModesSetting:
         AdaGAN mixture discriminator (:class:`~gan_backend.adagan.AdaGanOptions`).
     artifact_points : int
         Samples stored for the scatter plots (run 0 of every cell).
+    geometry : str
+        Data geometry (:data:`gan_backend.datasets.GEOMETRIES`): ``"pacgan"``, the
+        benchmarks' (default), or ``"default"``, the toolkit's own ring and grid.
     description : str
         The network and training length, for ``table.md``.
     """
@@ -98,6 +101,7 @@ class ModesSetting:
     classifier_lr: float | None = 1e-3
     artifact_points: int = 2500
     description: str = ""
+    geometry: str = "pacgan"
     theory_modes: tuple[int, ...] = ()  # the shared driver's --theory runs: none here
 
     def __post_init__(self):
@@ -111,6 +115,10 @@ class ModesSetting:
         bad = [m for m in self.methods if m not in METHODS]
         if not self.methods or bad:
             raise ValueError(f"`methods` must be some of {', '.join(METHODS)}; got {self.methods!r}")
+        from gan_backend.datasets import GEOMETRIES
+
+        if self.geometry not in GEOMETRIES:
+            raise ValueError(f"`geometry` must be one of {', '.join(GEOMETRIES)}; got {self.geometry!r}")
         self.gan_config()  # validates the GAN fields
 
     def gan_config(self):
@@ -142,7 +150,7 @@ class ModesSetting:
         cfg = {
             "experiment": "modes",
             "benchmark": BENCHMARKS[int(modes)],
-            "geometry": "pacgan",
+            "geometry": self.geometry,
             "method": method,
             "modes": int(modes),
             "T": self.gans(method),
@@ -220,7 +228,7 @@ def get_setting(name: str) -> ModesSetting:
 def _data(setting: ModesSetting, modes: int, seed: int):
     from gan_backend.datasets import make_dataset
 
-    return make_dataset(BENCHMARKS[int(modes)], setting.n_train, geometry="pacgan",
+    return make_dataset(BENCHMARKS[int(modes)], setting.n_train, geometry=setting.geometry,
                         rng=np.random.default_rng(seed))
 
 
