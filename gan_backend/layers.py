@@ -384,11 +384,11 @@ class Maxout(Layer):
             raise ValueError(f"`x` must have a multiple of {k} columns; got {f}")
         xr = x.reshape(n, f // k, k)
         self._shape = x.shape
-        self._idx = idx = xr.argmax(axis=2)[:, :, None]
-        return self.xp.take_along_axis(xr, idx, axis=2)[:, :, 0]
+        self._idx = xr.argmax(axis=2)[:, :, None]
+        return xr.max(axis=2)
 
     def backward(self, dy, *, param_grads=True, need_dx=True):
         n, f = self._shape
-        dx = self.xp.zeros((n, f // self.pieces, self.pieces), dtype=dy.dtype)
-        self.xp.put_along_axis(dx, self._idx, dy[:, :, None], axis=2)
-        return dx.reshape(n, f)
+        # one-hot of the maximising piece (array-module generic: no put_along_axis)
+        hot = self.xp.arange(self.pieces) == self._idx
+        return (hot * dy[:, :, None]).reshape(n, f)

@@ -74,7 +74,7 @@ def run(args) -> int:
     if args.scheduler is None and todo:
         eta = estimate_seconds(setting, todo, workers)
         print(f"modes {setting.name}: {len(todo)} of {len(specs)} runs to do on {workers} worker(s); "
-              f"estimated {_fmt_s(eta)} (from a timed GAN step on this machine)", flush=True)
+              f"estimated {_fmt_s(eta)} with a free core per worker (from a timed GAN step on this machine)", flush=True)
     elif todo:
         print(f"modes {setting.name}: {len(todo)} of {len(specs)} runs to do on the cluster at {args.scheduler}",
               flush=True)

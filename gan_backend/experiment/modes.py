@@ -345,23 +345,25 @@ def execute_modes_run(spec, setting: ModesSetting) -> dict:
 # --- ETA -------------------------------------------------------------------------------
 
 
-def _step_seconds(config, steps: int = 60) -> float:
-    """Measured seconds of one generator step of ``config`` on this machine (2-D data)."""
+def _step_seconds(config, steps: int = 100) -> float:
+    """Measured CPU seconds of one generator step of ``config`` on this machine (2-D data;
+    process time, so that other load on the machine does not inflate it)."""
     from gan_backend.train import GanTrainer, _one_blas_thread
 
     x = np.random.default_rng(0).standard_normal((max(4 * config.batch_size, 512), 2))
     tr = GanTrainer(x, dataclasses.replace(config, epochs=1), rng=0)
     with _one_blas_thread():
-        tr.step()
-        t = time.perf_counter()
+        for _ in range(5):
+            tr.step()
+        t = time.process_time()
         for _ in range(steps):
             tr.step()
-    return (time.perf_counter() - t) / steps
+    return (time.process_time() - t) / steps
 
 
 def estimate_seconds(setting: ModesSetting, specs, workers: int) -> float:
-    """Wall-clock estimate for running ``specs`` on ``workers`` single-threaded workers,
-    from a timed handful of generator steps (a mixture discriminator step is counted as
+    """Wall-clock estimate for running ``specs`` on ``workers`` single-threaded workers with
+    a core each, from the CPU time of a timed handful of generator steps (a mixture discriminator step is counted as
     half a GAN step, an unrolled step as 1 + unrolled D steps)."""
     base = setting.gan_config()
     per = _step_seconds(base)

@@ -96,3 +96,11 @@ def test_out_that_is_a_file_is_refused(tmp_path, capsys):
     f.write_text("x")
     assert main(["modes", "--setting", "tiny", "--out", str(f)]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_eta_is_printed_before_training(tmp_path, capsys):
+    assert main(["modes", "--setting", "tiny", "--out", str(tmp_path), "--workers", "1", "--max-runs", "1",
+                 "--quiet", "--no-figures"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("modes modes-tiny: 1 of 10 runs to do on 1 worker(s); estimated ")
+    assert out[1].startswith("modes: 1 runs computed, 0 resumed") and "9 missing" in out[1]
