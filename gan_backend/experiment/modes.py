@@ -173,11 +173,11 @@ _NET = (("g_hidden", (64, 64, 64)), ("d_hidden", (64, 64, 64)), ("init", "glorot
 
 def _small() -> ModesSetting:
     return ModesSetting(
-        name="modes-small", runs=10, n_train=32_000, gan=_NET + (("epochs", 20),),
+        name="modes-small", runs=10, n_train=32_000, gan=_NET + (("epochs", 30),),
         classifier_epochs=10,
         description=(
             "G 5→64→64→64→2 and D 2→64→64→64→1, ReLU, Glorot init, Adam(0.5, 0.999) lr 1e-3 "
-            "for both nets, batch 128, 32,000 training points, 20 epochs = 5,000 generator "
+            "for both nets, batch 128, 32,000 training points, 30 epochs = 7,500 generator "
             "steps per GAN; mixture discriminator (D's architecture, lr 1e-3) 10 epochs = "
             "2,500 steps"),
     )
