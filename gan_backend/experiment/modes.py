@@ -215,7 +215,12 @@ def setting_names() -> list[str]:
 
 
 def get_setting(name: str) -> ModesSetting:
-    """The setting called ``name`` (one of :data:`SETTINGS`)."""
+    """The setting called ``name`` (one of :data:`SETTINGS`).
+
+    >>> s = get_setting("small")
+    >>> s.runs, s.T, s.gans("vanilla"), s.run_config("boosted_dagger", 25)["kind"]
+    (10, 10, 1, 'dagger')
+    """
     try:
         return _FACTORIES[name]()
     except KeyError:
