@@ -52,7 +52,12 @@ class GanConfig:
     latent_dim : int
         Dimension of the N(0, I) latent code (5).
     g_hidden, d_hidden : tuple of int
-        Hidden widths of G ((10, 5)) and D ((50, 30)).
+        Hidden widths of G ((10, 5)) and D ((50, 30)); their lengths are the depths.
+    g_batchnorm : bool
+        Batch normalisation before every hidden activation of G (False).
+    d_maxout : int
+        Maxout pieces of D's hidden units (1: off, plain activation; the 2-D mode-collapse
+        benchmarks use 5). Also the mixture classifier's architecture.
     activation : str
         Hidden activation of both nets: relu, leaky_relu, tanh, elu, sigmoid.
     init, init_std : str, float
@@ -99,6 +104,8 @@ class GanConfig:
     latent_dim: int = 5
     g_hidden: tuple[int, ...] = (10, 5)
     d_hidden: tuple[int, ...] = (50, 30)
+    g_batchnorm: bool = False
+    d_maxout: int = 1
     activation: str = "relu"
     init: str = "normal"
     init_std: float = 0.8
@@ -127,7 +134,9 @@ class GanConfig:
                 if isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 1:
                     raise ValueError(f"`{name}` must be a sequence of positive integers; got {v!r}")
             object.__setattr__(self, name, tuple(int(w) for w in t))
-        for name in ("latent_dim", "batch_size", "epochs", "n_critic"):
+        if not isinstance(self.g_batchnorm, bool):
+            raise ValueError(f"`g_batchnorm` must be True or False; got {self.g_batchnorm!r}")
+        for name in ("latent_dim", "batch_size", "epochs", "n_critic", "d_maxout"):
             _pos_int(name, getattr(self, name))
         if isinstance(self.unrolled, bool) or not isinstance(self.unrolled, numbers.Integral) or self.unrolled < 0:
             raise ValueError(f"`unrolled` must be a nonnegative integer; got {self.unrolled!r}")

@@ -61,7 +61,7 @@ class Generator:
         for a in range(0, int(n), _CHUNK):
             b = min(int(n), a + _CHUNK)
             z = rng.standard_normal((b - a, self.config.latent_dim), dtype=dt)
-            out[a:b] = to_numpy(net.forward(to_device(z, net.xp)))
+            out[a:b] = to_numpy(net.predict(to_device(z, net.xp)))
         return out
 
     __call__ = sample
@@ -73,7 +73,8 @@ class Generator:
         path = os.fspath(path)
         if not path.endswith(".npz"):
             path += ".npz"
-        np.savez(path, params=to_numpy(self.net.params), sizes=np.asarray(self.net.sizes),
+        np.savez(path, params=to_numpy(self.net.params), state=to_numpy(self.net.state),
+                 sizes=np.asarray(self.net.sizes),
                  activation=self.net.activation, config=self.config.to_json(), format="gan_backend.Generator/1")
         return path
 
@@ -86,11 +87,13 @@ class Generator:
             config = GanConfig.from_dict(json.loads(str(z["config"])))
             sizes = tuple(int(s) for s in z["sizes"])
             net = MLP(sizes, activation=str(z["activation"]), dtype=config.dtype,
-                      xp=get_xp() if xp is None else xp)
+                      xp=get_xp() if xp is None else xp, batchnorm=config.g_batchnorm)
             params = z["params"]
             if params.shape != net.params.shape:
                 raise ValueError(f"`path` {os.fspath(path)!r}: {params.size} parameters for sizes {sizes}")
             net.params[...] = to_device(params, net.xp, net.dtype)
+            if net.state.size:
+                net.state[...] = to_device(z["state"], net.xp, net.dtype)
         return cls(net, config)
 
     def to_bytes(self) -> bytes:

@@ -38,6 +38,8 @@ __all__ = [
     "Tanh",
     "ELU",
     "Sigmoid",
+    "BatchNorm",
+    "Maxout",
     "ACTIVATIONS",
     "INITS",
     "check_dtype",
@@ -269,3 +271,124 @@ ACTIVATIONS = {
     "elu": ELU,
     "sigmoid": Sigmoid,
 }
+
+
+# --- normalisation and maxout -------------------------------------------------------
+
+
+class BatchNorm(Layer):
+    """Batch normalisation over the rows: ``y = gamma * (x - mu) / sqrt(var + eps) + beta``.
+
+    Training mode (``training = True``, the default): ``mu`` and ``var`` are the batch's
+    mean and biased variance per feature, and the running statistics are updated as
+    ``r <- (1 - momentum) r + momentum * stat`` (the running variance with the unbiased
+    batch variance, as PyTorch does). Evaluation mode (``training = False``): ``mu``,
+    ``var`` are the running statistics, so a sample does not depend on the others.
+
+    Derivatives (training mode, ``xh = (x - mu)/s``, ``s = sqrt(var + eps)``, n rows):
+    ``dL/dbeta = 1ᵀ dy``, ``dL/dgamma = 1ᵀ (dy ∘ xh)``, and with ``g = gamma ∘ dy``:
+    ``dL/dx = (g − mean(g) − xh ∘ mean(g ∘ xh)) / s`` (column means). In evaluation
+    mode ``dL/dx = gamma ∘ dy / s``.
+
+    Parameters
+    ----------
+    n : int
+        Number of features.
+    eps, momentum : float
+        ``1e-5`` and ``0.1`` (PyTorch's).
+    params, grads : optional 1-D arrays of length ``2 n`` (``gamma`` then ``beta``).
+    state : optional 1-D array of length ``2 n`` (running mean then running variance).
+    """
+
+    def __init__(self, n: int, *, eps: float = 1e-5, momentum: float = 0.1, dtype=np.float64,
+                 xp: types.ModuleType = np, params=None, grads=None, state=None):
+        if isinstance(n, bool) or int(n) != n or n < 1:
+            raise ValueError(f"`n` must be a positive integer; got {n!r}")
+        if not (0.0 < momentum <= 1.0):
+            raise ValueError(f"`momentum` must be in (0, 1]; got {momentum!r}")
+        if not eps > 0:
+            raise ValueError(f"`eps` must be positive; got {eps!r}")
+        self.n, self.eps, self.momentum = int(n), float(eps), float(momentum)
+        self.xp, self.dtype = xp, check_dtype(dtype)
+        params = xp.zeros(2 * self.n, dtype=self.dtype) if params is None else params
+        grads = xp.zeros(2 * self.n, dtype=self.dtype) if grads is None else grads
+        state = xp.zeros(2 * self.n, dtype=self.dtype) if state is None else state
+        self.gamma, self.beta = params[:self.n], params[self.n:2 * self.n]
+        self.dgamma, self.dbeta = grads[:self.n], grads[self.n:2 * self.n]
+        self.running_mean, self.running_var = state[:self.n], state[self.n:2 * self.n]
+        self.training = True
+        self.reset()
+        self._xh = self._inv = None
+
+    def parameters(self):
+        return [(self.gamma, self.dgamma), (self.beta, self.dbeta)]
+
+    def reset(self) -> None:
+        """``gamma = 1``, ``beta = 0``, running mean 0 and variance 1."""
+        self.gamma[...] = 1
+        self.beta[...] = 0
+        self.running_mean[...] = 0
+        self.running_var[...] = 1
+
+    def forward(self, x):
+        xp = self.xp
+        if self.training:
+            m = x.shape[0]
+            mu = x.mean(axis=0)
+            xc = x - mu
+            var = (xc * xc).mean(axis=0)
+            self._inv = inv = 1.0 / xp.sqrt(var + self.eps)
+            a = self.momentum
+            self.running_mean *= 1 - a
+            self.running_mean += a * mu
+            self.running_var *= 1 - a
+            self.running_var += a * var * (m / max(m - 1, 1))
+            self._xh = xh = xc * inv
+        else:
+            self._inv = inv = 1.0 / xp.sqrt(self.running_var + self.eps)
+            self._xh = xh = (x - self.running_mean) * inv
+        return xh * self.gamma + self.beta
+
+    def backward(self, dy, *, param_grads=True, need_dx=True):
+        xh = self._xh
+        if param_grads:
+            self.dbeta[...] = dy.sum(axis=0)
+            self.dgamma[...] = (dy * xh).sum(axis=0)
+        if not need_dx:
+            return None
+        g = dy * self.gamma
+        if not self.training:
+            return g * self._inv
+        return (g - g.mean(axis=0) - xh * (g * xh).mean(axis=0)) * self._inv
+
+
+class Maxout(Layer):
+    """Maxout over groups of ``pieces`` consecutive features: ``y[:, j] = max_p x[:, j*pieces + p]``.
+
+    Put after a Dense layer of width ``units * pieces`` it is the maxout unit of Goodfellow
+    et al. (2013), the discriminator layer of the 2-D mode-collapse benchmarks. The
+    derivative routes ``dy[:, j]`` to the maximising piece (the first one on ties: a
+    subgradient).
+    """
+
+    def __init__(self, pieces: int, *, dtype=np.float64, xp: types.ModuleType = np, inplace: bool = False):
+        if isinstance(pieces, bool) or int(pieces) != pieces or pieces < 1:
+            raise ValueError(f"`pieces` must be a positive integer; got {pieces!r}")
+        self.pieces, self.xp = int(pieces), xp
+        self._idx = self._shape = None
+
+    def forward(self, x):
+        n, f = x.shape
+        k = self.pieces
+        if f % k:
+            raise ValueError(f"`x` must have a multiple of {k} columns; got {f}")
+        xr = x.reshape(n, f // k, k)
+        self._shape = x.shape
+        self._idx = xr.argmax(axis=2)[:, :, None]
+        return xr.max(axis=2)
+
+    def backward(self, dy, *, param_grads=True, need_dx=True):
+        n, f = self._shape
+        # one-hot of the maximising piece (array-module generic: no put_along_axis)
+        hot = self.xp.arange(self.pieces) == self._idx
+        return (hot * dy[:, :, None]).reshape(n, f)

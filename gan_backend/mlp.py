@@ -4,6 +4,10 @@ All parameters live in ONE flat buffer (``MLP.params``) and all gradients in ano
 (``MLP.grads``); each :class:`~gan_backend.layers.Dense` holds views into them. The
 optimisers then update a whole network with a handful of vector operations instead of
 a loop over small arrays, which is what makes a step of the tiny toy GAN cheap.
+
+Optional per hidden layer: batch normalisation before the activation (``batchnorm``), or
+a maxout unit of ``maxout`` pieces in place of the activation. :func:`generator_net` and
+:func:`discriminator_net` build the two nets of a :class:`~gan_backend.config.GanConfig`.
 """
 from __future__ import annotations
 
@@ -12,9 +16,9 @@ import types
 import numpy as np
 
 from gan_backend._backend import get_xp
-from gan_backend.layers import ACTIVATIONS, Dense, Layer, Module, check_dtype
+from gan_backend.layers import ACTIVATIONS, BatchNorm, Dense, Layer, Maxout, Module, check_dtype
 
-__all__ = ["MLP"]
+__all__ = ["MLP", "generator_net", "discriminator_net"]
 
 
 class MLP(Module):
@@ -30,6 +34,14 @@ class MLP(Module):
         Optional activation after the last Dense layer (None: linear output).
     dtype : float32 or float64
     xp : array module; default :func:`gan_backend.backend.get_xp`.
+    batchnorm : bool
+        A :class:`~gan_backend.layers.BatchNorm` after every hidden Dense layer, before
+        its activation (or maxout) (training mode by default; :meth:`predict` uses the running
+        statistics).
+    maxout : int
+        With ``maxout = k > 1`` every hidden layer is a Dense layer of ``k`` times its
+        width followed by a :class:`~gan_backend.layers.Maxout` of ``k`` pieces (no
+        other activation); 1: off.
 
     Parameters start at zero; call :meth:`init` to draw them.
 
@@ -43,7 +55,8 @@ class MLP(Module):
     """
 
     def __init__(self, sizes, *, activation: str = "relu", output_activation: str | None = None,
-                 dtype="float32", xp: types.ModuleType | None = None):
+                 dtype="float32", xp: types.ModuleType | None = None, batchnorm: bool = False,
+                 maxout: int = 1):
         sizes = tuple(int(s) for s in sizes)
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"`sizes` must list at least two positive widths; got {sizes!r}")
@@ -52,27 +65,52 @@ class MLP(Module):
                 raise ValueError(f"`{name}` must be one of {', '.join(ACTIVATIONS)}; got {act!r}")
         if activation is None:
             raise ValueError("`activation` must be one of " + ", ".join(ACTIVATIONS) + "; got None")
+        if not isinstance(batchnorm, (bool, np.bool_)):
+            raise ValueError(f"`batchnorm` must be True or False; got {batchnorm!r}")
+        if isinstance(maxout, bool) or not isinstance(maxout, (int, np.integer)) or maxout < 1:
+            raise ValueError(f"`maxout` must be a positive integer (1: off); got {maxout!r}")
         self.sizes = sizes
         self.activation, self.output_activation = activation, output_activation
+        self.batchnorm, self.maxout = bool(batchnorm), int(maxout)
         self.dtype = check_dtype(dtype)
         self.xp = xp = get_xp() if xp is None else xp
-        total = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+        n_dense = len(sizes) - 1
+        # widths of the Dense outputs: a hidden maxout layer computes `maxout` pieces per unit
+        outs = [b * self.maxout if i < n_dense - 1 else b for i, b in enumerate(sizes[1:])]
+        ins = [sizes[0], *sizes[1:-1]]
+        hidden = outs[:-1] if self.batchnorm else ()  # BatchNorm acts on the Dense outputs
+        total = sum(a * b + b for a, b in zip(ins, outs)) + 2 * sum(hidden)
         self.params = xp.zeros(total, dtype=self.dtype)
         self.grads = xp.zeros(total, dtype=self.dtype)
+        #: non-trained state (running statistics of the BatchNorm layers), one flat buffer
+        self.state = xp.zeros(2 * sum(hidden), dtype=self.dtype)
         self.dense: list[Dense] = []
+        self.norms: list[BatchNorm] = []
         self.layers: list[Layer] = []
-        off = 0
-        n_dense = len(sizes) - 1
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        off = soff = 0
+        for i, (a, b) in enumerate(zip(ins, outs)):
             k = a * b + b
             d = Dense(a, b, dtype=self.dtype, xp=xp, params=self.params[off:off + k],
                       grads=self.grads[off:off + k])
             off += k
             self.dense.append(d)
             self.layers.append(d)
-            act = activation if i < n_dense - 1 else output_activation
+            last = i == n_dense - 1
+            if not last and self.batchnorm:
+                w = b
+                bn = BatchNorm(w, dtype=self.dtype, xp=xp, params=self.params[off:off + 2 * w],
+                               grads=self.grads[off:off + 2 * w], state=self.state[soff:soff + 2 * w])
+                off += 2 * w
+                soff += 2 * w
+                self.norms.append(bn)
+                self.layers.append(bn)
+            if not last and self.maxout > 1:
+                self.layers.append(Maxout(self.maxout, dtype=self.dtype, xp=xp))
+                continue
+            act = output_activation if last else activation
             if act is not None:
                 # in place: the input of an activation is the fresh output of a Dense layer
+                # (or of a BatchNorm, which returns a new array)
                 self.layers.append(ACTIVATIONS[act](dtype=self.dtype, xp=xp, inplace=True))
         self._first = self.layers[0]
 
@@ -82,20 +120,26 @@ class MLP(Module):
         return [(self.params, self.grads)]
 
     def init(self, rng: np.random.Generator, scheme: str = "normal", std: float = 0.8) -> None:
-        """Draw every weight matrix by ``scheme`` (N(0, std²) or Glorot); biases 0."""
+        """Draw every weight matrix by ``scheme`` (N(0, std²) or Glorot); biases 0;
+        BatchNorm ``gamma = 1``, ``beta = 0`` and its running statistics reset."""
         for d in self.dense:
             d.init(rng, scheme, std)
+        for bn in self.norms:
+            bn.reset()
 
     def copy_from(self, other: "MLP") -> None:
         """Copy ``other``'s parameters into this network (same architecture)."""
-        if other.sizes != self.sizes:
-            raise ValueError(f"`other` has sizes {other.sizes}, expected {self.sizes}")
+        if (other.sizes, other.batchnorm, other.maxout) != (self.sizes, self.batchnorm, self.maxout):
+            raise ValueError(f"`other` has sizes {other.sizes} (batchnorm={other.batchnorm}, "
+                             f"maxout={other.maxout}), expected {self.sizes} (batchnorm={self.batchnorm}, "
+                             f"maxout={self.maxout})")
         self.xp.copyto(self.params, other.params)
+        self.xp.copyto(self.state, other.state)
 
     def clone(self) -> "MLP":
         """A new network with the same architecture and a copy of the parameters."""
         new = MLP(self.sizes, activation=self.activation, output_activation=self.output_activation,
-                  dtype=self.dtype, xp=self.xp)
+                  dtype=self.dtype, xp=self.xp, batchnorm=self.batchnorm, maxout=self.maxout)
         new.copy_from(self)
         return new
 
@@ -108,6 +152,20 @@ class MLP(Module):
 
     __call__ = forward
 
+    def predict(self, x):
+        """:meth:`forward` with every BatchNorm in evaluation mode (running statistics),
+        for sampling; the same as :meth:`forward` without BatchNorm layers."""
+        if not self.norms:
+            return self.forward(x)
+        modes = [bn.training for bn in self.norms]
+        for bn in self.norms:
+            bn.training = False
+        try:
+            return self.forward(x)
+        finally:
+            for bn, m in zip(self.norms, modes):
+                bn.training = m
+
     def backward(self, dy, *, param_grads: bool = True, need_dx: bool = True):
         """Back-propagate ``dy = dL/d(output)`` of the last :meth:`forward`.
 
@@ -119,3 +177,23 @@ class MLP(Module):
             dy = layer.backward(dy, param_grads=param_grads,
                                 need_dx=need_dx or layer is not first)
         return dy
+
+
+def generator_net(config, dim: int, *, xp: types.ModuleType | None = None) -> MLP:
+    """G of ``config`` (a :class:`~gan_backend.config.GanConfig`): ``latent_dim → g_hidden
+    → dim``, BatchNorm in the hidden layers when ``config.g_batchnorm``; parameters zero.
+
+    >>> from gan_backend.config import GanConfig
+    >>> generator_net(GanConfig(g_batchnorm=True), 2).sizes, len(generator_net(GanConfig(), 2).norms)
+    ((5, 10, 5, 2), 0)
+    """
+    return MLP((config.latent_dim, *config.g_hidden, int(dim)), activation=config.activation,
+               dtype=config.dtype, xp=xp, batchnorm=config.g_batchnorm)
+
+
+def discriminator_net(config, dim: int, *, xp: types.ModuleType | None = None) -> MLP:
+    """D of ``config``: ``dim → d_hidden → 1`` (a logit), hidden layers maxout units of
+    ``config.d_maxout`` pieces when that is > 1; parameters zero (also the AdaGAN mixture
+    classifier's architecture)."""
+    return MLP((int(dim), *config.d_hidden, 1), activation=config.activation, dtype=config.dtype,
+               xp=xp, maxout=config.d_maxout)

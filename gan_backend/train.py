@@ -40,7 +40,7 @@ from gan_backend._sampling import IndexSampler
 from gan_backend.classifier import Classifier
 from gan_backend.config import GanConfig
 from gan_backend.generator import Generator, as_rng
-from gan_backend.mlp import MLP
+from gan_backend.mlp import MLP, discriminator_net, generator_net
 from gan_backend.objectives import Minimax, get_objective
 from gan_backend.optim import clip_weights, make_optimizer
 
@@ -149,8 +149,8 @@ class GanTrainer:
         self.n, dim = host.shape
         self.sampler = IndexSampler(self.n, weights)
         self.x = to_device(host, xp)
-        self.G = MLP((c.latent_dim, *c.g_hidden, dim), activation=c.activation, dtype=c.dtype, xp=xp)
-        self.D = MLP((dim, *c.d_hidden, 1), activation=c.activation, dtype=c.dtype, xp=xp)
+        self.G = generator_net(c, dim, xp=xp)
+        self.D = discriminator_net(c, dim, xp=xp)
         self.G.init(rng, c.init, c.init_std)
         self.D.init(rng, c.init, c.init_std)
         self.opt_g = _optimizer(c, self.G, c.lr_g)
@@ -418,7 +418,7 @@ def train_classifier(x_real, x_fake, config: GanConfig | None = None, *, rng=Non
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"`x_real` and `x_fake` must have the same number of columns; got "
                          f"{real.shape[1]} and {fake.shape[1]}")
-    D = MLP((real.shape[1], *c.d_hidden, 1), activation=c.activation, dtype=c.dtype, xp=xp)
+    D = discriminator_net(c, real.shape[1], xp=xp)
     D.init(rng, c.init, c.init_std)
     opt = _optimizer(c, D, c.lr_d)
     b = c.batch_size

@@ -1,6 +1,6 @@
 """Train one model on a toy data set and write samples from it (CONTRACT.md).
 
-    python -m gan_backend sample --dataset {gmm,ring,grid} [--modes K] --method M
+    python -m gan_backend sample --dataset {gmm,ring,grid} [--geometry {default,pacgan}] [--modes K] --method M
         --T T --seed S --n N --out FILE.npy [--data-out FILE.npy]
         [--objective {minimax,nonsaturating,wgan,fgan:<name>}] [--plot FILE.png]
         [--n-data N] [--epochs E] [--progress]
@@ -47,6 +47,8 @@ def _objective(text: str) -> str:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", required=True, choices=sorted(DATASETS), help="toy data set")
+    p.add_argument("--geometry", choices=("default", "pacgan"), default="default",
+                   help="ring/grid geometry: default, or pacgan (ring radius 1 std 0.01; grid spacing 2 std 0.05)")
     p.add_argument("--modes", type=_positive_int, default=None, metavar="K",
                    help="number of modes (default: gmm 5, ring 8; grid has 25)")
     p.add_argument("--method", required=True, choices=methods.names(), help="training method")
@@ -105,11 +107,13 @@ def run(args: argparse.Namespace) -> int:
         _check_writable(flag, path)
     if args.dataset == "grid" and args.modes not in (None, 25):
         raise ValueError(f"argument --modes: the grid has 25 modes; got {args.modes}")
+    if args.geometry != "default" and args.dataset not in ("ring", "grid"):
+        raise ValueError(f"argument --geometry: {args.geometry!r} applies to ring and grid only; got --dataset {args.dataset}")
     config = GanConfig.for_objective(args.objective)
     if args.epochs is not None:
         config = GanConfig.for_objective(args.objective, epochs=args.epochs)
     data_ss, train_ss, sample_ss = np.random.SeedSequence(args.seed).spawn(3)
-    data = make_dataset(args.dataset, args.n_data, modes=args.modes, rng=np.random.default_rng(data_ss))
+    data = make_dataset(args.dataset, args.n_data, modes=args.modes, geometry=args.geometry, rng=np.random.default_rng(data_ss))
     method = methods.get(args.method)
     model = method.fit(data.x, T=args.T, config=config, rng=np.random.default_rng(train_ss),
                        progress=args.progress)

@@ -97,3 +97,17 @@ def test_missing_required_and_unknown_command(capsys):
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "required" in err
     rc, _, err = _run_main(["frobnicate"], capsys)
     assert rc == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_geometry_pacgan_ring_data(tmp_path):
+    out, data = tmp_path / "s.npy", tmp_path / "d.npy"
+    assert main(BASE + ["--geometry", "pacgan", "--seed", "1", "--n", "10", "--out", str(out),
+                        "--data-out", str(data)]) == 0
+    r = np.hypot(*np.load(data).T)  # radius 1, std 0.01: every point within 6 std of the unit circle
+    assert np.abs(r - 1.0).max() < 0.06
+
+
+def test_geometry_rejected_for_gmm(tmp_path, capsys):
+    rc, _, err = _run_main(["sample", "--dataset", "gmm", "--geometry", "pacgan", "--method", "vanilla",
+                            "--seed", "1", "--n", "5", "--out", str(tmp_path / "s.npy")], capsys)
+    assert rc == 2 and "--geometry" in err

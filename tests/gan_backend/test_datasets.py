@@ -36,8 +36,39 @@ def test_grid_is_5x5():
     assert d.means.shape == (25, 2) and np.array_equal(d.means, GRID_MEANS)
     assert set(np.unique(d.means)) == {-10.0, -5.0, 0.0, 5.0, 10.0}
     assert d.std == pytest.approx(np.sqrt(15 / (3 * 25**2)))
-    with pytest.raises(ValueError, match="`modes` must be 25"):
-        make_dataset("grid", 10, modes=4)
+    with pytest.raises(ValueError, match="`modes` must be a square"):
+        make_dataset("grid", 10, modes=5)
+    np.testing.assert_array_equal(make_dataset("grid", 10, modes=4, spacing=3.0, rng=0).means,
+                                  [[-1.5, -1.5], [-1.5, 1.5], [1.5, -1.5], [1.5, 1.5]])
+
+
+def test_pacgan_geometry_is_the_literature_benchmark():
+    """Ring: 8 means (cos 2πk/8, sin 2πk/8), std 0.01; grid: {-4,-2,0,2,4}², std 0.05."""
+    ring = make_dataset("ring", 20_000, geometry="pacgan", rng=1)
+    k = np.arange(8)
+    np.testing.assert_allclose(ring.means, np.column_stack((np.cos(2 * np.pi * k / 8), np.sin(2 * np.pi * k / 8))),
+                               atol=1e-15)
+    assert ring.std == 0.01
+    grid = make_dataset("grid", 20_000, geometry="pacgan", rng=1)
+    want = {(float(a), float(b)) for a in (-4, -2, 0, 2, 4) for b in (-4, -2, 0, 2, 4)}
+    assert {tuple(m) for m in grid.means.tolist()} == want and grid.std == 0.05
+    for d in (ring, grid):  # offsets from the own mean: N(0, std²) per coordinate
+        off = d.x - d.means[d.labels]
+        np.testing.assert_allclose(off.std(axis=0), d.std, rtol=0.03)
+        assert abs(off.mean()) < 5 * d.std / np.sqrt(off.size)
+
+
+def test_geometry_parameters_override_and_validate():
+    d = make_dataset("ring", 100, modes=6, radius=2.0, std=0.1, rng=0)
+    np.testing.assert_allclose(np.hypot(*d.means.T), 2.0)
+    assert d.std == 0.1 and d.modes == 6
+    for kw, match in ((dict(name="ring", radius=0.0), "`radius`"), (dict(name="grid", spacing=-1.0), "`spacing`"),
+                      (dict(name="ring", std=float("nan")), "`std`"), (dict(name="ring", spacing=1.0), "`spacing`"),
+                      (dict(name="gmm", std=1.0), "`std`"), (dict(name="gmm", geometry="pacgan"), "`geometry`"),
+                      (dict(name="ring", geometry="veegan"), "`geometry`")):
+        name = kw.pop("name")
+        with pytest.raises(ValueError, match=match):
+            make_dataset(name, 10, **kw)
 
 
 def test_defaults_and_reproducibility():
