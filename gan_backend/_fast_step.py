@@ -54,13 +54,16 @@ _ONE, _ZERO, _LEAKY, _ELU, _B1, _C1, _B2, _C2, _SREAL, _SFAKE = range(10)
 
 def supports(config, xp) -> bool:
     """Whether the fused kernels implement a GAN training with ``config``."""
-    return supports_classifier(config, xp) and config.objective in OBJ_CODES and config.clip is None
+    return (supports_classifier(config, xp) and config.objective in OBJ_CODES and config.clip is None
+            and not config.g_batchnorm)
 
 
 def supports_classifier(config, xp) -> bool:
     """Whether the fused kernels implement :func:`gan_backend.train_classifier` with
-    ``config`` (always the logistic loss, never clipped)."""
-    return xp is np and config.activation in ACT_CODES and config.optimizer == "adam"
+    ``config`` (always the logistic loss, never clipped): plain Dense + activation stacks,
+    so no maxout discriminator layer."""
+    return (xp is np and config.activation in ACT_CODES and config.optimizer == "adam"
+            and config.d_maxout == 1)
 
 
 def constants(adam, dtype, batch: int) -> np.ndarray:

@@ -119,3 +119,17 @@ def test_unsupported_configurations_use_the_layers(data):
         GanTrainer(x, wgan, rng=0, fused=True)
     with pytest.raises(ValueError, match="`fused`"):
         GanTrainer(x, BASE, rng=0, fused="yes")
+
+
+@pytest.mark.parametrize("extra", [{"g_batchnorm": True}, {"d_maxout": 3}])
+def test_batchnorm_and_maxout_train_on_the_readable_layers(data, extra):
+    """The kernels implement plain Dense + activation stacks only: a batch-normalised G
+    or a maxout D must run the readable layers (and ``fused=True`` must refuse)."""
+    x, _ = data
+    cfg = dataclasses.replace(BASE, **extra)
+    assert not _fast_step.supports(cfg, np)
+    assert not GanTrainer(x, cfg, rng=0).fused
+    with pytest.raises(ValueError, match="fused"):
+        GanTrainer(x, cfg, rng=0, fused=True)
+    if "d_maxout" in extra:
+        assert not _fast_step.supports_classifier(cfg, np)
