@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+from gan_backend.commands._args import nonnegative_int, output_dir, positive_int
+
 NAME = "modes"
 HELP = "ring/grid missing-modes benchmarks (PacGAN Table 1), resumable"
 
@@ -25,19 +27,15 @@ def add_arguments(parser) -> None:
                         help="tiny (tests, seconds), small (<= 30 min on 2 cores), full (the benchmark's "
                              "network: a cluster or many cores)")
     parser.add_argument("--out", type=Path, required=True, help="output directory (resumed if it exists)")
-    parser.add_argument("--workers", type=int, default=None,
+    parser.add_argument("--workers", type=positive_int, default=None,
                         help="local worker processes (default: number of CPUs)")
     parser.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
-    parser.add_argument("--runs", type=int, default=None, help="runs per cell instead of the setting's")
-    parser.add_argument("--max-runs", type=int, default=None,
+    parser.add_argument("--runs", type=positive_int, default=None, help="runs per cell instead of the setting's")
+    parser.add_argument("--max-runs", type=nonnegative_int, default=None,
                         help="run at most this many unfinished runs now (partial table; rerun to go on)")
+    parser.add_argument("--estimate", action="store_true", help="print the work and its estimated time, train nothing")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _positive(flag, v, zero_ok=False):
-    if v is not None and (v < 0 or (v == 0 and not zero_ok)):
-        raise ValueError(f"argument {flag}: must be a {'nonnegative' if zero_ok else 'positive'} integer; got {v}")
 
 
 def run(args) -> int:
@@ -47,17 +45,7 @@ def run(args) -> int:
     from gan_backend.experiment.runs import run_specs
     from gan_backend.experiment.store import ConfigMismatch, ResultStore
 
-    _positive("--runs", args.runs)
-    _positive("--workers", args.workers)
-    _positive("--max-runs", args.max_runs, zero_ok=True)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"argument --out: {str(out)!r} exists and is not a directory")
-    parent = out if out.exists() else out.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not os.access(parent, os.W_OK):
-        raise ValueError(f"argument --out: {str(parent)!r} is not writable")
+    out = output_dir("--out", args.out)
     setting = get_setting(args.setting)
     if args.runs is not None:
         setting = setting.with_(runs=args.runs)
@@ -78,6 +66,8 @@ def run(args) -> int:
     elif todo:
         print(f"modes {setting.name}: {len(todo)} of {len(specs)} runs to do on the cluster at {args.scheduler}",
               flush=True)
+    if getattr(args, "estimate", False):
+        return 0
     try:
         rep = run_table(setting, out, workers=workers, scheduler=args.scheduler, max_runs=args.max_runs,
                         progress=not args.quiet, task=execute_modes_run)

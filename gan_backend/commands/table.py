@@ -44,13 +44,30 @@ def batch_runs_for(value, xp) -> int | None:
     return DEFAULT_GPU_BATCH_RUNS if xp.__name__ == "cupy" else None
 
 
+#: ``--preset modes`` runs the ``modes`` command's small setting (its own store layout)
+MODES_PRESET = "modes"
+
+
+def _run_modes(args) -> int:
+    """``table --preset modes``: the ring/grid benchmarks through :mod:`~gan_backend.commands.modes`."""
+    from gan_backend.commands import modes
+
+    for flag, value, default in (("--coverage", args.coverage, "heldout"), ("--batch-runs", args.batch_runs, None),
+                                 ("--topklast-reading", args.topklast_reading, None), ("--theory", args.theory, False)):
+        if value != default:
+            raise ValueError(f"argument {flag}: not used by --preset modes (the ring/grid benchmarks)")
+    args.setting = "small"
+    return modes.run(args)
+
+
 def add_arguments(parser) -> None:
     from gan_backend.experiment.presets import preset_names
     from gan_backend.experiment.report import COVERAGE_ESTIMATORS
 
-    parser.add_argument("--preset", choices=preset_names(), default="quick",
+    parser.add_argument("--preset", choices=(*preset_names(), MODES_PRESET), default="quick",
                         help="smoke (< 1 min, tests), quick (<= 10 min on 2 cores), paper (35 runs), "
-                             "faithful (paper protocol, 10 runs), figure4 (the slides' Figure 4)")
+                             "faithful (paper protocol, 10 runs), figure4 (the slides' Figure 4), "
+                             "modes (the ring/grid benchmarks: `python -m gan_backend modes --setting small`)")
     parser.add_argument("--out", type=Path, required=True, help="output directory (resumed if it exists)")
     parser.add_argument("--workers", type=positive_int, default=None,
                         help="local worker processes (default: number of CPUs)")
@@ -79,6 +96,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    if args.preset == MODES_PRESET:
+        return _run_modes(args)
     from gan_backend._backend import get_xp
     from gan_backend.experiment.driver import RESULTS_FILE, run_table
     from gan_backend.experiment.outputs import write_figures, write_theory
