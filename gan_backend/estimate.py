@@ -110,7 +110,7 @@ def _heldout(obj: FGan, D: MLP, xq, xp):
 
 def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: float = 0.3,
                         hidden=(32, 32), lr: float = 3e-3, batch_size: int = 256,
-                        n_curve: int = 30) -> DivergenceEstimate:
+                        n_curve: int = 30, warmup: float = 0.2) -> DivergenceEstimate:
     r"""Variational lower estimate of ``D_f(Q‖P)`` from samples ``x_q ~ Q``, ``x_p ~ P``.
 
     A discriminator ``V`` (an MLP ``d → hidden → 1``, ELU, Glorot init, float64) is
@@ -141,6 +141,13 @@ def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: fl
         Minibatch size drawn from each sample.
     n_curve : int
         Number of held-out evaluations recorded in ``curve`` (evenly spaced).
+    warmup : float
+        Fraction of the steps, in [0, 1), first trained with the logistic (js) loss, whose
+        optimum ``V = log(dQ/dP)`` has the right sign everywhere; then the f loss takes
+        over. Without it, entries with a two-sided saturating activation (tv:
+        ``tanh``, optimum ``±inf``) get stuck about half of the time where V saturated on
+        the wrong side early (``sech² V ≈ 0``: no gradient). The curve always shows the
+        f bound (valid for any V).
 
     Returns
     -------
@@ -171,6 +178,8 @@ def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: fl
         raise ValueError(f"`heldout` must be in (0, 1); got {heldout!r}")
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (0 < lr < np.inf):
         raise ValueError(f"`lr` must be a positive finite number; got {lr!r}")
+    if isinstance(warmup, bool) or not isinstance(warmup, numbers.Real) or not (0 <= warmup < 1):
+        raise ValueError(f"`warmup` must be in [0, 1); got {warmup!r}")
     hidden = tuple(_pos_int("hidden", h) for h in hidden)
     rng = as_rng(rng)
 
@@ -188,19 +197,21 @@ def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: fl
     marks = set(np.unique(np.linspace(0, steps, n_curve + 1).round().astype(int))[1:].tolist())
     curve = []
     with threadpool_limits(limits=1, user_api="blas"):  # tiny products: one thread is fastest
-        _fit(obj, D, opt, q_tr, p_tr, q_ho, p_ho, steps, lr, batch_size, marks, curve, rng)
+        warm = FGan(fdiv.get("js"), grad_cap=GRAD_CAP)
+        _fit(obj, warm, int(warmup * steps), D, opt, q_tr, p_tr, q_ho, p_ho, steps, lr, batch_size,
+             marks, curve, rng)
     est, se = _heldout(obj, D, q_ho, p_ho)
     return DivergenceEstimate(estimate=est, stderr=se, curve=np.array(curve, dtype=np.float64),
                               f=f.name, steps=steps, n_heldout=(q_ho.shape[0], p_ho.shape[0]))
 
 
-def _fit(obj, D, opt, q_tr, p_tr, q_ho, p_ho, steps, lr, b, marks, curve, rng):
+def _fit(obj, warm, n_warm, D, opt, q_tr, p_tr, q_ho, p_ho, steps, lr, b, marks, curve, rng):
     for s in range(1, steps + 1):
         opt.lr = lr * (1.0 - 0.9 * (s - 1) / max(1, steps - 1))
         xb = np.concatenate((q_tr[rng.integers(0, q_tr.shape[0], b)],
                              p_tr[rng.integers(0, p_tr.shape[0], b)]))
         v = D.forward(xb)
-        _, g_q, g_p = obj.d_loss(v[:b], v[b:], value=False)
+        _, g_q, g_p = (warm if s <= n_warm else obj).d_loss(v[:b], v[b:], value=False)
         D.backward(np.concatenate((g_q, g_p)), need_dx=False)
         opt.step()
         if s in marks:
