@@ -104,12 +104,9 @@ def measure(name: str, pair, xq, xp, steps: int, seed: int) -> dict:
 
 
 def _line(res: dict) -> str:
-    est, ex = res["estimate"], res["exact"]
-    if isinstance(ex, str):
-        rel = "exact = +inf"
-    else:
-        rel = f"estimate/exact = {est / ex:.3f}" if isinstance(est, float) and ex else ""
-    return (f"{res['f']:18s} {res['pair']:9s} estimate {est:>10.4g} ± {res['stderr']:.2g}   "
+    est, se, ex = (float(res[k]) for k in ("estimate", "stderr", "exact"))
+    rel = "exact = +inf" if math.isinf(ex) else (f"estimate/exact = {est / ex:.3f}" if ex else "")
+    return (f"{res['f']:18s} {res['pair']:9s} estimate {est:>10.4g} ± {se:.2g}   "
             f"exact {ex:>10.5g} (grid error {res['grid_error']:.1g})   {rel}")
 
 
