@@ -57,8 +57,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", required=True, type=_seed, metavar="S", help="random seed")
     p.add_argument("--steps", type=_positive_int, default=2000, metavar="N",
                    help="discriminator steps (default 2000)")
-    p.add_argument("--n", type=_positive_int, default=200_000, metavar="N",
-                   help="points drawn from each distribution (default 200000; half held out)")
+    p.add_argument("--n", type=_positive_int, default=400_000, metavar="N",
+                   help="points drawn from each distribution (default 400000; half held out)")
     p.add_argument("--json", metavar="PATH", help="write the result(s) here")
     p.add_argument("--plot", metavar="FILE.png", help="estimate vs steps, one panel per f")
 
