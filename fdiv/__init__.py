@@ -14,6 +14,7 @@ _CORE = {
     "dual": "fdiv._transforms", "normalized": "fdiv._transforms", "shift": "fdiv._transforms",
     "from_callable": "fdiv._callable",
     "divergence": "fdiv._divergence",
+    "fgan_log_weights": "fdiv._fgan_loss",  # log-space f-GAN gradient weights
 }
 
 # --- distributions and Wasserstein-1 ---

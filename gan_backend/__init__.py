@@ -35,4 +35,9 @@ from gan_backend.coverage import coverage_reference
 _ADAGAN_ALL: list[str] = ["Mixture", "AdaGanError", "AdaGanOptions", "AdaGanResult", "AdaGanStep",
                           "adagan", "adagan_steps", "coverage_reference"]
 
-__all__ = _ENGINE_ALL + _ADAGAN_ALL
+# --- f-GAN variational estimate (S6) ---
+from gan_backend.estimate import DivergenceEstimate, estimate_divergence
+
+_ESTIMATE_ALL = ["DivergenceEstimate", "estimate_divergence"]
+
+__all__ = _ENGINE_ALL + _ADAGAN_ALL + _ESTIMATE_ALL

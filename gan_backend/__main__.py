@@ -2,7 +2,8 @@
 
 Bad arguments exit with status 2 and ONE line on stderr naming the argument (no usage
 block, no traceback): argparse's own errors and any ``ValueError`` raised while a
-command validates its input.
+command validates its input. A training that diverges
+(:class:`~gan_backend.train.TrainingDivergedError`) is also one line, exit status 1.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 
 from gan_backend._backend import BackendUnavailableError
 from gan_backend.commands import iter_commands
+from gan_backend.train import TrainingDivergedError
 
 PROG = "python -m gan_backend"
 
@@ -42,6 +44,9 @@ def main(argv=None) -> int:
     except (ValueError, BackendUnavailableError) as exc:
         sys.stderr.write(f"{args._prog}: error: {' '.join(str(exc).split())}\n")
         return 2
+    except TrainingDivergedError as exc:  # names the objective, the epoch, the quantity
+        sys.stderr.write(f"{args._prog}: error: {' '.join(str(exc).split())}\n")
+        return 1
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit as _np_expit
 
-from gan_backend._backend import array_module
+from gan_backend._backend import array_module, to_device, to_numpy
 from gan_backend._backend import expit as _expit_of
 
 __all__ = [
@@ -147,9 +147,8 @@ class FGan(Objective):
     .. math:: F(V) = E_P[g_f(V)] − E_Q[f^*(g_f(V))] \;\le\; D_f(P \,\|\, Q),
 
     i.e. the D loss is ``−F`` with gradients ``−g_f'(V)/n_P`` on real points
-    (``f.activation_prime``) and ``(f^*∘g_f)'(V)/n_Q`` on generated ones
-    (``f.conjugate_activation_prime``; ``f^*∘g_f`` itself is ``f.conjugate_activation``,
-    evaluated stably by fdiv without forming ``g_f(V)`` where that would lose precision).
+    and ``(f^*∘g_f)'(V)/n_Q`` on generated ones (``f^*∘g_f`` itself is
+    ``f.conjugate_activation``, evaluated stably by fdiv).
 
     **Argument order.** Nowozin et al. write ``D_f(P‖Q) = ∫ q f(p/q) dx`` with P the data
     and Q the model: the *first* argument is the numerator. THEORY.md §0 uses the same
@@ -167,47 +166,89 @@ class FGan(Objective):
     (``g_f(v) = −log(1 + e^{−v})``, ``f*(g_f(v)) = softplus(v)``) the two are exactly
     :class:`Minimax` and :class:`NonSaturating`.
 
-    **Stability.** Entries whose activation is exponential in ``−V`` (reverse_kl,
-    squared_hellinger, neyman_chi2, log_trick: ``g_f'(V) ∝ e^{−V}``) give enormous
-    gradients where D is confident, and the toy init (weights N(0, 0.8²), data of scale
-    15) starts D with ``|V|`` in the hundreds. With ``generator="heuristic"`` those
-    entries diverge within an epoch or two (training then raises
-    :class:`~gan_backend.train.TrainingDivergedError`); the saddle loss trains, though in
-    float32 ``g²`` can overflow inside Adam (that coordinate's step becomes 0) — use
-    ``dtype="float64"`` or smaller learning rates for them.
+    **Stability: the gradient's length is capped, its direction is exact.** The weights
+    ``g_f'(V)`` and ``(f^*∘g_f)'(V)`` are exponential in ``V`` for kl, reverse_kl,
+    squared_hellinger, neyman_chi2, jeffreys and alpha(a ≠ 0, 1) (kl: ``e^{V−1}``), and
+    the toy initialisation (weights N(0, 0.8²), data of scale 15) starts D with ``|V|``
+    in the hundreds: the exact gradient is ``inf`` in float32 (``e^{89}``) and, where it
+    is finite, its square overflows inside Adam; the parameters become NaN within one
+    step. Both losses therefore form their per-sample weights in log space
+    (:func:`fdiv.fgan_log_weights`) and multiply the whole minibatch gradient by one
+    common factor ``s = min(1, grad_cap / max_i w_i)`` (``w_i = n |∂L/∂v_i|``) before
+    exponentiating: global gradient-norm clipping at the loss output. The direction is
+    the exact gradient's, so every fixed point (the optimal ``g_f(V) = f'(dP/dQ)``) is
+    unchanged; only steps that would be longer than the standard GAN's
+    (``grad_cap = 1``: the ``gan`` entry's weights σ(±V) never exceed 1, so for it the
+    cap never acts) are shortened. ``grad_cap=None`` returns the exact gradient. Loss
+    values are computed in float64 (they may be ``inf`` where the true value overflows).
     """
 
     _GENERATORS = ("saddle", "heuristic")
 
-    def __init__(self, f, *, generator: str = "saddle"):
+    def __init__(self, f, *, generator: str = "saddle", grad_cap: float | None = 1.0):
         if generator not in self._GENERATORS:
             raise ValueError(f"`generator` must be one of {', '.join(self._GENERATORS)}; got {generator!r}")
         for attr in ("activation", "activation_prime", "conjugate_activation",
                      "conjugate_activation_prime"):
             if not callable(getattr(f, attr, None)):
                 raise ValueError(f"`f` must be an fdiv.FDivergence with .{attr}(v); got {f!r:.80}")
+        if grad_cap is not None and not (isinstance(grad_cap, (int, float)) and not isinstance(grad_cap, bool)
+                                         and np.isfinite(grad_cap) and grad_cap > 0):
+            raise ValueError(f"`grad_cap` must be a positive finite number or None; got {grad_cap!r}")
         self.f = f
         self.generator = generator
+        self.grad_cap = None if grad_cap is None else float(grad_cap)
+        self._log_cap = None if grad_cap is None else float(np.log(grad_cap))
         self.name = f"fgan:{getattr(f, 'name', '?')}"
+
+    def _log_weights(self, v):
+        """(log g_f'(v), log (f*∘g_f)'(v)) on the host in float64."""
+        from fdiv import fgan_log_weights  # late: fdiv is only needed for f-GAN objectives
+
+        return fgan_log_weights(self.f, to_numpy(v))
+
+    def _shift(self, *logs) -> float:
+        """log of the common factor s = min(1, grad_cap / max w)."""
+        if self._log_cap is None:
+            return 0.0
+        m = max(float(a.max()) if a.size else -np.inf for a in logs)
+        if not np.isfinite(m):
+            return 0.0
+        return min(0.0, self._log_cap - m)
+
+    @staticmethod
+    def _grad(log_w, shift, scale, like):
+        with np.errstate(under="ignore"):
+            g = np.exp(log_w + shift) * scale
+        if type(like) is np.ndarray:
+            return g.astype(like.dtype, copy=False)
+        return to_device(g, array_module(like), dtype=like.dtype)  # pragma: no cover - GPU only
+
+    def _values(self, fn, v) -> float:
+        with np.errstate(all="ignore"):
+            return float(np.mean(fn(to_numpy(v).astype(np.float64))))
 
     def d_loss(self, v_real, v_fake, *, value=True):
         f = self.f
-        g_real = f.activation_prime(v_real) * (-1.0 / v_real.shape[0])
-        g_fake = f.conjugate_activation_prime(v_fake) * (1.0 / v_fake.shape[0])
+        lg_real, _ = self._log_weights(v_real)
+        _, lc_fake = self._log_weights(v_fake)
+        shift = self._shift(lg_real, lc_fake)
+        g_real = self._grad(lg_real, shift, -1.0 / v_real.shape[0], v_real)
+        g_fake = self._grad(lc_fake, shift, 1.0 / v_fake.shape[0], v_fake)
         val = None
         if value:
-            val = -(float(f.activation(v_real).mean()) - float(f.conjugate_activation(v_fake).mean()))
+            val = -(self._values(f.activation, v_real) - self._values(f.conjugate_activation, v_fake))
         return val, g_real, g_fake
 
     def g_loss(self, v_fake, *, value=True):
         f, scale = self.f, -1.0 / v_fake.shape[0]
+        lg, lc = self._log_weights(v_fake)
         if self.generator == "saddle":
-            g = f.conjugate_activation_prime(v_fake) * scale
-            val = -float(f.conjugate_activation(v_fake).mean()) if value else None
+            log_w, fn = lc, f.conjugate_activation
         else:
-            g = f.activation_prime(v_fake) * scale
-            val = -float(f.activation(v_fake).mean()) if value else None
-        return val, g
+            log_w, fn = lg, f.activation
+        g = self._grad(log_w, self._shift(log_w), scale, v_fake)
+        return (-self._values(fn, v_fake) if value else None), g
 
 
 def _fgan(arg: str, generator: str = "saddle") -> FGan:

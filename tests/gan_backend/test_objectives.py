@@ -125,8 +125,53 @@ def test_fgan_every_registry_entry(name):
     for gen in ("saddle", "heuristic"):
         obj = get_objective(f"fgan:{name}", generator=gen)
         assert obj.name == f"fgan:{name}"
-        _check_d_loss(obj, v_r, v_f)
-        _check_g_loss(obj, v_f)
+        exact = FGan(f, generator=gen, grad_cap=None)
+        _check_d_loss(exact, v_r, v_f)
+        _check_g_loss(exact, v_f)
+        # the default (capped) gradient: the exact one times a common factor in (0, 1]
+        _, er, ef = exact.d_loss(v_r, v_f)
+        _, cr, cf = obj.d_loss(v_r, v_f)
+        with np.errstate(invalid="ignore"):  # 0/0 where a weight is exactly 0 (pearson_chi2)
+            ratio = np.concatenate((cr, cf)) / np.concatenate((er, ef))
+        ok = np.isfinite(ratio)
+        assert ok.any() and 0 < ratio[ok].min() <= 1 + 1e-12
+        np.testing.assert_allclose(ratio[ok], ratio[ok][0], rtol=1e-12)
+        w = np.concatenate((np.abs(cr) * cr.shape[0], np.abs(cf) * cf.shape[0]))
+        assert w.max() <= obj.grad_cap * (1 + 1e-12)
+
+
+FGAN_SPECS = _fdiv_names() + ["alpha(-1)", "alpha(0.5)", "alpha(2)"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", FGAN_SPECS)
+def test_fgan_stable_at_extreme_logits(name, dtype):
+    """A fresh toy D outputs |V| in the hundreds; e^{V} overflows float32 from V = 89. The
+    f-GAN gradients stay finite, nonzero and of the input dtype for every f and both G losses."""
+    _registry()
+    v = np.array([[-1e4], [-300.0], [-80.0], [0.0], [80.0], [300.0], [1e4]], dtype=dtype)
+    for gen in ("saddle", "heuristic"):
+        obj = get_objective(f"fgan:{name}", generator=gen)
+        _, g_r, g_f = obj.d_loss(v, v)
+        _, g = obj.g_loss(v)
+        for a in (g_r, g_f, g):
+            assert a.dtype == dtype and np.isfinite(a).all()
+        assert np.abs(np.concatenate((g_r, g_f))).max() > 0 and np.abs(g).max() > 0
+
+
+def test_gan_entry_is_never_capped():
+    """The gan entry's weights σ(±V) are <= 1 = the default cap: its gradient is exact."""
+    fdiv = _registry()
+    v_r, v_f = _v(7, 8, 30.0), _v(8, 8, 30.0)
+    a, b = FGan(fdiv.get("gan")), FGan(fdiv.get("gan"), grad_cap=None)
+    for x, y in zip(a.d_loss(v_r, v_f)[1:], b.d_loss(v_r, v_f)[1:]):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_bad_grad_cap():
+    for bad in (0, -1.0, float("nan"), "1", True):
+        with pytest.raises(ValueError, match="`grad_cap`"):
+            FGan(_NowozinGan(), grad_cap=bad)
 
 
 @pytest.mark.parametrize("name", _fdiv_names())
