@@ -7,6 +7,9 @@
 - ``faithful``: the paper's per-GAN protocol unchanged, 10 runs per cell.
 - ``figure4``: the slides' Figure 4: 10 modes, Boosted AdaGAN on four GAN variants
   (minimax, non-saturating, each plain and unrolled with 5 steps), 10 runs, same protocol.
+- ``objectives``: Vanilla and Boosted AdaGAN T = 10 on K in {5, 10} for every GAN
+  objective of the engine (minimax, non-saturating, WGAN, the f-GAN of every registry
+  entry and of alpha(-1), alpha(0.5), alpha(2)), 3 runs, the paper's per-GAN protocol.
 - ``quick``: every method and every mode column, reduced so that the whole table takes
   at most 10 minutes on 2 cores; :attr:`Preset.reductions` states what was cut and is
   printed in ``table.md``.
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from gan_backend._validate import positive_int
 from gan_backend.experiment.seed_table import MODES
 
-__all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS", "FIGURE4_VARIANTS"]
+__all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS", "FIGURE4_VARIANTS", "objective_variants"]
 
 # Methods of the table, in the seed table's order (registry names).
 METHODS: tuple[str, ...] = ("vanilla", "best_of", "ensemble", "topklast", "boosted")
@@ -243,6 +246,41 @@ def _figure4() -> Preset:
     )
 
 
+def objective_variants() -> tuple:
+    """One GAN variant per objective of the engine: ``minimax``, ``nonsaturating``,
+    ``wgan`` (with :data:`~gan_backend.config.WGAN_DEFAULTS`: RMSProp 5e-5, n_critic 5,
+    clipping 0.01) and ``fgan:<name>`` for every registry entry and alpha(-1), alpha(0.5),
+    alpha(2).
+
+    Examples
+    --------
+    >>> from gan_backend.experiment.presets import objective_variants
+    >>> [name for name, _ in objective_variants()][:4]
+    ['minimax', 'nonsaturating', 'wgan', 'fgan-kl']
+    """
+    import fdiv
+    from gan_backend.config import WGAN_DEFAULTS
+
+    out = [("minimax", (("objective", "minimax"),)), ("nonsaturating", (("objective", "nonsaturating"),)),
+           ("wgan", (("objective", "wgan"), *sorted(WGAN_DEFAULTS.items())))]
+    for f in [*fdiv.names(), "alpha(-1)", "alpha(0.5)", "alpha(2)"]:
+        out.append((f"fgan-{f}", (("objective", f"fgan:{f}"),)))
+    return tuple(out)
+
+
+def _objectives() -> Preset:
+    return Preset(
+        name="objectives",
+        runs=3,
+        modes=(5, 10),
+        methods=("vanilla", "boosted"),
+        variants=objective_variants(),
+        theory_modes=(),
+        reductions=("every GAN objective of the engine as a variant; K = 5 and 10 only, Vanilla and Boosted "
+                    "AdaGAN T = 10 only, 3 runs per cell; per-GAN protocol as the paper's"),
+    )
+
+
 def _quick() -> Preset:
     return Preset(
         name="quick",
@@ -289,7 +327,8 @@ def _smoke() -> Preset:
     )
 
 
-_FACTORIES = {"smoke": _smoke, "quick": _quick, "paper": _paper, "faithful": _faithful, "figure4": _figure4}
+_FACTORIES = {"smoke": _smoke, "quick": _quick, "paper": _paper, "faithful": _faithful, "figure4": _figure4,
+              "objectives": _objectives}
 PRESETS: tuple[str, ...] = tuple(_FACTORIES)
 
 
