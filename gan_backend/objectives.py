@@ -207,14 +207,20 @@ class FGan(Objective):
 
         return fgan_log_weights(self.f, to_numpy(v))
 
-    def _shift(self, *logs) -> float:
-        """log of the common factor s = min(1, grad_cap / max w)."""
+    def _shift(self, *logs):
+        """log of the common factor s = min(1, grad_cap / max w), one per column: the
+        minibatch is axis 0, and a leading run axis (R columns, :mod:`gan_backend.batched`)
+        gives every run its own factor, so that runs trained together never affect each other."""
         if self._log_cap is None:
             return 0.0
-        m = max(float(a.max()) if a.size else -np.inf for a in logs)
-        if not np.isfinite(m):
+        ms = [np.max(a, axis=0, keepdims=True) for a in logs if a.size]
+        if not ms:
             return 0.0
-        return min(0.0, self._log_cap - m)
+        m = ms[0]
+        for a in ms[1:]:
+            m = np.maximum(m, a)
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isfinite(m), np.minimum(0.0, self._log_cap - m), 0.0)
 
     @staticmethod
     def _grad(log_w, shift, scale, like):

@@ -80,8 +80,16 @@ def test_grouping_does_not_change_a_run():
         assert np.array_equal(a.net.params, b.net.params)
 
 
-def test_diverged_run_is_reported_and_dropped():
-    """fgan:reverse_kl with the heuristic generator loss blows up on data of scale 15
+@pytest.fixture
+def exact_fgan_gradient(monkeypatch):
+    """f-GAN objectives with ``grad_cap=None`` (the exact gradient, which overflows on some
+    seeds): a real divergence, to check how a diverged run is reported."""
+    from gan_backend.objectives import FGan
+
+    monkeypatch.setattr(FGan.__init__, "__kwdefaults__", {**FGan.__init__.__kwdefaults__, "grad_cap": None})
+
+def test_diverged_run_is_reported_and_dropped(exact_fgan_gradient):
+    """fgan:reverse_kl with the heuristic generator loss and the exact (uncapped) gradient blows up on data of scale 15
     for seed 3 (the single trainer raises in epoch 1) and trains for seeds 0 and 1."""
     cfg = GanConfig(dtype="float64", batch_size=64, epochs=3, objective="fgan:reverse_kl",
                     fgan_generator="heuristic")
@@ -141,3 +149,17 @@ def test_cupy_batch_matches_numpy(cupy, monkeypatch):
     for ga, gb in zip(a, b):
         assert type(gb.net.params).__module__.startswith("cupy")
         np.testing.assert_allclose(cupy.asnumpy(gb.net.params), ga.net.params, rtol=1e-9, atol=1e-11)
+
+
+def test_capped_fgan_gradient_is_per_run():
+    """The f-GAN loss caps the length of each minibatch gradient by one common factor
+    (gan_backend.objectives.FGan); trained together, every run must keep its own factor,
+    so a batch of runs equals the separate trainings (the cap acts here: data of scale 15)."""
+    cfg = GanConfig(dtype="float64", batch_size=64, epochs=2, objective="fgan:kl")
+    seeds = [0, 1, 2]
+    xs = [np.random.default_rng(s).normal(size=(640, 2)) * 15 for s in seeds]
+    out = train_gans_batched(xs, cfg, rngs=seeds)
+    for g, x, s in zip(out, xs, seeds):
+        tr = GanTrainer(x, cfg, rng=s)
+        tr.run()
+        assert _close(g.net.params, tr.G.params) <= TOL
