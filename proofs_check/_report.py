@@ -24,7 +24,15 @@ def format_slack(v) -> str:
 
 def table(outcomes: list[Outcome], *, width: int = _TITLE_WIDTH) -> str:
     """The human-readable table: id, title, instances, violations, worst (relative) slack,
-    verdict, and under each refuted or failing row its (shrunk) counterexample."""
+    verdict, and under each refuted or failing row its (shrunk) counterexample.
+
+    Examples
+    --------
+    >>> import proofs_check
+    >>> text = proofs_check.table(proofs_check.run("S12", instances=5))
+    >>> text.splitlines()[0].split()[:3], "HOLDS" in text
+    (['id', 'title', 'inst'], True)
+    """
     head = f"{'id':<26} {'title':<{width}} {'inst':>5} {'viol':>5} {'worst slack*':>12}  verdict"
     lines = [head, "-" * len(head)]
     for o in outcomes:
@@ -62,6 +70,15 @@ def _num(v) -> str:
 
 
 def summary(outcomes: list[Outcome]) -> str:
+    """One line: how many statements hold and how many known-false variants are refuted,
+    ending in "all as expected" or the ids of the rows that are not.
+
+    Examples
+    --------
+    >>> import proofs_check
+    >>> proofs_check.summary(proofs_check.run("S12,S1-gan", instances=5))
+    '1/1 statements and derivations hold; 1/1 known-false variants refuted; all as expected'
+    """
     held = sum(o.verdict == "HOLDS" for o in outcomes)
     refuted = sum(o.verdict == "REFUTED" for o in outcomes)
     bad = [o.id for o in outcomes if not o.ok]

@@ -282,7 +282,15 @@ def _outcome(stmt, tally, cx, t0, error=None) -> Outcome:
 
 def run_row(row: Statement | Derivation, *, instances: int, seed: int) -> Outcome:
     """Run one report row: a :class:`Statement` on generated instances, a :class:`Derivation`
-    on its fixed cases (which ignore ``instances`` and ``seed``)."""
+    on its fixed cases (which ignore ``instances`` and ``seed``).
+
+    Examples
+    --------
+    >>> import proofs_check
+    >>> o = proofs_check.run_row(proofs_check.get("S12"), instances=5, seed=0)
+    >>> o.id, o.verdict, o.violations
+    ('S12', 'HOLDS', 0)
+    """
     if isinstance(row, Statement):
         return run_property(row, instances=instances, seed=seed)
     if isinstance(row, Derivation):

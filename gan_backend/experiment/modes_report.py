@@ -90,7 +90,7 @@ def _md_table(rows, setting) -> list[str]:
     lines = []
     for k in setting.modes:
         b = BENCHMARKS[k]
-        lines += [f"### {b} ({k} modes)", "",
+        lines += [f"## {b} ({k} modes)", "",
                   "| method | runs | modes (≥ 20 of 2,500 HQ) | modes (≥ 1 HQ) | HQ % | reverse KL |",
                   "|---|---|---|---|---|---|"]
         for r in rows:
