@@ -10,6 +10,7 @@ Exit status: 0 complete, 1 some runs failed, 2 bad arguments, 130 interrupted.
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -40,7 +41,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from gan_backend.experiment.driver import RESULTS_FILE, _fmt_s, run_table
-    from gan_backend.experiment.modes import estimate_seconds, execute_modes_run, get_setting
+    from gan_backend.experiment.modes import estimate_seconds, execute_modes_run, get_setting, run_steps
     from gan_backend.experiment.modes_report import write_modes_report
     from gan_backend.experiment.runs import run_specs
     from gan_backend.experiment.store import ConfigMismatch, ResultStore
@@ -70,7 +71,8 @@ def run(args) -> int:
         return 0
     try:
         rep = run_table(setting, out, workers=workers, scheduler=args.scheduler, max_runs=args.max_runs,
-                        progress=not args.quiet, task=execute_modes_run)
+                        progress=not args.quiet, task=execute_modes_run, first_task=None,
+                        cost=functools.partial(run_steps, setting))
     except ConfigMismatch as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

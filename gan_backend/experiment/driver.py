@@ -10,6 +10,9 @@
   sharing the independent GANs together, each AdaGAN method alone) start from it; Dask
   passes GAN 1 to them. GAN 1 is stored as soon as it arrives, so a resumed table does
   not train it again.
+- Experiments whose runs share nothing (``first_task=None``, e.g. the ``modes``
+  experiment) get one task per run instead, ``task(spec, preset) -> record``, with the
+  same store, resume, retries and progress bar.
 - Finished keys found in ``DIR/results.sqlite`` are skipped (resume); the remaining units
   are submitted longest first, with ``retries=2`` (a task raising or a worker dying is
   re-run; a worker killed mid-run is also rescheduled by the scheduler).
@@ -34,7 +37,7 @@ from typing import Callable
 from gan_backend._validate import optional_positive_int
 from gan_backend.experiment.presets import Preset
 from gan_backend.experiment.runs import (
-    derive_seed, execute_first, execute_theory, execute_unit, plan_units, run_specs, theory_key,
+    Unit, derive_seed, execute_first, execute_theory, execute_unit, plan_units, run_specs, theory_key,
 )
 from gan_backend.experiment.store import ResultStore
 
@@ -181,10 +184,16 @@ def _unit_task(task, unit, preset, first):
     return task(unit, preset, first["generator"] if isinstance(first, dict) else first)
 
 
+def _run_task(task, unit, preset):
+    """``[task(spec, preset)]`` for the one run of a unit without GAN 1."""
+    (spec,) = unit.specs
+    return [task(spec, preset)]
+
+
 @dataclass(frozen=True)
 class _Job:
     key: str
-    kind: str  # "first", "unit" or "theory"
+    kind: str  # "first", "unit", "run" (a unit without GAN 1) or "theory"
     runs: int
     cost: float
     submit_key: str
@@ -210,7 +219,8 @@ def run_table(
     progress: bool = True,
     theory: bool = False,
     task: Callable = execute_unit,
-    first_task: Callable = execute_first,
+    first_task: Callable | None = execute_first,
+    cost: Callable | None = None,
     retries: int = 2,
     estimate: bool = False,
     estimate_only: bool = False,
@@ -221,6 +231,10 @@ def run_table(
     Parameters
     ----------
     preset : Preset
+        Or, with ``first_task=None``, any settings object with ``name``, ``runs``,
+        ``modes``, ``methods``, ``variant_names``, ``theory_modes`` and
+        ``run_config(method, modes, variant)`` (e.g.
+        :class:`~gan_backend.experiment.modes.ModesSetting`).
     out : path
         Output directory (created).
     workers : int, optional
@@ -236,12 +250,18 @@ def run_table(
         ``preset.theory_modes``), stored in the ``theory`` table.
     task, first_task : callable
         The per-unit and GAN-1 functions (:func:`execute_unit`, :func:`execute_first`;
-        tests substitute stand-ins).
+        tests substitute stand-ins). ``first_task=None``: no GAN-1 tasks; every run of
+        :func:`run_specs` is a task of its own, ``task(spec, preset)`` returning its
+        store record (a dict with ``timings["total_s"]``).
+    cost : callable, optional
+        With ``first_task=None``: ``cost(spec)``, a run's relative cost (longest-first
+        submission and the progress bar's ETA; default: all equal).
     estimate : bool
         Calibrate on this machine and print the number of GAN trainings and the estimated
-        wall time (to ``stream``, default stdout) before starting.
+        wall time (to ``stream``, default stdout) before starting. Coverage-table units
+        only: with ``first_task=None`` the caller prints its own estimate (ValueError).
     estimate_only : bool
-        Print the estimate and compute nothing.
+        Print the estimate (coverage table) and compute nothing.
 
     Returns
     -------
@@ -262,6 +282,8 @@ def run_table(
     optional_positive_int("workers", workers)
     if max_runs is not None and (isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 0):
         raise ValueError(f"`max_runs` must be a nonnegative integer; got {max_runs!r}")
+    if estimate and first_task is None:
+        raise ValueError("`estimate` needs the GAN-1 tasks; with first_task=None the caller estimates")
     t0 = time.perf_counter()
     stream = sys.stdout if stream is None else stream
     out = Path(out)
@@ -273,8 +295,10 @@ def run_table(
         for s in specs:  # refuse to mix settings before computing anything
             if s.key in done:
                 store.check_config(s.key, preset.run_config(s.method, s.modes, s.variant))
-        firsts_stored = store.component_keys()
-        units = [u for u in plan_units(preset) if any(s.key not in done for s in u.specs)]
+        shared = first_task is not None
+        all_units = plan_units(preset) if shared else [Unit(s.group, (s.method,)) for s in specs]
+        units = [u for u in all_units if any(s.key not in done for s in u.specs)]
+        skipped = len(specs) - sum(len(u.specs) for u in units)
         if max_runs is not None:
             kept, n = [], 0
             for u in units:
@@ -286,14 +310,14 @@ def run_table(
                 n += len(u.specs)
             units = kept
         groups_todo = []
-        for u in units:
+        firsts_stored = store.component_keys() if shared else set()
+        for u in units if shared else ():
             if u.group.key in firsts_stored:
                 store.check_component_config(u.group.key, preset.first_config(u.group.modes, u.group.variant))
             elif u.group not in groups_todo:
                 groups_todo.append(u.group)
         theory_todo = []
-        total, skipped = len(specs), len(specs) - sum(len(u.specs) for u in plan_units(preset)
-                                                       if any(s.key not in done for s in u.specs))
+        total = len(specs)
         if theory:
             done_t = store.theory_keys()
             for k in preset.theory_modes:
@@ -306,15 +330,20 @@ def run_table(
                     theory_todo.append(k)
         n_workers = workers or max(1, min(os.cpu_count() or 1, len(units) + len(theory_todo)))
         est_workers = n_workers
-        if scheduler is not None and (estimate or estimate_only) and units:
+        if scheduler is not None and (estimate or estimate_only) and shared and units:
             from dask.distributed import Client
 
             with Client(scheduler) as c:  # the estimate's schedule over the cluster's threads
                 est_workers = max(1, sum(c.nthreads().values()))
-        cal = est.calibrate(preset) if (estimate or estimate_only) and units else _default_calibration(preset)
-        plan = est.plan_cost(preset, units, groups_todo, cal, est_workers)
-        if (estimate or estimate_only) and units:
-            print(est.format_plan(preset, plan, cal), file=stream, flush=True)
+        if shared:
+            cal = est.calibrate(preset) if (estimate or estimate_only) and units else _default_calibration(preset)
+            plan = est.plan_cost(preset, units, groups_todo, cal, est_workers)
+            if (estimate or estimate_only) and units:
+                print(est.format_plan(preset, plan, cal), file=stream, flush=True)
+            costs = plan.costs
+        else:
+            plan = None
+            costs = {u.key: 1.0 if cost is None else float(cost(u.specs[0])) for u in units}
         report = DriverReport(total=total, skipped=skipped, plan=plan)
         if estimate_only or not (units or theory_todo):
             report.elapsed_s = time.perf_counter() - t0
@@ -324,15 +353,16 @@ def run_table(
         first_of: dict = {}
         for g in groups_todo:
             cfg = preset.first_config(g.modes, g.variant)
-            j = _Job(g.key, "first", 0, plan.costs[f"first:{g.key}"], _task_key("first", g.key, cfg),
+            j = _Job(g.key, "first", 0, costs[f"first:{g.key}"], _task_key("first", g.key, cfg),
                      first_task, (g, preset))
             jobs.append(j)
             first_of[g.key] = j
         for u in units:
             cfg = preset.run_config(u.methods[0], u.group.modes, u.group.variant)
-            jobs.append(_Job(u.key, "unit", len(u.specs), plan.costs[u.key],
-                             _task_key("unit", u.key, {**cfg, "methods": u.methods}), _unit_task,
-                             (task, u, preset)))
+            kind = "unit" if shared else "run"
+            jobs.append(_Job(u.key, kind, len(u.specs), costs[u.key],
+                             _task_key(kind, u.key, {**cfg, "methods": u.methods}),
+                             _unit_task if shared else _run_task, (task, u, preset)))
         for k in theory_todo:
             key = theory_key(preset, k)
             jobs.append(_Job(key, "theory", 1, preset.T * 1.0, _task_key("theory", key, preset.theory_config(k)),
@@ -392,7 +422,8 @@ def run_table(
                             n_recs = len(rec)
                         report.completed += added
                         report.duplicates += n_recs - added
-                        secs = rec["timings"]["total_s"] if job.kind == "theory" else rec[0]["timings"]["unit_s"]
+                        t = rec["timings"] if job.kind == "theory" else rec[0]["timings"]
+                        secs = t.get("unit_s", t["total_s"])
                         bar.update(f"{job.key} {secs:.1f}s", runs=job.runs, cost=job.cost)
                 except KeyboardInterrupt:
                     report.interrupted = True

@@ -2,10 +2,11 @@
 literature (PacGAN Table 1) for Vanilla, Unrolled, Ensemble and Boosted AdaGAN.
 
 A :class:`ModesSetting` plays the role of a coverage-table preset for the shared driver
-(:func:`gan_backend.experiment.driver.run_table`: Dask tasks, ``results.sqlite`` store,
-resume): its ``modes`` are the benchmarks' mode counts (8: the ring, 25: the grid, both
-with ``geometry="pacgan"`` of :mod:`gan_backend.datasets`), its ``methods`` the rows
-below, and :func:`execute_modes_run` the per-run task. Each run trains one method on a
+(:func:`gan_backend.experiment.driver.run_table` with ``first_task=None``: one Dask task
+per run, ``results.sqlite`` store, resume, retries): its ``modes`` are the benchmarks'
+mode counts (8: the ring, 25: the grid, both with ``geometry="pacgan"`` of
+:mod:`gan_backend.datasets`), its ``methods`` the rows below, a single unnamed GAN
+variant, and :func:`execute_modes_run` the per-run task. Each run trains one method on a
 fresh draw of the data (the same draw for every method of a run index) and scores
 2,500 samples with :func:`gan_backend.modes.mode_metrics`; AdaGAN methods are scored
 after every component t = 1..T.
@@ -39,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["ModesSetting", "SETTINGS", "get_setting", "setting_names", "execute_modes_run", "METHODS",
-           "LABELS", "BENCHMARKS", "estimate_seconds"]
+           "LABELS", "BENCHMARKS", "estimate_seconds", "run_steps"]
 
 METHODS: tuple[str, ...] = ("vanilla", "unrolled", "ensemble", "boosted_star", "boosted_dagger")
 LABELS = {
@@ -78,7 +79,7 @@ class ModesSetting:
     gan : tuple of (field, value)
         ``GanConfig`` fields of every GAN (network size and training length).
     classifier_epochs, classifier_lr : int or None, float or None
-        AdaGAN mixture discriminator (:class:`~gan_backend.adagan.AdaGanOptions`).
+        AdaGAN mixture discriminator (:class:`~gan_backend.methods.AdaGanOptions`).
     artifact_points : int
         Samples stored for the scatter plots (run 0 of every cell).
     geometry : str
@@ -103,6 +104,7 @@ class ModesSetting:
     description: str = ""
     geometry: str = "pacgan"
     theory_modes: tuple[int, ...] = ()  # the shared driver's --theory runs: none here
+    variant_names: tuple[str, ...] = ("",)  # the shared driver's GAN variants: one, unnamed
 
     def __post_init__(self):
         for name in ("runs", "T", "n_train", "n_samples", "unrolled", "artifact_points"):
@@ -132,7 +134,7 @@ class ModesSetting:
         return dataclasses.replace(c, unrolled=self.unrolled) if method == "unrolled" else c
 
     def adagan_options(self, method: str):
-        from gan_backend.adagan import AdaGanOptions
+        from gan_backend.methods import AdaGanOptions
 
         kind = "dagger" if method == "boosted_dagger" else "star"
         return AdaGanOptions(kind=kind, classifier_epochs=self.classifier_epochs,
@@ -144,8 +146,9 @@ class ModesSetting:
     def label(self, method: str) -> str:
         return LABELS[method].format(T=self.T)
 
-    def run_config(self, method: str, modes: int) -> dict:
-        """JSON-able settings of one run (stored with its row; resume checks them)."""
+    def run_config(self, method: str, modes: int, variant: str = "") -> dict:
+        """JSON-able settings of one run (stored with its row; resume checks them).
+        ``variant`` is the driver's (always ``""`` here)."""
         gan = self.method_config(method)
         cfg = {
             "experiment": "modes",
@@ -239,7 +242,7 @@ def _data(setting: ModesSetting, modes: int, seed: int):
 
 def _snapshots(method: str, x, setting: ModesSetting, rng):
     from gan_backend import methods
-    from gan_backend.adagan import Snapshot
+    from gan_backend.methods import Snapshot
     from gan_backend.train import train_gan
 
     cfg = setting.method_config(method)
@@ -366,22 +369,30 @@ def _step_seconds(config, steps: int = 100) -> float:
     return (time.process_time() - t) / steps
 
 
-def estimate_seconds(setting: ModesSetting, specs, workers: int) -> float:
-    """Wall-clock estimate for running ``specs`` on ``workers`` single-threaded workers with
-    a core each, from the CPU time of a timed handful of generator steps (a mixture discriminator step is counted as
-    half a GAN step, an unrolled step as 1 + unrolled D steps)."""
+def run_steps(setting: ModesSetting, spec) -> float:
+    """Cost of run ``spec`` in GAN steps of ``setting.gan_config()`` (a mixture
+    discriminator step is counted as half a GAN step, an unrolled step as 1 + unrolled / 2).
+
+    >>> s = get_setting("small")
+    >>> from gan_backend.experiment.runs import RunSpec
+    >>> run_steps(s, RunSpec(s.name, "vanilla", 8, 0)), run_steps(s, RunSpec(s.name, "ensemble", 8, 0))
+    (7500.0, 75000.0)
+    """
     base = setting.gan_config()
-    per = _step_seconds(base)
     steps = base.epochs * max(1, setting.n_train // base.batch_size)
     c_epochs = setting.classifier_epochs or base.epochs
     c_steps = c_epochs * max(1, setting.n_train // base.batch_size)
-    total = 0.0
-    for s in specs:
-        g = setting.gans(s.method)
-        cost = g * steps
-        if s.method == "unrolled":
-            cost = steps * (1 + setting.unrolled / 2)  # a D step is about half a G+D step
-        if s.method.startswith("boosted"):
-            cost += (g - 1) * c_steps / 2
-        total += cost * per
-    return total / max(1, workers)
+    g = setting.gans(spec.method)
+    cost = g * steps
+    if spec.method == "unrolled":
+        cost = steps * (1 + setting.unrolled / 2)  # a D step is about half a G+D step
+    if spec.method.startswith("boosted"):
+        cost += (g - 1) * c_steps / 2
+    return float(cost)
+
+
+def estimate_seconds(setting: ModesSetting, specs, workers: int) -> float:
+    """Wall-clock estimate for running ``specs`` on ``workers`` single-threaded workers with
+    a core each: :func:`run_steps` times the CPU time of a timed handful of generator steps."""
+    per = _step_seconds(setting.gan_config())
+    return sum(run_steps(setting, s) for s in specs) * per / max(1, workers)

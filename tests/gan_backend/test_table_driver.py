@@ -1,6 +1,7 @@
 """The Dask driver of the table on stand-in tasks (fast): resume without recomputation or
 duplicate rows, worker death retried, task errors reported, Ctrl-C keeps finished rows,
-GAN 1 of a data draw computed once and handed to every unit of that draw.
+GAN 1 of a data draw computed once and handed to every unit of that draw; per-run tasks
+without GAN 1 (``first_task=None``).
 
 The real end-to-end runs (smoke preset, serial vs two workers) are in test_table.py.
 """
@@ -21,7 +22,7 @@ import pytest
 
 from gan_backend.experiment.driver import RESULTS_FILE, run_table
 from gan_backend.experiment.presets import Preset
-from gan_backend.experiment.runs import plan_units, run_specs
+from gan_backend.experiment.runs import Unit, plan_units, run_specs
 from gan_backend.experiment.store import ConfigMismatch, PresetMismatch, ResultStore, StoreLayoutError
 
 pytestmark = pytest.mark.slow
@@ -250,3 +251,36 @@ def test_existing_scheduler(tmp_path):
         with Client(cluster) as c:  # still usable after the driver disconnected
             assert c.submit(sum, [1, 2]).result() == 3
     assert len(_rows(tmp_path / "out")) == 4
+
+
+def fake_run_task(spec, preset, *, log_dir):
+    """Stand-in per-run task (no GAN 1): the record of ``fake_task`` for one run."""
+    unit = Unit(spec.group, (spec.method,))
+    return fake_task(unit, preset, spec.group.gan_seed.to_bytes(8, "big"), log_dir=log_dir)[0]
+
+
+def test_per_run_tasks_without_first_gan_resume(tmp_path):
+    log = tmp_path / "log"
+    log.mkdir()
+    p = _preset()
+    task = functools.partial(fake_run_task, log_dir=str(log))
+    costs = []
+
+    def cost(spec):
+        costs.append(spec.key)
+        return 3.0 if spec.method == "boosted" else 1.0
+
+    r1 = run_table(p, tmp_path / "out", task=task, first_task=None, cost=cost, progress=False, workers=1,
+                   max_runs=3)
+    assert (r1.completed, r1.skipped, r1.total) == (3, 0, 8) and r1.plan is None
+    assert costs == [s.key for s in run_specs(p)[:3]]  # one unit per run, max_runs counts runs
+    r2 = run_table(p, tmp_path / "out", task=task, first_task=None, progress=False, workers=2)
+    assert (r2.completed, r2.skipped) == (5, 3) and r2.ok
+    assert {k for k, *_ in _rows(tmp_path / "out")} == {s.key for s in run_specs(p)}
+    ex = _executions(log)
+    assert set(ex.values()) == {1} and not any(k.startswith("first-") for k in ex)
+    with ResultStore(tmp_path / "out" / RESULTS_FILE) as st:
+        assert st.component_keys() == set()  # no GAN 1 stored
+    with pytest.raises(ValueError, match="estimate"):
+        run_table(p, tmp_path / "out2", task=task, first_task=None, estimate=True, progress=False)
+    assert not (tmp_path / "out2").exists()  # refused before anything is created
