@@ -1,4 +1,4 @@
-# Quick start: `make demo` (main job) and `make test` (whole suite); `make bench` (PERFORMANCE.md rows);
+# Quick start: `make demo` (main job) and `make test` (whole suite); `make bench` (docs/performance.md rows);
 # `make notebooks` renders notebooks/*.ipynb in place (full settings), `make notebooks-clear` strips them again.
 # Each target creates .venv when missing and installs the project into it from the package registry.
 PYTHON ?= python3

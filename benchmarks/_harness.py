@@ -1,4 +1,4 @@
-"""Benchmark harness: one row per PERFORMANCE.md target, printed as
+"""Benchmark harness: one row per docs/performance.md target, printed as
 ``name  ours  peer  ratio  target  PASS|FAIL``.
 
 Every row times our code and its peer side by side in the same process, so the

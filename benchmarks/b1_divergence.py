@@ -1,4 +1,4 @@
-"""B1 (PERFORMANCE.md): D_f(q||p) for kl, js, tv, squared_hellinger at n = 10^7, zeros in both.
+"""B1 (docs/performance.md): D_f(q||p) for kl, js, tv, squared_hellinger at n = 10^7, zeros in both.
 
 Ours: the public call ``fdiv.divergence(name, q, p)`` (validation, the Numba kernel of
 :mod:`fdiv._kernels`, threads over the cores), timed side by side with the SciPy/NumPy

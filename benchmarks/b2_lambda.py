@@ -1,4 +1,4 @@
-"""B2 (PERFORMANCE.md): λ* and λ† for N = 10^6 against a 200-step NumPy bisection.
+"""B2 (docs/performance.md): λ* and λ† for N = 10^6 against a 200-step NumPy bisection.
 
 Ours: the exact kernels of :mod:`fdiv._lambda` (bucket search on the breakpoints, then the
 closed form), timed on the same arrays as the peer, in the same process. The row passes when

@@ -1,4 +1,4 @@
-"""B3: one D+G step of the toy GAN (THEORY.md §3) at batch 256, vs JAX and PyTorch CPU.
+"""B3: one D+G step of the toy GAN (docs/theory.md §3) at batch 256, vs JAX and PyTorch CPU.
 
 All sides run the same algorithm on the same nets (G 5→10→5→2, D 2→50→30→1, ReLU,
 float32), the same losses (non-saturating, on logits) and the same optimiser (Adam,
@@ -24,7 +24,7 @@ machine disturbs less, and names ``OPENBLAS_CORETYPE`` when the environment pins
 NumPy's OpenBLAS kernels (``Haswell`` = AVX2 only: the matrix products of ours run
 ~1.8x slower than on the auto-detected AVX-512 kernels of this CPU).
 
-Two rows: the judged one against JAX (PERFORMANCE.md: >= 1.3x) and the one against
+Two rows: the judged one against JAX (docs/performance.md: >= 1.3x) and the one against
 PyTorch. A missing peer makes its row a FAIL with a note (``pip install '.[bench]'``),
 not a crash.
 """

@@ -40,7 +40,7 @@ class IsotropicKDE(gaussian_kde):
 
 
 def scipy_coverage(model_samples, data_points, *, rng=None):
-    """THEORY.md §3 coverage with every density evaluation done by ``scipy.stats.gaussian_kde``.
+    """docs/theory.md §3 coverage with every density evaluation done by ``scipy.stats.gaussian_kde``.
 
     Same split and grid as :func:`gan_backend.coverage.coverage` (same ``rng`` use), so the
     two return the same ``(c, bandwidth, threshold, loglik)`` up to round-off.
@@ -63,7 +63,7 @@ def scipy_coverage(model_samples, data_points, *, rng=None):
 
 
 def toy_case(n_model: int, n_data: int, seed: int = 0):
-    """10-mode mixture of THEORY.md §3 (data) and a model that covers 7 of its modes."""
+    """10-mode mixture of docs/theory.md §3 (data) and a model that covers 7 of its modes."""
     rng = np.random.default_rng(seed)
     means = rng.uniform(-15, 15, size=(10, 2))
     sd = np.sqrt(15.0 / (3 * 10**2))

@@ -3,7 +3,7 @@
 Each timing is a fresh subprocess writing to a fresh output directory (no resumed runs),
 wall-clock from launch to exit (cluster start, every run, table and figures). Rows:
 
-- the 2-worker run finishes in at most 10 minutes (PERFORMANCE.md: on 2 cores);
+- the 2-worker run finishes in at most 10 minutes (docs/performance.md: on 2 cores);
 - speed-up of 2 workers over 1 is at least 1.7x.
 
 ``--smoke`` runs 2 runs of the smoke preset without figures (seconds; verdicts not

@@ -1,4 +1,4 @@
-"""B6 (PERFORMANCE.md): first-call latency of the Numba kernels in a fresh process.
+"""B6 (docs/performance.md): first-call latency of the Numba kernels in a fresh process.
 
 Spawns ``sys.executable -c`` twice with the same script: the first run fills the on-disk
 kernel cache (``cache=True``) if it is cold, the second is timed. The timed script measures,

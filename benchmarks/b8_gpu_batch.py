@@ -1,11 +1,11 @@
 """B8: GAN steps per second with R runs in lockstep on a GPU (CuPy), vs one CPU core.
 
-The toy GAN of THEORY.md §3 (float32, batch 256, Adam), R independent runs advanced by
+The toy GAN of docs/theory.md §3 (float32, batch 256, Adam), R independent runs advanced by
 :class:`gan_backend.batched.BatchedGanTrainer` on CuPy for R = 1, 64, 512, 4096 (each
 run its own data set of 16,384 points and its own seed); the figure is run-steps per
 second (R x steps / wall time, the device synchronised before the clock stops). The
 peer is the same step on one CPU core (:class:`gan_backend.train.GanTrainer`, fused
-kernels, one BLAS thread). Target (PERFORMANCE.md): >= 50x at the best R.
+kernels, one BLAS thread). Target (docs/performance.md): >= 50x at the best R.
 
 Without CuPy or a GPU the row is SKIP with the reason, never a silent CPU run.
 ``--smoke`` times R = 1, 4 with a few steps (verdicts not judged).

@@ -1,9 +1,9 @@
-"""fdiv: f-divergences, exact on discretised distributions (THEORY.md §0).
+"""fdiv: f-divergences, exact on discretised distributions (docs/theory.md §0).
 
-Public API: see CONTRACT.md §fdiv. Private kernels live in ``_*.py`` modules.
+Public API: see docs/contract.md §fdiv. Private kernels live in ``_*.py`` modules.
 
 Every public name is loaded on first use (PEP 562 ``__getattr__``): ``import fdiv`` pulls in
-neither SciPy nor Numba, so a fresh process reaches its first result fast (PERFORMANCE.md B6).
+neither SciPy nor Numba, so a fresh process reaches its first result fast (docs/performance.md B6).
 """
 from importlib import import_module as _import_module
 

@@ -1,4 +1,4 @@
-"""Finite-support nonnegative measures: gridded densities, histograms, mixtures (THEORY.md §0).
+"""Finite-support nonnegative measures: gridded densities, histograms, mixtures (docs/theory.md §0).
 
 Nothing here renormalises: a measure keeps the mass it was built with, and mass that fell outside a
 grid is recorded in :attr:`Discrete.outside` instead of being dropped or folded back. Call
@@ -133,7 +133,7 @@ class Discrete:
         return self._like((1.0 - b) * self.mass + b * other.mass, (1.0 - b) * self.outside + b * other.outside)
 
     def divergence(self, other: "Discrete", f) -> float:
-        """``D_f(self || other) = fdiv.divergence(f, self.mass, other.mass)`` (THEORY.md §0 order).
+        """``D_f(self || other) = fdiv.divergence(f, self.mass, other.mass)`` (docs/theory.md §0 order).
 
         Only the masses on the common support enter; ``outside`` is ignored.
         """

@@ -1,4 +1,4 @@
-r"""``fdiv.divergence(f, q, p)``: D_f(q||p) on finite supports with THEORY.md §0 conventions.
+r"""``fdiv.divergence(f, q, p)``: D_f(q||p) on finite supports with docs/theory.md §0 conventions.
 
 Registry generators (and ``alpha(a)``) go to the exact Numba kernels of :mod:`fdiv._kernels`
 (imported on first use, so ``import fdiv`` compiles and loads nothing). Any other
@@ -27,7 +27,7 @@ PARALLEL_MIN = 1 << 18
 
 
 def divergence(f, q, p):
-    r"""The f-divergence ``D_f(q||p)`` of two nonnegative finite measures (THEORY.md §0).
+    r"""The f-divergence ``D_f(q||p)`` of two nonnegative finite measures (docs/theory.md §0).
 
     .. math::
 
@@ -61,7 +61,7 @@ def divergence(f, q, p):
 
     Notes
     -----
-    Case table (THEORY.md §0), term ``i`` of the sum:
+    Case table (docs/theory.md §0), term ``i`` of the sum:
 
     ======================  ======================  ==========================================
     case                    term                    value

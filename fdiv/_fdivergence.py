@@ -1,6 +1,6 @@
 """The FDivergence type: one convex generator f with its derivative, conjugate and limits.
 
-Conventions are THEORY.md §0: ``D_f(Q||P) = sum_{p>0} p f(q/p) + f'(inf) q(p=0)`` and
+Conventions are docs/theory.md §0: ``D_f(Q||P) = sum_{p>0} p f(q/p) + f'(inf) q(p=0)`` and
 ``f*(t) = sup_{x>0} (t x - f(x))``.
 """
 from __future__ import annotations
@@ -85,7 +85,7 @@ class FDivergence:
     f_one_prime : float
         The subgradient of f at 1 used by :func:`fdiv.normalized` (0 for tv).
     hilbertian : bool
-        True iff sqrt(D_f) satisfies the triangle inequality (THEORY.md §0).
+        True iff sqrt(D_f) satisfies the triangle inequality (docs/theory.md §0).
     alpha_param : float or None
         ``a`` for the alpha family (exact kernels key on it); None otherwise.
     formula : str
@@ -112,7 +112,7 @@ class FDivergence:
     ``activation(v)`` etc.      -inf <= v <= inf        the limits at ±inf (see below)
     ==========================  ======================  ==================================
 
-    f-GAN (Nowozin et al. 2016) with the first argument as numerator, as in THEORY.md
+    f-GAN (Nowozin et al. 2016) with the first argument as numerator, as in docs/theory.md
     §0 / S6: for any V, ``D_f(Q||P) >= E_Q[g_f(V)] - E_P[f*(g_f(V))]`` with equality at
     ``g_f(V) = f'(dQ/dP)``. ``activation(v)`` is g_f: R -> dom f*;
     ``conjugate_activation(v) = f*(g_f(v))`` is evaluated in a stable closed form that stays

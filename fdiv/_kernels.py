@@ -1,7 +1,7 @@
 r"""Numba kernels of :func:`fdiv.divergence`: one exact, stable term per registry generator.
 
 Every kernel computes, for each row ``r`` of C-contiguous ``(rows, n)`` float64 arrays and the
-columns ``[c0, c1)``, the pieces of THEORY.md §0
+columns ``[c0, c1)``, the pieces of docs/theory.md §0
 
     D_f(q||p) = sum_{p_i>0} p_i f(q_i/p_i) + f'(inf) sum_{p_i=0} q_i
 

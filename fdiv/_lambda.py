@@ -1,4 +1,4 @@
-"""Exact solvers for the λ of R*_β and R†_β (THEORY.md S12, S14): Numba kernels.
+"""Exact solvers for the λ of R*_β and R†_β (docs/theory.md S12, S14): Numba kernels.
 
 Both mass equations are monotone and piecewise linear in λ, with breakpoints
 ``t_i = b_i / a_i`` (``a = p_data``, ``b = (1 − β) p_model``, or the AdaGAN weight form):
@@ -40,7 +40,7 @@ Boundary cases (explicit, never through NaN):
 - ``b_i = +inf`` (AdaGAN weights with D(x_i) = 0): never active.
 - ``b_i = −0.0`` is read as +0.0.
 
-Kernels take raw contiguous float64 arrays and do no validation (STYLE.md): the public
+Kernels take raw contiguous float64 arrays and do no validation (docs/contributing.md): the public
 functions in :mod:`fdiv._mixture` and :mod:`fdiv._weights` validate first.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Optimal next mixture components R*_β (S12, S15) and R†_β (S14) on a finite support.
 
-With data ``p_d``, current model ``p_g`` and weight β ∈ (0, 1] (THEORY.md §2):
+With data ``p_d``, current model ``p_g`` and weight β ∈ (0, 1] (docs/theory.md §2):
 
     R*_β = (λ* p_d − (1 − β) p_g)_+ / β,    λ* ≤ 1 the unique root of Σ_i (λ p_d,i − (1−β) p_g,i)_+ = β
     R†_β = (p_d − λ† (1 − β) p_g)_+ / β,    λ† ≥ 1 the unique root of Σ_i (p_d,i − λ (1−β) p_g,i)_+ = β

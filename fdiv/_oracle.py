@@ -1,4 +1,4 @@
-r"""Oracle AdaGAN on a finite support: watch S16–S18 happen (THEORY.md §2).
+r"""Oracle AdaGAN on a finite support: watch S16–S18 happen (docs/theory.md §2).
 
 Starting from ``P_1 = p_init`` (the first GAN, β_1 = 1), each update is
 

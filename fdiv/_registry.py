@@ -1,4 +1,4 @@
-"""Registry of the generators of THEORY.md §0: one dict both dispatches and lists the names."""
+"""Registry of the generators of docs/theory.md §0: one dict both dispatches and lists the names."""
 from __future__ import annotations
 
 import math
@@ -11,7 +11,7 @@ from fdiv._generators_power import NEYMAN_CHI2, PEARSON_CHI2, SQUARED_HELLINGER,
 
 __all__ = ["get", "names", "alpha", "is_registry_entry", "REGISTRY", "DUAL_NAME"]
 
-#: name -> FDivergence, in the order of THEORY.md §0.
+#: name -> FDivergence, in the order of docs/theory.md §0.
 REGISTRY: dict[str, FDivergence] = {
     g.name: g
     for g in (KL, REVERSE_KL, TV, JS, SQUARED_HELLINGER, PEARSON_CHI2, NEYMAN_CHI2,
@@ -29,7 +29,7 @@ _ALPHA_NAME = re.compile(r"alpha\((.+)\)")
 
 
 def names() -> list[str]:
-    """Names of the registry generators, in the order of THEORY.md §0.
+    """Names of the registry generators, in the order of docs/theory.md §0.
 
     Examples
     --------

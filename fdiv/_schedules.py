@@ -1,4 +1,4 @@
-"""β schedules of AdaGAN (THEORY.md §3): the weight β_t of the t-th component.
+"""β schedules of AdaGAN (docs/theory.md §3): the weight β_t of the t-th component.
 
 ``t = 1`` is the first GAN, which is the whole model: ``β_1 = 1`` in every schedule. Each
 schedule is a small frozen object with ``.beta(t)``; :func:`beta_schedule` looks the kind up

@@ -1,7 +1,7 @@
 """Input validation shared by every public function of :mod:`fdiv`.
 
 Each helper converts once and raises :class:`ValueError` whose message names the
-parameter and the offending value (STYLE.md: validate first, then call the kernel).
+parameter and the offending value (docs/contributing.md: validate first, then call the kernel).
 Nothing here renormalises or clips.
 """
 from __future__ import annotations

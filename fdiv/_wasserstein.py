@@ -1,4 +1,4 @@
-"""Wasserstein-1 between finite measures with equal totals (THEORY.md §4, S19, S20).
+"""Wasserstein-1 between finite measures with equal totals (docs/theory.md §4, S19, S20).
 
 ``W_1(q, p) = min_{pi >= 0, pi 1 = q, pi^T 1 = p} sum_ij pi_ij d(x_i, x_j)``
 ``          = max_{g_i - g_j <= d(x_i, x_j)} sum_i g_i (q_i - p_i)``   (Kantorovich-Rubinstein)

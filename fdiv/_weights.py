@@ -1,4 +1,4 @@
-"""AdaGAN training weights from a discriminator (THEORY.md §3) and the TopKLast β rule.
+"""AdaGAN training weights from a discriminator (docs/theory.md §3) and the TopKLast β rule.
 
 A discriminator trained on data (label 1) against the current mixture (label 0) gives
 ``h(x) = (1 − D(x)) / D(x) ≈ dP_g/dP_d``. With every data point weighted ``p_i = 1/N``:
@@ -45,7 +45,7 @@ class AdaGanWeights:
     w : ndarray
         Read-only, nonnegative, sums to 1 up to round-off.
     lam : float
-        λ* (``kind == "star"``) or λ† (``kind == "dagger"``) of THEORY.md §3.
+        λ* (``kind == "star"``) or λ† (``kind == "dagger"``) of docs/theory.md §3.
     active : int
         Number of points with ``w_i > 0``.
     residual : float
@@ -158,7 +158,7 @@ _KINDS = {"star": _star, "dagger": _dagger}
 
 
 def weights_from_discriminator(d, beta, kind: str = "star") -> AdaGanWeights:
-    """AdaGAN data weights ``w_i`` from discriminator outputs ``d_i = D(x_i)`` (THEORY.md §3).
+    """AdaGAN data weights ``w_i`` from discriminator outputs ``d_i = D(x_i)`` (docs/theory.md §3).
 
     Parameters
     ----------
@@ -218,7 +218,7 @@ def weights_from_discriminator(d, beta, kind: str = "star") -> AdaGanWeights:
 
 def topklast_beta(d, r) -> float:
     """β for TopKLast r: the β whose star weights zero out the count of points closest to
-    ``k = ⌈r N⌉`` (THEORY.md §3: "β_t is chosen to zero out r·N of the training").
+    ``k = ⌈r N⌉`` (docs/theory.md §3: "β_t is chosen to zero out r·N of the training").
 
     Reading implemented (the slides also say "force #{w_i > 0} ≈ r·N"; both coincide at
     r = 0.5): with ``ν = λ*/(1 − β)``, star weights vanish exactly where ``h_i ≥ ν`` and

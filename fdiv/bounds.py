@@ -1,4 +1,4 @@
-r"""Both sides of the mixture bounds of THEORY.md §2 (S10, S11, S16, S17, S18).
+r"""Both sides of the mixture bounds of docs/theory.md §2 (S10, S11, S16, S17, S18).
 
 Setting: data ``P_d``, model ``P_g``, new component ``Q`` with weight β ∈ (0, 1], and the
 mixture divergence
@@ -7,10 +7,10 @@ mixture divergence
 
 Every function returns a frozen result with ``lhs``, ``rhs`` and ``slack = rhs − lhs`` (the
 inequality holds iff ``slack >= 0``); it never decides with a tolerance: callers compare the
-slack with their own. Divergences follow THEORY.md §0 (computed by :func:`fdiv.divergence`)
+slack with their own. Divergences follow docs/theory.md §0 (computed by :func:`fdiv.divergence`)
 and may be ``+inf``; the slack of ``inf ≤ inf`` is 0 (the inequality holds in the extended
 reals), ``rhs = inf`` with finite lhs gives ``+inf``, and a finite rhs under an infinite lhs
-gives ``−inf``; ``0 · inf := 0`` (THEORY.md §0), e.g. ``(1 − β) D_f(P_g‖P_d)`` at β = 1.
+gives ``−inf``; ``0 · inf := 0`` (docs/theory.md §0), e.g. ``(1 − β) D_f(P_g‖P_d)`` at β = 1.
 
 Statements that compare with ``D_f(P_g‖P_d)`` as a contraction (S11, S16, S18 Hilbertian)
 rest on ``D_f(P‖P) = f(1) = 0``: they raise ``ValueError`` for generators with ``f(1) ≠ 0``
@@ -100,7 +100,7 @@ def _slack(lhs: float, rhs: float) -> float:
 
 
 def _times(c: float, x: float) -> float:
-    """``c · x`` with ``0 · inf := 0`` (THEORY.md §0)."""
+    """``c · x`` with ``0 · inf := 0`` (docs/theory.md §0)."""
     return 0.0 if c == 0.0 else c * x
 
 
@@ -169,7 +169,7 @@ def s10(f, p_data, p_model, beta, q, r) -> Bound:
         \frac{P_d - βR}{1-β}\Big).
 
     The second term is computed as ``D_f((1 − β) P_g ‖ P_d − β R)`` (perspective identity,
-    THEORY.md §0 on unnormalised measures), which is also right at β = 1.
+    docs/theory.md §0 on unnormalised measures), which is also right at β = 1.
 
     Raises
     ------
@@ -201,7 +201,7 @@ def s11(f, p_data, p_model, beta, q, r) -> Bound:
         \sqrt{D_f((1-β)P_g + βQ \,\|\, P_d)} \le \sqrt{β D_f(Q\|R)}
             + \sqrt{D_f((1-β)P_g + βR \,\|\, P_d)}.
 
-    Computed for any f with f(1) = 0 (THEORY.md: known false for kl and pearson_chi2, so a
+    Computed for any f with f(1) = 0 (docs/theory.md: known false for kl and pearson_chi2, so a
     negative slack there is a counterexample, not an error).
     """
     pd, pg, beta = _setting(p_data, p_model, beta)

@@ -2,7 +2,7 @@
 
 Engine: :class:`GanConfig`, :func:`train_gan` -> :class:`Generator`,
 :func:`train_classifier` -> :class:`Classifier`, :func:`make_dataset` (toy data of
-THEORY.md §3), :mod:`gan_backend.backend` (numpy/cupy selection), layers, MLP,
+docs/theory.md §3), :mod:`gan_backend.backend` (numpy/cupy selection), layers, MLP,
 optimisers and objectives in their own modules. CLI: ``python -m gan_backend``.
 """
 # engine

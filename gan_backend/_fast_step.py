@@ -2,7 +2,7 @@
 
 The readable engine (:mod:`gan_backend.layers`, :mod:`gan_backend.mlp`,
 :mod:`gan_backend.optim`) runs a toy GAN step as ~60 small NumPy calls; for the tiny
-nets of THEORY.md §3 their per-call overhead costs more than the arithmetic. The kernels
+nets of docs/theory.md §3 their per-call overhead costs more than the arithmetic. The kernels
 here do the same steps — random draws (Numba's ``numpy.random.Generator`` methods, which
 reproduce NumPy's streams bit for bit), minibatch gather, G forward, D forward/backward,
 the objective's gradient, Adam — in one compiled call per block of steps, on the very

@@ -5,7 +5,7 @@ An isotropic Gaussian KDE with bandwidth ``h`` on points ``x_1..x_N`` in ``R^d``
     log p_h(y) = logsumexp_i( -|y - x_i|^2 / (2 h^2) ) - log N - (d/2) log(2 pi h^2).
 
 The kernel evaluates the log-sum-exp for MANY bandwidths in one pass over the points
-(the held-out likelihood search of THEORY.md §3 asks for a whole grid of them):
+(the held-out likelihood search of docs/theory.md §3 asks for a whole grid of them):
 
 * Stability: the running maximum of a log-sum-exp is the nearest point for every
   bandwidth at once, so a first pass finds ``d2min = min_i |y - x_i|^2`` and the second
@@ -23,7 +23,7 @@ The kernel evaluates the log-sum-exp for MANY bandwidths in one pass over the po
   bandwidths, then calls ``exp`` afresh. Squaring multiplies the relative error by 4,
   so the error stays below ``4^MAX_CHAIN`` (= 256) ulps ~ 6e-14 relative.
 
-Strict IEEE semantics (no fast-math flags, STYLE.md); the kernels take raw contiguous
+Strict IEEE semantics (no fast-math flags, docs/contributing.md); the kernels take raw contiguous
 arrays and validate nothing: :func:`kde_logpdf` (and the public functions of
 :mod:`gan_backend.coverage`) coerce and validate once.
 """

@@ -1,4 +1,4 @@
-"""AdaGAN, Algorithm 1 of the slides (THEORY.md §3), generic over the component trainer.
+"""AdaGAN, Algorithm 1 of the slides (docs/theory.md §3), generic over the component trainer.
 
 One step ``t >= 2``:
 

@@ -17,7 +17,7 @@ class Classifier:
 
     ``logit(x) = V(x)`` and ``prob(x) = D(x) = σ(V(x)) ∈ [0, 1]``, the probability that
     ``x`` is real. With balanced classes the optimal ``D*(x) = p_d/(p_d + p_g)``
-    (THEORY.md S8), so ``exp(−V(x)) = (1 − D)/D ≈ dP_g/dP_d`` — use :meth:`logit` to get
+    (docs/theory.md S8), so ``exp(−V(x)) = (1 − D)/D ≈ dP_g/dP_d`` — use :meth:`logit` to get
     that ratio without the rounding of ``D`` near 0 or 1.
 
     Examples

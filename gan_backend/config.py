@@ -1,6 +1,6 @@
 """`GanConfig`: every knob of one GAN training, as a frozen dataclass.
 
-The defaults are the toy GAN of THEORY.md §3 (the AdaGAN paper's, following its public
+The defaults are the toy GAN of docs/theory.md §3 (the AdaGAN paper's, following its public
 reference code): latent 5-D N(0, I); G 5→10→5→2 and D 2→50→30→1 with ReLU; weights
 N(0, 0.8²), biases 0; Adam(β₁ = 0.5) with lr 1e-3 for G and 1e-4 for D; batch 256;
 15 epochs (an epoch is ``n / batch_size`` generator steps); non-saturating loss.
@@ -23,7 +23,7 @@ from gan_backend.optim import OPTIMIZERS
 
 __all__ = ["GanConfig", "WGAN_DEFAULTS"]
 
-#: what :meth:`GanConfig.for_objective` changes for ``objective="wgan"`` (THEORY.md §4)
+#: what :meth:`GanConfig.for_objective` changes for ``objective="wgan"`` (docs/theory.md §4)
 WGAN_DEFAULTS = {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic": 5, "clip": 0.01}
 
 

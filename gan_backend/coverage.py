@@ -1,6 +1,6 @@
-"""Coverage metric C of THEORY.md §3 and the mode statistics of ring/grid toy data.
+"""Coverage metric C of docs/theory.md §3 and the mode statistics of ring/grid toy data.
 
-Coverage (AdaGAN paper §4.3, THEORY.md §3)::
+Coverage (AdaGAN paper §4.3, docs/theory.md §3)::
 
     C := P_data( p_model(X) > t ),   t such that P_model( p_model > t ) = 0.95,
 
@@ -121,7 +121,7 @@ class BandwidthSelection:
 
 @dataclass(frozen=True)
 class CoverageResult:
-    """Coverage C of THEORY.md §3 and the quantities it was computed from.
+    """Coverage C of docs/theory.md §3 and the quantities it was computed from.
 
     Attributes
     ----------
@@ -248,7 +248,7 @@ def select_bandwidth(fit, heldout, grid) -> BandwidthSelection:
 
 
 def coverage(model_samples, data_points, *, rng=None, bandwidths=None) -> CoverageResult:
-    """Coverage ``C = P_data(p_model(X) > t)`` with ``P_model(p_model > t) = 0.95`` (THEORY.md §3).
+    """Coverage ``C = P_data(p_model(X) > t)`` with ``P_model(p_model > t) = 0.95`` (docs/theory.md §3).
 
     Parameters
     ----------

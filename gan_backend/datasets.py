@@ -1,4 +1,4 @@
-"""Toy data sets of THEORY.md §3: Gaussian mixture, ring, 5×5 grid (all 2-D).
+"""Toy data sets of docs/theory.md §3: Gaussian mixture, ring, 5×5 grid (all 2-D).
 
 Every set is an equal-weight mixture of K isotropic Gaussians with a common standard
 deviation; a point's mode is drawn uniformly, then its offset N(0, std² I).
@@ -63,7 +63,7 @@ GEOMETRIES = {
 
 
 def mode_variance(k: int) -> float:
-    """Per-coordinate variance ``15 / v(K)`` of each mode (THEORY.md §3).
+    """Per-coordinate variance ``15 / v(K)`` of each mode (docs/theory.md §3).
 
     >>> mode_variance(1), mode_variance(3), mode_variance(10)
     (5.0, 1.875, 0.05)

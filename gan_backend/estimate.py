@@ -1,4 +1,4 @@
-r"""The neural variational estimate of ``D_f(Q‖P)`` (THEORY.md S6, the f-GAN bound).
+r"""The neural variational estimate of ``D_f(Q‖P)`` (docs/theory.md S6, the f-GAN bound).
 
 :func:`estimate_divergence` trains only an f-GAN discriminator ``V`` on two samples and
 returns the held-out value of the bound

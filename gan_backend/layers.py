@@ -87,7 +87,7 @@ class Layer(Module):
 
 
 def _init_normal(rng: np.random.Generator, n_in: int, n_out: int, std: float) -> np.ndarray:
-    """``W_ij ~ N(0, std²)`` (THEORY.md §3 toy GAN: std = 0.8)."""
+    """``W_ij ~ N(0, std²)`` (docs/theory.md §3 toy GAN: std = 0.8)."""
     return rng.normal(0.0, std, size=(n_in, n_out))
 
 

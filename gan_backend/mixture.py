@@ -1,4 +1,4 @@
-"""Finite mixtures of samplers: ``G = sum_j w_j G_j`` (THEORY.md §3, Algorithm 1).
+"""Finite mixtures of samplers: ``G = sum_j w_j G_j`` (docs/theory.md §3, Algorithm 1).
 
 A :class:`Mixture` is immutable: :meth:`Mixture.add` returns a new mixture
 ``(1 - beta) G + beta Q`` and leaves ``G`` untouched, so the AdaGAN step records can
@@ -116,7 +116,7 @@ class Mixture:
         return f"Mixture({len(self)} components, weights=[{w}])"
 
     def add(self, component: Sampler, beta) -> "Mixture":
-        """Return ``(1 - beta) * self + beta * component`` (THEORY.md §3 mixture update).
+        """Return ``(1 - beta) * self + beta * component`` (docs/theory.md §3 mixture update).
 
         ``beta`` must lie in (0, 1]; with ``beta = 1`` the old components keep weight 0.
         """

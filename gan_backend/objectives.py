@@ -103,7 +103,7 @@ class Minimax(Objective):
 class NonSaturating(Minimax):
     r"""Minimax D loss; generator minimises ``−E_Q log D = E_Q sp(−V)`` (the "log trick").
 
-    Gradient ``−σ(−V)/n_Q``: large exactly where D rejects the samples. THEORY.md S9:
+    Gradient ``−σ(−V)/n_Q``: large exactly where D rejects the samples. docs/theory.md S9:
     this is an f-divergence minimisation with ``f(x) = log(1 + 1/x)``.
     """
 
@@ -121,7 +121,7 @@ class WGAN(Objective):
     ``V`` is unbounded; the critic is kept (roughly) Lipschitz by clipping its weights
     to ``[−c, c]`` after each update (``GanConfig.clip``, WGAN default c = 0.01, with
     RMSProp lr 5e-5 and n_critic = 5: :meth:`GanConfig.for_objective`). Then
-    ``max_V E_P V − E_Q V`` estimates ``W_1(P, Q)`` up to a constant factor (THEORY.md §4).
+    ``max_V E_P V − E_Q V`` estimates ``W_1(P, Q)`` up to a constant factor (docs/theory.md §4).
     """
 
     name = "wgan"
@@ -151,7 +151,7 @@ class FGan(Objective):
     ``f.conjugate_activation``, evaluated stably by fdiv).
 
     **Argument order.** Nowozin et al. write ``D_f(P‖Q) = ∫ q f(p/q) dx`` with P the data
-    and Q the model: the *first* argument is the numerator. THEORY.md §0 uses the same
+    and Q the model: the *first* argument is the numerator. docs/theory.md §0 uses the same
     rule, ``D_f(A‖B) = ∫ f(dA/dB) dB``, so the bound estimates
     ``D_f(P_data ‖ P_model)`` in THEORY's notation too (S6 with Q := P_data,
     P := P_model). The AdaGAN theory (§2) is about ``D_f(P_model ‖ P_data)``, the

@@ -10,7 +10,7 @@ update rules are PyTorch's (so the B3 benchmark compares like with like):
             ``θ ← θ − η · (m / (1−β₁ᵗ)) / (sqrt(v / (1−β₂ᵗ)) + ε)``
 * RMSProp:  ``v ← α v + (1−α) g²``;  ``θ ← θ − η g / (sqrt(v) + ε)``
 
-The defaults are PyTorch's; the toy GAN of THEORY.md §3 uses Adam with β₁ = 0.5 and
+The defaults are PyTorch's; the toy GAN of docs/theory.md §3 uses Adam with β₁ = 0.5 and
 the WGAN uses RMSProp with η = 5e-5 (see :class:`gan_backend.config.GanConfig`).
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Theory in practice: how close each AdaGAN step came to R*_β, and whether S18's bound held.
 
 For an AdaGAN step ``P_t = (1 − β_t) P_{t−1} + β_t Q_t`` on 2-D toy data whose density ``p_d``
-is known in closed form, everything is put on one grid (THEORY.md §2, statements S12, S16, S18):
+is known in closed form, everything is put on one grid (docs/theory.md §2, statements S12, S16, S18):
 
 * ``P_d``: exact cell masses of the data mixture (:func:`fdiv.gaussian_mixture`), normalised;
 * ``P_{t−1}`` and ``Q_t``: Gaussian KDEs of samples of the previous mixture and of the new

@@ -355,7 +355,7 @@ def train_gan(x, config: GanConfig | None = None, *, weights=None, rng=None,
     x : array_like, shape (n, d)
         Training data.
     config : GanConfig, optional
-        Defaults to the toy GAN of THEORY.md §3.
+        Defaults to the toy GAN of docs/theory.md §3.
     weights : array_like, shape (n,), optional
         A probability vector over the rows of ``x`` (nonnegative, sums to 1; not
         renormalised). Minibatches are drawn i.i.d. *with replacement* from it, so the

@@ -1,4 +1,4 @@
-"""proofs_check: every statement S1-S20 of THEORY.md checked numerically and symbolically.
+"""proofs_check: every statement S1-S20 of docs/theory.md checked numerically and symbolically.
 
 Run ``python -m proofs_check`` for the report. Programmatic use::
 

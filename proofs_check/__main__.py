@@ -1,6 +1,6 @@
 """``python -m proofs_check [--instances N] [--seed S] [--json PATH] [--only IDS] [--list]``
 
-Checks every statement of THEORY.md on N generated instances each, refutes every known-false
+Checks every statement of docs/theory.md on N generated instances each, refutes every known-false
 variant with a shrunk counterexample, runs the symbolic derivations and the S9 demonstration,
 prints a table (progress on stderr) and exits 0 iff every statement holds and every known-false
 variant is refuted.

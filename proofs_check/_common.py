@@ -10,7 +10,7 @@ __all__ = ["div", "div_scale", "div_tol", "finite_sum"]
 
 
 def div(f, q, p) -> float:
-    """``fdiv.divergence(f, q, p)`` as a float (THEORY.md §0 order: ``D_f(q || p)``)."""
+    """``fdiv.divergence(f, q, p)`` as a float (docs/theory.md §0 order: ``D_f(q || p)``)."""
     import fdiv
 
     return float(fdiv.divergence(f, np.asarray(q, dtype=np.float64), np.asarray(p, dtype=np.float64)))

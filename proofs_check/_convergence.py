@@ -65,7 +65,7 @@ def _s16(x: Step):
     d0, t0 = div(f, x.p_model, x.p_data), div_tol(f, x.p_model, x.p_data)
     a, ta = _mix_div(x, np.asarray(fdiv.r_star(x.p_data, x.p_model, b).r))
     m, tm = _mix_div(x, x.p_data)
-    contracted = 0.0 if b == 1.0 else (1 - b) * d0  # 0 * inf := 0 (THEORY.md §0)
+    contracted = 0.0 if b == 1.0 else (1 - b) * d0  # 0 * inf := 0 (docs/theory.md §0)
     parts = [le("D((1-b)Pg+bR*||Pd) <= D((1-b)Pg+bPd||Pd)", a, m, ta + tm),
              le("D((1-b)Pg+bPd||Pd) <= (1-b) D(Pg||Pd)", m, contracted, tm + t0)]
     detail = {"f": f.name, "D_Pg_Pd": d0, "D_star": a}

@@ -190,7 +190,7 @@ class Statement:
     Attributes
     ----------
     id : str
-        ``"S1"`` .. ``"S20"`` (THEORY.md), or ``"S11-kl"``-style for known-false variants and
+        ``"S1"`` .. ``"S20"`` (docs/theory.md), or ``"S11-kl"``-style for known-false variants and
         ``"S11-triangle"``-style for supporting statements.
     title, source, assumptions : str
         What is claimed, where (slides / paper), under which assumptions.

@@ -77,7 +77,7 @@ def _s17(x: Iteration):
         ell = 0.0 if x.beta == 1.0 else max(math.log(ratio), 0.0) / math.log(1 / (1 - x.beta))
         if ratio <= 1 + rel_tol_sum(n):
             bound = 1  # P_1 = P_d
-        else:  # THEORY.md S17 read as the index t of P_t (P_1 is t = 1); b = 1: P_2 = R*_1 = P_d
+        else:  # docs/theory.md S17 read as the index t of P_t (P_1 is t = 1); b = 1: P_2 = R*_1 = P_d
             bound = 2 if x.beta == 1.0 else 1 + max(1, math.ceil(ell - 1e-9 * max(1.0, ell)))
         schedule = fdiv.beta_schedule("constant", beta=x.beta)
         lib_count = int(fdiv.bounds.s17_max_steps(x.p_data, x.p_init, x.beta))

@@ -121,7 +121,7 @@ S13 = Statement(
           "(1-b) p_g <= p_d everywhere (S13-exact)")
 S13_EXACT = Statement(
     "S13-exact", "λ* = 1 <=> (1-b) p_g <= p_d everywhere (the exact condition, no P_g << P_d)",
-    SLIDES_RSTAR + "; THEORY.md S13 (exact general condition)",
+    SLIDES_RSTAR + "; docs/theory.md S13 (exact general condition)",
     "P_d, P_g probability vectors (zeros allowed); half the instances put mass of P_g outside supp P_d "
     "with (1-b) p_g <= p_d on supp P_d",
     st.deferred(_lambda1_general), _s13_exact)

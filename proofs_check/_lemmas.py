@@ -144,13 +144,13 @@ def _not_hilbertian(x: Triple):
     c = _triangle(x)
     flag = truth(f"fdiv says {x.f.name} is not Hilbertian", not bool(x.f.hilbertian))
     if not flag.holds:  # a wrong flag is a library error, not a refutation
-        raise ValueError(f"fdiv.get({x.f.name!r}).hilbertian is True but THEORY.md §0 says False")
+        raise ValueError(f"fdiv.get({x.f.name!r}).hilbertian is True but docs/theory.md §0 says False")
     return check(c.parts[0], flag, **c.detail)
 
 
 S11_TRIANGLE = Statement(
     "S11-triangle", "Hilbertian f: sqrt(D_f) satisfies the triangle inequality (the fact behind S11)",
-    "slides: 'JS-divergence, TV, Hellinger, and others are Hilbertian metrics'; THEORY.md §0",
+    "slides: 'JS-divergence, TV, Hellinger, and others are Hilbertian metrics'; docs/theory.md §0",
     "f with .hilbertian = True; A, B, C probability vectors (zeros allowed; half the time B on the "
     "segment A -> C)",
     st.deferred(lambda: _triples(pcs.fdivergences(hilbertian=True))), _triangle)
@@ -159,7 +159,7 @@ S11_TRIANGLE = Statement(
 def _triangle_variant(name: str) -> Statement:
     return Statement(
         f"S11-triangle-{name}", f"sqrt(D_{name}) violates the triangle inequality (not Hilbertian)",
-        "THEORY.md §0: 'false for kl, reverse_kl, the chi2 pair, jeffreys'",
+        "docs/theory.md §0: 'false for kl, reverse_kl, the chi2 pair, jeffreys'",
         f"f = {name}; A, B, C probability vectors",
         st.deferred(lambda: _triples(pcs.fdivergences(f1_zero=None, alpha=False, names=(name,)))),
         _not_hilbertian, expect="refuted")

@@ -1,4 +1,4 @@
-"""All report rows, in THEORY.md order: statements, their known-false variants, and the
+"""All report rows, in docs/theory.md order: statements, their known-false variants, and the
 symbolic / grid derivations."""
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _rows() -> tuple:
 
 
 def _order(row):
-    """THEORY.md order: by statement number, the statement before its variants; rows without a
+    """docs/theory.md order: by statement number, the statement before its variants; rows without a
     statement number (per-f symbolic rows) next to S6, whose identity they verify."""
     head = row.id.split("-")[0]
     num = int(head[1:]) if head[:1] == "S" and head[1:].isdigit() else 6

@@ -1,4 +1,4 @@
-"""The report: a plain-text table and the JSON document of CONTRACT.md."""
+"""The report: a plain-text table and the JSON document of docs/contract.md."""
 from __future__ import annotations
 
 import json

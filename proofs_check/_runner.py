@@ -38,7 +38,7 @@ longer reported as failing, so shrinking ends with the smallest counterexample f
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of one report row (see the JSON schema in CONTRACT.md, plus extras).
+    """The result of one report row (see the JSON schema in docs/contract.md, plus extras).
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""The registry generators of THEORY.md §0 in sympy, with the closed-form conjugates derived by
+"""The registry generators of docs/theory.md §0 in sympy, with the closed-form conjugates derived by
 hand (``f*(t) = t x - f(x)`` at ``x = (f')^{-1}(t)``); :mod:`proofs_check.symbolic` verifies
 every one of them instead of trusting this table."""
 from __future__ import annotations

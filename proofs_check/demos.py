@@ -1,5 +1,5 @@
 """S9 demonstration on a grid: fit one Gaussian to a two-mode mixture by minimising
-``D_f(P_data || P_fit)`` (the generator's side of THEORY.md's order: the data is the numerator,
+``D_f(P_data || P_fit)`` (the generator's side of docs/theory.md's order: the data is the numerator,
 as in ``-E_Pg log D* = D_log_trick(P_d || P_g)``) for kl (mass-covering: KL(data||model)),
 reverse_kl (mode-seeking: KL(model||data)) and log_trick, and measure how mode-seeking each
 fit is.

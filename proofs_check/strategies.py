@@ -1,4 +1,4 @@
-"""Hypothesis strategies that *construct* instances satisfying the assumptions of THEORY.md.
+"""Hypothesis strategies that *construct* instances satisfying the assumptions of docs/theory.md.
 
 Use them in your own property tests::
 
@@ -157,7 +157,7 @@ def betas(min_value: float = MIN_BETA, max_value: float = 1.0) -> st.SearchStrat
 
 @dataclass(frozen=True, eq=False)
 class MixtureInstance:
-    """``(P_d, P_g, β, Q, R)`` of THEORY.md §2 (``feasible`` says whether ``βR <= P_d`` holds
+    """``(P_d, P_g, β, Q, R)`` of docs/theory.md §2 (``feasible`` says whether ``βR <= P_d`` holds
     by construction)."""
 
     p_data: np.ndarray

@@ -169,7 +169,7 @@ def _conjugate_cases(name: str):
 def _conjugate_row(name: str) -> Derivation:
     return Derivation(
         f"S6-sym-{name}", f"{name}: f convex, f*(f'(x)) = x f'(x) - f(x), dom f* = (-inf, f'(inf)], "
-        "fdiv's f*, f(0+), f'(inf) match", "slides: f-GAN section ('f*(x) := sup_u xu - f(u)'); THEORY.md §0",
+        "fdiv's f*, f(0+), f'(inf) match", "slides: f-GAN section ('f*(x) := sup_u xu - f(u)'); docs/theory.md §0",
         "closed-form conjugate from proofs_check/_sym_table.py; x > 0",
         functools.partial(lambda n: list(_conjugate_cases(n)), name))
 

@@ -1,6 +1,6 @@
 """Adversarial Variational Bayes (Mescheder et al. 2017) on the toy data, and a VAE baseline.
 
-THEORY.md §4: an encoder fed with noise, ``z = E(x, ε)``, is a black box; a discriminator
+docs/theory.md §4: an encoder fed with noise, ``z = E(x, ε)``, is a black box; a discriminator
 ``T(x, z)`` trained with the logistic loss to tell ``(x, z ~ q(z|x))`` from
 ``(x, z ~ p(z))`` recovers ``T* = log q(z|x) − log p(z)``, and the ELBO uses ``−T`` in
 place of the KL term. The toy data are the 4 one-hot vectors of R⁴ with a 2-D latent.

@@ -9,7 +9,7 @@ the data, ``z_k ~ p(z) = N(0, I)``, ``ε_k ~ N(0, I)``):
 
    .. math:: \min_ψ\; \tfrac1m Σ_k \operatorname{sp}(−T(x_k, E(x_k, ε_k))) + \operatorname{sp}(T(x_k, z_k)),
 
-   whose optimum is ``T* = log q_φ(z|x) − log p(z)`` (THEORY.md §4);
+   whose optimum is ``T* = log q_φ(z|x) − log p(z)`` (docs/theory.md §4);
 2. one update of (θ, φ) on the AVB objective, the ELBO with −T in place of the KL:
 
    .. math:: \min_{θ,φ}\; \tfrac1m Σ_k T(x_k, z_k') − \log p_θ(x_k | z_k'),\quad z_k' = E_φ(x_k, ε_k).

@@ -1,4 +1,4 @@
-"""Adversarial Variational Bayes vs a Gaussian VAE on the 4-point toy data (THEORY.md §4).
+"""Adversarial Variational Bayes vs a Gaussian VAE on the 4-point toy data (docs/theory.md §4).
 
     python -m gan_backend avb --seed S --out DIR [--steps N] [--n N] [--plot FILE.png]
 

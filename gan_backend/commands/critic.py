@@ -8,7 +8,7 @@ On fixed samples of both, a GAN discriminator D = σ(V) (MLP 1→64→64→1, Re
 lr 1e-2, logistic loss) is trained to optimality (blocks of ``--steps`` steps until
 D <= 1e-7 on every fake and >= 1 - 1e-7 on every real sample), and a WGAN critic (same
 architecture, RMSProp lr 5e-5, weights clipped to [-0.01, 0.01] after every step,
-THEORY.md §4) maximises E_P V − E_Q V. Writes ``DIR/critic.png`` (D(x) and the
+docs/theory.md §4) maximises E_P V − E_Q V. Writes ``DIR/critic.png`` (D(x) and the
 critic over x) and ``DIR/gradients.json``::
 
     {"critic": mean |dV/dx| at the fake samples, "gan": mean |dD/dx| there,

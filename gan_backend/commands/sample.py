@@ -1,4 +1,4 @@
-"""Train one model on a toy data set and write samples from it (CONTRACT.md).
+"""Train one model on a toy data set and write samples from it (docs/contract.md).
 
     python -m gan_backend sample --dataset {gmm,ring,grid} [--geometry {default,pacgan}] [--modes K] --method M
         --T T --seed S --n N --out FILE.npy [--data-out FILE.npy]

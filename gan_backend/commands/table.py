@@ -1,4 +1,4 @@
-"""``python -m gan_backend table``: the coverage table of THEORY.md §3.
+"""``python -m gan_backend table``: the coverage table of docs/theory.md §3.
 
 Runs every (method, K, run) of a preset as Dask tasks (a local cluster of ``--workers``
 processes, or ``--scheduler ADDRESS``); within one run (one data draw) the methods share

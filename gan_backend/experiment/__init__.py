@@ -1,4 +1,4 @@
-"""The coverage-table experiment of THEORY.md §3: presets, runs, SQLite store, Dask driver,
+"""The coverage-table experiment of docs/theory.md §3: presets, runs, SQLite store, Dask driver,
 cost estimate, report and figures. Entry point: ``python -m gan_backend table``
 (:mod:`gan_backend.commands.table`).
 """

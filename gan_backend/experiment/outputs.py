@@ -108,7 +108,7 @@ def write_theory(out, preset: Preset) -> list[Path]:
     lines = [
         f"# Theory in practice, preset `{preset.name}`", "",
         "One Boosted AdaGAN run (beta_t = 1/t, R* weights) per K with the preset's settings. "
-        "Per step t >= 2 and Hilbertian f (THEORY.md S18): P_{t-1}, Q_t are KDEs of "
+        "Per step t >= 2 and Hilbertian f (docs/theory.md S18): P_{t-1}, Q_t are KDEs of "
         f"{preset.theory_samples} samples integrated over a grid, P_d the exact cell masses "
         "of the data mixture, R* = fdiv.r_star(P_d, P_{t-1}, beta_t) (S12); "
         "gamma_t = D_f(Q_t||R*) / D_f(P_{t-1}||P_d); bound = c(gamma_t, beta_t) D_f(P_{t-1}||P_d) "

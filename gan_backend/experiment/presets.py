@@ -1,7 +1,7 @@
-"""Presets of the coverage-table experiment (THEORY.md §3) as frozen dataclasses.
+"""Presets of the coverage-table experiment (docs/theory.md §3) as frozen dataclasses.
 
 - ``paper``: the protocol of the slides: 35 runs per cell, 256k training points, the
-  toy GAN of THEORY.md §3 with 15 epochs per GAN, T = 10; C evaluated on 10^4 held-out
+  toy GAN of docs/theory.md §3 with 15 epochs per GAN, T = 10; C evaluated on 10^4 held-out
   points (the reference code used 500 points and an in-sample threshold; its estimator
   is recorded beside ours, :func:`gan_backend.coverage_reference`).
 - ``faithful``: the paper's per-GAN protocol unchanged, 10 runs per cell.
@@ -56,7 +56,7 @@ class Preset:
     n_model : int
         Model samples for the coverage KDE.
     gan : tuple of (field, value)
-        Overrides of the ``GanConfig`` defaults (THEORY.md §3 toy GAN).
+        Overrides of the ``GanConfig`` defaults (docs/theory.md §3 toy GAN).
     classifier_epochs : int or None
         Epochs of the AdaGAN mixture discriminator (None: ``train_classifier`` default).
     classifier_lr : float or None

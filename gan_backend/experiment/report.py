@@ -1,7 +1,7 @@
 """``table.md`` / ``table.csv`` (and figures) from the runs stored in ``results.sqlite``.
 
 Each cell is our median (5%; 95%) of C over the stored runs (``numpy.percentile``,
-linear interpolation), next to the seed table's value (THEORY.md §3); cells whose median
+linear interpolation), next to the seed table's value (docs/theory.md §3); cells whose median
 differs from the seed's by more than :data:`DIFF_FLAG` are marked and listed. Every run
 records C under two estimators (:data:`COVERAGE_ESTIMATORS`): ``heldout``
 (:func:`gan_backend.coverage.coverage`) and ``reference`` (the public reference code's,
@@ -159,7 +159,7 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
             "samples, bandwidth from 500 more, threshold in sample")
     lines = [f"# Coverage table, preset `{preset.name}` (C: {coverage} estimator)", ""]
     lines += [
-        f"Coverage C of THEORY.md §3 ({what}) on 2-D Gaussian mixtures with K modes "
+        f"Coverage C of docs/theory.md §3 ({what}) on 2-D Gaussian mixtures with K modes "
         f"(dataset `{preset.dataset}`). Each cell: **our** median (5%; 95%) over the runs "
         "stored for it · the seed table's median (5%; 95%) over 35 runs. "
         f"**Δ** marks cells whose median differs from the seed's by more than {DIFF_FLAG}; † cells "

@@ -1,6 +1,6 @@
-"""The seed's coverage table (slides; THEORY.md §3) as data.
+"""The seed's coverage table (slides; docs/theory.md §3) as data.
 
-Coverage C, median (5%; 95%) over 35 runs, on the 2-D Gaussian mixtures of THEORY.md §3
+Coverage C, median (5%; 95%) over 35 runs, on the 2-D Gaussian mixtures of docs/theory.md §3
 with K = 1, 2, 3, 5, 7, 10 modes. ``ROWS`` lists the table's rows in order as
 (label, method, T); ``SEED`` maps (method, T) -> {K: (median, p05, p95)}.
 """

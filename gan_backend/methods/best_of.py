@@ -1,5 +1,5 @@
 """Best of T baseline: T independent GANs, keep the one with the highest coverage C
-(THEORY.md §3) on HELD-OUT data, i.e. points no GAN was trained on. A GAN collapsed to a
+(docs/theory.md §3) on HELD-OUT data, i.e. points no GAN was trained on. A GAN collapsed to a
 point has C = 0 (:func:`gan_backend.coverage.coverage_or_collapsed`).
 
 ``trajectory`` yields, for t = 1..T, the best of the first t GANs, so one T = 10 run

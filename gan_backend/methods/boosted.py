@@ -1,4 +1,4 @@
-"""Boosted AdaGAN: beta_t = 1/t and R* data weights (THEORY.md §3, S12)."""
+"""Boosted AdaGAN: beta_t = 1/t and R* data weights (docs/theory.md §3, S12)."""
 from __future__ import annotations
 
 from gan_backend.methods._adagan import ScheduleBeta, adagan_trajectory

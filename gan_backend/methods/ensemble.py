@@ -1,4 +1,4 @@
-"""Ensemble baseline: the uniform mixture of the first t of T independent GANs (THEORY.md §3)."""
+"""Ensemble baseline: the uniform mixture of the first t of T independent GANs (docs/theory.md §3)."""
 from __future__ import annotations
 
 import numpy as np

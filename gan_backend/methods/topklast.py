@@ -1,4 +1,4 @@
-"""TopKLast r AdaGAN (r = 0.5), in one of two readings (THEORY.md §3 asks to state which):
+"""TopKLast r AdaGAN (r = 0.5), in one of two readings (docs/theory.md §3 asks to state which):
 
 - ``reading="reference"`` (default, the table's: it is the rule that produced the seed table):
   the public reference code's ``topk`` rule: uniform data weights on the ceil(r*N) points

@@ -1,4 +1,4 @@
-"""Vanilla: one GAN trained on the data (the baseline row of THEORY.md §3's table).
+"""Vanilla: one GAN trained on the data (the baseline row of docs/theory.md §3's table).
 
 ``T`` is accepted for a uniform interface; vanilla uses a single GAN (the first of the
 shared independent GANs in the table).

@@ -1,6 +1,6 @@
 """Independent high-precision reference for fdiv.divergence (mpmath, 50+ digits).
 
-Written from THEORY.md §0 only, sharing no code with fdiv:
+Written from docs/theory.md §0 only, sharing no code with fdiv:
 
     D_f(q||p) = sum_{p_i>0} p_i f(q_i/p_i) + f'(inf) sum_{p_i=0} q_i,
     f(0) := lim_{x->0+} f(x) where q_i = 0 < p_i, 0 where q_i = p_i = 0, 0 * inf := 0.
@@ -37,7 +37,7 @@ def _alpha_at(a):
     return (lambda x: (x ** a - 1 - a * (x - 1)) / (a * (a - 1))), f0, sl
 
 
-#: name -> (f(x) in mpmath, f(0), f'(inf)): the table of THEORY.md §0 (constants at 100 digits).
+#: name -> (f(x) in mpmath, f(0), f'(inf)): the table of docs/theory.md §0 (constants at 100 digits).
 with mp.workdps(100):
     LOG2 = mp.log(2)
 GENERATORS = {

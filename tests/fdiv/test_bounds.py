@@ -1,4 +1,4 @@
-"""Both sides of S10, S11, S16, S17, S18 (THEORY.md §2) from :mod:`fdiv.bounds`.
+"""Both sides of S10, S11, S16, S17, S18 (docs/theory.md §2) from :mod:`fdiv.bounds`.
 
 Inequalities are checked one-sided with a named tolerance: ``slack >= -TOL * scale``."""
 from __future__ import annotations
@@ -96,7 +96,7 @@ def test_s11_hilbertian(fname, inst):
 
 @pytest.mark.parametrize("fname", ["kl", "pearson_chi2"])
 def test_s11_counterexample_for_non_hilbertian(fname):
-    """S11 is known false for kl and pearson_chi2 (THEORY.md): a seeded search finds a
+    """S11 is known false for kl and pearson_chi2 (docs/theory.md): a seeded search finds a
     negative slack well beyond round-off."""
     rng = np.random.default_rng(2017)
     worst = math.inf

@@ -2,7 +2,7 @@
 
 Reference f*(t) = sup_{x>0} (t x - f(x)) is computed at test time in mpmath from the
 definition, never from fdiv's closed forms: bisection in s = log x on f'(e^s) = t (f' written
-out by hand from the THEORY.md §0 table, used only to locate the maximiser), then t x - f(x);
+out by hand from the docs/theory.md §0 table, used only to locate the maximiser), then t x - f(x);
 if f'(0+) >= t the supremum is the limit at x -> 0+, if f'(inf) <= t it is the limit at
 x -> inf, read at x = e^1000 and e^2000 with 2060 digits (unbounded growth means +inf).
 Generating script: ``ref_conj`` below (mp.mp.dps = 50 plus guard digits for tiny |t|).

@@ -1,4 +1,4 @@
-"""fdiv.divergence against an independent mpmath reference (THEORY.md §0 conventions).
+"""fdiv.divergence against an independent mpmath reference (docs/theory.md §0 conventions).
 
 Every registry entry and several alpha(a) are checked on held-out cases, including the
 boundary cases of §0 (zeros on either side, disjoint supports, single points), tiny and
@@ -120,7 +120,7 @@ def test_boundary_values_exact(spec):
 
 
 def test_known_values():
-    """Hand-checkable values: TV has no 1/2, JS is 2x the usual JSD (THEORY.md §0)."""
+    """Hand-checkable values: TV has no 1/2, JS is 2x the usual JSD (docs/theory.md §0)."""
     q, p = [1.0, 0.0], [0.0, 1.0]
     assert fdiv.divergence("tv", q, p) == 2.0
     assert fdiv.divergence("js", q, p) == 2 * math.log(2)

@@ -1,4 +1,4 @@
-"""R*_β and R†_β (THEORY.md S12–S15): exact λ against independent references, theorem
+"""R*_β and R†_β (docs/theory.md S12–S15): exact λ against independent references, theorem
 properties, optimality by brute force over the simplex, boundary cases and bad input.
 
 References:
@@ -281,7 +281,7 @@ def test_s13_lambda_star_one_iff_dominated(inst):
 
 def test_s13_gap_without_absolute_continuity():
     """S13's slide condition P_d((1−β)dP_g > dP_d) = 0 holds here (P_g is not ≪ P_d), yet
-    λ* = 0.7 < 1: the mass of P_g outside supp P_d is never removed (THEORY.md S13)."""
+    λ* = 0.7 < 1: the mass of P_g outside supp P_d is never removed (docs/theory.md S13)."""
     pd = np.array([0.5, 0.5, 0.0])
     pg = np.array([0.2, 0.2, 0.6])
     beta = 0.5
@@ -496,7 +496,7 @@ def test_bad_input(fn, pd, pm, beta, match):
 @pytest.mark.parametrize("module", ["fdiv._mixture", "fdiv._weights", "fdiv._schedules", "fdiv.bounds",
                                     "fdiv._oracle"])
 def test_docstring_examples(module):
-    """The numpydoc examples of the mixtures modules run as doctests (STYLE.md 9)."""
+    """The numpydoc examples of the mixtures modules run as doctests (docs/contributing.md 9)."""
     import doctest
     import importlib
 

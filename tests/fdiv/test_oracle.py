@@ -1,5 +1,5 @@
 """Oracle AdaGAN (fdiv.oracle_adagan): S16 contraction, S17 exact finite-step count and
-rates, S18 with imperfect (γ-weak) components (THEORY.md §2)."""
+rates, S18 with imperfect (γ-weak) components (docs/theory.md §2)."""
 from __future__ import annotations
 
 import math
@@ -21,7 +21,7 @@ HILBERTIAN = ["js", "tv", "squared_hellinger", "triangular"]
 
 
 def _times(c, x):
-    """c·x with 0·inf := 0 (THEORY.md §0)."""
+    """c·x with 0·inf := 0 (docs/theory.md §0)."""
     return 0.0 if c == 0 else c * x
 
 

@@ -1,6 +1,6 @@
 """Registry: names, lookup, bad input, and f, f', f(0), f'(inf) against mpmath references.
 
-References are computed at test time from the THEORY.md §0 formulas written in mpmath
+References are computed at test time from the docs/theory.md §0 formulas written in mpmath
 (independent of fdiv's rearranged float formulas) at >= 60 digits, and compared at
 ``rtol=1e-13, atol=0``. f' references use mpmath's numerical differentiation, never a
 closed form. Generating snippet (what ``mp_f`` / ``mp_fprime`` below do)::
@@ -25,7 +25,7 @@ import fdiv
 mp.mp.dps = 50
 RTOL = 1e-13
 
-#: THEORY.md §0 generators in mpmath (the table's formulas, not fdiv's rearrangements).
+#: docs/theory.md §0 generators in mpmath (the table's formulas, not fdiv's rearrangements).
 MP_F = {
     "kl": lambda x: x * mp.log(x),
     "reverse_kl": lambda x: -mp.log(x),

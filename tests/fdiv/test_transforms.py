@@ -1,6 +1,6 @@
 """Transforms: dual f°(x) = x f(1/x) (S2, S3), shift f + c(x-1) (S4), normalized f0 (S5).
 
-References: mpmath values of x F(1/x) from the THEORY.md §0 formulas and the mpmath
+References: mpmath values of x F(1/x) from the docs/theory.md §0 formulas and the mpmath
 supremum ``ref_conj`` of tests/fdiv/test_conjugate.py (its docstring has the script).
 """
 from __future__ import annotations

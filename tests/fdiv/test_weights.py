@@ -1,4 +1,4 @@
-"""AdaGAN weights from a discriminator, TopKLast β and β schedules (THEORY.md §3, S12, S14)."""
+"""AdaGAN weights from a discriminator, TopKLast β and β schedules (docs/theory.md §3, S12, S14)."""
 from __future__ import annotations
 
 import math
@@ -123,7 +123,7 @@ def test_dagger_at_lambda_zero():
 
 
 def test_failures_are_loud():
-    """No silent fallback to uniform weights (THEORY.md §3 pitfalls)."""
+    """No silent fallback to uniform weights (docs/theory.md §3 pitfalls)."""
     with pytest.raises(ValueError, match="every point"):
         fdiv.weights_from_discriminator([0.0, 0.0], 0.5)
     with pytest.raises(ValueError, match=r"d == 1.*2/4 = 0\.5 >= beta = 0\.5"):

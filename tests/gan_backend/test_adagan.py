@@ -1,4 +1,4 @@
-"""AdaGAN (Algorithm 1, THEORY.md §3) with hand-made components: step records, the
+"""AdaGAN (Algorithm 1, docs/theory.md §3) with hand-made components: step records, the
 mixture update, the weight map on a deliberately missed mode, and loud failures."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""gan_backend.mixture.Mixture: weights, the mixture update and exact sampling (THEORY.md §3)."""
+"""gan_backend.mixture.Mixture: weights, the mixture update and exact sampling (docs/theory.md §3)."""
 import numpy as np
 import pytest
 

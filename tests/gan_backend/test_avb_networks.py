@@ -169,7 +169,7 @@ def test_vae_objective_gradient():
 
 
 def test_adversary_recovers_log_density_ratio():
-    """THEORY.md §4: T trained with the logistic loss approaches log q(z|x) − log p(z).
+    """docs/theory.md §4: T trained with the logistic loss approaches log q(z|x) − log p(z).
 
     A linear encoder (no hidden layer) makes q(z|x_k) an exact Gaussian
     N(b + W_x[k], W_εᵀ W_ε), so the optimum T* is known in closed form. Only T is trained

@@ -1,4 +1,4 @@
-"""Coverage metric C (THEORY.md §3), its KDE kernel, and mode statistics."""
+"""Coverage metric C (docs/theory.md §3), its KDE kernel, and mode statistics."""
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -14,7 +14,7 @@ from gan_backend.coverage import (
     select_bandwidth,
 )
 
-SD10 = np.sqrt(15.0 / (3 * 10**2))  # THEORY.md §3 variance 15/v(K), v(10) = 3*10^2
+SD10 = np.sqrt(15.0 / (3 * 10**2))  # docs/theory.md §3 variance 15/v(K), v(10) = 3*10^2
 
 
 def _mixture(rng, means, n, sd=SD10):

@@ -1,4 +1,4 @@
-"""Toy data sets of THEORY.md §3: variance schedule, geometry, validation."""
+"""Toy data sets of docs/theory.md §3: variance schedule, geometry, validation."""
 import numpy as np
 import pytest
 

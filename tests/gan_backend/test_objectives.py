@@ -177,7 +177,7 @@ def test_bad_grad_cap():
 @pytest.mark.parametrize("name", _fdiv_names())
 def test_fgan_bound_estimates_data_first_divergence(name):
     """The docstring's argument order: sup_V E_P g_f(V) − E_Q f*(g_f(V)) = Σ q f(p/q)
-    = D_f(P‖Q) in THEORY.md §0's convention, with P (real, numerator) first (S6).
+    = D_f(P‖Q) in docs/theory.md §0's convention, with P (real, numerator) first (S6).
     Maximised per support point by a bounded scalar search over V."""
     fdiv = _registry()
     f = fdiv.get(name)

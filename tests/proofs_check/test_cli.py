@@ -1,4 +1,4 @@
-"""``python -m proofs_check``: exit code, JSON report (CONTRACT.md), reproducibility."""
+"""``python -m proofs_check``: exit code, JSON report (docs/contract.md), reproducibility."""
 import json
 import subprocess
 import sys
