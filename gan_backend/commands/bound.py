@@ -17,9 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 
 import numpy as np
+
+from gan_backend.commands._args import output_file, positive_int, seed
 
 NAME = "bound"
 HELP = "variational estimate of D_f(Q||P) by an f-GAN discriminator vs the exact value"
@@ -28,49 +29,19 @@ HELP = "variational estimate of D_f(Q||P) by an f-GAN discriminator vs the exact
 ALL_ALPHAS = ("alpha(-1)", "alpha(0.5)", "alpha(2)")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a nonnegative integer; got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be a nonnegative integer; got {text!r}")
-    return v
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from gan_backend._bound_pairs import PAIRS
 
     p.add_argument("--f", required=True, metavar="NAME",
                    help="fdiv registry name, alpha(<a>), or 'all'")
     p.add_argument("--pair", required=True, choices=list(PAIRS), help="the two distributions")
-    p.add_argument("--seed", required=True, type=_seed, metavar="S", help="random seed")
-    p.add_argument("--steps", type=_positive_int, default=2000, metavar="N",
+    p.add_argument("--seed", required=True, type=seed, metavar="S", help="random seed")
+    p.add_argument("--steps", type=positive_int, default=2000, metavar="N",
                    help="discriminator steps (default 2000)")
-    p.add_argument("--n", type=_positive_int, default=400_000, metavar="N",
+    p.add_argument("--n", type=positive_int, default=400_000, metavar="N",
                    help="points drawn from each distribution (default 400000; half held out)")
     p.add_argument("--json", metavar="PATH", help="write the result(s) here")
     p.add_argument("--plot", metavar="FILE.png", help="estimate vs steps, one panel per f")
-
-
-def _check_writable(flag: str, path: str | None) -> None:
-    if path is None:
-        return
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
-        raise ValueError(f"argument {flag}: directory {parent!r} does not exist or is not writable")
-    if os.path.isdir(path):
-        raise ValueError(f"argument {flag}: {path!r} is a directory")
 
 
 def _names(arg: str) -> list[str]:
@@ -114,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from gan_backend._bound_pairs import get_pair
 
     for flag, path in (("--json", args.json), ("--plot", args.plot)):
-        _check_writable(flag, path)
+        output_file(flag, path)
     names = _names(args.f)
     pair = get_pair(args.pair)
     xq, xp = pair.sample(args.n, np.random.default_rng([args.seed, 0]))

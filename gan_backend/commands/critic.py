@@ -29,6 +29,8 @@ import os
 
 import numpy as np
 
+from gan_backend.commands._args import output_dir, positive_int, seed
+
 NAME = "critic"
 HELP = "WGAN Figure 2: GAN discriminator vs WGAN critic gradients on two far-apart Gaussians"
 
@@ -41,44 +43,13 @@ SATURATED = 1e-7
 _LOGIT_SAT = float(np.log((1 - SATURATED) / SATURATED))
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a nonnegative integer; got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be a nonnegative integer; got {text!r}")
-    return v
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", required=True, type=_seed, metavar="S", help="random seed")
+    p.add_argument("--seed", required=True, type=seed, metavar="S", help="random seed")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
-    p.add_argument("--steps", type=_positive_int, default=3000, metavar="N",
+    p.add_argument("--steps", type=positive_int, default=3000, metavar="N",
                    help="training steps of each network (default 3000)")
-    p.add_argument("--n", type=_positive_int, default=2000, metavar="N",
+    p.add_argument("--n", type=positive_int, default=2000, metavar="N",
                    help="samples of each distribution (default 2000)")
-
-
-def _prepare_out(path: str) -> None:
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise ValueError(f"argument --out: {path!r} exists and is not a directory")
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as exc:
-        raise ValueError(f"argument --out: cannot create {path!r} ({exc.strerror})") from None
-    if not os.access(path, os.W_OK):
-        raise ValueError(f"argument --out: directory {path!r} is not writable")
 
 
 def _net(rng):
@@ -210,7 +181,7 @@ def _num(x):
 
 
 def run(args: argparse.Namespace) -> int:
-    _prepare_out(args.out)
+    output_dir("--out", args.out)
     res, cv = compute(args.seed, args.steps, args.n)
     plot(os.path.join(args.out, "critic.png"), res, cv)
     with open(os.path.join(args.out, "gradients.json"), "w") as fh:
