@@ -30,6 +30,7 @@ import math
 
 import numpy as np
 
+from fdiv._exact import two_prod, two_sum
 from fdiv._fdivergence import FDivergence, Formulas, check_finite_real
 from fdiv._generators_stable import exprel, log1prel
 
@@ -80,21 +81,9 @@ def _one_plus_bt(a: float, t):
     (double-double: Dekker's TwoProduct for ``a t``, TwoSum for the additions); NaN-free for
     ``|t| < 1e300``, whose values the caller uses."""
     t = np.where(np.abs(t) < 1e300, t, 0.0)
-    p = a * t
-    split = 134217729.0
-    ca = split * a
-    ah = ca - (ca - a)
-    al = a - ah
-    ct = split * t
-    th = ct - (ct - t)
-    tl = t - th
-    e = ((ah * th - p) + ah * tl + al * th) + al * tl
-    s1 = 1.0 - t
-    bp = s1 - 1.0
-    e1 = (1.0 - (s1 - bp)) + (-t - bp)
-    s2 = s1 + p
-    bp = s2 - s1
-    e2 = (s1 - (s2 - bp)) + (p - bp)
+    p, e = two_prod(a, t)
+    s1, e1 = two_sum(1.0, -t)
+    s2, e2 = two_sum(s1, p)
     return s2 + ((e1 + e2) + e)
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fdiv import _component, _lambda
+from fdiv._exact import two_prod
 from fdiv._validate import as_mass, check_beta
 
 __all__ = ["AdaGanWeights", "weights_from_discriminator", "topklast_beta"]
@@ -101,15 +102,7 @@ def _h_double_double(d: np.ndarray):
         ok = np.isfinite(u) & (u < 1e290)
         us = np.where(ok, u, 0.0)
         ds = np.where(ok, d, 1.0)
-        split = 134217729.0
-        cu = split * us
-        uh = cu - (cu - us)
-        ul = us - uh
-        cd = split * ds
-        dh = cd - (cd - ds)
-        dl = ds - dh
-        prod = us * ds
-        err = ((uh * dh - prod) + uh * dl + ul * dh) + ul * dl
+        prod, err = two_prod(us, ds)
         u_lo = np.where(ok, ((1.0 - prod) - err) / ds, 0.0)
         hi = u - 1.0
         bp = hi - u
