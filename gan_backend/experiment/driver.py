@@ -377,28 +377,43 @@ def run_table(
                 try:
                     by_key = {}
                     first_futures = {}
-                    # GAN-1 tasks first (highest priority): the units wait for them
-                    for j in sorted(jobs, key=lambda j: (j.kind != "first", -j.cost)):
+                    resubmitted: dict[str, int] = {}
+
+                    def submit(j, key):
                         if j.kind == "unit":
                             unit = j.args[1]
-                            first = first_futures.get(unit.group.key)
+                            first = store.component(unit.group.key)  # stored once GAN 1 is back
                             if first is None:
-                                first = store.component(unit.group.key)
+                                first = first_futures[unit.group.key]
                             args = (*j.args, first)
                         else:
                             args = j.args
                         prio = 10**9 if j.kind == "first" else int(j.cost * 1000)
-                        fut = client.submit(j.fn, *args, key=j.submit_key, pure=False, retries=retries,
-                                            priority=prio)
+                        fut = client.submit(j.fn, *args, key=key, pure=False, retries=retries, priority=prio)
                         if j.kind == "first":
                             first_futures[j.key] = fut
-                        futures.append(fut)
                         by_key[fut.key] = j
-                    for fut in as_completed(futures):
+                        return fut
+
+                    # GAN-1 tasks first (highest priority): the units wait for them
+                    for j in sorted(jobs, key=lambda j: (j.kind != "first", -j.cost)):
+                        futures.append(submit(j, j.submit_key))
+                    pending = as_completed(futures)
+                    for fut in pending:
                         job = by_key[fut.key]
                         if fut.status != "finished":
-                            exc = fut.exception()
-                            msg = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                            exc = fut.exception() if fut.status == "error" else None
+                            n = resubmitted.get(job.key, 0)
+                            if exc is None and n < retries:
+                                # lost or cancelled with a dying worker, without an exception of
+                                # its own: the same task again, under a fresh key
+                                resubmitted[job.key] = n + 1
+                                again = submit(job, f"{job.submit_key}-again{n + 1}")
+                                futures.append(again)
+                                pending.add(again)
+                                continue
+                            msg = ("".join(traceback.format_exception_only(type(exc), exc)).strip()
+                                   if exc is not None else f"task {fut.status} (its worker was lost)")
                             if job.kind == "first":
                                 report.failed.append((f"{job.key} (first GAN)", msg))
                                 bar.update(f"{job.key} first GAN FAILED: {msg[:200]}", runs=0, cost=job.cost)
