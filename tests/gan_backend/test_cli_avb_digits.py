@@ -6,17 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from gan_backend.__main__ import main
+from tests.gan_backend._cli import run_main as _run_main
 
-
-def _run_main(argv, capsys):
-    """main() in process: (exit status, stdout, stderr); argparse errors exit via SystemExit."""
-    try:
-        rc = main(argv)
-    except SystemExit as exc:
-        rc = exc.code
-    out = capsys.readouterr()
-    return rc, out.out, out.err
 
 
 def test_avb_writes_posteriors_metrics_and_plot(tmp_path, capsys):

@@ -4,16 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from gan_backend.__main__ import main
+from tests.gan_backend._cli import run_main as _run
 
-
-def _run(argv, capsys):
-    try:
-        rc = main(argv)
-    except SystemExit as exc:
-        rc = exc.code
-    out = capsys.readouterr()
-    return rc, out.out, out.err
 
 
 def test_bound_json(tmp_path, capsys):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from gan_backend.__main__ import main
+from tests.gan_backend._cli import run_main as _run_main
 
 BASE = ["sample", "--dataset", "ring", "--modes", "4", "--method", "vanilla", "--T", "1",
         "--n-data", "1024", "--epochs", "1"]
@@ -14,15 +15,6 @@ BASE = ["sample", "--dataset", "ring", "--modes", "4", "--method", "vanilla", "-
 def _run_cli(args):
     return subprocess.run([sys.executable, "-m", "gan_backend", *args], capture_output=True, text=True)
 
-
-def _run_main(argv, capsys):
-    """main() in process: (exit status, stdout, stderr); argparse errors exit via SystemExit."""
-    try:
-        rc = main(argv)
-    except SystemExit as exc:
-        rc = exc.code
-    out = capsys.readouterr()
-    return rc, out.out, out.err
 
 
 def test_writes_samples_data_and_plot(tmp_path):
