@@ -33,7 +33,7 @@ def main(argv=None) -> int:
             continue
         for row in mod.rows(smoke=args.smoke):
             print(format_row(row), flush=True)
-            failed |= not (row.passed or row.skipped)
+            failed |= not (row.passed or row.skipped or row.info)
     return 0 if (args.smoke or not failed) else 1
 
 

@@ -28,6 +28,7 @@ class Row:
     passed: bool
     note: str = ""
     skipped: bool = False  # not measurable on this machine (e.g. no GPU): verdict SKIP
+    info: bool = False  # shown beside a judged row, never judged itself: verdict INFO
 
 
 def best_time(fn: Callable[[], object], repeat: int = 5, number: int = 1) -> float:
@@ -53,6 +54,6 @@ def _fmt_t(t: float | None) -> str:
 
 def format_row(row: Row) -> str:
     ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x"
-    verdict = "SKIP" if row.skipped else ("PASS" if row.passed else "FAIL")
+    verdict = "SKIP" if row.skipped else "INFO" if row.info else ("PASS" if row.passed else "FAIL")
     line = f"{row.name:<34} {_fmt_t(row.ours):>12} {_fmt_t(row.peer):>12} {ratio:>8}  {row.target:<34} {verdict}"
     return line + (f"  ({row.note})" if row.note else "")

@@ -1,5 +1,8 @@
 """Smoke run of the B3 benchmark code (tiny sizes; the verdicts are not judged here)."""
+import json
 import math
+import os
+import subprocess
 import sys
 
 from benchmarks import b3_gan_step
@@ -8,7 +11,15 @@ from benchmarks._harness import format_row
 
 def test_b3_smoke_rows():
     rows = b3_gan_step.rows(smoke=True)
-    assert [r.name for r in rows] == [b3_gan_step._NAME_JAX, b3_gan_step._NAME]
+    pinned = any(k in os.environ for k in b3_gan_step._PINS)
+    names = [b3_gan_step._NAME_JAX, b3_gan_step._NAME] + ([b3_gan_step._NAME_PINNED] if pinned else [])
+    assert [r.name for r in rows] == names
+    assert not any(r.info for r in rows[:2])
+    if pinned:  # the machine's setting is shown beside the judged rows, never judged
+        assert rows[2].info and "INFO" in format_row(rows[2])
+        assert f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}" in rows[2].note or \
+            "OPENBLAS_CORETYPE" not in os.environ
+    rows = rows[:2]
     assert b3_gan_step.ID == "B3"
     for row, peer in zip(rows, ("jax", "torch")):
         assert row.name.startswith("B3")
@@ -29,3 +40,32 @@ def test_worker_without_peers_reports_none(monkeypatch):
     res = b3_gan_step._worker(smoke=True)
     assert res["ours"] > 0 and res["peer"] is None and res["torch"] is None
     assert res["jax"] is None and res["jax_version"] is None
+
+
+def test_judged_child_runs_without_the_openblas_pins(monkeypatch):
+    seen = {}
+
+    def fake_run(cmd, env, **kw):
+        seen["env"] = env
+        return subprocess.CompletedProcess(cmd, 0, stdout=json.dumps({"ok": 1}) + "\n", stderr="")
+
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "512")
+    monkeypatch.setattr(b3_gan_step.subprocess, "run", fake_run)
+    assert b3_gan_step._child(True, pinned=False) == {"ok": 1}
+    assert not any(k in seen["env"] for k in b3_gan_step._PINS)
+    assert seen["env"]["OPENBLAS_NUM_THREADS"] == "1"
+    b3_gan_step._child(True, pinned=True)
+    assert seen["env"]["OPENBLAS_CORETYPE"] == "Haswell" and seen["env"]["OPENBLAS_L2_SIZE"] == "512"
+
+
+def test_wrong_blas_products_fail_the_row():
+    res = {"ours": 1e-4, "jax": 5e-4, "fused": True, "blas": "SkylakeX", "blas_ok": False,
+           "jax_version": "x", "jax_block": 25}
+    row = b3_gan_step._jax_row(res, b3_gan_step._NAME_JAX, "t")
+    assert not row.passed and "wrong matrix products" in row.note
+    assert b3_gan_step._jax_row(dict(res, blas_ok=True), b3_gan_step._NAME_JAX, "t").passed
+
+
+def test_blas_products_agree_with_einsum_here():
+    assert b3_gan_step._blas_products_ok()
