@@ -28,13 +28,54 @@ from gan_backend.mlp import MLP
 from gan_backend.objectives import FGan
 from gan_backend.optim import make_optimizer
 
-__all__ = ["DivergenceEstimate", "estimate_divergence"]
+__all__ = ["DivergenceEstimate", "estimate_divergence", "output_bound", "TERM_BOUND"]
 
 #: Length cap of the loss gradient (:class:`~gan_backend.objectives.FGan`), as a safety net
 #: only: V starts near 0 (Glorot init on standardised inputs), so the exact gradient is
 #: used in practice. A cap that binds often (the GAN loop's 1) rescales exactly the
 #: minibatches holding the most informative tail points and biases the fit there.
 GRAD_CAP = 1e6
+
+#: Largest magnitude allowed for a term ``g_f(V)`` or ``f*(g_f(V))``: a mean, a variance and a
+#: difference of such terms over any sample that fits in memory stay finite in float64.
+TERM_BOUND = 1e150
+
+
+def output_bound(f) -> float:
+    r"""Largest ``v_max`` with ``|g_f(±v)|`` and ``|f*(g_f(±v))|`` at most :data:`TERM_BOUND`
+    for every ``|v| <= v_max`` (bisection on ``log10 v`` in [-3, 100]).
+
+    :func:`estimate_divergence` clips ``V`` to ``[-v_max, v_max]``. The bound of S6 holds
+    for every ``V`` (Fenchel–Young), a clipped one included, so the estimate stays a
+    lower estimate; the clip only keeps every held-out term finite where ``D_f = +inf``
+    (the unbounded maximisation would otherwise overflow float64 and give ``inf - inf``).
+    Where ``D_f`` is finite it binds only at points whose optimal ``V`` is beyond it
+    (e.g. ``v_max ≈ 346`` for kl: density ratios beyond ``e^345``).
+
+    Examples
+    --------
+    >>> import fdiv
+    >>> round(output_bound(fdiv.get("kl")), 1)   # f*(g_f(v)) = exp(v - 1) <= 1e150
+    346.4
+    >>> output_bound(fdiv.get("tv")) == 1e100   # bounded activation: no clip in practice
+    True
+    """
+    def ok(v):
+        t = np.array([-v, v], dtype=np.float64)
+        with np.errstate(all="ignore"):
+            g = np.asarray(f.activation(t), dtype=np.float64)
+            c = np.asarray(f.conjugate_activation(t), dtype=np.float64)
+        return bool(np.all(np.abs(g) <= TERM_BOUND) and np.all(np.abs(c) <= TERM_BOUND))
+
+    lo, hi = -3.0, 100.0
+    if ok(10.0 ** hi):
+        return 10.0 ** hi
+    if not ok(10.0 ** lo):
+        raise ValueError(f"`f` = {f.name}: g_f or f*(g_f) exceeds {TERM_BOUND:g} at |v| = 1e-3")
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if ok(10.0 ** mid) else (lo, mid)
+    return 10.0 ** lo
 
 
 @dataclass(frozen=True)
@@ -101,22 +142,18 @@ def _split(x, frac, rng):
     return x[idx[m:]], x[idx[:m]]
 
 
-def _values(fn, D: MLP, x, chunk: int = 8192) -> np.ndarray:
-    """``fn(V(x))`` per row of ``x`` in float64 (in chunks: bounded memory)."""
-    with np.errstate(all="ignore"):
-        return np.concatenate([np.asarray(fn(D.forward(x[i:i + chunk])), dtype=np.float64).ravel()
-                               for i in range(0, x.shape[0], chunk)])
+def _values(fn, D: MLP, x, vmax: float, chunk: int = 8192) -> np.ndarray:
+    """``fn(clip(V(x), ±vmax))`` per row of ``x`` in float64 (in chunks: bounded memory)."""
+    return np.concatenate([np.asarray(fn(np.clip(D.forward(x[i:i + chunk]), -vmax, vmax)),
+                                      dtype=np.float64).ravel() for i in range(0, x.shape[0], chunk)])
 
 
-def _heldout(obj: FGan, D: MLP, xq, xp):
-    """Held-out bound ``mean g_f(V) on Q − mean f*(g_f(V)) on P`` and its standard error."""
-    a = _values(obj.f.activation, D, xq)
-    c = _values(obj.f.conjugate_activation, D, xp)
-    with np.errstate(all="ignore"):  # D_f = +inf: the terms grow until float64 overflows
-        est = float(a.mean() - c.mean())
-        if not np.isfinite(est):
-            return est, float("nan")
-        return est, float(np.sqrt(a.var(ddof=1) / a.size + c.var(ddof=1) / c.size))
+def _heldout(obj: FGan, D: MLP, xq, xp, vmax: float):
+    """Held-out bound ``mean g_f(V) on Q − mean f*(g_f(V)) on P`` and its standard error;
+    every term is at most :data:`TERM_BOUND` in magnitude, so both are finite."""
+    a = _values(obj.f.activation, D, xq, vmax)
+    c = _values(obj.f.conjugate_activation, D, xp, vmax)
+    return float(a.mean() - c.mean()), float(np.sqrt(a.var(ddof=1) / a.size + c.var(ddof=1) / c.size))
 
 
 def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: float = 0.3,
@@ -130,7 +167,10 @@ def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: fl
     parts is returned with the training curve. Inputs are standardised by an affine map
     fitted on the training parts (``D_f`` is invariant under invertible maps of the
     space). The learning rate decays linearly to ``lr / 10`` over the run so that the
-    last iterate is not dominated by step noise.
+    last iterate is not dominated by step noise. ``V`` is clipped to
+    ``[-v_max, v_max]`` (:func:`output_bound`), which keeps every term finite in float64
+    without leaving the family of valid bounds: where ``D_f = +inf`` the estimate grows
+    with the steps (until a term reaches ``TERM_BOUND``) instead of overflowing to ``inf - inf``.
 
     Parameters
     ----------
@@ -202,6 +242,7 @@ def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: fl
     q_tr, q_ho, p_tr, p_ho = ((a - mu) / sd for a in (q_tr, q_ho, p_tr, p_ho))
 
     obj = FGan(f, grad_cap=GRAD_CAP)
+    vmax = output_bound(f)
     D = MLP((xq.shape[1], *hidden, 1), activation="elu", dtype="float64")
     D.init(rng, "glorot")
     opt = make_optimizer("adam", D.parameters(), float(lr), beta1=0.9, beta2=0.999)
@@ -210,20 +251,22 @@ def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: fl
     with threadpool_limits(limits=1, user_api="blas"):  # tiny products: one thread is fastest
         warm = FGan(fdiv.get("js"), grad_cap=GRAD_CAP)
         _fit(obj, warm, int(warmup * steps), D, opt, q_tr, p_tr, q_ho, p_ho, steps, lr, batch_size,
-             marks, curve, rng)
-    est, se = _heldout(obj, D, q_ho, p_ho)
+             marks, curve, rng, vmax)
+    est, se = _heldout(obj, D, q_ho, p_ho, vmax)
     return DivergenceEstimate(estimate=est, stderr=se, curve=np.array(curve, dtype=np.float64),
                               f=f.name, steps=steps, n_heldout=(q_ho.shape[0], p_ho.shape[0]))
 
 
-def _fit(obj, warm, n_warm, D, opt, q_tr, p_tr, q_ho, p_ho, steps, lr, b, marks, curve, rng):
+def _fit(obj, warm, n_warm, D, opt, q_tr, p_tr, q_ho, p_ho, steps, lr, b, marks, curve, rng, vmax):
     for s in range(1, steps + 1):
         opt.lr = lr * (1.0 - 0.9 * (s - 1) / max(1, steps - 1))
         xb = np.concatenate((q_tr[rng.integers(0, q_tr.shape[0], b)],
                              p_tr[rng.integers(0, p_tr.shape[0], b)]))
         v = D.forward(xb)
+        inside = np.abs(v) <= vmax  # the clip's derivative: 1 inside, 0 beyond
+        v = np.clip(v, -vmax, vmax)
         _, g_q, g_p = (warm if s <= n_warm else obj).d_loss(v[:b], v[b:], value=False)
-        D.backward(np.concatenate((g_q, g_p)), need_dx=False)
+        D.backward(np.concatenate((g_q, g_p)) * inside, need_dx=False)
         opt.step()
         if s in marks:
-            curve.append((s, _heldout(obj, D, q_ho, p_ho)[0]))
+            curve.append((s, _heldout(obj, D, q_ho, p_ho, vmax)[0]))

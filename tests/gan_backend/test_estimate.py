@@ -56,3 +56,34 @@ def test_bad_input():
         args = dict(f="kl", x_q=q, x_p=q) | kw
         with pytest.raises(ValueError, match=match):
             estimate_divergence(args.pop("f"), args.pop("x_q"), args.pop("x_p"), **args)
+
+
+@pytest.mark.parametrize("name", ["neyman_chi2", "alpha(2)"])
+def test_infinite_divergence_stays_finite(name):
+    """D_f = +inf (Q has mass where p = 0) with an exponential-type conjugate: the
+    unclipped maximisation overflowed float64 within a few hundred steps (inf - inf =
+    NaN); with V clipped to ±output_bound(f) every curve point is a finite number and the
+    curve rises far above its first value (its sign may swing: a held-out Q point where
+    V's steep step to -v_max falls on the wrong side contributes about -1e75)."""
+    rng = np.random.default_rng(4)
+    q, p = rng.uniform(0, 1, (3000, 2)), rng.uniform(0, 1, (3000, 2)) + [0.75, 0.0]
+    r = estimate_divergence(name, q, p, steps=900, rng=3, lr=2e-2, n_curve=9)
+    assert np.all(np.isfinite(r.curve[:, 1])) and np.isfinite(r.estimate) and np.isfinite(r.stderr)
+    assert r.curve[:, 1].max() > 1e6 * max(1.0, abs(r.curve[0, 1]))
+
+
+def test_output_bound_keeps_terms_in_range():
+    """output_bound(f): the activation and conjugate terms are within TERM_BOUND at
+    ±v_max and beyond it just above (the bisection's bracket)."""
+    import fdiv
+    from gan_backend.estimate import TERM_BOUND, output_bound
+
+    for name in ("kl", "neyman_chi2", "alpha(-1)", "pearson_chi2", "reverse_kl"):
+        f = fdiv.get(name)
+        v = output_bound(f)
+        t = np.array([-v, v])
+        with np.errstate(all="ignore"):
+            inside = np.abs(np.concatenate((f.activation(t), f.conjugate_activation(t))))
+            t2 = t * (1 + 1e-6)
+            outside = np.abs(np.concatenate((f.activation(t2), f.conjugate_activation(t2))))
+        assert np.all(inside <= TERM_BOUND) and not np.all(outside <= TERM_BOUND), name
