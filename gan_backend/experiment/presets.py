@@ -246,6 +246,21 @@ def _figure4() -> Preset:
     )
 
 
+def _unrolled() -> Preset:
+    return Preset(
+        name="unrolled",
+        runs=5,
+        modes=(3, 5, 7, 10),
+        methods=tuple(m for m in METHODS if m in ("vanilla", "best_of", "ensemble")),
+        variants=(FIGURE4_VARIANTS[2],),
+        theory_modes=(),
+        reductions=("diagnosis of the faithful table's single-GAN cells: the methods built from independent "
+                    "GANs only (Vanilla, Best of T, Ensemble) with the public reference script's GAN (minimax, "
+                    "unrolled 5 steps) instead of the non-saturating one; K = 3, 5, 7, 10; 5 runs per cell; "
+                    "per-GAN protocol as the paper's"),
+    )
+
+
 def objective_variants() -> tuple:
     """One GAN variant per objective of the engine: ``minimax``, ``nonsaturating``,
     ``wgan`` (with :data:`~gan_backend.config.WGAN_DEFAULTS`: RMSProp 5e-5, n_critic 5,
@@ -328,7 +343,7 @@ def _smoke() -> Preset:
 
 
 _FACTORIES = {"smoke": _smoke, "quick": _quick, "paper": _paper, "faithful": _faithful, "figure4": _figure4,
-              "objectives": _objectives}
+              "unrolled": _unrolled, "objectives": _objectives}
 PRESETS: tuple[str, ...] = tuple(_FACTORIES)
 
 
