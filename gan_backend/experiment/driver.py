@@ -10,6 +10,15 @@
   sharing the independent GANs together, each AdaGAN method alone) start from it; Dask
   passes GAN 1 to them. GAN 1 is stored as soon as it arrives, so a resumed table does
   not train it again.
+- With ``preset.batch_runs = R`` (``table --batch-runs R``) the AdaGAN runs still to
+  compute are cut into lockstep units of up to R runs (:class:`LockstepUnit`, across
+  groups, cells and methods of one GAN variant; :func:`execute_lockstep` trains their
+  mixture discriminators and components of each AdaGAN step in batches); Dask passes the
+  GAN 1 of each group of the unit. The store, resume and retries stay per run: the
+  finished runs of a unit are stored as it returns, a run that failed alone (e.g. a
+  diverged component) is submitted again in a unit of the failed runs, up to ``retries``
+  times, then reported under its own key; a resume recomputes only the missing runs, and
+  ``max_runs`` cuts the last lockstep unit to fit.
 - Experiments whose runs share nothing (``first_task=None``, e.g. the ``modes``
   experiment) get one task per run instead, ``task(spec, preset) -> record``, with the
   same store, resume, retries and progress bar.

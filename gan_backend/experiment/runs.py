@@ -16,7 +16,16 @@ Tasks (what a Dask worker executes, pure functions of their arguments):
 
 - :func:`execute_first` trains a group's GAN 1 and returns it as bytes;
 - :func:`execute_unit` runs a :class:`Unit` (the group's "components" methods together,
-  or one other method) from GAN 1's bytes and returns one record per method.
+  or one other method) from GAN 1's bytes and returns one record per method;
+- with ``preset.batch_runs = R`` the AdaGAN runs are instead :class:`LockstepUnit` tasks
+  of up to R runs of one GAN variant (any groups, cells and methods; on a resume only
+  the runs not yet stored): :func:`execute_lockstep` advances them in lockstep
+  (:func:`gan_backend.lockstep.run_lockstep`), the t-th mixture discriminators of all its
+  runs in one batched training, then their t-th components in another, each run from
+  its own group's GAN 1 and with its own streams, so its record is the one
+  :func:`execute_unit` gives (to rounding). It returns one entry per run: the record, or
+  the error of a run that failed on its own (a diverged component, say), which the
+  driver retries or reports for that run alone while the others are stored.
 
 Random streams (all from SHA-256 of a text key, never Python's ``hash``):
 
