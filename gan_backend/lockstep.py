@@ -41,7 +41,14 @@ __all__ = ["LockstepEngine", "LockstepCancelled", "run_lockstep"]
 
 
 class LockstepCancelled(RuntimeError):
-    """Raised in a run's training call when the coordinator stopped before answering it."""
+    """Raised in a run's training call when the coordinator stopped (e.g. Ctrl-C during a
+    batched training) before answering it, so that the run unwinds.
+
+    Examples
+    --------
+    >>> issubclass(LockstepCancelled, RuntimeError)
+    True
+    """
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +64,20 @@ class LockstepEngine:
     call executed in a batch with the other runs' calls.
 
     Not built directly: :func:`run_lockstep` hands one to each job.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gan_backend import GanConfig, train
+    >>> rng = np.random.default_rng(0)
+    >>> real, fake = rng.normal(3.0, 1.0, (256, 2)), rng.normal(-3.0, 1.0, (256, 2))
+    >>> cfg = GanConfig(batch_size=64, init_std=0.1, dtype="float64")
+    >>> def job(engine):                    # a discriminator: batched here, serial with train
+    ...     clf = engine.train_classifier(real, fake, cfg, rng=0, epochs=20)
+    ...     return clf.prob(np.array([[3.0, 3.0], [-3.0, -3.0]]))
+    >>> a, b = run_lockstep([job, job])
+    >>> bool(a[0] > 0.5 > a[1]), bool(np.abs(a - job(train)).max() < 1e-10)
+    (True, True)
     """
 
     def __init__(self, hub: "_Hub", run: int) -> None:

@@ -435,6 +435,15 @@ def execute_lockstep(unit: LockstepUnit, preset: Preset, *firsts: bytes) -> list
     whole), or, for a run that failed (e.g. a diverged component: that run alone), ``{"key":
     run key, "error": "ExceptionType: message"}``; the driver stores the records and
     reports (or retries) the failed runs.
+
+    Examples
+    --------
+    >>> from gan_backend.experiment import get_preset
+    >>> p = get_preset("smoke").with_(T=2, batch_runs=2)
+    >>> unit = next(u for u in plan_units(p) if isinstance(u, LockstepUnit))
+    >>> firsts = [execute_first(g, p)["generator"] for g in unit.groups]
+    >>> [(r["key"], r["metrics"]["t"]) for r in execute_lockstep(unit, p, *firsts)]
+    [('smoke/topklast/K1/run0', [1, 2]), ('smoke/boosted/K1/run0', [1, 2])]
     """
     import traceback
 
