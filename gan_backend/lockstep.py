@@ -152,12 +152,12 @@ class _Hub:
                 self.resume(r)
 
 
-def _execute(kind: str, requests: list[_Request], batch_runs: int | None) -> list:
+def _execute(requests: list[_Request], batch_runs: int | None) -> list:
     """One batched call for ``requests`` (one group); one result or exception per request."""
     from gan_backend.batched import train_classifiers_batched, train_gans_batched
 
     config = requests[0].group[1]
-    if kind == "gan":
+    if requests[0].kind == "gan":
         return train_gans_batched([q.args["x"] for q in requests], config,
                                   weights=[q.args["weights"] for q in requests],
                                   rngs=[q.args["rng"] for q in requests], batch_runs=batch_runs)
@@ -174,7 +174,7 @@ def _serve(hub: _Hub, batch_runs: int | None) -> None:
         groups.setdefault(q.group, []).append(r)
     for group, runs in groups.items():
         try:
-            out = _execute(group[0], [waiting[r] for r in runs], batch_runs)
+            out = _execute([waiting[r] for r in runs], batch_runs)
         except Exception as exc:  # the whole batch failed: every run of it gets the error
             out = [exc] * len(runs)
         for r, value in zip(runs, out):

@@ -342,10 +342,11 @@ def _run_method(spec: RunSpec, preset: Preset, gd: _GroupData, engine=None) -> t
 
     method = methods.get(spec.method)
     x_train = gd.x_train
+    given = {} if engine is None else {"engine": engine}
     snaps = method.trajectory(
         x_train, T=preset.T, config=gd.config, rng=np.random.default_rng(spec.seed),
         options=preset.adagan_options(), heldout=gd.x_select, first=gd.first, components=gd.gans,
-        engine=engine, **preset.method_kwargs(spec.method))
+        **given, **preset.method_kwargs(spec.method))
     metrics = {"t": [], **{k: [] for k in _PER_T}}
     betas, lams, info, last, artifacts = [], [], None, None, {}
     for snap in snaps:
