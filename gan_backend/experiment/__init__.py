@@ -15,6 +15,7 @@ from gan_backend.experiment.store import ConfigMismatch, PresetMismatch, ResultS
 __all__ = [
     "DriverReport", "run_table", "METHODS", "PRESETS", "Preset", "get_preset", "preset_names",
     "COVERAGE_ESTIMATORS", "write_table", "Group", "RunSpec", "Unit", "derive_seed", "execute_first",
-    "execute_unit", "LockstepUnit", "execute_lockstep", "plan_units", "run_specs", "MODES", "ROWS", "SEED", "seed_cell", "ConfigMismatch",
+    "execute_unit", "LockstepUnit", "execute_lockstep", "plan_units", "run_specs", "MODES", "ROWS", "SEED",
+    "seed_cell", "ConfigMismatch",
     "PresetMismatch", "ResultStore", "StoredRun", "StoreLayoutError",
 ]

@@ -308,9 +308,10 @@ def run_table(
         ``preset.theory_modes``), stored in the ``theory`` table.
     task, first_task, lockstep_task : callable
         The per-unit, GAN-1 and lockstep-unit functions (:func:`execute_unit`,
-        :func:`execute_first`, :func:`execute_lockstep`; tests substitute stand-ins). ``first_task=None``: no GAN-1 tasks; every run of
-        :func:`run_specs` is a task of its own, ``task(spec, preset)`` returning its
-        store record (a dict with ``timings["total_s"]``).
+        :func:`execute_first`, :func:`execute_lockstep`; tests substitute stand-ins).
+        ``first_task=None``: no GAN-1 tasks; every run of :func:`run_specs` is a task of
+        its own, ``task(spec, preset)`` returning its store record (a dict with
+        ``timings["total_s"]``).
     cost : callable, optional
         With ``first_task=None``: ``cost(spec)``, a run's relative cost (longest-first
         submission and the progress bar's ETA; default: all equal).

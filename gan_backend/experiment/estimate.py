@@ -144,9 +144,12 @@ def _disc_steps(preset: Preset) -> int:
 
 
 def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> Plan:
-    """Counts and estimated seconds of the tasks ``units`` (:class:`~gan_backend.experiment.runs.Unit`
-    or :class:`~gan_backend.experiment.runs.LockstepUnit`; a lockstep unit costs the sum of
-    its runs, the CPU cost of the batched engine being about that of its runs one by one) and ``firsts`` (groups whose GAN 1 is still to train), on ``workers`` workers."""
+    """Counts and estimated seconds of the tasks ``units`` and ``firsts`` (groups whose GAN 1
+    is still to train), on ``workers`` workers. A unit is a
+    :class:`~gan_backend.experiment.runs.Unit` or a
+    :class:`~gan_backend.experiment.runs.LockstepUnit`, costed as the sum of its runs at
+    the calibrated serial step times (on one CPU core the batched AdaGAN training was
+    measured at 1.4-1.9x the fused serial one: results/lockstep/README.md)."""
     import heapq
 
     from gan_backend import methods

@@ -52,7 +52,8 @@ import numpy as np
 from gan_backend.experiment.presets import Preset
 
 __all__ = ["RunSpec", "Group", "Unit", "LockstepUnit", "derive_seed", "run_specs", "groups", "plan_units",
-           "execute_first", "execute_unit", "execute_lockstep", "execute_theory", "theory_key", "decode_array", "REFERENCE_MODEL_SAMPLES"]
+           "execute_first", "execute_unit", "execute_lockstep", "execute_theory", "theory_key", "decode_array",
+           "REFERENCE_MODEL_SAMPLES"]
 
 #: Model samples drawn for :func:`gan_backend.coverage_reference` (1,000 fit + 500 bandwidth).
 REFERENCE_MODEL_SAMPLES = 1500
