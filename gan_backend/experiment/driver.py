@@ -10,6 +10,15 @@
   sharing the independent GANs together, each AdaGAN method alone) start from it; Dask
   passes GAN 1 to them. GAN 1 is stored as soon as it arrives, so a resumed table does
   not train it again.
+- With ``preset.batch_runs = R`` (``table --batch-runs R``) the AdaGAN runs still to
+  compute are cut into lockstep units of up to R runs (:class:`LockstepUnit`, across
+  groups, cells and methods of one GAN variant; :func:`execute_lockstep` trains their
+  mixture discriminators and components of each AdaGAN step in batches); Dask passes the
+  GAN 1 of each group of the unit. The store, resume and retries stay per run: the
+  finished runs of a unit are stored as it returns, a run that failed alone (e.g. a
+  diverged component) is submitted again in a unit of the failed runs, up to ``retries``
+  times, then reported under its own key; a resume recomputes only the missing runs, and
+  ``max_runs`` cuts the last lockstep unit to fit.
 - Experiments whose runs share nothing (``first_task=None``, e.g. the ``modes``
   experiment) get one task per run instead, ``task(spec, preset) -> record``, with the
   same store, resume, retries and progress bar.
@@ -37,7 +46,8 @@ from typing import Callable
 from gan_backend._validate import optional_positive_int
 from gan_backend.experiment.presets import Preset
 from gan_backend.experiment.runs import (
-    Unit, derive_seed, execute_first, execute_theory, execute_unit, plan_units, run_specs, theory_key,
+    LockstepUnit, Unit, derive_seed, execute_first, execute_lockstep, execute_theory, execute_unit, plan_units,
+    run_specs, theory_key,
 )
 from gan_backend.experiment.store import ResultStore
 
@@ -184,6 +194,11 @@ def _unit_task(task, unit, preset, first):
     return task(unit, preset, first["generator"] if isinstance(first, dict) else first)
 
 
+def _lockstep_task(task, unit, preset, *firsts):
+    """``task(unit, preset, *firsts_bytes)``; each of ``firsts`` is the bytes or the GAN-1 record."""
+    return task(unit, preset, *(f["generator"] if isinstance(f, dict) else f for f in firsts))
+
+
 def _run_task(task, unit, preset):
     """``[task(spec, preset)]`` for the one run of a unit without GAN 1."""
     (spec,) = unit.specs
@@ -193,7 +208,7 @@ def _run_task(task, unit, preset):
 @dataclass(frozen=True)
 class _Job:
     key: str
-    kind: str  # "first", "unit", "run" (a unit without GAN 1) or "theory"
+    kind: str  # "first", "unit", "lockstep", "run" (a unit without GAN 1) or "theory"
     runs: int
     cost: float
     submit_key: str
@@ -209,6 +224,48 @@ def _default_calibration(preset: Preset):
                        evaluation=0.3, selection=0.05)
 
 
+def _lockstep_job(unit: LockstepUnit, preset, task: Callable, cost: float, cfg: dict, attempt: int = 0) -> _Job:
+    token = {**cfg, "runs": [s.key for s in unit.specs], "attempt": attempt}
+    return _Job(unit.key, "lockstep", len(unit.specs), cost, _task_key("lockstep", unit.key, token),
+                _lockstep_task, (task, unit, preset))
+
+
+def _lockstep_outcome(job: _Job, records: list, store, report: DriverReport, bar, run_retries: dict,
+                      retries: int) -> _Job | None:
+    """Store the finished runs of a lockstep unit; its failed runs are submitted again
+    together (a new lockstep unit, each run at most ``retries`` times) or reported one by
+    one. Returns the unit to submit again, if any."""
+    unit, preset = job.args[1], job.args[2]
+    ok = [r for r in records if "error" not in r]
+    failed = {r["key"]: r["error"] for r in records if "error" in r}
+    added = store.add_many(ok)
+    report.completed += added
+    report.duplicates += len(ok) - added
+    again, gave_up = [], []
+    for spec in unit.specs:
+        if spec.key in failed:
+            n = run_retries.get(spec.key, 0)
+            if n < retries:
+                run_retries[spec.key] = n + 1
+                again.append(spec)
+            else:
+                gave_up.append(spec.key)
+                report.failed.append((spec.key, failed[spec.key]))
+    share = job.cost / max(1, len(unit.specs))
+    secs = ok[0]["timings"].get("unit_s", 0.0) if ok else 0.0
+    if ok:
+        bar.update(f"{job.key} {secs:.1f}s", runs=len(ok), cost=share * len(ok))
+    for key in gave_up:
+        bar.update(f"{key} FAILED: {failed[key][:200]}", failed=True, runs=1, cost=share)
+    if not again:
+        return None
+    retry = LockstepUnit(tuple(again))
+    first = retry.specs[0]
+    cfg = preset.run_config(first.method, first.modes, first.variant)
+    attempt = max(run_retries[s.key] for s in again)
+    return _lockstep_job(retry, preset, job.args[0], share * len(again), cfg, attempt)
+
+
 def run_table(
     preset: Preset,
     out,
@@ -220,6 +277,7 @@ def run_table(
     theory: bool = False,
     task: Callable = execute_unit,
     first_task: Callable | None = execute_first,
+    lockstep_task: Callable = execute_lockstep,
     cost: Callable | None = None,
     retries: int = 2,
     estimate: bool = False,
@@ -248,11 +306,12 @@ def run_table(
     theory : bool
         Also run the unfinished ``--theory`` runs (:func:`execute_theory`, one per
         ``preset.theory_modes``), stored in the ``theory`` table.
-    task, first_task : callable
-        The per-unit and GAN-1 functions (:func:`execute_unit`, :func:`execute_first`;
-        tests substitute stand-ins). ``first_task=None``: no GAN-1 tasks; every run of
-        :func:`run_specs` is a task of its own, ``task(spec, preset)`` returning its
-        store record (a dict with ``timings["total_s"]``).
+    task, first_task, lockstep_task : callable
+        The per-unit, GAN-1 and lockstep-unit functions (:func:`execute_unit`,
+        :func:`execute_first`, :func:`execute_lockstep`; tests substitute stand-ins).
+        ``first_task=None``: no GAN-1 tasks; every run of :func:`run_specs` is a task of
+        its own, ``task(spec, preset)`` returning its store record (a dict with
+        ``timings["total_s"]``).
     cost : callable, optional
         With ``first_task=None``: ``cost(spec)``, a run's relative cost (longest-first
         submission and the progress bar's ETA; default: all equal).
@@ -296,7 +355,7 @@ def run_table(
             if s.key in done:
                 store.check_config(s.key, preset.run_config(s.method, s.modes, s.variant))
         shared = first_task is not None
-        all_units = plan_units(preset) if shared else [Unit(s.group, (s.method,)) for s in specs]
+        all_units = plan_units(preset, done) if shared else [Unit(s.group, (s.method,)) for s in specs]
         units = [u for u in all_units if any(s.key not in done for s in u.specs)]
         skipped = len(specs) - sum(len(u.specs) for u in units)
         if max_runs is not None:
@@ -306,16 +365,19 @@ def run_table(
                     break
                 if max_runs == 0:
                     break
+                if isinstance(u, LockstepUnit) and n + len(u.specs) > max_runs and n < max_runs:
+                    u = u.head(max_runs - n)  # lockstep runs are independent: cut the unit to fit
                 kept.append(u)
                 n += len(u.specs)
             units = kept
         groups_todo = []
         firsts_stored = store.component_keys() if shared else set()
         for u in units if shared else ():
-            if u.group.key in firsts_stored:
-                store.check_component_config(u.group.key, preset.first_config(u.group.modes, u.group.variant))
-            elif u.group not in groups_todo:
-                groups_todo.append(u.group)
+            for g in u.groups:
+                if g.key in firsts_stored:
+                    store.check_component_config(g.key, preset.first_config(g.modes, g.variant))
+                elif g not in groups_todo:
+                    groups_todo.append(g)
         theory_todo = []
         total = len(specs)
         if theory:
@@ -358,7 +420,11 @@ def run_table(
             jobs.append(j)
             first_of[g.key] = j
         for u in units:
-            cfg = preset.run_config(u.methods[0], u.group.modes, u.group.variant)
+            first_spec = u.specs[0]
+            cfg = preset.run_config(first_spec.method, first_spec.modes, first_spec.variant)
+            if isinstance(u, LockstepUnit):
+                jobs.append(_lockstep_job(u, preset, lockstep_task, costs[u.key], cfg))
+                continue
             kind = "unit" if shared else "run"
             jobs.append(_Job(u.key, kind, len(u.specs), costs[u.key],
                              _task_key(kind, u.key, {**cfg, "methods": u.methods}),
@@ -378,14 +444,17 @@ def run_table(
                     by_key = {}
                     first_futures = {}
                     resubmitted: dict[str, int] = {}
+                    run_retries: dict[str, int] = {}  # failed runs of lockstep units, submitted again
+
+                    def first_of(group):
+                        first = store.component(group.key)  # stored once GAN 1 is back
+                        return first_futures[group.key] if first is None else first
 
                     def submit(j, key):
                         if j.kind == "unit":
-                            unit = j.args[1]
-                            first = store.component(unit.group.key)  # stored once GAN 1 is back
-                            if first is None:
-                                first = first_futures[unit.group.key]
-                            args = (*j.args, first)
+                            args = (*j.args, first_of(j.args[1].group))
+                        elif j.kind == "lockstep":
+                            args = (*j.args, *(first_of(g) for g in j.args[1].groups))
                         else:
                             args = j.args
                         prio = 10**9 if j.kind == "first" else int(j.cost * 1000)
@@ -417,6 +486,10 @@ def run_table(
                             if job.kind == "first":
                                 report.failed.append((f"{job.key} (first GAN)", msg))
                                 bar.update(f"{job.key} first GAN FAILED: {msg[:200]}", runs=0, cost=job.cost)
+                            elif job.kind == "lockstep":  # each run of the unit reported on its own
+                                report.failed.extend((s.key, msg) for s in job.args[1].specs)
+                                bar.update(f"{job.key} FAILED: {msg[:200]}", failed=True, runs=job.runs,
+                                           cost=job.cost)
                             else:
                                 report.failed.append((job.key, msg))
                                 bar.update(f"{job.key} FAILED: {msg[:200]}", failed=True, runs=job.runs,
@@ -429,6 +502,13 @@ def run_table(
                                        cost=job.cost)
                             continue
                         fut.release()
+                        if job.kind == "lockstep":
+                            again = _lockstep_outcome(job, rec, store, report, bar, run_retries, retries)
+                            if again is not None:
+                                retry = submit(again, again.submit_key)
+                                futures.append(retry)
+                                pending.add(retry)
+                            continue
                         if job.kind == "theory":
                             added = int(store.add_theory(rec))
                             n_recs = 1

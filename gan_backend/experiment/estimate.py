@@ -144,8 +144,12 @@ def _disc_steps(preset: Preset) -> int:
 
 
 def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> Plan:
-    """Counts and estimated seconds of the tasks ``units`` (:class:`~gan_backend.experiment.runs.Unit`)
-    and ``firsts`` (groups whose GAN 1 is still to train), on ``workers`` workers."""
+    """Counts and estimated seconds of the tasks ``units`` and ``firsts`` (groups whose GAN 1
+    is still to train), on ``workers`` workers. A unit is a
+    :class:`~gan_backend.experiment.runs.Unit` or a
+    :class:`~gan_backend.experiment.runs.LockstepUnit`, costed as the sum of its runs at
+    the calibrated serial step times (on one CPU core the batched AdaGAN training was
+    measured at 1.4-1.9x the fused serial one: results/lockstep/README.md)."""
     import heapq
 
     from gan_backend import methods
@@ -157,23 +161,24 @@ def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> 
     for g in firsts:
         costs[f"first:{g.key}"] = gan_n * cal.gan_step[g.variant]
         n_gans += 1
-    for u in units:
-        ms = [methods.get(m) for m in u.methods]
+    for u in units:  # a Unit (one group) or a LockstepUnit (runs of several groups, one variant)
+        ms = [methods.get(s.method) for s in u.specs]
+        variant = u.specs[0].variant
         gans = max(m.gans(T) for m in ms) - 1  # GAN 1 comes from the first task
         discs = sum(m.discriminators(T) for m in ms)
         if ms[0].uses != "components":
             gans = sum(m.gans(T) - 1 for m in ms)
-        # distinct models evaluated: 1 (GAN 1) + one per later t per method, at most
-        evals = 1 + sum(max(0, (T if m.gans(T) > 1 else 1) - 1) for m in ms)
+        # distinct models evaluated: GAN 1 of each group + one per later t per method, at most
+        evals = len(u.groups) + sum(max(0, (T if m.gans(T) > 1 else 1) - 1) for m in ms)
         selections = sum(m.selections(T) for m in ms)
-        step = cal.gan_step[u.group.variant] if ms[0].uses == "components" else cal.weighted(u.group.variant)
+        step = cal.gan_step[variant] if ms[0].uses == "components" else cal.weighted(variant)
         cost = (gans * gan_n * step + discs * (disc_n * cal.disc_step + cal.adagan_step)
                 + evals * cal.evaluation + selections * cal.selection)
         costs[u.key] = cost
         n_gans += gans
         n_disc += discs
         n_eval += evals
-        n_runs += len(u.methods)
+        n_runs += len(u.specs)
     cpu = float(sum(costs.values()))
     # longest-first list schedule over the workers (GAN-1 tasks are short and come first)
     loads = [0.0] * max(1, workers)

@@ -80,11 +80,14 @@ class Preset:
         GAN variants, each run for every method (default one unnamed variant: the
         preset's ``gan``); a variant's overrides apply on top of ``gan``.
     batch_runs : int or None
-        How the shared independent GANs of a run are executed, not what they are: None
-        (default) one by one, R: in lockstep blocks of up to R
-        (:class:`~gan_backend.methods.IndependentGans`). The GANs are the same to
-        rounding either way, so it is not part of :meth:`run_config` (a store filled one
-        way resumes the other way) nor of any run's key or seed.
+        How the GANs are executed, not what they are: None (default) one by one; R: the
+        shared independent GANs of a run in lockstep blocks of up to R
+        (:class:`~gan_backend.methods.IndependentGans`), and the AdaGAN runs in lockstep
+        units of up to R runs (:class:`~gan_backend.experiment.runs.LockstepUnit`: at each
+        AdaGAN step their mixture discriminators train in one batch, then their new
+        components in another). The GANs are the same to rounding either way, so it is
+        not part of :meth:`run_config` (a store filled one way resumes the other way) nor
+        of any run's key or seed.
     """
 
     name: str

@@ -16,7 +16,16 @@ Tasks (what a Dask worker executes, pure functions of their arguments):
 
 - :func:`execute_first` trains a group's GAN 1 and returns it as bytes;
 - :func:`execute_unit` runs a :class:`Unit` (the group's "components" methods together,
-  or one other method) from GAN 1's bytes and returns one record per method.
+  or one other method) from GAN 1's bytes and returns one record per method;
+- with ``preset.batch_runs = R`` the AdaGAN runs are instead :class:`LockstepUnit` tasks
+  of up to R runs of one GAN variant (any groups, cells and methods; on a resume only
+  the runs not yet stored): :func:`execute_lockstep` advances them in lockstep
+  (:func:`gan_backend.lockstep.run_lockstep`), the t-th mixture discriminators of all its
+  runs in one batched training, then their t-th components in another, each run from
+  its own group's GAN 1 and with its own streams, so its record is the one
+  :func:`execute_unit` gives (to rounding). It returns one entry per run: the record, or
+  the error of a run that failed on its own (a diverged component, say), which the
+  driver retries or reports for that run alone while the others are stored.
 
 Random streams (all from SHA-256 of a text key, never Python's ``hash``):
 
@@ -42,8 +51,9 @@ import numpy as np
 
 from gan_backend.experiment.presets import Preset
 
-__all__ = ["RunSpec", "Group", "Unit", "derive_seed", "run_specs", "groups", "plan_units", "execute_first",
-           "execute_unit", "execute_theory", "theory_key", "decode_array", "REFERENCE_MODEL_SAMPLES"]
+__all__ = ["RunSpec", "Group", "Unit", "LockstepUnit", "derive_seed", "run_specs", "groups", "plan_units",
+           "execute_first", "execute_unit", "execute_lockstep", "execute_theory", "theory_key", "decode_array",
+           "REFERENCE_MODEL_SAMPLES"]
 
 #: Model samples drawn for :func:`gan_backend.coverage_reference` (1,000 fit + 500 bandwidth).
 REFERENCE_MODEL_SAMPLES = 1500
@@ -123,8 +133,53 @@ class Unit:
         return tuple(RunSpec(g.preset, m, g.modes, g.run, g.variant) for m in self.methods)
 
     @property
+    def groups(self) -> tuple[Group, ...]:
+        """The groups whose GAN 1 the task needs (one)."""
+        return (self.group,)
+
+    @property
     def key(self) -> str:
         return f"{self.group.key}/{'+'.join(self.methods)}"
+
+
+@dataclass(frozen=True)
+class LockstepUnit:
+    """One task: AdaGAN runs ``specs`` (any groups and methods of one GAN variant) advanced
+    in lockstep by :func:`execute_lockstep`, each from its own group's GAN 1.
+
+    Examples
+    --------
+    >>> a, b = RunSpec("smoke", "boosted", 1, 0), RunSpec("smoke", "topklast", 3, 0)
+    >>> u = LockstepUnit((a, b))
+    >>> u.key, [g.key for g in u.groups]
+    ('smoke/lockstep/boosted/K1/run0+1', ['smoke/K1/run0', 'smoke/K3/run0'])
+    """
+
+    specs: tuple[RunSpec, ...]
+
+    def __post_init__(self):
+        if not self.specs or len({s.variant for s in self.specs}) != 1:
+            raise ValueError(f"`specs` must be runs of one variant; got {[s.key for s in self.specs]}")
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The method of each run (in run order)."""
+        return tuple(s.method for s in self.specs)
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        """The distinct groups of the runs, in run order (one GAN 1 each)."""
+        return tuple(dict.fromkeys(s.group for s in self.specs))
+
+    @property
+    def key(self) -> str:
+        first = self.specs[0]
+        rest = f"+{len(self.specs) - 1}" if len(self.specs) > 1 else ""
+        return f"{_prefix(first.preset, first.variant)}lockstep/{first.method}/K{first.modes}/run{first.run}{rest}"
+
+    def head(self, n: int) -> "LockstepUnit":
+        """The first ``n`` runs (``max_runs`` cuts a unit to fit)."""
+        return LockstepUnit(self.specs[:n])
 
 
 def groups(preset: Preset) -> list[Group]:
@@ -138,19 +193,38 @@ def run_specs(preset: Preset) -> list[RunSpec]:
     return [RunSpec(g.preset, m, g.modes, g.run, g.variant) for g in groups(preset) for m in preset.methods]
 
 
-def plan_units(preset: Preset) -> list[Unit]:
+def plan_units(preset: Preset, done=frozenset()) -> list:
     """The tasks of ``preset``: per group, one unit with every method that uses the shared
-    independent GANs (trained once inside it) and one unit per other method."""
+    independent GANs (trained once inside it) and one unit per other method.
+
+    With ``preset.batch_runs = R`` the other (AdaGAN) runs not in ``done`` (stored keys)
+    are instead cut, in :func:`run_specs` order and per GAN variant, into
+    :class:`LockstepUnit` tasks of up to R runs (several groups, cells and methods
+    together); each unit is placed where its first run is, so the order stays
+    run-index-major. ``done`` does not change the shared units (a unit with some stored
+    runs computes them again; the store keeps the first copy).
+    """
     from gan_backend import methods
 
     shared = tuple(m for m in preset.methods if methods.get(m).uses == "components")
     alone = [m for m in preset.methods if methods.get(m).uses != "components"]
+    lockstep = preset.batch_runs is not None
     out = []
     for g in groups(preset):
         if shared:
             out.append(Unit(g, shared))
-        out.extend(Unit(g, (m,)) for m in alone)
-    return out
+        if not lockstep:
+            out.extend(Unit(g, (m,)) for m in alone)
+    if not lockstep or not alone:
+        return out
+    order = {s.key: i for i, s in enumerate(run_specs(preset))}
+    by_variant: dict[str, list[RunSpec]] = {}
+    for s in run_specs(preset):
+        if s.method in alone and s.key not in done:
+            by_variant.setdefault(s.variant, []).append(s)
+    R = preset.batch_runs
+    chunks = [LockstepUnit(tuple(todo[i:i + R])) for todo in by_variant.values() for i in range(0, len(todo), R)]
+    return sorted(out + chunks, key=lambda u: order[u.specs[0].key])
 
 
 def _npy(a) -> bytes:
@@ -244,6 +318,89 @@ class _Evaluator:
 _PER_T = ("coverage", "coverage_reference", "loglik", "bandwidth", "collapsed", "modes_captured", "high_quality")
 
 
+class _GroupData:
+    """What the runs of one group share in a task: the data split, GAN 1, the independent
+    GANs (trained on first use) and the evaluator."""
+
+    def __init__(self, group: Group, preset: Preset, first: bytes):
+        from gan_backend import methods
+        from gan_backend.generator import Generator
+
+        self.group = group
+        self.config = preset.gan_config(group.variant)
+        self.data, self.x_train, self.x_select, self.x_eval = _data(preset, group.modes, group.data_seed)
+        self.first = Generator.from_bytes(first)
+        self.gans = methods.IndependentGans(self.x_train, preset.T, self.config, seed=group.gan_seed,
+                                            first=self.first, batch_runs=preset.batch_runs)
+        self.evaluate = _Evaluator(group, preset, self.x_eval, self.x_train, self.data)
+
+
+def _run_method(spec: RunSpec, preset: Preset, gd: _GroupData, engine=None) -> tuple[dict, dict]:
+    """One method's trajectory on its group's data, C measured after each t; returns the
+    run's ``metrics`` and ``artifacts`` (see :func:`execute_unit`). ``engine`` trains the
+    AdaGAN components and discriminators (None: one at a time)."""
+    from gan_backend import methods
+
+    method = methods.get(spec.method)
+    x_train = gd.x_train
+    given = {} if engine is None else {"engine": engine}
+    snaps = method.trajectory(
+        x_train, T=preset.T, config=gd.config, rng=np.random.default_rng(spec.seed),
+        options=preset.adagan_options(), heldout=gd.x_select, first=gd.first, components=gd.gans,
+        **given, **preset.method_kwargs(spec.method))
+    metrics = {"t": [], **{k: [] for k in _PER_T}}
+    betas, lams, info, last, artifacts = [], [], None, None, {}
+    for snap in snaps:
+        ev = gd.evaluate(snap.model, snap.model_id)
+        metrics["t"].append(int(snap.t))
+        for k in _PER_T:
+            metrics[k].append(ev[k])
+        step = snap.step
+        if step is not None:
+            betas.append(float(step.beta))
+            lams.append(None if step.lam is None else float(step.lam))
+            if spec.run == 0 and snap.t == 2 and step.d is not None:
+                m = min(preset.artifact_points, x_train.shape[0])
+                wmap = np.column_stack([x_train[:m], step.weights[:m] * x_train.shape[0], step.d[:m]])
+                artifacts["weight_map"] = _npy(wmap.astype(np.float32))
+        if snap.info:
+            info = snap.info
+        last = ev["samples"]
+    if spec.run == 0 and last is not None:
+        m = preset.artifact_points
+        artifacts["samples"] = _npy(last[:m].astype(np.float32))
+        artifacts["data"] = _npy(gd.x_eval[:m].astype(np.float32))
+        artifacts["means"] = _npy(np.asarray(gd.data.means))
+    if betas:
+        metrics["beta"], metrics["lam"] = betas, lams
+    if info:
+        metrics["info"] = info
+    return metrics, artifacts
+
+
+def _record(spec: RunSpec, preset: Preset, metrics: dict, artifacts: dict, timings: dict) -> dict:
+    return {
+        "key": spec.key,
+        "preset": spec.preset,
+        "method": spec.method,
+        "variant": spec.variant,
+        "modes": spec.modes,
+        "run": spec.run,
+        "seed": spec.seed,
+        "data_seed": spec.data_seed,
+        "config": preset.run_config(spec.method, spec.modes, spec.variant),
+        "metrics": metrics,
+        "timings": timings,
+        "host": _host(),
+        "artifacts": artifacts,
+    }
+
+
+def _timings(share: float, total: float, cpu: float, eval_s: float, started: float) -> dict:
+    return {"total_s": total * share, "cpu_s": cpu * share, "unit_s": total, "eval_s": eval_s * share,
+            "started_at": started}
+
+
 def execute_unit(unit: Unit, preset: Preset, first: bytes) -> list[dict]:
     """Run ``unit.methods`` on the group's data, starting from GAN 1 (``first``, the bytes
     of :func:`execute_first`), and measure C after each t.
@@ -258,70 +415,63 @@ def execute_unit(unit: Unit, preset: Preset, first: bytes) -> list[dict]:
     ``host``, and ``artifacts`` (run 0 only: final samples, evaluation data, data means and,
     for AdaGAN methods, the weight map after step 1).
     """
-    from gan_backend import methods
-    from gan_backend.generator import Generator
-
     t_start, cpu_start, wall_start = time.perf_counter(), time.process_time(), time.time()
-    g = unit.group
-    cfg = preset.gan_config(g.variant)
-    data, x_train, x_select, x_eval = _data(preset, g.modes, g.data_seed)
-    g1 = Generator.from_bytes(first)
-    gans = methods.IndependentGans(x_train, preset.T, cfg, seed=g.gan_seed, first=g1,
-                                   batch_runs=preset.batch_runs)
-    evaluate = _Evaluator(g, preset, x_eval, x_train, data)
-    options = preset.adagan_options()
-    pending = []
-    for spec in unit.specs:
-        method = methods.get(spec.method)
-        snaps = method.trajectory(
-            x_train, T=preset.T, config=cfg, rng=np.random.default_rng(spec.seed), options=options,
-            heldout=x_select, first=g1, components=gans, **preset.method_kwargs(spec.method))
-        metrics = {"t": [], **{k: [] for k in _PER_T}}
-        betas, lams, info, last, artifacts = [], [], None, None, {}
-        for snap in snaps:
-            ev = evaluate(snap.model, snap.model_id)
-            metrics["t"].append(int(snap.t))
-            for k in _PER_T:
-                metrics[k].append(ev[k])
-            step = snap.step
-            if step is not None:
-                betas.append(float(step.beta))
-                lams.append(None if step.lam is None else float(step.lam))
-                if spec.run == 0 and snap.t == 2 and step.d is not None:
-                    m = min(preset.artifact_points, x_train.shape[0])
-                    wmap = np.column_stack([x_train[:m], step.weights[:m] * x_train.shape[0], step.d[:m]])
-                    artifacts["weight_map"] = _npy(wmap.astype(np.float32))
-            if snap.info:
-                info = snap.info
-            last = ev["samples"]
-        if spec.run == 0 and last is not None:
-            m = preset.artifact_points
-            artifacts["samples"] = _npy(last[:m].astype(np.float32))
-            artifacts["data"] = _npy(x_eval[:m].astype(np.float32))
-            artifacts["means"] = _npy(np.asarray(data.means))
-        if betas:
-            metrics["beta"], metrics["lam"] = betas, lams
-        if info:
-            metrics["info"] = info
-        pending.append((spec, metrics, artifacts))
+    gd = _GroupData(unit.group, preset, first)
+    pending = [(spec, *_run_method(spec, preset, gd)) for spec in unit.specs]
     total, cpu = time.perf_counter() - t_start, time.process_time() - cpu_start
-    share = 1.0 / len(pending)
-    return [{
-        "key": spec.key,
-        "preset": spec.preset,
-        "method": spec.method,
-        "variant": spec.variant,
-        "modes": spec.modes,
-        "run": spec.run,
-        "seed": spec.seed,
-        "data_seed": spec.data_seed,
-        "config": preset.run_config(spec.method, spec.modes, spec.variant),
-        "metrics": metrics,
-        "timings": {"total_s": total * share, "cpu_s": cpu * share, "unit_s": total,
-                    "eval_s": evaluate.seconds * share, "started_at": wall_start},
-        "host": _host(),
-        "artifacts": artifacts,
-    } for spec, metrics, artifacts in pending]
+    t = _timings(1.0 / len(pending), total, cpu, gd.evaluate.seconds, wall_start)
+    return [_record(spec, preset, metrics, artifacts, t) for spec, metrics, artifacts in pending]
+
+
+def execute_lockstep(unit: LockstepUnit, preset: Preset, *firsts: bytes) -> list[dict]:
+    """Run the AdaGAN runs of ``unit`` in lockstep (:func:`gan_backend.lockstep.run_lockstep`):
+    at each AdaGAN step the mixture discriminators of all its runs train in one batched
+    call, then their new components in another.
+
+    ``firsts`` are the bytes of :func:`execute_first` for ``unit.groups``, in that order.
+    Each run draws only from its own streams, so its record is :func:`execute_unit`'s for
+    the same run (to rounding: the batched engine sums matrix products in another order).
+
+    Returns one entry per run, in ``unit.specs`` order: its record (as
+    :func:`execute_unit`'s; ``timings`` split evenly over the unit's runs, ``unit_s`` the
+    whole), or, for a run that failed (e.g. a diverged component: that run alone), ``{"key":
+    run key, "error": "ExceptionType: message"}``; the driver stores the records and
+    reports (or retries) the failed runs.
+
+    Examples
+    --------
+    >>> from gan_backend.experiment import get_preset
+    >>> p = get_preset("smoke").with_(T=2, batch_runs=2)
+    >>> unit = next(u for u in plan_units(p) if isinstance(u, LockstepUnit))
+    >>> firsts = [execute_first(g, p)["generator"] for g in unit.groups]
+    >>> [(r["key"], r["metrics"]["t"]) for r in execute_lockstep(unit, p, *firsts)]
+    [('smoke/topklast/K1/run0', [1, 2]), ('smoke/boosted/K1/run0', [1, 2])]
+    """
+    import traceback
+
+    from gan_backend.lockstep import run_lockstep
+
+    if len(firsts) != len(unit.groups):
+        raise ValueError(f"`firsts` must hold one GAN 1 per group of the unit ({len(unit.groups)}); "
+                         f"got {len(firsts)}")
+    t_start, cpu_start, wall_start = time.perf_counter(), time.process_time(), time.time()
+    shared = {g: _GroupData(g, preset, b) for g, b in zip(unit.groups, firsts)}
+
+    def job(spec):
+        return lambda engine: _run_method(spec, preset, shared[spec.group], engine)
+
+    results = run_lockstep([job(spec) for spec in unit.specs])
+    total, cpu = time.perf_counter() - t_start, time.process_time() - cpu_start
+    t = _timings(1.0 / len(unit.specs), total, cpu, sum(gd.evaluate.seconds for gd in shared.values()),
+                 wall_start)
+    out = []
+    for spec, res in zip(unit.specs, results):
+        if isinstance(res, Exception):
+            msg = "".join(traceback.format_exception_only(type(res), res)).strip()
+            out.append({"key": spec.key, "error": msg})
+        else:
+            out.append(_record(spec, preset, *res, t))
+    return out
 
 
 def theory_key(preset: Preset, modes: int) -> str:

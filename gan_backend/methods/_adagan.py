@@ -111,9 +111,25 @@ class TopKLastBeta:
         return f"TopKLastBeta(r={self.r})"
 
 
-def gan_trainer(config, *, progress: bool = False):
-    """Component trainer ``(x, w, rng) -> Generator``: :func:`gan_backend.train_gan` with ``config``."""
-    from gan_backend.train import train_gan
+def _engine(engine):
+    """``engine``, or the serial one (:mod:`gan_backend.train`) when None."""
+    if engine is None:
+        from gan_backend import train
+
+        return train
+    for name in ("train_gan", "train_classifier"):
+        if not callable(getattr(engine, name, None)):
+            raise ValueError(f"`engine` must have callable train_gan and train_classifier; got {engine!r:.80}")
+    return engine
+
+
+def gan_trainer(config, *, progress: bool = False, engine=None):
+    """Component trainer ``(x, w, rng) -> Generator``: ``engine.train_gan`` with ``config``.
+
+    ``engine`` is any object with :mod:`gan_backend.train`'s ``train_gan`` and
+    ``train_classifier`` (None: that module, one training at a time; a
+    :class:`~gan_backend.lockstep.LockstepEngine` batches the call with other runs')."""
+    train_gan = _engine(engine).train_gan
 
     def trainer(x, w, rng):
         return train_gan(x, config, weights=w, rng=rng, progress=progress)
@@ -121,11 +137,11 @@ def gan_trainer(config, *, progress: bool = False):
     return trainer
 
 
-def gan_classifier(config, *, epochs: int | None = None, lr: float | None = None):
+def gan_classifier(config, *, epochs: int | None = None, lr: float | None = None, engine=None):
     """Mixture discriminator ``(x_real, x_fake, rng) -> Classifier`` trained from scratch
-    with D's architecture (:func:`gan_backend.train_classifier`), learning rate ``lr``
-    (default ``config.lr_d``)."""
-    from gan_backend.train import train_classifier
+    with D's architecture (``engine.train_classifier``, default
+    :func:`gan_backend.train_classifier`), learning rate ``lr`` (default ``config.lr_d``)."""
+    train_classifier = _engine(engine).train_classifier
 
     if lr is not None:
         config = dataclasses.replace(config, lr_d=float(lr))
@@ -139,17 +155,20 @@ def gan_classifier(config, *, epochs: int | None = None, lr: float | None = None
 
 
 def adagan_trajectory(name: str, x, *, T, config, beta, weights=None, options: AdaGanOptions | None = None,
-                      rng=None, progress: bool = False, first=None):
+                      rng=None, progress: bool = False, first=None, engine=None):
     """AdaGAN with GAN components of ``config`` (a ``GanConfig``), one Snapshot per step.
 
     ``weights=None`` means ``options.kind`` (R* by default); ``first`` is an already
-    trained ``G_1`` (the table passes the run's first independent GAN).
+    trained ``G_1`` (the table passes the run's first independent GAN); ``engine`` trains
+    the components and mixture discriminators (None: :mod:`gan_backend.train`, one at a
+    time; :func:`gan_backend.lockstep.run_lockstep` hands each run an engine that trains
+    them in batches with other runs', with the same numbers).
     """
     opts = AdaGanOptions() if options is None else options
     kind = opts.kind if weights is None else weights
-    classifier = gan_classifier(config, epochs=opts.classifier_epochs, lr=opts.classifier_lr)
+    classifier = gan_classifier(config, epochs=opts.classifier_epochs, lr=opts.classifier_lr, engine=engine)
     for step in adagan_steps(
-        x, T=T, trainer=gan_trainer(config), beta=beta, weights=kind, classifier=classifier,
+        x, T=T, trainer=gan_trainer(config, engine=engine), beta=beta, weights=kind, classifier=classifier,
         n_fake=opts.n_fake, rng=rng, progress=progress, first=first,
     ):
         yield Snapshot(t=step.t, model=step.mixture, model_id="gan1" if step.t == 1 else f"{name}{step.t}",

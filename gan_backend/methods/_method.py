@@ -5,14 +5,18 @@ A method's *trajectory* yields one :class:`Snapshot` per number of components
 snapshot. Every trajectory takes the same keyword arguments::
 
     trajectory(x, *, T, config, rng=None, progress=False, options=None, heldout=None,
-               first=None, components=None, **method_options)
+               first=None, components=None, engine=None, **method_options)
 
 - ``first``: an already trained first GAN ``G_1`` (used instead of training one);
 - ``components``: an iterable of independently trained GANs (GAN 1 first), shared by
   the methods that combine independent GANs (Vanilla, Best of T, Ensemble); None: the
   method trains its own from ``rng``;
 - ``heldout``: points for selection (Best of T); ``options``: the AdaGAN loop settings
-  (:class:`~gan_backend.methods.AdaGanOptions`); a method ignores what it does not use.
+  (:class:`~gan_backend.methods.AdaGanOptions`);
+- ``engine``: what trains the AdaGAN methods' components and mixture discriminators, an
+  object with :mod:`gan_backend.train`'s ``train_gan`` and ``train_classifier`` (None: that
+  module; :func:`gan_backend.lockstep.run_lockstep` passes one that batches the trainings
+  of several runs); a method ignores what it does not use.
 """
 from __future__ import annotations
 

@@ -7,12 +7,12 @@ from gan_backend.methods._method import Method
 NAME = "boosted"
 
 
-def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, first=None, **_):
+def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, first=None, engine=None, **_):
     """Yield a :class:`Snapshot` (mixture ``G_t``) for t = 1..T, starting from ``first`` when given."""
     import fdiv
 
     return adagan_trajectory(NAME, x, T=T, config=config, beta=ScheduleBeta(fdiv.beta_schedule("boosted")),
-                             options=options, rng=rng, progress=progress, first=first)
+                             options=options, rng=rng, progress=progress, first=first, engine=engine)
 
 
 METHOD = Method(name=NAME, help="AdaGAN, beta_t = 1/t, R* weights from a mixture discriminator",

@@ -35,14 +35,14 @@ _READINGS = {"reference": _reference, "slides": _slides}
 READINGS = tuple(_READINGS)
 
 
-def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, first=None,
+def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, first=None, engine=None,
                r: float = R, reading: str = "reference", **_):
     """Yield a :class:`Snapshot` (mixture ``G_t``) for t = 1..T, starting from ``first`` when given."""
     if reading not in _READINGS:
         raise ValueError(f"`reading` must be one of {READINGS}; got {reading!r}")
     beta, weights = _READINGS[reading](r)
     return adagan_trajectory(NAME, x, T=T, config=config, beta=beta, weights=weights,
-                             options=options, rng=rng, progress=progress, first=first)
+                             options=options, rng=rng, progress=progress, first=first, engine=engine)
 
 
 METHOD = Method(name=NAME, trajectory=trajectory, gans=lambda T: T, discriminators=lambda T: T - 1, options=(("r", R), ("reading", "reference")),

@@ -1,8 +1,11 @@
-"""``table --batch-runs R``: the independent GANs of a run trained in lockstep blocks.
+"""``table --batch-runs R``: the independent GANs of a run trained in lockstep blocks, and
+the AdaGAN runs of several cells advanced in lockstep units (their discriminators and
+components batched step by step).
 
-References: the serial path (``train_gan`` one GAN at a time, the table without the
-option). The batched engine draws from each GAN's stream ``[gan_seed, i]`` exactly what
-``train_gan`` draws, so in float64 the only differences are the order of terms in matrix
+References: the serial path (``train_gan`` / ``train_classifier`` one at a time, the
+table without the option). The batched engine draws from each training's stream (GAN
+i's ``[gan_seed, i]``, an AdaGAN run's own seed) exactly what the serial functions draw,
+so in float64 the only differences are the order of terms in matrix
 products (~1e-16 relative per operation; observed 6e-17 on the parameters of the smoke
 GANs): a GAN's parameters must agree to 1e-10, and the table's records, continuous
 functions of the GANs' samples (plus fractions of points, which move only if a point sits
@@ -147,24 +150,37 @@ def _assert_close(a, b, where):
         assert a == b, (where, a, b)
 
 
+def _timings(out):
+    with sqlite3.connect(out / "results.sqlite") as db:
+        return {k: json.loads(t) for k, t in db.execute("SELECT key, timings FROM runs")}
+
+
 @pytest.mark.slow
 def test_smoke_table_is_the_same_with_and_without_batch_runs(tmp_path, monkeypatch):
-    """The smoke table in float64: serial, and with --batch-runs 2 computed in two calls
-    (--max-runs 4, then a resume): same stored records (to RECORD_TOL), same stored
-    run configs (the option is not part of a run), same table.csv text."""
+    """The smoke table in float64: serial, and with --batch-runs 4 computed in two calls
+    (--max-runs 4: the shared unit of K = 1, 3 runs, and a lockstep unit cut to TopKLast
+    K1; then a resume whose one lockstep unit holds the other three AdaGAN runs, Boosted
+    K1, TopKLast K3 and Boosted K3: two cells and two methods at once): same stored
+    records (to RECORD_TOL), same stored run configs (the option is not part of a run),
+    same table.csv text."""
     smoke64 = presets.get_preset("smoke").with_(name="smoke64", gan=(("epochs", 2), ("dtype", "float64")))
     monkeypatch.setitem(presets._FACTORIES, "smoke64", lambda: smoke64)
     base = ["table", "--preset", "smoke64", "--workers", "1", "--quiet", "--no-figures"]
     serial, batched = tmp_path / "serial", tmp_path / "batched"
     assert main([*base, "--out", str(serial)]) == 0
-    assert main([*base, "--out", str(batched), "--batch-runs", "2", "--max-runs", "4"]) == 0
-    assert len(_records(batched)) == 4
-    assert main([*base, "--out", str(batched), "--batch-runs", "2"]) == 0
+    assert main([*base, "--out", str(batched), "--batch-runs", "4", "--max-runs", "4"]) == 0
+    assert sorted(_records(batched)) == ["smoke64/best_of/K1/run0", "smoke64/ensemble/K1/run0",
+                                         "smoke64/topklast/K1/run0", "smoke64/vanilla/K1/run0"]
+    assert main([*base, "--out", str(batched), "--batch-runs", "4"]) == 0
     a, b = _records(serial), _records(batched)
     assert a.keys() == b.keys() and len(a) == 10
     for key in a:
         assert a[key][1] == b[key][1], key
         _assert_close(a[key][0], b[key][0], key)
+    # the resumed AdaGAN runs were one task (one lockstep unit: the same start and unit time)
+    t = _timings(batched)
+    resumed = [t[f"smoke64/{m}/K{k}/run0"] for m, k in (("boosted", 1), ("topklast", 3), ("boosted", 3))]
+    assert len({(r["started_at"], r["unit_s"]) for r in resumed}) == 1
     with open(serial / "table.csv") as fa, open(batched / "table.csv") as fb:
         ra, rb = list(csv.DictReader(fa)), list(csv.DictReader(fb))
     assert ra == rb and any(r["median"] for r in ra)
@@ -204,3 +220,33 @@ def test_the_option_reaches_the_units_and_the_lockstep_engine(tmp_path, monkeypa
     recs = execute_unit(Unit(g, ("vanilla", "best_of", "ensemble")), p, execute_first(g, p)["generator"])
     assert blocks == [2] and [r["metrics"]["t"] for r in recs] == [[1], [1, 2, 3], [1, 2, 3]]
     assert recs[0]["config"] == p.with_(batch_runs=None).run_config("vanilla", 1)
+
+
+def test_a_run_diverging_in_a_lockstep_unit_fails_alone(exact_fgan_gradient):
+    """Six Boosted runs (K in {1, 3}, 3 runs) of fgan:reverse_kl (heuristic generator loss,
+    exact gradient) in one lockstep unit: the component of step 3 of K3/run1 diverges.
+    That run's entry is the serial run's error (execute_unit raises the same AdaGanError)
+    and the five others are the serial records (to RECORD_TOL)."""
+    from gan_backend.experiment.runs import LockstepUnit, Unit, execute_first, execute_lockstep, execute_unit, groups
+
+    p = presets.get_preset("smoke").with_(
+        gan=(("epochs", 3), ("dtype", "float64"), ("objective", "fgan:reverse_kl"), ("fgan_generator", "heuristic")),
+        runs=3, methods=("boosted",), classifier_epochs=10)
+    bad = "smoke/boosted/K3/run1"
+    with np.errstate(all="ignore"):
+        firsts = {g: execute_first(g, p)["generator"] for g in groups(p)}
+        unit = LockstepUnit(tuple(s for g in groups(p) for s in Unit(g, p.methods).specs))
+        got = execute_lockstep(unit, p, *(firsts[g] for g in unit.groups))
+        assert [r["key"] for r in got] == [s.key for s in unit.specs]
+        for spec, rec in zip(unit.specs, got):
+            serial = Unit(spec.group, p.methods)
+            if spec.key == bad:
+                with pytest.raises(AdaGanError) as want:
+                    execute_unit(serial, p, firsts[spec.group])
+                assert rec == {"key": bad, "error": f"gan_backend.adagan.AdaGanError: {want.value}"}
+                assert str(want.value).startswith("AdaGAN step 3: training the component failed: "
+                                                  "TrainingDivergedError")
+            else:
+                (want,) = execute_unit(serial, p, firsts[spec.group])
+                assert rec["config"] == want["config"]
+                _assert_close(rec["metrics"], want["metrics"], spec.key)

@@ -284,3 +284,76 @@ def test_per_run_tasks_without_first_gan_resume(tmp_path):
     with pytest.raises(ValueError, match="estimate"):
         run_table(p, tmp_path / "out2", task=task, first_task=None, estimate=True, progress=False)
     assert not (tmp_path / "out2").exists()  # refused before anything is created
+
+
+def fake_lockstep_task(unit, preset, *firsts, log_dir, diverge=(), raise_for=()):
+    """Stand-in lockstep task: each run's ``fake_task`` record from its own group's GAN 1;
+    a run in ``diverge`` comes back as an error entry (as a diverged AdaGAN run does), a
+    unit holding a run of ``raise_for`` raises as a whole."""
+    assert firsts == tuple(g.gan_seed.to_bytes(8, "big") for g in unit.groups)  # one GAN 1 per group
+    _log(log_dir, f"lockstep-{unit.key}")
+    out = []
+    for spec in unit.specs:
+        if spec.key in raise_for:
+            _log(log_dir, spec.key)
+            raise RuntimeError("deliberate failure")
+        if spec.key in diverge:
+            _log(log_dir, spec.key)
+            out.append({"key": spec.key, "error": "AdaGanError: AdaGAN step 2: deliberate divergence"})
+            continue
+        out += fake_task(Unit(spec.group, (spec.method,)), preset, firsts[unit.groups.index(spec.group)],
+                         log_dir=log_dir)
+    return out
+
+
+def test_lockstep_units_store_report_retry_and_resume_per_run(tmp_path):
+    """batch_runs = 3: the 4 Boosted runs (K1/run0, K3/run0, K1/run1, K3/run1 in run order)
+    are two lockstep units, [first three] and [K3/run1]. In the first, K3/run0 diverges:
+    the two others are stored, K3/run0 alone is submitted again (retries = 1) and then
+    reported; the second raises as a whole (retried by Dask, then its run reported). The
+    resume recomputes only the two missing runs, together in one unit."""
+    log = tmp_path / "log"
+    log.mkdir()
+    p = _preset(batch_runs=3)
+    units = [u.key for u in plan_units(p) if u.key.startswith("fake/lockstep/")]
+    assert units == ["fake/lockstep/boosted/K1/run0+2", "fake/lockstep/boosted/K3/run1"]
+    bad, broken = "fake/boosted/K3/run0", "fake/boosted/K3/run1"
+    task = functools.partial(fake_lockstep_task, log_dir=str(log), diverge={bad}, raise_for={broken})
+    rep = _run(p, tmp_path / "out", functools.partial(fake_task, log_dir=str(log)), log, workers=2,
+               lockstep_task=task, retries=1)
+    assert sorted(rep.failed) == [(bad, "AdaGanError: AdaGAN step 2: deliberate divergence"),
+                                  (broken, "RuntimeError: deliberate failure")]
+    assert rep.completed == 6 and not rep.ok
+    assert {k for k, *_ in _rows(tmp_path / "out")} == {s.key for s in run_specs(p)} - {bad, broken}
+    ex = _executions(log)
+    assert ex["fake_boosted_K3_run0"] == 2 and ex["fake_boosted_K3_run1"] == 2  # 1 + retries each
+    assert ex["fake_boosted_K1_run0"] == ex["fake_boosted_K1_run1"] == 1  # stored at the first try
+    assert ex["lockstep-fake_lockstep_boosted_K3_run0"] == 1  # the diverged run, again on its own
+
+    good = functools.partial(fake_lockstep_task, log_dir=str(log))
+    rep2 = _run(p, tmp_path / "out", functools.partial(fake_task, log_dir=str(log)), log, workers=1,
+                lockstep_task=good)
+    assert (rep2.completed, rep2.skipped) == (2, 6) and rep2.ok
+    ex2 = _executions(log)
+    assert ex2["lockstep-fake_lockstep_boosted_K3_run0+1"] == 1  # the missing runs in one unit
+    assert ex2["fake_boosted_K1_run0"] == 1 and ex2["fake_vanilla_K1_run0"] == 1  # nothing stored recomputed
+    assert all(v == 1 for k, v in ex2.items() if k.startswith("first-"))  # GAN 1 stored, not trained again
+    rows = _rows(tmp_path / "out")
+    assert len(rows) == 8 == len({k for k, *_ in rows})
+
+
+def test_max_runs_cuts_a_lockstep_unit_to_fit(tmp_path):
+    """max_runs = 3 with batch_runs = 3: K1/run0's vanilla unit (1 run), then the first
+    lockstep unit cut to its first two runs; the resume computes the rest."""
+    log = tmp_path / "log"
+    log.mkdir()
+    p = _preset(batch_runs=3)
+    lock = functools.partial(fake_lockstep_task, log_dir=str(log))
+    task = functools.partial(fake_task, log_dir=str(log))
+    r1 = _run(p, tmp_path / "out", task, log, workers=1, lockstep_task=lock, max_runs=3)
+    assert r1.completed == 3
+    assert {k for k, *_ in _rows(tmp_path / "out")} == {"fake/vanilla/K1/run0", "fake/boosted/K1/run0",
+                                                       "fake/boosted/K3/run0"}
+    r2 = _run(p, tmp_path / "out", task, log, workers=1, lockstep_task=lock)
+    assert (r2.completed, r2.skipped) == (5, 3) and r2.ok
+    assert set(_executions(log).values()) == {1}
