@@ -70,6 +70,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--preset", choices=(*preset_names(), MODES_PRESET), default="quick",
                         help="smoke (< 1 min, tests), quick (<= 10 min on 2 cores), paper (35 runs), "
                              "faithful (paper protocol, 10 runs), figure4 (the slides' Figure 4), "
+                             "unrolled (faithful's Vanilla/Best of T/Ensemble with the minimax GAN unrolled 5 "
+                             "steps, 5 runs), objectives (every GAN objective, K = 5, 10, 3 runs), "
                              "modes (the ring/grid benchmarks: `python -m gan_backend modes --setting small`)")
     parser.add_argument("--out", type=Path, required=True, help="output directory (resumed if it exists)")
     parser.add_argument("--workers", type=positive_int, default=None,
