@@ -4,6 +4,8 @@ and the ``--theory`` report.
 - ``coverage_vs_T.png``: C against T per method, one panel per K (median dots, 5-95% bars);
 - ``figure2.png`` (runs with 5 modes) and ``figure4.png`` (presets with GAN variants): the
   slides' Figures 2 and 4;
+- ``variants.png`` (presets with two or more GAN variants): C after each method's last step
+  per variant and K;
 - ``samples_K<k>.png``: data and run 0's final samples of every method;
 - ``weight_map_K<k>.png``: the data weights after step 1 (run 0) of the first of the
   preset's methods that solved data weights (Boosted in the seed table's order);
@@ -42,7 +44,8 @@ def write_figures(out, preset: Preset, coverage: str = "heldout") -> list[Path]:
             coverage_curves(plain, coverage), out / "coverage_vs_T.png",
             title=f"coverage vs T, preset {preset.name} (median, 5%-95%, {coverage} estimator)"))
         for fig in (figures.figure2(runs, out / "figure2.png", coverage=coverage),
-                    figures.figure4(runs, out / "figure4.png", coverage=coverage)):
+                    figures.figure4(runs, out / "figure4.png", coverage=coverage),
+                    figures.variants(runs, out / "variants.png", coverage=coverage)):
             if fig is not None:
                 paths.append(fig)
         for k in preset.modes:
