@@ -130,6 +130,76 @@ def test_cli_rejects_bad_settings_before_any_work(tmp_path, capsys, monkeypatch)
     assert not out.exists()
 
 
+def _smoke64(**kw):
+    return presets.get_preset("smoke").with_(gan=(("epochs", 2), ("dtype", "float64")), **kw)
+
+
+def test_gan1_of_several_groups_in_one_batch_equals_execute_first(monkeypatch):
+    """batch_runs = 4 on the smoke preset in float64 with 2 runs: the four groups' GAN 1s
+    are one FirstBatch, trained in ONE batched call (on four data sets), and each equals
+    execute_first's GAN 1 of its group (its stream ``[gan_seed, 1]``) to PARAM_TOL."""
+    from gan_backend import batched
+    from gan_backend.experiment.runs import execute_first, execute_firsts, first_batches, groups
+    from gan_backend.generator import Generator
+
+    p = _smoke64(runs=2, batch_runs=4)
+    (batch,) = first_batches(p, groups(p))
+    assert batch.groups == tuple(groups(p))
+    calls = []
+    real = batched.train_gans_batched
+
+    def spy(xs, config=None, **kw):
+        calls.append(len(xs))
+        return real(xs, config, **kw)
+
+    monkeypatch.setattr(batched, "train_gans_batched", spy)
+    got = execute_firsts(batch, p)
+    assert calls == [4]
+    assert [r["key"] for r in got] == [g.key for g in batch.groups]
+    for g, rec in zip(batch.groups, got):
+        want = execute_first(g, p)
+        assert rec["config"] == want["config"]
+        a = Generator.from_bytes(rec["generator"]).net.params
+        b = Generator.from_bytes(want["generator"]).net.params
+        assert float(np.abs(a - b).max()) <= PARAM_TOL, g.key
+    # without batch_runs every group is a batch of its own
+    assert [b.groups for b in first_batches(p.with_(batch_runs=None), groups(p))] == [(g,) for g in groups(p)]
+
+
+def test_a_gan1_diverging_in_a_batch_fails_only_its_group(exact_fgan_gradient, monkeypatch):
+    """fgan:reverse_kl (heuristic generator loss, exact gradient) on the smoke data scaled
+    by 15: GAN 1 of the two run-1 groups diverges in epoch 1, that of the run-0 groups
+    trains. In one batch of the four, the diverged entries are the AdaGanError that
+    execute_first raises for those groups (same message), the others its GAN 1s."""
+    from gan_backend.experiment import runs
+    from gan_backend.generator import Generator
+
+    real = runs._data
+
+    def scaled(preset, modes, seed):
+        data, x_train, x_select, x_eval = real(preset, modes, seed)
+        return data, x_train * 15, x_select, x_eval
+
+    monkeypatch.setattr(runs, "_data", scaled)
+    p = presets.get_preset("smoke").with_(
+        gan=(("epochs", 3), ("dtype", "float64"), ("objective", "fgan:reverse_kl"), ("fgan_generator", "heuristic")),
+        runs=2, batch_runs=4)
+    (batch,) = runs.first_batches(p, runs.groups(p))
+    with np.errstate(all="ignore"):
+        got = runs.execute_firsts(batch, p)
+        for g, entry in zip(batch.groups, got):
+            if g.run == 1:
+                with pytest.raises(AdaGanError) as want:
+                    runs.execute_first(g, p)
+                assert isinstance(entry, AdaGanError) and str(entry) == str(want.value)
+                assert str(entry).startswith("independent GAN 1: training failed: TrainingDivergedError")
+            else:
+                want = runs.execute_first(g, p)
+                a = Generator.from_bytes(entry["generator"]).net.params
+                b = Generator.from_bytes(want["generator"]).net.params
+                assert float(np.abs(a - b).max()) <= PARAM_TOL, g.key
+
+
 def _records(out):
     with sqlite3.connect(out / "results.sqlite") as db:
         return {k: (json.loads(m), json.loads(c)) for k, m, c in db.execute("SELECT key, metrics, config FROM runs")}
