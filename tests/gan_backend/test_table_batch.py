@@ -225,32 +225,45 @@ def _timings(out):
         return {k: json.loads(t) for k, t in db.execute("SELECT key, timings FROM runs")}
 
 
+def _components(out):
+    with sqlite3.connect(out / "results.sqlite") as db:
+        return {k: (bytes(g), json.loads(t), f) for k, g, t, f in
+                db.execute("SELECT key, generator, timings, finished_at FROM components")}
+
+
 @pytest.mark.slow
 def test_smoke_table_is_the_same_with_and_without_batch_runs(tmp_path, monkeypatch):
     """The smoke table in float64: serial, and with --batch-runs 4 computed in two calls
-    (--max-runs 4: the shared unit of K = 1, 3 runs, and a lockstep unit cut to TopKLast
-    K1; then a resume whose one lockstep unit holds the other three AdaGAN runs, Boosted
-    K1, TopKLast K3 and Boosted K3: two cells and two methods at once): same stored
-    records (to RECORD_TOL), same stored run configs (the option is not part of a run),
-    same table.csv text."""
-    smoke64 = presets.get_preset("smoke").with_(name="smoke64", gan=(("epochs", 2), ("dtype", "float64")))
+    (--max-runs 7: the shared unit of K = 1, 3 runs, and one lockstep unit of the four
+    AdaGAN runs, TopKLast and Boosted on K1 and K3: two cells and two methods at once,
+    whose two GAN 1s (K1, K3) train in one batch task; then a resume that computes the
+    shared unit of K3 from the stored GAN 1, training none): same stored records (to
+    RECORD_TOL), same stored run configs (the option is not part of a run), same
+    table.csv text."""
+    smoke64 = _smoke64(name="smoke64")
     monkeypatch.setitem(presets._FACTORIES, "smoke64", lambda: smoke64)
     base = ["table", "--preset", "smoke64", "--workers", "1", "--quiet", "--no-figures"]
     serial, batched = tmp_path / "serial", tmp_path / "batched"
     assert main([*base, "--out", str(serial)]) == 0
-    assert main([*base, "--out", str(batched), "--batch-runs", "4", "--max-runs", "4"]) == 0
-    assert sorted(_records(batched)) == ["smoke64/best_of/K1/run0", "smoke64/ensemble/K1/run0",
-                                         "smoke64/topklast/K1/run0", "smoke64/vanilla/K1/run0"]
+    assert main([*base, "--out", str(batched), "--batch-runs", "4", "--max-runs", "7"]) == 0
+    assert sorted(_records(batched)) == sorted(f"smoke64/{m}/K{k}/run0" for m, k in (
+        ("vanilla", 1), ("best_of", 1), ("ensemble", 1), ("topklast", 1), ("boosted", 1), ("topklast", 3),
+        ("boosted", 3)))
+    firsts = _components(batched)
+    assert sorted(firsts) == ["smoke64/K1/run0", "smoke64/K3/run0"]
+    # the two GAN 1s were one task (the same start and batch time)
+    assert len({(t["started_at"], t["unit_s"]) for _, t, _ in firsts.values()}) == 1
     assert main([*base, "--out", str(batched), "--batch-runs", "4"]) == 0
+    assert _components(batched) == firsts  # the resume trained no GAN 1 again
     a, b = _records(serial), _records(batched)
     assert a.keys() == b.keys() and len(a) == 10
     for key in a:
         assert a[key][1] == b[key][1], key
         _assert_close(a[key][0], b[key][0], key)
-    # the resumed AdaGAN runs were one task (one lockstep unit: the same start and unit time)
+    # the AdaGAN runs were one task (one lockstep unit: the same start and unit time)
     t = _timings(batched)
-    resumed = [t[f"smoke64/{m}/K{k}/run0"] for m, k in (("boosted", 1), ("topklast", 3), ("boosted", 3))]
-    assert len({(r["started_at"], r["unit_s"]) for r in resumed}) == 1
+    adagan = [t[f"smoke64/{m}/K{k}/run0"] for m in ("topklast", "boosted") for k in (1, 3)]
+    assert len({(r["started_at"], r["unit_s"]) for r in adagan}) == 1
     with open(serial / "table.csv") as fa, open(batched / "table.csv") as fb:
         ra, rb = list(csv.DictReader(fa)), list(csv.DictReader(fb))
     assert ra == rb and any(r["median"] for r in ra)
