@@ -10,7 +10,16 @@
   sharing the independent GANs together, each AdaGAN method alone) start from it; Dask
   passes GAN 1 to them. GAN 1 is stored as soon as it arrives, so a resumed table does
   not train it again.
-- With ``preset.batch_runs = R`` (``table --batch-runs R``) the AdaGAN runs still to
+- With ``preset.batch_runs = R`` (``table --batch-runs R``) the GAN 1s still to train
+  (not stored, needed by the units of this call) are cut into batches of up to R groups
+  of one GAN variant (:class:`~gan_backend.experiment.runs.FirstBatch`), one task each (:func:`execute_firsts`, one
+  batched training); a small task per group picks its GAN 1 out of the batch, and the
+  units depend on these picks as on a GAN-1 task, so GAN 1 is still stored per group as
+  it arrives and a resume trains only the missing ones. A GAN 1 that diverged in its
+  batch is reported under its group's key and fails that group's runs only (its units
+  with its error, its runs of a lockstep unit as failed runs of that unit, whose other
+  runs go on); the other GAN 1s of the batch are stored and used.
+- With ``preset.batch_runs = R`` the AdaGAN runs still to
   compute are cut into lockstep units of up to R runs (:class:`LockstepUnit`, across
   groups, cells and methods of one GAN variant; :func:`execute_lockstep` trains their
   mixture discriminators and components of each AdaGAN step in batches); Dask passes the

@@ -9,12 +9,18 @@ is trained once:
   :class:`~gan_backend.methods.IndependentGans`) serve every method that ``uses`` the
   components: Vanilla = GAN 1, Best of T = the best of GANs 1..t, Ensemble = their
   uniform mixture; with ``preset.batch_runs = R`` GANs 2..T of a unit train in lockstep
-  blocks of up to R (GAN 1 comes from :func:`execute_first`);
+  blocks of up to R (GAN 1 comes from :func:`execute_first` or :func:`execute_firsts`);
 - every other method (the AdaGAN ones) starts from GAN 1 as ``G_1``.
 
 Tasks (what a Dask worker executes, pure functions of their arguments):
 
-- :func:`execute_first` trains a group's GAN 1 and returns it as bytes;
+- :func:`execute_first` trains a group's GAN 1 and returns it as bytes; with
+  ``preset.batch_runs = R`` the GAN 1s still to train are instead :class:`FirstBatch`
+  tasks of up to R groups of one GAN variant (:func:`first_batches`):
+  :func:`execute_firsts` trains them in one batched call
+  (:func:`gan_backend.batched.train_gans_batched`), each on its own data and with the
+  stream :func:`execute_first` uses, and returns one entry per group, its record (the
+  same GAN to rounding) or the failure of its GAN 1 alone (a diverged one);
 - :func:`execute_unit` runs a :class:`Unit` (the group's "components" methods together,
   or one other method) from GAN 1's bytes and returns one record per method;
 - with ``preset.batch_runs = R`` the AdaGAN runs are instead :class:`LockstepUnit` tasks
@@ -52,8 +58,8 @@ import numpy as np
 from gan_backend.experiment.presets import Preset
 
 __all__ = ["RunSpec", "Group", "Unit", "LockstepUnit", "FirstBatch", "derive_seed", "run_specs", "groups",
-           "plan_units", "first_batches", "execute_first", "execute_firsts", "execute_unit", "execute_lockstep", "execute_theory", "theory_key", "decode_array",
-           "REFERENCE_MODEL_SAMPLES"]
+           "plan_units", "first_batches", "execute_first", "execute_firsts", "execute_unit", "execute_lockstep",
+           "execute_theory", "theory_key", "decode_array", "REFERENCE_MODEL_SAMPLES"]
 
 #: Model samples drawn for :func:`gan_backend.coverage_reference` (1,000 fit + 500 bandwidth).
 REFERENCE_MODEL_SAMPLES = 1500
