@@ -9,10 +9,11 @@ estimator's; ``DIR/table_heldout.md`` and ``DIR/table_reference.md`` hold both),
 ``DIR/table.csv`` (both) and the figures are written; ``--theory`` adds the theory-in-practice report. Before
 training, the number of GAN trainings and an estimated wall time (from a short
 calibration on this machine) are printed; ``--estimate`` prints them and stops.
-``--batch-runs R`` trains the independent GANs of a run in lockstep blocks of up to R
-and advances the AdaGAN runs in lockstep units of up to R runs (across cells: at each
-AdaGAN step their mixture discriminators train in one batched call, then their new
-components), one batched step on a leading run axis; the default with
+``--batch-runs R`` trains the first GANs of up to R runs (data draws, across cells, of
+one GAN variant) in one batched task, the other independent GANs of a run in lockstep
+blocks of up to R, and advances the AdaGAN runs in lockstep units of up to R runs
+(across cells: at each AdaGAN step their mixture discriminators train in one batched
+call, then their new components), one batched step on a leading run axis; the default with
 ``GAN_BACKEND=cupy`` is R = 64, otherwise one by one. The stored rows are the same to
 rounding either way, and stay per run (resume, retries, failures).
 Exit status: 0 complete, 1 some runs failed, 2 bad arguments, 130 interrupted (finished
@@ -93,8 +94,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--estimate", action="store_true",
                         help="print the number of GAN trainings and the estimated wall time, train nothing")
     parser.add_argument("--batch-runs", type=positive_int, default=None, metavar="R",
-                        help="train the independent GANs of a run in lockstep blocks of up to R and "
-                             "the AdaGAN runs in lockstep units of up to R runs "
+                        help="train the first GANs of up to R data draws in one batch, the other "
+                             "independent GANs of a draw in lockstep blocks of up to R, and the AdaGAN "
+                             "runs in lockstep units of up to R runs "
                              f"(default {DEFAULT_GPU_BATCH_RUNS} with GAN_BACKEND=cupy, else one by one; "
                              "the rows are the same to rounding)")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")

@@ -6,8 +6,8 @@ from gan_backend.experiment.driver import DriverReport, run_table
 from gan_backend.experiment.presets import METHODS, PRESETS, Preset, get_preset, preset_names
 from gan_backend.experiment.report import COVERAGE_ESTIMATORS, write_table
 from gan_backend.experiment.runs import (
-    Group, LockstepUnit, RunSpec, Unit, derive_seed, execute_first, execute_lockstep, execute_unit, plan_units,
-    run_specs,
+    FirstBatch, Group, LockstepUnit, RunSpec, Unit, derive_seed, execute_first, execute_firsts, execute_lockstep,
+    execute_unit, first_batches, plan_units, run_specs,
 )
 from gan_backend.experiment.seed_table import MODES, ROWS, SEED, seed_cell
 from gan_backend.experiment.store import ConfigMismatch, PresetMismatch, ResultStore, StoredRun, StoreLayoutError
@@ -15,7 +15,7 @@ from gan_backend.experiment.store import ConfigMismatch, PresetMismatch, ResultS
 __all__ = [
     "DriverReport", "run_table", "METHODS", "PRESETS", "Preset", "get_preset", "preset_names",
     "COVERAGE_ESTIMATORS", "write_table", "Group", "RunSpec", "Unit", "derive_seed", "execute_first",
-    "execute_unit", "LockstepUnit", "execute_lockstep", "plan_units", "run_specs", "MODES", "ROWS", "SEED",
+    "execute_unit", "LockstepUnit", "execute_lockstep", "FirstBatch", "first_batches", "execute_firsts", "plan_units", "run_specs", "MODES", "ROWS", "SEED",
     "seed_cell", "ConfigMismatch",
     "PresetMismatch", "ResultStore", "StoredRun", "StoreLayoutError",
 ]

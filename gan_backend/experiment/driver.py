@@ -10,7 +10,16 @@
   sharing the independent GANs together, each AdaGAN method alone) start from it; Dask
   passes GAN 1 to them. GAN 1 is stored as soon as it arrives, so a resumed table does
   not train it again.
-- With ``preset.batch_runs = R`` (``table --batch-runs R``) the AdaGAN runs still to
+- With ``preset.batch_runs = R`` (``table --batch-runs R``) the GAN 1s still to train
+  (not stored, needed by the units of this call) are cut into batches of up to R groups
+  of one GAN variant (:class:`~gan_backend.experiment.runs.FirstBatch`), one task each (:func:`execute_firsts`, one
+  batched training); a small task per group picks its GAN 1 out of the batch, and the
+  units depend on these picks as on a GAN-1 task, so GAN 1 is still stored per group as
+  it arrives and a resume trains only the missing ones. A GAN 1 that diverged in its
+  batch is reported under its group's key and fails that group's runs only (its units
+  with its error, its runs of a lockstep unit as failed runs of that unit, whose other
+  runs go on); the other GAN 1s of the batch are stored and used.
+- With ``preset.batch_runs = R`` the AdaGAN runs still to
   compute are cut into lockstep units of up to R runs (:class:`LockstepUnit`, across
   groups, cells and methods of one GAN variant; :func:`execute_lockstep` trains their
   mixture discriminators and components of each AdaGAN step in batches); Dask passes the
@@ -46,8 +55,8 @@ from typing import Callable
 from gan_backend._validate import optional_positive_int
 from gan_backend.experiment.presets import Preset
 from gan_backend.experiment.runs import (
-    LockstepUnit, Unit, derive_seed, execute_first, execute_lockstep, execute_theory, execute_unit, plan_units,
-    run_specs, theory_key,
+    LockstepUnit, Unit, derive_seed, execute_first, execute_firsts, execute_lockstep, execute_theory, execute_unit,
+    first_batches, plan_units, run_specs, theory_key,
 )
 from gan_backend.experiment.store import ResultStore
 
@@ -189,14 +198,43 @@ def _task_key(kind: str, key: str, config: dict) -> str:
     return f"{kind}-{key.replace('/', '-')}-{token:016x}"
 
 
+def _bytes(first):
+    return first["generator"] if isinstance(first, dict) else first
+
+
+def _message(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
 def _unit_task(task, unit, preset, first):
-    """``task(unit, preset, first_bytes)``; ``first`` is the bytes or the GAN-1 record."""
-    return task(unit, preset, first["generator"] if isinstance(first, dict) else first)
+    """``task(unit, preset, first_bytes)``; ``first`` is the bytes, the GAN-1 record, or
+    the failure of a GAN 1 trained in a batch (raised: the unit fails with it)."""
+    if isinstance(first, BaseException):
+        raise first
+    return task(unit, preset, _bytes(first))
 
 
 def _lockstep_task(task, unit, preset, *firsts):
-    """``task(unit, preset, *firsts_bytes)``; each of ``firsts`` is the bytes or the GAN-1 record."""
-    return task(unit, preset, *(f["generator"] if isinstance(f, dict) else f for f in firsts))
+    """``task(unit, preset, *firsts_bytes)``; each of ``firsts`` is the bytes, the GAN-1
+    record, or the failure of a GAN 1 trained in a batch: the runs of that group are then
+    error entries (its failure) and the others run without them."""
+    failed = {g: f for g, f in zip(unit.groups, firsts) if isinstance(f, BaseException)}
+    if not failed:
+        return task(unit, preset, *(_bytes(f) for f in firsts))
+    ok = [s for s in unit.specs if s.group not in failed]
+    done = {}
+    if ok:
+        rest = LockstepUnit(tuple(ok))
+        given = dict(zip(unit.groups, firsts))
+        done = {r["key"]: r for r in task(rest, preset, *(_bytes(given[g]) for g in rest.groups))}
+    return [done[s.key] if s.group not in failed else {"key": s.key, "error": _message(failed[s.group])}
+            for s in unit.specs]
+
+
+def _first_of_batch(entries, i):
+    """Entry ``i`` of a GAN-1 batch (:func:`execute_firsts`): the group's record, or the
+    exception of its failed GAN 1, which the units of that group (only) then fail with."""
+    return entries[i]
 
 
 def _run_task(task, unit, preset):
@@ -208,7 +246,7 @@ def _run_task(task, unit, preset):
 @dataclass(frozen=True)
 class _Job:
     key: str
-    kind: str  # "first", "unit", "lockstep", "run" (a unit without GAN 1) or "theory"
+    kind: str  # "first", "firsts" (a GAN-1 batch), "unit", "lockstep", "run" (a unit without GAN 1) or "theory"
     runs: int
     cost: float
     submit_key: str
@@ -277,6 +315,7 @@ def run_table(
     theory: bool = False,
     task: Callable = execute_unit,
     first_task: Callable | None = execute_first,
+    firsts_task: Callable | None = execute_firsts,
     lockstep_task: Callable = execute_lockstep,
     cost: Callable | None = None,
     retries: int = 2,
@@ -306,9 +345,15 @@ def run_table(
     theory : bool
         Also run the unfinished ``--theory`` runs (:func:`execute_theory`, one per
         ``preset.theory_modes``), stored in the ``theory`` table.
-    task, first_task, lockstep_task : callable
-        The per-unit, GAN-1 and lockstep-unit functions (:func:`execute_unit`,
-        :func:`execute_first`, :func:`execute_lockstep`; tests substitute stand-ins).
+    task, first_task, firsts_task, lockstep_task : callable
+        The per-unit, GAN-1, GAN-1-batch and lockstep-unit functions
+        (:func:`execute_unit`, :func:`execute_first`, :func:`execute_firsts`,
+        :func:`execute_lockstep`; tests substitute stand-ins). With
+        ``preset.batch_runs`` set, the GAN 1s still to train go to ``firsts_task``
+        (``firsts_task(batch, preset)`` -> one record or exception per group of the
+        :class:`~gan_backend.experiment.runs.FirstBatch`) in batches of up to
+        ``batch_runs`` groups of one GAN variant; ``firsts_task=None`` keeps one
+        ``first_task`` per group.
         ``first_task=None``: no GAN-1 tasks; every run of :func:`run_specs` is a task of
         its own, ``task(spec, preset)`` returning its store record (a dict with
         ``timings["total_s"]``).
@@ -412,13 +457,21 @@ def run_table(
             return report
 
         jobs: list[_Job] = []
-        first_of: dict = {}
-        for g in groups_todo:
-            cfg = preset.first_config(g.modes, g.variant)
-            j = _Job(g.key, "first", 0, costs[f"first:{g.key}"], _task_key("first", g.key, cfg),
-                     first_task, (g, preset))
-            jobs.append(j)
-            first_of[g.key] = j
+        if getattr(preset, "batch_runs", None) is not None and firsts_task is not None:
+            for b in first_batches(preset, groups_todo):  # one task per batch, one pick per group
+                token = {**preset.first_config(b.groups[0].modes, b.variant), "groups": [g.key for g in b.groups]}
+                jobs.append(_Job(b.key, "firsts", 0, 0.0, _task_key("firsts", b.key, token), firsts_task,
+                                 (b, preset)))
+                for i, g in enumerate(b.groups):
+                    cfg = preset.first_config(g.modes, g.variant)
+                    jobs.append(_Job(g.key, "first", 0, costs[f"first:{g.key}"],
+                                     _task_key("first", g.key, {**cfg, "batch": b.key}), _first_of_batch,
+                                     (b.key, i)))
+        else:
+            for g in groups_todo:
+                cfg = preset.first_config(g.modes, g.variant)
+                jobs.append(_Job(g.key, "first", 0, costs[f"first:{g.key}"], _task_key("first", g.key, cfg),
+                                 first_task, (g, preset)))
         for u in units:
             first_spec = u.specs[0]
             cfg = preset.run_config(first_spec.method, first_spec.modes, first_spec.variant)
@@ -443,6 +496,8 @@ def run_table(
                 try:
                     by_key = {}
                     first_futures = {}
+                    batch_jobs = {j.key: j for j in jobs if j.kind == "firsts"}
+                    batch_futures = {}  # GAN-1 batches: held here, their picks go through as_completed
                     resubmitted: dict[str, int] = {}
                     run_retries: dict[str, int] = {}  # failed runs of lockstep units, submitted again
 
@@ -451,7 +506,21 @@ def run_table(
                         return first_futures[group.key] if first is None else first
 
                     def submit(j, key):
-                        if j.kind == "unit":
+                        if j.kind == "firsts":
+                            fut = client.submit(j.fn, *j.args, key=key, pure=False, retries=retries,
+                                                priority=10**9 + 1)
+                            batch_futures[j.key] = fut
+                            return fut
+                        if j.fn is _first_of_batch:
+                            batch = batch_futures[j.args[0]]
+                            if batch.status in ("lost", "cancelled"):  # gone with its worker: train again
+                                n = resubmitted.get(j.args[0], 0) + 1
+                                resubmitted[j.args[0]] = n
+                                bj = batch_jobs[j.args[0]]
+                                batch = submit(bj, f"{bj.submit_key}-again{n}")
+                                futures.append(batch)
+                            args = (batch, j.args[1])
+                        elif j.kind == "unit":
                             args = (*j.args, first_of(j.args[1].group))
                         elif j.kind == "lockstep":
                             args = (*j.args, *(first_of(g) for g in j.args[1].groups))
@@ -465,9 +534,10 @@ def run_table(
                         return fut
 
                     # GAN-1 tasks first (highest priority): the units wait for them
-                    for j in sorted(jobs, key=lambda j: (j.kind != "first", -j.cost)):
+                    for j in sorted(jobs, key=lambda j: (j.kind != "firsts", j.kind != "first", -j.cost)):
                         futures.append(submit(j, j.submit_key))
-                    pending = as_completed(futures)
+                    # a GAN-1 batch is not waited on itself: each group's pick reports it
+                    pending = as_completed([f for f in futures if f.key in by_key])
                     for fut in pending:
                         job = by_key[fut.key]
                         if fut.status != "finished":
@@ -496,6 +566,11 @@ def run_table(
                                            cost=job.cost)
                             continue
                         rec = fut.result()
+                        if job.kind == "first" and isinstance(rec, BaseException):  # failed in its batch
+                            msg = _message(rec)
+                            report.failed.append((f"{job.key} (first GAN)", msg))
+                            bar.update(f"{job.key} first GAN FAILED: {msg[:200]}", runs=0, cost=job.cost)
+                            continue
                         if job.kind == "first":
                             store.add_component(rec)
                             bar.update(f"{job.key} first GAN {rec['timings']['total_s']:.1f}s", runs=0,

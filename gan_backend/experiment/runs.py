@@ -9,12 +9,18 @@ is trained once:
   :class:`~gan_backend.methods.IndependentGans`) serve every method that ``uses`` the
   components: Vanilla = GAN 1, Best of T = the best of GANs 1..t, Ensemble = their
   uniform mixture; with ``preset.batch_runs = R`` GANs 2..T of a unit train in lockstep
-  blocks of up to R (GAN 1 comes from :func:`execute_first`);
+  blocks of up to R (GAN 1 comes from :func:`execute_first` or :func:`execute_firsts`);
 - every other method (the AdaGAN ones) starts from GAN 1 as ``G_1``.
 
 Tasks (what a Dask worker executes, pure functions of their arguments):
 
-- :func:`execute_first` trains a group's GAN 1 and returns it as bytes;
+- :func:`execute_first` trains a group's GAN 1 and returns it as bytes; with
+  ``preset.batch_runs = R`` the GAN 1s still to train are instead :class:`FirstBatch`
+  tasks of up to R groups of one GAN variant (:func:`first_batches`):
+  :func:`execute_firsts` trains them in one batched call
+  (:func:`gan_backend.batched.train_gans_batched`), each on its own data and with the
+  stream :func:`execute_first` uses, and returns one entry per group, its record (the
+  same GAN to rounding) or the failure of its GAN 1 alone (a diverged one);
 - :func:`execute_unit` runs a :class:`Unit` (the group's "components" methods together,
   or one other method) from GAN 1's bytes and returns one record per method;
 - with ``preset.batch_runs = R`` the AdaGAN runs are instead :class:`LockstepUnit` tasks
@@ -51,9 +57,9 @@ import numpy as np
 
 from gan_backend.experiment.presets import Preset
 
-__all__ = ["RunSpec", "Group", "Unit", "LockstepUnit", "derive_seed", "run_specs", "groups", "plan_units",
-           "execute_first", "execute_unit", "execute_lockstep", "execute_theory", "theory_key", "decode_array",
-           "REFERENCE_MODEL_SAMPLES"]
+__all__ = ["RunSpec", "Group", "Unit", "LockstepUnit", "FirstBatch", "derive_seed", "run_specs", "groups",
+           "plan_units", "first_batches", "execute_first", "execute_firsts", "execute_unit", "execute_lockstep",
+           "execute_theory", "theory_key", "decode_array", "REFERENCE_MODEL_SAMPLES"]
 
 #: Model samples drawn for :func:`gan_backend.coverage_reference` (1,000 fit + 500 bandwidth).
 REFERENCE_MODEL_SAMPLES = 1500
@@ -182,6 +188,54 @@ class LockstepUnit:
         return LockstepUnit(self.specs[:n])
 
 
+@dataclass(frozen=True)
+class FirstBatch:
+    """One task: the GAN 1 of each of ``groups`` (one GAN variant), trained together by
+    :func:`execute_firsts`.
+
+    Examples
+    --------
+    >>> b = FirstBatch((Group("smoke", 1, 0), Group("smoke", 3, 0)))
+    >>> b.key, b.variant
+    ('smoke/firsts/K1/run0+1', '')
+    """
+
+    groups: tuple[Group, ...]
+
+    def __post_init__(self):
+        if not self.groups or len({g.variant for g in self.groups}) != 1:
+            raise ValueError(f"`groups` must be groups of one variant; got {[g.key for g in self.groups]}")
+
+    @property
+    def variant(self) -> str:
+        return self.groups[0].variant
+
+    @property
+    def key(self) -> str:
+        first = self.groups[0]
+        rest = f"+{len(self.groups) - 1}" if len(self.groups) > 1 else ""
+        return f"{_prefix(first.preset, first.variant)}firsts/K{first.modes}/run{first.run}{rest}"
+
+
+def first_batches(preset: Preset, todo) -> list[FirstBatch]:
+    """The groups ``todo`` (whose GAN 1 is still to train) cut, per GAN variant and in the
+    given order, into :class:`FirstBatch` tasks of up to ``preset.batch_runs`` groups
+    (one group per batch when ``batch_runs`` is None).
+
+    Examples
+    --------
+    >>> from gan_backend.experiment import get_preset
+    >>> p = get_preset("smoke").with_(batch_runs=4)
+    >>> [b.key for b in first_batches(p, groups(p))]
+    ['smoke/firsts/K1/run0+1']
+    """
+    R = preset.batch_runs or 1
+    by_variant: dict[str, list[Group]] = {}
+    for g in todo:
+        by_variant.setdefault(g.variant, []).append(g)
+    return [FirstBatch(tuple(gs[i:i + R])) for gs in by_variant.values() for i in range(0, len(gs), R)]
+
+
 def groups(preset: Preset) -> list[Group]:
     """All groups of ``preset``, run-index-major (run 0 of every cell first)."""
     return [Group(preset.name, k, r, v) for r in range(preset.runs) for k in preset.modes
@@ -268,6 +322,66 @@ def execute_first(group: Group, preset: Preset) -> dict:
         "timings": {"total_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0},
         "host": _host(),
     }
+
+
+def execute_firsts(batch: FirstBatch, preset: Preset) -> list:
+    """Train the GAN 1 of every group of ``batch`` in one lockstep call
+    (:func:`gan_backend.batched.train_gans_batched`; groups whose training sets differ in
+    shape in separate calls), each on its own group's data and with the stream
+    :func:`execute_first` uses (:meth:`IndependentGans.rng_of` ``(1)`` of the group's
+    ``gan_seed``), so each GAN is :func:`execute_first`'s to rounding (the batched engine
+    sums matrix products in another order).
+
+    Returns one entry per group, in ``batch.groups`` order: its record (as
+    :func:`execute_first`'s; ``timings`` split evenly over the batch, ``unit_s`` the
+    whole), or, for a group whose GAN 1 failed on its own (it diverged), the exception
+    :func:`execute_first` raises for that group (an
+    :class:`~gan_backend.adagan.AdaGanError`); the driver stores the records and fails
+    only those groups.
+
+    Examples
+    --------
+    >>> from gan_backend.experiment import get_preset
+    >>> p = get_preset("smoke").with_(batch_runs=2, gan=(("epochs", 1),))
+    >>> [r["key"] for r in execute_firsts(first_batches(p, groups(p))[0], p)]
+    ['smoke/K1/run0', 'smoke/K3/run0']
+    """
+    from gan_backend.batched import train_gans_batched
+    from gan_backend.methods import IndependentGans
+    from gan_backend.methods._independent import _failed
+
+    t0, c0, wall = time.perf_counter(), time.process_time(), time.time()
+    cfg = preset.gan_config(batch.variant)
+    xs = [_data(preset, g.modes, g.data_seed)[1] for g in batch.groups]
+    rngs = [IndependentGans(x, preset.T, cfg, seed=g.gan_seed).rng_of(1) for g, x in zip(batch.groups, xs)]
+    by_shape: dict = {}
+    for i, x in enumerate(xs):
+        by_shape.setdefault(np.shape(x), []).append(i)
+    gans: list = [None] * len(xs)
+    for idx in by_shape.values():
+        try:
+            trained = train_gans_batched([xs[i] for i in idx], cfg, rngs=[rngs[i] for i in idx])
+        except Exception as exc:  # the whole call failed: every group, as execute_first would
+            raise _failed(1, exc) from exc
+        for i, g in zip(idx, trained):
+            gans[i] = g
+    total, cpu = time.perf_counter() - t0, time.process_time() - c0
+    share = 1.0 / len(xs)
+    out = []
+    for group, g in zip(batch.groups, gans):
+        if isinstance(g, Exception):
+            err = _failed(1, g)
+            err.__cause__ = g
+            out.append(err)
+            continue
+        out.append({
+            "key": group.key,
+            "config": preset.first_config(group.modes, group.variant),
+            "generator": g.to_bytes(),
+            "timings": {"total_s": total * share, "cpu_s": cpu * share, "unit_s": total, "started_at": wall},
+            "host": _host(),
+        })
+    return out
 
 
 class _Evaluator:

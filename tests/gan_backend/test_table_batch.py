@@ -130,6 +130,76 @@ def test_cli_rejects_bad_settings_before_any_work(tmp_path, capsys, monkeypatch)
     assert not out.exists()
 
 
+def _smoke64(**kw):
+    return presets.get_preset("smoke").with_(gan=(("epochs", 2), ("dtype", "float64")), **kw)
+
+
+def test_gan1_of_several_groups_in_one_batch_equals_execute_first(monkeypatch):
+    """batch_runs = 4 on the smoke preset in float64 with 2 runs: the four groups' GAN 1s
+    are one FirstBatch, trained in ONE batched call (on four data sets), and each equals
+    execute_first's GAN 1 of its group (its stream ``[gan_seed, 1]``) to PARAM_TOL."""
+    from gan_backend import batched
+    from gan_backend.experiment.runs import execute_first, execute_firsts, first_batches, groups
+    from gan_backend.generator import Generator
+
+    p = _smoke64(runs=2, batch_runs=4)
+    (batch,) = first_batches(p, groups(p))
+    assert batch.groups == tuple(groups(p))
+    calls = []
+    real = batched.train_gans_batched
+
+    def spy(xs, config=None, **kw):
+        calls.append(len(xs))
+        return real(xs, config, **kw)
+
+    monkeypatch.setattr(batched, "train_gans_batched", spy)
+    got = execute_firsts(batch, p)
+    assert calls == [4]
+    assert [r["key"] for r in got] == [g.key for g in batch.groups]
+    for g, rec in zip(batch.groups, got):
+        want = execute_first(g, p)
+        assert rec["config"] == want["config"]
+        a = Generator.from_bytes(rec["generator"]).net.params
+        b = Generator.from_bytes(want["generator"]).net.params
+        assert float(np.abs(a - b).max()) <= PARAM_TOL, g.key
+    # without batch_runs every group is a batch of its own
+    assert [b.groups for b in first_batches(p.with_(batch_runs=None), groups(p))] == [(g,) for g in groups(p)]
+
+
+def test_a_gan1_diverging_in_a_batch_fails_only_its_group(exact_fgan_gradient, monkeypatch):
+    """fgan:reverse_kl (heuristic generator loss, exact gradient) on the smoke data scaled
+    by 15: GAN 1 of the two run-1 groups diverges in epoch 1, that of the run-0 groups
+    trains. In one batch of the four, the diverged entries are the AdaGanError that
+    execute_first raises for those groups (same message), the others its GAN 1s."""
+    from gan_backend.experiment import runs
+    from gan_backend.generator import Generator
+
+    real = runs._data
+
+    def scaled(preset, modes, seed):
+        data, x_train, x_select, x_eval = real(preset, modes, seed)
+        return data, x_train * 15, x_select, x_eval
+
+    monkeypatch.setattr(runs, "_data", scaled)
+    p = presets.get_preset("smoke").with_(
+        gan=(("epochs", 3), ("dtype", "float64"), ("objective", "fgan:reverse_kl"), ("fgan_generator", "heuristic")),
+        runs=2, batch_runs=4)
+    (batch,) = runs.first_batches(p, runs.groups(p))
+    with np.errstate(all="ignore"):
+        got = runs.execute_firsts(batch, p)
+        for g, entry in zip(batch.groups, got):
+            if g.run == 1:
+                with pytest.raises(AdaGanError) as want:
+                    runs.execute_first(g, p)
+                assert isinstance(entry, AdaGanError) and str(entry) == str(want.value)
+                assert str(entry).startswith("independent GAN 1: training failed: TrainingDivergedError")
+            else:
+                want = runs.execute_first(g, p)
+                a = Generator.from_bytes(entry["generator"]).net.params
+                b = Generator.from_bytes(want["generator"]).net.params
+                assert float(np.abs(a - b).max()) <= PARAM_TOL, g.key
+
+
 def _records(out):
     with sqlite3.connect(out / "results.sqlite") as db:
         return {k: (json.loads(m), json.loads(c)) for k, m, c in db.execute("SELECT key, metrics, config FROM runs")}
@@ -155,32 +225,45 @@ def _timings(out):
         return {k: json.loads(t) for k, t in db.execute("SELECT key, timings FROM runs")}
 
 
+def _components(out):
+    with sqlite3.connect(out / "results.sqlite") as db:
+        return {k: (bytes(g), json.loads(t), f) for k, g, t, f in
+                db.execute("SELECT key, generator, timings, finished_at FROM components")}
+
+
 @pytest.mark.slow
 def test_smoke_table_is_the_same_with_and_without_batch_runs(tmp_path, monkeypatch):
     """The smoke table in float64: serial, and with --batch-runs 4 computed in two calls
-    (--max-runs 4: the shared unit of K = 1, 3 runs, and a lockstep unit cut to TopKLast
-    K1; then a resume whose one lockstep unit holds the other three AdaGAN runs, Boosted
-    K1, TopKLast K3 and Boosted K3: two cells and two methods at once): same stored
-    records (to RECORD_TOL), same stored run configs (the option is not part of a run),
-    same table.csv text."""
-    smoke64 = presets.get_preset("smoke").with_(name="smoke64", gan=(("epochs", 2), ("dtype", "float64")))
+    (--max-runs 7: the shared unit of K = 1, 3 runs, and one lockstep unit of the four
+    AdaGAN runs, TopKLast and Boosted on K1 and K3: two cells and two methods at once,
+    whose two GAN 1s (K1, K3) train in one batch task; then a resume that computes the
+    shared unit of K3 from the stored GAN 1, training none): same stored records (to
+    RECORD_TOL), same stored run configs (the option is not part of a run), same
+    table.csv text."""
+    smoke64 = _smoke64(name="smoke64")
     monkeypatch.setitem(presets._FACTORIES, "smoke64", lambda: smoke64)
     base = ["table", "--preset", "smoke64", "--workers", "1", "--quiet", "--no-figures"]
     serial, batched = tmp_path / "serial", tmp_path / "batched"
     assert main([*base, "--out", str(serial)]) == 0
-    assert main([*base, "--out", str(batched), "--batch-runs", "4", "--max-runs", "4"]) == 0
-    assert sorted(_records(batched)) == ["smoke64/best_of/K1/run0", "smoke64/ensemble/K1/run0",
-                                         "smoke64/topklast/K1/run0", "smoke64/vanilla/K1/run0"]
+    assert main([*base, "--out", str(batched), "--batch-runs", "4", "--max-runs", "7"]) == 0
+    assert sorted(_records(batched)) == sorted(f"smoke64/{m}/K{k}/run0" for m, k in (
+        ("vanilla", 1), ("best_of", 1), ("ensemble", 1), ("topklast", 1), ("boosted", 1), ("topklast", 3),
+        ("boosted", 3)))
+    firsts = _components(batched)
+    assert sorted(firsts) == ["smoke64/K1/run0", "smoke64/K3/run0"]
+    # the two GAN 1s were one task (the same start and batch time)
+    assert len({(t["started_at"], t["unit_s"]) for _, t, _ in firsts.values()}) == 1
     assert main([*base, "--out", str(batched), "--batch-runs", "4"]) == 0
+    assert _components(batched) == firsts  # the resume trained no GAN 1 again
     a, b = _records(serial), _records(batched)
     assert a.keys() == b.keys() and len(a) == 10
     for key in a:
         assert a[key][1] == b[key][1], key
         _assert_close(a[key][0], b[key][0], key)
-    # the resumed AdaGAN runs were one task (one lockstep unit: the same start and unit time)
+    # the AdaGAN runs were one task (one lockstep unit: the same start and unit time)
     t = _timings(batched)
-    resumed = [t[f"smoke64/{m}/K{k}/run0"] for m, k in (("boosted", 1), ("topklast", 3), ("boosted", 3))]
-    assert len({(r["started_at"], r["unit_s"]) for r in resumed}) == 1
+    adagan = [t[f"smoke64/{m}/K{k}/run0"] for m in ("topklast", "boosted") for k in (1, 3)]
+    assert len({(r["started_at"], r["unit_s"]) for r in adagan}) == 1
     with open(serial / "table.csv") as fa, open(batched / "table.csv") as fb:
         ra, rb = list(csv.DictReader(fa)), list(csv.DictReader(fb))
     assert ra == rb and any(r["median"] for r in ra)

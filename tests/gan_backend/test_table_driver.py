@@ -58,6 +58,22 @@ def fake_first(group, preset, *, log_dir):
             "generator": group.gan_seed.to_bytes(8, "big"), "timings": {"total_s": 0.0}, "host": "h"}
 
 
+def fake_firsts(batch, preset, *, log_dir, diverge=()):
+    """Stand-in GAN-1 batch: ``fake_first`` per group, or for a group in ``diverge`` the
+    AdaGanError of a diverged GAN 1; logs the batch and each group."""
+    from gan_backend.adagan import AdaGanError
+
+    _log(log_dir, f"firsts-{batch.key}")
+    out = []
+    for g in batch.groups:
+        if g.key in diverge:
+            _log(log_dir, f"first-{g.key}")
+            out.append(AdaGanError("independent GAN 1: deliberate divergence"))
+        else:
+            out.append(fake_first(g, preset, log_dir=log_dir))
+    return out
+
+
 def fake_task(unit, preset, first, *, log_dir, sleep=0.0):
     """Deterministic records from the runs' seeds and GAN 1's bytes; logs each execution."""
     assert first == unit.group.gan_seed.to_bytes(8, "big")  # the unit got its own group's GAN 1
@@ -94,6 +110,7 @@ def fail_task(unit, preset, first, *, log_dir):
 
 
 def _run(p, out, task, log, **kw):
+    kw.setdefault("firsts_task", functools.partial(fake_firsts, log_dir=str(log)))
     return run_table(p, out, task=task, first_task=functools.partial(fake_first, log_dir=str(log)),
                      progress=False, **kw)
 
@@ -131,6 +148,7 @@ def test_resume_skips_finished_runs_and_never_duplicates(tmp_path):
     ex = _executions(log)
     assert set(ex.values()) == {1}  # nothing computed twice, GAN 1 of each group included
     assert sum(k.startswith("first-") for k in ex) == 4  # one GAN 1 per (K, run)
+    assert not any(k.startswith("firsts-") for k in ex)  # one task each without batch_runs
     r3 = _run(p, tmp_path / "out", task, log, workers=1)
     assert (r3.completed, r3.skipped) == (0, 8)
     # more runs per cell extend the table (same keys and configs for the first runs)
@@ -340,6 +358,42 @@ def test_lockstep_units_store_report_retry_and_resume_per_run(tmp_path):
     assert all(v == 1 for k, v in ex2.items() if k.startswith("first-"))  # GAN 1 stored, not trained again
     rows = _rows(tmp_path / "out")
     assert len(rows) == 8 == len({k for k, *_ in rows})
+
+
+def test_gan1_batches_store_fail_and_resume_per_group(tmp_path):
+    """batch_runs = 3: the 4 groups' GAN 1s are two batch tasks, [K1/run0, K3/run0,
+    K1/run1] and [K3/run1]. K3/run0's GAN 1 diverges in its batch: it is reported, and so
+    are its group's runs (its vanilla unit, its Boosted run, with the GAN-1 error as when
+    a GAN-1 task fails), while the other groups' GAN 1s are stored and their runs done;
+    the lockstep unit holding Boosted K1/run0, K3/run0 and K1/run1 runs the other two.
+    The resume trains only the missing GAN 1 and computes only its group's runs."""
+    log = tmp_path / "log"
+    log.mkdir()
+    p = _preset(batch_runs=3)
+    bad = "fake/K3/run0"
+    msg = "gan_backend.adagan.AdaGanError: independent GAN 1: deliberate divergence"
+    lock = functools.partial(fake_lockstep_task, log_dir=str(log))
+    task = functools.partial(fake_task, log_dir=str(log))
+    firsts = functools.partial(fake_firsts, log_dir=str(log), diverge={bad})
+    rep = _run(p, tmp_path / "out", task, log, workers=2, lockstep_task=lock, firsts_task=firsts, retries=1)
+    assert sorted(rep.failed) == [("fake/K3/run0 (first GAN)", msg), ("fake/K3/run0/vanilla", msg),
+                                  ("fake/boosted/K3/run0", msg)]
+    assert rep.completed == 6 and not rep.ok
+    assert {k for k, *_ in _rows(tmp_path / "out")} == {s.key for s in run_specs(p) if s.group.key != bad}
+    with ResultStore(tmp_path / "out" / RESULTS_FILE) as st:
+        assert st.component_keys() == {"fake/K1/run0", "fake/K1/run1", "fake/K3/run1"}
+    ex = _executions(log)
+    assert ex["firsts-fake_firsts_K1_run0+2"] == 1 and ex["firsts-fake_firsts_K3_run1"] == 1
+    assert all(v == 1 for v in ex.values())  # nothing trained twice (a diverged GAN 1 is not retried)
+    assert ex["lockstep-fake_lockstep_boosted_K1_run0+1"] == 1  # the unit's task ran the two healthy runs
+
+    rep2 = _run(p, tmp_path / "out", task, log, workers=1, lockstep_task=lock)
+    assert (rep2.completed, rep2.skipped) == (2, 6) and rep2.ok
+    ex2 = _executions(log)
+    assert ex2["firsts-fake_firsts_K3_run0"] == 1 and ex2["first-fake_K3_run0"] == 2  # only the missing GAN 1
+    assert all(v == 1 for k, v in ex2.items() if k != "first-fake_K3_run0")
+    with ResultStore(tmp_path / "out" / RESULTS_FILE) as st:
+        assert len(st.component_keys()) == 4
 
 
 def test_max_runs_cuts_a_lockstep_unit_to_fit(tmp_path):
