@@ -333,14 +333,16 @@ def _smoke() -> Preset:
         n_select=200,
         n_eval=200,
         n_model=200,
-        gan=(("epochs", 2),),
+        gan=(("epochs", 2), ("dtype", "float64")),
         classifier_epochs=50,
         artifact_points=200,
         theory_modes=(3,),
         theory_samples=300,
         reductions=(
             "SMOKE TEST ONLY, results meaningless: 1 run, K in {1, 3}, T = 3, 512 training "
-            "points, 2 epochs per GAN (4 steps), 50 discriminator epochs (100 steps), 200 evaluation points"
+            "points, 2 epochs per GAN (4 steps), 50 discriminator epochs (100 steps), 200 evaluation points; "
+            "float64, so that its rows do not depend on the order of the floating-point operations "
+            "(serial, --batch-runs and lockstep runs give the same table)"
         ),
     )
 
