@@ -328,7 +328,7 @@ def execute_firsts(batch: FirstBatch, preset: Preset) -> list:
     """Train the GAN 1 of every group of ``batch`` in one lockstep call
     (:func:`gan_backend.batched.train_gans_batched`; groups whose training sets differ in
     shape in separate calls), each on its own group's data and with the stream
-    :func:`execute_first` uses (:meth:`IndependentGans.rng_of` ``(1)`` of the group's
+    :func:`execute_first` uses (:meth:`gan_backend.methods.IndependentGans.rng_of` ``(1)`` of the group's
     ``gan_seed``), so each GAN is :func:`execute_first`'s to rounding (the batched engine
     sums matrix products in another order).
 
