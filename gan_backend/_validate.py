@@ -23,6 +23,7 @@ __all__ = [
     "positive_float",
     "optional_positive_float",
     "unit_interval",
+    "positive_widths",
     "fits_in_memory",
     "memory_bytes",
 ]
@@ -102,6 +103,18 @@ def unit_interval(name: str, v, *, closed_left: bool = False, closed_right: bool
         interval = f"{'[' if closed_left else '('}0, 1{']' if closed_right else ')'}"
         raise ValueError(f"`{name}` must lie in {interval}; got {v!r}")
     return float(v)
+
+
+def positive_widths(name: str, v) -> tuple[int, ...]:
+    """``v`` (the hidden widths of a network) as a tuple of positive ints."""
+    try:
+        t = tuple(v)
+    except TypeError:
+        raise ValueError(f"`{name}` must be a sequence of positive integers; got {v!r}") from None
+    for w in t:
+        if isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 1:
+            raise ValueError(f"`{name}` must be a sequence of positive integers; got {v!r}")
+    return tuple(int(w) for w in t)
 
 
 def memory_bytes() -> int | None:

@@ -17,6 +17,7 @@ import math
 import numbers
 from dataclasses import dataclass, field
 
+from gan_backend._validate import positive_widths
 from gan_backend.layers import ACTIVATIONS, INITS, check_dtype
 from gan_backend.objectives import OBJECTIVES, FGan
 from gan_backend.optim import OPTIMIZERS
@@ -125,15 +126,7 @@ class GanConfig:
 
     def __post_init__(self):
         for name in ("g_hidden", "d_hidden"):
-            v = getattr(self, name)
-            try:
-                t = tuple(v)
-            except TypeError:
-                raise ValueError(f"`{name}` must be a sequence of positive integers; got {v!r}") from None
-            for w in t:
-                if isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 1:
-                    raise ValueError(f"`{name}` must be a sequence of positive integers; got {v!r}")
-            object.__setattr__(self, name, tuple(int(w) for w in t))
+            object.__setattr__(self, name, positive_widths(name, getattr(self, name)))
         if not isinstance(self.g_batchnorm, bool):
             raise ValueError(f"`g_batchnorm` must be True or False; got {self.g_batchnorm!r}")
         for name in ("latent_dim", "batch_size", "epochs", "n_critic", "d_maxout"):

@@ -5,6 +5,7 @@ import math
 import numbers
 from dataclasses import dataclass
 
+from gan_backend._validate import positive_widths
 from gan_backend.layers import ACTIVATIONS, INITS, check_dtype
 
 __all__ = ["AvbConfig"]
@@ -15,15 +16,6 @@ def _pos_int(name, v):
         raise ValueError(f"`{name}` must be a positive integer; got {v!r}")
 
 
-def _widths(name, v):
-    try:
-        t = tuple(v)
-    except TypeError:
-        raise ValueError(f"`{name}` must be a sequence of positive integers; got {v!r}") from None
-    for w in t:
-        if isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 1:
-            raise ValueError(f"`{name}` must be a sequence of positive integers; got {v!r}")
-    return tuple(int(w) for w in t)
 
 
 @dataclass(frozen=True)
@@ -80,7 +72,7 @@ class AvbConfig:
 
     def __post_init__(self):
         for name in ("encoder_hidden", "decoder_hidden", "adversary_hidden"):
-            object.__setattr__(self, name, _widths(name, getattr(self, name)))
+            object.__setattr__(self, name, positive_widths(name, getattr(self, name)))
         for name in ("latent_dim", "noise_dim", "steps", "adversary_steps", "batch_size"):
             _pos_int(name, getattr(self, name))
         for name in ("lr", "lr_adversary", "init_std"):
