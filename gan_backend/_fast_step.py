@@ -52,18 +52,24 @@ OBJ_CODES = {"minimax": 0, "nonsaturating": 1}
 _ONE, _ZERO, _LEAKY, _ELU, _B1, _C1, _B2, _C2, _SREAL, _SFAKE = range(10)
 
 
-def supports(config, xp) -> bool:
-    """Whether the fused kernels implement a GAN training with ``config``."""
-    return (supports_classifier(config, xp) and config.objective in OBJ_CODES and config.clip is None
-            and not config.g_batchnorm)
+def supports(config, xp, nets) -> bool:
+    """Whether the fused kernels implement a GAN training with ``config`` on the networks
+    ``nets`` (G and D, as the factory :mod:`gan_backend.mlp` built them)."""
+    return (supports_classifier(config, xp, *nets) and config.objective in OBJ_CODES
+            and config.clip is None)
 
 
-def supports_classifier(config, xp) -> bool:
+def supports_classifier(config, xp, *nets) -> bool:
     """Whether the fused kernels implement :func:`gan_backend.train_classifier` with
-    ``config`` (always the logistic loss, never clipped): plain Dense + activation stacks,
-    so no maxout discriminator layer."""
-    return (xp is np and config.activation in ACT_CODES and config.optimizer == "adam"
-            and config.d_maxout == 1)
+    ``config`` (always the logistic loss, never clipped) on the networks ``nets``: Adam,
+    and plain Dense + activation stacks (no run axis, no batch norm, no maxout, linear
+    output, an activation of :data:`ACT_CODES`)."""
+    return xp is np and config.optimizer == "adam" and all(_plain(net) for net in nets)
+
+
+def _plain(net) -> bool:
+    return (net.runs is None and not net.norms and net.maxout == 1 and net.output_activation is None
+            and net.activation in ACT_CODES)
 
 
 def constants(adam, dtype, batch: int) -> np.ndarray:

@@ -34,6 +34,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from gan_backend._validate import as_points
+
 __all__ = ["kde_logpdf", "TRUNCATION", "MAX_CHAIN"]
 
 #: Terms with exponent above this are skipped (each is < e^-50 of the largest term).
@@ -127,8 +129,8 @@ def kde_logpdf(queries, points, bandwidths) -> np.ndarray:
     >>> bool(np.isclose(lp[0], -np.log(2 * np.pi)))
     True
     """
-    q = _as_points("queries", queries)
-    x = _as_points("points", points)
+    q = as_points("queries", queries)
+    x = as_points("points", points)
     if x.shape[0] == 0:
         raise ValueError("`points` must hold at least one point; got shape (0, d)")
     if q.shape[1] != x.shape[1]:
@@ -157,19 +159,3 @@ def kde_logpdf(queries, points, bandwidths) -> np.ndarray:
     out[order] = out_sorted
     out -= (np.log(x.shape[0]) + 0.5 * d * np.log(2.0 * np.pi * h * h))[:, None]
     return out[0] if scalar else out
-
-
-def _as_points(name: str, a) -> np.ndarray:
-    try:
-        arr = np.ascontiguousarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"`{name}` must be an array of real numbers; got {a!r:.80}") from exc
-    if arr.ndim != 2:
-        raise ValueError(f"`{name}` must be a 2-D array of shape (n, d); got shape {arr.shape}")
-    if arr.shape[1] == 0:
-        raise ValueError(f"`{name}` must have at least one coordinate; got shape {arr.shape}")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        i, j = (int(v) for v in np.argwhere(bad)[0])
-        raise ValueError(f"`{name}` must be finite; got {arr[i, j]!r} at index ({i}, {j})")
-    return arr

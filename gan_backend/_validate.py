@@ -24,6 +24,7 @@ __all__ = [
     "optional_positive_float",
     "unit_interval",
     "positive_widths",
+    "as_points",
     "fits_in_memory",
     "memory_bytes",
 ]
@@ -115,6 +116,24 @@ def positive_widths(name: str, v) -> tuple[int, ...]:
         if isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 1:
             raise ValueError(f"`{name}` must be a sequence of positive integers; got {v!r}")
     return tuple(int(w) for w in t)
+
+
+def as_points(name: str, a) -> np.ndarray:
+    """``a`` as a C-contiguous float64 array of shape (n, d), d >= 1, finite (the points
+    of the KDE, coverage and theory checks)."""
+    try:
+        arr = np.ascontiguousarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`{name}` must be an array of real numbers; got {a!r:.80}") from exc
+    if arr.ndim != 2:
+        raise ValueError(f"`{name}` must be a 2-D array of shape (n, d); got shape {arr.shape}")
+    if arr.shape[1] == 0:
+        raise ValueError(f"`{name}` must have at least one coordinate; got shape {arr.shape}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        raise ValueError(f"`{name}` must be finite; got {arr[i, j]!r} at index ({i}, {j})")
+    return arr
 
 
 def memory_bytes() -> int | None:

@@ -46,8 +46,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gan_backend._kde import _as_points, kde_logpdf
-from gan_backend._validate import as_rng
+from gan_backend._kde import kde_logpdf
+from gan_backend._validate import as_points, as_rng
 
 __all__ = [
     "coverage",
@@ -166,7 +166,7 @@ def median_pairwise_distance(samples, *, rng=None, subsample: int = MEDIAN_SUBSA
     The subsample has ``min(n, subsample)`` points drawn without replacement with ``rng``
     (all points when ``n <= subsample``, in which case the result does not depend on ``rng``).
     """
-    x = _as_points("samples", samples)
+    x = as_points("samples", samples)
     if x.shape[0] < 2:
         raise ValueError(f"`samples` must hold at least 2 points; got {x.shape[0]}")
     if isinstance(subsample, (bool, np.bool_)) or not isinstance(subsample, numbers.Integral) or subsample < 2:
@@ -282,8 +282,8 @@ def coverage(model_samples, data_points, *, rng=None, bandwidths=None) -> Covera
     >>> bool(0.9 < res.c < 1.0)
     True
     """
-    x = _as_points("model_samples", model_samples)
-    y = _as_points("data_points", data_points)
+    x = as_points("model_samples", model_samples)
+    y = as_points("data_points", data_points)
     if x.shape[0] < MIN_MODEL_SAMPLES:
         raise ValueError(f"`model_samples` must hold at least {MIN_MODEL_SAMPLES} points; got {x.shape[0]}")
     if y.shape[0] < 1:
@@ -372,8 +372,8 @@ def coverage_reference(model_samples, data, *, rng=None, sizes=REFERENCE_SIZES) 
     >>> bool(0.85 < res.c <= 1.0)
     True
     """
-    x = _as_points("model_samples", model_samples)
-    y = _as_points("data", data)
+    x = as_points("model_samples", model_samples)
+    y = as_points("data", data)
     try:
         n_real, n_fit, n_sel = (int(v) for v in sizes)
         ok = len(tuple(sizes)) == 3 and n_real >= 1 and n_fit >= 2 and n_sel >= 1
@@ -457,8 +457,8 @@ def mode_stats(samples, means, std, *, min_share: float = 0.2) -> ModeStats:
     >>> (s.modes_captured, round(s.high_quality, 3))
     (1, 0.667)
     """
-    x = _as_points("samples", samples)
-    mu = _as_points("means", means)
+    x = as_points("samples", samples)
+    mu = as_points("means", means)
     if x.shape[0] < 1:
         raise ValueError("`samples` must hold at least one point; got 0")
     if mu.shape[0] < 1:

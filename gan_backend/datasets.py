@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gan_backend.generator import as_rng
+from gan_backend._validate import as_rng
 
 __all__ = ["ToyData", "make_dataset", "mode_variance", "DATASETS", "GEOMETRIES", "RING_RADIUS", "GRID_MEANS",
            "GRID_SPACING"]

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gan_backend.config import GanConfig
-from gan_backend.mixture import as_rng
+from gan_backend._validate import as_rng
 
 __all__ = [
     "DIGITS_CONFIG",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from gan_backend.generator import as_rng
+from gan_backend._validate import as_rng
 from gan_backend.mlp import MLP
 from gan_backend.objectives import FGan
 from gan_backend.optim import make_optimizer

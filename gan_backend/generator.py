@@ -7,11 +7,11 @@ import os
 import numpy as np
 
 from gan_backend._backend import get_xp, to_device, to_numpy
-from gan_backend._validate import as_rng
+from gan_backend._validate import as_rng, nonnegative_int
 from gan_backend.config import GanConfig
-from gan_backend.mlp import MLP
+from gan_backend.mlp import MLP, generator_net
 
-__all__ = ["Generator", "as_rng"]
+__all__ = ["Generator"]
 
 _CHUNK = 65536
 
@@ -53,14 +53,13 @@ class Generator:
         The latent codes are drawn from ``rng`` (Generator, int seed or None) on the host,
         so a seed gives the same samples on every backend.
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"`n` must be a nonnegative integer; got {n!r}")
+        n = nonnegative_int("n", n)
         rng = as_rng(rng)
         net, dt = self.net, self.net.dtype
         out = np.empty((int(n), self.dim), dtype=np.float64)
         for a in range(0, int(n), _CHUNK):
             b = min(int(n), a + _CHUNK)
-            z = rng.standard_normal((b - a, self.config.latent_dim), dtype=dt)
+            z = rng.standard_normal((b - a, net.sizes[0]), dtype=dt)
             out[a:b] = to_numpy(net.predict(to_device(z, net.xp)))
         return out
 
@@ -86,11 +85,11 @@ class Generator:
                 raise ValueError(f"`path` {os.fspath(path)!r} is not a saved gan_backend Generator")
             config = GanConfig.from_dict(json.loads(str(z["config"])))
             sizes = tuple(int(s) for s in z["sizes"])
-            net = MLP(sizes, activation=str(z["activation"]), dtype=config.dtype,
-                      xp=get_xp() if xp is None else xp, batchnorm=config.g_batchnorm)
+            net = generator_net(config, sizes[-1], xp=get_xp() if xp is None else xp)
             params = z["params"]
-            if params.shape != net.params.shape:
-                raise ValueError(f"`path` {os.fspath(path)!r}: {params.size} parameters for sizes {sizes}")
+            if net.sizes != sizes or str(z["activation"]) != net.activation or params.shape != net.params.shape:
+                raise ValueError(f"`path` {os.fspath(path)!r}: the network ({sizes}, {str(z['activation'])!r}, "
+                                 f"{params.size} parameters) does not match its config's")
             net.params[...] = to_device(params, net.xp, net.dtype)
             if net.state.size:
                 net.state[...] = to_device(z["state"], net.xp, net.dtype)

@@ -5,7 +5,11 @@ Hierarchy (micrograd style): :class:`Module` (owns parameters) → :class:`Layer
 
 Conventions
 -----------
-* Rows are examples: ``x`` has shape ``(n, features)``.
+* Rows are examples: ``x`` has shape ``(n, features)``. A leading *run axis* (R independent
+  copies of a network trained in lockstep, :mod:`gan_backend.batched`) gives ``(R, n,
+  features)``: the activations are elementwise, :class:`BatchNorm` and :class:`Maxout` act on
+  the last two axes with per-run parameters of shape ``(R, features)``, and
+  :class:`RunsDense` is the run-axis twin of :class:`Dense`.
 * ``forward(x)`` caches what ``backward`` needs; ``backward(dy)`` returns ``dL/dx`` for
   the *last* ``forward`` call and **writes** (does not accumulate) the parameter
   gradients into the layer's gradient buffers.
@@ -26,13 +30,13 @@ import types
 
 import numpy as np
 
-from gan_backend._backend import expit as _expit_of
-from gan_backend._backend import to_device
+from gan_backend._backend import expit, to_device
 
 __all__ = [
     "Module",
     "Layer",
     "Dense",
+    "RunsDense",
     "ReLU",
     "LeakyReLU",
     "Tanh",
@@ -165,6 +169,56 @@ class Dense(Layer):
         return dy @ self.W.T
 
 
+class RunsDense(Layer):
+    """:class:`Dense` for R runs at once: ``x (R, n, a)``, ``W (R, a, b)``, ``b (R, b)``
+    (views into rows of ``(R, P)`` flat buffers). Derivatives as :class:`Dense`, per run:
+    ``dL/dx = dy Wᵀ``, ``dL/dW = xᵀ dy``, ``dL/db = 1ᵀ dy``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+    params, grads : 2-D arrays of shape ``(R, n_in*n_out + n_out)`` used as storage.
+    xp : array module
+    """
+
+    def __init__(self, n_in: int, n_out: int, params, grads, xp: types.ModuleType = np):
+        self.n_in, self.n_out, self.xp = int(n_in), int(n_out), xp
+        runs = params.shape[0]
+        k = self.n_in * self.n_out
+        self.W = params[:, :k].reshape(runs, self.n_in, self.n_out)
+        self.b = params[:, k:k + self.n_out]
+        self.dW = grads[:, :k].reshape(runs, self.n_in, self.n_out)
+        self.db = grads[:, k:k + self.n_out]
+        self._x = None
+
+    def parameters(self):
+        return [(self.W, self.dW), (self.b, self.db)]
+
+    def init_run(self, r: int, rng: np.random.Generator, scheme: str = "normal", std: float = 0.8) -> None:
+        """Draw run r's ``W`` from ``rng`` as :meth:`Dense.init` does; its ``b = 0``."""
+        if scheme not in INITS:
+            raise ValueError(f"`init` must be one of {', '.join(INITS)}; got {scheme!r}")
+        self.W[r] = to_device(INITS[scheme](rng, self.n_in, self.n_out, std), self.xp, self.W.dtype)
+        self.b[r] = 0
+
+    def forward(self, x):
+        self._x = x
+        y = self.xp.matmul(x, self.W)
+        y += self.b[:, None, :]
+        return y
+
+    def backward(self, dy, *, param_grads=True, need_dx=True):
+        xp = self.xp
+        if param_grads:
+            self.dW[...] = xp.matmul(self._x.transpose(0, 2, 1), dy)
+            self.db[...] = dy.sum(axis=1)
+        if not need_dx:
+            return None
+        if self.n_out == 1:  # an outer product per run
+            return dy * self.W.transpose(0, 2, 1)
+        return xp.matmul(dy, self.W.transpose(0, 2, 1))
+
+
 # --- activations ------------------------------------------------------------------
 
 
@@ -225,7 +279,7 @@ class Sigmoid(Layer):
 
     def __init__(self, *, dtype=np.float64, xp: types.ModuleType = np, inplace: bool = False):
         self.xp, self.inplace = xp, inplace
-        self._expit = _expit_of(xp)
+        self._expit = expit(xp)
         self._y = None
 
     def forward(self, x):
@@ -276,6 +330,12 @@ ACTIVATIONS = {
 # --- normalisation and maxout -------------------------------------------------------
 
 
+def _per_row(a):
+    """A per-feature vector (or, with a run axis, an ``(R, features)`` array) broadcast
+    against the ``(..., rows, features)`` activations."""
+    return a if a.ndim == 1 else a[..., None, :]
+
+
 class BatchNorm(Layer):
     """Batch normalisation over the rows: ``y = gamma * (x - mu) / sqrt(var + eps) + beta``.
 
@@ -290,14 +350,17 @@ class BatchNorm(Layer):
     ``dL/dx = (g − mean(g) − xh ∘ mean(g ∘ xh)) / s`` (column means). In evaluation
     mode ``dL/dx = gamma ∘ dy / s``.
 
+    With a run axis (``params`` of shape ``(R, 2 n)``, input ``(R, rows, n)``) every run
+    is normalised over its own rows with its own parameters and statistics.
+
     Parameters
     ----------
     n : int
         Number of features.
     eps, momentum : float
         ``1e-5`` and ``0.1`` (PyTorch's).
-    params, grads : optional 1-D arrays of length ``2 n`` (``gamma`` then ``beta``).
-    state : optional 1-D array of length ``2 n`` (running mean then running variance).
+    params, grads : optional arrays of shape ``(2 n,)`` or ``(R, 2 n)`` (``gamma`` then ``beta``).
+    state : optional array of the same shape (running mean then running variance).
     """
 
     def __init__(self, n: int, *, eps: float = 1e-5, momentum: float = 0.1, dtype=np.float64,
@@ -313,9 +376,10 @@ class BatchNorm(Layer):
         params = xp.zeros(2 * self.n, dtype=self.dtype) if params is None else params
         grads = xp.zeros(2 * self.n, dtype=self.dtype) if grads is None else grads
         state = xp.zeros(2 * self.n, dtype=self.dtype) if state is None else state
-        self.gamma, self.beta = params[:self.n], params[self.n:2 * self.n]
-        self.dgamma, self.dbeta = grads[:self.n], grads[self.n:2 * self.n]
-        self.running_mean, self.running_var = state[:self.n], state[self.n:2 * self.n]
+        n = self.n
+        self.gamma, self.beta = params[..., :n], params[..., n:2 * n]
+        self.dgamma, self.dbeta = grads[..., :n], grads[..., n:2 * n]
+        self.running_mean, self.running_var = state[..., :n], state[..., n:2 * n]
         self.training = True
         self.reset()
         self._xh = self._inv = None
@@ -323,43 +387,46 @@ class BatchNorm(Layer):
     def parameters(self):
         return [(self.gamma, self.dgamma), (self.beta, self.dbeta)]
 
-    def reset(self) -> None:
-        """``gamma = 1``, ``beta = 0``, running mean 0 and variance 1."""
-        self.gamma[...] = 1
-        self.beta[...] = 0
-        self.running_mean[...] = 0
-        self.running_var[...] = 1
+    def reset(self, run: int | None = None) -> None:
+        """``gamma = 1``, ``beta = 0``, running mean 0 and variance 1 (of run ``run`` only,
+        with a run axis)."""
+        i = Ellipsis if run is None else run
+        self.gamma[i] = 1
+        self.beta[i] = 0
+        self.running_mean[i] = 0
+        self.running_var[i] = 1
 
     def forward(self, x):
         xp = self.xp
         if self.training:
-            m = x.shape[0]
-            mu = x.mean(axis=0)
-            xc = x - mu
-            var = (xc * xc).mean(axis=0)
+            m = x.shape[-2]
+            mu = x.mean(axis=-2)
+            xc = x - _per_row(mu)
+            var = (xc * xc).mean(axis=-2)
             self._inv = inv = 1.0 / xp.sqrt(var + self.eps)
             a = self.momentum
             self.running_mean *= 1 - a
             self.running_mean += a * mu
             self.running_var *= 1 - a
             self.running_var += a * var * (m / max(m - 1, 1))
-            self._xh = xh = xc * inv
+            self._xh = xh = xc * _per_row(inv)
         else:
             self._inv = inv = 1.0 / xp.sqrt(self.running_var + self.eps)
-            self._xh = xh = (x - self.running_mean) * inv
-        return xh * self.gamma + self.beta
+            self._xh = xh = (x - _per_row(self.running_mean)) * _per_row(inv)
+        return xh * _per_row(self.gamma) + _per_row(self.beta)
 
     def backward(self, dy, *, param_grads=True, need_dx=True):
         xh = self._xh
         if param_grads:
-            self.dbeta[...] = dy.sum(axis=0)
-            self.dgamma[...] = (dy * xh).sum(axis=0)
+            self.dbeta[...] = dy.sum(axis=-2)
+            self.dgamma[...] = (dy * xh).sum(axis=-2)
         if not need_dx:
             return None
-        g = dy * self.gamma
+        g = dy * _per_row(self.gamma)
+        inv = _per_row(self._inv)
         if not self.training:
-            return g * self._inv
-        return (g - g.mean(axis=0) - xh * (g * xh).mean(axis=0)) * self._inv
+            return g * inv
+        return (g - _per_row(g.mean(axis=-2)) - xh * _per_row((g * xh).mean(axis=-2))) * inv
 
 
 class Maxout(Layer):
@@ -368,7 +435,7 @@ class Maxout(Layer):
     Put after a Dense layer of width ``units * pieces`` it is the maxout unit of Goodfellow
     et al. (2013), the discriminator layer of the 2-D mode-collapse benchmarks. The
     derivative routes ``dy[:, j]`` to the maximising piece (the first one on ties: a
-    subgradient).
+    subgradient). Leading axes (a run axis) pass through.
     """
 
     def __init__(self, pieces: int, *, dtype=np.float64, xp: types.ModuleType = np, inplace: bool = False):
@@ -378,17 +445,16 @@ class Maxout(Layer):
         self._idx = self._shape = None
 
     def forward(self, x):
-        n, f = x.shape
+        f = x.shape[-1]
         k = self.pieces
         if f % k:
             raise ValueError(f"`x` must have a multiple of {k} columns; got {f}")
-        xr = x.reshape(n, f // k, k)
+        xr = x.reshape(*x.shape[:-1], f // k, k)
         self._shape = x.shape
-        self._idx = xr.argmax(axis=2)[:, :, None]
-        return xr.max(axis=2)
+        self._idx = xr.argmax(axis=-1)[..., None]
+        return xr.max(axis=-1)
 
     def backward(self, dy, *, param_grads=True, need_dx=True):
-        n, f = self._shape
         # one-hot of the maximising piece (array-module generic: no put_along_axis)
         hot = self.xp.arange(self.pieces) == self._idx
-        return (hot * dy[:, :, None]).reshape(n, f)
+        return (hot * dy[..., None]).reshape(self._shape)

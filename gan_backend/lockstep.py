@@ -37,6 +37,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from gan_backend._validate import optional_positive_int
+from gan_backend import batched
+from gan_backend.train import check_config
+
 __all__ = ["LockstepEngine", "LockstepCancelled", "run_lockstep"]
 
 
@@ -86,18 +90,14 @@ class LockstepEngine:
     def train_gan(self, x, config=None, *, weights=None, rng=None, progress: bool = False):
         """As :func:`gan_backend.train_gan` (``progress`` is ignored: the batch has no
         per-run progress line)."""
-        from gan_backend.config import GanConfig
-
-        c = GanConfig() if config is None else config
+        c = check_config(config)
         return self._hub.ask(self._run, _Request("gan", ("gan", c, np.shape(x)),
                                                  {"x": x, "weights": weights, "rng": rng}))
 
     def train_classifier(self, x_real, x_fake, config=None, *, rng=None, epochs: int | None = None,
                          progress: bool = False):
         """As :func:`gan_backend.train_classifier` (``progress`` is ignored)."""
-        from gan_backend.config import GanConfig
-
-        c = GanConfig() if config is None else config
+        c = check_config(config)
         epochs = c.epochs if epochs is None else epochs
         group = ("classifier", c, epochs, np.shape(x_real), np.shape(x_fake))
         return self._hub.ask(self._run, _Request("classifier", group,
@@ -154,14 +154,12 @@ class _Hub:
 
 def _execute(requests: list[_Request], batch_runs: int | None) -> list:
     """One batched call for ``requests`` (one group); one result or exception per request."""
-    from gan_backend.batched import train_classifiers_batched, train_gans_batched
-
     config = requests[0].group[1]
     if requests[0].kind == "gan":
-        return train_gans_batched([q.args["x"] for q in requests], config,
+        return batched.train_gans_batched([q.args["x"] for q in requests], config,
                                   weights=[q.args["weights"] for q in requests],
                                   rngs=[q.args["rng"] for q in requests], batch_runs=batch_runs)
-    return train_classifiers_batched([q.args["real"] for q in requests], [q.args["fake"] for q in requests],
+    return batched.train_classifiers_batched([q.args["real"] for q in requests], [q.args["fake"] for q in requests],
                                      config, rngs=[q.args["rng"] for q in requests],
                                      epochs=requests[0].group[2], batch_runs=batch_runs)
 
@@ -212,14 +210,11 @@ def run_lockstep(jobs: Sequence[Callable], *, batch_runs: int | None = None) -> 
     >>> bool(max(np.abs(a.net.params - b.net.params).max() for a, b in zip(together, alone)) < 1e-10)
     True
     """
-    from gan_backend.batched import check_batch_runs
-
     jobs = list(jobs)
     for r, job in enumerate(jobs):
         if not callable(job):
             raise ValueError(f"`jobs[{r}]` must be callable engine -> result; got {type(job).__name__}")
-    if batch_runs is not None:
-        batch_runs = check_batch_runs(batch_runs)
+    batch_runs = optional_positive_int("batch_runs", batch_runs)
     hub = _Hub(jobs)
     for t in hub.threads:
         t.start()

@@ -27,7 +27,7 @@ import numpy as np
 
 from gan_backend._validate import as_rng, positive_int
 
-__all__ = ["Sampler", "Mixture", "as_rng"]
+__all__ = ["Sampler", "Mixture"]
 
 # |sum(weights) - 1| tolerated at construction; larger errors are a caller's bug and raise.
 _WEIGHT_SUM_TOL = 1e-9

@@ -34,8 +34,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit as _np_expit
 
-from gan_backend._backend import array_module, to_device, to_numpy
-from gan_backend._backend import expit as _expit_of
+from gan_backend._backend import array_module, expit, to_device, to_numpy
 
 __all__ = [
     "Objective",
@@ -53,7 +52,7 @@ def _sigmoid(v, out=None):
     """σ(v) = 1/(1+e^{−v}) without overflow (expit of the array's own library)."""
     if type(v) is np.ndarray:
         return _np_expit(v, out=out)
-    return _expit_of(array_module(v))(v, out=out)  # pragma: no cover - GPU only
+    return expit(array_module(v))(v, out=out)  # pragma: no cover - GPU only
 
 
 def _softplus_mean(v) -> float:

@@ -55,14 +55,16 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
-    def load_state(self, other: "Optimizer") -> None:
-        """Copy ``other``'s state (moments, step count) into this optimiser (same shapes)."""
+    def load_state(self, other: "Optimizer", rows=None) -> None:
+        """Copy ``other``'s state (moments, step count) into this optimiser (same shapes;
+        with ``rows``, an index array on ``other``'s backend, the state's rows ``rows``:
+        the runs kept from a run axis)."""
         if type(other) is not type(self):
             raise ValueError(f"cannot load the state of a {type(other).__name__} into a {type(self).__name__}")
         self.t = other.t
         for name in self._state_names:
             for dst, src in zip(getattr(self, name), getattr(other, name)):
-                dst[...] = src
+                dst[...] = src if rows is None else src[rows]
 
 
 class SGD(Optimizer):

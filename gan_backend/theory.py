@@ -43,8 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import fdiv
-from gan_backend._kde import _as_points
-from gan_backend._validate import as_rng
+from gan_backend._validate import as_points, as_rng
 from gan_backend.coverage import bandwidth_grid, median_pairwise_distance, select_bandwidth
 
 __all__ = [
@@ -203,7 +202,7 @@ def data_density(means, std, grid: fdiv.Grid | None = None, *, weights=None, cel
     Without ``grid``: a square ``cells x cells`` grid over the means' bounding box widened by
     ``5 * max(std) + pad`` on every side (the mixture's mass outside it is < 1e-6).
     """
-    mu = _as_points("means", means)
+    mu = as_points("means", means)
     if mu.shape[1] != 2:
         raise ValueError(f"`means` must have shape (K, 2); got {mu.shape}")
     k = mu.shape[0]
@@ -228,7 +227,7 @@ def kde_on_grid(samples, grid: fdiv.Grid, *, rng=None, bandwidth=None) -> GridDe
     (:func:`gan_backend.coverage.select_bandwidth` on a random half split with ``rng``);
     the KDE then uses *all* samples with that bandwidth.
     """
-    x = _as_points("samples", samples)
+    x = as_points("samples", samples)
     if not isinstance(grid, fdiv.Grid) or grid.ndim != x.shape[1]:
         raise ValueError(f"`grid` must be a fdiv.Grid of dimension {x.shape[1]}; got {grid!r:.80}")
     if x.shape[0] < 4:

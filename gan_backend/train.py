@@ -24,6 +24,12 @@ configuration, the fused Numba kernels of :mod:`gan_backend._fast_step` (the def
 then; about 1.8x faster per step on the toy GAN). Both draw the same random numbers in
 the same order and agree to rounding; ``GanTrainer(..., fused=False)`` picks the
 readable one. :func:`train_classifier` likewise.
+
+The networks come from the factory of :mod:`gan_backend.mlp` (:func:`generator_net`,
+:func:`discriminator_net`). The checks and pieces around the steps are shared with the
+run axis (:mod:`gan_backend.batched`): :func:`check_config`, :func:`as_data`,
+:func:`net_optimizer`, :func:`one_blas_thread` and the divergence check
+(:func:`nonfinite_runs`, :func:`diverged_error`).
 """
 from __future__ import annotations
 
@@ -37,9 +43,10 @@ from threadpoolctl import threadpool_limits
 from gan_backend import _fast_step
 from gan_backend._backend import check_same_backend, get_xp, to_device, to_numpy
 from gan_backend._sampling import IndexSampler
+from gan_backend._validate import as_rng, positive_int
 from gan_backend.classifier import Classifier
 from gan_backend.config import GanConfig
-from gan_backend.generator import Generator, as_rng
+from gan_backend.generator import Generator
 from gan_backend.mlp import MLP, discriminator_net, generator_net
 from gan_backend.objectives import Minimax, get_objective
 from gan_backend.optim import clip_weights, make_optimizer
@@ -62,8 +69,17 @@ class TrainingDivergedError(FloatingPointError):
     """
 
 
-def _as_data(name: str, x, dtype) -> np.ndarray:
-    """``x`` as a C-contiguous host array of shape (n, d), finite."""
+def check_config(config) -> GanConfig:
+    """``config``, or the default :class:`GanConfig` for None; ``ValueError`` for anything else."""
+    c = GanConfig() if config is None else config
+    if not isinstance(c, GanConfig):
+        raise ValueError(f"`config` must be a GanConfig; got {type(c).__name__}")
+    return c
+
+
+def as_data(name: str, x, dtype) -> np.ndarray:
+    """``x`` as a C-contiguous host array of shape (n, d), finite (``ValueError`` naming
+    ``name`` otherwise)."""
     try:
         a = np.ascontiguousarray(to_numpy(x), dtype=dtype)
     except (TypeError, ValueError) as exc:
@@ -75,19 +91,35 @@ def _as_data(name: str, x, dtype) -> np.ndarray:
     return a
 
 
-def _one_blas_thread():
-    """Limit BLAS to one thread while training (NumPy backend).
+def one_blas_thread(xp=np):
+    """Limit BLAS to one thread while training on the NumPy backend (a no-op context on
+    another array module).
 
     The nets are tiny (at most 512x50 by 50x30 products): a multi-threaded BLAS spends
     more on waking and syncing threads than on the arithmetic (about 10x slower per
     step measured on 2 cores), and runs in parallel processes would oversubscribe.
     """
+    if xp is not np:
+        return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _optimizer(config: GanConfig, net: MLP, lr: float):
+def net_optimizer(config: GanConfig, net: MLP, lr: float):
+    """``config``'s optimiser (with Adam's β₁, β₂) over ``net``'s parameters, learning rate ``lr``."""
     kw = {"adam": {"beta1": config.beta1, "beta2": config.beta2}}.get(config.optimizer, {})
     return make_optimizer(config.optimizer, net.parameters(), lr, **kw)
+
+
+def nonfinite_runs(nets: dict) -> dict[int, str]:
+    """The runs whose parameters are not all finite, each with the name of its first such
+    network (in the order of ``nets``, a dict name -> :class:`~gan_backend.mlp.MLP`). A
+    network without a run axis is run 0."""
+    bad: dict[int, str] = {}
+    for name, net in nets.items():
+        ok = np.asarray(to_numpy(net.xp.isfinite(net.params).all(axis=-1)), dtype=bool).reshape(-1)
+        for r in np.flatnonzero(~ok):
+            bad.setdefault(int(r), name)
+    return bad
 
 
 class _Progress:
@@ -137,15 +169,12 @@ class GanTrainer:
 
     def __init__(self, x, config: GanConfig | None = None, *, weights=None, rng=None,
                  fused: bool | None = None):
-        config = GanConfig() if config is None else config
-        if not isinstance(config, GanConfig):
-            raise ValueError(f"`config` must be a GanConfig; got {type(config).__name__}")
+        self.config = c = check_config(config)
         check_same_backend(x, weights)
-        self.config = c = config
         self.rng = rng = as_rng(rng)
         self.xp = xp = get_xp()
         self.objective = get_objective(c.objective, generator=c.fgan_generator)
-        host = _as_data("x", x, c.dtype)
+        host = as_data("x", x, c.dtype)
         self.n, dim = host.shape
         self.sampler = IndexSampler(self.n, weights)
         self.x = to_device(host, xp)
@@ -153,14 +182,14 @@ class GanTrainer:
         self.D = discriminator_net(c, dim, xp=xp)
         self.G.init(rng, c.init, c.init_std)
         self.D.init(rng, c.init, c.init_std)
-        self.opt_g = _optimizer(c, self.G, c.lr_g)
-        self.opt_d = _optimizer(c, self.D, c.lr_d)
+        self.opt_g = net_optimizer(c, self.G, c.lr_g)
+        self.opt_d = net_optimizer(c, self.D, c.lr_d)
         if c.unrolled:
             self.D_ahead = self.D.clone()
-            self.opt_ahead = _optimizer(c, self.D_ahead, c.lr_d)
+            self.opt_ahead = net_optimizer(c, self.D_ahead, c.lr_d)
         self.steps_per_epoch = max(1, self.n // c.batch_size)
         self.last_losses: tuple[float | None, float | None] = (None, None)
-        self._fused = _fused_choice(fused, c, xp) and _FusedGan(self)
+        self._fused = _fused_choice(fused, c, xp, (self.G, self.D)) and _FusedGan(self)
 
     @property
     def fused(self) -> bool:
@@ -169,8 +198,7 @@ class GanTrainer:
 
     # -- pieces ------------------------------------------------------------------------
     def _noise(self):
-        c = self.config
-        z = self.rng.standard_normal((c.batch_size, c.latent_dim), dtype=self.G.dtype)
+        z = self.rng.standard_normal((self.config.batch_size, self.G.sizes[0]), dtype=self.G.dtype)
         return z if self.xp is np else to_device(z, self.xp)
 
     def _real(self):
@@ -221,8 +249,7 @@ class GanTrainer:
     def steps(self, k: int, value: bool = False) -> None:
         """``k`` generator steps (:meth:`step` ``k`` times; with the fused kernels one
         compiled call). With ``value=True`` the last step's losses go to :attr:`last_losses`."""
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"`k` must be a positive integer; got {k!r}")
+        k = positive_int("k", k)
         if self._fused:
             self._fused.steps(int(k), value)
             return
@@ -235,13 +262,11 @@ class GanTrainer:
 
     def run(self, epochs: int | None = None, progress: bool = False) -> Generator:
         """Train for ``epochs`` (default ``config.epochs``) and return the generator."""
-        epochs = self.config.epochs if epochs is None else epochs
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ValueError(f"`epochs` must be a positive integer; got {epochs!r}")
-        total = int(epochs) * self.steps_per_epoch
+        epochs = positive_int("epochs", self.config.epochs if epochs is None else epochs)
+        total = epochs * self.steps_per_epoch
         bar = _Progress(progress, total, f"gan {self.config.objective}")
         spe = self.steps_per_epoch
-        with _one_blas_thread() if self.xp is np else contextlib.nullcontext():
+        with one_blas_thread(self.xp):
             s = 0
             while s < total:
                 # blocks end at an epoch's end (divergence check) or a progress update
@@ -259,10 +284,9 @@ class GanTrainer:
 
     def check_finite(self, epoch: int | None = None) -> None:
         """Raise :class:`TrainingDivergedError` if G's or D's parameters are not finite."""
-        xp = self.xp
-        for name, net in (("generator", self.G), ("discriminator", self.D)):
-            if not bool(xp.isfinite(net.params).all()):
-                raise diverged_error(self.config, name, epoch)
+        bad = nonfinite_runs({"generator": self.G, "discriminator": self.D})
+        if bad:
+            raise diverged_error(self.config, bad[0], epoch)
 
 
 def diverged_error(config: GanConfig, name: str, epoch: int | None = None) -> TrainingDivergedError:
@@ -276,9 +300,9 @@ def diverged_error(config: GanConfig, name: str, epoch: int | None = None) -> Tr
     )
 
 
-def _fused_choice(fused, config: GanConfig, xp) -> bool:
+def _fused_choice(fused, config: GanConfig, xp, nets) -> bool:
     """Resolve the ``fused`` argument: None means "when supported"; True insists."""
-    ok = _fast_step.supports(config, xp)
+    ok = _fast_step.supports(config, xp, nets)
     if fused is None:
         return ok
     if not isinstance(fused, bool):
@@ -286,10 +310,11 @@ def _fused_choice(fused, config: GanConfig, xp) -> bool:
     if fused and not ok:
         raise ValueError(
             "`fused` is True but the fused kernels do not support this configuration "
-            f"(backend {xp.__name__}, activation {config.activation!r}, objective "
+            f"(backend {xp.__name__}, activation {config.activation!r}, g_batchnorm "
+            f"{config.g_batchnorm!r}, d_maxout {config.d_maxout!r}, objective "
             f"{config.objective!r}, optimizer {config.optimizer!r}, clip {config.clip!r}); "
-            "they need numpy, one of " + ", ".join(_fast_step.ACT_CODES) + ", "
-            + " or ".join(_fast_step.OBJ_CODES) + ", adam and no clipping"
+            "they need numpy, one of " + ", ".join(_fast_step.ACT_CODES) + ", no batch norm, "
+            "no maxout, " + " or ".join(_fast_step.OBJ_CODES) + ", adam and no clipping"
         )
     return fused
 
@@ -311,12 +336,12 @@ class _FusedGan:
         self.g = _fast_step.NetBuffers(tr.G, tr.opt_g, b)
         self.d = _fast_step.NetBuffers(tr.D, tr.opt_d, 2 * b)
         self.a = _fast_step.NetBuffers(tr.D_ahead, tr.opt_ahead, 2 * b) if c.unrolled else None
-        self.act = _fast_step.ACT_CODES[c.activation]
+        self.act = _fast_step.ACT_CODES[tr.G.activation]
         self.obj = _fast_step.OBJ_CODES[c.objective]
         self.hp = _fast_step.constants(tr.opt_d, dt, b)
         self.idx = np.zeros(b, dtype=np.intp)
-        self.zd = np.zeros((b, c.latent_dim), dtype=dt)
-        self.zg = np.zeros((b, c.latent_dim), dtype=dt)
+        self.zd = np.zeros((b, tr.G.sizes[0]), dtype=dt)
+        self.zg = np.zeros((b, tr.G.sizes[0]), dtype=dt)
         self.xin = np.zeros((2 * b, dim), dtype=dt)
         self.vgrad = np.zeros((2 * b, 1), dtype=dt)
         self.dx = np.zeros((b, dim), dtype=dt)
@@ -404,29 +429,25 @@ def train_classifier(x_real, x_fake, config: GanConfig | None = None, *, rng=Non
     >>> bool(p[0] > 0.5 > p[1])                     # D(x) is the probability that x is real
     True
     """
-    c = GanConfig() if config is None else config
-    if not isinstance(c, GanConfig):
-        raise ValueError(f"`config` must be a GanConfig; got {type(c).__name__}")
-    epochs = c.epochs if epochs is None else epochs
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"`epochs` must be a positive integer; got {epochs!r}")
+    c = check_config(config)
+    epochs = positive_int("epochs", c.epochs if epochs is None else epochs)
     check_same_backend(x_real, x_fake)
     rng = as_rng(rng)
     xp = get_xp()
-    real = _as_data("x_real", x_real, c.dtype)
-    fake = _as_data("x_fake", x_fake, c.dtype)
+    real = as_data("x_real", x_real, c.dtype)
+    fake = as_data("x_fake", x_fake, c.dtype)
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"`x_real` and `x_fake` must have the same number of columns; got "
                          f"{real.shape[1]} and {fake.shape[1]}")
     D = discriminator_net(c, real.shape[1], xp=xp)
     D.init(rng, c.init, c.init_std)
-    opt = _optimizer(c, D, c.lr_d)
+    opt = net_optimizer(c, D, c.lr_d)
     b = c.batch_size
     real_d, fake_d = to_device(real, xp), to_device(fake, xp)
-    total = int(epochs) * max(1, max(real.shape[0], fake.shape[0]) // b)
+    total = epochs * max(1, max(real.shape[0], fake.shape[0]) // b)
     bar = _Progress(progress, total, "classifier")
-    fit = _fit_classifier_fused if _fast_step.supports_classifier(c, xp) else _fit_classifier
-    with _one_blas_thread() if xp is np else contextlib.nullcontext():
+    fit = _fit_classifier_fused if _fast_step.supports_classifier(c, xp, D) else _fit_classifier
+    with one_blas_thread(xp):
         fit(D, opt, real_d, fake_d, b, total, rng, xp, bar)
     return Classifier(D, c)
 

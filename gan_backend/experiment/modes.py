@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gan_backend.experiment.runs import encode_array
+
 __all__ = ["ModesSetting", "SETTINGS", "get_setting", "setting_names", "execute_modes_run", "METHODS",
            "LABELS", "BENCHMARKS", "estimate_seconds", "run_steps"]
 
@@ -287,12 +289,6 @@ def _diagnose(step, data, prev, n_samples, rng) -> dict:
     }
 
 
-def _npy(a) -> bytes:
-    from gan_backend.experiment.runs import _npy as encode
-
-    return encode(a)
-
-
 def execute_modes_run(spec, setting: ModesSetting) -> dict:
     """Train ``spec.method`` on benchmark ``spec.modes`` (run ``spec.run``) and score it.
 
@@ -329,15 +325,15 @@ def execute_modes_run(spec, setting: ModesSetting) -> dict:
             if spec.run == 0 and step.t == 2:
                 k = min(setting.artifact_points, data.x.shape[0])
                 wm = np.column_stack([data.x[:k], step.weights[:k] * data.x.shape[0], step.d[:k]])
-                artifacts["weight_map"] = _npy(wm.astype(np.float32))
+                artifacts["weight_map"] = encode_array(wm.astype(np.float32))
         prev = m
         t_eval += time.perf_counter() - tick
         tick = time.perf_counter()
     if spec.run == 0:
         k = setting.artifact_points
-        artifacts["samples"] = _npy(samples[:k].astype(np.float32))
-        artifacts["data"] = _npy(data.x[:k].astype(np.float32))
-        artifacts["means"] = _npy(np.asarray(data.means))
+        artifacts["samples"] = encode_array(samples[:k].astype(np.float32))
+        artifacts["data"] = encode_array(data.x[:k].astype(np.float32))
+        artifacts["means"] = encode_array(np.asarray(data.means))
     return {
         "key": spec.key, "preset": spec.preset, "method": spec.method, "modes": spec.modes,
         "run": spec.run, "seed": spec.seed, "data_seed": spec.data_seed,
@@ -356,11 +352,11 @@ def execute_modes_run(spec, setting: ModesSetting) -> dict:
 def _step_seconds(config, steps: int = 100) -> float:
     """Measured CPU seconds of one generator step of ``config`` on this machine (2-D data;
     process time, so that other load on the machine does not inflate it)."""
-    from gan_backend.train import GanTrainer, _one_blas_thread
+    from gan_backend.train import GanTrainer, one_blas_thread
 
     x = np.random.default_rng(0).standard_normal((max(4 * config.batch_size, 512), 2))
     tr = GanTrainer(x, dataclasses.replace(config, epochs=1), rng=0)
-    with _one_blas_thread():
+    with one_blas_thread():
         for _ in range(5):
             tr.step()
         t = time.process_time()

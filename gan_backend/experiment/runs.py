@@ -281,7 +281,8 @@ def plan_units(preset: Preset, done=frozenset()) -> list:
     return sorted(out + chunks, key=lambda u: order[u.specs[0].key])
 
 
-def _npy(a) -> bytes:
+def encode_array(a) -> bytes:
+    """``a`` in the ``.npy`` encoding of stored artifacts (:func:`decode_array` inverts it)."""
     buf = io.BytesIO()
     np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
     return buf.getvalue()
@@ -348,7 +349,7 @@ def execute_firsts(batch: FirstBatch, preset: Preset) -> list:
     """
     from gan_backend.batched import train_gans_batched
     from gan_backend.methods import IndependentGans
-    from gan_backend.methods._independent import _failed
+    from gan_backend.methods._independent import failed_gan
 
     t0, c0, wall = time.perf_counter(), time.process_time(), time.time()
     cfg = preset.gan_config(batch.variant)
@@ -362,7 +363,7 @@ def execute_firsts(batch: FirstBatch, preset: Preset) -> list:
         try:
             trained = train_gans_batched([xs[i] for i in idx], cfg, rngs=[rngs[i] for i in idx])
         except Exception as exc:  # the whole call failed: every group, as execute_first would
-            raise _failed(1, exc) from exc
+            raise failed_gan(1, exc) from exc
         for i, g in zip(idx, trained):
             gans[i] = g
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -370,7 +371,7 @@ def execute_firsts(batch: FirstBatch, preset: Preset) -> list:
     out = []
     for group, g in zip(batch.groups, gans):
         if isinstance(g, Exception):
-            err = _failed(1, g)
+            err = failed_gan(1, g)
             err.__cause__ = g
             out.append(err)
             continue
@@ -476,15 +477,15 @@ def _run_method(spec: RunSpec, preset: Preset, gd: _GroupData, engine=None) -> t
             if spec.run == 0 and snap.t == 2 and step.d is not None:
                 m = min(preset.artifact_points, x_train.shape[0])
                 wmap = np.column_stack([x_train[:m], step.weights[:m] * x_train.shape[0], step.d[:m]])
-                artifacts["weight_map"] = _npy(wmap.astype(np.float32))
+                artifacts["weight_map"] = encode_array(wmap.astype(np.float32))
         if snap.info:
             info = snap.info
         last = ev["samples"]
     if spec.run == 0 and last is not None:
         m = preset.artifact_points
-        artifacts["samples"] = _npy(last[:m].astype(np.float32))
-        artifacts["data"] = _npy(gd.x_eval[:m].astype(np.float32))
-        artifacts["means"] = _npy(np.asarray(gd.data.means))
+        artifacts["samples"] = encode_array(last[:m].astype(np.float32))
+        artifacts["data"] = encode_array(gd.x_eval[:m].astype(np.float32))
+        artifacts["means"] = encode_array(np.asarray(gd.data.means))
     if betas:
         metrics["beta"], metrics["lam"] = betas, lams
     if info:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_backend._validate import as_rng, positive_int
+from gan_backend._validate import as_rng, optional_positive_int, positive_int
 from gan_backend.adagan import AdaGanError
 
 __all__ = ["IndependentGans"]
@@ -52,11 +52,9 @@ class IndependentGans:
 
     def __init__(self, x, T, config, *, seed: int | None = None, rng=None, first=None, progress: bool = False,
                  batch_runs: int | None = None):
-        from gan_backend.batched import check_batch_runs
-
         self.x = x
         self.T = positive_int("T", T)
-        self.batch_runs = None if batch_runs is None else check_batch_runs(batch_runs)
+        self.batch_runs = optional_positive_int("batch_runs", batch_runs)
         self.config = config
         self.seed = int(as_rng(rng).integers(2**63)) if seed is None else int(seed)
         self.progress = progress
@@ -80,7 +78,7 @@ class IndependentGans:
                 self._train_block()
         for k, g in enumerate(self._gans[:i + 1], start=1):  # as serially: GAN i needs GANs 1..i-1
             if isinstance(g, Exception):
-                raise _failed(k, g) from g
+                raise failed_gan(k, g) from g
         return self._gans[i]
 
     def _train_one(self) -> None:
@@ -90,7 +88,7 @@ class IndependentGans:
         try:
             g = train_gan(self.x, self.config, rng=self.rng_of(k), progress=self.progress)
         except Exception as exc:
-            raise _failed(k, exc) from exc
+            raise failed_gan(k, exc) from exc
         self._gans.append(g)
 
     def _train_block(self) -> None:
@@ -101,7 +99,7 @@ class IndependentGans:
         try:
             block = train_gans_batched([self.x] * len(ks), self.config, rngs=[self.rng_of(k) for k in ks])
         except Exception as exc:
-            raise _failed(ks[0], exc) from exc
+            raise failed_gan(ks[0], exc) from exc
         self._gans.extend(block)
 
     def __iter__(self):
@@ -109,7 +107,8 @@ class IndependentGans:
             yield self[i]
 
 
-def _failed(k: int, exc: Exception) -> AdaGanError:
+def failed_gan(k: int, exc: Exception) -> AdaGanError:
+    """The error of independent GAN ``k`` whose training raised ``exc``."""
     return AdaGanError(f"independent GAN {k}: training failed: {type(exc).__name__}: {exc}")
 
 

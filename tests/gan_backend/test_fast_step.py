@@ -14,6 +14,7 @@ import pytest
 
 from gan_backend import _fast_step
 from gan_backend.config import GanConfig
+from gan_backend.mlp import discriminator_net, generator_net
 from gan_backend.train import GanTrainer, train_classifier
 
 TOL64 = 1e-10  # float64: rounding-order differences only (observed ~1e-14)
@@ -104,7 +105,7 @@ def test_classifier_fused_equals_readable(data, monkeypatch):
     real, fake = x[:700], x[700:] + 1.0
     cfg = dataclasses.replace(BASE, lr_d=1e-3)
     fast = train_classifier(real, fake, cfg, rng=2, epochs=3)
-    monkeypatch.setattr(_fast_step, "supports_classifier", lambda config, xp: False)
+    monkeypatch.setattr(_fast_step, "supports_classifier", lambda config, xp, *nets: False)
     ref = train_classifier(real, fake, cfg, rng=2, epochs=3)
     assert np.abs(fast.net.params - ref.net.params).max() <= TOL64
 
@@ -127,9 +128,11 @@ def test_batchnorm_and_maxout_train_on_the_readable_layers(data, extra):
     or a maxout D must run the readable layers (and ``fused=True`` must refuse)."""
     x, _ = data
     cfg = dataclasses.replace(BASE, **extra)
-    assert not _fast_step.supports(cfg, np)
+    nets = (generator_net(cfg, 2), discriminator_net(cfg, 2))
+    assert not _fast_step.supports(cfg, np, nets)
+    assert _fast_step.supports(BASE, np, (generator_net(BASE, 2), discriminator_net(BASE, 2)))
     assert not GanTrainer(x, cfg, rng=0).fused
     with pytest.raises(ValueError, match="fused"):
         GanTrainer(x, cfg, rng=0, fused=True)
     if "d_maxout" in extra:
-        assert not _fast_step.supports_classifier(cfg, np)
+        assert not _fast_step.supports_classifier(cfg, np, nets[1])
