@@ -20,7 +20,9 @@ objectives and optimisers those of :mod:`gan_backend.objectives` and
 :mod:`gan_backend.optim`, and the data checks, optimiser factory and divergence check
 those of :mod:`gan_backend.train`. In float64 the runs agree with separate trainings to
 rounding for every configuration :class:`~gan_backend.config.GanConfig` accepts
-(``tests/gan_backend/test_batched.py``: 1e-10).
+(``tests/gan_backend/test_batched.py``: 1e-10). A configuration that sets a field the
+run axis does not know (:data:`RUN_AXIS_FIELDS`, :func:`check_run_axis`) is refused with a
+``ValueError`` naming it, never trained with the field dropped.
 
 Each run keeps its own divergence check: at the end of every epoch a run whose
 parameters are not finite gets a :class:`~gan_backend.train.TrainingDivergedError` (the
@@ -32,6 +34,8 @@ is the single trainer's); on a GPU that host work, not the arithmetic, bounds th
 at large R.
 """
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -48,7 +52,29 @@ from gan_backend.train import (as_data, check_config, diverged_error, net_optimi
                                one_blas_thread)
 
 __all__ = ["BatchedMLP", "BatchedGanTrainer", "train_gans_batched", "train_classifiers_batched",
-           "check_batch_runs"]
+           "check_batch_runs", "RUN_AXIS_FIELDS", "check_run_axis"]
+
+#: the :class:`~gan_backend.config.GanConfig` fields the run axis honours (all of them today:
+#: the architecture through the network factory, the rest in the steps below)
+RUN_AXIS_FIELDS = frozenset({
+    "latent_dim", "g_hidden", "d_hidden", "g_batchnorm", "d_maxout", "activation", "init", "init_std",
+    "objective", "fgan_generator", "optimizer", "lr_g", "lr_d", "beta1", "beta2", "batch_size",
+    "epochs", "n_critic", "clip", "unrolled", "dtype",
+})
+
+
+def check_run_axis(config: GanConfig) -> GanConfig:
+    """``config`` if the run axis does what it asks; ``ValueError`` naming the first field
+    outside :data:`RUN_AXIS_FIELDS` (a field added to the config, or a subclass's) that is
+    set away from its default, so that nothing is silently dropped."""
+    for f in dataclasses.fields(config):
+        if f.name in RUN_AXIS_FIELDS:
+            continue
+        value = getattr(config, f.name)
+        if f.default is dataclasses.MISSING or value != f.default:
+            raise ValueError(f"`{f.name}` = {value!r} is not supported by the run axis "
+                             "(gan_backend.batched); train these runs one by one with train_gan")
+    return config
 
 
 def check_batch_runs(value, name: str = "batch_runs") -> int:
@@ -100,7 +126,7 @@ class BatchedGanTrainer:
     """
 
     def __init__(self, xs, config: GanConfig | None = None, *, weights=None, rngs=None):
-        self.config = c = check_config(config)
+        self.config = c = check_run_axis(check_config(config))
         xs = list(xs)
         runs = len(xs)
         if runs < 1:
@@ -298,7 +324,7 @@ def train_classifiers_batched(reals, fakes, config: GanConfig | None = None, *, 
     >>> [c.prob(np.zeros((1, 2))).shape for c in cls]
     [(1,), (1,)]
     """
-    c = check_config(config)
+    c = check_run_axis(check_config(config))
     epochs = positive_int("epochs", c.epochs if epochs is None else epochs)
     reals = [as_data(f"reals[{i}]", x, c.dtype) for i, x in enumerate(reals)]
     fakes = [as_data(f"fakes[{i}]", x, c.dtype) for i, x in enumerate(fakes)]
