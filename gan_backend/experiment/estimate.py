@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gan_backend.experiment.method_policy import cost, shares_components
 from gan_backend.experiment.presets import Preset
 
 __all__ = ["Calibration", "Plan", "calibrate", "plan_cost", "format_plan", "estimate_preset"]
@@ -152,8 +153,6 @@ def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> 
     measured at 1.4-1.9x the fused serial one: results/lockstep/README.md)."""
     import heapq
 
-    from gan_backend import methods
-
     T = preset.T
     gan_n, disc_n = _gan_steps(preset), _disc_steps(preset)
     costs = {}
@@ -162,16 +161,17 @@ def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> 
         costs[f"first:{g.key}"] = gan_n * cal.gan_step[g.variant]
         n_gans += 1
     for u in units:  # a Unit (one group) or a LockstepUnit (runs of several groups, one variant)
-        ms = [methods.get(s.method) for s in u.specs]
+        ms = [cost(s.method) for s in u.specs]
+        shared = shares_components(u.specs[0].method)
         variant = u.specs[0].variant
         gans = max(m.gans(T) for m in ms) - 1  # GAN 1 comes from the first task
         discs = sum(m.discriminators(T) for m in ms)
-        if ms[0].uses != "components":
+        if not shared:
             gans = sum(m.gans(T) - 1 for m in ms)
         # distinct models evaluated: GAN 1 of each group + one per later t per method, at most
         evals = len(u.groups) + sum(max(0, (T if m.gans(T) > 1 else 1) - 1) for m in ms)
         selections = sum(m.selections(T) for m in ms)
-        step = cal.gan_step[variant] if ms[0].uses == "components" else cal.weighted(variant)
+        step = cal.gan_step[variant] if shared else cal.weighted(variant)
         cost = (gans * gan_n * step + discs * (disc_n * cal.disc_step + cal.adagan_step)
                 + evals * cal.evaluation + selections * cal.selection)
         costs[u.key] = cost

@@ -252,7 +252,8 @@ def _snapshots(method: str, x, setting: ModesSetting, rng):
         yield Snapshot(t=1, model=train_gan(x, cfg, rng=rng))
         return
     mod = methods.get("ensemble" if method == "ensemble" else "boosted")
-    yield from mod.trajectory(x, T=setting.T, config=cfg, rng=rng, options=setting.adagan_options(method))
+    offered = {"options": setting.adagan_options(method)}
+    yield from mod.trajectory(x, T=setting.T, config=cfg, rng=rng, **mod.accepted(offered))
 
 
 def _score(samples, data):

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gan_backend.experiment.method_policy import shares_components
 from gan_backend.experiment.presets import Preset
 
 __all__ = ["RunSpec", "Group", "Unit", "LockstepUnit", "FirstBatch", "derive_seed", "run_specs", "groups",
@@ -258,10 +259,8 @@ def plan_units(preset: Preset, done=frozenset()) -> list:
     run-index-major. ``done`` does not change the shared units (a unit with some stored
     runs computes them again; the store keeps the first copy).
     """
-    from gan_backend import methods
-
-    shared = tuple(m for m in preset.methods if methods.get(m).uses == "components")
-    alone = [m for m in preset.methods if methods.get(m).uses != "components"]
+    shared = tuple(m for m in preset.methods if shares_components(m))
+    alone = [m for m in preset.methods if not shares_components(m)]
     lockstep = preset.batch_runs is not None
     out = []
     for g in groups(preset):
@@ -458,11 +457,11 @@ def _run_method(spec: RunSpec, preset: Preset, gd: _GroupData, engine=None) -> t
 
     method = methods.get(spec.method)
     x_train = gd.x_train
-    given = {} if engine is None else {"engine": engine}
+    offered = {"options": preset.adagan_options(), "heldout": gd.x_select, "first": gd.first,
+               "components": gd.gans, **({} if engine is None else {"engine": engine})}
     snaps = method.trajectory(
         x_train, T=preset.T, config=gd.config, rng=np.random.default_rng(spec.seed),
-        options=preset.adagan_options(), heldout=gd.x_select, first=gd.first, components=gd.gans,
-        **given, **preset.method_kwargs(spec.method))
+        **method.accepted(offered), **preset.method_kwargs(spec.method))
     metrics = {"t": [], **{k: [] for k in _PER_T}}
     betas, lams, info, last, artifacts = [], [], None, None, {}
     for snap in snaps:

@@ -1,14 +1,15 @@
 """The training methods, as an explicit registry of frozen :class:`Method` objects.
 
 Each method (``sample --method``, the rows of the coverage table) is one
-:class:`Method`: name, help line, trajectory (one model per ``t = 1..T``), how many GANs
-it trains, what the table shares with it (the independent GANs or only the first GAN),
-and its options. ``fit`` is written once, on top of the trajectory. A method built from
-the existing pieces (e.g. another beta schedule over :func:`adagan_trajectory`) is one
-entry of ``REGISTRY`` below; nothing else in the package names methods.
+:class:`Method`: name, help line, trajectory (one model per ``t = 1..T``, taking exactly
+its parameters) and its options. ``fit`` is written once, on top of the trajectory. A
+method built from the existing pieces (e.g. another beta schedule over
+:func:`adagan_trajectory`) is one module here and one entry of ``REGISTRY`` below; what
+an experiment shares with it and what it costs there is the experiment's
+(:mod:`gan_backend.experiment.method_policy`).
 
->>> names()[0], get("boosted").gans(10)
-('vanilla', 10)
+>>> names()[0], "components" in get("vanilla").parameters, "components" in get("boosted").parameters
+('vanilla', True, False)
 """
 from __future__ import annotations
 

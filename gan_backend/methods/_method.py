@@ -2,24 +2,30 @@
 
 A method's *trajectory* yields one :class:`Snapshot` per number of components
 ``t = 1..T`` (the model the method would return with ``T = t``); ``fit`` is its last
-snapshot. Every trajectory takes the same keyword arguments::
+snapshot. A trajectory takes exactly the keyword arguments it uses (no ``**kwargs``, so a
+misspelt keyword is a ``TypeError`` naming it), all from this vocabulary::
 
-    trajectory(x, *, T, config, rng=None, progress=False, options=None, heldout=None,
-               first=None, components=None, engine=None, **method_options)
+    trajectory(x, *, T, config=None, rng=None, progress=False, options=None, heldout=None,
+               first=None, components=None, engine=None, **its own options)
 
 - ``first``: an already trained first GAN ``G_1`` (used instead of training one);
-- ``components``: an iterable of independently trained GANs (GAN 1 first), shared by
-  the methods that combine independent GANs (Vanilla, Best of T, Ensemble); None: the
+- ``components``: an iterable of independently trained GANs (GAN 1 first), for the
+  methods that combine independent GANs (Vanilla, Best of T, Ensemble); None: the
   method trains its own from ``rng``;
 - ``heldout``: points for selection (Best of T); ``options``: the AdaGAN loop settings
   (:class:`~gan_backend.methods.AdaGanOptions`);
 - ``engine``: what trains the AdaGAN methods' components and mixture discriminators, an
   object with :mod:`gan_backend.train`'s ``train_gan`` and ``train_classifier`` (None: that
   module; :func:`gan_backend.lockstep.run_lockstep` passes one that batches the trainings
-  of several runs); a method ignores what it does not use.
+  of several runs).
+
+A caller holding more than a method takes (an experiment offering the same data to every
+method) passes :meth:`Method.accepted` of what it offers. How an experiment shares work
+between methods or prices them is the experiment's business, not the method's.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -73,37 +79,55 @@ class Method:
     help : str
         One line for ``--help``.
     trajectory : callable
-        ``(x, *, T, config, ...) -> Iterator[Snapshot]`` (see the module docstring).
-    gans : callable
-        ``T -> number of GANs the method trains`` (alone, without shared components).
-    uses : "components" or "first"
-        What the coverage table shares with it: the whole set of independent GANs
-        (``components``), or only the first GAN (``first``: AdaGAN methods start from it).
+        ``(x, *, T, config, ...) -> Iterator[Snapshot]`` taking exactly its parameters
+        (see the module docstring); a ``**kwargs`` catch-all is refused.
     options : tuple of (name, default)
-        Method options accepted by ``trajectory`` (e.g. TopKLast's ``reading``).
-    discriminators : callable
-        ``T -> number of mixture discriminators trained`` (cost estimates).
-    selections : callable
-        ``T -> number of held-out model scores computed`` (cost estimates).
+        The method's own options among those parameters (e.g. TopKLast's ``reading``).
+
+    Examples
+    --------
+    >>> from gan_backend import methods
+    >>> methods.get("vanilla").parameters
+    ('T', 'config', 'rng', 'progress', 'components')
+    >>> methods.get("vanilla").fit([[0.0, 1.0]], T=1, confg=None)
+    Traceback (most recent call last):
+    ...
+    TypeError: trajectory() got an unexpected keyword argument 'confg'
     """
 
     name: str
     help: str
     trajectory: Callable[..., Iterator[Snapshot]]
-    gans: Callable[[int], int]
-    uses: str = "first"
     options: tuple = ()
-    discriminators: Callable[[int], int] = lambda T: 0
-    selections: Callable[[int], int] = lambda T: 0
 
     def __post_init__(self):
-        if self.uses not in ("components", "first"):
-            raise ValueError(f"`uses` must be 'components' or 'first'; got {self.uses!r}")
+        if not callable(self.trajectory):
+            raise ValueError(f"`trajectory` of method {self.name!r} must be callable; got {self.trajectory!r:.80}")
+        for p in inspect.signature(self.trajectory).parameters.values():
+            if p.kind is p.VAR_KEYWORD:
+                raise ValueError(f"`trajectory` of method {self.name!r} must take exactly its parameters; "
+                                 f"got **{p.name}")
+        missing = [k for k in self.option_names if k not in self.parameters]
+        if missing:
+            raise ValueError(f"`options` of method {self.name!r} must be parameters of its trajectory; "
+                             f"got {', '.join(missing)}")
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The keyword parameters of :attr:`trajectory`, in order (``x`` excluded)."""
+        return tuple(k for k, p in inspect.signature(self.trajectory).parameters.items()
+                     if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and k != "x")
 
     @property
     def option_names(self) -> tuple[str, ...]:
         return tuple(k for k, _ in self.options)
 
-    def fit(self, x, *, T: int = 1, config=None, rng=None, progress: bool = False, **kwargs):
-        """Train the method on ``x`` and return its final model (the last snapshot's)."""
-        return last_model(self.trajectory(x, T=T, config=config, rng=rng, progress=progress, **kwargs))
+    def accepted(self, offered: dict) -> dict:
+        """The entries of ``offered`` that are parameters of this method."""
+        params = self.parameters
+        return {k: v for k, v in offered.items() if k in params}
+
+    def fit(self, x, *, T: int = 1, **kwargs):
+        """Train the method on ``x`` and return its final model (the last snapshot's);
+        ``kwargs`` are :attr:`trajectory`'s (an unknown one is a ``TypeError`` naming it)."""
+        return last_model(self.trajectory(x, T=T, **kwargs))

@@ -42,7 +42,7 @@ def selection_rng(seed: int, i: int) -> np.random.Generator:
 
 
 def trajectory(x, *, T, config=None, rng=None, progress=False, heldout=None, components=None,
-               select_samples: int = SELECT_SAMPLES, **_):
+               select_samples: int = SELECT_SAMPLES):
     """Yield a :class:`Snapshot` per t = 1..T: the best of the first t GANs by coverage on
     ``heldout`` (split off ``x`` when None).
 
@@ -77,4 +77,4 @@ def trajectory(x, *, T, config=None, rng=None, progress=False, heldout=None, com
 
 
 METHOD = Method(name="best_of", help="best of T independent GANs by coverage on held-out data",
-                trajectory=trajectory, gans=lambda T: T, uses="components", selections=lambda T: T)
+                trajectory=trajectory)

@@ -7,7 +7,7 @@ from gan_backend.methods._method import Method
 NAME = "boosted"
 
 
-def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, first=None, engine=None, **_):
+def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, first=None, engine=None):
     """Yield a :class:`Snapshot` (mixture ``G_t``) for t = 1..T, starting from ``first`` when given."""
     import fdiv
 
@@ -16,4 +16,4 @@ def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, fir
 
 
 METHOD = Method(name=NAME, help="AdaGAN, beta_t = 1/t, R* weights from a mixture discriminator",
-                trajectory=trajectory, gans=lambda T: T, discriminators=lambda T: T - 1)
+                trajectory=trajectory)

@@ -11,7 +11,7 @@ from gan_backend.mixture import Mixture
 NAME = "ensemble"
 
 
-def trajectory(x, *, T, config=None, rng=None, progress=False, components=None, **_):
+def trajectory(x, *, T, config=None, rng=None, progress=False, components=None):
     """Yield a :class:`Snapshot` per t = 1..T: the uniform mixture of GANs 1..t."""
     T = positive_int("T", T)
     gans = independent(x, T, config, rng, components, progress)
@@ -21,5 +21,4 @@ def trajectory(x, *, T, config=None, rng=None, progress=False, components=None, 
                        model_id="gan1" if t == 1 else f"{NAME}{t}")
 
 
-METHOD = Method(name=NAME, help="uniform mixture of T independent GANs", trajectory=trajectory,
-                gans=lambda T: T, uses="components")
+METHOD = Method(name=NAME, help="uniform mixture of T independent GANs", trajectory=trajectory)

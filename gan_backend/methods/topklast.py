@@ -36,7 +36,7 @@ READINGS = tuple(_READINGS)
 
 
 def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, first=None, engine=None,
-               r: float = R, reading: str = "reference", **_):
+               r: float = R, reading: str = "reference"):
     """Yield a :class:`Snapshot` (mixture ``G_t``) for t = 1..T, starting from ``first`` when given."""
     if reading not in _READINGS:
         raise ValueError(f"`reading` must be one of {READINGS}; got {reading!r}")
@@ -45,5 +45,5 @@ def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, fir
                              options=options, rng=rng, progress=progress, first=first, engine=engine)
 
 
-METHOD = Method(name=NAME, trajectory=trajectory, gans=lambda T: T, discriminators=lambda T: T - 1, options=(("r", R), ("reading", "reference")),
+METHOD = Method(name=NAME, trajectory=trajectory, options=(("r", R), ("reading", "reference")),
                 help="AdaGAN TopKLast r = 0.5 (default: uniform weights on the top r*N points by D, beta_t = 1/t)")

@@ -10,11 +10,11 @@ from gan_backend.methods._independent import independent
 from gan_backend.methods._method import Method, Snapshot
 
 
-def trajectory(x, *, T=1, config=None, rng=None, progress=False, components=None, **_):
+def trajectory(x, *, T=1, config=None, rng=None, progress=False, components=None):
     """Yield one :class:`Snapshot`: GAN 1 (of ``components`` or freshly trained)."""
     positive_int("T", T)
     gans = independent(x, 1, config, rng, components, progress)
     yield Snapshot(t=1, model=gans[0], model_id="gan1")
 
 
-METHOD = Method(name="vanilla", help="one GAN", trajectory=trajectory, gans=lambda T: 1, uses="components")
+METHOD = Method(name="vanilla", help="one GAN", trajectory=trajectory)

@@ -24,8 +24,8 @@ def test_registered():
     for name in methods.names():
         m = methods.get(name)
         assert isinstance(m, Method) and m.name == name and m.help
-    assert methods.get("vanilla").gans(10) == 1 and methods.get("boosted").gans(10) == 10
-    assert {n for n in methods.names() if methods.get(n).uses == "components"} == {"vanilla", "best_of", "ensemble"}
+    assert {n for n in methods.names() if "components" in methods.get(n).parameters} == {"vanilla", "best_of",
+                                                                                         "ensemble"}
     with pytest.raises(ValueError, match="method"):
         methods.get("nope")
     with pytest.raises(Exception):  # frozen
@@ -53,10 +53,10 @@ def test_shared_components_are_trained_once(data):
 @pytest.mark.parametrize("name", OURS)
 def test_fit_and_trajectory(name, data):
     mod = methods.get(name)
-    snaps = list(mod.trajectory(data.x, T=3, config=CFG, rng=1, options=OPTS))
+    opts = mod.accepted({"options": OPTS})
+    snaps = list(mod.trajectory(data.x, T=3, config=CFG, rng=1, **opts))
     assert [s.t for s in snaps] == [1, 2, 3]
-    model = mod.fit(data.x, T=3, config=CFG, rng=1) if name == "best_of" else \
-        mod.fit(data.x, T=3, config=CFG, rng=1, options=OPTS)
+    model = mod.fit(data.x, T=3, config=CFG, rng=1, **opts)
     x = model.sample(50, np.random.default_rng(2))
     assert x.shape == (50, 2) and np.all(np.isfinite(x))
     if name == "best_of":
@@ -67,6 +67,30 @@ def test_fit_and_trajectory(name, data):
         np.testing.assert_allclose(snaps[-1].model.weights.sum(), 1.0)
     if name in ("ensemble", "boosted"):  # beta_t = 1/t: equal final weights
         np.testing.assert_allclose(snaps[-1].model.weights, [1 / 3] * 3, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", methods.names())
+def test_a_misspelt_keyword_is_a_type_error(name):
+    """Every method takes exactly its parameters: a typo is refused before any training."""
+    m = methods.get(name)
+    x = np.zeros((8, 2))
+    for typo in ("confg", "compnents", "option", "heldot"):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{typo}'"):
+            m.fit(x, T=1, **{typo: None})
+        with pytest.raises(TypeError, match=f"'{typo}'"):
+            m.trajectory(x, T=1, **{typo: None})
+
+
+def test_a_method_with_a_catch_all_is_refused():
+    def loose(x, *, T, config=None, **rest):
+        yield from ()
+
+    with pytest.raises(ValueError, match=r"`trajectory` of method 'loose' must take exactly its parameters; got \*\*rest"):
+        Method("loose", "accepts anything", loose)
+    with pytest.raises(ValueError, match="`options` of method 'tight'.*reading"):
+        Method("tight", "an option it does not take", lambda x, *, T: iter(()), options=(("reading", "a"),))
+    m = methods.get("boosted")
+    assert m.accepted({"components": 1, "first": 2, "engine": 3}) == {"first": 2, "engine": 3}
 
 
 def test_best_of_uses_heldout_points_only_for_selection(data):

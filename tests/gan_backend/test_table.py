@@ -273,12 +273,15 @@ def test_a_new_method_is_one_registry_entry(monkeypatch):
     from gan_backend import methods
     from gan_backend.methods import Method, ScheduleBeta, adagan_trajectory
 
-    def half(x, *, T, config=None, rng=None, progress=False, options=None, first=None, **_):
+    def half(x, *, T, config=None, rng=None, progress=False, options=None, first=None, engine=None):
         return adagan_trajectory("half", x, T=T, config=config, beta=ScheduleBeta(fdiv.beta_schedule(
-            "constant", beta=0.5)), weights="dagger", options=options, rng=rng, progress=progress, first=first)
+            "constant", beta=0.5)), weights="dagger", options=options, rng=rng, progress=progress, first=first,
+            engine=engine)
 
-    monkeypatch.setitem(methods.REGISTRY, "half", Method("half", "constant beta 0.5, R-dagger", half,
-                                                         gans=lambda T: T, discriminators=lambda T: T - 1))
+    monkeypatch.setitem(methods.REGISTRY, "half", Method("half", "constant beta 0.5, R-dagger", half))
+    from gan_backend.experiment.method_policy import cost
+
+    assert (cost("half").gans(3), cost("half").discriminators(3), cost("half").selections(3)) == (3, 2, 0)
     p = get_preset("smoke").with_(methods=("vanilla", "half"), modes=(3,))
     units = plan_units(p)
     assert [u.methods for u in units] == [("vanilla",), ("half",)]
