@@ -23,7 +23,7 @@ logistic classifier of :func:`gan_backend.train_classifier` likewise
 (:func:`supports_classifier`). Everything else uses the readable layers.
 
 Matrix products go to BLAS (NumPy's own OpenBLAS when it can be found, else ``np.dot``;
-single-threaded inside training, see :func:`gan_backend.train._one_blas_thread`), the
+single-threaded inside training, see :func:`gan_backend.train.one_blas_thread`), the
 fastest at every product of the toy nets except the input layer's weight gradient (a
 loop; see :func:`_mm_tn`). Measured (CPU time, one thread): a plain Numba loop is 10-20x
 slower than BLAS at 512x50x30.

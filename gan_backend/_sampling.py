@@ -19,6 +19,7 @@ import numba
 import numpy as np
 
 from fdiv._validate import check_probability
+from gan_backend._validate import positive_int
 
 __all__ = ["IndexSampler", "indices_from_uniforms"]
 
@@ -106,9 +107,7 @@ class IndexSampler:
     """
 
     def __init__(self, n: int, weights=None):
-        self.n = int(n)
-        if self.n < 1:
-            raise ValueError(f"`n` must be a positive integer; got {n!r}")
+        self.n = positive_int("n", n)
         self.weights = None
         self._prob, self._alias = _EMPTY, _EMPTY_INT
         if weights is not None:

@@ -17,7 +17,7 @@ import math
 import numbers
 from dataclasses import dataclass, field
 
-from gan_backend._validate import positive_widths
+from gan_backend._validate import positive_int, positive_widths
 from gan_backend.layers import ACTIVATIONS, INITS, check_dtype
 from gan_backend.objectives import OBJECTIVES, FGan
 from gan_backend.optim import OPTIMIZERS
@@ -26,11 +26,6 @@ __all__ = ["GanConfig", "WGAN_DEFAULTS"]
 
 #: what :meth:`GanConfig.for_objective` changes for ``objective="wgan"`` (docs/theory.md §4)
 WGAN_DEFAULTS = {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic": 5, "clip": 0.01}
-
-
-def _pos_int(name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-        raise ValueError(f"`{name}` must be a positive integer; got {v!r}")
 
 
 def _pos_float(name, v):
@@ -130,7 +125,7 @@ class GanConfig:
         if not isinstance(self.g_batchnorm, bool):
             raise ValueError(f"`g_batchnorm` must be True or False; got {self.g_batchnorm!r}")
         for name in ("latent_dim", "batch_size", "epochs", "n_critic", "d_maxout"):
-            _pos_int(name, getattr(self, name))
+            positive_int(name, getattr(self, name))
         if isinstance(self.unrolled, bool) or not isinstance(self.unrolled, numbers.Integral) or self.unrolled < 0:
             raise ValueError(f"`unrolled` must be a nonnegative integer; got {self.unrolled!r}")
         for name in ("init_std", "lr_g", "lr_d"):

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gan_backend._validate import as_rng
+from gan_backend._validate import as_rng, positive_int
 
 __all__ = ["ToyData", "make_dataset", "mode_variance", "DATASETS", "GEOMETRIES", "RING_RADIUS", "GRID_MEANS",
            "GRID_SPACING"]
@@ -68,7 +68,7 @@ def mode_variance(k: int) -> float:
     >>> mode_variance(1), mode_variance(3), mode_variance(10)
     (5.0, 1.875, 0.05)
     """
-    _check_pos("modes", k)
+    positive_int("modes", k)
     return 15.0 / _V.get(int(k), 3 * int(k) ** 2)
 
 
@@ -95,11 +95,6 @@ class ToyData:
     @property
     def modes(self) -> int:
         return self.means.shape[0]
-
-
-def _check_pos(name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-        raise ValueError(f"`{name}` must be a positive integer; got {v!r}")
 
 
 def _gmm_means(k, rng):
@@ -165,7 +160,7 @@ def make_dataset(name: str, n: int, *, modes: int | None = None, rng=None, geome
     """
     if name not in DATASETS:
         raise ValueError(f"`name` must be a dataset, one of {', '.join(DATASETS)}; got {name!r}")
-    _check_pos("n", n)
+    positive_int("n", n)
     if geometry not in GEOMETRIES:
         raise ValueError(f"`geometry` must be one of {', '.join(GEOMETRIES)}; got {geometry!r}")
     if name not in ("ring", "grid"):
@@ -180,7 +175,7 @@ def make_dataset(name: str, n: int, *, modes: int | None = None, rng=None, geome
     default, means_fn = DATASETS[name]
     geo = GEOMETRIES[geometry].get(name, {})
     k = geo.get("modes", default) if modes is None else modes
-    _check_pos("modes", k)
+    positive_int("modes", k)
     rng = as_rng(rng)
     if name == "ring":
         means = means_fn(int(k), rng, geo["radius"] if radius is None else _pos_float("radius", radius))

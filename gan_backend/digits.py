@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gan_backend.config import GanConfig
-from gan_backend._validate import as_rng
+from gan_backend._validate import as_rng, positive_int
 
 __all__ = [
     "DIGITS_CONFIG",
@@ -181,8 +181,7 @@ def spearman_permutation(a, b, *, permutations: int = 9999, rng=None) -> Spearma
     ra, rb = _ranks(np.asarray(a, np.float64)), _ranks(np.asarray(b, np.float64))
     if ra.shape != rb.shape or ra.ndim != 1 or ra.size < 3:
         raise ValueError(f"`a` and `b` must be 1-D of the same length >= 3; got {ra.shape} and {rb.shape}")
-    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or permutations < 1:
-        raise ValueError(f"`permutations` must be a positive integer; got {permutations!r}")
+    permutations = positive_int("permutations", permutations)
     if not (np.any(ra) and np.any(rb)):
         return SpearmanResult(float("nan"), float("nan"), int(permutations))
     rho = float(ra @ rb)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from gan_backend._validate import as_rng
+from gan_backend._validate import as_rng, positive_int
 from gan_backend.mlp import MLP
 from gan_backend.objectives import FGan
 from gan_backend.optim import make_optimizer
@@ -130,12 +130,6 @@ def _as_sample(name, x) -> np.ndarray:
     return a
 
 
-def _pos_int(name, v) -> int:
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-        raise ValueError(f"`{name}` must be a positive integer; got {v!r}")
-    return int(v)
-
-
 def _split(x, frac, rng):
     idx = rng.permutation(x.shape[0])
     m = min(max(1, int(round(frac * x.shape[0]))), x.shape[0] - 1)
@@ -222,16 +216,16 @@ def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: fl
     xq, xp = _as_sample("x_q", x_q), _as_sample("x_p", x_p)
     if xq.shape[1] != xp.shape[1]:
         raise ValueError(f"`x_q` and `x_p` must have the same dimension; got {xq.shape[1]} and {xp.shape[1]}")
-    steps = _pos_int("steps", steps)
-    batch_size = _pos_int("batch_size", batch_size)
-    n_curve = _pos_int("n_curve", n_curve)
+    steps = positive_int("steps", steps)
+    batch_size = positive_int("batch_size", batch_size)
+    n_curve = positive_int("n_curve", n_curve)
     if isinstance(heldout, bool) or not isinstance(heldout, numbers.Real) or not (0 < heldout < 1):
         raise ValueError(f"`heldout` must be in (0, 1); got {heldout!r}")
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (0 < lr < np.inf):
         raise ValueError(f"`lr` must be a positive finite number; got {lr!r}")
     if isinstance(warmup, bool) or not isinstance(warmup, numbers.Real) or not (0 <= warmup < 1):
         raise ValueError(f"`warmup` must be in [0, 1); got {warmup!r}")
-    hidden = tuple(_pos_int("hidden", h) for h in hidden)
+    hidden = tuple(positive_int("hidden", h) for h in hidden)
     rng = as_rng(rng)
 
     q_tr, q_ho = _split(xq, heldout, rng)

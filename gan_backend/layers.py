@@ -31,6 +31,7 @@ import types
 import numpy as np
 
 from gan_backend._backend import expit, to_device
+from gan_backend._validate import positive_int
 
 __all__ = [
     "Module",
@@ -365,8 +366,7 @@ class BatchNorm(Layer):
 
     def __init__(self, n: int, *, eps: float = 1e-5, momentum: float = 0.1, dtype=np.float64,
                  xp: types.ModuleType = np, params=None, grads=None, state=None):
-        if isinstance(n, bool) or int(n) != n or n < 1:
-            raise ValueError(f"`n` must be a positive integer; got {n!r}")
+        n = positive_int("n", n)
         if not (0.0 < momentum <= 1.0):
             raise ValueError(f"`momentum` must be in (0, 1]; got {momentum!r}")
         if not eps > 0:
@@ -439,9 +439,7 @@ class Maxout(Layer):
     """
 
     def __init__(self, pieces: int, *, dtype=np.float64, xp: types.ModuleType = np, inplace: bool = False):
-        if isinstance(pieces, bool) or int(pieces) != pieces or pieces < 1:
-            raise ValueError(f"`pieces` must be a positive integer; got {pieces!r}")
-        self.pieces, self.xp = int(pieces), xp
+        self.pieces, self.xp = positive_int("pieces", pieces), xp
         self._idx = self._shape = None
 
     def forward(self, x):

@@ -80,8 +80,7 @@ class MLP(Module):
             raise ValueError("`activation` must be one of " + ", ".join(ACTIVATIONS) + "; got None")
         if not isinstance(batchnorm, (bool, np.bool_)):
             raise ValueError(f"`batchnorm` must be True or False; got {batchnorm!r}")
-        if isinstance(maxout, bool) or not isinstance(maxout, (int, np.integer)) or maxout < 1:
-            raise ValueError(f"`maxout` must be a positive integer (1: off); got {maxout!r}")
+        maxout = positive_int("maxout", maxout)
         self.runs = None if runs is None else positive_int("runs", runs)
         lead = () if self.runs is None else (self.runs,)
         self.sizes = sizes

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gan_backend._validate import positive_int
 from gan_backend.coverage import mode_stats
 
 __all__ = ["ModeMetrics", "mode_metrics", "PUBLISHED", "N_SAMPLES", "MIN_COUNT"]
@@ -107,8 +108,7 @@ def mode_metrics(samples, means, std, *, min_count: float = MIN_COUNT, per: int 
     if isinstance(min_count, bool) or not isinstance(min_count, numbers.Real) or not (
             math.isfinite(min_count) and min_count >= 0):
         raise ValueError(f"`min_count` must be a nonnegative number; got {min_count!r}")
-    if isinstance(per, bool) or not isinstance(per, numbers.Integral) or per < 1:
-        raise ValueError(f"`per` must be a positive integer; got {per!r}")
+    per = positive_int("per", per)
     ms = mode_stats(samples, means, std)
     counts = np.asarray(ms.counts)
     n = int(round(np.asarray(samples).shape[0]))

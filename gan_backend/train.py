@@ -51,7 +51,8 @@ from gan_backend.mlp import MLP, discriminator_net, generator_net
 from gan_backend.objectives import Minimax, get_objective
 from gan_backend.optim import clip_weights, make_optimizer
 
-__all__ = ["GanTrainer", "TrainingDivergedError", "train_gan", "train_classifier"]
+__all__ = ["GanTrainer", "TrainingDivergedError", "train_gan", "train_classifier", "check_config", "as_data",
+           "net_optimizer", "one_blas_thread", "nonfinite_runs", "diverged_error"]
 
 
 class TrainingDivergedError(FloatingPointError):

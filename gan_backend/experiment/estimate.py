@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gan_backend.experiment.method_policy import cost, shares_components
+from gan_backend.experiment import method_policy
 from gan_backend.experiment.presets import Preset
 
 __all__ = ["Calibration", "Plan", "calibrate", "plan_cost", "format_plan", "estimate_preset"]
@@ -161,8 +161,8 @@ def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> 
         costs[f"first:{g.key}"] = gan_n * cal.gan_step[g.variant]
         n_gans += 1
     for u in units:  # a Unit (one group) or a LockstepUnit (runs of several groups, one variant)
-        ms = [cost(s.method) for s in u.specs]
-        shared = shares_components(u.specs[0].method)
+        ms = [method_policy.cost(s.method) for s in u.specs]
+        shared = method_policy.shares_components(u.specs[0].method)
         variant = u.specs[0].variant
         gans = max(m.gans(T) for m in ms) - 1  # GAN 1 comes from the first task
         discs = sum(m.discriminators(T) for m in ms)

@@ -7,7 +7,7 @@ only declares the parameters of its trajectory.
   trains one set of independent GANs; every method whose trajectory takes
   ``components`` combines that set (Vanilla, Best of T, Ensemble: :func:`shares_components`),
   and the other methods get only its first GAN (``first``: the AdaGAN methods start from
-  it). A method gets exactly the table's offers it declares (:meth:`Method.accepted`).
+  it). A method gets exactly the table's offers it declares (:meth:`~gan_backend.methods.Method.accepted`).
 * **Cost** (for the estimate printed before training): GAN trainings, mixture
   discriminators and held-out selections as functions of T, from :data:`COSTS`; a method
   not listed there is priced from its parameters by :func:`cost` (T GANs; T - 1

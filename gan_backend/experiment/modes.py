@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gan_backend._validate import positive_int
 from gan_backend.experiment.runs import encode_array
 
 __all__ = ["ModesSetting", "SETTINGS", "get_setting", "setting_names", "execute_modes_run", "METHODS",
@@ -110,9 +111,7 @@ class ModesSetting:
 
     def __post_init__(self):
         for name in ("runs", "T", "n_train", "n_samples", "unrolled", "artifact_points"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"`{name}` must be a positive integer; got {v!r}")
+            positive_int(name, getattr(self, name))
         bad = [k for k in self.modes if k not in BENCHMARKS]
         if not self.modes or bad:
             raise ValueError(f"`modes` must be benchmark mode counts {sorted(BENCHMARKS)}; got {self.modes!r}")
