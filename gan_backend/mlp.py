@@ -25,8 +25,7 @@ import numpy as np
 
 from gan_backend._backend import get_xp
 from gan_backend._validate import positive_int
-from gan_backend.layers import (ACTIVATIONS, INITS, BatchNorm, Dense, Layer, Maxout, Module, RunsDense,
-                                check_dtype)
+from gan_backend.layers import ACTIVATIONS, BatchNorm, Dense, Layer, Maxout, Module, RunsDense, check_dtype
 
 __all__ = ["MLP", "generator_net", "discriminator_net"]
 
@@ -153,8 +152,6 @@ class MLP(Module):
         (the same draws in the same order), reset run r's BatchNorm layers."""
         if self.runs is None:
             raise ValueError("`init_run` needs a network with a run axis (runs=R); use init(rng)")
-        if scheme not in INITS:
-            raise ValueError(f"`init` must be one of {', '.join(INITS)}; got {scheme!r}")
         for d in self.dense:
             d.init_run(r, rng, scheme, std)
         for bn in self.norms:

@@ -287,3 +287,36 @@ def test_run_axis_refuses_a_field_it_does_not_know():
         train_gans_batched([x, x], bad, rngs=[0, 1])
     with pytest.raises(ValueError, match="`spectral_norm`"):
         train_classifiers_batched([x], [x], bad, rngs=[0])
+
+
+@pytest.mark.parametrize("kw", [{"batchnorm": True}, {"maxout": 3}, {"batchnorm": True, "maxout": 2,
+                                                                     "activation": "elu"}])
+def test_run_axis_network_is_its_runs_side_by_side(kw):
+    """An MLP with runs=R computes, run by run, what the single MLP of the same parameters
+    computes (forward, backward, parameter gradients, BatchNorm statistics); the single MLP
+    is checked against finite differences and PyTorch in test_layers*.py."""
+    from gan_backend.mlp import MLP
+
+    R, rows, sizes = 3, 7, (4, 6, 5, 2)
+    net = MLP(sizes, dtype="float64", runs=R, **kw)
+    for r in range(R):
+        net.init_run(r, np.random.default_rng(r), "normal", 0.8)
+    rng = np.random.default_rng(9)
+    x, dy = rng.normal(size=(R, rows, 4)), rng.normal(size=(R, rows, 2))
+    y = net.forward(x)
+    dx = net.backward(dy)
+    for r in range(R):
+        one = MLP(sizes, dtype="float64", **kw)
+        one.init(np.random.default_rng(r), "normal", 0.8)
+        assert np.array_equal(one.params, net.network(r).params)  # the same draws
+        assert _close(one.forward(x[r]), y[r]) <= 1e-14
+        assert _close(one.backward(dy[r]), dx[r]) <= 1e-14
+        assert _close(one.grads, net.grads[r]) <= 1e-14
+        assert _close(one.state, net.state[r]) <= 1e-14
+    kept = net.take(np.array([2, 0]))
+    assert kept.runs == 2 and np.array_equal(kept.params, net.params[[2, 0]])
+    assert np.array_equal(kept.state, net.state[[2, 0]])
+    with pytest.raises(ValueError, match="init_run"):
+        net.init(np.random.default_rng(0))
+    with pytest.raises(ValueError, match="`runs`"):
+        MLP(sizes, runs=0)
