@@ -24,6 +24,8 @@ _DIST = {
     "wasserstein1": "fdiv._wasserstein", "wasserstein1_lp": "fdiv._wasserstein",
     "wasserstein1_dual": "fdiv._wasserstein", "TransportResult": "fdiv._wasserstein",
     "PotentialResult": "fdiv._wasserstein",
+    "density_divergence": "fdiv._density", "DensityResult": "fdiv._density",
+    "DensityMixture": "fdiv._densities",
 }
 
 # --- mixtures: R*, R†, λ, AdaGAN weights, bounds, oracle ---
