@@ -3,7 +3,7 @@
 Each box is integrated by the tensor product of the 15-point Kronrod rule (exact for
 polynomials of degree 22 per axis) and, nested in it, the 7-point Gauss rule (degree 13); the
 difference of the two is the box's error estimate (the QUADPACK ``qk15`` pair). Boxes are
-refined by bisection along every axis, many at a time, until the summed estimate meets the
+refined by bisection along the axis where the box varies most, many at a time, until the summed estimate meets the
 caller's target. The integrand takes an ``(n, d)`` array of points and returns ``(n, c)``
 channel values; the estimate is computed per channel.
 """
@@ -34,14 +34,20 @@ _WG1 = np.zeros(15)
 _WG1[[1, 3, 5, 7, 9, 11, 13]] = np.concatenate([_WG[:-1], _WG[::-1]])
 
 
-def rule(d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Nodes ``(15**d, d)`` on ``[-1, 1]**d`` and the Kronrod and Gauss weights of the tensor rule."""
+def _tensor(factors) -> np.ndarray:
+    w = factors[0]
+    for f in factors[1:]:
+        w = np.outer(w, f).ravel()
+    return w
+
+
+def rule(d: int):
+    """Nodes ``(15**d, d)`` on ``[-1, 1]**d``; Kronrod and Gauss weights of the tensor rule; and
+    per axis the weights with Gauss on that axis and Kronrod on the others (``(d, 15**d)``)."""
     grids = np.meshgrid(*([_X1] * d), indexing="ij")
     nodes = np.stack([g.ravel() for g in grids], axis=1)
-    wk, wg = _WK1, _WG1
-    for _ in range(d - 1):
-        wk, wg = np.outer(wk, _WK1).ravel(), np.outer(wg, _WG1).ravel()
-    return nodes, wk, wg
+    mixed = np.array([_tensor([_WG1 if k == j else _WK1 for k in range(d)]) for j in range(d)])
+    return nodes, _tensor([_WK1] * d), _tensor([_WG1] * d), mixed
 
 
 _RULES = {d: rule(d) for d in (1, 2)}
@@ -58,26 +64,31 @@ class Cubature:
     converged: bool
 
 
-def _boxes(lo: np.ndarray, hi: np.ndarray, fn: Callable, nodes, wk, wg):
+def _boxes(lo: np.ndarray, hi: np.ndarray, fn: Callable, nodes, wk, wg, mixed):
+    """Kronrod integrals, error estimates, the axis along which each box varies most (where
+    Gauss on that axis alone departs most from Kronrod), and the number of points."""
     mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
     pts = (mid[:, None, :] + half[:, None, :] * nodes[None, :, :]).reshape(-1, lo.shape[1])
     vals = fn(pts).reshape(lo.shape[0], nodes.shape[0], -1)
     vol = np.prod(half, axis=1)[:, None]
     ik = np.einsum("k,bkc->bc", wk, vals) * vol
     ig = np.einsum("k,bkc->bc", wg, vals) * vol
-    return ik, np.abs(ik - ig), pts.shape[0]
+    if lo.shape[1] == 1:
+        axis = np.zeros(lo.shape[0], dtype=np.intp)
+    else:
+        per_axis = np.abs(np.einsum("jk,bkc->bjc", mixed, vals) * vol[:, None, :] - ik[:, None, :]).sum(axis=2)
+        axis = np.argmax(per_axis, axis=1)
+    return ik, np.abs(ik - ig), axis, pts.shape[0]
 
 
-def _children(lo: np.ndarray, hi: np.ndarray):
-    """Bisect every box along every axis (2**d children each)."""
-    d = lo.shape[1]
-    mid = 0.5 * (lo + hi)
-    los, his = [], []
-    for corner in range(2 ** d):
-        bits = np.array([(corner >> k) & 1 for k in range(d)], dtype=bool)
-        los.append(np.where(bits, mid, lo))
-        his.append(np.where(bits, hi, mid))
-    return np.concatenate(los), np.concatenate(his)
+def _children(lo: np.ndarray, hi: np.ndarray, axis: np.ndarray):
+    """Bisect every box along its axis (two children each)."""
+    rows = np.arange(lo.shape[0])
+    mid = 0.5 * (lo[rows, axis] + hi[rows, axis])
+    hi_left, lo_right = hi.copy(), lo.copy()
+    hi_left[rows, axis] = mid
+    lo_right[rows, axis] = mid
+    return np.concatenate([lo, lo_right]), np.concatenate([hi_left, hi])
 
 
 def integrate(fn: Callable, lo: np.ndarray, hi: np.ndarray, score: Callable, *,
@@ -89,8 +100,8 @@ def integrate(fn: Callable, lo: np.ndarray, hi: np.ndarray, score: Callable, *,
     the largest scores are bisected (at most ``max_split`` per round) until ``done`` or
     ``max_boxes`` boxes exist (then ``converged`` is False and the estimate is what it is).
     """
-    nodes, wk, wg = _RULES[lo.shape[1]]
-    ik, ek, evals = _boxes(lo, hi, fn, nodes, wk, wg)
+    rule_d = _RULES[lo.shape[1]]
+    ik, ek, axis, evals = _boxes(lo, hi, fn, *rule_d)
     while True:
         total, err = ik.sum(axis=0), ek.sum(axis=0)
         per_box, done = score(total, err, ek)
@@ -102,12 +113,13 @@ def integrate(fn: Callable, lo: np.ndarray, hi: np.ndarray, score: Callable, *,
         csum = np.cumsum(per_box[order])
         # split the worst boxes until what is left would meet the target with room to spare
         k = int(np.searchsorted(csum, csum[-1] - 0.25, side="left")) + 1
-        k = max(1, min(k, max_split, (max_boxes - lo.shape[0]) // (2 ** lo.shape[1] - 1) or 1))
+        k = max(1, min(k, max_split, max_boxes - lo.shape[0]))
         pick = order[:k]
         keep = np.ones(lo.shape[0], dtype=bool)
         keep[pick] = False
-        clo, chi = _children(lo[pick], hi[pick])
-        cik, cek, n = _boxes(clo, chi, fn, nodes, wk, wg)
+        clo, chi = _children(lo[pick], hi[pick], axis[pick])
+        cik, cek, caxis, n = _boxes(clo, chi, fn, *rule_d)
         evals += n
         lo, hi = np.concatenate([lo[keep], clo]), np.concatenate([hi[keep], chi])
         ik, ek = np.concatenate([ik[keep], cik]), np.concatenate([ek[keep], cek])
+        axis = np.concatenate([axis[keep], caxis])

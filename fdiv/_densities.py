@@ -226,7 +226,7 @@ class _Callable:
         bad = ~(np.isfinite(vals) & (vals >= 0))
         if bad.any():
             i = int(np.argmax(bad))
-            raise ValueError(f"`{self.name}` must be a finite, nonnegative density; got {vals[i]!r} at "
+            raise ValueError(f"`{self.name}` must be a finite, nonnegative density; got {float(vals[i])!r} at "
                              f"x = {x[i].tolist()!r}")
         with np.errstate(divide="ignore"):
             return np.log(vals)

@@ -355,7 +355,7 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol):
     for name, k in (("q", 2), ("p", 3)):
         if abs(total[k] - 1.0) > mass_tol + err[k]:
             raise ValueError(f"`{name}` must have mass 1 on the range (within mass_tol={mass_tol!r}); got "
-                             f"mass {total[k]!r} on {[(float(a), float(b)) for a, b in zip(lo, hi)]}")
+                             f"mass {float(total[k])!r} on {[(float(a), float(b)) for a, b in zip(lo, hi)]}")
     value = float(total[0] + total[1])
     error = float(err[0] + err[1] + 64 * _EPS * total[4] + tail_err)
     if unresolved:  # the shells neither vanished nor grew: the tail is not bounded
