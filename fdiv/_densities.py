@@ -18,6 +18,18 @@ import numpy as np
 __all__ = ["DensityMixture", "as_density"]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
+#: standard-normal quantiles of the cell edges put at every univariate component (breaks()).
+_BREAK_PROBS = np.array([1e-3, 0.1, 0.5, 0.9, 1 - 1e-3])
+_NORMAL_BREAKS = np.array([-3.090232306167813, -1.2815515655446004, 0.0, 1.2815515655446004,
+                           3.090232306167813])
+
+
+def logsumexp_rows(parts: np.ndarray) -> np.ndarray:
+    """``log(sum(exp(parts), axis=1))`` with ``-inf`` for rows of ``-inf`` (no NaN, no overflow)."""
+    m = parts.max(axis=1)
+    finite = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.where(m == -np.inf, -np.inf, finite + np.log(np.exp(parts - finite[:, None]).sum(axis=1)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,14 +127,21 @@ class _Univariate:
             return np.asarray(self.frozen.logpdf(x[:, 0]), dtype=np.float64)
 
     def box(self, eps):
+        if self.normal:
+            from scipy.special import ndtri
+
+            z = -float(ndtri(eps / 2))
+            return np.array([self.mu - z * self.sigma]), np.array([self.mu + z * self.sigma])
         lo, hi = self.frozen.support()
         lo = lo if np.isfinite(lo) else self.frozen.ppf(eps / 2)
         hi = hi if np.isfinite(hi) else self.frozen.isf(eps / 2)
         return np.array([lo]), np.array([hi])
 
     def breaks(self):
+        if self.normal:
+            return [self.mu + self.sigma * _NORMAL_BREAKS]
         lo, hi = self.frozen.support()
-        inner = self.frozen.ppf([1e-3, 0.1, 0.5, 0.9, 1 - 1e-3])
+        inner = self.frozen.ppf(_BREAK_PROBS)
         pts = [v for v in (lo, hi) if np.isfinite(v)] + list(inner)
         return [np.array(pts, dtype=np.float64)]
 
@@ -180,8 +199,6 @@ class _Mixture:
             self.sigma = np.array([a.sigma for a in adapted])
 
     def log_density(self, x):
-        from scipy.special import logsumexp
-
         with np.errstate(divide="ignore"):
             logw = np.log(self.weights)
         if self.normal_1d:  # all components at once
@@ -189,7 +206,7 @@ class _Mixture:
             parts = -0.5 * z * z - np.log(self.sigma) - 0.5 * _LOG_2PI + logw
         else:
             parts = np.stack([a.log_density(x) for a in self.parts], axis=1) + logw
-        return logsumexp(parts, axis=1)
+        return logsumexp_rows(parts)
 
     def box(self, eps):
         boxes = [a.box(eps) for a in self.parts]
