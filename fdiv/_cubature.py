@@ -51,6 +51,8 @@ def rule(d: int):
 
 
 _RULES = {d: rule(d) for d in (1, 2)}
+#: boxes narrower than this times their largest coordinate are not bisected (2**10 ulps).
+_MIN_WIDTH = 1024 * float(np.finfo(np.float64).eps)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,15 @@ def integrate(fn: Callable, lo: np.ndarray, hi: np.ndarray, score: Callable, *,
         k = int(np.searchsorted(csum, csum[-1] - 0.25, side="left")) + 1
         k = max(1, min(k, max_split, max_boxes - lo.shape[0]))
         pick = order[:k]
+        # a box at the resolution of the floats is not split (its nodes would meet its edges):
+        # its error estimate stays in the total
+        rows = np.arange(lo.shape[0])
+        width = hi[rows, axis] - lo[rows, axis]
+        scale = np.maximum(np.abs(lo[rows, axis]), np.abs(hi[rows, axis]))
+        splittable = width > _MIN_WIDTH * scale
+        pick = pick[splittable[pick]]
+        if pick.size == 0:
+            return Cubature(total, err, lo.shape[0], evals, False)
         keep = np.ones(lo.shape[0], dtype=bool)
         keep[pick] = False
         clo, chi = _children(lo[pick], hi[pick], axis[pick])

@@ -18,10 +18,16 @@ import numpy as np
 __all__ = ["DensityMixture", "as_density"]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
-#: standard-normal quantiles of the cell edges put at every univariate component (breaks()).
-_BREAK_PROBS = np.array([1e-3, 0.1, 0.5, 0.9, 1 - 1e-3])
-_NORMAL_BREAKS = np.array([-3.090232306167813, -1.2815515655446004, 0.0, 1.2815515655446004,
-                           3.090232306167813])
+#: cell edges put around every component: centre ± scale * 2**k (k = -2 .., up to the box), so
+#: that cells grow geometrically away from each component whatever the range (Cauchy tails).
+_STEPS = np.concatenate([-(2.0 ** np.arange(-2, 64))[::-1], [0.0], 2.0 ** np.arange(-2, 64)])
+
+
+def geometric_breaks(centre: float, scale: float) -> np.ndarray:
+    """``centre + scale * (0, ±1/4, ±1/2, ±1, ±2, ...)`` (finite values only)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        pts = centre + scale * _STEPS
+    return pts[np.isfinite(pts)]
 
 
 def logsumexp_rows(parts: np.ndarray) -> np.ndarray:
@@ -51,7 +57,7 @@ class DensityMixture:
     >>> from scipy import stats
     >>> m = fdiv.DensityMixture([0.3, 0.7], [stats.norm(-1, 0.5), stats.norm(2, 1)])
     >>> m.dim, round(float(m.pdf([[0.0]])[0]), 6)
-    (1, 0.12487)
+    (1, 0.070188)
     """
 
     weights: tuple
@@ -112,6 +118,7 @@ class _Univariate:
     """A frozen ``scipy.stats`` continuous univariate distribution."""
 
     dim = 1
+    exact_mass = True
 
     def __init__(self, frozen):
         self.frozen = frozen
@@ -139,11 +146,11 @@ class _Univariate:
 
     def breaks(self):
         if self.normal:
-            return [self.mu + self.sigma * _NORMAL_BREAKS]
+            return [geometric_breaks(self.mu, self.sigma)]
         lo, hi = self.frozen.support()
-        inner = self.frozen.ppf(_BREAK_PROBS)
-        pts = [v for v in (lo, hi) if np.isfinite(v)] + list(inner)
-        return [np.array(pts, dtype=np.float64)]
+        q1, med, q3 = self.frozen.ppf([0.25, 0.5, 0.75])
+        ends = np.array([v for v in (lo, hi) if np.isfinite(v)], dtype=np.float64)
+        return [np.concatenate([ends, geometric_breaks(float(med), float(q3 - q1))])]
 
     def gaussians(self):
         return [(1.0, np.array([self.mu]), np.array([[self.sigma ** 2]]))] if self.normal else None
@@ -154,6 +161,8 @@ class _Univariate:
 
 class _Normal:
     """A frozen ``scipy.stats.multivariate_normal``."""
+
+    exact_mass = True
 
     def __init__(self, frozen):
         self.frozen = frozen
@@ -178,7 +187,7 @@ class _Normal:
 
     def breaks(self):
         s = np.sqrt(np.diag(self.cov))
-        return [self.mean[k] + s[k] * np.array([-3.0, -1.0, 0.0, 1.0, 3.0]) for k in range(self.dim)]
+        return [geometric_breaks(self.mean[k], s[k]) for k in range(self.dim)]
 
     def gaussians(self):
         return [(1.0, self.mean, self.cov)]
@@ -188,6 +197,8 @@ class _Normal:
 
 
 class _Mixture:
+    exact_mass = True
+
     def __init__(self, weights, adapted):
         self.weights = np.asarray(weights, dtype=np.float64)
         self.parts = adapted
@@ -230,6 +241,8 @@ class _Mixture:
 
 class _Callable:
     """A user's density: ``fn(x)`` with ``x`` of shape ``(n, d)`` returns ``n`` values."""
+
+    exact_mass = False
 
     def __init__(self, fn: Callable, dim: int, name: str):
         self.fn, self.dim, self.name = fn, dim, name

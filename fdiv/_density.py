@@ -29,6 +29,9 @@ __all__ = ["DensityResult", "density_divergence"]
 TAIL_MASS = 1e-15
 _EPS = float(np.finfo(np.float64).eps)
 _MAX_SHELLS = 64
+#: in 1-D, shells after which a tail that still contributes is integrated to infinity by
+#: x = c ± s u / (1 - u) (polynomial tails: Student t, Cauchy)
+_SHELLS_BEFORE_MAP = 8
 _LIMITS = {1: dict(max_boxes=200_000, max_split=20_000), 2: dict(max_boxes=40_000, max_split=4_000)}
 
 
@@ -45,13 +48,16 @@ class DensityResult:
         difference of every cell (a conservative estimate: the Kronrod value is much more
         accurate than the Gauss one it is compared with), plus the round-off of the sum and the
         last tail shell; ``"standard error"``: one standard error of the Monte Carlo mean;
-        ``"exact"``: 0 (an infinite value decided from the supports or a closed condition).
+        ``"exact"``: 0, an infinite value decided from the supports (an infinite term) or a
+        closed condition; ``"divergent"``: 0, an infinite value found from tails that grow or
+        overflow.
     error_kind : str
-        ``"quadrature"``, ``"standard error"`` or ``"exact"``.
+        ``"quadrature"``, ``"standard error"``, ``"exact"`` or ``"divergent"``.
     singular : float
         The part ``f'(inf) Q(p = 0)`` included in ``value``.
     mass_q, mass_p : float
-        The masses of q and p that the integration saw (checked to be 1 within ``mass_tol``).
+        The masses of q and p that the integration saw (checked to be 1 within ``mass_tol``);
+        NaN when the value is infinite (the integration stopped there).
     evaluations : int
         Number of points at which both densities were evaluated.
     reason : str
@@ -77,9 +83,12 @@ class DensityResult:
 
 
 class _Infinite(Exception):
-    def __init__(self, reason: str):
+    """+inf found while integrating: ``kind`` "exact" (an infinite term: Q(p = 0) > 0 with
+    f'(inf) = inf, or P(q = 0) > 0 with f(0) = inf) or "divergent" (tails that grow)."""
+
+    def __init__(self, reason: str, kind: str = "exact"):
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.kind = reason, kind
 
 
 def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: float = 1e-8,
@@ -137,7 +146,14 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
       ``2 Σ_q^{-1} - Σ_p^{-1}`` (``2 Σ_p^{-1} - Σ_q^{-1}``) not positive definite, for every
       pair of a numerator component and the denominator (1-D mixtures: the widest denominator
       component);
-    * otherwise, the contribution of the tail shells grows instead of vanishing.
+    * otherwise, the contribution of the tail shells grows instead of vanishing, or the
+      integrand overflows there (``error_kind == "divergent"``).
+
+    Tails: shells around the box are added until they contribute nothing; in 1-D a tail still
+    contributing after 8 shells (polynomial tails: Student t, Cauchy) is integrated to infinity
+    through ``x = c + s u/(1 - u)``. A cell is not split below 1024 ulps of its coordinates, so
+    integrable singularities at a support end far from 0 (``beta(0.5, 0.5)`` at 1) stop at the
+    float resolution: ``error`` then says so (about 1e-8 there) rather than meeting ``rtol``.
 
     In 1-D the cells break at support ends and component quantiles and, for a generator with a
     kink at 1 (tv), where ``q = p``; so piecewise-smooth integrands converge quickly. In 2-D a
@@ -175,7 +191,7 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
     dim = qa.dim
     reason = _closed_infinity(g, qa, pa)
     if reason:
-        return DensityResult(math.inf, 0.0, "exact", 0.0, 1.0, 1.0, 0, reason)
+        return DensityResult(math.inf, 0.0, "exact", 0.0, math.nan, math.nan, 0, reason)
     if dim >= 3:
         return _importance(g, qa, pa, n_samples, rng, mass_tol)
     return _quadrature(g, qa, pa, box, rtol, mass_tol)
@@ -254,7 +270,8 @@ def _grid(lo, hi, extra, cells: int):
     """Sorted cell edges on one axis: the ends, ``extra`` points inside, and a uniform grid."""
     pts = np.concatenate([[lo, hi], np.linspace(lo, hi, cells + 1), extra[(extra > lo) & (extra < hi)]])
     pts = np.unique(pts)
-    keep = np.concatenate([[True], np.diff(pts) > 1e-12 * (hi - lo)])
+    gap = 64 * _EPS * np.maximum(np.abs(pts[:-1]), np.abs(pts[1:]))
+    keep = np.concatenate([[True], np.diff(pts) > gap])
     pts = pts[keep]
     pts[-1] = hi
     return pts
@@ -293,8 +310,9 @@ def _integrand(g, qa, pa, counter):
             raise _Infinite(f"f'(inf) = inf and q > 0 = p at x = {x[i].tolist()}: Q(p = 0) > 0")
         if np.isinf(reg).any():
             i = int(np.argmax(np.isinf(reg)))
-            what = "f(0) = inf and p > 0 = q" if lq[i] == -np.inf else "the integrand overflows"
-            raise _Infinite(f"{what} at x = {x[i].tolist()}")
+            if lq[i] == -np.inf:
+                raise _Infinite(f"f(0) = inf and p > 0 = q at x = {x[i].tolist()}: P(q = 0) > 0")
+            raise _Infinite(f"the integrand overflows at x = {x[i].tolist()}", "divergent")
         counter[0] += x.shape[0]
         with np.errstate(under="ignore"):
             return np.stack([reg, sing, np.exp(lq), np.exp(lp), np.abs(reg) + np.abs(sing)], axis=1)
@@ -351,8 +369,13 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol):
         if shells:
             tail_err, unresolved, total, err = _shells(fn, lo, hi, total, err, rtol, mass_tol, limits)
     except _Infinite as exc:
-        return DensityResult(math.inf, 0.0, "exact", 0.0, 1.0, 1.0, counter[0], exc.reason)
-    for name, k in (("q", 2), ("p", 3)):
+        return DensityResult(math.inf, 0.0, exc.kind, 0.0, math.nan, math.nan, counter[0], exc.reason)
+    for name, k, dens in (("q", 2, qa), ("p", 3, pa)):
+        if abs(total[k] - 1.0) > mass_tol + err[k] and dens.exact_mass and box is None:
+            raise RuntimeError(
+                f"the quadrature found mass {float(total[k])!r} for `{name}`, a distribution of mass 1: part "
+                "of its density was missed (a narrow feature far from every component's centre); pass "
+                "`bounds` around it")
         if abs(total[k] - 1.0) > mass_tol + err[k]:
             raise ValueError(f"`{name}` must have mass 1 on the range (within mass_tol={mass_tol!r}); got "
                              f"mass {float(total[k])!r} on {[(float(a), float(b)) for a, b in zip(lo, hi)]}")
@@ -378,17 +401,45 @@ def _shells(fn, lo, hi, total, err, rtol, mass_tol, limits):
         size = abs(res.value[4])
         tol = max(rtol * abs(total[0] + total[1]), 64 * _EPS * total[4], 1e-300)
         if not np.isfinite(size):
-            raise _Infinite("the integrand overflows in the tails")
+            raise _Infinite("the integrand overflows in the tails", "divergent")
         if prev is not None and size >= prev and size > 1e-3 * tol:
             growing += 1
             if growing >= 4:
-                raise _Infinite(f"the tail contributions grow (shell {k}: {size!r} after {prev!r})")
+                raise _Infinite(f"the tail contributions grow (shell {k}: {float(size)!r} after "
+                                f"{float(prev)!r})", "divergent")
         else:
             growing = 0
         prev, last = size, size
         if size <= 1e-3 * tol and res.value[2] + res.value[3] <= mass_tol * 1e-3:
             return last, False, total, err
+        if c.size == 1 and k == _SHELLS_BEFORE_MAP:
+            return _mapped_tails(fn, c, half + k * step, half, total, err, rtol, mass_tol, limits)
     return last, True, total, err
+
+
+def _mapped_tails(fn, c, reach, scale, total, err, rtol, mass_tol, limits):
+    """1-D: the two tails beyond ``c ± reach`` to infinity, by ``x = c ± (reach + s u/(1 - u))``
+    on u in (0, 1) (dx = s/(1 - u)^2 du), integrated adaptively like the box."""
+    s = float(scale[0])
+    r = float(reach[0])
+    centre = float(c[0])
+
+    def mapped(u):
+        t = u[:, 0]
+        n = t.size
+        dist = r + s * t / (1.0 - t)
+        jac = s / (1.0 - t) ** 2
+        x = np.concatenate([centre + dist, centre - dist])[:, None]
+        vals = fn(x)
+        return (vals[:n] + vals[n:]) * np.concatenate([jac, jac])[:n, None]
+
+    value = total[0] + total[1]
+    lo = np.linspace(0.0, 1.0, 9)[:-1, None]
+    hi = np.linspace(0.0, 1.0, 9)[1:, None]
+    res = _cubature.integrate(mapped, lo, hi, _scorer(rtol, mass_tol, abs(value)), **limits)
+    if not np.all(np.isfinite(res.value)):
+        raise _Infinite("the integrand overflows in the tails", "divergent")
+    return 0.0, False, total + res.value, err + res.error
 
 
 # --- importance sampling (3-D and up) ----------------------------------------------------------
@@ -407,7 +458,7 @@ def _importance(g, qa, pa, n_samples, rng, mass_tol):
     try:
         vals = _integrand(g, qa, pa, counter)(x)
     except _Infinite as exc:
-        return DensityResult(math.inf, 0.0, "exact", 0.0, 1.0, 1.0, counter[0], exc.reason)
+        return DensityResult(math.inf, 0.0, exc.kind, 0.0, math.nan, math.nan, counter[0], exc.reason)
     m = 0.5 * (vals[:, 2] + vals[:, 3])
     w = (vals[:, 0] + vals[:, 1]) / m
     n = w.size
