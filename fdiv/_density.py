@@ -32,7 +32,7 @@ _MAX_SHELLS = 64
 #: in 1-D, shells after which a tail that still contributes is integrated to infinity by
 #: x = c ± s u / (1 - u) (polynomial tails: Student t, Cauchy)
 _SHELLS_BEFORE_MAP = 8
-_LIMITS = {1: dict(max_boxes=200_000, max_split=20_000), 2: dict(max_boxes=40_000, max_split=4_000)}
+_LIMITS = {1: dict(max_boxes=200_000, max_split=20_000), 2: dict(max_boxes=12_000, max_split=3_000)}
 
 
 @dataclass(frozen=True)
