@@ -1,4 +1,5 @@
-"""fdiv: f-divergences, exact on discretised distributions (docs/theory.md §0).
+"""fdiv: f-divergences, exact on discretised distributions (docs/theory.md §0), with error bounds
+between densities, and Wasserstein distances.
 
 Public API: see docs/contract.md §fdiv. Private kernels live in ``_*.py`` modules.
 

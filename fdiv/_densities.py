@@ -294,8 +294,13 @@ def _frozen(obj, name: str):
 
 def as_density(obj, name: str, dim: int | None):
     """The adapter for ``obj`` (``dim`` from ``bounds``, needed for callables)."""
+    from scipy.stats import rv_continuous, rv_discrete
+
     if isinstance(obj, DensityMixture):
         return _Mixture(obj.weights, obj._adapted)
+    if isinstance(obj, (rv_continuous, rv_discrete)):
+        raise ValueError(f"`{name}` must be a frozen distribution (e.g. scipy.stats.{obj.name}(loc, scale)), "
+                         f"not the distribution family scipy.stats.{obj.name} itself")
     if hasattr(obj, "dist") or type(obj).__name__ == "multivariate_normal_frozen":
         return _frozen(obj, name)
     if isinstance(obj, numbers.Number) or isinstance(obj, (str, bytes, np.ndarray, list, tuple)):

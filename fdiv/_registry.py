@@ -122,7 +122,7 @@ def get(name: str) -> FDivergence:
             return canonical
         if key in REFUSED:
             raise ValueError(f"`name` {name!r} {REFUSED[key]}")
-        m = _ALPHA_NAME.fullmatch(key)
+        m = _ALPHA_NAME.fullmatch(name.strip().lower())  # keeps the sign of a
         if m is not None:
             try:
                 a = float(m.group(1))

@@ -61,8 +61,8 @@ def _masses(q, p) -> tuple[np.ndarray, np.ndarray, float]:
         q, p = q * scale, p * scale
     tq, tp = _neumaier_sum(q), _neumaier_sum(p)
     if abs(tq - tp) > TOTAL_RTOL * max(tq, tp):
-        raise ValueError(f"`q` and `p` must have equal total mass; got sum(q)={tq / scale!r}, "
-                         f"sum(p)={tp / scale!r}")
+        raise ValueError(f"`q` and `p` must have equal total mass (relative tolerance {TOTAL_RTOL:g}); got "
+                         f"sum(q)={tq / scale!r}, sum(p)={tp / scale!r}")
     return q, p, scale
 
 

@@ -234,6 +234,8 @@ def test_bad_distributions_and_mixtures():
         fdiv.density_divergence("kl", stats.poisson(3), stats.norm())
     with pytest.raises(ValueError, match="`p` must be a frozen"):
         fdiv.density_divergence("kl", stats.norm(), np.ones(3))
+    with pytest.raises(ValueError, match=r"`p` must be a frozen distribution \(e\.g\. scipy\.stats\.norm\(loc"):
+        fdiv.density_divergence("kl", stats.norm(), stats.norm)
     with pytest.raises(ValueError, match=r"`weights` must sum to 1.*0\.9"):
         fdiv.DensityMixture([0.5, 0.4], [stats.norm(), stats.norm(1)])
     with pytest.raises(ValueError, match="share one dimension"):

@@ -240,7 +240,8 @@ def test_docstring_examples(module):
     ("Reverse_KL", "reverse_kl"), ("REVERSE-KL", "reverse_kl"), ("chi2", "pearson_chi2"),
     ("Pearson", "pearson_chi2"), ("neyman", "neyman_chi2"), ("Hellinger", "squared_hellinger"),
     ("squared_hellinger", "squared_hellinger"), ("Jeffreys", "jeffreys"), ("symmetric_kl", "jeffreys"),
-    ("JS", "js"), ("TV", "tv"), ("GAN", "gan"), ("Alpha(0.5)", "alpha(0.5)"),
+    ("JS", "js"), ("TV", "tv"), ("GAN", "gan"), ("Alpha(0.5)", "alpha(0.5)"), ("alpha(-2.0)", "alpha(-2.0)"),
+    (" ALPHA(-0.7) ", "alpha(-0.7)"),
 ])
 def test_alias_maps_to_registry_object_with_same_constant(alias, name):
     """An alias returns the registry object itself: its constant cannot differ."""
