@@ -412,7 +412,8 @@ def wasserstein(q, p, x, y=None, *, order=1) -> WassersteinResult:
     q, p = as_mass("q", q), as_mass("p", p)
     for name, arr in (("q", q), ("p", p)):
         if arr.ndim != 1:
-            raise ValueError(f"`{name}` must be 1-D; got shape {arr.shape}")
+            raise ValueError(f"`{name}` must be 1-D, one mass per point (the masses of a 2-D grid: "
+                             f".ravel(), in the order of Grid.points); got shape {arr.shape}")
     order = _order(order)
     xs = _points("x", x, q.size)
     ys = xs if y is None else _points("y", y, p.size)
