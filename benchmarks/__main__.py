@@ -15,9 +15,10 @@ from benchmarks._harness import HEADER, format_row
 
 
 def _modules():
-    for info in sorted(pkgutil.iter_modules(benchmarks.__path__), key=lambda m: m.name):
-        if info.name.startswith("b") and info.name[1:2].isdigit():
-            yield importlib.import_module(f"benchmarks.{info.name}")
+    found = [info.name for info in pkgutil.iter_modules(benchmarks.__path__)
+             if info.name.startswith("b") and info.name[1:2].isdigit()]
+    for name in sorted(found, key=lambda s: int(s[1:].split("_")[0])):  # B1, B2, ..., B10
+        yield importlib.import_module(f"benchmarks.{name}")
 
 
 def main(argv=None) -> int:

@@ -1,4 +1,5 @@
-"""fdiv: f-divergences, exact on discretised distributions (docs/theory.md §0).
+"""fdiv: f-divergences, exact on discretised distributions (docs/theory.md §0), with error bounds
+between densities, and Wasserstein distances.
 
 Public API: see docs/contract.md §fdiv. Private kernels live in ``_*.py`` modules.
 
@@ -17,13 +18,16 @@ _CORE = {
     "fgan_log_weights": "fdiv._fgan_loss",  # log-space f-GAN gradient weights
 }
 
-# --- distributions and Wasserstein-1 ---
+# --- distributions, densities and Wasserstein distances ---
 _DIST = {
     "Grid": "fdiv._grid",
     "Discrete": "fdiv._discrete", "gaussian_mixture": "fdiv._discrete",
     "wasserstein1": "fdiv._wasserstein", "wasserstein1_lp": "fdiv._wasserstein",
     "wasserstein1_dual": "fdiv._wasserstein", "TransportResult": "fdiv._wasserstein",
-    "PotentialResult": "fdiv._wasserstein",
+    "PotentialResult": "fdiv._wasserstein", "wasserstein": "fdiv._wasserstein",
+    "wasserstein_samples": "fdiv._wasserstein", "WassersteinResult": "fdiv._wasserstein",
+    "density_divergence": "fdiv._density", "DensityResult": "fdiv._density",
+    "DensityMixture": "fdiv._densities",
 }
 
 # --- mixtures: R*, R†, λ, AdaGAN weights, bounds, oracle ---

@@ -148,7 +148,11 @@ class Discrete:
 
         ``fn`` receives the 1-D array of centres for a 1-D grid and the ``(size, d)`` array
         :attr:`Grid.points` otherwise, and returns ``size`` finite nonnegative density values.
-        The error is O(h^2) per unit mass; use :func:`gaussian_mixture` for exact cell integrals.
+        The error is O(h^2) per unit mass, and so is the error of f-divergences computed from
+        these masses against those of the densities (cell integrals, as :func:`gaussian_mixture`
+        gives, smooth the densities and bias the divergence by O(h^2) with a larger constant).
+        For the divergence of the densities themselves, with an error bound, use
+        :func:`fdiv.density_divergence`.
         """
         pts = _check_grid(grid).points[:, 0] if grid.ndim == 1 else grid.points
         vals = as_mass("fn(points)", fn(pts))

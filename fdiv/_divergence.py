@@ -26,7 +26,7 @@ GENERIC_CHUNK = 1 << 16
 PARALLEL_MIN = 1 << 18
 
 
-def divergence(f, q, p):
+def divergence(f, q, p, *, axis: int = -1):
     r"""The f-divergence ``D_f(q||p)`` of two nonnegative finite measures (docs/theory.md §0).
 
     .. math::
@@ -42,22 +42,26 @@ def divergence(f, q, p):
         A generator or a registry name (``"kl"``, ``"alpha(0.5)"``; see :func:`fdiv.names`).
         ``f`` is the numerator's generator: ``divergence("kl", q, p)`` is KL(q||p).
     q, p : array_like
-        Nonnegative finite masses of the same shape. The last axis is the support;
-        leading axes are a batch.
+        Nonnegative finite masses. Axis ``axis`` is the support (the same length in both);
+        the other axes are a batch and follow NumPy broadcasting (an array with fewer
+        dimensions gets leading axes of length 1, as in NumPy).
+    axis : int
+        The support axis, counted in the broadcast shape (default: the last).
 
     Returns
     -------
     float or ndarray
-        A Python float for 1-D input, else an array of the leading shape. ``+inf`` where
-        the divergence is infinite (``f(0) = inf`` with ``q_i = 0 < p_i``, or
-        ``f'(inf) = inf`` with ``p_i = 0 < q_i``); never NaN.
+        A Python float when both are 1-D, else an array of the broadcast batch shape.
+        ``+inf`` where the divergence is infinite (``f(0) = inf`` with ``q_i = 0 < p_i``, or
+        ``f'(inf) = inf`` with ``p_i = 0 < q_i``); never NaN. Every entry is bit-identical to
+        the 1-D call on that pair of rows.
 
     Raises
     ------
     ValueError
         If ``f`` is not an FDivergence or registry name, if q or p holds a negative, NaN
-        or infinite mass or is empty, or if their shapes differ (the message names the
-        parameter and the value).
+        or infinite mass or is empty, if the support lengths differ or the batch shapes do
+        not broadcast (the message names both shapes), or if ``axis`` is out of range.
 
     Notes
     -----
@@ -116,6 +120,10 @@ def divergence(f, q, p):
     inf
     >>> fdiv.divergence("js", [[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.5, 0.5]]).tolist()
     [1.3862943611198906, 0.0]
+    >>> fdiv.divergence("kl", np.ones((2, 3)) / 3, np.ones(3) / 3).tolist()   # broadcast p
+    [0.0, 0.0]
+    >>> fdiv.divergence("tv", [[1.0, 0.5], [0.0, 0.5]], [[0.5, 0.5], [0.5, 0.5]], axis=0).tolist()
+    [1.0, 0.0]
     """
     g = _resolve(f)
     exact = _exact(g)
@@ -125,6 +133,8 @@ def divergence(f, q, p):
     else:  # the kernels check finiteness and signs in their own pass (see _run_kernel)
         q = _as_array("q", q)
         p = _as_array("p", p)
+    if q.ndim != 1 or p.ndim != 1 or axis not in (-1, 0):
+        q, p = _align(q, p, axis)
     check_same_shape("q", q, "p", p)
     lead = q.shape[:-1]
     q2 = q.reshape(-1, q.shape[-1])
@@ -143,16 +153,39 @@ def divergence(f, q, p):
     return out.reshape(lead)
 
 
+def _align(q: np.ndarray, p: np.ndarray, axis) -> tuple[np.ndarray, np.ndarray]:
+    """q and p broadcast on the batch axes, the support axis moved last, C-contiguous."""
+    nd = max(q.ndim, p.ndim)
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)) or not -nd <= axis < nd:
+        raise ValueError(f"`axis` must be an integer in [{-nd}, {nd}) for inputs of shapes {q.shape} and "
+                         f"{p.shape}; got {axis!r}")
+    ax = int(axis) % nd
+    q2 = np.moveaxis(q.reshape((1,) * (nd - q.ndim) + q.shape), ax, -1)
+    p2 = np.moveaxis(p.reshape((1,) * (nd - p.ndim) + p.shape), ax, -1)
+    if q2.shape[-1] != p2.shape[-1]:
+        raise ValueError(f"`q` and `p` must have the same support length along axis {axis}; got shapes "
+                         f"{q.shape} and {p.shape}")
+    try:
+        lead = np.broadcast_shapes(q2.shape[:-1], p2.shape[:-1])
+    except ValueError:
+        raise ValueError(f"`q` and `p` must have broadcastable batch axes (all but axis {axis}); got shapes "
+                         f"{q.shape} and {p.shape}") from None
+    shape = lead + q2.shape[-1:]
+    return (np.ascontiguousarray(np.broadcast_to(q2, shape)), np.ascontiguousarray(np.broadcast_to(p2, shape)))
+
+
 def _resolve(f) -> FDivergence:
     if isinstance(f, FDivergence):
         return f
     if isinstance(f, str):
         try:
             return get(f)
-        except ValueError:
+        except ValueError as exc:
+            if "`name` must be one of" not in str(exc):  # a refused alias: keep its reason
+                raise ValueError(str(exc).replace("`name`", "`f`", 1)) from None
             raise ValueError(
-                f"`f` must be an FDivergence or one of {', '.join(names())} or 'alpha(<a>)'; "
-                f"got {f!r}") from None
+                f"`f` must be an FDivergence or one of {', '.join(names())} or 'alpha(<a>)' (or an alias "
+                f"listed in fdiv.get); got {f!r}") from None
     raise ValueError(f"`f` must be an FDivergence or a registry name; got {f!r:.80}")
 
 
@@ -224,12 +257,15 @@ def _split(total: int, parts: int) -> list[tuple[int, int]]:
 def _run_kernel(kernel, q2: np.ndarray, p2: np.ndarray, a: float, b: float) -> np.ndarray:
     from fdiv._kernels import NOUT
 
+    # how a row is summed depends on its length n only (never on the number of rows), so every
+    # row of a batch is bit-identical to the 1-D call on it: rows shorter than PARALLEL_MIN are
+    # each summed by one thread; longer rows are split by columns into the same parts
     rows, n = q2.shape
     nt = _threads() if rows * n >= PARALLEL_MIN else 1
     out = np.zeros((rows, NOUT))
     if nt == 1:
         kernel(q2, p2, 0, rows, 0, n, a, out)
-    elif rows >= 4 * nt:  # split rows: every row is summed by one thread
+    elif n < PARALLEL_MIN:  # split rows: every row is summed by one thread
         futs = [_pool().submit(kernel, q2, p2, r0, r1, 0, n, a, out)
                 for r0, r1 in _split(rows, nt)]
         for fu in futs:

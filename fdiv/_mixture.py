@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fdiv import _component, _lambda
+from fdiv._stack import is_beta_array, stack_over_beta
 from fdiv._validate import check_beta, check_probability, check_same_shape
 
 __all__ = ["MixtureComponent", "r_star", "r_dagger"]
@@ -29,6 +30,11 @@ class MixtureComponent:
 
     Attributes
     ----------
+    For an array of β (``r_star(p_data, p_model, [0.1, 0.5])``) every field is stacked on
+    leading axes of β's shape: ``r`` has shape ``beta.shape + (n,)``, ``lam``, ``active``,
+    ``residual`` and ``beta`` are arrays of ``beta.shape``, ``kind`` stays a string; each entry
+    equals the scalar call's result exactly.
+
     r : ndarray
         The component (read-only probability vector, same length as the inputs), formed
         without the rounded λ (:mod:`fdiv._component`), so it stays accurate and sums to 1
@@ -101,8 +107,9 @@ def r_star(p_data, p_model, beta) -> MixtureComponent:
     ----------
     p_data, p_model : array_like
         1-D probability vectors on the same support (zeros allowed on either side).
-    beta : float
-        Weight of the new component, ``0 < beta <= 1``.
+    beta : float or array_like
+        Weight of the new component, ``0 < beta <= 1``; an array of β gives the results
+        stacked on leading axes (see :class:`MixtureComponent`).
 
     Returns
     -------
@@ -130,7 +137,11 @@ def r_star(p_data, p_model, beta) -> MixtureComponent:
     (0.56, [0.0, 1.0], 1)
     >>> bool(np.allclose(fdiv.r_star([0.2, 0.8], [0.2, 0.8], 0.3).r, [0.2, 0.8]))
     True
+    >>> fdiv.r_star([0.5, 0.5], [0.9, 0.1], [0.2, 1.0]).lam.round(12).tolist()   # an array of β
+    [0.56, 1.0]
     """
+    if is_beta_array(beta):
+        return stack_over_beta(lambda b: r_star(p_data, p_model, b), beta)
     a, pm, beta = _inputs(p_data, p_model, beta)
     b = (1.0 - beta) * pm
     lam = float(_lambda.lambda_star(a, b, beta))
@@ -157,8 +168,9 @@ def r_dagger(p_data, p_model, beta) -> MixtureComponent:
     ----------
     p_data, p_model : array_like
         1-D probability vectors on the same support.
-    beta : float
-        ``0 < beta <= 1``. At β = 1 every λ gives ``R† = P_d``; ``lam`` is then 1 by
+    beta : float or array_like
+        ``0 < beta <= 1`` (an array of β stacks the results on leading axes, as in
+        :func:`r_star`). At β = 1 every λ gives ``R† = P_d``; ``lam`` is then 1 by
         convention (the smallest value the theorem allows). The same holds, numerically, when
         ``1 − β`` is within the round-off of the sums (λ†'s condition number is ~1/(1 − β)):
         a computed λ† below 1 is then reported as 1.
@@ -183,7 +195,11 @@ def r_dagger(p_data, p_model, beta) -> MixtureComponent:
     >>> res = fdiv.r_dagger([0.5, 0.5], [0.9, 0.1], 0.2)
     >>> round(res.lam, 12), res.r.tolist()
     (3.75, [0.0, 1.0])
+    >>> fdiv.r_dagger([0.5, 0.5], [0.9, 0.1], [0.2, 0.5]).r.shape
+    (2, 2)
     """
+    if is_beta_array(beta):
+        return stack_over_beta(lambda b: r_dagger(p_data, p_model, b), beta)
     a, pm, beta = _inputs(p_data, p_model, beta)
     missed = float(a[pm == 0.0].sum())
     if missed >= beta:

@@ -32,6 +32,7 @@ import numpy as np
 
 from fdiv import _component, _lambda
 from fdiv._exact import two_prod
+from fdiv._stack import is_beta_array, stack_over_beta
 from fdiv._validate import as_mass, check_beta
 
 __all__ = ["AdaGanWeights", "weights_from_discriminator", "topklast_beta"]
@@ -39,7 +40,8 @@ __all__ = ["AdaGanWeights", "weights_from_discriminator", "topklast_beta"]
 
 @dataclass(frozen=True)
 class AdaGanWeights:
-    """Data weights for the next AdaGAN component.
+    """Data weights for the next AdaGAN component (for an array of β, every field is stacked
+    on leading axes of β's shape; see :func:`fdiv.weights_from_discriminator`).
 
     Attributes
     ----------
@@ -157,8 +159,10 @@ def weights_from_discriminator(d, beta, kind: str = "star") -> AdaGanWeights:
     ----------
     d : array_like
         1-D, ``d[i] ∈ [0, 1]`` the probability that data point i is real (finite).
-    beta : float
-        Weight of the next component, ``0 < beta <= 1``.
+    beta : float or array_like
+        Weight of the next component, ``0 < beta <= 1``; an array of β gives every field
+        stacked on leading axes of β's shape (``w``: ``beta.shape + (N,)``), each entry equal to
+        the scalar call's result.
     kind : {"star", "dagger"}
         Weights of R*_β (S12) or of R†_β (S14); see the module docstring.
 
@@ -179,7 +183,11 @@ def weights_from_discriminator(d, beta, kind: str = "star") -> AdaGanWeights:
     >>> res = fdiv.weights_from_discriminator([1.0, 0.5, 0.0], 0.5)
     >>> [round(x, 12) for x in res.w.tolist()], res.lam   # D = 1: largest weight; D = 0: none
     ([0.666666666667, 0.333333333333, 0.0], 1.0)
+    >>> fdiv.weights_from_discriminator([1.0, 0.5, 0.0], [0.5, 1.0]).w.shape   # an array of β
+    (2, 3)
     """
+    if is_beta_array(beta):
+        return stack_over_beta(lambda b: weights_from_discriminator(d, b, kind), beta)
     arr = _check_d(d)
     beta = check_beta(beta)
     try:

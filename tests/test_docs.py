@@ -81,6 +81,29 @@ def test_public_name_has_numpydoc_docstring_with_running_example(full, obj):
     assert result.failed == 0, f"{full}: {result.failed} of {result.attempted} doctest examples fail"
 
 
+# --------------------------------------------------------------------------- executed pages
+#: docs pages whose ```python blocks run, in order, in one namespace (their asserts are checks).
+EXECUTED_PAGES = ["checking-your-own-inequality.md"]
+_PY_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+
+
+@pytest.mark.parametrize("page", EXECUTED_PAGES)
+def test_page_code_blocks_run(page, capsys):
+    text = (DOCS / page).read_text(encoding="utf-8")
+    blocks = _PY_BLOCK.findall(text)
+    assert len(blocks) >= 5, f"{page}: expected its python blocks, found {len(blocks)}"
+    namespace: dict = {"__name__": f"docs_{page}"}
+    for k, block in enumerate(blocks):
+        code = compile(block, f"{page} (python block {k + 1})", "exec")
+        exec(code, namespace)  # noqa: S102 - the page is part of the repository
+
+
+def test_executed_pages_are_in_the_toctree():
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    for page in EXECUTED_PAGES:
+        assert f"\n{page[:-3]}\n" in index, f"{page} is not in docs/index.md's toctree"
+
+
 # --------------------------------------------------------------------------- the theory page
 def test_theory_page_holds_every_statement_and_convention():
     """Every S1-S20 has its own section citing its report rows; every boundary case of §0 is

@@ -71,6 +71,8 @@ def test_scalars_raise_naming_the_parameter(kind):
         ("outside", lambda: fdiv.Discrete(OK, outside=bad)),
         ("gamma", lambda: bounds.c_hilbertian(bad, 0.5)),
     ]
+    if isinstance(bad, list):  # a list of beta is an array of beta (results stacked; test_broadcast.py)
+        calls = [(n, c) for n, c in calls if n != "beta"]
     for name, call in calls:
         with pytest.raises(ValueError, match=f"`{name}`"):
             call()

@@ -99,7 +99,7 @@ def test_get_returns_the_same_object(name):
     assert repr(g) == f"FDivergence({name!r})"
 
 
-@pytest.mark.parametrize("bad", ["KL", "chi2", "", "alpha(x)", "alpha(nan)", 3, None])
+@pytest.mark.parametrize("bad", ["K L", "chi3", "", "alpha(x)", "alpha(nan)", 3, None])
 def test_unknown_name_raises_and_lists_choices(bad):
     with pytest.raises(ValueError, match="`name`") as exc:
         fdiv.get(bad)
@@ -232,3 +232,36 @@ def test_docstring_examples(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+# --- aliases ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("alias", "name"), [
+    ("KL", "kl"), ("Kullback-Leibler", "kl"), ("kullback_leibler", "kl"), ("relative entropy", "kl"),
+    ("Reverse_KL", "reverse_kl"), ("REVERSE-KL", "reverse_kl"), ("chi2", "pearson_chi2"),
+    ("Pearson", "pearson_chi2"), ("neyman", "neyman_chi2"), ("Hellinger", "squared_hellinger"),
+    ("squared_hellinger", "squared_hellinger"), ("Jeffreys", "jeffreys"), ("symmetric_kl", "jeffreys"),
+    ("JS", "js"), ("TV", "tv"), ("GAN", "gan"), ("Alpha(0.5)", "alpha(0.5)"), ("alpha(-2.0)", "alpha(-2.0)"),
+    (" ALPHA(-0.7) ", "alpha(-0.7)"),
+])
+def test_alias_maps_to_registry_object_with_same_constant(alias, name):
+    """An alias returns the registry object itself: its constant cannot differ."""
+    assert fdiv.get(alias) is fdiv.get(name)
+    q, p = np.array([0.2, 0.8, 0.0]), np.array([0.5, 0.25, 0.25])
+    assert fdiv.divergence(alias, q, p) == fdiv.divergence(name, q, p)
+
+
+def test_hellinger_alias_keeps_the_registry_constant():
+    """'hellinger' is ∫(√q − √p)² (no ½): disjoint point masses give 2."""
+    assert fdiv.divergence("hellinger", [1.0, 0.0], [0.0, 1.0]) == 2.0
+
+
+@pytest.mark.parametrize(("alias", "entry"), [
+    ("jsd", "'js'"), ("Jensen-Shannon", "'js'"), ("jensen_shannon_divergence", "'js'"),
+    ("total_variation", "'tv'"), ("Total Variation", "'tv'"), ("tv_distance", "'tv'"),
+])
+def test_names_with_a_halved_constant_are_refused_naming_entry_and_factor(alias, entry):
+    for call in (lambda: fdiv.get(alias), lambda: fdiv.divergence(alias, [0.5, 0.5], [0.5, 0.5])):
+        with pytest.raises(ValueError, match="HALF") as exc:
+            call()
+        assert entry in str(exc.value) and "divide the value by 2" in str(exc.value)
+        assert repr(alias) in str(exc.value)

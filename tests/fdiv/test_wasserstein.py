@@ -189,7 +189,7 @@ def test_wasserstein1_bad_input(args, needle):
 def test_lp_bad_input():
     q, p, pts = [1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 2.0]
     for fn in (wasserstein1_lp, wasserstein1_dual):
-        with pytest.raises(ValueError, match="max_size.*wasserstein1"):
+        with pytest.raises(ValueError, match="max_size.*wasserstein1"):  # opt-in for the primal
             fn(q, p, pts, max_size=8)
         with pytest.raises(ValueError, match="metric"):
             fn(q, p, pts, metric="sqeuclidean")
@@ -200,9 +200,14 @@ def test_lp_bad_input():
 
 
 def test_solver_failure_raises(monkeypatch):
-    """No silent fallback: a non-optimal HiGHS status is an error."""
+    """No silent fallback: a non-optimal HiGHS status (dual) or POT result code (primal) is an error."""
     fake = SimpleNamespace(status=2, message="The problem is infeasible.", x=None, fun=None)
     monkeypatch.setattr(fdiv._wasserstein, "linprog", lambda *a, **k: fake)
-    for fn in (wasserstein1_lp, wasserstein1_dual):
-        with pytest.raises(RuntimeError, match="status 2.*infeasible"):
-            fn([1.0, 0.0, 0.0], [0.0, 0.5, 0.5], [0.0, 1.0, 2.0])
+    with pytest.raises(RuntimeError, match="status 2.*infeasible"):
+        wasserstein1_dual([1.0, 0.0, 0.0], [0.0, 0.5, 0.5], [0.0, 1.0, 2.0])
+    import ot
+
+    monkeypatch.setattr(ot, "emd", lambda a, b, m, **k: (np.zeros(m.shape), {
+        "result_code": 2, "warning": "numItermax reached before optimality", "cost": 0.0}))
+    with pytest.raises(RuntimeError, match="result code 2.*numItermax"):
+        wasserstein1_lp([1.0, 0.0, 0.0], [0.0, 0.5, 0.5], [0.0, 1.0, 2.0])
