@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hyp_seed, settings, target
 
-from proofs_check._core import Check, Derivation, Statement
+from proofs_check._pyrepr import pyrepr
+from proofs_check._core import Check, Derivation, Statement, as_check
 
 __all__ = ["Outcome", "run_row", "run_property", "run_cases", "derived_seed", "jsonable",
            "DEFAULT_MIN_SEARCH"]
@@ -178,13 +179,13 @@ def _record(tally: dict, c: Check) -> None:
 
 def _safe_check(stmt: Statement, inst) -> tuple[Check | None, str | None]:
     try:
-        return stmt.check(inst), None
+        return as_check(stmt.check(inst), row=stmt.id, instance=inst), None
     except Exception as exc:  # noqa: BLE001 - any failure of the library on a valid instance is reported
         return None, f"{type(exc).__name__}: {exc}"
 
 
 def _describe(inst, c: Check | None, err: str | None) -> dict:
-    out: dict[str, Any] = {"instance": jsonable(inst)}
+    out: dict[str, Any] = {"instance": jsonable(inst), "instance_repr": pyrepr(inst)}
     if err is not None:
         out["exception"] = err
         return out
@@ -305,6 +306,7 @@ def run_cases(row: Derivation) -> Outcome:
     cx = None
     try:
         for label, c in row.cases():
+            c = as_check(c, row=row.id, instance=label)
             tally["n"] += 1
             _record(tally, c)
             if not c.holds:
