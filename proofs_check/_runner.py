@@ -6,8 +6,9 @@ A :class:`~proofs_check._core.Statement` is run in up to two hypothesis passes, 
 1. *count*: ``instances`` generated instances, each checked, none raising; hypothesis'
    ``target`` steers the search towards the smallest slack (the hardest instances);
 2. *shrink* (only when pass 1 saw a violation, or for a known-false variant): the same search
-   raising on the first violation, so that hypothesis shrinks it to a minimal counterexample,
-   which is reported with its numbers.
+   through ``@given`` raising on the first violation, so that hypothesis' own failure path
+   shrinks it (as it shrinks any failing test) to the counterexample that is reported with its
+   numbers.
 """
 from __future__ import annotations
 
@@ -31,10 +32,11 @@ DEFAULT_MIN_SEARCH = 500
 """A known-false variant not refuted within ``instances`` examples keeps searching up to this
 many, so that small ``--instances`` still refute it."""
 
-SHRINK_BUDGET = 100
-"""Checks allowed to the shrinker after the first counterexample: beyond it, candidates are no
-longer reported as failing, so shrinking ends with the smallest counterexample found so far
-(deterministic, unlike a time limit; hypothesis' shrinking otherwise dominates the run time)."""
+SHRINK_BUDGET: int | None = None
+"""Checks allowed to the shrinker after the first counterexample (None: hypothesis' own limits,
+so a counterexample is shrunk exactly as a plain ``@given`` test shrinks it). A number caps the
+shrinking deterministically (tests use a small one for speed): beyond it, candidates are no
+longer reported as failing, and shrinking ends with the smallest counterexample found so far."""
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
         def hunt(inst):
             if found:
                 calls[0] += 1
-                if calls[0] > SHRINK_BUDGET:  # budget spent: only the final replay still fails
+                if SHRINK_BUDGET is not None and calls[0] > SHRINK_BUDGET:  # budget spent: only the final replay still fails
                     if jsonable(inst) == jsonable(found[0]):
                         raise _Found
                     return

@@ -23,7 +23,7 @@ import sympy as sp
 
 from proofs_check._core import Derivation, check, eq, truth
 from proofs_check._sym_table import GENERATORS, Generator, t, x
-from proofs_check._tolerances import LIB_REL_TOL, SYMBOLIC_NUMERIC_TOL
+from proofs_check.tolerances import LIB_REL_TOL, SYMBOLIC_NUMERIC_TOL
 
 __all__ = ["GENERATORS", "is_zero", "is_positive", "derive", "ROWS"]
 
