@@ -18,12 +18,13 @@ or grid demonstrations (:mod:`proofs_check.demos`).
 """
 from proofs_check import strategies
 from proofs_check._core import Check, Derivation, Part, Statement, as_check, check, eq, ge, le, truth
+from proofs_check._plugins import PluginError, statement
 from proofs_check._registry import get, rows, select
 from proofs_check._report import summary, table
 from proofs_check._runner import Outcome, run_row
 
 __all__ = ["Statement", "Derivation", "Check", "Part", "Outcome", "check", "as_check", "eq", "ge", "le", "truth",
-           "rows", "get", "select", "run", "run_row", "strategies", "table", "summary"]
+           "rows", "get", "select", "run", "run_row", "strategies", "table", "summary", "statement", "PluginError"]
 
 
 def run(ids: str | None = None, *, instances: int = 200, seed: int = 0) -> list[Outcome]:

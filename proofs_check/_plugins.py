@@ -36,7 +36,18 @@ _DECORATED = "__proofs_check_rows__"  # module attribute: the rows made by @stat
 
 
 class PluginError(ValueError):
-    """A statement module or entry point that cannot provide rows (one-line message naming it)."""
+    """A statement module or entry point that cannot provide rows (one-line message naming it).
+
+    Examples
+    --------
+    >>> import proofs_check
+    >>> from proofs_check._plugins import load_module
+    >>> try:
+    ...     load_module("no_such_statement_module")
+    ... except proofs_check.PluginError as exc:
+    ...     print(exc)
+    --statements 'no_such_statement_module': cannot import it: ModuleNotFoundError: No module named 'no_such_statement_module'
+    """
 
 
 def statement(id: str, title: str, *, strategy: SearchStrategy, expect: str = "holds", source: str = "",

@@ -60,6 +60,8 @@ def _cx_lines(cx: dict) -> list[str]:
     pad = " " * 27
     if "exception" in cx:
         first = f"exception: {cx['exception']}"
+    elif cx.get("relation") == "is" and cx.get("lhs") == "nan" and cx.get("rhs") == "nan":
+        first = f"counterexample: {cx.get('part')}"
     else:
         first = (f"counterexample: {cx.get('part')}: lhs={_num(cx.get('lhs'))} "
                  f"rhs={_num(cx.get('rhs'))} slack={_num(cx.get('slack'))}")
