@@ -7,7 +7,8 @@ True
 ``test_mine = as_test(MY_STATEMENT)`` in a test module gives pytest a test that runs the row's
 check through hypothesis' ``@given`` on the row's strategy: the hypothesis settings profile in
 force (``max_examples`` aside, which is ``instances``), its example database and its shrinking
-behave as in any hypothesis test.
+behave as in any hypothesis test, except the per-example ``deadline``, which is off (the first
+call of a check compiles fdiv's numba kernels and would miss any deadline once).
 """
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ def as_test(statement: Statement | Derivation, *, instances: int = 100) -> Calla
     A check returning something other than a :class:`~proofs_check.Check` or a ``bool`` fails
     with a ``TypeError`` naming the row, the instance and the value; an exception of the check
     propagates (hypothesis shrinks it like any failure). Settings other than ``max_examples``
-    come from the active hypothesis profile; the example database is keyed per row.
+    and ``deadline`` (off: a first call may compile numba kernels) come from the active
+    hypothesis profile; the example database is keyed per row.
 
     Parameters
     ----------
@@ -117,7 +119,8 @@ def as_test(statement: Statement | Derivation, *, instances: int = 100) -> Calla
                 raise AssertionError(failure_message(row, instance, c))
 
         body._hypothesis_internal_add_digest = _digest(row)
-        test = settings(max_examples=instances)(given(row.strategy)(body))
+        body.__name__ = body.__qualname__ = _name(row.id)  # hypothesis' "Falsifying example: test_...(...)"
+        test = settings(max_examples=instances, deadline=None)(given(row.strategy)(body))
     else:
         test = _refutation_test(row, max(instances, row.min_search))
     test.__name__ = test.__qualname__ = _name(row.id)
@@ -136,7 +139,7 @@ def _refutation_test(row: Statement, n: int) -> Callable[[], None]:
             raise _Refuted(failure_message(row, instance, c))
 
     search._hypothesis_internal_add_digest = _digest(row)
-    searching = settings(max_examples=n)(given(row.strategy)(search))
+    searching = settings(max_examples=n, deadline=None)(given(row.strategy)(search))
 
     def test():
         try:
