@@ -99,7 +99,7 @@ def dual(f_expr, x):
     -log(x)
     """
     f, xp = _prepare(f_expr, x)
-    return sp.simplify(xp * f.subs(xp, 1 / xp)).subs(xp, x)
+    return _simplify(xp * f.subs(xp, 1 / xp)).subs(xp, x)
 
 
 def normalized(f_expr, x):
@@ -116,7 +116,7 @@ def normalized(f_expr, x):
     """
     f, xp = _prepare(f_expr, x)
     slope = sp.diff(f, xp).subs(xp, 1)
-    return sp.simplify(f - slope * (xp - 1)).subs(xp, x)
+    return _simplify(f - slope * (xp - 1)).subs(xp, x)
 
 
 def _w_inverse(w):
