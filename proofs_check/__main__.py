@@ -22,6 +22,7 @@ MAX_INSTANCES = 100_000
 """Upper bound of --instances: at the default 200 the whole report takes minutes on 2 cores and
 the time grows linearly, so 100,000 is already days of work (the progress lines give an ETA)."""
 MAX_JOBS = 256
+_POOL_STARTED = False  # whether worker processes (and their semaphores) were started in this process
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,6 +83,8 @@ def _run_rows(chosen, args, parallel: bool) -> list:
     sources = tuple(os.path.abspath(s) if s.endswith(".py") or "/" in s or os.sep in s else s
                     for s in args.statements)
     plugins = not args.no_plugins
+    global _POOL_STARTED
+    _POOL_STARTED = True
     pool = ProcessPoolExecutor(max_workers=min(args.jobs, len(chosen)), mp_context=get_context("spawn"),
                                initializer=ignore_sigint)
     try:
@@ -144,7 +147,7 @@ def main(argv=None, *, rows=None) -> int:
     try:
         return _main(argv, rows=rows)
     except KeyboardInterrupt:
-        print("\ninterrupted (Ctrl-C): no report written", file=sys.stderr, flush=True)
+        print("interrupted (Ctrl-C): no report written", file=sys.stderr, flush=True)
         return 130
 
 
@@ -193,4 +196,9 @@ def _main(argv, *, rows) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status == 130 and not _POOL_STARTED:  # Ctrl-C during the imports: CPython may re-raise SIGINT at
+        sys.stdout.flush()  # shutdown when the interrupt arrived inside an extension's PyRun_* call (the status
+        sys.stderr.flush()  # would be -2), so exit now; with a pool, the normal exit releases its semaphores
+        os._exit(130)
+    sys.exit(status)

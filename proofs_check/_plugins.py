@@ -8,7 +8,8 @@ A statement module exposes its rows as a module-level ``STATEMENTS`` list (or tu
     [project.entry-points."proofs_check.statements"]
     mine = "my_package.statements"          # a module (STATEMENTS and/or decorated rows)
 
-or an object inside a module: a list of rows, or a callable returning one.
+or an object inside a module (``"my_package.statements:ROWS"``): a row, a list of rows, or a
+callable returning a list.
 
 Every failure to load is a :class:`PluginError` (a ``ValueError``) whose one-line message names
 the module or entry point: an import error, a module without rows, an entry that is not a row,
@@ -181,6 +182,8 @@ def entry_point_rows() -> list[tuple[str, list]]:
             raise PluginError(f"{label}: cannot load it: {_one_line(exc)}") from None
         if isinstance(obj, types.ModuleType):
             rows = _rows_of(obj, label)
+        elif isinstance(obj, (Statement, Derivation)):
+            rows = [obj]
         elif isinstance(obj, (list, tuple)):
             rows = _checked(obj, label)
         else:

@@ -362,3 +362,34 @@ def test_public_tolerances_are_those_of_the_built_in_rows():
     assert tol.div_tol(kl, q, p) == pytest.approx(64 * np.finfo(float).eps * 3 * scale, rel=1e-12)
     assert tol.side_tol(2.0, -3.0, n=4) == 64 * np.finfo(float).eps * 4 * 5.0
     assert tol.side_tol(np.inf, 1.0) == 64 * np.finfo(float).eps
+
+
+def test_built_in_counterexample_pastes_back_into_python():
+    """The table's ``instance = ...`` line is Python: evaluated, it is still a counterexample."""
+    import proofs_check.strategies  # noqa: F401 - the names the line uses
+
+    for row_id in ("S13-not-abs-cont", "S3-not-self-dual"):
+        row = proofs_check.get(row_id)
+        cx = proofs_check.run_row(row, instances=20, seed=0).counterexample
+        text = proofs_check.table([proofs_check.run_row(row, instances=20, seed=0)])
+        line = next(s.strip() for s in text.splitlines() if s.strip().startswith("instance = "))
+        assert line == f"instance = {cx['instance_repr']}"
+        inst = eval(cx["instance_repr"], {"np": np, "fdiv": fdiv, "proofs_check": proofs_check})
+        assert not row.check(inst).holds
+
+
+def test_ctrl_c_during_startup_is_one_line_too(tmp_path):
+    def session():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.setsid()
+
+    for delay in (0.6, 1.2):
+        proc = subprocess.Popen([sys.executable, "-m", "proofs_check", "--only", "S12", "--instances", "500"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=session,
+                                cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        if proc.returncode == 0:  # finished before the signal (a very fast machine): nothing to check
+            continue
+        assert proc.returncode == 130 and err.strip() == "interrupted (Ctrl-C): no report written", (delay, err)
