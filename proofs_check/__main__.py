@@ -22,6 +22,9 @@ MAX_INSTANCES = 100_000
 """Upper bound of --instances: at the default 200 the whole report takes minutes on 2 cores and
 the time grows linearly, so 100,000 is already days of work (the progress lines give an ETA)."""
 MAX_JOBS = 256
+DEFAULT_RUN_SECONDS = 250.0
+"""Measured wall time of the whole report at the defaults (58 rows, --instances 200, 2 jobs, 2 shared
+cores, 2026-12-06): the basis of the rough estimate printed before a run above the default size."""
 _POOL_STARTED = False  # whether worker processes (and their semaphores) were started in this process
 
 
@@ -179,6 +182,11 @@ def _main(argv, *, rows) -> int:
     if problem:
         print(f"error: --json {args.json!r}: {problem}", file=sys.stderr)
         return 2
+    if args.instances > DEFAULT_INSTANCES and not args.quiet:
+        guess = DEFAULT_RUN_SECONDS * args.instances / DEFAULT_INSTANCES * len(chosen) / 58 * DEFAULT_JOBS / args.jobs
+        print(f"{len(chosen)} rows at --instances {args.instances}: roughly {_duration(guess)} (scaled from "
+              f"{DEFAULT_RUN_SECONDS:.0f} s for the whole report at the defaults on 2 cores; the progress lines "
+              "give an ETA)", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     outcomes = _run_rows(chosen, args, parallel=rows is None)
     elapsed = time.perf_counter() - t0
@@ -190,8 +198,12 @@ def _main(argv, *, rows) -> int:
         if args.json == "-":
             print(doc)
         else:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                fh.write(doc + "\n")
+            try:
+                with open(args.json, "w", encoding="utf-8") as fh:
+                    fh.write(doc + "\n")
+            except OSError as exc:  # checked before the run; the file system changed since
+                print(f"error: --json {args.json!r}: cannot be written: {exc.strerror or exc}", file=sys.stderr)
+                return 2
     return 0 if all(o.ok for o in outcomes) else 1
 
 

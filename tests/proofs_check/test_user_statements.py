@@ -393,3 +393,13 @@ def test_ctrl_c_during_startup_is_one_line_too(tmp_path):
         if proc.returncode == 0:  # finished before the signal (a very fast machine): nothing to check
             continue
         assert proc.returncode == 130 and err.strip() == "interrupted (Ctrl-C): no report written", (delay, err)
+
+
+def test_a_run_above_the_default_size_prints_an_estimate_first(capsys, monkeypatch):
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_row", interrupt)
+    assert main(["--only", "S4", "--instances", "50000", "--jobs", "1"]) == 130
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("2 rows at --instances 50000: roughly ") and err[-1].startswith("interrupted")
