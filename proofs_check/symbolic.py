@@ -101,7 +101,12 @@ def _num(e) -> float:
 
 @functools.lru_cache(maxsize=None)
 def derive(name: str) -> dict:
-    """Derivatives, limits and the domain of ``f*`` for one generator (cached)."""
+    """Derivatives, limits and the domain of ``f*`` for one registry generator (cached); for a
+    generator of your own (a sympy expression) use :func:`conjugate`, :func:`dual`,
+    :func:`normalized`, :func:`f_zero` and :func:`slope_inf`."""
+    if not isinstance(name, str) or name not in GENERATORS:
+        raise ValueError(f"`name` must be a registry generator ({', '.join(GENERATORS)}); got {name!r}; for a "
+                         "sympy expression use proofs_check.symbolic.conjugate(f_expr, x) and its siblings")
     g: Generator = GENERATORS[name]
     pieces = []
     for expr, lo, hi in g.pieces:
