@@ -186,13 +186,15 @@ def _num(e) -> float:
 def _interior_samples(lo, hi) -> list:
     """A few exact points inside (lo, hi) where a solution of f'(x) = t is tested."""
     lo_f, hi_f = _num(lo), _num(hi)
+    steps = (sp.Rational(1, 100), sp.Rational(1, 10), sp.Integer(1), sp.Integer(5), sp.Integer(50))
     if math.isinf(lo_f) and math.isinf(hi_f):
-        return [sp.Rational(-3, 2), sp.Rational(1, 3), sp.Integer(2)]
+        return [sp.Integer(-20), sp.Rational(-3, 2), sp.Integer(0), sp.Rational(1, 3), sp.Integer(2), sp.Integer(20)]
     if math.isinf(lo_f):
-        return [hi - d for d in (sp.Rational(1, 10), sp.Integer(1), sp.Integer(5))]
+        return [hi - d for d in steps]
     if math.isinf(hi_f):
-        return [lo + d for d in (sp.Rational(1, 10), sp.Integer(1), sp.Integer(5))]
-    return [lo + (hi - lo) * k for k in (sp.Rational(1, 10), sp.Rational(1, 2), sp.Rational(9, 10))]
+        return [lo + d for d in steps]
+    return [lo + (hi - lo) * k for k in (sp.Rational(1, 100), sp.Rational(1, 10), sp.Rational(1, 2),
+                                         sp.Rational(9, 10), sp.Rational(99, 100))]
 
 
 def _check_convex(fpp, xp) -> None:
@@ -273,6 +275,7 @@ def conjugate(f_expr, x, t=None):
             raise ConjugateNotFound(f"sympy finds no valid solution x(t) > 0 of f'(x) = t (f' = {fp}, candidates "
                                     f"{sols}); use fdiv.from_callable(...).conjugate for numbers")
         inner = _simplify_on(t * sol - f.subs(xp, sol), t, lo, hi)
+        _check_tight(inner, f, fp, xp, t)
         pieces.append((inner, t < hi) if hi.is_finite else (inner, True))
     if hi.is_finite:
         at_hi = sp.limit(hi * xp - f, xp, sp.oo)
@@ -282,6 +285,24 @@ def conjugate(f_expr, x, t=None):
     if len(pieces) == 1:
         return pieces[0][0]
     return sp.Piecewise(*pieces)
+
+
+_TIGHT_XS = tuple(sp.Rational(n, d) for n, d in ((1, 100), (1, 10), (1, 2), (1, 1), (2, 1), (10, 1), (100, 1)))
+
+
+def _check_tight(inner, f, fp, xp, t) -> None:
+    """The derived closed form must give ``f*(f'(x)) = x f'(x) - f(x)`` at a few exact x (30 digits);
+    otherwise sympy's solution was not the right branch everywhere: say so rather than return it."""
+    for xv in _TIGHT_XS:
+        tv = fp.subs(xp, xv)
+        want = _num(tv * xv - f.subs(xp, xv))
+        try:
+            got = _num(inner.subs(t, tv))
+        except (TypeError, ValueError, ZeroDivisionError):
+            got = math.nan
+        if not abs(got - want) <= 1e-20 * (1 + abs(want)):
+            raise ConjugateNotFound(f"sympy's solution of f'(x) = t does not give f*(f'(x)) = x f'(x) - f(x) at "
+                                    f"x = {xv} ({got!r} != {want!r}); use fdiv.from_callable(...).conjugate for numbers")
 
 
 def _valid_solution(sol, fp, xp, t, lo, hi) -> bool:

@@ -21,6 +21,7 @@ HELD_OUT = {
     "cosh(log x)-1": (sp.cosh(sp.log(x)) - 1, np.concatenate([np.linspace(-6.0, 0.45, 14), [0.7]])),
     "x^3": (x ** 3, np.linspace(-2.0, 10.0, 13)),
     "x^2-log x": (x ** 2 - sp.log(x), np.linspace(-5.0, 5.0, 11)),
+    "x^4/4+x^2/2": (x ** 4 / 4 + x ** 2 / 2, np.linspace(-3.0, 30.0, 12)),  # f' = t is a cubic (Cardano)
     "1/x": (1 / x, np.concatenate([np.linspace(-4.0, -0.05, 12), [0.0, 0.3]])),
 }
 
