@@ -51,7 +51,12 @@ def run(ids: str | None = None, *, instances: int = 200, seed: int = 0) -> list:
     return [run_row(r, instances=instances, seed=seed) for r in select(ids)]
 
 
+_SUBMODULES = ("symbolic", "demos", "testing", "tolerances")  # public modules, loaded on first attribute use
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return _import_module(f"proofs_check.{name}")
     if name not in _LAZY or _LAZY[name] is None:
         raise AttributeError(f"module 'proofs_check' has no attribute {name!r}")
     module = _LAZY[name]
