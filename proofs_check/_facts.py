@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from proofs_check import strategies as pcs
 from proofs_check._common import div, div_tol, finite_sum
 from proofs_check._core import Statement, check, eq, ge, le
-from proofs_check._tolerances import point_tol, sum_tol
+from proofs_check.tolerances import point_tol, sum_tol
 
 SLIDES_PROPS = "slides: f-GAN section, 'Properties of f-divergence' (items 1-5)"
 

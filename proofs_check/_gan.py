@@ -11,7 +11,7 @@ from scipy.special import rel_entr, xlogy
 from proofs_check import strategies as pcs
 from proofs_check._common import div, div_tol, finite_sum
 from proofs_check._core import Statement, check, eq, le, truth
-from proofs_check._tolerances import EPS, point_tol, sum_tol
+from proofs_check.tolerances import EPS, point_tol, sum_tol
 
 LOG2, LOG4 = math.log(2.0), math.log(4.0)
 

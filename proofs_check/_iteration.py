@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from proofs_check import strategies as pcs
 from proofs_check._common import div, div_tol
 from proofs_check._core import Statement, check, eq, le, truth
-from proofs_check._tolerances import SOLVER_REL_TOL, rel_tol_sum
+from proofs_check.tolerances import SOLVER_REL_TOL, rel_tol_sum
 
 SLIDES_CONVERGENCE = ("slides: 'Other highlights' (finite convergence iff P_d((1-b)dP_1 > M dP_d) = 0); "
                       "paper Theorem 6, Corollary 7")

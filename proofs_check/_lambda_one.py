@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from proofs_check import strategies as pcs
 from proofs_check._core import Statement, check, eq, ge, le, truth
 from proofs_check._optimal import SLIDES_RSTAR
-from proofs_check._tolerances import SOLVER_REL_TOL
+from proofs_check.tolerances import SOLVER_REL_TOL
 
 
 @dataclass(frozen=True, eq=False)

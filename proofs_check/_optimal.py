@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from proofs_check import strategies as pcs
 from proofs_check._common import div, div_tol
 from proofs_check._core import Part, Statement, check, eq, ge, le, truth
-from proofs_check._tolerances import OPT_PERTURBATION, SOLVER_REL_TOL
+from proofs_check.tolerances import OPT_PERTURBATION, SOLVER_REL_TOL
 
 SLIDES_RSTAR = "slides: Theorem (R*_beta, 'first surrogate'); paper Theorem 4"
 SLIDES_RDAGGER = "slides: Theorem (R†_beta, 'second surrogate'); paper Theorem 7"

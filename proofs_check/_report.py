@@ -10,6 +10,7 @@ from proofs_check._runner import Outcome
 __all__ = ["table", "report_json", "format_slack", "summary"]
 
 _TITLE_WIDTH = 58
+"""Width of the title column; a longer title is printed whole, pushing the numbers right."""
 
 
 def format_slack(v) -> str:
@@ -23,8 +24,10 @@ def format_slack(v) -> str:
 
 
 def table(outcomes: list[Outcome], *, width: int = _TITLE_WIDTH) -> str:
-    """The human-readable table: id, title, instances, violations, worst (relative) slack,
-    verdict, and under each refuted or failing row its (shrunk) counterexample.
+    """The human-readable table: id, title (whole), instances, violations, worst (relative) slack,
+    verdict, and under each refuted or failing row its (shrunk) counterexample as Python source
+    on one line (``instance = (np.array([...]), ...)``: paste it after ``import numpy as np, fdiv,
+    proofs_check.strategies``).
 
     Examples
     --------
@@ -36,7 +39,7 @@ def table(outcomes: list[Outcome], *, width: int = _TITLE_WIDTH) -> str:
     head = f"{'id':<26} {'title':<{width}} {'inst':>5} {'viol':>5} {'worst slack*':>12}  verdict"
     lines = [head, "-" * len(head)]
     for o in outcomes:
-        title = o.title if len(o.title) <= width else o.title[: width - 3] + "..."
+        title = o.title
         lines.append(f"{o.id:<26} {title:<{width}} {o.instances:>5} {o.violations:>5} "
                      f"{format_slack(o.worst_rel_slack):>12}  {o.verdict}")
         if o.error:
@@ -57,12 +60,13 @@ def _cx_lines(cx: dict) -> list[str]:
     pad = " " * 27
     if "exception" in cx:
         first = f"exception: {cx['exception']}"
+    elif cx.get("relation") == "is" and cx.get("lhs") == "nan" and cx.get("rhs") == "nan":
+        first = f"counterexample: {cx.get('part')}"
     else:
         first = (f"counterexample: {cx.get('part')}: lhs={_num(cx.get('lhs'))} "
                  f"rhs={_num(cx.get('rhs'))} slack={_num(cx.get('slack'))}")
-    inst = json.dumps(cx.get("instance"), separators=(",", ":"))
-    inst = inst if len(inst) <= 300 else inst[:297] + "..."
-    return [pad + first] + textwrap.wrap(f"instance: {inst}", 110, initial_indent=pad, subsequent_indent=pad + "  ")
+    inst = cx.get("instance_repr") or json.dumps(cx.get("instance"), separators=(", ", ": "))
+    return [pad + first, f"{pad}instance = {inst}"]
 
 
 def _num(v) -> str:

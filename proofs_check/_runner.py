@@ -6,8 +6,9 @@ A :class:`~proofs_check._core.Statement` is run in up to two hypothesis passes, 
 1. *count*: ``instances`` generated instances, each checked, none raising; hypothesis'
    ``target`` steers the search towards the smallest slack (the hardest instances);
 2. *shrink* (only when pass 1 saw a violation, or for a known-false variant): the same search
-   raising on the first violation, so that hypothesis shrinks it to a minimal counterexample,
-   which is reported with its numbers.
+   through ``@given`` raising on the first violation, so that hypothesis' own failure path
+   shrinks it (as it shrinks any failing test) to the counterexample that is reported with its
+   numbers.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hyp_seed, settings, target
 
-from proofs_check._core import Check, Derivation, Statement
+from proofs_check._pyrepr import pyrepr
+from proofs_check._core import Check, Derivation, Statement, as_check
 
 __all__ = ["Outcome", "run_row", "run_property", "run_cases", "derived_seed", "jsonable",
            "DEFAULT_MIN_SEARCH"]
@@ -30,10 +32,11 @@ DEFAULT_MIN_SEARCH = 500
 """A known-false variant not refuted within ``instances`` examples keeps searching up to this
 many, so that small ``--instances`` still refute it."""
 
-SHRINK_BUDGET = 100
-"""Checks allowed to the shrinker after the first counterexample: beyond it, candidates are no
-longer reported as failing, so shrinking ends with the smallest counterexample found so far
-(deterministic, unlike a time limit; hypothesis' shrinking otherwise dominates the run time)."""
+SHRINK_BUDGET: int | None = None
+"""Checks allowed to the shrinker after the first counterexample (None: hypothesis' own limits,
+so a counterexample is shrunk exactly as a plain ``@given`` test shrinks it). A number caps the
+shrinking deterministically (tests use a small one for speed): beyond it, candidates are no
+longer reported as failing, and shrinking ends with the smallest counterexample found so far."""
 
 
 @dataclass(frozen=True)
@@ -178,13 +181,13 @@ def _record(tally: dict, c: Check) -> None:
 
 def _safe_check(stmt: Statement, inst) -> tuple[Check | None, str | None]:
     try:
-        return stmt.check(inst), None
+        return as_check(stmt.check(inst), row=stmt.id, instance=inst), None
     except Exception as exc:  # noqa: BLE001 - any failure of the library on a valid instance is reported
         return None, f"{type(exc).__name__}: {exc}"
 
 
 def _describe(inst, c: Check | None, err: str | None) -> dict:
-    out: dict[str, Any] = {"instance": jsonable(inst)}
+    out: dict[str, Any] = {"instance": jsonable(inst), "instance_repr": pyrepr(inst)}
     if err is not None:
         out["exception"] = err
         return out
@@ -238,7 +241,7 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
         def hunt(inst):
             if found:
                 calls[0] += 1
-                if calls[0] > SHRINK_BUDGET:  # budget spent: only the final replay still fails
+                if SHRINK_BUDGET is not None and calls[0] > SHRINK_BUDGET:  # budget spent: only the final replay still fails
                     if jsonable(inst) == jsonable(found[0]):
                         raise _Found
                     return
@@ -305,6 +308,7 @@ def run_cases(row: Derivation) -> Outcome:
     cx = None
     try:
         for label, c in row.cases():
+            c = as_check(c, row=row.id, instance=label)
             tally["n"] += 1
             _record(tally, c)
             if not c.holds:

@@ -11,7 +11,7 @@ from scipy.spatial.distance import cdist
 from proofs_check import strategies as pcs
 from proofs_check._common import div
 from proofs_check._core import Derivation, Statement, check, eq, le, truth
-from proofs_check._tolerances import LP_REL_TOL, sum_tol
+from proofs_check.tolerances import LP_REL_TOL, sum_tol
 
 WGAN = "second seed: WGAN (Arjovsky et al. 2017), Example 1"
 KR = "second seed: WGAN, earth-mover distance and Kantorovich-Rubinstein duality"

@@ -17,7 +17,7 @@ from scipy.optimize import minimize
 from scipy.stats import norm
 
 from proofs_check._core import Derivation, check, ge, le
-from proofs_check._tolerances import FIT_TOL
+from proofs_check.tolerances import FIT_TOL
 
 __all__ = ["Setting", "Fit", "SETTINGS", "fit_gaussian", "mode_seeking_demo", "ROWS"]
 

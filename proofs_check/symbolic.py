@@ -11,6 +11,24 @@
 
 When sympy does not reduce an identity to 0, it is evaluated with mpmath at 60 digits on many
 points and reported with ``method = "mpmath"`` (a numerical, not a symbolic, proof).
+
+For a user's generator (any sympy expression ``f`` in ``x``): :func:`conjugate` derives ``f*``
+(piecewise over its domain; :class:`ConjugateNotFound` when sympy cannot), :func:`verify_conjugate`
+checks a claimed ``f*`` (symbolically where sympy can, numerically against ``fdiv.from_callable``
+on a stated grid), and :func:`dual`, :func:`normalized`, :func:`f_zero`, :func:`slope_inf` give
+``f°``, ``f0``, ``f(0+)`` and ``f'(inf)``.
+
+Examples
+--------
+>>> import sympy as sp
+>>> from proofs_check import symbolic
+>>> x, t = sp.Symbol("x", positive=True), sp.Symbol("t", real=True)
+>>> f = x * sp.log(x) - x + 1 + (x - 1) ** 2 / 2
+>>> fstar = symbolic.conjugate(f, x, t)
+>>> fstar
+LambertW(exp(t + 1))**2/2 + LambertW(exp(t + 1)) - 3/2
+>>> bool(symbolic.verify_conjugate(f, fstar, x, t)), bool(symbolic.verify_conjugate(f, fstar + 1, x, t))
+(True, False)
 """
 from __future__ import annotations
 
@@ -21,11 +39,15 @@ import mpmath as mp
 import numpy as np
 import sympy as sp
 
+from proofs_check._conjugate import (VERIFY_REL_TOL, VERIFY_X_GRID, ConjugateCheck, ConjugateNotFound, conjugate,
+                                     dual, f_zero, normalized, slope_inf, verify_conjugate)
 from proofs_check._core import Derivation, check, eq, truth
 from proofs_check._sym_table import GENERATORS, Generator, t, x
-from proofs_check._tolerances import LIB_REL_TOL, SYMBOLIC_NUMERIC_TOL
+from proofs_check.tolerances import LIB_REL_TOL, SYMBOLIC_NUMERIC_TOL
 
-__all__ = ["GENERATORS", "is_zero", "is_positive", "derive", "ROWS"]
+__all__ = ["GENERATORS", "is_zero", "is_positive", "derive", "ROWS", "conjugate", "verify_conjugate",
+           "ConjugateCheck", "ConjugateNotFound", "dual", "normalized", "f_zero", "slope_inf", "VERIFY_REL_TOL",
+           "VERIFY_X_GRID"]
 
 _SAMPLES = (sp.Rational(1, 1000), sp.Rational(1, 7), sp.Rational(1, 2), sp.Rational(9, 10),
             sp.Rational(11, 10), 2, sp.Rational(31, 7), 50, 1000)
@@ -79,7 +101,12 @@ def _num(e) -> float:
 
 @functools.lru_cache(maxsize=None)
 def derive(name: str) -> dict:
-    """Derivatives, limits and the domain of ``f*`` for one generator (cached)."""
+    """Derivatives, limits and the domain of ``f*`` for one registry generator (cached); for a
+    generator of your own (a sympy expression) use :func:`conjugate`, :func:`dual`,
+    :func:`normalized`, :func:`f_zero` and :func:`slope_inf`."""
+    if not isinstance(name, str) or name not in GENERATORS:
+        raise ValueError(f"`name` must be a registry generator ({', '.join(GENERATORS)}); got {name!r}; for a "
+                         "sympy expression use proofs_check.symbolic.conjugate(f_expr, x) and its siblings")
     g: Generator = GENERATORS[name]
     pieces = []
     for expr, lo, hi in g.pieces:

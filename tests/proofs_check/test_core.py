@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from proofs_check import Check, Statement, check, eq, ge, le, truth
 from proofs_check._lemmas import _sqrt_sum_part
 from proofs_check._runner import derived_seed, jsonable, run_row
-from proofs_check._tolerances import rel_tol_sum, sum_tol
+from proofs_check.tolerances import rel_tol_sum, sum_tol
 
 
 @pytest.mark.parametrize("a, b, slack", [(1.0, 2.0, 1.0), (2.0, 1.0, -1.0), (math.inf, math.inf, 0.0),

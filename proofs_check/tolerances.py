@@ -1,12 +1,34 @@
-"""Numerical tolerances of the checks, each with the reason for its size.
+"""Numerical tolerances of the checks, each with the reason for its size (public: a user's rows
+use the same ones as the built-in S1-S20).
 
 A statement that holds mathematically may miss by round-off; a tolerance says how much
 round-off is accepted. They are one-sided where the statement is an inequality, and they are
-scaled by the size of what was summed, never absolute "1e-6"s.
+scaled by the size of what was summed, never absolute "1e-6"s:
+
+- :func:`div_tol` ``(f, q, p)``: for a divergence ``D_f(q || p)`` as fdiv computes it
+  (``64 eps n`` times the magnitudes summed, :func:`div_scale`);
+- :func:`side_tol` ``(lhs, rhs, n=1)``: for comparing two sides that are sums of ``n`` rounded
+  terms, relative to the magnitude of the sides (``64 eps n (|lhs| + |rhs|)``);
+- :func:`point_tol`, :func:`sum_tol`, :func:`rel_tol_sum` and the constants below for the rest.
+
+Examples
+--------
+>>> import numpy as np
+>>> from proofs_check import tolerances as tol
+>>> import fdiv
+>>> q, p = np.array([0.25, 0.75]), np.array([0.5, 0.5])
+>>> 0 < tol.div_tol(fdiv.get("kl"), q, p) < 1e-10     # 64 eps n times the magnitudes summed
+True
+>>> tol.side_tol(1.0, 1.0) == 128 * tol.EPS
+True
 """
 from __future__ import annotations
 
 import numpy as np
+
+__all__ = ["EPS", "TERM_ULPS", "rel_tol_sum", "LOG_MASS_SCALE", "sum_tol", "POINT_ULPS", "point_tol", "side_tol",
+           "div_scale", "div_tol", "SOLVER_REL_TOL", "OPT_PERTURBATION", "LP_REL_TOL", "FIT_TOL",
+           "SYMBOLIC_NUMERIC_TOL", "LIB_REL_TOL"]
 
 EPS = float(np.finfo(np.float64).eps)
 
@@ -36,6 +58,34 @@ def sum_tol(n: int, *scales: float) -> float:
     for the affected comparison (the caller compares infinities exactly first)."""
     s = float(np.sum([abs(float(x)) for x in scales if np.isfinite(x)]))
     return rel_tol_sum(n) * s
+
+
+def side_tol(lhs: float, rhs: float, n: int = 1) -> float:
+    """``rel_tol_sum(n) * (|lhs| + |rhs|)``: the round-off allowed when comparing two sides that
+    are each a sum of ``n`` rounded terms (infinite sides count 0; compare infinities exactly)."""
+    return sum_tol(n, lhs, rhs)
+
+
+def div_scale(f, q, p) -> float:
+    """An upper bound on the magnitudes summed for ``D_f(q || p)``: ``sum p |f(q/p)|`` over the
+    common support, the boundary terms ``|f(0)| p(q = 0)`` and ``|f'(inf)| q(p = 0)`` where
+    finite, and ``LOG_MASS_SCALE * (sum q + sum p)`` for stable forms such as
+    ``q log q - q log p`` whose pieces are larger than the term."""
+    q, p = np.asarray(q, dtype=np.float64), np.asarray(p, dtype=np.float64)
+    both = (q > 0) & (p > 0)
+    with np.errstate(all="ignore"):
+        terms = np.abs(p[both] * np.asarray(f.f(q[both] / p[both]), dtype=np.float64))
+    s = float(terms[np.isfinite(terms)].sum())
+    for lim, mass in ((f.f_zero, p[(q == 0)].sum()), (f.slope_inf, q[(p == 0)].sum())):
+        if np.isfinite(lim):
+            s += abs(float(lim)) * float(mass)
+    return s + LOG_MASS_SCALE * float(q.sum() + p.sum())
+
+
+def div_tol(f, q, p) -> float:
+    """Round-off tolerance for ``D_f(q || p)`` (``f`` an fdiv.FDivergence, ``q``, ``p`` masses on
+    one support): ``rel_tol_sum(n) * div_scale(f, q, p)``."""
+    return sum_tol(np.size(q), div_scale(f, q, p))
 
 
 POINT_ULPS = 64
