@@ -55,9 +55,9 @@ class DensityResult:
         ``"quadrature"``, ``"standard error"``, ``"exact"`` or ``"divergent"``.
     singular : float
         The part ``f'(inf) Q(p = 0)`` included in ``value``.
-    mass_q, mass_p : float
+    mass_q, mass_p : float or None
         The masses of q and p that the integration saw (checked to be 1 within ``mass_tol``);
-        NaN when the value is infinite (the integration stopped there).
+        None when the value is infinite (the integration stopped there; no field is ever NaN).
     evaluations : int
         Number of points at which both densities were evaluated.
     reason : str
@@ -76,8 +76,8 @@ class DensityResult:
     error: float
     error_kind: str
     singular: float
-    mass_q: float
-    mass_p: float
+    mass_q: float | None
+    mass_p: float | None
     evaluations: int
     reason: str = ""
 
@@ -191,7 +191,7 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
     dim = qa.dim
     reason = _closed_infinity(g, qa, pa)
     if reason:
-        return DensityResult(math.inf, 0.0, "exact", 0.0, math.nan, math.nan, 0, reason)
+        return DensityResult(math.inf, 0.0, "exact", 0.0, None, None, 0, reason)
     if dim >= 3:
         return _importance(g, qa, pa, n_samples, rng, mass_tol)
     return _quadrature(g, qa, pa, box, rtol, mass_tol)
@@ -369,7 +369,7 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol):
         if shells:
             tail_err, unresolved, total, err = _shells(fn, lo, hi, total, err, rtol, mass_tol, limits)
     except _Infinite as exc:
-        return DensityResult(math.inf, 0.0, exc.kind, 0.0, math.nan, math.nan, counter[0], exc.reason)
+        return DensityResult(math.inf, 0.0, exc.kind, 0.0, None, None, counter[0], exc.reason)
     for name, k, dens in (("q", 2, qa), ("p", 3, pa)):
         if abs(total[k] - 1.0) > mass_tol + err[k] and dens.exact_mass and box is None:
             raise RuntimeError(
@@ -458,7 +458,7 @@ def _importance(g, qa, pa, n_samples, rng, mass_tol):
     try:
         vals = _integrand(g, qa, pa, counter)(x)
     except _Infinite as exc:
-        return DensityResult(math.inf, 0.0, exc.kind, 0.0, math.nan, math.nan, counter[0], exc.reason)
+        return DensityResult(math.inf, 0.0, exc.kind, 0.0, None, None, counter[0], exc.reason)
     m = 0.5 * (vals[:, 2] + vals[:, 3])
     w = (vals[:, 0] + vals[:, 1]) / m
     n = w.size
