@@ -33,6 +33,8 @@ from typing import Callable, Iterator, Literal
 
 import numpy as np
 
+import fdiv
+
 from gan_backend.engine._validate import as_rng, positive_int
 from gan_backend.adagan.mixture import Mixture, Sampler
 
@@ -205,8 +207,6 @@ def _discriminate(t, classifier, x, mixture, n_fake, rng) -> np.ndarray:
 
 
 def _weights(t, d, beta, kind):
-    import fdiv
-
     if callable(kind):
         try:
             w, lam = kind(d, beta)

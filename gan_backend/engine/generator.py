@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 
 import numpy as np
 
@@ -97,8 +98,6 @@ class Generator:
 
     def to_bytes(self) -> bytes:
         """The content of the :meth:`save` file, as bytes (for stores and inter-process messages)."""
-        import tempfile
-
         with tempfile.TemporaryDirectory(prefix="gan_backend_") as tmp:
             with open(self.save(os.path.join(tmp, "g.npz")), "rb") as fh:
                 return fh.read()
@@ -106,8 +105,6 @@ class Generator:
     @classmethod
     def from_bytes(cls, blob: bytes, *, xp=None) -> "Generator":
         """Inverse of :meth:`to_bytes` (bit-identical parameters)."""
-        import tempfile
-
         with tempfile.TemporaryDirectory(prefix="gan_backend_") as tmp:
             path = os.path.join(tmp, "g.npz")
             with open(path, "wb") as fh:

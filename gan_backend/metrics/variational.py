@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+import fdiv
+
 from gan_backend.engine._validate import as_rng, positive_int
 from gan_backend.engine.mlp import MLP
 from gan_backend.engine.objectives import FGan
@@ -207,8 +209,6 @@ def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: fl
     >>> 0.3 < r.estimate < 0.5 + 3 * r.stderr
     True
     """
-    import fdiv
-
     if isinstance(f, str):
         f = fdiv.get(f)
     if not isinstance(f, fdiv.FDivergence):

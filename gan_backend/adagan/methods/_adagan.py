@@ -10,6 +10,9 @@ from typing import Literal
 
 import numpy as np
 
+import fdiv
+
+from gan_backend.engine import train
 from gan_backend.engine._validate import optional_positive_float, optional_positive_int, unit_interval
 from gan_backend.adagan import adagan_steps
 from gan_backend.adagan.methods._method import Snapshot
@@ -101,8 +104,6 @@ class TopKLastBeta:
         self.r = unit_interval("r", r, closed_right=False)
 
     def __call__(self, t: int, d) -> float:
-        import fdiv
-
         if d is None:
             raise ValueError("TopKLast needs discriminator probabilities (weights='star' or 'dagger')")
         return fdiv.topklast_beta(d, self.r)
@@ -114,8 +115,6 @@ class TopKLastBeta:
 def _engine(engine):
     """``engine``, or the serial one (:mod:`gan_backend.engine.train`) when None."""
     if engine is None:
-        from gan_backend.engine import train
-
         return train
     for name in ("train_gan", "train_classifier"):
         if not callable(getattr(engine, name, None)):

@@ -11,6 +11,7 @@ import numpy as np
 
 from gan_backend.engine._validate import as_rng, optional_positive_int, positive_int
 from gan_backend.adagan import AdaGanError
+from gan_backend.engine import batched, train
 
 __all__ = ["IndependentGans"]
 
@@ -82,22 +83,18 @@ class IndependentGans:
         return self._gans[i]
 
     def _train_one(self) -> None:
-        from gan_backend.engine.train import train_gan
-
         k = len(self._gans) + 1
         try:
-            g = train_gan(self.x, self.config, rng=self.rng_of(k), progress=self.progress)
+            g = train.train_gan(self.x, self.config, rng=self.rng_of(k), progress=self.progress)
         except Exception as exc:
             raise failed_gan(k, exc) from exc
         self._gans.append(g)
 
     def _train_block(self) -> None:
         """GANs k..min(T, k + batch_runs - 1) in lockstep; a diverged one keeps its error."""
-        from gan_backend.engine.batched import train_gans_batched
-
         ks = range(len(self._gans) + 1, min(self.T, len(self._gans) + self.batch_runs) + 1)
         try:
-            block = train_gans_batched([self.x] * len(ks), self.config, rngs=[self.rng_of(k) for k in ks])
+            block = batched.train_gans_batched([self.x] * len(ks), self.config, rngs=[self.rng_of(k) for k in ks])
         except Exception as exc:
             raise failed_gan(ks[0], exc) from exc
         self._gans.extend(block)

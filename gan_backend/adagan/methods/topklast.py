@@ -13,6 +13,8 @@
 """
 from __future__ import annotations
 
+import fdiv
+
 from gan_backend.adagan.methods._adagan import ScheduleBeta, TopKLastBeta, TopKUniform, adagan_trajectory
 from gan_backend.adagan.methods._method import Method
 
@@ -25,8 +27,6 @@ def _slides(r):
 
 
 def _reference(r):
-    import fdiv
-
     return ScheduleBeta(fdiv.beta_schedule("boosted")), TopKUniform(r)
 
 
