@@ -64,6 +64,10 @@ class AdaGanError(RuntimeError):
     """
 
 
+# Its public home: error records ("gan_backend.adagan.AdaGanError: ...") and pickles name the package.
+AdaGanError.__module__ = "gan_backend.adagan"
+
+
 @dataclass(frozen=True, eq=False)
 class AdaGanStep:
     """Record of one AdaGAN step (t = 1 is the first GAN, ``beta = 1``).

@@ -326,7 +326,7 @@ def test_a_run_diverging_in_a_lockstep_unit_fails_alone(exact_fgan_gradient):
             if spec.key == bad:
                 with pytest.raises(AdaGanError) as want:
                     execute_unit(serial, p, firsts[spec.group])
-                assert rec == {"key": bad, "error": f"gan_backend.adagan.algorithm.AdaGanError: {want.value}"}
+                assert rec == {"key": bad, "error": f"gan_backend.adagan.AdaGanError: {want.value}"}
                 assert str(want.value).startswith("AdaGAN step 3: training the component failed: "
                                                   "TrainingDivergedError")
             else:
