@@ -194,8 +194,8 @@ def _worker(smoke: bool) -> dict:
 
     import numpy as np
 
-    from gan_backend.config import GanConfig
-    from gan_backend.train import GanTrainer
+    from gan_backend.engine.config import GanConfig
+    from gan_backend.engine.train import GanTrainer
 
     batch = 256
     n = 4096 if smoke else 256_000

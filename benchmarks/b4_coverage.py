@@ -1,6 +1,6 @@
 """B4: coverage C from 10^4 model samples and 10^4 data points, KDE with bandwidth selection.
 
-Ours: :func:`gan_backend.coverage.coverage` (one Numba pass for the whole bandwidth grid).
+Ours: :func:`gan_backend.metrics.coverage.coverage` (one Numba pass for the whole bandwidth grid).
 Peer: ``scipy.stats.gaussian_kde`` doing the same evaluations -- the same split of the
 model samples, the same bandwidth grid, the held-out log-likelihood for every bandwidth,
 the 5% threshold, the data log-densities -- with the kernel covariance set to ``h^2 I``
@@ -14,7 +14,7 @@ import numpy as np
 from scipy.stats import gaussian_kde
 
 from benchmarks._harness import Row, best_time
-from gan_backend.coverage import (
+from gan_backend.metrics.coverage import (
     THRESHOLD_QUANTILE,
     bandwidth_grid,
     coverage,
@@ -42,7 +42,7 @@ class IsotropicKDE(gaussian_kde):
 def scipy_coverage(model_samples, data_points, *, rng=None):
     """docs/theory.md §3 coverage with every density evaluation done by ``scipy.stats.gaussian_kde``.
 
-    Same split and grid as :func:`gan_backend.coverage.coverage` (same ``rng`` use), so the
+    Same split and grid as :func:`gan_backend.metrics.coverage.coverage` (same ``rng`` use), so the
     two return the same ``(c, bandwidth, threshold, loglik)`` up to round-off.
     """
     x = np.asarray(model_samples, dtype=np.float64)

@@ -35,8 +35,8 @@ def _measured(path: Path) -> float | None:
 
 
 def rows(smoke: bool = False):
-    from gan_backend.experiment.estimate import estimate_preset
-    from gan_backend.experiment.presets import get_preset
+    from gan_backend.experiments.coverage_cost import estimate_preset
+    from gan_backend.experiments.presets import get_preset
 
     name, big = ("smoke", "smoke") if smoke else ("faithful", "paper")
     plan, _ = estimate_preset(get_preset(name), WORKERS)

@@ -1,10 +1,10 @@
 """B8: GAN steps per second with R runs in lockstep on a GPU (CuPy), vs one CPU core.
 
 The toy GAN of docs/theory.md §3 (float32, batch 256, Adam), R independent runs advanced by
-:class:`gan_backend.batched.BatchedGanTrainer` on CuPy for R = 1, 64, 512, 4096 (each
+:class:`gan_backend.engine.batched.BatchedGanTrainer` on CuPy for R = 1, 64, 512, 4096 (each
 run its own data set of 16,384 points and its own seed); the figure is run-steps per
 second (R x steps / wall time, the device synchronised before the clock stops). The
-peer is the same step on one CPU core (:class:`gan_backend.train.GanTrainer`, fused
+peer is the same step on one CPU core (:class:`gan_backend.engine.train.GanTrainer`, fused
 kernels, one BLAS thread). Target (docs/performance.md): >= 50x at the best R.
 
 Without CuPy or a GPU the row is SKIP with the reason, never a silent CPU run.
@@ -29,8 +29,8 @@ N_POINTS = 16_384
 def _cpu_rate(steps: int) -> float:
     from threadpoolctl import threadpool_limits
 
-    from gan_backend.config import GanConfig
-    from gan_backend.train import GanTrainer
+    from gan_backend.engine.config import GanConfig
+    from gan_backend.engine.train import GanTrainer
 
     x = np.random.default_rng(0).normal(size=(N_POINTS, 2)).astype(np.float32)
     tr = GanTrainer(x, GanConfig(), rng=0)
@@ -44,8 +44,8 @@ def _cpu_rate(steps: int) -> float:
 
 
 def _gpu_rate(cp, runs: int, steps: int) -> float:
-    from gan_backend.batched import BatchedGanTrainer
-    from gan_backend.config import GanConfig
+    from gan_backend.engine.batched import BatchedGanTrainer
+    from gan_backend.engine.config import GanConfig
 
     x = np.random.default_rng(0).normal(size=(N_POINTS, 2)).astype(np.float32)
     bt = BatchedGanTrainer([x] * runs, GanConfig(), rngs=list(range(runs)))
@@ -60,7 +60,7 @@ def _gpu_rate(cp, runs: int, steps: int) -> float:
 
 
 def rows(smoke: bool = False) -> list[Row]:
-    from gan_backend._backend import _cupy
+    from gan_backend.engine._backend import _cupy
 
     target = f">= {TARGET:g}x one CPU core at best R"
     cp, why = _cupy()

@@ -2,16 +2,16 @@
 
 Engine: :class:`GanConfig`, :func:`train_gan` -> :class:`Generator`,
 :func:`train_classifier` -> :class:`Classifier`, :func:`make_dataset` (toy data of
-docs/theory.md §3), :mod:`gan_backend.backend` (numpy/cupy selection), layers, MLP,
+docs/theory.md §3), :mod:`gan_backend.engine.backend` (numpy/cupy selection), layers, MLP,
 optimisers and objectives in their own modules. CLI: ``python -m gan_backend``.
 """
 # engine
-from gan_backend import backend
-from gan_backend.classifier import Classifier
-from gan_backend.config import GanConfig
-from gan_backend.datasets import ToyData, make_dataset
-from gan_backend.generator import Generator
-from gan_backend.train import GanTrainer, TrainingDivergedError, train_classifier, train_gan
+from gan_backend.engine import backend
+from gan_backend.engine.classifier import Classifier
+from gan_backend.engine.config import GanConfig
+from gan_backend.engine.datasets import ToyData, make_dataset
+from gan_backend.engine.generator import Generator
+from gan_backend.engine.train import GanTrainer, TrainingDivergedError, train_classifier, train_gan
 
 _ENGINE_ALL = [
     "backend",
@@ -27,16 +27,16 @@ _ENGINE_ALL = [
 ]
 
 # AdaGAN, its methods and the coverage estimators
-from gan_backend.mixture import Mixture
+from gan_backend.adagan.mixture import Mixture
 from gan_backend.adagan import AdaGanError, AdaGanResult, AdaGanStep, adagan, adagan_steps
-from gan_backend.methods import AdaGanOptions
-from gan_backend.coverage import coverage_reference
+from gan_backend.adagan.methods import AdaGanOptions
+from gan_backend.metrics.coverage import coverage_reference
 
 _ADAGAN_ALL: list[str] = ["Mixture", "AdaGanError", "AdaGanOptions", "AdaGanResult", "AdaGanStep",
                           "adagan", "adagan_steps", "coverage_reference"]
 
 # --- f-GAN variational estimate (S6) ---
-from gan_backend.estimate import DivergenceEstimate, estimate_divergence
+from gan_backend.metrics.variational import DivergenceEstimate, estimate_divergence
 
 _ESTIMATE_ALL = ["DivergenceEstimate", "estimate_divergence"]
 

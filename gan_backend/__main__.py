@@ -1,18 +1,18 @@
-"""``python -m gan_backend <command> ...``: the subcommands found in ``gan_backend/commands``.
+"""``python -m gan_backend <command> ...``: the subcommands found in ``gan_backend/cli``.
 
 Bad arguments exit with status 2 and ONE line on stderr naming the argument (no usage
 block, no traceback): argparse's own errors and any ``ValueError`` raised while a
 command validates its input. A training that diverges
-(:class:`~gan_backend.train.TrainingDivergedError`) is also one line, exit status 1.
+(:class:`~gan_backend.engine.train.TrainingDivergedError`) is also one line, exit status 1.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from gan_backend._backend import BackendUnavailableError
-from gan_backend.commands import iter_commands
-from gan_backend.train import TrainingDivergedError
+from gan_backend.engine._backend import BackendUnavailableError
+from gan_backend.cli import iter_commands
+from gan_backend.engine.train import TrainingDivergedError
 
 PROG = "python -m gan_backend"
 

@@ -126,13 +126,51 @@ def test_theory_page_holds_every_statement_and_convention():
         assert f"| `{name}` |" in text, f"registry generator {name} missing from the theory page"
 
 
+# --------------------------------------------------------------------------- the architecture page
+_DOTTED = re.compile(r"`(gan_backend(?:\.\w+)+)`")
+
+
+def _resolve(dotted: str):
+    """The object a dotted name names: the longest importable module prefix, then attributes."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for name in parts[i:]:
+            obj = getattr(obj, name)
+        return obj
+    raise ImportError(dotted)
+
+
+def test_architecture_page_names_what_exists_in_the_layers_it_states():
+    """Every ``gan_backend.…`` name on the architecture page exists, and its table lists the
+    layers in the order the import-layering test enforces."""
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    names = set(_DOTTED.findall(text))
+    assert len(names) > 20
+    missing = []
+    for dotted in sorted(names):
+        try:
+            _resolve(dotted)
+        except (ImportError, AttributeError):
+            missing.append(dotted)
+    assert not missing, f"architecture page names what does not exist: {missing}"
+    from tests.gan_backend.test_layering import ORDER
+
+    rows = re.findall(r"^\| (\d) \| `gan_backend\.(\w+)` \|", text, flags=re.M)
+    assert [name for _, name in rows] == list(ORDER)
+    for path in re.findall(r"`(gan_backend/[\w/]+\.py|gan_backend/[\w/]+/)`", text):
+        assert (ROOT / path).exists(), f"architecture page names a missing path: {path}"
+
+
 # --------------------------------------------------------------------------- outside references
 _SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", ".hypothesis", ".pytest_cache", "build", "runs", "out",
               "dask-worker-space", "_build", "_generated"}
 _TEXT = {".py", ".md", ".ipynb", ".toml", ".txt", ".cfg", ".ini", ".sh", ".rst", ".yml", ".yaml", ".json"}
-# The files that must name what they look for: the script that rewrites the old references, and
-# this test (its patterns and its probe).
-_EXEMPT = {Path("docs/tools/retarget_theory_refs.py"), Path("tests/test_docs.py")}
+# The file that must name what it looks for: this test (its patterns and its probe).
+_EXEMPT = {Path("tests/test_docs.py")}
 # A document named in capitals (the convention of README.md), a path into docs/, an absolute
 # path on a development machine, or the folder beside the repository.
 _CAPS_DOC = re.compile(r"(?<![\w.-])((?:[\w.-]+/)*[A-Z][A-Z0-9_-]*\.(?:md|rst|txt))(?![\w-])")
@@ -178,8 +216,8 @@ def test_reference_scanner_finds_outside_documents(tmp_path):
 
 
 def test_no_reference_to_a_document_outside_the_repository():
-    """No file of the repository cites a document that is not in it. (Fix: run
-    ``python docs/tools/retarget_theory_refs.py``, which points the old names at docs/.)"""
+    """No file of the repository cites a document that is not in it (point such a reference at the
+    page of docs/ that holds the text)."""
     files = [p for p in _repo_text_files() if p.relative_to(ROOT) not in _EXEMPT]
     names = {p.name for p in files}
     found = {str(p.relative_to(ROOT)): refs for p in files if (refs := _outside_references(p, names))}

@@ -108,12 +108,12 @@ def test_private_name_check_catches_every_form():
     bad = [
         "from fdiv._mixture import r_star",
         "import proofs_check._report",
-        "import gan_backend._kde as kde",
+        "import gan_backend.metrics._kde as kde",
         "from fdiv import _lambda",
-        "from gan_backend.experiment._x import y",
+        "from gan_backend.experiments._x import y",
         "import fdiv\nv = fdiv._kernels.kl",
         "import proofs_check as pc\npc._wasserstein._s19(1)",
-        "from gan_backend import coverage\ncoverage._readonly(1)",
+        "from gan_backend.metrics import coverage\ncoverage._readonly(1)",
         "import importlib\nimportlib.import_module('fdiv._lambda')",
         "import fdiv\ngetattr(fdiv, '_registry')",
         "%time from fdiv._grid import Grid",
@@ -122,7 +122,7 @@ def test_private_name_check_catches_every_form():
         assert private_uses(src), src
     good = [
         "import fdiv\nfdiv.r_star([1.0], [1.0], 0.5)",
-        "from gan_backend.coverage import coverage",
+        "from gan_backend.metrics.coverage import coverage",
         "import numpy as np\nnp._NoValue",
         "import fdiv\nprint(fdiv.__name__, fdiv.__file__)",
         "x = object()\nx._private",

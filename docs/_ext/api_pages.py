@@ -39,16 +39,24 @@ def _page(package: str) -> str:
 
 def public_submodules(package: str) -> list[str]:
     """Public submodules (no leading underscore, not ``__main__``) that declare ``__all__`` and are
-    not already listed in the package's ``__all__``."""
+    not already listed in the package's ``__all__``. A subpackage without an ``__all__`` of its
+    own (a layer such as ``gan_backend.engine``), or whose name the package's ``__all__`` gives to
+    another object (``gan_backend.adagan``), is entered and its modules are listed instead."""
     pkg = importlib.import_module(package)
     listed = {f"{package}.{n}" for n in pkg.__all__}
     out = []
-    for info in pkgutil.iter_modules(pkg.__path__):
-        full = f"{package}.{info.name}"
-        if info.name.startswith("_") or full in listed:
-            continue
-        if hasattr(importlib.import_module(full), "__all__"):
-            out.append(full)
+    stack = [pkg]
+    while stack:
+        parent = stack.pop()
+        for info in pkgutil.iter_modules(parent.__path__):
+            full = f"{parent.__name__}.{info.name}"
+            if info.name.startswith("_"):
+                continue
+            mod = importlib.import_module(full)
+            if info.ispkg and (full in listed or not hasattr(mod, "__all__")):
+                stack.append(mod)
+            elif full not in listed and hasattr(mod, "__all__"):
+                out.append(full)
     return sorted(out)
 
 

@@ -4,7 +4,7 @@ Each package of the repository with a ``__main__.py`` is a command (``python -m 
 Its parser is taken from a ``build_parser()`` or ``_parser()`` function when the module has one;
 otherwise ``main([])`` is called with ``ArgumentParser.parse_args`` intercepted, so the parser
 is captured before any work starts. Sub-commands (``add_subparsers``) get a section each, so a
-command file added to ``gan_backend/commands`` appears on the page with no edit to the docs.
+command file added to ``gan_backend/cli`` appears on the page with no edit to the docs.
 The result is written to ``docs/_generated/cli.inc.md`` when the configuration is read.
 """
 from __future__ import annotations

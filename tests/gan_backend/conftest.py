@@ -6,7 +6,7 @@ failed) on machines without CuPy or without a GPU, so CI runs numpy only.
 import numpy as np
 import pytest
 
-from gan_backend._backend import available_backends
+from gan_backend.engine._backend import available_backends
 
 
 def _cupy_or_skip():

@@ -1,0 +1,127 @@
+"""Train one model on a toy data set and write samples from it (docs/contract.md).
+
+    python -m gan_backend sample --dataset {gmm,ring,grid} [--geometry {default,pacgan}] [--modes K] --method M
+        --T T --seed S --n N --out FILE.npy [--data-out FILE.npy]
+        [--objective {minimax,nonsaturating,wgan,fgan:<name>}] [--plot FILE.png]
+        [--n-data N] [--epochs E] [--progress]
+
+The seed fixes everything: it is split (``numpy.random.SeedSequence(S).spawn(3)``) into
+independent streams for the data, the training and the final samples, so the same
+seed gives identical files and the data do not depend on the method.
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from gan_backend.adagan import methods
+from gan_backend.engine._validate import fits_in_memory
+from gan_backend.cli._args import output_file
+from gan_backend.cli._args import positive_int as _positive_int
+from gan_backend.engine.config import GanConfig
+from gan_backend.engine.datasets import DATASETS, make_dataset
+from gan_backend.engine.objectives import get_objective
+
+NAME = "sample"
+HELP = "train one model on toy data and write N samples from it (.npy)"
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a nonnegative integer; got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be a nonnegative integer; got {text!r}")
+    return v
+
+
+def _objective(text: str) -> str:
+    try:
+        get_objective(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("`objective` ", "")) from None
+    return text
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", required=True, choices=sorted(DATASETS), help="toy data set")
+    p.add_argument("--geometry", choices=("default", "pacgan"), default="default",
+                   help="ring/grid geometry: default, or pacgan (ring radius 1 std 0.01; grid spacing 2 std 0.05)")
+    p.add_argument("--modes", type=_positive_int, default=None, metavar="K",
+                   help="number of modes (default: gmm 5, ring 8; grid has 25)")
+    p.add_argument("--method", required=True, choices=methods.names(), help="training method")
+    p.add_argument("--T", type=_positive_int, default=1, help="number of GANs (ignored by vanilla)")
+    p.add_argument("--seed", type=_seed, required=True, metavar="S", help="random seed")
+    p.add_argument("--n", type=_positive_int, required=True, metavar="N", help="number of samples to write")
+    p.add_argument("--out", required=True, metavar="FILE.npy", help="where to write the (N, 2) samples")
+    p.add_argument("--data-out", metavar="FILE.npy", help="also write the training data here")
+    p.add_argument("--objective", type=_objective, default="nonsaturating",
+                   help="minimax, nonsaturating (default), wgan or fgan:<fdiv name>")
+    p.add_argument("--plot", metavar="FILE.png", help="scatter plot of data and samples")
+    p.add_argument("--n-data", type=_positive_int, default=256_000, metavar="N",
+                   help="number of training points (default 256000)")
+    p.add_argument("--epochs", type=_positive_int, default=None, metavar="E",
+                   help="epochs per GAN (default: the config's, 15)")
+    p.add_argument("--progress", action="store_true", help="progress bar on stderr")
+
+
+def _check_writable(flag: str, path: str | None) -> None:
+    output_file(flag, path)
+
+
+def _plot(path: str, data, samples, name: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    show = data.x[rng.choice(data.x.shape[0], size=min(5000, data.x.shape[0]), replace=False)]
+    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    ax.scatter(show[:, 0], show[:, 1], s=2, alpha=0.3, label="data", color="tab:blue")
+    ax.scatter(samples[:5000, 0], samples[:5000, 1], s=2, alpha=0.4, label="samples", color="tab:red")
+    ax.scatter(data.means[:, 0], data.means[:, 1], marker="x", color="k", s=30, label="modes")
+    ax.set_aspect("equal")
+    ax.set_title(name)
+    leg = ax.legend(loc="upper right")
+    for handle in leg.legend_handles:  # legible legend markers whatever the point size
+        handle.set_sizes([25])
+        handle.set_alpha(1.0)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# Bytes per unit of each size argument that must fit in memory at once: a float64 (n, 2)
+# sample / data array (with its shuffled copy for data), a (K, 2) array of mode means.
+_BYTES = {"--n": 16, "--n-data": 40, "--modes": 16}
+
+
+def run(args: argparse.Namespace) -> int:
+    for flag, value in (("--n", args.n), ("--n-data", args.n_data), ("--modes", args.modes)):
+        if value is not None:
+            fits_in_memory(flag, value, _BYTES[flag])
+    for flag, path in (("--out", args.out), ("--data-out", args.data_out), ("--plot", args.plot)):
+        _check_writable(flag, path)
+    if args.dataset == "grid" and args.modes not in (None, 25):
+        raise ValueError(f"argument --modes: the grid has 25 modes; got {args.modes}")
+    if args.geometry != "default" and args.dataset not in ("ring", "grid"):
+        raise ValueError(f"argument --geometry: {args.geometry!r} applies to ring and grid only; got --dataset {args.dataset}")
+    config = GanConfig.for_objective(args.objective)
+    if args.epochs is not None:
+        config = GanConfig.for_objective(args.objective, epochs=args.epochs)
+    data_ss, train_ss, sample_ss = np.random.SeedSequence(args.seed).spawn(3)
+    data = make_dataset(args.dataset, args.n_data, modes=args.modes, geometry=args.geometry, rng=np.random.default_rng(data_ss))
+    method = methods.get(args.method)
+    model = method.fit(data.x, T=args.T, config=config, rng=np.random.default_rng(train_ss),
+                       progress=args.progress)
+    samples = np.asarray(model.sample(args.n, np.random.default_rng(sample_ss)), dtype=np.float64)
+    np.save(args.out, samples)
+    if args.data_out:
+        np.save(args.data_out, data.x)
+    if args.plot:
+        _plot(args.plot, data, samples,
+              f"{args.method} on {args.dataset} (K={data.modes}), {args.objective}, seed {args.seed}")
+    return 0

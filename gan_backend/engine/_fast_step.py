@@ -1,0 +1,520 @@
+"""Fused Numba kernels for one GAN step and one classifier step (NumPy backend).
+
+The readable engine (:mod:`gan_backend.engine.layers`, :mod:`gan_backend.engine.mlp`,
+:mod:`gan_backend.engine.optim`) runs a toy GAN step as ~60 small NumPy calls; for the tiny
+nets of docs/theory.md §3 their per-call overhead costs more than the arithmetic. The kernels
+here do the same steps — random draws (Numba's ``numpy.random.Generator`` methods, which
+reproduce NumPy's streams bit for bit), minibatch gather, G forward, D forward/backward,
+the objective's gradient, Adam — in one compiled call per block of steps, on the very
+same buffers (an MLP's flat
+``params``/``grads`` and the Adam optimiser's ``m``/``v``), so the readable objects stay
+the source of truth and the two paths can be mixed step by step.
+
+Same numbers: every operation is the readable one in the same order and precision
+(strict IEEE, no fast-math, so no FMA contraction); only the order of the terms inside a
+matrix product or a column sum may differ (BLAS kernels), i.e. the results agree to
+rounding, not bit for bit. ``tests/gan_backend/engine/test_fast_step.py`` checks gradients and
+parameters against the readable layers in float64 to 1e-10 after several steps.
+
+Supported (:func:`supports`): NumPy backend, hidden activations of
+:data:`ACT_CODES`, linear output layers, the ``minimax`` and ``nonsaturating``
+objectives, Adam, no weight clipping; ``n_critic`` and ``unrolled`` of any value; the
+logistic classifier of :func:`gan_backend.train_classifier` likewise
+(:func:`supports_classifier`). Everything else uses the readable layers.
+
+Matrix products go to BLAS (NumPy's own OpenBLAS when it can be found, else ``np.dot``;
+single-threaded inside training, see :func:`gan_backend.engine.train.one_blas_thread`), the
+fastest at every product of the toy nets except the input layer's weight gradient (a
+loop; see :func:`_mm_tn`). Measured (CPU time, one thread): a plain Numba loop is 10-20x
+slower than BLAS at 512x50x30.
+"""
+from __future__ import annotations
+
+import glob
+import os
+
+import numba
+import numpy as np
+from numba import types as _nt
+
+from gan_backend.engine._sampling import indices_from_uniforms
+
+__all__ = ["ACT_CODES", "OBJ_CODES", "supports", "supports_classifier", "constants", "NetBuffers",
+           "gan_steps", "classifier_steps"]
+
+#: hidden activations handled by the kernels (codes used inside them)
+ACT_CODES = {"relu": 0, "leaky_relu": 1, "tanh": 2, "elu": 3, "sigmoid": 4}
+#: objectives handled by the kernels: same D loss, generator loss differs
+OBJ_CODES = {"minimax": 0, "nonsaturating": 1}
+
+
+# layout of the per-dtype constant vector ``hp``
+_ONE, _ZERO, _LEAKY, _ELU, _B1, _C1, _B2, _C2, _SREAL, _SFAKE = range(10)
+
+
+def supports(config, xp, nets) -> bool:
+    """Whether the fused kernels implement a GAN training with ``config`` on the networks
+    ``nets`` (G and D, as the factory :mod:`gan_backend.engine.mlp` built them)."""
+    return (supports_classifier(config, xp, *nets) and config.objective in OBJ_CODES
+            and config.clip is None)
+
+
+def supports_classifier(config, xp, *nets) -> bool:
+    """Whether the fused kernels implement :func:`gan_backend.train_classifier` with
+    ``config`` (always the logistic loss, never clipped) on the networks ``nets``: Adam,
+    and plain Dense + activation stacks (no run axis, no batch norm, no maxout, linear
+    output, an activation of :data:`ACT_CODES`)."""
+    return xp is np and config.optimizer == "adam" and all(_plain(net) for net in nets)
+
+
+def _plain(net) -> bool:
+    return (net.runs is None and not net.norms and net.maxout == 1 and net.output_activation is None
+            and net.activation in ACT_CODES)
+
+
+def constants(adam, dtype, batch: int) -> np.ndarray:
+    """The scalar hyper-parameters in the kernels' dtype, cast as NumPy casts the
+    readable layers' Python floats: the activations' slopes, ``adam``'s β₁, β₂ (both
+    nets share them) and the loss scales ``∓1/batch``."""
+    from gan_backend.engine.layers import ELU, LeakyReLU
+
+    hp = np.zeros(10, dtype=dtype)
+    hp[_ONE] = 1.0
+    hp[_SREAL], hp[_SFAKE] = -1.0 / batch, 1.0 / batch
+    hp[_LEAKY] = LeakyReLU().alpha
+    hp[_ELU] = ELU().alpha
+    hp[_B1], hp[_C1] = adam.beta1, 1.0 - adam.beta1
+    hp[_B2], hp[_C2] = adam.beta2, 1.0 - adam.beta2
+    return hp
+
+
+class NetBuffers:
+    """One MLP's buffers as the kernels see them: parameters, gradients and Adam moments
+    (shared with the readable objects), the layer widths, and scratch space for
+    activations (``rows`` rows) and back-propagated gradients."""
+
+    def __init__(self, net, opt, rows: int):
+        self.net, self.opt = net, opt
+        self.p, self.g = net.params, net.grads
+        self.m, self.v = opt.m[0], opt.v[0]
+        self.sizes = np.asarray(net.sizes, dtype=np.int64)
+        self.ws = np.zeros(rows * int(self.sizes[1:].sum()), dtype=net.dtype)
+        self.db = np.zeros(2 * rows * int(self.sizes.max()), dtype=net.dtype)
+
+
+# --- elementwise pieces -------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def _bias_act(y, b, code, hp, linear):  # pragma: no cover - compiled
+    """y = act(y + b) in place, row by row (one specialised loop per activation)."""
+    rows, m = y.shape
+    zero, one = hp[_ZERO], hp[_ONE]
+    for i in range(rows):
+        yi = y[i]
+        if linear:
+            for j in range(m):
+                yi[j] += b[j]
+        elif code == 0:  # relu: max(x, 0), NaN passes through
+            for j in range(m):
+                t = yi[j] + b[j]
+                yi[j] = zero if t <= zero else t
+        elif code == 1:  # leaky relu: max(x, alpha x)
+            a = hp[_LEAKY]
+            for j in range(m):
+                t = yi[j] + b[j]
+                yi[j] = t if t > zero else a * t
+        elif code == 2:
+            for j in range(m):
+                yi[j] = np.tanh(yi[j] + b[j])
+        elif code == 3:  # elu
+            a = hp[_ELU]
+            for j in range(m):
+                t = yi[j] + b[j]
+                yi[j] = t if t > zero else a * np.expm1(t)
+        else:
+            for j in range(m):
+                yi[j] = one / (one + np.exp(-(yi[j] + b[j])))
+
+
+@numba.njit(cache=True)
+def _act_grad(h, d, code, hp):  # pragma: no cover - compiled
+    """d = dL/dx in place from d = dL/dy and the activation's output h (same shapes,
+    contiguous): the readable layers' backward formulas."""
+    hf = h.reshape(h.size)
+    df = d.reshape(d.size)
+    zero, one = hp[_ZERO], hp[_ONE]
+    if code == 0:
+        for i in range(df.shape[0]):
+            df[i] = df[i] if hf[i] > zero else df[i] * zero
+    elif code == 1:
+        a = hp[_LEAKY]
+        for i in range(df.shape[0]):
+            df[i] = df[i] if hf[i] > zero else a * df[i]
+    elif code == 2:
+        for i in range(df.shape[0]):
+            df[i] = df[i] * (one - hf[i] * hf[i])
+    elif code == 3:
+        a = hp[_ELU]
+        for i in range(df.shape[0]):
+            df[i] = df[i] if hf[i] > zero else df[i] * (hf[i] + a)
+    else:
+        for i in range(df.shape[0]):
+            df[i] = df[i] * (hf[i] * (one - hf[i]))
+
+
+@numba.njit(cache=True)
+def _expit(hp, x):  # pragma: no cover - compiled
+    one = hp[_ONE]
+    return one / (one + np.exp(-x))
+
+
+@numba.njit(cache=True)
+def _softplus(x):  # pragma: no cover - compiled
+    x = float(x)
+    return max(x, 0.0) + np.log1p(np.exp(-abs(x)))
+
+
+# --- matrix products ------------------------------------------------------------------
+
+
+def _load_numpy_cblas() -> bool:
+    """Make NumPy's own OpenBLAS (``numpy.libs/libscipy_openblas64_*``) callable from the
+    kernels by symbol name. It is the BLAS that NumPy's ``@`` uses; Numba's ``np.dot``
+    goes through SciPy's copy instead, measured up to 30 % slower on these shapes (a
+    transposed operand). Without it (another NumPy build) the kernels use ``np.dot``."""
+    import llvmlite.binding as llvm
+
+    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(libs, "libscipy_openblas64_*.so"))):
+        try:
+            llvm.load_library_permanently(path)
+        except RuntimeError:
+            continue
+        if llvm.address_of_symbol("scipy_cblas_sgemm64_") and llvm.address_of_symbol("scipy_cblas_dgemm64_"):
+            return True
+    return False
+
+
+HAVE_NUMPY_CBLAS = _load_numpy_cblas()
+_sig_s = _nt.void(_nt.int32, _nt.int32, _nt.int32, _nt.int64, _nt.int64, _nt.int64, _nt.float32,
+                  _nt.voidptr, _nt.int64, _nt.voidptr, _nt.int64, _nt.float32, _nt.voidptr, _nt.int64)
+_sig_d = _nt.void(_nt.int32, _nt.int32, _nt.int32, _nt.int64, _nt.int64, _nt.int64, _nt.float64,
+                  _nt.voidptr, _nt.int64, _nt.voidptr, _nt.int64, _nt.float64, _nt.voidptr, _nt.int64)
+_sgemm = _nt.ExternalFunction("scipy_cblas_sgemm64_", _sig_s)
+_dgemm = _nt.ExternalFunction("scipy_cblas_dgemm64_", _sig_d)
+_ROW, _N, _T = 101, 111, 112  # CBLAS enums: row-major, no transpose, transpose
+
+
+@numba.njit(cache=True)
+def _gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc):  # pragma: no cover - compiled
+    """Row-major ``c (m, n) = op(a) @ op(b)`` through NumPy's OpenBLAS."""
+    if c.itemsize == 4:
+        _sgemm(_ROW, ta, tb, m, n, k, 1.0, a.ctypes, lda, b.ctypes, ldb, 0.0, c.ctypes, ldc)
+    else:
+        _dgemm(_ROW, ta, tb, m, n, k, 1.0, a.ctypes, lda, b.ctypes, ldb, 0.0, c.ctypes, ldc)
+
+
+@numba.njit(cache=True)
+def _mm_nn_np(a, b, out):  # pragma: no cover - compiled
+    np.dot(a, b, out)
+
+
+@numba.njit(cache=True)
+def _mm_nn_cblas(a, b, out):  # pragma: no cover - compiled
+    n, k = a.shape
+    m = b.shape[1]
+    _gemm(_N, _N, n, m, k, a, k, b, m, out, m)
+
+
+@numba.njit(cache=True)
+def _mm_nt_np(d, w, out):  # pragma: no cover - compiled
+    np.dot(d, w.T, out)
+
+
+@numba.njit(cache=True)
+def _mm_nt_cblas(d, w, out):  # pragma: no cover - compiled
+    n, m = d.shape
+    k = w.shape[0]
+    _gemm(_N, _T, n, k, m, d, m, w, m, out, k)
+
+
+@numba.njit(cache=True)
+def _mm_tn_np(a, d, out):  # pragma: no cover - compiled
+    np.dot(a.T, d, out)
+
+
+@numba.njit(cache=True)
+def _mm_tn_cblas(a, d, out):  # pragma: no cover - compiled
+    n, k = a.shape
+    m = d.shape[1]
+    _gemm(_T, _N, k, m, n, a, k, d, m, out, m)
+
+
+#: out = a @ b, out = d @ w.T, out = a.T @ d (all operands C-contiguous)
+_mm_nn = _mm_nn_cblas if HAVE_NUMPY_CBLAS else _mm_nn_np
+_mm_nt = _mm_nt_cblas if HAVE_NUMPY_CBLAS else _mm_nt_np
+_mm_tn_blas = _mm_tn_cblas if HAVE_NUMPY_CBLAS else _mm_tn_np
+
+
+@numba.njit(cache=True)
+def _mm_tn(a, d, out):  # pragma: no cover - compiled
+    """out = a.T @ d (a: (n, k), d: (n, m), out: (k, m)); a narrow ``a`` (the 2-D input
+    layer) is a loop over rows, 3x faster than BLAS there."""
+    n, k = a.shape
+    m = d.shape[1]
+    if k > 4:
+        _mm_tn_blas(a, d, out)
+        return
+    d0 = d[0]
+    for p in range(k):
+        op, ap = out[p], a[0, p]
+        for j in range(m):
+            op[j] = ap * d0[j]
+    for i in range(1, n):
+        di = d[i]
+        for p in range(k):
+            op, ap = out[p], a[i, p]
+            for j in range(m):
+                op[j] += ap * di[j]
+
+
+@numba.njit(cache=True)
+def _colsum(d, out):  # pragma: no cover - compiled
+    out[:] = d[0]
+    for i in range(1, d.shape[0]):
+        di = d[i]
+        for j in range(out.shape[0]):
+            out[j] += di[j]
+
+
+# --- networks -------------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def _w(p, sizes, layer):  # pragma: no cover - compiled
+    """(W, b) of a layer as views into the flat parameter buffer."""
+    off = 0
+    for i in range(layer):
+        off += sizes[i] * sizes[i + 1] + sizes[i + 1]
+    a, b = sizes[layer], sizes[layer + 1]
+    return p[off:off + a * b].reshape((a, b)), p[off + a * b:off + a * b + b]
+
+
+@numba.njit(cache=True)
+def _h(ws, sizes, rows, layer):  # pragma: no cover - compiled
+    """The cached output of a layer (after its activation), shape (rows, width)."""
+    off = 0
+    for i in range(layer):
+        off += rows * sizes[i + 1]
+    w = sizes[layer + 1]
+    return ws[off:off + rows * w].reshape((rows, w))
+
+
+@numba.njit(cache=True)
+def _forward(p, sizes, act, hp, x, ws):  # pragma: no cover - compiled
+    """Forward pass on the rows of x; returns the (linear) output, shape (rows, out)."""
+    rows = x.shape[0]
+    n_layers = sizes.shape[0] - 1
+    inp = x
+    for layer in range(n_layers):
+        W, b = _w(p, sizes, layer)
+        y = _h(ws, sizes, rows, layer)
+        _mm_nn(inp, W, y)
+        _bias_act(y, b, act, hp, layer == n_layers - 1)
+        inp = y
+    return inp
+
+
+@numba.njit(cache=True)
+def _backward(p, g, sizes, act, hp, x, ws, dy_out, db, param_grads, dx):
+    # pragma: no cover - compiled
+    """Back-propagate dy_out = dL/d(output) of the last forward on x (rows of ws).
+
+    Writes the parameter gradients into g when param_grads; writes dL/dx into dx when
+    dx has rows (a (0, k) array skips it)."""
+    rows = x.shape[0]
+    n_layers = sizes.shape[0] - 1
+    half = db.shape[0] // 2
+    dy = dy_out
+    slot = 0
+    for layer in range(n_layers - 1, -1, -1):
+        if layer < n_layers - 1:
+            _act_grad(_h(ws, sizes, rows, layer), dy, act, hp)
+        inp = x if layer == 0 else _h(ws, sizes, rows, layer - 1)
+        W, _ = _w(p, sizes, layer)
+        if param_grads:
+            dW, dB = _w(g, sizes, layer)
+            _mm_tn(inp, dy, dW)
+            _colsum(dy, dB)
+        if layer > 0:
+            k = sizes[layer]
+            nxt = db[slot * half:slot * half + rows * k].reshape((rows, k))
+            slot = 1 - slot
+            _mm_nt(dy, W, nxt)
+            dy = nxt
+        elif dx.shape[0] > 0:
+            _mm_nt(dy, W, dx)
+
+
+@numba.njit(cache=True)
+def _adam(p, g, m, v, hp, scale, eps_s):  # pragma: no cover - compiled
+    """One Adam update in the readable optimiser's order of operations."""
+    b1, c1, b2, c2 = hp[_B1], hp[_C1], hp[_B2], hp[_C2]
+    for i in range(p.shape[0]):
+        gi = g[i]
+        m[i] = m[i] * b1 + c1 * gi
+        v[i] = v[i] * b2 + (gi * gi) * c2
+        p[i] -= m[i] / (np.sqrt(v[i]) * scale + eps_s)
+
+
+# --- one D step, one G step, one GAN step ---------------------------------------------
+
+
+@numba.njit(cache=True)
+def _d_step(data, idx, z, gnet, dnet, act, hp, xin, vgrad, coef, want):
+    # pragma: no cover - compiled
+    """Real rows data[idx] and G(z) through D, the logistic D loss's gradient back,
+    Adam on D. gnet/dnet: (params, grads, m, v, sizes, ws, db) tuples; gnet=None-like
+    (sizes of length 0) means xin's lower half is already filled (classifier)."""
+    b = idx.shape[0]
+    Dp, Dg, Dm, Dv, Dsz, Dws, Ddb = dnet
+    for i in range(b):
+        for j in range(xin.shape[1]):
+            xin[i, j] = data[idx[i], j]
+    if gnet[4].shape[0] > 0:
+        Gp, Gg, Gm, Gv, Gsz, Gws, Gdb = gnet
+        fake = _forward(Gp, Gsz, act, hp, z, Gws)
+        for i in range(b):
+            for j in range(xin.shape[1]):
+                xin[b + i, j] = fake[i, j]
+    v = _forward(Dp, Dsz, act, hp, xin, Dws)
+    s_real, s_fake = hp[_SREAL], hp[_SFAKE]
+    loss = 0.0
+    for i in range(xin.shape[0]):
+        vi = v[i, 0]
+        if i < b:
+            vgrad[i, 0] = _expit(hp, -vi) * s_real
+            if want:
+                loss += _softplus(-vi) / b
+        else:
+            vgrad[i, 0] = _expit(hp, vi) * s_fake
+            if want:
+                loss += _softplus(vi) / (xin.shape[0] - b)
+    _backward(Dp, Dg, Dsz, act, hp, xin, Dws, vgrad, Ddb, True, xin[:0])
+    _adam(Dp, Dg, Dm, Dv, hp, coef[0], coef[1])
+    return loss
+
+
+@numba.njit(cache=True)
+def _g_step(z, gnet, dnet, act, hp, obj, vgrad, dx, coef, want):  # pragma: no cover - compiled
+    Gp, Gg, Gm, Gv, Gsz, Gws, Gdb = gnet
+    Dp, Dg, Dm, Dv, Dsz, Dws, Ddb = dnet
+    b = z.shape[0]
+    fake = _forward(Gp, Gsz, act, hp, z, Gws)
+    v = _forward(Dp, Dsz, act, hp, fake, Dws)
+    scale = hp[_SREAL]
+    loss = 0.0
+    for i in range(b):
+        vi = v[i, 0]
+        if obj == 0:  # minimax: G loss -E sp(V)
+            vgrad[i, 0] = _expit(hp, vi) * scale
+            if want:
+                loss -= _softplus(vi) / b
+        else:  # non-saturating: G loss E sp(-V)
+            vgrad[i, 0] = _expit(hp, -vi) * scale
+            if want:
+                loss += _softplus(-vi) / b
+    _backward(Dp, Dg, Dsz, act, hp, fake, Dws, vgrad[:b], Ddb, False, dx)
+    _backward(Gp, Gg, Gsz, act, hp, z, Gws, dx, Gdb, True, z[:0])
+    _adam(Gp, Gg, Gm, Gv, hp, coef[0], coef[1])
+    return loss
+
+
+@numba.njit(cache=True)
+def _normal(rng, z):  # pragma: no cover - compiled
+    """``z[...] = rng.standard_normal(z.shape, dtype=z.dtype)`` (Numba's Generator
+    methods reproduce NumPy's draws bit for bit)."""
+    if z.itemsize == 4:
+        z[...] = rng.standard_normal(z.shape, dtype=np.float32)
+    else:
+        z[...] = rng.standard_normal(z.shape)
+
+
+@numba.njit(cache=True)
+def _gan_steps(rng, data, prob, alias, weighted, gnet, dnet, anet, n_critic, act, hp, obj,
+               xin, vgrad, dx, idx, zd, zg, coef_d, coef_g, want, losses):
+    # pragma: no cover - compiled
+    n = data.shape[0]
+    b = idx.shape[0]
+    n_d = coef_d.shape[1]
+    for s in range(coef_g.shape[0]):
+        d_loss = 0.0
+        for j in range(n_d):
+            # the readable step's draws, in its order: minibatch rows, then latent codes
+            u = rng.random(b)
+            u2 = rng.random(b) if weighted else np.empty(0)
+            indices_from_uniforms(u, u2, n, prob, alias, idx)
+            _normal(rng, zd)
+            if j == n_critic:  # look-ahead: copy D and its Adam moments
+                anet[0][:] = dnet[0]
+                anet[2][:] = dnet[2]
+                anet[3][:] = dnet[3]
+            net = dnet if j < n_critic else anet
+            loss = _d_step(data, idx, zd, gnet, net, act, hp, xin, vgrad, coef_d[s, j], want[s])
+            if j < n_critic:
+                d_loss = loss
+        _normal(rng, zg)
+        target = dnet if n_d == n_critic else anet
+        losses[s, 1] = _g_step(zg, gnet, target, act, hp, obj, vgrad, dx, coef_g[s], want[s])
+        losses[s, 0] = d_loss
+
+
+def _net(buf: NetBuffers):
+    return (buf.p, buf.g, buf.m, buf.v, buf.sizes, buf.ws, buf.db)
+
+
+def _no_net(dtype):
+    e = np.zeros(0, dtype=dtype)
+    return (e, e, e, e, np.zeros(0, dtype=np.int64), e, e)
+
+
+def gan_steps(rng, data, sampler, gbuf: NetBuffers, dbuf: NetBuffers, abuf: NetBuffers | None,
+              n_critic: int, act: int, hp, obj: int, xin, vgrad, dx, idx, zd, zg, coef_d, coef_g,
+              want, losses) -> None:
+    """``coef_g.shape[0]`` generator steps in one call, drawing from ``rng`` what the
+    readable step draws, in the same order (``sampler``: the trainer's
+    :class:`~gan_backend.engine._sampling.IndexSampler`). Per step ``coef_d.shape[1]`` D steps
+    (the first ``n_critic`` on D, the rest on the look-ahead copy ``abuf``), then the G
+    step against D or the copy. ``coef_d`` (steps, D steps, 2) and ``coef_g`` (steps, 2)
+    are Adam's per-step scalars; where ``want[s]``, ``losses[s]`` gets (D loss, G loss).
+    """
+    anet = _net(abuf) if abuf is not None else _no_net(gbuf.p.dtype)
+    _gan_steps(rng, data, sampler.prob, sampler.alias, sampler.weights is not None, _net(gbuf),
+               _net(dbuf), anet, n_critic, act, hp, obj, xin, vgrad, dx, idx, zd, zg, coef_d,
+               coef_g, want, losses)
+
+
+@numba.njit(cache=True)
+def _classifier_steps(rng, real, fake, dnet, act, hp, xin, vgrad, ir, coef, want, losses):
+    # pragma: no cover - compiled
+    b = ir.shape[0]
+    nog = (dnet[0][:0], dnet[1][:0], dnet[2][:0], dnet[3][:0], dnet[4][:0], dnet[5][:0], dnet[6][:0])
+    e = real[:0, :0]
+    for s in range(coef.shape[0]):
+        # train_classifier's draws, in its order: real rows, then fake rows
+        ir[:] = rng.integers(0, real.shape[0], b)
+        jf = rng.integers(0, fake.shape[0], b)
+        for i in range(b):
+            for j in range(xin.shape[1]):
+                xin[b + i, j] = fake[jf[i], j]
+        losses[s] = _d_step(real, ir, e, nog, dnet, act, hp, xin, vgrad, coef[s], want[s])
+
+
+def classifier_steps(rng, real, fake, dbuf: NetBuffers, act: int, hp, xin, vgrad, ir, coef,
+                     want, losses) -> None:
+    """``coef.shape[0]`` steps of the logistic classifier of
+    :func:`gan_backend.train_classifier` (real rows label 1, fake rows label 0, both drawn
+    from ``rng`` as that function draws them): the GAN's D step without a generator.
+    ``coef[s]`` are Adam's scalars of step s; ``losses[s]`` gets the loss where ``want[s]``."""
+    _classifier_steps(rng, real, fake, _net(dbuf), act, hp, xin, vgrad, ir, coef, want, losses)

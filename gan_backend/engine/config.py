@@ -1,0 +1,179 @@
+"""`GanConfig`: every knob of one GAN training, as a frozen dataclass.
+
+The defaults are the toy GAN of docs/theory.md §3 (the AdaGAN paper's, following its public
+reference code): latent 5-D N(0, I); G 5→10→5→2 and D 2→50→30→1 with ReLU; weights
+N(0, 0.8²), biases 0; Adam(β₁ = 0.5) with lr 1e-3 for G and 1e-4 for D; batch 256;
+15 epochs (an epoch is ``n / batch_size`` generator steps); non-saturating loss.
+The data dimension is taken from the training data (2 for the toy sets).
+
+Vary with :func:`dataclasses.replace`; :meth:`GanConfig.for_objective` gives an
+objective's own defaults (WGAN: RMSProp lr 5e-5 for both nets, n_critic 5, clip 0.01).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import numbers
+from dataclasses import dataclass, field
+
+from gan_backend.engine._validate import positive_int, positive_widths
+from gan_backend.engine.layers import ACTIVATIONS, INITS, check_dtype
+from gan_backend.engine.objectives import OBJECTIVES, FGan
+from gan_backend.engine.optim import OPTIMIZERS
+
+__all__ = ["GanConfig", "WGAN_DEFAULTS"]
+
+#: what :meth:`GanConfig.for_objective` changes for ``objective="wgan"`` (docs/theory.md §4)
+WGAN_DEFAULTS = {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic": 5, "clip": 0.01}
+
+
+def _pos_float(name, v):
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (v > 0 and math.isfinite(v)):
+        raise ValueError(f"`{name}` must be a positive finite number; got {v!r}")
+
+
+def _choice(name, v, choices):
+    if v not in choices:
+        raise ValueError(f"`{name}` must be one of {', '.join(map(str, choices))}; got {v!r}")
+
+
+@dataclass(frozen=True)
+class GanConfig:
+    """Configuration of one GAN (and of the AdaGAN mixture classifier, which reuses D's
+    architecture and optimiser settings).
+
+    Attributes
+    ----------
+    latent_dim : int
+        Dimension of the N(0, I) latent code (5).
+    g_hidden, d_hidden : tuple of int
+        Hidden widths of G ((10, 5)) and D ((50, 30)); their lengths are the depths.
+    g_batchnorm : bool
+        Batch normalisation before every hidden activation of G (False).
+    d_maxout : int
+        Maxout pieces of D's hidden units (1: off, plain activation; the 2-D mode-collapse
+        benchmarks use 5). Also the mixture classifier's architecture.
+    activation : str
+        Hidden activation of both nets: relu, leaky_relu, tanh, elu, sigmoid.
+    init, init_std : str, float
+        ``"normal"`` (weights N(0, init_std²), default 0.8) or ``"glorot"`` (uniform).
+    objective : str
+        ``nonsaturating``, ``minimax``, ``wgan`` or ``fgan:<fdiv name>``.
+    fgan_generator : str
+        f-GAN generator loss, ``saddle`` or ``heuristic`` (:class:`~gan_backend.engine.objectives.FGan`).
+    optimizer : str
+        ``adam``, ``rmsprop`` or ``sgd`` (both nets).
+    lr_g, lr_d : float
+        Learning rates (1e-3, 1e-4).
+    beta1, beta2 : float
+        Adam's β₁, β₂ (0.5, 0.999). (RMSProp uses its own decay α = 0.99, PyTorch's.)
+    batch_size : int
+        Minibatch size for real and generated points alike (256).
+    epochs : int
+        Number of epochs; one epoch is ``max(1, n // batch_size)`` generator steps.
+    n_critic : int
+        Discriminator steps per generator step (1; WGAN 5).
+    clip : float or None
+        Clip every discriminator parameter to ``[−clip, clip]`` after each of its steps
+        (None: no clipping; required for ``wgan``).
+    unrolled : int
+        First-order unrolled look-ahead: the generator step uses a copy of D advanced by
+        this many extra D steps (0: off).
+    dtype : str
+        ``float32`` (default, fast) or ``float64``.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from gan_backend import GanConfig
+    >>> c = GanConfig()
+    >>> c.latent_dim, c.g_hidden, c.d_hidden, c.batch_size, c.epochs
+    (5, (10, 5), (50, 30), 256, 15)
+    >>> w = GanConfig.for_objective("wgan")
+    >>> w.optimizer, w.n_critic, w.clip
+    ('rmsprop', 5, 0.01)
+    >>> dataclasses.replace(c, epochs=1).epochs
+    1
+    """
+
+    latent_dim: int = 5
+    g_hidden: tuple[int, ...] = (10, 5)
+    d_hidden: tuple[int, ...] = (50, 30)
+    g_batchnorm: bool = False
+    d_maxout: int = 1
+    activation: str = "relu"
+    init: str = "normal"
+    init_std: float = 0.8
+    objective: str = "nonsaturating"
+    fgan_generator: str = "saddle"
+    optimizer: str = "adam"
+    lr_g: float = 1e-3
+    lr_d: float = 1e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    batch_size: int = 256
+    epochs: int = 15
+    n_critic: int = 1
+    clip: float | None = None
+    unrolled: int = 0
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        for name in ("g_hidden", "d_hidden"):
+            object.__setattr__(self, name, positive_widths(name, getattr(self, name)))
+        if not isinstance(self.g_batchnorm, bool):
+            raise ValueError(f"`g_batchnorm` must be True or False; got {self.g_batchnorm!r}")
+        for name in ("latent_dim", "batch_size", "epochs", "n_critic", "d_maxout"):
+            positive_int(name, getattr(self, name))
+        if isinstance(self.unrolled, bool) or not isinstance(self.unrolled, numbers.Integral) or self.unrolled < 0:
+            raise ValueError(f"`unrolled` must be a nonnegative integer; got {self.unrolled!r}")
+        for name in ("init_std", "lr_g", "lr_d"):
+            _pos_float(name, getattr(self, name))
+        for name in ("beta1", "beta2"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (0 <= v < 1):
+                raise ValueError(f"`{name}` must be in [0, 1); got {v!r}")
+        if self.clip is not None:
+            _pos_float("clip", self.clip)
+        _choice("activation", self.activation, tuple(ACTIVATIONS))
+        _choice("init", self.init, tuple(INITS))
+        _choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
+        _choice("fgan_generator", self.fgan_generator, FGan._GENERATORS)
+        object.__setattr__(self, "dtype", check_dtype(self.dtype).__name__)
+        if not isinstance(self.objective, str) or self.objective.partition(":")[0] not in OBJECTIVES:
+            raise ValueError(
+                f"`objective` must be one of minimax, nonsaturating, wgan, fgan:<name>; got {self.objective!r}"
+            )
+        if self.objective == "wgan" and self.clip is None:
+            raise ValueError(
+                "`clip` must be set for objective 'wgan' (the critic's weight clipping, WGAN "
+                "default 0.01); use GanConfig.for_objective('wgan')"
+            )
+
+    @classmethod
+    def for_objective(cls, objective: str, **overrides) -> "GanConfig":
+        """The toy-GAN defaults with ``objective`` and that objective's own defaults
+        (:data:`WGAN_DEFAULTS` for ``wgan``), then ``overrides`` on top."""
+        base = dict(WGAN_DEFAULTS) if objective == "wgan" else {}
+        base.update(overrides)
+        return cls(objective=objective, **base)
+
+    # -- (de)serialisation for Generator.save/load --------------------------------------
+    def to_dict(self) -> dict:
+        """Plain JSON-able dict of the fields (tuples as lists)."""
+        d = dataclasses.asdict(self)
+        d["g_hidden"], d["d_hidden"] = list(self.g_hidden), list(self.d_hidden)
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GanConfig":
+        """Inverse of :meth:`to_dict`; unknown keys raise ``ValueError``."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        extra = set(d) - names
+        if extra:
+            raise ValueError(f"unknown GanConfig field(s): {', '.join(sorted(extra))}")
+        return cls(**d)

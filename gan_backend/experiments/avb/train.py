@@ -1,0 +1,272 @@
+r"""Training: AVB (Algorithm 1 of Mescheder et al. 2017, no adaptive contrast) and a Gaussian VAE.
+
+AVB alternates, for ``config.steps`` iterations (each on fresh minibatches ``x_k`` from
+the data, ``z_k ~ p(z) = N(0, I)``, ``ε_k ~ N(0, I)``):
+
+1. ``config.adversary_steps`` updates of T with the logistic loss (the GAN
+   discriminator loss of :class:`gan_backend.engine.objectives.Minimax`, "real" = posterior
+   pairs, "fake" = prior pairs)
+
+   .. math:: \min_ψ\; \tfrac1m Σ_k \operatorname{sp}(−T(x_k, E(x_k, ε_k))) + \operatorname{sp}(T(x_k, z_k)),
+
+   whose optimum is ``T* = log q_φ(z|x) − log p(z)`` (docs/theory.md §4);
+2. one update of (θ, φ) on the AVB objective, the ELBO with −T in place of the KL:
+
+   .. math:: \min_{θ,φ}\; \tfrac1m Σ_k T(x_k, z_k') − \log p_θ(x_k | z_k'),\quad z_k' = E_φ(x_k, ε_k).
+
+   T is held fixed; the gradient reaches φ through ``z'`` (decoder and T input
+   gradients, then the encoder's backward). Proposition 2 of the paper
+   (``E_q ∇_φ T*(x, z) = 0``) is why no term for T's own dependence on φ is needed.
+
+The VAE baseline minimises ``−log p_θ(x|z) + KL(q_φ(z|x)‖N(0, I))`` with
+``z = μ + σ ε`` and the closed-form KL, on the same minibatches and decoder architecture.
+
+Both use :class:`gan_backend.engine.optim.Adam`. All randomness comes from one
+:class:`numpy.random.Generator` in a fixed order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from gan_backend.experiments.avb.config import AvbConfig
+from gan_backend.experiments.avb.networks import Adversary, BernoulliDecoder, GaussianEncoder, NoiseEncoder
+from gan_backend.adagan.mixture import as_rng
+from gan_backend.engine.objectives import Minimax
+from gan_backend.engine.optim import Adam
+from gan_backend.engine.train import TrainingDivergedError
+
+__all__ = ["toy_data", "AvbModel", "VaeModel", "AvbTrainer", "VaeTrainer", "train_avb", "train_vae"]
+
+_LOGISTIC = Minimax()
+
+
+def toy_data(n_points: int = 4) -> np.ndarray:
+    """The AVB toy data: the ``n_points`` one-hot vectors of ``R^n_points`` (rows of I).
+
+    Examples
+    --------
+    >>> toy_data().tolist()[1]
+    [0.0, 1.0, 0.0, 0.0]
+    """
+    if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 2:
+        raise ValueError(f"`n_points` must be an integer >= 2; got {n_points!r}")
+    return np.eye(int(n_points))
+
+
+def _check_config(config) -> AvbConfig:
+    c = AvbConfig() if config is None else config
+    if not isinstance(c, AvbConfig):
+        raise ValueError(f"`config` must be an AvbConfig; got {type(c).__name__}")
+    return c
+
+
+def _check_data(x) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 1 or not np.all((x == 0) | (x == 1)):
+        raise ValueError(f"`x` must be an (n, d) array of 0/1 entries; got shape {x.shape}")
+    return x
+
+
+def _adam(config, *modules, lr):
+    return Adam([p for m in modules for p in m.parameters()], lr, beta1=config.beta1, beta2=config.beta2)
+
+
+def _check_finite(what: str, *modules) -> None:
+    for m in modules:
+        if not np.isfinite(m.net.params).all():
+            raise TrainingDivergedError(f"{what} training diverged: {type(m).__name__} parameters are not finite")
+
+
+@dataclass(frozen=True, eq=False)
+class AvbModel:
+    """A trained AVB model: encoder ``E(x, ε)``, decoder ``p(x|z)``, adversary ``T(x, z)``,
+    and the per-step losses (``adversary_loss``: logistic loss of T; ``objective``: the
+    minimised ``mean T − log p(x|z)``, i.e. minus the AVB ELBO estimate)."""
+
+    config: AvbConfig
+    encoder: NoiseEncoder
+    decoder: BernoulliDecoder
+    adversary: Adversary
+    adversary_loss: np.ndarray
+    objective: np.ndarray
+
+    def posterior(self, x, n: int, rng=None) -> np.ndarray:
+        """``n`` samples of ``q(z|x_i)`` for every row ``x_i``: shape ``(len(x), n, latent)``."""
+        return _posterior(self.encoder, x, n, rng)
+
+
+@dataclass(frozen=True, eq=False)
+class VaeModel:
+    """A trained Gaussian VAE: encoder, decoder and per-step ``objective`` (−ELBO)."""
+
+    config: AvbConfig
+    encoder: GaussianEncoder
+    decoder: BernoulliDecoder
+    objective: np.ndarray
+
+    def posterior(self, x, n: int, rng=None) -> np.ndarray:
+        return _posterior(self.encoder, x, n, rng)
+
+
+def _posterior(encoder, x, n, rng) -> np.ndarray:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"`n` must be a positive integer; got {n!r}")
+    rng = as_rng(rng)
+    x = _check_data(x)
+    rows = np.repeat(x, int(n), axis=0)
+    return encoder.sample(rows, rng).reshape(x.shape[0], int(n), -1)
+
+
+class AvbTrainer:
+    """The state of one AVB training; :meth:`adversary_step` and :meth:`model_step` are
+    the two halves of an iteration of Algorithm 1 (:func:`train_avb` runs them)."""
+
+    def __init__(self, x, config: AvbConfig | None = None, *, rng=None):
+        self.config = c = _check_config(config)
+        self.x = _check_data(x).astype(c.dtype)
+        self.rng = rng = as_rng(rng)
+        d = self.x.shape[1]
+        self.encoder, self.decoder, self.adversary = NoiseEncoder(d, c), BernoulliDecoder(d, c), Adversary(d, c)
+        for m in (self.encoder, self.decoder, self.adversary):
+            m.init(rng, c)
+        self.opt_model = _adam(c, self.encoder, self.decoder, lr=c.lr)
+        self.opt_adversary = _adam(c, self.adversary, lr=c.lr_adversary)
+
+    def _batch(self):
+        idx = self.rng.integers(0, self.x.shape[0], size=self.config.batch_size)
+        return self.x.take(idx, axis=0)
+
+    def adversary_grad(self, x, eps, z_p) -> float:
+        """Logistic loss of T on posterior pairs ``(x, E(x, eps))`` vs prior pairs
+        ``(x, z_p)``; writes its gradient into T's buffers and returns its value."""
+        m = x.shape[0]
+        z_q = self.encoder.forward(x, eps)
+        v = self.adversary.forward(np.concatenate((x, x)), np.concatenate((z_q, z_p)))
+        loss, g_q, g_p = _LOGISTIC.d_loss(v[:m], v[m:])
+        self.adversary.backward(np.concatenate((g_q, g_p)))
+        return loss
+
+    def model_grad(self, x, eps) -> float:
+        """``mean T(x, z) − log p(x|z)`` at ``z = E(x, eps)`` (T fixed); writes its gradient
+        with respect to (θ, φ) into the decoder's and encoder's buffers and returns it."""
+        m = x.shape[0]
+        z = self.encoder.forward(x, eps)
+        ll = self.decoder.forward(x, z)
+        t = self.adversary.forward(x, z)
+        value = float(t.mean() - ll.mean())
+        _, dz_t = self.adversary.backward(np.full_like(t, 1.0 / m), param_grads=False)
+        dz_dec = self.decoder.backward(np.full(m, -1.0 / m))
+        self.encoder.backward(dz_t + dz_dec)
+        return value
+
+    def adversary_step(self) -> float:
+        """One T update on a fresh minibatch; returns the loss before the update."""
+        c, m = self.config, self.config.batch_size
+        x = self._batch()
+        eps = self.encoder.noise(m, self.rng)
+        z_p = self.rng.standard_normal((m, c.latent_dim), dtype=x.dtype)
+        loss = self.adversary_grad(x, eps, z_p)
+        self.opt_adversary.step()
+        return loss
+
+    def model_step(self) -> float:
+        """One (θ, φ) update on a fresh minibatch; returns the objective before it."""
+        x = self._batch()
+        value = self.model_grad(x, self.encoder.noise(x.shape[0], self.rng))
+        self.opt_model.step()
+        return value
+
+    def run(self, steps: int | None = None) -> AvbModel:
+        c = self.config
+        steps = c.steps if steps is None else steps
+        adv = np.empty(steps)
+        obj = np.empty(steps)
+        with threadpool_limits(limits=1, user_api="blas"):
+            for s in range(steps):
+                for _ in range(c.adversary_steps):
+                    adv[s] = self.adversary_step()
+                obj[s] = self.model_step()
+        _check_finite("AVB", self.encoder, self.decoder, self.adversary)
+        return AvbModel(c, self.encoder, self.decoder, self.adversary, adv, obj)
+
+
+class VaeTrainer:
+    """The state of one Gaussian-VAE training; :meth:`step` is one Adam update of −ELBO."""
+
+    def __init__(self, x, config: AvbConfig | None = None, *, rng=None):
+        self.config = c = _check_config(config)
+        self.x = _check_data(x).astype(c.dtype)
+        self.rng = rng = as_rng(rng)
+        d = self.x.shape[1]
+        self.encoder, self.decoder = GaussianEncoder(d, c), BernoulliDecoder(d, c)
+        for m in (self.encoder, self.decoder):
+            m.init(rng, c)
+        self.opt = _adam(c, self.encoder, self.decoder, lr=c.lr)
+
+    def grad(self, x, eps) -> float:
+        """``mean KL(q(z|x)‖p) − log p(x|z)`` at ``z = μ + σ eps``; writes its gradient with
+        respect to (θ, φ) into the buffers and returns it."""
+        m = x.shape[0]
+        z, kl = self.encoder.forward(x, eps)
+        ll = self.decoder.forward(x, z)
+        value = float(kl.mean() - ll.mean())
+        dz = self.decoder.backward(np.full(m, -1.0 / m))
+        self.encoder.backward(dz, np.full(m, 1.0 / m))
+        return value
+
+    def step(self) -> float:
+        """One Adam update of −ELBO on a fresh minibatch; returns it before the update."""
+        m = self.config.batch_size
+        x = self.x.take(self.rng.integers(0, self.x.shape[0], size=m), axis=0)
+        value = self.grad(x, self.encoder.noise(m, self.rng))
+        self.opt.step()
+        return value
+
+    def run(self, steps: int | None = None) -> VaeModel:
+        steps = self.config.steps if steps is None else steps
+        obj = np.empty(steps)
+        with threadpool_limits(limits=1, user_api="blas"):
+            for s in range(steps):
+                obj[s] = self.step()
+        _check_finite("VAE", self.encoder, self.decoder)
+        return VaeModel(self.config, self.encoder, self.decoder, obj)
+
+
+def train_avb(x, config: AvbConfig | None = None, *, rng=None) -> AvbModel:
+    """Train AVB (Algorithm 1 without adaptive contrast) on the rows of ``x``.
+
+    Parameters
+    ----------
+    x : array_like, shape (n, d)
+        Binary data (the toy data: :func:`toy_data`).
+    config : AvbConfig, optional
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    AvbModel
+
+    Examples
+    --------
+    >>> from gan_backend.experiments.avb import AvbConfig, toy_data
+    >>> m = train_avb(toy_data(), AvbConfig(steps=3, batch_size=8), rng=0)
+    >>> m.posterior(toy_data(), 5, rng=1).shape
+    (4, 5, 2)
+    """
+    return AvbTrainer(x, config, rng=rng).run()
+
+
+def train_vae(x, config: AvbConfig | None = None, *, rng=None) -> VaeModel:
+    """Train the Gaussian VAE baseline (reparameterisation trick, closed-form KL).
+
+    Examples
+    --------
+    >>> from gan_backend.experiments.avb import AvbConfig, toy_data
+    >>> m = train_vae(toy_data(), AvbConfig(steps=3, batch_size=8), rng=0)
+    >>> m.posterior(toy_data(), 5, rng=1).shape
+    (4, 5, 2)
+    """
+    return VaeTrainer(x, config, rng=rng).run()

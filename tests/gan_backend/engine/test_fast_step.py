@@ -1,0 +1,138 @@
+"""The fused kernels (gan_backend.engine._fast_step) against the readable layers.
+
+Reference: the same trainer with ``fused=False`` (Dense/activation layers, MLP, Adam of
+gan_backend.engine.layers/mlp/optim, themselves checked against finite differences and
+PyTorch). Both consume the same random draws in the same order, so after the same
+steps they must hold the same parameters, gradients and Adam moments up to rounding:
+in float64 the only differences are the order of terms inside BLAS products and
+column sums (~1e-16 relative per operation), far below the 1e-10 asked for.
+"""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from gan_backend.engine import _fast_step
+from gan_backend.engine.config import GanConfig
+from gan_backend.engine.mlp import discriminator_net, generator_net
+from gan_backend.engine.train import GanTrainer, train_classifier
+
+TOL64 = 1e-10  # float64: rounding-order differences only (observed ~1e-14)
+BASE = GanConfig(dtype="float64", batch_size=64, epochs=1)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(1500, 2)) * 4.0 + rng.integers(0, 3, size=(1500, 1)) * 6.0
+    w = rng.random(1500) ** 3
+    return x, w / w.sum()
+
+
+def _state(tr):
+    return {"G": tr.G.params, "D": tr.D.params, "dG": tr.G.grads, "dD": tr.D.grads,
+            "mG": tr.opt_g.m[0], "vG": tr.opt_g.v[0], "mD": tr.opt_d.m[0], "vD": tr.opt_d.v[0]}
+
+
+CASES = {
+    "nonsaturating-relu": {},
+    "minimax-tanh": {"objective": "minimax", "activation": "tanh"},
+    "leaky-ncritic2": {"activation": "leaky_relu", "n_critic": 2},
+    "elu-unrolled3": {"activation": "elu", "unrolled": 3},
+    "sigmoid-glorot": {"activation": "sigmoid", "init": "glorot", "d_hidden": (20, 7, 9)},
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fused_equals_readable_float64(data, case, weighted):
+    x, w = data
+    cfg = dataclasses.replace(BASE, **CASES[case])
+    weights = w if weighted else None
+    fast = GanTrainer(x, cfg, weights=weights, rng=5)
+    ref = GanTrainer(x, cfg, weights=weights, rng=5, fused=False)
+    assert fast.fused and not ref.fused
+    for step in range(8):
+        fast.step(value=step == 7)
+        ref.step(value=step == 7)
+    a, b = _state(fast), _state(ref)
+    for k in a:
+        scale = max(1.0, float(np.abs(b[k]).max()))
+        assert np.abs(a[k] - b[k]).max() <= TOL64 * scale, k
+    assert (fast.opt_d.t, fast.opt_g.t) == (ref.opt_d.t, ref.opt_g.t) == (8 * cfg.n_critic, 8)
+    # the same draws in the same order: the generators' states agree
+    assert fast.rng.bit_generator.state == ref.rng.bit_generator.state
+    # the reported losses are the readable objective's values
+    np.testing.assert_allclose(fast.last_losses, ref.last_losses, rtol=1e-9)
+
+
+def test_fused_float32_close_and_deterministic(data):
+    x, _ = data
+    cfg = dataclasses.replace(BASE, dtype="float32", batch_size=128)
+    runs = [GanTrainer(x, cfg, rng=3) for _ in range(2)]
+    ref = GanTrainer(x, cfg, rng=3, fused=False)
+    for _ in range(20):
+        for tr in (*runs, ref):
+            tr.step()
+    # same seed: bit-identical
+    assert np.array_equal(runs[0].G.params, runs[1].G.params)
+    assert np.array_equal(runs[0].D.params, runs[1].D.params)
+    # float32 rounding (eps 6e-8) amplified over 20 Adam steps stays far below 1e-3
+    np.testing.assert_allclose(runs[0].G.params, ref.G.params, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(runs[0].D.params, ref.D.params, rtol=1e-3, atol=1e-4)
+
+
+def test_mixed_paths_continue_one_training(data):
+    """The fused path works on the readable objects' buffers: alternating the two gives
+    the same training as either alone (float64)."""
+    x, _ = data
+    mixed = GanTrainer(x, BASE, rng=9)
+    ref = GanTrainer(x, BASE, rng=9, fused=False)
+    for step in range(6):
+        if step % 2:
+            mixed.step()
+        else:  # one readable step on the same trainer
+            fused, mixed._fused = mixed._fused, False
+            mixed.step()
+            mixed._fused = fused
+        ref.step()
+    assert np.abs(mixed.G.params - ref.G.params).max() <= TOL64
+    assert np.abs(mixed.D.params - ref.D.params).max() <= TOL64
+
+
+def test_classifier_fused_equals_readable(data, monkeypatch):
+    x, _ = data
+    real, fake = x[:700], x[700:] + 1.0
+    cfg = dataclasses.replace(BASE, lr_d=1e-3)
+    fast = train_classifier(real, fake, cfg, rng=2, epochs=3)
+    monkeypatch.setattr(_fast_step, "supports_classifier", lambda config, xp, *nets: False)
+    ref = train_classifier(real, fake, cfg, rng=2, epochs=3)
+    assert np.abs(fast.net.params - ref.net.params).max() <= TOL64
+
+
+def test_unsupported_configurations_use_the_layers(data):
+    x, _ = data
+    wgan = GanConfig.for_objective("wgan", dtype="float64", batch_size=64)
+    assert not GanTrainer(x, wgan, rng=0).fused
+    fgan = dataclasses.replace(BASE, objective="fgan:js")
+    assert not GanTrainer(x, fgan, rng=0).fused
+    with pytest.raises(ValueError, match="`fused`"):
+        GanTrainer(x, wgan, rng=0, fused=True)
+    with pytest.raises(ValueError, match="`fused`"):
+        GanTrainer(x, BASE, rng=0, fused="yes")
+
+
+@pytest.mark.parametrize("extra", [{"g_batchnorm": True}, {"d_maxout": 3}])
+def test_batchnorm_and_maxout_train_on_the_readable_layers(data, extra):
+    """The kernels implement plain Dense + activation stacks only: a batch-normalised G
+    or a maxout D must run the readable layers (and ``fused=True`` must refuse)."""
+    x, _ = data
+    cfg = dataclasses.replace(BASE, **extra)
+    nets = (generator_net(cfg, 2), discriminator_net(cfg, 2))
+    assert not _fast_step.supports(cfg, np, nets)
+    assert _fast_step.supports(BASE, np, (generator_net(BASE, 2), discriminator_net(BASE, 2)))
+    assert not GanTrainer(x, cfg, rng=0).fused
+    with pytest.raises(ValueError, match="fused"):
+        GanTrainer(x, cfg, rng=0, fused=True)
+    if "d_maxout" in extra:
+        assert not _fast_step.supports_classifier(cfg, np, nets[1])
