@@ -117,3 +117,77 @@ def test_moderate_discriminator_weights_are_exact(kind):
             continue
         _close(fdiv.weights_from_discriminator(d, beta, kind=kind).w,
                _exact_weights(d.tolist(), beta, kind), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- S12 / S14 subnormal products
+def _exact_component(a, pm, beta, kind):
+    """R*_β / R†_β of the given floats by an exact rational sort-and-scan (S12, S14)."""
+    a = [F(x) for x in a]
+    pm = [F(x) for x in pm]
+    b = F(beta)
+    c = 1 - b
+    n = len(a)
+    if kind == "star":
+        idx = sorted((i for i in range(n) if a[i] > 0), key=lambda i: c * pm[i] / a[i])
+        sa = sb = F(0)
+        for k, i in enumerate(idx):
+            sa += a[i]
+            sb += c * pm[i]
+            lam = (b + sb) / sa
+            nxt = idx[k + 1] if k + 1 < len(idx) else None
+            if lam * a[i] > c * pm[i] and (nxt is None or lam * a[nxt] <= c * pm[nxt]):
+                return [max(lam * a[j] - c * pm[j], F(0)) / b for j in range(n)], lam
+    else:
+        idx = sorted((i for i in range(n) if a[i] > 0), key=lambda i: c * pm[i] / a[i])
+        sa = sb = F(0)
+        for k, i in enumerate(idx):
+            sa += a[i]
+            sb += c * pm[i]
+            nxt = idx[k + 1] if k + 1 < len(idx) else None
+            if sb == 0 or sa <= b:
+                continue
+            lam = (sa - b) / sb
+            if lam * c * pm[i] < a[i] and (nxt is None or lam * c * pm[nxt] >= a[nxt]):
+                return [max(a[j] - lam * c * pm[j], F(0)) / b for j in range(n)], lam
+    raise AssertionError("no exact root")
+
+
+def _tiny_vectors(rng, n):
+    """A probability vector whose entries mix ordinary values with tiny and subnormal ones
+    (their sum is below the round-off of the ordinary part, so the vector stays normalised)."""
+    v = rng.dirichlet(np.ones(n))
+    tiny = rng.random(n) < 0.5
+    v[tiny] = 10.0 ** rng.uniform(-323.6, -100.0, size=int(tiny.sum()))
+    if tiny.all():
+        v[0] = 1.0
+    else:
+        v[~tiny] = v[~tiny] / v[~tiny].sum()
+    return v
+
+
+@pytest.mark.parametrize("kind", ["star", "dagger"])
+def test_components_with_subnormal_products_are_exact(kind):
+    """S12/S14 where (1 − β) p_model underflows or loses bits: r equals the exact rational
+    component of the given floats (and λ to 1e-13 where it is a normal float)."""
+    fn = fdiv.r_star if kind == "star" else fdiv.r_dagger
+    r = fdiv.r_dagger([1.0, 3.5898240338264754e-137], [1.0, 1.0699788189869429e-179], 1e-300).r
+    assert r.tolist() == [0.0, 1.0]
+    res = fdiv.r_dagger([0.5, 0.5], [1.0, 5e-324], 0.5)
+    assert res.lam == 1.0 and res.r.tolist() == [0.0, 1.0]
+    rng = np.random.default_rng(31 if kind == "star" else 32)
+    checked = 0
+    for _ in range(60):
+        n = int(rng.integers(2, 7))
+        a, pm = _tiny_vectors(rng, n), _tiny_vectors(rng, n)
+        beta = float(rng.choice([1e-300, 1e-200, 1e-20, 0.3, 0.5, 0.9]))
+        if kind == "dagger" and float(a[pm == 0].sum()) >= beta:
+            continue
+        if kind == "dagger" and beta >= float(a.sum()):
+            continue
+        ref, lam = _exact_component(a.tolist(), pm.tolist(), beta, kind)
+        got = fn(a, pm, beta)
+        _close(got.r, ref, rtol=1e-12)
+        if F(1e-300) < lam < F(1e300):
+            assert got.lam == pytest.approx(float(lam), rel=1e-12)
+        checked += 1
+    assert checked >= 30
