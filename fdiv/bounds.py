@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -372,8 +373,8 @@ def s17_max_steps(p_data, p_init, beta) -> int:
     on (``T = 1`` when ``M = 1``, i.e. ``P_1 = P_d``). This count is exact, not only a bound:
     while ``(1 − β) M_t > 1`` the largest ratio shrinks by exactly ``1 − β`` per step, and
     ``λ* = 1`` (S13) as soon as it does not. At β = 1 the ceiling is taken as 1 (``P_2 = P_d``).
-    A quotient within 1e-9 (relative) of an integer is taken as that integer: floating-point
-    logarithms cannot decide such ties.
+    The count is computed exactly for the given floats: M as a rational, the ceiling by
+    high-precision logarithms, and ties (``M (1 − β)^k = 1``) in rational arithmetic.
 
     Raises
     ------
@@ -399,14 +400,42 @@ def s17_max_steps(p_data, p_init, beta) -> int:
             f"(mass {float(p1[outside].sum())!r} outside the data support)"
         )
     on = (pd > 0.0) & (p1 > 0.0)
-    log_m = float(np.max(np.log(p1[on]) - np.log(pd[on])))
-    if log_m <= 0.0:
+    m = _ess_sup_ratio(p1[on], pd[on])
+    if m <= 1:
         return 1
     if beta == 1.0:
         return 2
-    x = log_m / -math.log1p(-beta)
-    k = round(x) if abs(x - round(x)) <= 1e-9 * max(1.0, x) else math.ceil(x)
-    return 1 + max(1, int(k))
+    return 1 + max(1, _steps(m, 1 - Fraction(beta)))
+
+
+def _ess_sup_ratio(p1: np.ndarray, pd: np.ndarray) -> Fraction:
+    """``max p1_i / pd_i`` as an exact rational: the float logarithms only pick the candidates
+    (those within 1e-9 of the largest log-ratio; log rounding is ~1e-13 absolute)."""
+    log_r = np.log(p1) - np.log(pd)
+    cand = np.flatnonzero(log_r >= float(np.max(log_r)) - 1e-9)
+    return max(Fraction(float(p1[i])) / Fraction(float(pd[i])) for i in cand)
+
+
+def _steps(m: Fraction, c: Fraction) -> int:
+    """The smallest integer k >= 0 with ``m c^k <= 1`` (``m > 1``, ``0 < c < 1``), exactly.
+
+    ``k = ⌈log m / log(1/c)⌉``: the quotient is formed by mpmath at a precision that grows
+    until it is clear of every integer by far more than its error; a quotient at an integer
+    (an exact tie such as m = 4, c = 1/2, possible only for small k, since m and c are
+    ratios of floats) is settled by rational arithmetic.
+    """
+    import mpmath
+
+    for dps in (40, 200, 1000):
+        with mpmath.workdps(dps):
+            beta = mpmath.mpf(float(1 - c))  # exact: 1 - c is the float beta
+            x = (mpmath.log(m.numerator) - mpmath.log(m.denominator)) / -mpmath.log1p(-beta)
+            k = int(mpmath.nint(x))
+            if abs(x - k) > mpmath.mpf(10) ** (10 - dps) * max(1, abs(x)):
+                return int(mpmath.ceil(x))
+    if k > 100_000:  # pragma: no cover - no float input is this close to a tie
+        raise ValueError(f"S17 step count too close to a tie to decide: log M / log(1/(1 - beta)) ~ {k}")
+    return k if m * c ** k <= 1 else k + 1
 
 
 def s17_rate(schedule, t) -> float:

@@ -191,3 +191,65 @@ def test_components_with_subnormal_products_are_exact(kind):
             assert got.lam == pytest.approx(float(lam), rel=1e-12)
         checked += 1
     assert checked >= 30
+
+
+# --------------------------------------------------------------------------- S17 exact count
+def _s17_fraction(pd, p1, beta):
+    """S17 by rationals: T = 1 + max(1, min{k : M (1 − β)^k <= 1}), M = max p1/pd exactly."""
+    m = max(F(x) / F(y) for x, y in zip(p1, pd) if y > 0 and x > 0)
+    if m <= 1:
+        return 1
+    c = 1 - F(beta)
+    k = 0
+    while m * c ** k > 1:
+        k += 1
+    return 1 + max(1, k)
+
+
+def _s17_iterate(pd, p1, beta):
+    """S17 by running P_{t+1} = (1 − β) P_t + β R*_β(P_t) in exact rationals until P_t = P_d."""
+    pd = [F(x) for x in pd]
+    pt = [F(x) for x in p1]
+    b = F(beta)
+    for t in range(1, 200):
+        if pt == pd:
+            return t
+        r, _ = _exact_component(pd, pt, b, "star")
+        pt = [(1 - b) * x + b * y for x, y in zip(pt, r)]
+    raise AssertionError("no convergence")
+
+
+def test_s17_count_is_exact_near_ties():
+    """S17: ties M (1 − β)^k = 1 ± 1e-9 .. 1e-15 decided exactly (rationals), not by a
+    tolerance on float logarithms."""
+    assert fdiv.bounds.s17_max_steps([0.125, 0.875], [0.5000000005, 0.4999999995], 0.5) == 4
+    rng = np.random.default_rng(41)
+    for _ in range(60):
+        beta = float(rng.choice([0.5, 0.25, 0.1, 0.3, 0.75]))
+        k = int(rng.integers(1, 6))
+        q = float(rng.uniform(0.01, 0.9)) * (1 - beta) ** k
+        delta = float(rng.choice([0.0, 1.0, -1.0])) * 10.0 ** rng.uniform(-15, -9)
+        top = q / (1 - beta) ** k * (1 + delta)
+        if top >= 1:
+            continue
+        pd = [q, 1 - q]
+        p1 = [top, 1 - top]
+        assert fdiv.bounds.s17_max_steps(pd, p1, beta) == _s17_fraction(pd, p1, beta)
+
+
+def test_s17_count_equals_exact_iteration():
+    """S17 on dyadic probability vectors (exact sums): the count equals the first t with
+    P_t = P_d of the exact rational iteration."""
+    rng = np.random.default_rng(42)
+    for _ in range(15):
+        n = int(rng.integers(2, 5))
+        pd = rng.integers(1, 64, size=n).astype(float)
+        p1 = rng.integers(0, 64, size=n).astype(float)
+        pd = (pd / 2.0 ** 6).tolist()
+        p1 = (p1 / 2.0 ** 6).tolist()
+        pd[-1] = 1.0 - sum(pd[:-1])
+        p1[-1] = 1.0 - sum(p1[:-1])
+        if pd[-1] <= 0 or p1[-1] < 0:
+            continue
+        beta = float(rng.choice([0.5, 0.25, 0.75]))
+        assert fdiv.bounds.s17_max_steps(pd, p1, beta) == _s17_iterate(pd, p1, beta)
