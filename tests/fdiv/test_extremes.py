@@ -253,3 +253,107 @@ def test_s17_count_equals_exact_iteration():
             continue
         beta = float(rng.choice([0.5, 0.25, 0.75]))
         assert fdiv.bounds.s17_max_steps(pd, p1, beta) == _s17_iterate(pd, p1, beta)
+
+
+# --------------------------------------------------------------------------- alpha and conjugates
+def _mp_alpha_f(a, x):
+    import mpmath as mp
+
+    with mp.workdps(60 + int(abs(mp.log10(abs(a) + 2)))):
+        A, X = mp.mpf(a), mp.mpf(x)
+        return (X ** A - 1 - A * (X - 1)) / (A * (A - 1))
+
+
+def _mp_alpha_conj(a, t):
+    """alpha(a)'s f* in closed form: ((1 + b t)^{a/b} − 1)/a where 1 + b t > 0, b = a − 1;
+    for a > 1 and 1 + b t <= 0 the sup is at x -> 0+: −f(0) = −1/a; for a < 1 beyond the
+    end +inf (−1/a at the closed end of a < 0)."""
+    import mpmath as mp
+
+    with mp.workdps(70 + int(abs(mp.log10(abs(a) + 2))) + (int(max(0, -mp.log10(abs(t)))) if t else 0)):
+        A, T = mp.mpf(a), mp.mpf(t)
+        B = A - 1
+        if A == 1:
+            return mp.expm1(T)
+        if A == 0:
+            return -mp.log1p(-T) if T < 1 else mp.inf
+        z = 1 + B * T
+        if z > 0:
+            return (z ** (A / B) - 1) / A
+        if A > 1 or (z == 0 and A < 0):
+            return -1 / A
+        return mp.inf
+
+
+def _assert_mp(value, ref, rtol=1e-13):
+    import mpmath as mp
+
+    if abs(ref) > mp.mpf("1.7976931348623157e308"):
+        assert value == (np.inf if ref > 0 else -np.inf), (value, ref)
+    elif abs(ref) < mp.mpf("2.2250738585072014e-308"):  # zero or below the normal range
+        assert abs(float(value) - float(ref)) <= 2 * 4.9406564584124654e-324, (value, ref)
+    else:
+        assert abs((mp.mpf(float(value)) - ref) / ref) <= rtol, (value, float(ref))
+
+
+def test_alpha_beyond_the_power_range_matches_mpmath():
+    """alpha(a) where x^a overflows but f and D_f do not (a L > 709): f and p f(q/p) against
+    the 60-digit closed form, on fuzzed a and x (also q/p at 1e-100 / 1e-300 scales)."""
+    assert fdiv.divergence("alpha(1000.0)", [2.0370420777057183], [1.0]) == pytest.approx(1.001001001001e303, rel=1e-12)
+    rng = np.random.default_rng(51)
+    for _ in range(60):
+        a = float(rng.choice([-1.0, 1.0]) * 10.0 ** rng.uniform(0.3, 10))
+        if abs(a) < 2 and a < 0:
+            continue
+        # a log x in (690, 715): x^a overflows about half the time, f itself rarely
+        L = rng.uniform(690.0, 715.0) / a
+        if abs(L) > 709:
+            continue
+        x = float(np.exp(L))
+        ref = _mp_alpha_f(a, x)
+        _assert_mp(fdiv.alpha(a).f(x), ref, rtol=1e-13)
+        p = float(rng.choice([1.0, 1e-100, 1e-300]))
+        q = x * p
+        import mpmath as mp
+        refd = mp.mpf(p) * _mp_alpha_f(a, mp.mpf(q) / mp.mpf(p))
+        if q > 0 and np.isfinite(q):
+            # the kernel's documented error: ~|a|/2 ulp from the rounded ratio q/p (exact when
+            # p = 1) plus ~|a L| ulp from e^{a L} (|a L| <= 715 here)
+            tol = 2e-13 + (abs(a) * 2.3e-16 if p != 1.0 else 0.0)
+            _assert_mp(fdiv.divergence(fdiv.alpha(a), [q], [p]), refd, rtol=tol)
+
+
+def test_alpha_conjugate_at_extremes_matches_mpmath():
+    """f* of alpha(a) at ±1e308, ±huge, tiny and at the domain end, for a across the line
+    (closed form at 70+ digits)."""
+    assert float(fdiv.alpha(1e10).conjugate(-1e299)) == -1e-10
+    assert float(fdiv.alpha(3.0).conjugate(-1e308)) == -1 / 3
+    rng = np.random.default_rng(52)
+    ts = [s * v for v in (1.7976931348623157e308, 1e308, 1e250, 1e50, 3.0, 0.7, 1e-20, 1e-300, 5e-324)
+          for s in (1.0, -1.0)] + [0.0]
+    avals = [-1000.0, -3.0, -0.5, 0.0, 0.3, 0.5, 1.0, 2.0, 3.0, 1000.0, 1e10]
+    avals += [float(rng.choice([-1, 1]) * 10.0 ** rng.uniform(-3, 12)) for _ in range(8)]
+    for a in avals:
+        g = fdiv.alpha(a)
+        extra = [float(t) for t in rng.choice(ts, 6)] + [float(g.conjugate_domain[1])] if a < 1 else ts
+        for t in (ts + extra if a < 1 else ts):
+            if not np.isfinite(t):
+                continue
+            with np.errstate(all="ignore"):
+                v = g.conjugate(np.float64(t))
+            _assert_mp(v, _mp_alpha_conj(a, t))
+
+
+def test_registry_conjugates_at_extremes_match_mpmath():
+    """Every registry f* at ±1e308, ±max, ±1e200 and tiny t, against the sup computed from
+    the definition in mpmath (tests/fdiv/test_conjugate.py's reference)."""
+    from tests.fdiv.test_conjugate import MP_FPRIME, check_conj, ref_conj
+    from tests.fdiv.test_registry import MP_F
+
+    assert float(fdiv.get("neyman_chi2").conjugate(-1e308)) == pytest.approx(-2e154, rel=1e-15)
+    for name in MP_FPRIME:
+        for t in (1.7976931348623157e308, -1.7976931348623157e308, 1e308, -1e308, -1e200, 1e200,
+                  -1e-300, 5e-324):
+            with np.errstate(all="ignore"):
+                v = fdiv.get(name).conjugate(np.float64(t))
+            check_conj(v, ref_conj(MP_F[name], MP_FPRIME[name], t), (name, t))
