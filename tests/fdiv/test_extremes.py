@@ -357,3 +357,91 @@ def test_registry_conjugates_at_extremes_match_mpmath():
             with np.errstate(all="ignore"):
                 v = fdiv.get(name).conjugate(np.float64(t))
             check_conj(v, ref_conj(MP_F[name], MP_FPRIME[name], t), (name, t))
+
+
+# --------------------------------------------------------------------------- generic path, extreme ratios
+_NAMES = ["kl", "reverse_kl", "tv", "js", "squared_hellinger", "pearson_chi2", "neyman_chi2",
+          "jeffreys", "triangular", "gan", "log_trick"]
+
+
+def _extreme_pairs(seed, count):
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        n = int(rng.integers(1, 5))
+        q = 10.0 ** rng.uniform(-320, 300, n)
+        p = 10.0 ** rng.uniform(-320, 300, n)
+        q[rng.random(n) < 0.15] = 0.0
+        p[rng.random(n) < 0.15] = 0.0
+        yield q, p
+
+
+def _mp_value(x):
+    import mpmath as mp
+
+    return mp.inf if x == np.inf else (-mp.inf if x == -np.inf else mp.mpf(x))
+
+
+def test_dual_shift_normalized_beyond_the_double_range_match_mpmath():
+    """S2 / S4 on the generic transforms with q/p far outside the double range: dual(f)
+    equals D_f with the arguments swapped, shift(f, c) equals D_f + c (Σq − Σp) (60-digit
+    references), never a spurious inf."""
+    import mpmath as mp
+
+    from tests.fdiv._divergence_reference import reference
+
+    assert fdiv.divergence(fdiv.dual(fdiv.get("kl")), [1e-300, 1.0], [1e250, 1.0]) == pytest.approx(
+        float(reference("kl", [1e250, 1.0], [1e-300, 1.0])), rel=1e-13)
+    for k, (q, p) in enumerate(_extreme_pairs(61, 60)):
+        name = _NAMES[k % len(_NAMES)]
+        g = fdiv.get(name)
+        ref = _mp_value(reference(name, p, q))
+        got = fdiv.divergence(fdiv.dual(g), q, p)
+        if abs(ref) == mp.inf or abs(ref) > 1.7976931348623157e308:
+            assert got == float(ref if abs(ref) == mp.inf else mp.sign(ref) * mp.inf)
+        else:
+            assert abs(got - ref) <= 1e-13 * abs(ref) + 1e-300, (name, q, p, got, ref)
+        c = float(np.random.default_rng(k).choice([-2.5, 0.5, 3.0]))
+        for h, cc in ((fdiv.shift(g, c), c), (fdiv.normalized(g), -g.f_one_prime)):
+            base = _mp_value(reference(name, q, p))
+            with mp.workdps(700):
+                delta = mp.mpf(cc) * (mp.fsum(mp.mpf(float(v)) for v in q) - mp.fsum(mp.mpf(float(v)) for v in p))
+                want = base + delta
+            got = fdiv.divergence(h, q, p)
+            if abs(want) == mp.inf or abs(want) > 1.7976931348623157e308:
+                assert got == float(mp.sign(want) * mp.inf), (name, q, p, got, want)
+            else:
+                assert abs(got - want) <= 1e-13 * (abs(base) + abs(delta)) + 1e-300, (name, q, p, got, want)
+
+
+def test_from_callable_beyond_the_double_range_is_exact_or_refused():
+    """A user's f where q/p leaves the double range: the value agrees with the 60-digit
+    reference (to the documented 1e-15 × mass where a limit replaces f), or a ValueError
+    names q/p and says why; never a wrong plausible number."""
+    import mpmath as mp
+
+    from tests.fdiv._divergence_reference import reference
+
+    funcs = {
+        "kl": lambda x: x * np.log(x),
+        "tv": lambda x: np.abs(x - 1.0),
+        "squared_hellinger": lambda x: (np.sqrt(x) - 1.0) ** 2,
+        "reverse_kl": lambda x: -np.log(x),
+        "triangular": lambda x: (x - 1.0) * ((x - 1.0) / (x + 1.0)),
+    }
+    refused = 0
+    for k, (q, p) in enumerate(_extreme_pairs(62, 50)):
+        name = list(funcs)[k % len(funcs)]
+        g = fdiv.from_callable(funcs[name], name=f"user_{name}")
+        ref = _mp_value(reference(name, q, p))
+        try:
+            got = fdiv.divergence(g, q, p)
+        except ValueError as exc:
+            assert "`q`/`p`" in str(exc) and "floating point" in str(exc)
+            refused += 1
+            continue
+        if abs(ref) == mp.inf or abs(ref) > 1.7976931348623157e308:
+            assert got == np.inf, (name, q, p, got, ref)
+        else:
+            mass = float(np.sum(p) + np.sum(q))
+            assert abs(got - ref) <= 1e-12 * abs(ref) + 1e-14 * mass, (name, q, p, got, ref)
+    assert refused < 50
