@@ -3,11 +3,13 @@ derivative and conjugate (see ``_callable_numeric`` for the methods and their ac
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
 from fdiv._callable_numeric import (EPS, central_derivative, generic_activation, numeric_conjugate,
                                     numeric_limit, value_at_right_end)
+from fdiv._validate import describe
 from fdiv._fdivergence import FDivergence, Formulas, check_finite_real
 
 __all__ = ["from_callable", "check_convex"]
@@ -63,7 +65,12 @@ def check_convex(f, x=CONVEXITY_GRID, rtol: float = CONVEXITY_RTOL, name: str = 
 def _given_or(value, compute, name: str) -> float:
     if value is None:
         return compute()
-    v = float(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"`{name}` must be a real number or inf; got {describe(value)}")
+    try:
+        v = float(value)
+    except OverflowError:  # a huge int or Fraction: beyond the range, as inf
+        v = math.inf if value > 0 else -math.inf
     if math.isnan(v):
         raise ValueError(f"`{name}` must be a real number or inf; got {value!r}")
     return v

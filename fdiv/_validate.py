@@ -79,7 +79,7 @@ def _object_to_float(name: str, x, raw: np.ndarray) -> np.ndarray:
         try:
             fv = float(v)
         except OverflowError:
-            raise _lossy(name, idx, v, math.copysign(math.inf, v), type(v).__name__) from None
+            raise _lossy(name, idx, v, math.inf if v > 0 else -math.inf, type(v).__name__) from None
         if not math.isnan(fv) and v != 0 and (fv == 0.0 or math.isinf(fv) != _is_inf(v)
                                               or (abs(fv) < _F64.tiny and fv != v)):
             raise _lossy(name, idx, v, fv, type(v).__name__)

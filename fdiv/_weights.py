@@ -37,7 +37,7 @@ import numpy as np
 
 from fdiv import _component, _lambda
 from fdiv._exact import two_prod, two_sum
-from fdiv._validate import as_mass, check_beta
+from fdiv._validate import as_mass, check_beta, describe
 
 __all__ = ["AdaGanWeights", "weights_from_discriminator", "topklast_beta"]
 
@@ -294,8 +294,8 @@ def topklast_beta(d, r) -> float:
     3
     """
     arr = _check_d(d)
-    if isinstance(r, (bool, np.bool_)) or not isinstance(r, numbers.Real) or not (0.0 <= float(r) <= 1.0):
-        raise ValueError(f"`r` must be a real number in [0, 1]; got {r!r}")
+    if isinstance(r, (bool, np.bool_)) or not isinstance(r, numbers.Real) or not (0 <= r <= 1):
+        raise ValueError(f"`r` must be a real number in [0, 1]; got {describe(r)}")
     n = arr.size
     k = math.ceil(round(float(r) * n, 9))
     h = _h(arr)

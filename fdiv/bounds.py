@@ -40,7 +40,7 @@ from fdiv._divergence import divergence
 from fdiv._fdivergence import FDivergence
 from fdiv._mixture import r_dagger, r_star
 from fdiv._registry import get
-from fdiv._validate import check_beta, check_probability, check_same_shape
+from fdiv._validate import check_beta, check_probability, check_same_shape, describe
 
 __all__ = [
     "Bound", "ChainBound", "WeakLearnerBound",
@@ -49,6 +49,8 @@ __all__ = [
 ]
 
 _EPS = float(np.finfo(np.float64).eps)
+#: s17_rate multiplies one factor per step; beyond this many it would run for minutes.
+_MAX_RATE_STEPS = 10**8
 #: divergences in ``[-_NEG_TOL, 0)`` are round-off of a zero and read as 0 under square roots.
 _NEG_TOL = 1e-12
 
@@ -452,7 +454,10 @@ def s17_rate(schedule, t) -> float:
     0.25
     """
     if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Integral) or t < 1:
-        raise ValueError(f"`t` must be a positive integer; got {t!r}")
+        raise ValueError(f"`t` must be a positive integer; got {describe(t)}")
+    if t > _MAX_RATE_STEPS:
+        raise ValueError(f"`t` must be at most {_MAX_RATE_STEPS} (the product is taken step by "
+                         f"step over any schedule); got {describe(t)}")
     rate = 1.0
     for s in range(2, int(t) + 1):
         rate *= 1.0 - schedule.beta(s)
