@@ -271,6 +271,7 @@ def _fsum(values) -> float:
 
 # --- generic path: any FDivergence through its own f --------------------------------------------
 _TINY = float(np.finfo(np.float64).tiny)
+EPS = float(np.finfo(np.float64).eps)
 _BIG = 1e308
 
 
@@ -371,13 +372,42 @@ def _generic(g: FDivergence, q2: np.ndarray, p2: np.ndarray) -> np.ndarray:
     generator through its own f (:func:`_terms`)."""
     parts = shift_parts(g)
     if parts is None:
-        return _generic_terms(g, q2, p2)
+        out = _generic_terms(g, q2, p2)
+        _check_jensen(g, q2, p2, out)
+        return out
     base, c = parts
     inner = _rows(base, q2, p2)
     delta = np.array([c * math.fsum(np.concatenate((q2[r], -p2[r]))) for r in range(q2.shape[0])])
     with np.errstate(over="ignore", invalid="ignore"):
         out = inner + delta
     return np.where(np.isnan(out), np.inf, out)
+
+
+def _check_jensen(g: FDivergence, q2: np.ndarray, p2: np.ndarray, out: np.ndarray) -> None:
+    """Refuse a value below Jensen's bound ``D_f(q‖p) >= P f(Q/P)`` (P = Σp, Q = Σq over
+    the whole row; it holds for every convex f, the singular part included, since
+    f(x + y) <= f(x) + y f'(inf)) beyond the rounding of the terms: a user's f that is not
+    convex between the points where :func:`fdiv.from_callable` checked it shows up here
+    (e.g. as a negative D_f between probability vectors)."""
+    P = p2.sum(axis=1)
+    Q = q2.sum(axis=1)
+    with np.errstate(all="ignore"):
+        x = Q / P
+        ok = (P > 0) & np.isfinite(x) & np.isfinite(out)
+        if not ok.any():
+            return
+        bound = np.full(out.shape, -np.inf)
+        bound[ok] = P[ok] * np.asarray(g.f(x[ok]), dtype=np.float64)
+        low = ok & np.isfinite(bound) & (out < bound - 1e-12 * (np.abs(bound) + np.abs(out)))
+    for r in np.flatnonzero(low):
+        with np.errstate(all="ignore"):
+            scale = float(np.abs(_terms(g, q2[r], p2[r])).sum()) + abs(float(bound[r]))
+        if out[r] < bound[r] - 64 * q2.shape[1] * EPS * scale:
+            raise ValueError(
+                f"`f` ({g.name}) is not convex: D_f = {float(out[r])!r} is below Jensen's bound "
+                f"sum(p) f(sum(q)/sum(p)) = {float(bound[r])!r}, which every convex f satisfies "
+                "(fdiv.from_callable checks convexity only on a grid and random points; see "
+                "its docstring for the checked range)")
 
 
 def _rows(g: FDivergence, q2: np.ndarray, p2: np.ndarray) -> np.ndarray:

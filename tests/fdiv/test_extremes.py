@@ -445,3 +445,54 @@ def test_from_callable_beyond_the_double_range_is_exact_or_refused():
             mass = float(np.sum(p) + np.sum(q))
             assert abs(got - ref) <= 1e-12 * abs(ref) + 1e-14 * mass, (name, q, p, got, ref)
     assert refused < 50
+
+
+# --------------------------------------------------------------------------- from_callable convexity
+def test_from_callable_refuses_non_convex_beyond_1e8():
+    """Non-convex only beyond the old [1e-8, 1e8] grid: refused, naming the checked range."""
+    rng = np.random.default_rng(81)
+    for _ in range(6):
+        knee = 10.0 ** rng.uniform(8.5, 250)
+        s0 = np.log(knee) + 1
+
+        def f(x, knee=knee, s0=s0):
+            x = np.asarray(x, dtype=float)
+            lin = knee * np.log(knee) + s0 * (x - knee)
+            # past the knee: x log x bends back (concave) below its tangent line
+            return np.where(x < knee, x * np.log(x), lin - 0.5 * s0 * knee * np.log1p((x - knee) / knee))
+        with pytest.raises(ValueError, match=r"`fn` is not convex \(checked on \[1e-300, "):
+            fdiv.from_callable(f, name="bent")
+    for lo in (1e-12, 1e-100, 1e-250):  # 1/x, but flatter than 1/x below lo: a kink against convexity
+        def h(x, lo=lo):
+            x = np.asarray(x, dtype=float)
+            return np.where(x > lo, 1.0 / x, 1.0 / lo - 0.5 * ((x - lo) / lo) / lo)
+        with pytest.raises(ValueError, match="not convex"):
+            fdiv.from_callable(h, name="kinked")
+
+
+def test_non_convex_between_check_points_cannot_give_a_negative_divergence():
+    """A dent narrower than the check grid passes from_callable, but D_f below Jensen's bound
+    (here negative for probability vectors, which no convex f with f(1) = 0 allows) is refused
+    by divergence; values that respect the bound are unaffected."""
+    rng = np.random.default_rng(82)
+    refused = 0
+    for _ in range(8):
+        c = float(rng.uniform(1.5, 6.0))
+        depth = float(rng.uniform(5.0, 50.0))
+
+        def f(x, c=c, depth=depth):
+            x = np.asarray(x, dtype=float)
+            return (x - 1.0) ** 2 - depth * np.exp(-(((x - c) / 1e-9) ** 2))
+        g = fdiv.from_callable(f, name="dent")
+        a = float(rng.uniform(0.05, 0.9 / c))
+        p = np.array([a, 1 - a])
+        q = np.array([c * a, 1 - c * a])
+        assert q[0] / p[0] == pytest.approx(c, rel=1e-15)
+        true = a * f(q[0] / p[0]) + (1 - a) * f(q[1] / p[1])
+        if true < -1e-9:
+            with pytest.raises(ValueError, match=r"`f` \(dent\) is not convex.*Jensen"):
+                fdiv.divergence(g, q, p)
+            refused += 1
+        assert fdiv.divergence(g, [0.3, 0.7], [0.6, 0.4]) == pytest.approx(
+            0.6 * 0.25 + 0.4 * 0.5625, rel=1e-12)
+    assert refused >= 4
