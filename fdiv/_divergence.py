@@ -398,11 +398,12 @@ def _check_jensen(g: FDivergence, q2: np.ndarray, p2: np.ndarray, out: np.ndarra
             return
         bound = np.full(out.shape, -np.inf)
         bound[ok] = P[ok] * np.asarray(g.f(x[ok]), dtype=np.float64)
-        low = ok & np.isfinite(bound) & (out < bound - 1e-12 * (np.abs(bound) + np.abs(out)))
+        low = ok & np.isfinite(bound) & (out < bound - 1e-12 * (np.abs(bound) + np.abs(out)) - 1e-300)
     for r in np.flatnonzero(low):
         with np.errstate(all="ignore"):
             scale = float(np.abs(_terms(g, q2[r], p2[r])).sum()) + abs(float(bound[r]))
-        if out[r] < bound[r] - 64 * q2.shape[1] * EPS * scale:
+        # rounding of the terms, at least the subnormal spacing (terms that underflow)
+        if out[r] < bound[r] - 64 * (q2.shape[1] + 1) * (EPS * scale + 5e-324):
             raise ValueError(
                 f"`f` ({g.name}) is not convex: D_f = {float(out[r])!r} is below Jensen's bound "
                 f"sum(p) f(sum(q)/sum(p)) = {float(bound[r])!r}, which every convex f satisfies "

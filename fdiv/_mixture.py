@@ -75,11 +75,7 @@ def _sum_slack(a: np.ndarray, pm: np.ndarray) -> float:
     return 64.0 * a.size * _EPS + abs(float(a.sum()) - 1.0) + abs(float(pm.sum()) - 1.0)
 
 
-def _prod_lt(x1, y1, x2, y2):
-    """``x1 y1 < x2 y2`` for nonnegative finite floats, decided without forming the products
-    (which underflow for subnormal masses and overflow for huge ratios): mantissas in
-    [1/2, 1) are multiplied, exponents added, and one side is rescaled by an exact power of
-    two that saturates to 0 or inf only where the answer is already decided."""
+def _frexp_lt(x1, y1, x2, y2):
     m1, e1 = np.frexp(x1)
     m2, e2 = np.frexp(y1)
     m3, e3 = np.frexp(x2)
@@ -88,6 +84,24 @@ def _prod_lt(x1, y1, x2, y2):
     with np.errstate(over="ignore", under="ignore"):
         rhs = np.ldexp(m3 * m4, (e3 + e4) - (e1 + e2))
     return np.where(lhs == 0.0, m3 * m4 > 0.0, lhs < rhs)
+
+
+def _prod_lt(x1, y1, x2, y2):
+    """``x1 y1 < x2 y2`` for nonnegative finite floats, exact in the exponent range: where
+    either product is subnormal, zero or beyond 1e300 (subnormal masses, huge ratios) it is
+    decided on mantissas and exponents (``frexp``: mantissas multiplied, exponents added, one
+    side rescaled by an exact power of two that saturates only where the answer is already
+    decided); elsewhere the rounded products compare the same way to within an ulp."""
+    x1, y1, x2, y2 = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x1, y1, x2, y2)))
+    with np.errstate(over="ignore", under="ignore"):
+        lhs = x1 * y1
+        rhs = x2 * y2
+    out = lhs < rhs
+    tiny = np.finfo(np.float64).tiny
+    odd = (lhs < tiny) | (rhs < tiny) | (lhs > 1e300) | (rhs > 1e300)
+    if odd.any():
+        out[odd] = _frexp_lt(x1[odd], y1[odd], x2[odd], y2[odd])
+    return out
 
 
 def _refined(a, pm, beta, dagger, superset):
