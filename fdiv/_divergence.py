@@ -393,7 +393,8 @@ def _check_jensen(g: FDivergence, q2: np.ndarray, p2: np.ndarray, out: np.ndarra
     Q = q2.sum(axis=1)
     with np.errstate(all="ignore"):
         x = Q / P
-        ok = (P > 0) & np.isfinite(x) & np.isfinite(out)
+        # the bound itself is only evaluable where Q/P is a normal double
+        ok = (P > 0) & (x >= _TINY) & (x <= 1.0 / _TINY) & np.isfinite(out)
         if not ok.any():
             return
         bound = np.full(out.shape, -np.inf)
