@@ -108,7 +108,7 @@ def divergence(f, q, p):
     own ``f``; where ``q/p`` leaves the normal double range, a ``dual`` of a registry
     generator uses the partner's exact kernel on ``(p, q)`` for those terms, and any other
     f uses its limit ``f(0)`` or ``f'(inf)`` only where f is within 1e-15 of it there
-    (absolute error at most 1e-15 × p × max(1, |limit|) per term); otherwise a
+    (absolute error at most ``1e-15 p max(1, |limit|)`` per term); otherwise a
     ``ValueError`` says that the term cannot be evaluated in floating point, never a
     spurious ``inf``.
 
