@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from fdiv._grid import Grid
-from fdiv._validate import as_mass, as_real, check_beta
+from fdiv._validate import as_mass, as_real, check_beta, describe
 
 __all__ = ["Discrete", "gaussian_mixture"]
 
@@ -86,9 +86,12 @@ class Discrete:
             support = _readonly(support)
         if isinstance(self.outside, (bool, np.bool_)) or not isinstance(self.outside, numbers.Real):
             raise ValueError(f"`outside` must be a finite nonnegative mass; got {self.outside!r}")
-        out = float(self.outside)
+        try:
+            out = float(self.outside)
+        except OverflowError:  # a huge int or Fraction
+            out = math.inf
         if not (math.isfinite(out) and out >= 0):
-            raise ValueError(f"`outside` must be a finite nonnegative mass; got {self.outside!r}")
+            raise ValueError(f"`outside` must be a finite nonnegative mass; got {describe(self.outside)}")
         object.__setattr__(self, "mass", _readonly(mass))
         object.__setattr__(self, "support", support)
         object.__setattr__(self, "outside", out)

@@ -16,6 +16,7 @@ import numpy as np
 
 from fdiv._fdivergence import FDivergence
 from fdiv._registry import REGISTRY, alpha, get, names
+from fdiv._transforms import shift_parts
 from fdiv._validate import as_mass, as_real, check_same_shape
 
 __all__ = ["divergence"]
@@ -106,8 +107,14 @@ def divergence(f, q, p, *, axis: int = -1):
     Registry entries and ``alpha(a)`` use closed forms that never overflow where the value
     is finite (e.g. Pearson ``(q-p)^2/p`` as ``((q-p)/p)(q-p)``; ``log(q/p)`` without forming
     ``q/p``) and keep full relative accuracy when ``q ~ p`` (~1e-15 for 10^7-term sums).
-    Other generators are evaluated as ``p f(q/p)`` with their own ``f``; there, a ratio
-    ``q/p`` beyond the double range is treated as ``0`` or ``inf`` (``f(0)``, ``f'(inf)``).
+    ``shift(f, c)`` / ``normalized(f)`` are computed as ``D_f + c (Σq − Σp)`` (exact, through
+    f's kernel where it has one). Other generators are evaluated as ``p f(q/p)`` with their
+    own ``f``; where ``q/p`` leaves the normal double range, a ``dual`` of a registry
+    generator uses the partner's exact kernel on ``(p, q)`` for those terms, and any other
+    f uses its limit ``f(0)`` or ``f'(inf)`` only where f is within 1e-15 of it there
+    (absolute error at most ``1e-15 p max(1, |limit|)`` per term); otherwise a
+    ``ValueError`` says that the term cannot be evaluated in floating point, never a
+    spurious ``inf``.
 
     Examples
     --------
@@ -299,6 +306,60 @@ def _fsum(values) -> float:
 
 
 # --- generic path: any FDivergence through its own f --------------------------------------------
+_TINY = float(np.finfo(np.float64).tiny)
+EPS = float(np.finfo(np.float64).eps)
+_BIG = 1e308
+
+
+def _limit_error(g: FDivergence, end: str) -> float:
+    """How far the limit used beyond the double range can be from the true value, relative:
+    ``|f(tiny) − f(0)|`` (f is monotone near 0, so this bounds every x in [0, tiny]) and
+    ``|f(M)/M − f'(inf)|`` at M = 1e308 (f(x)/x is eventually monotone for convex f)."""
+    with np.errstate(all="ignore"):
+        if end == "zero":
+            lim = g.f_zero
+            val = float(g.f(np.float64(_TINY)))
+        else:
+            lim = g.slope_inf
+            val = float(g.f(np.float64(_BIG))) / _BIG
+    if not (math.isfinite(lim) and math.isfinite(val)):
+        return math.inf
+    return abs(val - lim) / max(1.0, abs(lim))
+
+
+def _out_of_range(g: FDivergence, x, fx, pb) -> np.ndarray:
+    """Terms ``p f(q/p)`` that floats cannot evaluate through f: a ratio below the normal
+    range (rounded or 0) or above it (inf) where f's limit there is not exact to 1e-15, and
+    a finite ratio whose f(x) overflows while p < 1 (p f(x) may be finite)."""
+    bad = np.isinf(fx) & ~np.isinf(x) & (pb < 1.0)
+    low = x < _TINY
+    if low.any() and _limit_error(g, "zero") > 1e-15:
+        bad |= low
+    high = np.isinf(x)
+    if high.any() and _limit_error(g, "inf") > 1e-15:
+        bad |= high
+    return bad
+
+
+def _check_range(g: FDivergence, x, fx, qb, pb, bad) -> None:
+    """Refuse the terms of :func:`_out_of_range` with a message naming q/p and the values.
+    Registry generators never get here (their kernels use closed forms)."""
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(bad)[0])
+    if np.isinf(x[i]) or x[i] < _TINY:
+        side = "below" if x[i] < _TINY else "above"
+        lim = "f(0)" if x[i] < _TINY else "f'(inf)"
+        why = (f"is {side} the double range, where f ({g.name}) is not within 1e-15 of its "
+               f"limit {lim}")
+    else:
+        why = f"makes f ({g.name}) overflow while p < 1, so p f(q/p) may be finite"
+    raise ValueError(
+        f"`q`/`p`: the ratio q/p = {float(qb[i]) / float(pb[i])!r} (q={float(qb[i])!r}, "
+        f"p={float(pb[i])!r}) {why}: the term p f(q/p) cannot be evaluated in floating point "
+        "(rescale q and p, or use a registry generator, whose kernels are exact there)")
+
+
 def _terms(g: FDivergence, qc: np.ndarray, pc: np.ndarray) -> np.ndarray:
     """p f(q/p) elementwise with the §0 conventions (0 where q = p = 0)."""
     t = np.zeros(qc.shape)
@@ -313,10 +374,21 @@ def _terms(g: FDivergence, qc: np.ndarray, pc: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"`f` ({g.name}) gave an invalid value f(x) = {fx[i]!r} at x = q/p = {x[i]!r} "
             f"(q={qb[i]!r}, p={pb[i]!r}): f must be finite on (0, inf) with f(0), f'(inf) > -inf")
-    # beyond the double range, p f(q/p) = q f(x)/x -> q f'(inf); a product p f(x) that
-    # overflows is the term itself beyond the float range (+-inf, as in the kernels)
+    swap = _exact(g.dual_of) if g.dual_of is not None else None
+    if swap is not None:
+        bad = (x < _TINY) | np.isinf(x) | (np.isinf(fx) & (pb < 1.0))
+    else:
+        bad = _out_of_range(g, x, fx, pb)
+        _check_range(g, x, fx, qb, pb, bad)
+    # beyond the double range, p f(q/p) = q f(x)/x -> q f'(inf) (checked above to be exact
+    # there); a product p f(x) with p >= 1 that overflows is the term itself beyond the range
     with np.errstate(over="ignore", invalid="ignore"):
         vals = np.where(np.isinf(x), qb * g.slope_inf, pb * fx)
+    if swap is not None and bad.any():
+        # p f°(q/p) = q f(p/q): where q/p leaves the double range, the term is the dual's own
+        # term with q and p swapped, evaluated exactly (scaled) by its kernel, one per row
+        vals[bad] = _run_kernel(swap[0], np.ascontiguousarray(pb[bad][:, None]),
+                                np.ascontiguousarray(qb[bad][:, None]), swap[1], swap[2])
     t[both] = vals
     only_p = (qc == 0) & (pc > 0)
     t[only_p] = pc[only_p] * g.f_zero
@@ -330,6 +402,61 @@ def _terms(g: FDivergence, qc: np.ndarray, pc: np.ndarray) -> np.ndarray:
 
 
 def _generic(g: FDivergence, q2: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    """Row sums of D_g for a generator without its own kernel, reduced exactly to one that
+    has a kernel where possible: ``dual(f)`` as ``D_f(p‖q)`` (S2, singular parts included),
+    a shift ``f + c(x − 1)`` as ``D_f + c (Σq − Σp)`` (S4, exact for any masses); any other
+    generator through its own f (:func:`_terms`)."""
+    parts = shift_parts(g)
+    if parts is None:
+        out = _generic_terms(g, q2, p2)
+        _check_jensen(g, q2, p2, out)
+        return out
+    base, c = parts
+    inner = _rows(base, q2, p2)
+    delta = np.array([c * math.fsum(np.concatenate((q2[r], -p2[r]))) for r in range(q2.shape[0])])
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = inner + delta
+    return np.where(np.isnan(out), np.inf, out)
+
+
+def _check_jensen(g: FDivergence, q2: np.ndarray, p2: np.ndarray, out: np.ndarray) -> None:
+    """Refuse a value below Jensen's bound ``D_f(q‖p) >= P f(Q/P)`` (P = Σp, Q = Σq over
+    the whole row; it holds for every convex f, the singular part included, since
+    f(x + y) <= f(x) + y f'(inf)) beyond the rounding of the terms: a user's f that is not
+    convex between the points where :func:`fdiv.from_callable` checked it shows up here
+    (e.g. as a negative D_f between probability vectors)."""
+    P = p2.sum(axis=1)
+    Q = q2.sum(axis=1)
+    with np.errstate(all="ignore"):
+        x = Q / P
+        # the bound itself is only evaluable where Q/P is a normal double
+        ok = (P > 0) & (x >= _TINY) & (x <= 1.0 / _TINY) & np.isfinite(out)
+        if not ok.any():
+            return
+        bound = np.full(out.shape, -np.inf)
+        bound[ok] = P[ok] * np.asarray(g.f(x[ok]), dtype=np.float64)
+        low = ok & np.isfinite(bound) & (out < bound - 1e-12 * (np.abs(bound) + np.abs(out)) - 1e-300)
+    for r in np.flatnonzero(low):
+        with np.errstate(all="ignore"):
+            scale = float(np.abs(_terms(g, q2[r], p2[r])).sum()) + abs(float(bound[r]))
+        # rounding of the terms, at least the subnormal spacing (terms that underflow)
+        if out[r] < bound[r] - 64 * (q2.shape[1] + 1) * (EPS * scale + 5e-324):
+            raise ValueError(
+                f"`f` ({g.name}) is not convex: D_f = {float(out[r])!r} is below Jensen's bound "
+                f"sum(p) f(sum(q)/sum(p)) = {float(bound[r])!r}, which every convex f satisfies "
+                "(fdiv.from_callable checks convexity only on a grid and random points; see "
+                "its docstring for the checked range)")
+
+
+def _rows(g: FDivergence, q2: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    """Row sums of D_g on validated masses: g's kernel, else :func:`_generic`."""
+    exact = _exact(g)
+    if exact is None:
+        return _generic(g, q2, p2)
+    return _run_kernel(exact[0], q2, p2, exact[1], exact[2])
+
+
+def _generic_terms(g: FDivergence, q2: np.ndarray, p2: np.ndarray) -> np.ndarray:
     """Row sums of :func:`_terms`, chunk by chunk (at most GENERIC_CHUNK terms at a time)."""
     rows, n = q2.shape
     out = np.empty(rows)

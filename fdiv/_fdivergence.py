@@ -11,7 +11,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from fdiv._validate import as_real
+from fdiv._validate import as_real, describe
 
 __all__ = ["FDivergence", "Formulas"]
 
@@ -218,8 +218,11 @@ def check_finite_real(value, name: str) -> float:
     import numbers
 
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise ValueError(f"`{name}` must be a finite real number; got {value!r}")
-    v = float(value)
+        raise ValueError(f"`{name}` must be a finite real number; got {describe(value)}")
+    try:
+        v = float(value)
+    except OverflowError:  # a huge int or Fraction
+        v = math.inf
     if not math.isfinite(v):
-        raise ValueError(f"`{name}` must be a finite real number; got {value!r}")
+        raise ValueError(f"`{name}` must be a finite real number; got {describe(value)}")
     return v

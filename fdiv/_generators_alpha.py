@@ -71,20 +71,54 @@ def _v_exprel(c: float, v):
     return out
 
 
+def _f_beyond_power(a: float, b: float, x, L):
+    """alpha(a)'s f where ``x^a`` may overflow (``a L > 700``) but f need not: from
+    ``f = x^a/(a b) − x/b + 1/a``, with ``x^a/(a b) = y (y/(a b))``, ``y = x^{a/2}`` (correctly
+    rounded power, finite for every float x); where that head overflows (a > 1) as
+    ``(x/b) expm1(b L − log a) + 1/a``, and where x/b overflows too as
+    ``exp(L − log b + log expm1(b L − log a))``. +inf only where f itself exceeds the range."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        xs = np.where(a * L > 700.0, x, 1.0)
+        Ls = np.log(xs)
+        y = np.power(xs, 0.5 * a)
+        ab = a * b
+        head = y * (y / ab) if math.isfinite(ab) else y * ((y / a) / b)
+        tail = xs / b
+        val = head - tail + 1.0 / a
+        if a > 1.0:
+            u = np.maximum(b * Ls - math.log(a), 0.0)
+            via_tail = tail * np.expm1(u) + 1.0 / a
+            via_log = np.exp(Ls - math.log(b) + np.log(np.where(u > 0.0, np.expm1(u), 1.0)))
+            val = np.where(np.isfinite(head), val, np.where(np.isfinite(tail), via_tail, via_log))
+    return val
+
+
 def _exp_cv(c: float, v):
     """``e^{c v}``, 1 for c = 0 (also at v = ±inf, where 0 * inf would give NaN)."""
     return np.exp(c * v) if c != 0.0 else np.exp(0.0 * np.where(np.isfinite(v), v, 0.0))
 
 
 def _one_plus_bt(a: float, t):
-    """``1 + (a - 1) t = (1 - t) + a t`` for float a and t, to a few ulps of the result
-    (double-double: Dekker's TwoProduct for ``a t``, TwoSum for the additions); NaN-free for
-    ``|t| < 1e300``, whose values the caller uses."""
-    t = np.where(np.abs(t) < 1e300, t, 0.0)
-    p, e = two_prod(a, t)
-    s1, e1 = two_sum(1.0, -t)
-    s2, e2 = two_sum(s1, p)
-    return s2 + ((e1 + e2) + e)
+    """``1 + (a - 1) t`` for float a and t, to a few ulps of the result: ``a - 1`` exactly
+    (TwoSum), its product with t exactly on mantissas (Dekker's TwoProduct on values in
+    [1/2, 1), rescaled by an exact power of two, so no split overflows), then TwoSum. The
+    sign is exact, so the domain end 1/(1-a) is decided for the float t. Where ``|(a-1) t|``
+    exceeds the float range the result is ``±inf`` with the right sign."""
+    b_hi, b_lo = two_sum(a, -1.0)
+    t = np.asarray(t, dtype=np.float64)
+    fin = np.isfinite(t)
+    ts = np.where(fin, t, 0.0)
+    mb, eb = math.frexp(b_hi)
+    mt, et = np.frexp(ts)
+    p0, e0 = two_prod(mb, mt)
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = np.ldexp(p0, eb + et)
+        e = np.ldexp(e0, eb + et)
+        s1, e1 = two_sum(1.0, p)
+        z = s1 + ((e1 + e) + b_lo * ts)
+        z = np.where(np.isinf(p), p, z)
+        far = np.ones_like(ts) if b_hi == 0.0 else math.copysign(1.0, b_hi) * t
+        return np.where(fin, z, far)
 
 
 def _right_end(a: float) -> float:
@@ -125,6 +159,8 @@ def _alpha(a: float) -> FDivergence:
             far = np.abs(b * L) > 1.0
             e = np.where(far, (np.power(x, a) - x) / (b if b != 0 else 1.0), x * L * exprel(b * L))
             closed = (e - (x - 1.0)) / a
+        if a != 0.0 and b != 0.0:
+            closed = np.where(a * L > 700.0, _f_beyond_power(a, b, x, L), closed)
         near = np.abs(L) * scale < 0.25
         Ls = np.where(near, L, 0.0)
         series, term, c = 0.0 * L, 0.5 * Ls * Ls, 1.0
@@ -139,23 +175,36 @@ def _alpha(a: float) -> FDivergence:
         return np.where(x == 0, fp_zero, L * exprel(b * L))
 
     def conjugate(t):
-        # c = log(z)/b with z = 1 + b t = (1 - t) + a t. Where |b t| > 1/2, z is formed as a
-        # double-double (TwoProduct for a t, TwoSum for the rest), so its sign decides the
-        # domain exactly for the float t (the end 1/(1-a) is rarely a float) and log z keeps
-        # full accuracy as z -> 0; elsewhere log1p keeps c = t (1 - b t/2 + ...) exact.
-        bt = b * t
+        # c = log(z)/b with z = 1 + b t. Where |b t| > 1/2, z comes from _one_plus_bt (exact
+        # sign, a few ulps, ±inf beyond the range), so its sign decides the domain exactly for
+        # the float t (the end 1/(1-a) is rarely a float) and log z keeps full accuracy as
+        # z -> 0; elsewhere log1p keeps c = t (1 - b t/2 + ...) exact.
+        with np.errstate(over="ignore", invalid="ignore"):
+            bt = b * t
         z = _one_plus_bt(a, t)
-        use_z = (np.abs(bt) > 0.5) & (np.abs(t) < 1e300)
-        c_z = np.log(np.maximum(z, 0.0)) / (b if b != 0 else 1.0)
-        c = np.where(use_z, c_z, t * log1prel(np.maximum(bt, -1.0)))
-        # b t overflows (|t| ~ 1e308): log(1 + b t) = log|b| + log|t| to double precision
-        c = np.where(np.isinf(bt), (math.log(abs(b) or 1.0) + np.log(np.abs(t))) / (b or 1.0), c)
-        ac = a * c
-        val = np.where(np.isfinite(c), c * exprel(ac), np.expm1(ac) / (a if a != 0 else 1.0))
-        # e^{ac}/a may be finite while e^{ac} overflows (|a| large): use exp(ac - log|a|)
-        big = np.isfinite(ac) & (ac > 700.0)
-        val = np.where(big, math.copysign(1.0, a) * np.exp(np.where(big, ac, 0.0)
-                                                            - math.log(abs(a) or 1.0)), val)
+        use_z = np.abs(bt) > 0.5
+        absb = abs(b) or 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # z = +inf: |b t| beyond the range, log z = log|b| + log|t| (+ log1p(1/(bt)) ~ 1e-308)
+            log_z = np.where(z == INF, math.log(absb) + np.log(np.abs(t)), np.log(np.maximum(z, 0.0)))
+            c_z = log_z / (b if b != 0 else 1.0)
+            c = np.where(use_z, c_z, t * log1prel(np.maximum(np.where(use_z, 0.0, bt), -1.0)))
+            ac = a * c
+            val = np.where(np.isfinite(c), c * exprel(ac), np.expm1(ac) / (a if a != 0 else 1.0))
+            # e^{ac} large (|ac| ulps lost by exp(ac)): z^{a/b}/a = (z/a) z^{1/b} = (z/a) e^{c},
+            # exact up to the rounding of z and c; z/a ~ (b/a) t where z itself overflowed;
+            # where e^{c} or z/a overflow alone, exp(log|z/a| + c), else exp(ac − log|a|)
+            big = np.isfinite(ac) & (ac > 2.0)
+            if a != 0.0:
+                cb = np.where(big, c, 0.0)
+                z_over_a = np.where(z == INF, (b / a) * t, z / a)
+                prod = z_over_a * np.exp(cb)
+                log_za = np.where(z == INF, math.log(abs(b / a) or 1.0) + np.log(np.abs(t)),
+                                  np.log(np.abs(z)) - math.log(abs(a)))
+                sign = math.copysign(1.0, a)
+                alt = np.where(np.isinf(z_over_a), sign * np.exp(log_za + cb),
+                               sign * np.exp(np.where(big, ac, 0.0) - math.log(abs(a))))
+                val = np.where(big, np.where(np.isfinite(prod), prod, alt) - 1.0 / a, val)
         if b >= 0.0:
             return val
         # a < 1: beyond the end (z < 0) f* = +inf; at z = 0 it is -1/a (a < 0, closed) or +inf

@@ -79,7 +79,7 @@ NEYMAN_CHI2 = FDivergence(
     formulas=Formulas(
         f=lambda x: (x - 1.0) * ((x - 1.0) / x),
         f_prime=lambda x: ((x - 1.0) / x) * ((x + 1.0) / x),
-        conjugate=lambda t: np.where(t <= 1.0, 2.0 * t / (1.0 + np.sqrt(1.0 - t)), INF),
+        conjugate=lambda t: np.where(t <= 1.0, (2.0 / (1.0 + np.sqrt(1.0 - t))) * t, INF),
         activation=lambda v: -np.expm1(-v), activation_prime=lambda v: np.exp(-v),
         conjugate_activation=lambda v: -2.0 * np.expm1(-0.5 * v),
         conjugate_activation_prime=lambda v: np.exp(-0.5 * v)),

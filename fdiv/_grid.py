@@ -14,6 +14,8 @@ from functools import cached_property
 
 import numpy as np
 
+from fdiv._validate import describe
+
 __all__ = ["Grid"]
 
 
@@ -52,7 +54,7 @@ class Grid:
             raise ValueError(f"`lo`, `hi` and `n` must have one entry per axis; got {lo}, {hi}, {n}")
         for k, (a, b, m) in enumerate(zip(lo, hi, n)):
             if not (_is_real(a) and _is_real(b) and a < b):
-                raise ValueError(f"axis {k}: need finite `lo` < `hi`; got lo={a!r}, hi={b!r}")
+                raise ValueError(f"axis {k}: need finite `lo` < `hi`; got lo={describe(a)}, hi={describe(b)}")
             if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1:
                 raise ValueError(f"axis {k}: `n` must be a positive integer; got {m!r}")
         object.__setattr__(self, "lo", tuple(float(a) for a in lo))
@@ -104,7 +106,12 @@ class Grid:
 
 
 def _is_real(v) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+    if not isinstance(v, numbers.Real) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # a huge int or Fraction
+        return False
 
 
 def _pair(name: str, v) -> tuple:

@@ -592,12 +592,20 @@ def _t_alpha(q, p, a):
             ex = ps * L * _exprel(a * L)
         else:
             ex = (_pow_term(ps, q, p, a, L) - ps) / a
+            if not abs(ex) < INF:
+                # p x^a/a overflows, p x^a/(a(a-1)) need not (a < 0, x tiny): divide first
+                c = (ps / a) / b
+                return ((_pow_term(c, q, p, a, L) - c) - ds / b) * up
         return ((ex - ds) / b) * up
     # q (x^b - 1)/b - d over a
     if abs(b * L) <= 1.0:
         ex = qs * L * _exprel(b * L)
     else:
         ex = (_pow_term(qs, q, p, b, L) - qs) / b
+        if not abs(ex) < INF:
+            # q x^b/b overflows, q x^b/(a b) need not (large a): divide first
+            c = (qs / a) / b
+            return ((_pow_term(c, q, p, b, L) - c) - ds / a) * up
     return ((ex - ds) / a) * up
 
 

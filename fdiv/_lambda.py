@@ -45,6 +45,8 @@ functions in :mod:`fdiv._mixture` and :mod:`fdiv._weights` validate first.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
@@ -87,9 +89,19 @@ def _breakpoint(ai, bi):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _root_at_or_below(x, A, B, c, d):
-    """``Φ(x) >= 0`` for ``x > 0``, written ``A − c >= (B + d)/x`` so that a subnormal x
-    cannot round the product ``(A − c) x`` to a signed zero."""
-    return A - c >= (B + d) / x
+    """``Φ(x) >= 0`` for ``x > 0``, i.e. ``(A − c) x >= B + d``, decided on mantissas and
+    exponents (``frexp``) so that neither the product nor the quotient ``(B + d)/x`` can
+    underflow or overflow (subnormal masses, breakpoints near 1e308)."""
+    lhs = A - c
+    rhs = B + d
+    if not lhs > 0.0:
+        return lhs == 0.0 and rhs <= 0.0
+    if not rhs > 0.0:
+        return True
+    m1, e1 = math.frexp(lhs)
+    m2, e2 = math.frexp(x)
+    m3, e3 = math.frexp(rhs)
+    return m1 * m2 >= math.ldexp(m3, e3 - e1 - e2)
 
 
 @njit(cache=True, error_model="numpy", inline="always")

@@ -81,6 +81,35 @@ def _sum_slack(a: np.ndarray, pm: np.ndarray) -> float:
     return 64.0 * a.size * _EPS + abs(float(a.sum()) - 1.0) + abs(float(pm.sum()) - 1.0)
 
 
+def _frexp_lt(x1, y1, x2, y2):
+    m1, e1 = np.frexp(x1)
+    m2, e2 = np.frexp(y1)
+    m3, e3 = np.frexp(x2)
+    m4, e4 = np.frexp(y2)
+    lhs = m1 * m2
+    with np.errstate(over="ignore", under="ignore"):
+        rhs = np.ldexp(m3 * m4, (e3 + e4) - (e1 + e2))
+    return np.where(lhs == 0.0, m3 * m4 > 0.0, lhs < rhs)
+
+
+def _prod_lt(x1, y1, x2, y2):
+    """``x1 y1 < x2 y2`` for nonnegative finite floats, exact in the exponent range: where
+    either product is subnormal, zero or beyond 1e300 (subnormal masses, huge ratios) it is
+    decided on mantissas and exponents (``frexp``: mantissas multiplied, exponents added, one
+    side rescaled by an exact power of two that saturates only where the answer is already
+    decided); elsewhere the rounded products compare the same way to within an ulp."""
+    x1, y1, x2, y2 = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x1, y1, x2, y2)))
+    with np.errstate(over="ignore", under="ignore"):
+        lhs = x1 * y1
+        rhs = x2 * y2
+    out = lhs < rhs
+    tiny = np.finfo(np.float64).tiny
+    odd = (lhs < tiny) | (rhs < tiny) | (lhs > 1e300) | (rhs > 1e300)
+    if odd.any():
+        out[odd] = _frexp_lt(x1[odd], y1[odd], x2[odd], y2[odd])
+    return out
+
+
 def _refined(a, pm, beta, dagger, superset):
     """``(r, active, residual)`` from :func:`fdiv._component.component` (accurate for every β,
     including β far below the round-off of the inputs)."""
@@ -143,15 +172,23 @@ def r_star(p_data, p_model, beta) -> MixtureComponent:
     if is_beta_array(beta):
         return stack_over_beta(lambda b: r_star(p_data, p_model, b), beta)
     a, pm, beta = _inputs(p_data, p_model, beta)
-    b = (1.0 - beta) * pm
-    lam = float(_lambda.lambda_star(a, b, beta))
-    bound = max(1.0, (beta + float(b.sum())) / float(a.sum()))
+    c = 1.0 - beta
+    if beta == 1.0:
+        lam_c = float(_lambda.lambda_star(a, np.zeros_like(a), beta))
+        lam = lam_c
+        superset = a > 0.0
+    else:
+        # Σ (λ a − c p_model)_+ = β  ⇔  Σ ((λ/c) a − p_model)_+ = β/c: the solver never sees
+        # the rounded products c·p_model (which underflow or lose bits for subnormal masses)
+        lam_c = float(_lambda.lambda_star(a, pm, beta / c))
+        lam = c * lam_c
+        superset = (a > 0.0) & ~_prod_lt(a, lam_c * (1.0 + _component.MARGIN), pm, 1.0)
+    bound = max(1.0, (beta + c * float(pm.sum())) / float(a.sum()))
     if not lam <= bound * (1.0 + _sum_slack(a, pm)):
         raise RuntimeError(
             f"lambda* = {lam!r} exceeds 1 (S12 proves lambda* <= 1; bound with the given sums "
             f"{bound!r}); beta = {beta!r}, n = {a.size}: this is a bug in fdiv._lambda"
         )
-    superset = (a > 0.0) & (b <= (lam * (1.0 + _component.MARGIN)) * a)
     r = _refined(a, pm, beta, False, superset)
     return MixtureComponent(_freeze(r[0]), lam, r[1], r[2], "star", beta)
 
@@ -220,24 +257,27 @@ def r_dagger(p_data, p_model, beta) -> MixtureComponent:
             f"{total_data!r}: beta is within the round-off of p_data's normalisation of 1, "
             "where no lambda >= 0 solves the mass equation (use beta = 1, where R-dagger = P_d)"
         )
-    b = (1.0 - beta) * pm
-    A, B, _ = _lambda.active_sums(a, b, beta, 0.0)
+    c = 1.0 - beta
+    # Σ (p_data − λ c p_model)_+ = β is solved for μ = λ c on p_model itself: a rounded
+    # c·p_model could underflow to 0 (and turn a point into "missed mass") or lose bits
+    A, B, _ = _lambda.active_sums(a, pm, beta, 0.0)
     num, den = A - beta, B
-    slack = _sum_slack(a, pm) / (1.0 - beta)
-    if slack >= 1.0 and den > 0.0 and num < den:
+    slack = _sum_slack(a, pm) / c
+    if slack >= 1.0 and den > 0.0 and num < c * den:
         # 1 − β is within the round-off of the sums: λ† ≥ 1 cannot be resolved from these
         # floats (its condition number is ~1/(1 − β)), and every λ of order 1 gives the same
         # r to round-off; use the theorem's bound λ† = 1
-        num = den
-    lam = float(num / den) if den > 0.0 else float("nan")  # +inf: overflow, r stays exact
-    bound = min(1.0, (total_data - beta) / float(b.sum()))
+        num = c * den
+    with np.errstate(over="ignore"):
+        lam = float((num / den) / c) if den > 0.0 else float("nan")  # +inf: overflow, r stays exact
+    bound = min(1.0, (total_data - beta) / (c * float(pm.sum())))
     if not (den > 0.0 and num > 0.0 and lam >= bound * (1.0 - slack)):
         raise RuntimeError(
             f"lambda-dagger = {lam!r} is below 1 (S14 proves lambda-dagger >= 1; bound with the "
             f"given sums {bound!r}); beta = {beta!r}, missed mass {missed!r}, n = {a.size}: this "
             "is a bug in fdiv._lambda"
         )
-    with np.errstate(over="ignore"):
-        superset = (a > 0.0) & ((b * num) / den * (1.0 - _component.MARGIN) < a)
+    # active: p_model μ < p_data with μ = num/den, widened by the margin
+    superset = (a > 0.0) & _prod_lt(pm, num * (1.0 - _component.MARGIN), a, den)
     r = _refined(a, pm, beta, True, superset)
     return MixtureComponent(_freeze(r[0]), lam, r[1], r[2], "dagger", beta)

@@ -12,6 +12,8 @@ r"""Transforms of a generator: dual f°(x) = x f(1/x), shift f + c(x-1), normali
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from fdiv._callable_numeric import generic_activation, numeric_conjugate, value_at_right_end
@@ -19,7 +21,17 @@ from fdiv._fdivergence import FDivergence, Formulas, check_finite_real
 from fdiv._generators_alpha import alpha
 from fdiv._registry import DUAL_NAME, REGISTRY, is_registry_entry
 
-__all__ = ["dual", "normalized", "shift"]
+__all__ = ["dual", "normalized", "shift", "shift_parts"]
+
+#: id(shifted generator) -> (base, c); an entry leaves with its generator (weakref.finalize).
+_SHIFTS: dict[int, tuple[FDivergence, float]] = {}
+
+
+def shift_parts(g: FDivergence):
+    """``(f, c)`` when ``g`` was made by :func:`shift` or :func:`normalized` as
+    ``f + c (x - 1)``, else None. Then ``D_g(q‖p) = D_f(q‖p) + c (Σq − Σp)`` exactly (the
+    singular parts included), which lets :func:`fdiv.divergence` use f's exact path."""
+    return _SHIFTS.get(id(g))
 
 
 def _check(f, name: str = "f") -> FDivergence:
@@ -31,7 +43,7 @@ def _check(f, name: str = "f") -> FDivergence:
 def _shifted(f: FDivergence, c: float, name: str) -> FDivergence:
     F = f.formulas
     lo, hi = f.conjugate_domain
-    return FDivergence(
+    g = FDivergence(
         name=name, formula=f"{f.formula} + ({c!r})(x - 1)",
         formulas=Formulas(
             f=lambda x: F.f(x) + c * (x - 1.0), f_prime=lambda x: F.f_prime(x) + c,
@@ -42,6 +54,9 @@ def _shifted(f: FDivergence, c: float, name: str) -> FDivergence:
         conjugate_domain=(lo, hi + c), conjugate_domain_closed=f.conjugate_domain_closed,
         f_zero=f.f_zero - c, slope_inf=f.slope_inf + c, f_one_prime=f.f_one_prime + c,
         hilbertian=f.hilbertian)
+    _SHIFTS[id(g)] = (f, c)
+    weakref.finalize(g, _SHIFTS.pop, id(g), None)
+    return g
 
 
 def shift(f: FDivergence, c) -> FDivergence:

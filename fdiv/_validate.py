@@ -6,11 +6,16 @@ Nothing here renormalises or clips.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-__all__ = ["as_real", "as_mass", "check_same_shape", "check_beta", "check_probability", "check_positive_int"]
+__all__ = ["as_real", "as_mass", "check_same_shape", "check_beta", "check_probability", "check_positive_int",
+           "describe", "probability_tolerance", "real_scalar"]
+
+
+_F64 = np.finfo(np.float64)
 
 
 def _first_bad(mask: np.ndarray) -> tuple[int, ...]:
@@ -18,41 +23,150 @@ def _first_bad(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in idx)
 
 
+def describe(x) -> str:
+    """A complete, short description of ``x`` for error messages: its full ``repr`` when that
+    is short, else its type and shape (never a repr cut mid-word)."""
+    try:
+        text = repr(x)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the real error
+        text = f"<{type(x).__name__} object>"
+    if len(text) <= 120 and "\n" not in text:
+        return text
+    if isinstance(x, numbers.Rational) and not isinstance(x, (bool, np.bool_)):
+        num, den = abs(int(x.numerator)), int(x.denominator)
+        if num == 0:
+            return f"{type(x).__name__} 0"
+        exp10 = len(str(num)) - len(str(den))
+        sign = "-" if x < 0 else ""
+        return f"{type(x).__name__} of about {sign}1e{exp10:+d}"
+    shape = getattr(x, "shape", None)
+    if shape is None and hasattr(x, "__len__"):
+        try:
+            shape = (len(x),)
+        except TypeError:
+            shape = None
+    dtype = getattr(x, "dtype", None)
+    parts = [type(x).__name__]
+    if shape is not None:
+        parts.append(f"of shape {tuple(shape)}")
+    if dtype is not None:
+        parts.append(f"dtype {dtype}")
+    return "a " + " ".join(parts)
+
+
 def _not_real(name: str, x, why: str = "") -> ValueError:
-    return ValueError(f"`{name}` must be real numbers (int or float){why}; got {x!r:.80}")
+    return ValueError(f"`{name}` must be real numbers (int or float){why}; got {describe(x)}")
+
+
+def _lossy(name: str, idx, value, converted, dtype) -> ValueError:
+    return ValueError(
+        f"`{name}` holds {describe(value)} (type {dtype}) at index {idx}, which float64 cannot "
+        f"represent to full precision (it would become {converted!r}); fdiv computes in "
+        "float64, so such values are refused rather than rounded silently (rescale the input)")
+
+
+def _object_to_float(name: str, x, raw: np.ndarray) -> np.ndarray:
+    """Element-by-element float() of an object array of real numbers (Fraction, big int,
+    numpy scalars), refusing values outside float64's range or precision class."""
+    out = np.empty(raw.shape, dtype=np.float64)
+    flat_in = raw.reshape(-1)
+    flat_out = out.reshape(-1)
+    for k, v in enumerate(flat_in):
+        if not isinstance(v, numbers.Real):
+            raise _not_real(name, x, f" (found {type(v).__name__} {describe(v)})")
+        idx = np.unravel_index(k, raw.shape) if raw.ndim else ()
+        idx = tuple(int(i) for i in idx)
+        try:
+            fv = float(v)
+        except OverflowError:
+            raise _lossy(name, idx, v, math.inf if v > 0 else -math.inf, type(v).__name__) from None
+        if not math.isnan(fv) and v != 0 and (fv == 0.0 or math.isinf(fv) != _is_inf(v)
+                                              or (abs(fv) < _F64.tiny and fv != v)):
+            raise _lossy(name, idx, v, fv, type(v).__name__)
+        flat_out[k] = fv
+    return out
+
+
+def _is_inf(v) -> bool:
+    try:
+        return math.isinf(v)
+    except (OverflowError, TypeError, ValueError):
+        return False
+
+
+def _wide_float_to_float64(name: str, raw: np.ndarray) -> np.ndarray:
+    """longdouble / float128 input: accepted where float64 holds each value to full
+    precision (relative error at most 2^-53, as any float64 rounding); a value that would
+    underflow (to 0 or to a less precise subnormal) or overflow is refused."""
+    with np.errstate(all="ignore"):
+        out = raw.astype(np.float64)
+        back = out.astype(raw.dtype)
+        fin = np.isfinite(raw)
+        rel = np.where(fin & (raw != 0), np.abs(back - raw) / np.where(raw != 0, np.abs(raw), 1), 0)
+        bad = fin & ((rel > 2.0 ** -53) | ~np.isfinite(out))
+    if bad.any():
+        i = _first_bad(bad)
+        raise _lossy(name, i, raw[i], out[i].item(), raw.dtype)
+    return out
 
 
 def as_real(name: str, x, *, contiguous: bool = False) -> np.ndarray:
     """Return ``x`` as a float64 array after checking that it holds real numbers.
 
-    Rejects, with a :class:`ValueError` naming ``name``, what ``np.asarray(x, float)`` would
+    A :class:`fdiv.Discrete` is read as its ``.mass`` (refused if it records mass outside
+    its grid). Rejects, with a :class:`ValueError` naming ``name``, what ``np.asarray(x, float)`` would
     silently convert or misread: strings, complex numbers (the imaginary part would be
     dropped), masked arrays (the mask would be dropped) and object arrays holding anything
-    but real numbers (``None``, containers). Booleans count as 0/1. Values are not checked
-    (NaN and inf pass; callers decide).
+    but real numbers (``None``, containers). Booleans count as 0/1. Objects with
+    ``__array__`` are read through it. Values float64 cannot hold are refused, not rounded
+    away: a ``longdouble`` (or Fraction, big int) that would underflow to 0 or to an
+    imprecise subnormal, or overflow to inf. Values are not otherwise checked (NaN and inf
+    pass; callers decide).
     """
     if isinstance(x, np.ma.MaskedArray):
         raise _not_real(name, x, ", not a masked array (fill or compress it first)")
+    x = _discrete_mass(name, x)
     if isinstance(x, (str, bytes)):
         raise _not_real(name, x)
     try:
         raw = x if isinstance(x, np.ndarray) else np.asarray(x)
+    except OverflowError:  # a Python int beyond int64 inside a nested list of ints
+        raw = np.asarray(x, dtype=object)
     except (TypeError, ValueError) as exc:  # ragged nested sequences
         raise _not_real(name, x, " in a rectangular array") from exc
     kind = raw.dtype.kind
     if kind == "O":
-        flat = raw.ravel()
-        bad = [v for v in flat if not isinstance(v, numbers.Real)]
-        if bad:
-            raise _not_real(name, x, f" (found {type(bad[0]).__name__} {bad[0]!r:.40})")
-    elif kind not in "biuf":
+        out = _object_to_float(name, x, raw)
+        return np.ascontiguousarray(out) if contiguous else out
+    if kind not in "biuf":
         raise _not_real(name, x, f" (dtype {raw.dtype})" if kind != "c" else ", not complex")
+    if kind == "f" and raw.dtype.itemsize > 8:
+        out = _wide_float_to_float64(name, raw)
+        return np.ascontiguousarray(out) if contiguous else out
     conv = np.ascontiguousarray if contiguous else np.asarray
     return conv(raw, dtype=np.float64)
 
 
+def _discrete_mass(name: str, x):
+    """The array form of a :class:`fdiv.Discrete` is its ``.mass``; refused when it records
+    mass outside its grid, which ``.mass`` leaves out."""
+    from fdiv._discrete import Discrete
+
+    if not isinstance(x, Discrete):
+        return x
+    if x.outside > 0.0:
+        raise ValueError(
+            f"`{name}` is a Discrete with mass {x.outside!r} outside its grid, which its "
+            f"`.mass` leaves out; pass `{name}.normalized()` (the probability conditioned on the "
+            f"grid) or `{name}.mass` (the mass on the grid only), or enlarge the grid")
+    return x.mass
+
+
 def as_mass(name: str, x, *, min_ndim: int = 1) -> np.ndarray:
     """Return ``x`` as a C-contiguous float64 array of finite, nonnegative masses.
+
+    ``x`` may be an array-like, any object with ``__array__``, or a :class:`fdiv.Discrete`
+    (its ``.mass``, when it records no mass outside its grid).
 
     Raises
     ------
@@ -85,34 +199,76 @@ def check_same_shape(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> 
         )
 
 
+def real_scalar(value, name: str) -> float:
+    """``value`` as a Python float after checking that it is a real number (not bool) that
+    float64 holds: a huge int or Fraction raises ``ValueError`` naming ``name``, never
+    ``OverflowError``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"`{name}` must be a real number; got {describe(value)}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"`{name}` must be a real number within the float64 range; got "
+                         f"{describe(value)}") from None
+
+
 def check_beta(beta, name: str = "beta") -> float:
     """Return ``beta`` as a float after checking ``0 < beta <= 1``."""
     if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
-        raise ValueError(f"`{name}` must be a real number in (0, 1]; got {beta!r}")
-    b = float(beta)
-    if not (0.0 < b <= 1.0):
-        raise ValueError(f"`{name}` must be in (0, 1]; got {beta!r}")
+        raise ValueError(f"`{name}` must be a real number in (0, 1]; got {describe(beta)}")
+    try:
+        b = float(beta)
+    except OverflowError:
+        b = math.inf
+    if not (0.0 < b <= 1.0) or (b == 0.0 and beta != 0):
+        raise ValueError(f"`{name}` must be in (0, 1]; got {describe(beta)}")
     return b
 
 
-def check_probability(name: str, x, *, rtol: float = 1e-9) -> np.ndarray:
+def probability_tolerance(n: int, eps: float = float(_F64.eps)) -> float:
+    """Largest ``|Σ x − 1|`` accepted for a probability vector of ``n`` entries normalised in
+    floating point with unit roundoff ``eps``: dividing by a sum computed by recursive
+    summation leaves ``|Σ x_i − 1| <= (n − 1) eps + eps/2`` (Higham, Accuracy and Stability,
+    §4.2); a few ulps are added."""
+    return (n + 8) * eps
+
+
+def check_probability(name: str, x) -> np.ndarray:
     """Return ``x`` as a 1-D mass vector after checking that it sums to 1.
 
-    The tolerance ``rtol * max(1, n)`` on ``|sum - 1|`` absorbs only floating-point
-    round-off of a vector that was normalised by the caller; the vector is never
-    renormalised here.
+    ``|Σx − 1|`` must be within :func:`probability_tolerance` (the rounding error of a
+    normalisation in the input's own precision: float32 input gets float32's eps; the sum is
+    NumPy's pairwise sum, whose own error bound is added), which
+    accepts every vector normalised by ordinary float operations and nothing off by more;
+    the vector is never renormalised here.
     """
+    src = x.mass if _is_discrete(x) else x
     arr = as_mass(name, x)
     if arr.ndim != 1:
         raise ValueError(f"`{name}` must be 1-D; got shape {arr.shape}")
+    dtype = getattr(src, "dtype", None)
+    eps = float(np.finfo(dtype).eps) if dtype is not None and np.dtype(dtype).kind == "f" \
+        and np.dtype(dtype).itemsize < 8 else float(_F64.eps)
+    # np.sum is pairwise: its own error is at most ~(log2 n + 1) eps Σx, added to the bound
     s = float(arr.sum())
-    if abs(s - 1.0) > rtol * max(1, arr.size):
-        raise ValueError(f"`{name}` must be a probability vector summing to 1; got sum {s!r}")
+    slack = (math.log2(arr.size) + 2.0) * float(_F64.eps) * abs(s)
+    if not abs(s - 1.0) <= probability_tolerance(arr.size, eps) + slack:
+        hint = (f" (a Discrete whose `.mass` is not normalised: pass `{name}.normalized()` "
+                "for the probability measure)") if _is_discrete(x) else ""
+        raise ValueError(
+            f"`{name}` must be a probability vector summing to 1 (to within the rounding of "
+            f"{arr.size} terms, {probability_tolerance(arr.size, eps):.3g}); got sum {s!r}{hint}")
     return arr
+
+
+def _is_discrete(x) -> bool:
+    from fdiv._discrete import Discrete
+
+    return isinstance(x, Discrete)
 
 
 def check_positive_int(value, name: str) -> int:
     """Return ``value`` as an int after checking that it is an integer ``>= 1``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer; got {value!r}")
+        raise ValueError(f"`{name}` must be a positive integer; got {describe(value)}")
     return int(value)

@@ -9,6 +9,11 @@ A discriminator trained on data (label 1) against the current mixture (label 0) 
 λ is found exactly by the kernels of :mod:`fdiv._lambda` (a_i = 1, b_i = (1 − β) h_i,
 target Nβ); there is no fallback: when no λ exists a ``ValueError`` says why.
 
+Saturated outputs (d ~ 1e-300, subnormal d) keep their exact weights: star weights depend
+on h only through the gaps ``h_i − min h = (max d − d_i)/(d_i max d)`` and dagger weights
+only on h up to a factor, so both are formed from d scaled by a power of two (exact), as
+double-doubles, and never from ``1/d`` itself.
+
 Case table for one point (β < 1):
 
     D(x_i) = 0      h_i = +inf   w_i = 0 (both kinds)
@@ -31,9 +36,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from fdiv import _component, _lambda
-from fdiv._exact import two_prod
+from fdiv._exact import two_prod, two_sum
 from fdiv._stack import is_beta_array, stack_over_beta
-from fdiv._validate import as_mass, check_beta
+from fdiv._validate import as_mass, check_beta, describe
 
 __all__ = ["AdaGanWeights", "weights_from_discriminator", "topklast_beta"]
 
@@ -48,7 +53,9 @@ class AdaGanWeights:
     w : ndarray
         Read-only, nonnegative, sums to 1 up to round-off.
     lam : float
-        λ* (``kind == "star"``) or λ† (``kind == "dagger"``) of docs/theory.md §3.
+        λ* (``kind == "star"``) or λ† (``kind == "dagger"``) of docs/theory.md §3 (λ* is
+        +inf and λ† may round to 0 where every d is so small that h leaves the float range;
+        ``w`` stays exact).
     active : int
         Number of points with ``w_i > 0``.
     residual : float
@@ -96,44 +103,76 @@ def _h(d: np.ndarray) -> np.ndarray:
     return h
 
 
-def _h_double_double(d: np.ndarray):
-    """``h = (1 − d)/d = 1/d − 1`` as a double-double ``(hi, lo)`` (hi = +inf at d = 0 or where
-    1/d overflows; lo = 0 where 1/d is too large to split, beyond 1e290)."""
+def _scaled(d: np.ndarray):
+    """``(d 2^k, k)`` with ``k >= 0`` the power of two that brings ``max d`` into [1/2, 1]
+    (exact: scaling up by a power of two never rounds)."""
+    dmax = float(d.max())
+    k = max(0, -math.frexp(dmax)[1]) if dmax > 0.0 else 0
+    return np.ldexp(d, k), k
+
+
+def _dd_div(n_hi, n_lo, den_hi, den_lo):
+    """Double-double quotient ``(n_hi + n_lo)/(den_hi + den_lo)`` for ``den_hi > 0``; the
+    correction term is dropped (lo = 0) where the leading quotient is beyond the range of
+    Dekker's split (> 1e290, where only "huge" matters) or not finite."""
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        u = 1.0 / d
-        ok = np.isfinite(u) & (u < 1e290)
-        us = np.where(ok, u, 0.0)
-        ds = np.where(ok, d, 1.0)
-        prod, err = two_prod(us, ds)
-        u_lo = np.where(ok, ((1.0 - prod) - err) / ds, 0.0)
-        hi = u - 1.0
-        bp = hi - u
-        lo = (u - (hi - bp)) + (-1.0 - bp) + u_lo
-        lo = np.where(np.isfinite(u), lo, 0.0)
-        h_hi = hi + lo
-        h_lo = np.where(np.isfinite(u), lo - (h_hi - hi), 0.0)
-    return h_hi, h_lo
+        q = n_hi / den_hi
+        ok = np.isfinite(q) & (q < 1e290) & (den_hi > 0.0)
+        qs = np.where(ok, q, 0.0)
+        p, e = two_prod(qs, np.where(ok, den_hi, 0.0))
+        r = (((n_hi - p) - e) + n_lo) - qs * den_lo
+        q2 = np.where(ok, r / np.where(ok, den_hi, 1.0), 0.0)
+        hi, lo = two_sum(qs, q2)
+    return np.where(ok, hi, q), np.where(ok, lo, 0.0)
 
 
-def _star(n: int, b: np.ndarray, beta: float, nbeta: float):
-    """λ* of ``Σ (λ − b_i)_+ = Nβ``, solved for ``b − min b``: weights depend only on the
-    differences, and shifting keeps ``λ − b_i`` exact when every b is huge (d ~ 1e-300 gives
-    b ~ 1e300, where ``λ = b_min + Nβ/k`` would absorb ``Nβ/k``)."""
-    finite = b < np.inf
+def _gaps(d: np.ndarray):
+    """Star weights depend on h only through ``g_i = h_i − min h = 1/d_i − 1/max d
+    = (max d − d_i)/(d_i max d)``, formed here as a double-double from the exact difference
+    and the exact product of d scaled by a power of two. No quantity overflows or underflows
+    where the weight can be positive, so saturated outputs (d ~ 1e-300, subnormal d) keep
+    their exact weights. ``g = +inf`` at ``d = 0``. Returns ``(g_hi, g_lo, h_min)``."""
+    ds, k = _scaled(d)
+    top = float(ds.max())
+    n_hi, n_lo = two_sum(top, -ds)
+    den_hi, den_lo = two_prod(ds, top)
+    g_hi, g_lo = _dd_div(n_hi, n_lo, den_hi, den_lo)
+    with np.errstate(over="ignore"):
+        g_hi = np.where(ds > 0.0, np.ldexp(g_hi, k), np.inf)
+        g_lo = np.where(np.isfinite(g_hi), np.ldexp(g_lo, k), 0.0)
+        dmax = float(d.max())
+        h_min = (1.0 - dmax) / dmax if dmax > 0.0 else math.inf
+    return g_hi, g_lo, h_min
+
+
+def _scaled_h(d: np.ndarray):
+    """Dagger weights are invariant under ``h -> s h`` (λ† absorbs s): returns
+    ``h' = (1 − d)/(d 2^k) = h 2^{-k}`` as a double-double (exact numerator, scaled
+    denominator) and ``2^{-k}``. ``h' = +inf`` at ``d = 0``."""
+    ds, k = _scaled(d)
+    n_hi, n_lo = two_sum(1.0, -d)
+    h_hi, h_lo = _dd_div(n_hi, n_lo, np.where(ds > 0.0, ds, 1.0), np.zeros_like(ds))
+    h_hi = np.where(ds > 0.0, h_hi, np.inf)
+    h_lo = np.where(np.isfinite(h_hi), h_lo, 0.0)
+    return h_hi, h_lo, k
+
+
+def _star(n: int, m: np.ndarray, c: float, nbeta: float):
+    """λ of ``Σ (λ − c m_i)_+ = Nβ`` for the gaps ``m = h − min h`` (:func:`_gaps`)."""
+    finite = m < np.inf
     if not np.any(finite):
         raise ValueError(
-            "`d` is 0 at every point (or so small that h = (1 - d)/d overflows): the "
-            "discriminator says the model covers all the data, so no point can receive weight "
-            "(star weights need some d > 0)"
+            "`d` is 0 at every point: the discriminator says the model covers all the data, "
+            "so no point can receive weight (star weights need some d > 0)"
         )
-    shift = float(np.min(b[finite]))
-    shifted = b - shift
-    lam = float(_lambda.lambda_star(np.ones(n), shifted, nbeta))
-    return lam + shift, lam, shifted
+    return float(_lambda.lambda_star(np.ones(n), c * m, nbeta))
 
 
-def _dagger(n: int, b: np.ndarray, beta: float, nbeta: float):
+def _dagger(n: int, m: np.ndarray, c: float, nbeta: float):
+    """λ of ``Σ (1 − λ c m_i)_+ = Nβ`` for ``m`` proportional to h (:func:`_scaled_h`)."""
+    b = c * m
     ones = int(np.count_nonzero(b == 0.0))
+    beta = nbeta / n
     if ones >= nbeta:
         raise ValueError(
             f"dagger weights need the fraction of points with d == 1 below beta (S14); got "
@@ -142,11 +181,10 @@ def _dagger(n: int, b: np.ndarray, beta: float, nbeta: float):
     positive = int(np.count_nonzero(b < np.inf))
     if positive < nbeta:
         raise ValueError(
-            f"dagger weights need at least beta*N points with d > 0 (and h = (1 - d)/d finite); "
-            f"got {positive} < {beta!r}*{n}"
+            f"dagger weights need at least beta*N points with d > 0 (and h = (1 - d)/d finite "
+            f"relative to the largest d); got {positive} < {beta!r}*{n}"
         )
-    lam = float(_lambda.lambda_dagger(np.ones(n), b, nbeta))
-    return lam, lam, b
+    return float(_lambda.lambda_dagger(np.ones(n), b, nbeta))
 
 
 _KINDS = {"star": _star, "dagger": _dagger}
@@ -196,23 +234,29 @@ def weights_from_discriminator(d, beta, kind: str = "star") -> AdaGanWeights:
         raise ValueError(f"`kind` must be one of {sorted(_KINDS)}; got {kind!r}") from None
     n = arr.size
     nbeta = n * beta
+    dagger = kind == "dagger"
     if beta == 1.0:
+        # (1 - beta) h = 0 h := 0 (THEORY §0): every point gets 1/N
         superset = np.ones(n, dtype=bool)
         lam = 1.0
+        m_hi, m_lo = np.zeros(n), np.zeros(n)
     else:
-        b = (1.0 - beta) * _h(arr)
-        lam, lam_b, shifted = solve(n, b, beta, nbeta)
+        c = 1.0 - beta
+        if dagger:
+            m_hi, m_lo, k = _scaled_h(arr)
+        else:
+            m_hi, m_lo, h_min = _gaps(arr)
+        lam_m = solve(n, m_hi, c, nbeta)
         with np.errstate(invalid="ignore", over="ignore"):
-            if kind == "star":
-                superset = ((b <= lam * (1.0 + _component.MARGIN))
-                            | (shifted <= lam_b * (1.0 + _component.MARGIN))) & (b < np.inf)
+            if dagger:
+                superset = (lam_m * (1.0 - _component.MARGIN)) * (c * m_hi) < 1.0
+                lam = math.ldexp(lam_m, -k)  # h = 2^k m
             else:
-                superset = (lam * (1.0 - _component.MARGIN)) * b < 1.0
-    # at beta = 1, (1 - beta) h = 0 h := 0 (THEORY §0): every point gets 1/N
-    h_hi, h_lo = _h_double_double(arr) if beta < 1.0 else (np.zeros(n), np.zeros(n))
+                superset = (c * m_hi <= lam_m * (1.0 + _component.MARGIN)) & (m_hi < np.inf)
+                lam = lam_m + c * h_min  # h = m + min h
     w = np.empty(n)
-    total, active, _, _ = _component.component(np.ones(n), h_hi, h_lo, beta, nbeta,
-                                               kind == "dagger" and beta < 1.0, superset, w)
+    total, active, _, _ = _component.component(np.ones(n), m_hi, m_lo, beta, nbeta,
+                                               dagger and beta < 1.0, superset, w)
     w.flags.writeable = False
     return AdaGanWeights(w, lam, int(active), abs(float(total) - 1.0), kind, beta)
 
@@ -258,8 +302,8 @@ def topklast_beta(d, r) -> float:
     3
     """
     arr = _check_d(d)
-    if isinstance(r, (bool, np.bool_)) or not isinstance(r, numbers.Real) or not (0.0 <= float(r) <= 1.0):
-        raise ValueError(f"`r` must be a real number in [0, 1]; got {r!r}")
+    if isinstance(r, (bool, np.bool_)) or not isinstance(r, numbers.Real) or not (0 <= r <= 1):
+        raise ValueError(f"`r` must be a real number in [0, 1]; got {describe(r)}")
     n = arr.size
     k = math.ceil(round(float(r) * n, 9))
     h = _h(arr)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -39,7 +40,7 @@ from fdiv._divergence import divergence
 from fdiv._fdivergence import FDivergence
 from fdiv._mixture import r_dagger, r_star
 from fdiv._registry import get
-from fdiv._validate import check_beta, check_probability, check_same_shape
+from fdiv._validate import check_beta, check_probability, check_same_shape, describe
 
 __all__ = [
     "Bound", "ChainBound", "WeakLearnerBound",
@@ -48,6 +49,8 @@ __all__ = [
 ]
 
 _EPS = float(np.finfo(np.float64).eps)
+#: s17_rate multiplies one factor per step; beyond this many it would run for minutes.
+_MAX_RATE_STEPS = 10**8
 #: divergences in ``[-_NEG_TOL, 0)`` are round-off of a zero and read as 0 under square roots.
 _NEG_TOL = 1e-12
 
@@ -372,8 +375,8 @@ def s17_max_steps(p_data, p_init, beta) -> int:
     on (``T = 1`` when ``M = 1``, i.e. ``P_1 = P_d``). This count is exact, not only a bound:
     while ``(1 − β) M_t > 1`` the largest ratio shrinks by exactly ``1 − β`` per step, and
     ``λ* = 1`` (S13) as soon as it does not. At β = 1 the ceiling is taken as 1 (``P_2 = P_d``).
-    A quotient within 1e-9 (relative) of an integer is taken as that integer: floating-point
-    logarithms cannot decide such ties.
+    The count is computed exactly for the given floats: M as a rational, the ceiling by
+    high-precision logarithms, and ties (``M (1 − β)^k = 1``) in rational arithmetic.
 
     Raises
     ------
@@ -399,14 +402,42 @@ def s17_max_steps(p_data, p_init, beta) -> int:
             f"(mass {float(p1[outside].sum())!r} outside the data support)"
         )
     on = (pd > 0.0) & (p1 > 0.0)
-    log_m = float(np.max(np.log(p1[on]) - np.log(pd[on])))
-    if log_m <= 0.0:
+    m = _ess_sup_ratio(p1[on], pd[on])
+    if m <= 1:
         return 1
     if beta == 1.0:
         return 2
-    x = log_m / -math.log1p(-beta)
-    k = round(x) if abs(x - round(x)) <= 1e-9 * max(1.0, x) else math.ceil(x)
-    return 1 + max(1, int(k))
+    return 1 + max(1, _steps(m, 1 - Fraction(beta)))
+
+
+def _ess_sup_ratio(p1: np.ndarray, pd: np.ndarray) -> Fraction:
+    """``max p1_i / pd_i`` as an exact rational: the float logarithms only pick the candidates
+    (those within 1e-9 of the largest log-ratio; log rounding is ~1e-13 absolute)."""
+    log_r = np.log(p1) - np.log(pd)
+    cand = np.flatnonzero(log_r >= float(np.max(log_r)) - 1e-9)
+    return max(Fraction(float(p1[i])) / Fraction(float(pd[i])) for i in cand)
+
+
+def _steps(m: Fraction, c: Fraction) -> int:
+    """The smallest integer k >= 0 with ``m c^k <= 1`` (``m > 1``, ``0 < c < 1``), exactly.
+
+    ``k = ⌈log m / log(1/c)⌉``: the quotient is formed by mpmath at a precision that grows
+    until it is clear of every integer by far more than its error; a quotient at an integer
+    (an exact tie such as m = 4, c = 1/2, possible only for small k, since m and c are
+    ratios of floats) is settled by rational arithmetic.
+    """
+    import mpmath
+
+    for dps in (40, 200, 1000):
+        with mpmath.workdps(dps):
+            beta = mpmath.mpf(float(1 - c))  # exact: 1 - c is the float beta
+            x = (mpmath.log(m.numerator) - mpmath.log(m.denominator)) / -mpmath.log1p(-beta)
+            k = int(mpmath.nint(x))
+            if abs(x - k) > mpmath.mpf(10) ** (10 - dps) * max(1, abs(x)):
+                return int(mpmath.ceil(x))
+    if k > 100_000:  # pragma: no cover - no float input is this close to a tie
+        raise ValueError(f"S17 step count too close to a tie to decide: log M / log(1/(1 - beta)) ~ {k}")
+    return k if m * c ** k <= 1 else k + 1
 
 
 def s17_rate(schedule, t) -> float:
@@ -423,7 +454,10 @@ def s17_rate(schedule, t) -> float:
     0.25
     """
     if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Integral) or t < 1:
-        raise ValueError(f"`t` must be a positive integer; got {t!r}")
+        raise ValueError(f"`t` must be a positive integer; got {describe(t)}")
+    if t > _MAX_RATE_STEPS:
+        raise ValueError(f"`t` must be at most {_MAX_RATE_STEPS} (the product is taken step by "
+                         f"step over any schedule); got {describe(t)}")
     rate = 1.0
     for s in range(2, int(t) + 1):
         rate *= 1.0 - schedule.beta(s)
