@@ -10,7 +10,7 @@ and, on the real line, ``= sum_i |F_q(x_i) - F_p(x_i)| (x_{i+1} - x_i)`` with F 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -157,7 +157,7 @@ class TransportResult:
     """
 
     value: float
-    plan: np.ndarray
+    plan: np.ndarray = field(repr=False)
     residual: float
     status: int
     message: str
@@ -326,7 +326,7 @@ class WassersteinResult:
     value: float
     cost: float
     order: float
-    plan: np.ndarray | None
+    plan: np.ndarray | None = field(repr=False)
 
 
 def _points(name: str, x, n: int | None) -> np.ndarray:
