@@ -197,9 +197,9 @@ def oracle_adagan(p_data, p_init, f, *, schedule, steps, component="star", gamma
             raise ValueError(f"`gamma` must be a real number >= 0; got {gamma!r}")
         if not math.isfinite(gamma):
             raise ValueError(f"`gamma` must be finite; got {gamma!r}")
-        from fdiv.bounds import _f_one_zero
+        from fdiv.bounds import check_f_one_zero
 
-        _f_one_zero(f, "an imperfect component (gamma)")
+        check_f_one_zero(f, "an imperfect component (gamma)")
         rng = None if rng is None else np.random.default_rng(rng)
 
     models = [p]

@@ -115,7 +115,8 @@ def _gen(f) -> FDivergence:
     raise ValueError(f"`f` must be an FDivergence or a registry name; got {f!r:.80}")
 
 
-def _f_one_zero(f, statement: str) -> FDivergence:
+def check_f_one_zero(f, statement: str) -> FDivergence:
+    """The generator of ``f``, or a ValueError when ``f(1) != 0`` (``statement`` needs ``f(1) = 0``)."""
     g = _gen(f)
     f1 = float(g.f(1.0))
     if abs(f1) > 1e-12:
@@ -210,7 +211,7 @@ def s11(f, p_data, p_model, beta, q, r) -> Bound:
     pd, pg, beta = _setting(p_data, p_model, beta)
     q = _component("q", q, pd)
     r = _component("r", r, pd)
-    _f_one_zero(f, "S11")
+    check_f_one_zero(f, "S11")
     lhs = _sqrt(divergence(f, _mixture(pg, q, beta), pd), "D_f((1-beta)P_g + beta Q || P_d)")
     rhs = _sqrt(_times(beta, divergence(f, q, r)), "beta D_f(Q || R)") + _sqrt(
         divergence(f, _mixture(pg, r, beta), pd), "D_f((1-beta)P_g + beta R || P_d)")
@@ -230,7 +231,7 @@ def s16_star(f, p_data, p_model, beta) -> ChainBound:
     ``D_f(P_d‖P_d) = 0``.
     """
     pd, pg, beta = _setting(p_data, p_model, beta)
-    _f_one_zero(f, "S16")
+    check_f_one_zero(f, "S16")
     rs = r_star(pd, pg, beta).r
     lhs = divergence(f, _mixture(pg, rs, beta), pd)
     middle = divergence(f, _mixture(pg, pd, beta), pd)
@@ -251,7 +252,7 @@ def s16_dagger(f, p_data, p_model, beta) -> Bound:
         Also when ``p_data(p_model == 0) >= beta`` (from :func:`fdiv.r_dagger`).
     """
     pd, pg, beta = _setting(p_data, p_model, beta)
-    _f_one_zero(f, "S16")
+    check_f_one_zero(f, "S16")
     rd = r_dagger(pd, pg, beta).r
     lhs = divergence(f, _mixture(pg, rd, beta), pd)
     rhs = _times(1.0 - beta, divergence(f, pg, pd))
@@ -320,7 +321,7 @@ def s18_star(f, p_data, p_model, beta, q) -> WeakLearnerBound:
     """
     pd, pg, beta = _setting(p_data, p_model, beta)
     q = _component("q", q, pd)
-    _f_one_zero(f, "S18")
+    check_f_one_zero(f, "S18")
     rs = r_star(pd, pg, beta).r
     d_model = divergence(f, pg, pd)
     d_qr = divergence(f, q, rs)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from proofs_check import strategies as pcs
 from proofs_check._common import div, div_tol
 from proofs_check._core import Statement, check, eq, le, truth
-from proofs_check._lemmas import _sqrt_sum_part
+from proofs_check._lemmas import sqrt_sum_part
 
 SLIDES_CONTRACTION = "slides: Theorem after 'How well are we doing' (contraction); paper Theorem 5, Cor. 8"
 SLIDES_WEAK = "slides: 'Other highlights' (weak learnability, c(γ, β) < 1); paper Theorems 9, 10"
@@ -116,7 +116,7 @@ def _s18(x: Step):
         lhs, tl = _mix_div(x, q)
         if mark == "*":  # (sqrt(γb) + sqrt(1-b))^2 D = (sqrt(b D(Q||R*)) + sqrt((1-b) D))^2, from S11 + S16
             c = (math.sqrt(gamma * b) + math.sqrt(1 - b)) ** 2
-            parts.append(_sqrt_sum_part("(*) <= (sqrt(γb) + sqrt(1-b))^2 D(Pg||Pd)  [R*, Hilbertian f]",
+            parts.append(sqrt_sum_part("(*) <= (sqrt(γb) + sqrt(1-b))^2 D(Pg||Pd)  [R*, Hilbertian f]",
                                         lhs, tl, b * d_qr, t_qr, (1 - b) * d0, t0))
             c_lib = float(fdiv.bounds.c_hilbertian(gamma, b))
         else:

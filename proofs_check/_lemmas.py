@@ -45,7 +45,7 @@ S10 = Statement(
     st.builds(FMixture, pcs.fdivergences(f1_zero=None), pcs.mixture_instances()), _s10)
 
 
-def _sqrt_sum_part(name: str, a: float, ta: float, b: float, tb: float, c: float, tc: float) -> Part:
+def sqrt_sum_part(name: str, a: float, ta: float, b: float, tb: float, c: float, tc: float) -> Part:
     """Part for ``sqrt(a) <= sqrt(b) + sqrt(c)``, compared squared: ``a <= (sqrt b + sqrt c)^2``;
     the tolerance is the change of the right side when b and c move up by their round-off
     (it is large only where b or c is within round-off of 0, where sqrt is ill-conditioned)."""
@@ -65,7 +65,7 @@ def _s11(x: FMixture):
     mix_q = (1 - b) * m.p_model + b * m.q
     mix_r = (1 - b) * m.p_model + b * m.r
     a, d_qr, c = div(f, mix_q, m.p_data), div(f, m.q, m.r), div(f, mix_r, m.p_data)
-    part = _sqrt_sum_part("sqrt((*)) <= sqrt(b D_f(Q||R)) + sqrt(D_f((1-b)Pg+bR||Pd))  [squared]",
+    part = sqrt_sum_part("sqrt((*)) <= sqrt(b D_f(Q||R)) + sqrt(D_f((1-b)Pg+bR||Pd))  [squared]",
                           a, div_tol(f, mix_q, m.p_data), b * d_qr, b * div_tol(f, m.q, m.r),
                           c, div_tol(f, mix_r, m.p_data))
     return check(part, f=f.name, hilbertian=bool(f.hilbertian), D_Q_R=d_qr, D_mixR_Pd=c)
@@ -135,7 +135,7 @@ def _triples(draw, fs):
 def _triangle(x: Triple):
     f = x.f
     ac, ab, bc = div(f, x.a, x.c), div(f, x.a, x.b), div(f, x.b, x.c)
-    part = _sqrt_sum_part("sqrt D(A||C) <= sqrt D(A||B) + sqrt D(B||C)  [squared]",
+    part = sqrt_sum_part("sqrt D(A||C) <= sqrt D(A||B) + sqrt D(B||C)  [squared]",
                           ac, div_tol(f, x.a, x.c), ab, div_tol(f, x.a, x.b), bc, div_tol(f, x.b, x.c))
     return check(part, truth(f"fdiv says {f.name} is Hilbertian", bool(f.hilbertian)), f=f.name)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import strategies as st
 
 from proofs_check import Check, Statement, check, eq, ge, le, truth
-from proofs_check._lemmas import _sqrt_sum_part
+from proofs_check._lemmas import sqrt_sum_part
 from proofs_check._runner import derived_seed, jsonable, run_row
 from proofs_check.tolerances import rel_tol_sum, sum_tol
 
@@ -46,9 +46,9 @@ def test_check_reports_worst_part():
 
 def test_sqrt_sum_part_rounding_below_zero():
     """A divergence computed as -1e-17 (round-off) counts as 0; far below 0 it fails."""
-    assert _sqrt_sum_part("x", 1.0, 1e-16, -1e-17, 1e-15, 1.0, 1e-16).holds
-    assert not _sqrt_sum_part("x", 1.0, 1e-16, -1e-3, 1e-15, 1.0, 1e-16).holds
-    assert not _sqrt_sum_part("x", 4.5, 1e-16, 1.0, 1e-16, 1.0, 1e-16).holds  # sqrt 4.5 > 1 + 1
+    assert sqrt_sum_part("x", 1.0, 1e-16, -1e-17, 1e-15, 1.0, 1e-16).holds
+    assert not sqrt_sum_part("x", 1.0, 1e-16, -1e-3, 1e-15, 1.0, 1e-16).holds
+    assert not sqrt_sum_part("x", 4.5, 1e-16, 1.0, 1e-16, 1.0, 1e-16).holds  # sqrt 4.5 > 1 + 1
 
 
 def test_tolerances_scale():
