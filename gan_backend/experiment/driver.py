@@ -64,6 +64,9 @@ __all__ = ["DriverReport", "run_table", "ProgressBar", "RESULTS_FILE", "WORKER_E
 
 RESULTS_FILE = "results.sqlite"
 
+#: Seconds to wait for a Dask scheduler given by address.
+SCHEDULER_TIMEOUT = "10s"
+
 # Set in the driver's environment while the local worker processes are spawned
 # (inherited by them): one thread for every math library, so a run computes the same
 # floating-point results on any worker and two workers do not oversubscribe 2 cores.
@@ -172,7 +175,7 @@ def _client(workers: int, scheduler: str | None):  # noqa: C901 - two ways to ge
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
-        client = Client(scheduler)
+        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         try:
             yield client
         finally:
@@ -391,9 +394,10 @@ def run_table(
     t0 = time.perf_counter()
     stream = sys.stdout if stream is None else stream
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if not estimate_only:
+        out.mkdir(parents=True, exist_ok=True)
     specs = run_specs(preset)
-    with ResultStore(out / RESULTS_FILE) as store:
+    with ResultStore(out / RESULTS_FILE, readonly=estimate_only) as store:
         store.claim_preset(preset.name)
         done = store.keys()
         for s in specs:  # refuse to mix settings before computing anything
@@ -415,14 +419,15 @@ def run_table(
                 kept.append(u)
                 n += len(u.specs)
             units = kept
-        groups_todo = []
+        groups_todo: dict = {}  # insertion-ordered set: the groups whose GAN 1 is to train
         firsts_stored = store.component_keys() if shared else set()
         for u in units if shared else ():
             for g in u.groups:
                 if g.key in firsts_stored:
                     store.check_component_config(g.key, preset.first_config(g.modes, g.variant))
-                elif g not in groups_todo:
-                    groups_todo.append(g)
+                else:
+                    groups_todo.setdefault(g, None)
+        groups_todo = list(groups_todo)
         theory_todo = []
         total = len(specs)
         if theory:
@@ -440,7 +445,7 @@ def run_table(
         if scheduler is not None and (estimate or estimate_only) and shared and units:
             from dask.distributed import Client
 
-            with Client(scheduler) as c:  # the estimate's schedule over the cluster's threads
+            with Client(scheduler, timeout=SCHEDULER_TIMEOUT) as c:  # the estimate's schedule over its threads
                 est_workers = max(1, sum(c.nthreads().values()))
         if shared:
             cal = est.calibrate(preset) if (estimate or estimate_only) and units else _default_calibration(preset)
