@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from gan_backend._validate import positive_widths
 from gan_backend.layers import ACTIVATIONS, INITS, check_dtype
-from gan_backend.objectives import OBJECTIVES, FGan
+from gan_backend.objectives import FGan, get_objective
 from gan_backend.optim import OPTIMIZERS
 
 __all__ = ["GanConfig", "WGAN_DEFAULTS"]
@@ -146,10 +146,9 @@ class GanConfig:
         _choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
         _choice("fgan_generator", self.fgan_generator, FGan._GENERATORS)
         object.__setattr__(self, "dtype", check_dtype(self.dtype).__name__)
-        if not isinstance(self.objective, str) or self.objective.partition(":")[0] not in OBJECTIVES:
-            raise ValueError(
-                f"`objective` must be one of minimax, nonsaturating, wgan, fgan:<name>; got {self.objective!r}"
-            )
+        if not isinstance(self.objective, str):
+            raise ValueError(f"`objective` must be a string such as 'nonsaturating'; got {self.objective!r}")
+        get_objective(self.objective, generator=self.fgan_generator)  # the objectives' own parser
         if self.objective == "wgan" and self.clip is None:
             raise ValueError(
                 "`clip` must be set for objective 'wgan' (the critic's weight clipping, WGAN "

@@ -224,7 +224,10 @@ class GanTrainer:
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise ValueError(f"`k` must be a positive integer; got {k!r}")
         if self._fused:
-            self._fused.steps(int(k), value)
+            try:
+                self._fused.steps(int(k), value)
+            except ZeroDivisionError:  # compiled kernels raise it on a division by an underflowed value
+                raise diverged_error(self.config, "generator or discriminator") from None
             return
         for i in range(int(k)):
             self.step(value=value and i == k - 1)

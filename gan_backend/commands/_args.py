@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["positive_int", "nonnegative_int", "seed", "output_file", "plot_file", "distinct_outputs",
+__all__ = ["positive_int", "nonnegative_int", "seed", "steps", "workers", "MAX_STEPS", "MAX_WORKERS", "output_file", "plot_file", "distinct_outputs",
            "output_dir", "scheduler_address", "MAX_INT"]
 
 #: The largest integer any size, count or seed argument accepts (int64): larger values
@@ -46,6 +46,30 @@ def positive_int(text: str) -> int:
 def nonnegative_int(text: str) -> int:
     """argparse type: an integer in [0, 2**63)."""
     return _int(text, 0, "a nonnegative integer")
+
+
+#: The most training steps a ``--steps`` argument accepts (hours of training at the
+#: commands' network sizes; the defaults are a few thousand).
+MAX_STEPS = 10**7
+
+#: The most local worker processes ``--workers`` starts.
+MAX_WORKERS = 256
+
+
+def steps(text: str) -> int:
+    """argparse type: a number of training steps in [1, :data:`MAX_STEPS`]."""
+    v = _int(text, 1, "a positive integer")
+    if v > MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_STEPS}; got {v}")
+    return v
+
+
+def workers(text: str) -> int:
+    """argparse type: a number of local worker processes in [1, :data:`MAX_WORKERS`]."""
+    v = _int(text, 1, "a positive integer")
+    if v > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_WORKERS}; got {v}")
+    return v
 
 
 def seed(text: str) -> int:

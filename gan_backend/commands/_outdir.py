@@ -7,9 +7,10 @@ arguments are checked and before any work:
   command on the same folder gets one line and exit status 2 while the first runs;
 - it reads ``DIR/command.txt``, the command line that made the folder's outputs (the
   convention of ``results/*/``): its command and the settings that identify its outputs
-  (the command module's ``identity(args)``, e.g. the preset). A folder holding files this
-  command would write (``writes``, glob patterns) whose ``command.txt`` is missing or
-  names another experiment holds another experiment's outputs: refused unless ``force``;
+  (the command module's ``identity(args)``, e.g. the preset). A folder whose
+  ``command.txt`` names another experiment, or without one but holding files this command
+  would write (``writes``, glob patterns), holds another experiment's outputs: refused
+  unless ``force``;
 - it writes this command line to ``command.txt``, so the next run of the same experiment
   resumes.
 """
@@ -21,7 +22,7 @@ import os
 import shlex
 from pathlib import Path
 
-__all__ = ["claim", "foreign_outputs", "owner", "COMMAND_FILE"]
+__all__ = ["claim", "check_dir", "foreign_outputs", "identify", "owner", "COMMAND_FILE"]
 
 COMMAND_FILE = "command.txt"
 _PREFIX = ("python", "-m", "gan_backend")
@@ -47,8 +48,7 @@ def owner(line: str) -> tuple[str, dict] | None:
             args = build_parser().parse_args(words)
     except SystemExit:
         return None
-    ident = getattr(args, "_identity", None)
-    return (args.command, ident(args)) if ident is not None else None
+    return identify(args)
 
 
 def _recorded(out: Path) -> tuple[str, tuple[str, dict] | None] | None:
@@ -75,12 +75,13 @@ def foreign_outputs(flag: str, out: Path, command: str, identity: dict, writes, 
     if rec is None and adopt:
         return
     clash = sorted({q.name for pat in writes for q in out.glob(pat)})
-    if not clash:
+    if rec is None and not clash:  # no outputs of this command's kind, no record of another's
         return
     who = f"`{rec[0]}`" if rec is not None else "another experiment (no command.txt)"
     shown = ", ".join(clash[:4]) + (f" and {len(clash) - 4} more" if len(clash) > 4 else "")
-    raise ValueError(f"argument {flag}: {str(out)!r} holds the outputs of {who}: {shown}; "
-                     "use another --out, or --force to overwrite them")
+    raise ValueError(f"argument {flag}: {str(out)!r} holds the outputs of {who}"
+                     + (f": {shown}" if shown else "")
+                     + "; use another --out, or --force to write there")
 
 
 @contextlib.contextmanager
@@ -102,16 +103,27 @@ def _lock(flag: str, out: Path):
         os.close(fd)
 
 
+def identify(args) -> tuple[str, dict]:
+    """``(command, identity)`` of parsed command-line ``args``."""
+    ident = getattr(args, "_identity", None)
+    return args.command, (ident(args) if ident is not None else {})
+
+
+def check_dir(flag: str, out: Path, args, writes, *, adopt: bool = False) -> None:
+    """:func:`foreign_outputs` for the command of ``args`` (``--force`` read from them)."""
+    command, ident = identify(args)
+    foreign_outputs(flag, Path(out), command, ident, writes, force=getattr(args, "force", False), adopt=adopt)
+
+
 @contextlib.contextmanager
-def claim(flag: str, out: Path, argv, command: str, identity: dict, writes, *, force: bool = False,
-          adopt: bool = False):
-    """Lock ``out`` (an existing directory), refuse another experiment's outputs, record
-    this command line ``argv`` (the words after ``python -m gan_backend``) in
-    ``command.txt``; yields ``out``. The lock is released on exit."""
+def claim(flag: str, out: Path, args, writes, *, adopt: bool = False):
+    """Lock ``out`` (an existing directory), refuse another experiment's outputs (unless
+    ``args.force``), record the command line of ``args`` in ``command.txt``; yields ``out``.
+    The lock is released on exit."""
     out = Path(out)
     with _lock(flag, out):
-        foreign_outputs(flag, out, command, identity, writes, force=force, adopt=adopt)
+        check_dir(flag, out, args, writes, adopt=adopt)
         tmp = out / f".{COMMAND_FILE}.tmp"
-        tmp.write_text(shlex.join([*_PREFIX, *argv]) + "\n", encoding="utf-8")
+        tmp.write_text(shlex.join([*_PREFIX, *args._argv]) + "\n", encoding="utf-8")
         os.replace(tmp, out / COMMAND_FILE)
         yield out

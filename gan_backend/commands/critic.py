@@ -29,7 +29,11 @@ import os
 
 import numpy as np
 
-from gan_backend.commands._args import output_dir, positive_int, seed
+from gan_backend.commands._args import output_dir, positive_int, seed, steps
+from gan_backend.commands._outdir import claim
+
+#: What the command writes in ``--out`` (see :mod:`gan_backend.commands._outdir`).
+WRITES = ("critic.png", "gradients.json")
 
 NAME = "critic"
 HELP = "WGAN Figure 2: GAN discriminator vs WGAN critic gradients on two far-apart Gaussians"
@@ -46,10 +50,11 @@ _LOGIT_SAT = float(np.log((1 - SATURATED) / SATURATED))
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", required=True, type=seed, metavar="S", help="random seed")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
-    p.add_argument("--steps", type=positive_int, default=3000, metavar="N",
+    p.add_argument("--steps", type=steps, default=3000, metavar="N",
                    help="training steps of each network (default 3000)")
     p.add_argument("--n", type=positive_int, default=2000, metavar="N",
                    help="samples of each distribution (default 2000)")
+    p.add_argument("--force", action="store_true", help="write into --out even if it holds another experiment's outputs")
 
 
 def _net(rng):
@@ -180,8 +185,21 @@ def _num(x):
     return x if np.isfinite(x) else ("inf" if x > 0 else "nan")
 
 
+def identity(args) -> dict:
+    """What identifies this command's outputs in ``--out`` (``command.txt``)."""
+    return {"seed": args.seed, "steps": args.steps, "n": args.n}
+
+
 def run(args: argparse.Namespace) -> int:
-    output_dir("--out", args.out)
+    from gan_backend._validate import fits_in_memory
+
+    fits_in_memory("--n", args.n, 64)  # (n, 1) real and fake samples and their gradients
+    out = output_dir("--out", args.out)
+    with claim("--out", out, args, WRITES):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     res, cv = compute(args.seed, args.steps, args.n)
     plot(os.path.join(args.out, "critic.png"), res, cv)
     with open(os.path.join(args.out, "gradients.json"), "w") as fh:

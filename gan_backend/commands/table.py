@@ -24,8 +24,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gan_backend.commands._args import nonnegative_int, output_dir, positive_int, scheduler_address
-from gan_backend.commands._outdir import claim, foreign_outputs
+from gan_backend.commands._args import nonnegative_int, output_dir, positive_int, scheduler_address, workers
+from gan_backend.commands._outdir import check_dir, claim
 
 NAME = "table"
 HELP = "reproduce the seed's coverage table (Dask + SQLite, resumable)"
@@ -84,7 +84,7 @@ def add_arguments(parser) -> None:
                              "steps, 5 runs), objectives (every GAN objective, K = 5, 10, 3 runs), "
                              "modes (the ring/grid benchmarks: `python -m gan_backend modes --setting small`)")
     parser.add_argument("--out", type=Path, required=True, help="output directory (resumed if it exists)")
-    parser.add_argument("--workers", type=positive_int, default=None,
+    parser.add_argument("--workers", type=workers, default=None,
                         help="local worker processes (default: number of CPUs)")
     parser.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     parser.add_argument("--runs", type=positive_int, default=None,
@@ -160,15 +160,14 @@ def run(args) -> int:
         if held is not None and held != preset.name:
             raise ValueError(f"argument --out: {store_path} holds the runs of preset {held!r}, not "
                              f"{preset.name!r}; use another --out (or --preset {held})")
-    ident = identity(args)
     if args.estimate:  # writes nothing, locks nothing
-        foreign_outputs("--out", out, NAME, ident, WRITES, force=args.force, adopt=held == preset.name)
+        check_dir("--out", out, args, WRITES, adopt=held == preset.name)
         rep = run_table(preset, out, workers=args.workers, scheduler=scheduler, max_runs=args.max_runs,
                         progress=False, theory=args.theory, estimate=True, estimate_only=True)
         if rep.plan is None or not rep.plan.tasks:
             print(f"table --preset {preset.name}: nothing left to compute in {out}")
         return 0
-    with claim("--out", out, args._argv, NAME, ident, WRITES, force=args.force, adopt=held == preset.name):
+    with claim("--out", out, args, WRITES, adopt=held == preset.name):
         return _compute(args, preset, out, scheduler)
 
 
