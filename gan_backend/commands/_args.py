@@ -84,8 +84,8 @@ def output_file(flag: str, path, *, suffixes: tuple[str, ...] | None = None) -> 
     if path is None:
         return
     text = os.fspath(path)
-    p = Path(os.path.abspath(text))
-    if suffixes is not None and p.suffix.lower() not in suffixes:
+    p = Path(os.path.realpath(text))  # a symbolic link is checked (and written) at its target
+    if suffixes is not None and Path(text).suffix.lower() not in suffixes:
         raise ValueError(f"argument {flag}: {text!r} must end in {' or '.join(suffixes)}")
     if p.is_dir():
         raise ValueError(f"argument {flag}: {text!r} is a directory, not a file")

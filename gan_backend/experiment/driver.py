@@ -171,6 +171,24 @@ def _env(values: dict):
 
 
 @contextlib.contextmanager
+def _sigint_ignored():
+    """SIGINT ignored while the local worker processes start: they inherit it, so a Ctrl-C
+    in the terminal reaches the driver only (which cancels the tasks and closes the
+    cluster) instead of each worker printing its own traceback."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+@contextlib.contextmanager
 def _client(workers: int, scheduler: str | None):  # noqa: C901 - two ways to get a client
     from dask.distributed import Client, LocalCluster
 
@@ -181,7 +199,7 @@ def _client(workers: int, scheduler: str | None):  # noqa: C901 - two ways to ge
         finally:
             client.close()
         return
-    with _env(WORKER_ENV):
+    with _env(WORKER_ENV), _sigint_ignored():
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True,
             dashboard_address=None, silence_logs=logging.ERROR,

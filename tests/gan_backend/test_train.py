@@ -144,6 +144,37 @@ def test_objectives_train_without_nans(objective, gaussian):
     assert np.isfinite(g.sample(200, rng=0)).all()
 
 
+@pytest.mark.parametrize("lrs", [dict(lr_g=1e100, lr_d=1e100), dict(lr_g=1e100), dict(lr_d=1e200),
+                                 dict(lr_g=1e300, lr_d=1e-300)])
+@pytest.mark.parametrize("objective", ["nonsaturating", "minimax", "fgan:js"])
+def test_huge_learning_rates_raise_training_diverged(gaussian, lrs, objective):
+    """Whatever the step does with an overflowing rate (non-finite weights, or a division
+    by zero inside the compiled kernel), the error is TrainingDivergedError."""
+    cfg = dataclasses.replace(SMALL, objective=objective, epochs=2, **lrs)
+    with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError, match="diverged"):
+        train_gan(gaussian[:512], cfg, rng=0)
+
+
+@pytest.mark.parametrize("objective", ["fgan:nope", "fgan:", "fgan:alpha(x)", "minimax:3", "wgan:kl", "", ":js",
+                                       "FGAN:js", 3, None])
+def test_config_rejects_an_unknown_objective_at_once(objective):
+    with pytest.raises(ValueError, match="`objective`"):
+        GanConfig(objective=objective)
+
+
+def test_config_accepts_every_objective_its_parser_accepts(monkeypatch):
+    """GanConfig asks the objectives module (no list of its own): a kind registered there
+    is accepted, and every f-divergence name of fdiv makes an f-GAN objective."""
+    import fdiv
+    from gan_backend import objectives
+
+    for name in fdiv.names():
+        assert GanConfig(objective=f"fgan:{name}").objective == f"fgan:{name}"
+    assert GanConfig(objective="fgan:alpha(0.5)").objective == "fgan:alpha(0.5)"
+    monkeypatch.setitem(objectives.OBJECTIVES, "brandnew", objectives.OBJECTIVES["fgan"])
+    assert GanConfig(objective="brandnew:kl").objective == "brandnew:kl"
+
+
 def test_divergence_raises_instead_of_returning_nan(gaussian):
     cfg = dataclasses.replace(SMALL, optimizer="sgd", lr_g=1e30, lr_d=1e30)
     with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError, match="diverged in epoch 1"):
