@@ -28,14 +28,30 @@ __all__ = ["GanConfig", "WGAN_DEFAULTS"]
 WGAN_DEFAULTS = {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic": 5, "clip": 0.01}
 
 
+#: The largest integer field (sizes, epochs, steps): larger values overflow the arrays
+#: and counters they become.
+MAX_INT_FIELD = 2**31 - 1
+
+
+def _show(v) -> str:
+    """``repr(v)``, shortened for integers of many digits."""
+    text = repr(v)
+    return text if len(text) <= 40 else f"{text[:12]}...({len(text)} characters)"
+
+
 def _pos_int(name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-        raise ValueError(f"`{name}` must be a positive integer; got {v!r}")
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not (1 <= v <= MAX_INT_FIELD):
+        raise ValueError(f"`{name}` must be a positive integer at most {MAX_INT_FIELD}; got {_show(v)}")
 
 
 def _pos_float(name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (v > 0 and math.isfinite(v)):
-        raise ValueError(f"`{name}` must be a positive finite number; got {v!r}")
+    ok = not isinstance(v, bool) and isinstance(v, numbers.Real)
+    try:
+        ok = ok and float(v) > 0 and math.isfinite(float(v))
+    except OverflowError:  # an int beyond the float range
+        ok = False
+    if not ok:
+        raise ValueError(f"`{name}` must be a positive finite number; got {_show(v)}")
 
 
 def _choice(name, v, choices):
@@ -127,18 +143,22 @@ class GanConfig:
     def __post_init__(self):
         for name in ("g_hidden", "d_hidden"):
             object.__setattr__(self, name, positive_widths(name, getattr(self, name)))
+            if any(w > MAX_INT_FIELD for w in getattr(self, name)):
+                raise ValueError(f"`{name}` widths must be at most {MAX_INT_FIELD}; got {_show(getattr(self, name))}")
         if not isinstance(self.g_batchnorm, bool):
             raise ValueError(f"`g_batchnorm` must be True or False; got {self.g_batchnorm!r}")
         for name in ("latent_dim", "batch_size", "epochs", "n_critic", "d_maxout"):
             _pos_int(name, getattr(self, name))
-        if isinstance(self.unrolled, bool) or not isinstance(self.unrolled, numbers.Integral) or self.unrolled < 0:
-            raise ValueError(f"`unrolled` must be a nonnegative integer; got {self.unrolled!r}")
+        if (isinstance(self.unrolled, bool) or not isinstance(self.unrolled, numbers.Integral)
+                or not 0 <= self.unrolled <= MAX_INT_FIELD):
+            raise ValueError(f"`unrolled` must be a nonnegative integer at most {MAX_INT_FIELD}; "
+                             f"got {_show(self.unrolled)}")
         for name in ("init_std", "lr_g", "lr_d"):
             _pos_float(name, getattr(self, name))
         for name in ("beta1", "beta2"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (0 <= v < 1):
-                raise ValueError(f"`{name}` must be in [0, 1); got {v!r}")
+                raise ValueError(f"`{name}` must be in [0, 1); got {_show(v)}")
         if self.clip is not None:
             _pos_float("clip", self.clip)
         _choice("activation", self.activation, tuple(ACTIVATIONS))

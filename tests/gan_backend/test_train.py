@@ -209,6 +209,10 @@ def test_progress_is_quiet_by_default(capsys, gaussian):
     ("n_critic", 0), ("unrolled", -1), ("init_std", 0.0), ("lr_g", float("nan")), ("lr_d", -1e-3),
     ("beta1", 1.0), ("clip", 0.0), ("activation", "gelu"), ("init", "he"), ("optimizer", "lbfgs"),
     ("dtype", "float16"), ("objective", "hinge"), ("fgan_generator", "x"),
+    # integers beyond what the arrays and the float fields can hold: ValueError, not OverflowError
+    ("epochs", 10**30), ("batch_size", 2**31), ("latent_dim", 2**63), ("g_hidden", (8, 10**20)),
+    ("d_hidden", (2**40,)), ("n_critic", 10**19), ("unrolled", 10**30), ("d_maxout", 2**64),
+    ("lr_g", 10**400), ("lr_d", -10**400), ("init_std", 10**309), ("clip", 10**400), ("beta2", 10**400),
 ])
 def test_config_validation_names_the_field(field, value):
     with pytest.raises(ValueError, match=f"`{field}`"):
