@@ -26,6 +26,7 @@ import os
 
 import numpy as np
 
+from gan_backend._validate import fits_in_memory
 from gan_backend.commands._args import output_dir, plot_file, positive_int, seed, steps
 from gan_backend.commands._outdir import claim
 
@@ -50,8 +51,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gan_backend._validate import fits_in_memory
-
     if args.n < 10:
         raise ValueError(f"argument --n: must be at least 10; got {args.n}")
     fits_in_memory("--n", args.n, 256)  # (4, n, 2) float64 posteriors of two models, and their scores

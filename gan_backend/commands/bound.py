@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from gan_backend._validate import fits_in_memory
 from gan_backend.commands._args import distinct_outputs, output_file, plot_file, positive_int, seed, steps
 
 NAME = "bound"
@@ -83,8 +84,6 @@ def _line(res: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from gan_backend._bound_pairs import get_pair
-
-    from gan_backend._validate import fits_in_memory
 
     fits_in_memory("--n", args.n, 64)  # two (n, d) float64 samples and their held-out split
     output_file("--json", args.json)

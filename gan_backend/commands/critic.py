@@ -29,6 +29,7 @@ import os
 
 import numpy as np
 
+from gan_backend._validate import fits_in_memory
 from gan_backend.commands._args import output_dir, positive_int, seed, steps
 from gan_backend.commands._outdir import claim
 
@@ -191,8 +192,6 @@ def identity(args) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gan_backend._validate import fits_in_memory
-
     fits_in_memory("--n", args.n, 64)  # (n, 1) real and fake samples and their gradients
     out = output_dir("--out", args.out)
     with claim("--out", out, args, WRITES):

@@ -357,3 +357,36 @@ def test_runs_stored_with_other_settings_are_counted_as_left_out(two_runs_per_ce
     assert "left out: 3 (stored with other settings" in err
     assert "**Stored runs left out**: 3 (stored with other settings" in (out / "table.md").read_text()
     assert "also shows 7 stored runs beyond" in text
+
+
+@pytest.mark.parametrize("which", ["smoke", "modes-small"])
+def test_table_runs_sorts_stored_runs_into_shown_and_left_out(which):
+    """Stored runs beyond --runs with the preset's settings are shown; other settings and
+    other cells are counted as left out, each with its reason (the coverage and the modes
+    tables share this selection)."""
+    from gan_backend.experiment.modes import get_setting
+    from gan_backend.experiment.presets import get_preset
+    from gan_backend.experiment.report import table_runs
+    from gan_backend.experiment.runs import run_specs
+    from gan_backend.experiment.store import StoredRun
+
+    preset = get_preset("smoke") if which == "smoke" else get_setting("small")
+
+    def stored(spec, **change):
+        cfg = {**preset.run_config(spec.method, spec.modes, spec.variant), **change}
+        return StoredRun(spec.key, preset.name, spec.method, spec.modes, spec.run, 0, 0, cfg, {}, {}, "h", "t",
+                         spec.variant)
+
+    specs3 = run_specs(preset.with_(runs=3))
+    one = preset.with_(runs=1)
+    per_run = len(run_specs(one))
+    rows = [stored(s) for s in specs3 if s.run != 2] + [stored(s, n_eval=-1) for s in specs3 if s.run == 2]
+    alien = specs3[0]
+    rows.append(StoredRun(alien.key.replace(alien.method, "nomethod"), preset.name, "nomethod", alien.modes, 5, 0,
+                          0, {}, {}, {}, "h", "t", alien.variant))
+    sel = table_runs(rows, one)
+    assert (sel.wanted, sel.missing, sel.beyond, len(sel.runs)) == (per_run, 0, per_run, 2 * per_run)
+    assert sel.left_out == {"stored with other settings than this command's": per_run,
+                            "not a run of this preset's methods and mode counts": 1}
+    sel5 = table_runs(rows[:per_run - 1], preset.with_(runs=5))
+    assert (sel5.wanted, sel5.missing, sel5.beyond, sel5.left_out) == (5 * per_run, 4 * per_run + 1, 0, {})
