@@ -16,6 +16,10 @@ blocks of up to R, and advances the AdaGAN runs in lockstep units of up to R run
 call, then their new components), one batched step on a leading run axis; the default with
 ``GAN_BACKEND=cupy`` is R = 64, otherwise one by one. The stored rows are the same to
 rounding either way, and stay per run (resume, retries, failures).
+The command line goes to ``DIR/command.txt``; a ``DIR`` whose ``command.txt`` names another
+experiment, or that holds tables or figures without one, is refused unless ``--force``, and so
+is a ``DIR`` another command is writing. ``table.md`` shows every stored run of the preset's
+settings (also runs beyond ``--runs``) and says how many stored runs it leaves out, and why.
 Exit status: 0 complete, 1 some runs failed, 2 bad arguments, 130 interrupted (finished
 runs are kept).
 """
