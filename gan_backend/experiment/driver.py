@@ -202,7 +202,7 @@ def _client(workers: int, scheduler: str | None):  # noqa: C901 - two ways to ge
     with _env(WORKER_ENV), _sigint_ignored():
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True,
-            dashboard_address=None, silence_logs=logging.ERROR,
+            dashboard_address=":0", silence_logs=logging.ERROR,  # any free port: no clash warnings
         )
     try:
         client = Client(cluster)
