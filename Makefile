@@ -1,37 +1,49 @@
 # Quick start: `make demo` (main job) and `make test` (whole suite); `make bench` (docs/performance.md rows);
 # `make notebooks` renders notebooks/*.ipynb in place (full settings), `make notebooks-clear` strips them again.
-# Each target creates .venv when missing and installs the project into it from the package registry.
+# Each target creates .venv when missing and installs the project into it from the package registry:
+# `make demo` the runtime dependencies only, `make test` (and the targets below) also the test and docs tools.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.installed-test-stamp
 
-.PHONY: install demo test bench notebooks notebooks-clear clean
+.PHONY: install install-test demo test bench notebooks notebooks-clear clean
 
-$(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(PY):
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+
+# runtime dependencies (pyproject.toml [project] dependencies)
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
 	@touch $(STAMP)
 
+# ... and the test extra (pytest, notebook runner, the docs build)
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP) $(TEST_STAMP)
+
 install: $(STAMP)
+
+install-test: $(TEST_STAMP)
 
 demo: install
 	$(PY) -m proofs_check
 
-test: install
+test: install-test
 	$(PY) -m pytest -q
 
-bench: install
+bench: install-test
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) -m benchmarks
 
 # Executes every notebook in place with full settings (outputs kept, to read them rendered).
 # Committed notebooks carry no outputs (a test checks it): run `make notebooks-clear` before committing.
-notebooks: install
+notebooks: install-test
 	$(PY) notebooks/execute.py --inplace
 
-notebooks-clear: install
+notebooks-clear: install-test
 	$(PY) notebooks/execute.py --clear
 
 clean:
@@ -39,6 +51,6 @@ clean:
 
 # The documentation site (docs/): HTML in docs/_build/html, every warning an error, broken references included.
 .PHONY: docs
-docs: install
+docs: install-test
 	$(PY) -m pip install --quiet -e '.[test,docs]'
 	$(PY) -m sphinx -b html -W --keep-going -n docs docs/_build/html

@@ -3,7 +3,8 @@
 Bad arguments exit with status 2 and ONE line on stderr naming the argument (no usage
 block, no traceback): argparse's own errors and any ``ValueError`` raised while a
 command validates its input. A training that diverges
-(:class:`~gan_backend.engine.train.TrainingDivergedError`) is also one line, exit status 1.
+(:class:`~gan_backend.engine.train.TrainingDivergedError`) is also one line, exit status 1;
+Ctrl-C is one line, exit status 130.
 """
 from __future__ import annotations
 
@@ -33,14 +34,19 @@ def build_parser() -> OneLineParser:
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=(mod.__doc__ or mod.HELP).strip(),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         mod.add_arguments(p)
-        p.set_defaults(_run=mod.run, _prog=p.prog)
+        p.set_defaults(_run=mod.run, _prog=p.prog, _identity=getattr(mod, "identity", None))
     return parser
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = build_parser().parse_args(argv)
+    args._argv = argv
     try:
         return int(args._run(args) or 0)
+    except KeyboardInterrupt:  # Ctrl-C outside a driver's own handling: finished work is kept
+        sys.stderr.write(f"{args._prog}: interrupted\n")
+        return 130
     except (ValueError, BackendUnavailableError) as exc:
         sys.stderr.write(f"{args._prog}: error: {' '.join(str(exc).split())}\n")
         return 2

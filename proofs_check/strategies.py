@@ -231,7 +231,8 @@ def _alpha(a: float):
     return fdiv.alpha(a)
 
 
-def _self_dual(f) -> bool:
+def is_self_dual(f) -> bool:
+    """Whether ``f = f°`` (``f(x) = x f(1/x)``) at four points, to 1e-12 relative (statement S3)."""
     x = np.array([0.1, 0.5, 2.0, 7.5])
     a, b = np.asarray(f.f(x), float), x * np.asarray(f.f(1.0 / x), float)
     return bool(np.allclose(a, b, rtol=1e-12, atol=1e-14))
@@ -242,7 +243,7 @@ def _select(f, f1_zero, hilbertian, self_dual) -> bool:
         return False
     if hilbertian is not None and bool(f.hilbertian) != hilbertian:
         return False
-    return self_dual is None or _self_dual(f) == self_dual
+    return self_dual is None or is_self_dual(f) == self_dual
 
 
 def fdivergences(*, f1_zero: bool | None = True, hilbertian: bool | None = None,

@@ -26,7 +26,12 @@ import os
 
 import numpy as np
 
-from gan_backend.cli._args import output_dir, output_file, positive_int, seed
+from gan_backend.engine._validate import fits_in_memory
+from gan_backend.cli._args import output_dir, plot_file, positive_int, seed, steps
+from gan_backend.cli._outdir import claim
+
+#: What the command writes in ``--out`` (see :mod:`gan_backend.cli._outdir`).
+WRITES = ("posterior_avb.npy", "posterior_vae.npy", "metrics.json")
 
 NAME = "avb"
 HELP = "AVB vs a Gaussian VAE on the 4 one-hot toy points: posteriors, metrics, figure"
@@ -37,21 +42,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--seed", type=seed, required=True, metavar="S", help="random seed")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
-    p.add_argument("--steps", type=positive_int, default=AvbConfig().steps, metavar="N",
+    p.add_argument("--steps", type=steps, default=AvbConfig().steps, metavar="N",
                    help=f"(θ, φ) updates of each model (default {AvbConfig().steps})")
     p.add_argument("--n", type=positive_int, default=1000, metavar="N",
                    help="posterior samples per data point written and evaluated (default 1000, at least 10)")
     p.add_argument("--plot", metavar="FILE.png", help="write the posterior figure here")
+    p.add_argument("--force", action="store_true", help="write into --out even if it holds another experiment's outputs")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.n < 10:
+        raise ValueError(f"argument --n: must be at least 10; got {args.n}")
+    fits_in_memory("--n", args.n, 256)  # (4, n, 2) float64 posteriors of two models, and their scores
+    plot_file("--plot", args.plot)
+    out = output_dir("--out", args.out)
+    with claim("--out", out, args, WRITES):
+        return _run(args)
+
+
+def identity(args) -> dict:
+    """What identifies this command's outputs in ``--out`` (``command.txt``)."""
+    return {"seed": args.seed, "steps": args.steps, "n": args.n}
+
+
+def _run(args: argparse.Namespace) -> int:
     from gan_backend.experiments.avb import AvbConfig, evaluate_avb, evaluate_vae, toy_data, train_avb, train_vae
     from gan_backend.experiments.avb.plot import plot_posteriors
 
-    if args.n < 10:
-        raise ValueError(f"argument --n: must be at least 10; got {args.n}")
-    output_file("--plot", args.plot)
-    output_dir("--out", args.out)
     config = AvbConfig(steps=args.steps)
     x = toy_data()
     s_avb, s_vae, s_eval = np.random.SeedSequence(args.seed).spawn(3)

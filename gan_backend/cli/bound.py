@@ -20,7 +20,8 @@ import math
 
 import numpy as np
 
-from gan_backend.cli._args import output_file, positive_int, seed
+from gan_backend.engine._validate import fits_in_memory
+from gan_backend.cli._args import distinct_outputs, output_file, plot_file, positive_int, seed, steps
 
 NAME = "bound"
 HELP = "variational estimate of D_f(Q||P) by an f-GAN discriminator vs the exact value"
@@ -36,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="fdiv registry name, alpha(<a>), or 'all'")
     p.add_argument("--pair", required=True, choices=list(PAIRS), help="the two distributions")
     p.add_argument("--seed", required=True, type=seed, metavar="S", help="random seed")
-    p.add_argument("--steps", type=positive_int, default=2000, metavar="N",
+    p.add_argument("--steps", type=steps, default=2000, metavar="N",
                    help="discriminator steps (default 2000)")
     p.add_argument("--n", type=positive_int, default=400_000, metavar="N",
                    help="points drawn from each distribution (default 400000; half held out)")
@@ -84,8 +85,10 @@ def _line(res: dict) -> str:
 def run(args: argparse.Namespace) -> int:
     from gan_backend.experiments.bound_pairs import get_pair
 
-    for flag, path in (("--json", args.json), ("--plot", args.plot)):
-        output_file(flag, path)
+    fits_in_memory("--n", args.n, 64)  # two (n, d) float64 samples and their held-out split
+    output_file("--json", args.json)
+    plot_file("--plot", args.plot)
+    distinct_outputs(("--json", args.json), ("--plot", args.plot))
     names = _names(args.f)
     pair = get_pair(args.pair)
     xq, xp = pair.sample(args.n, np.random.default_rng([args.seed, 0]))

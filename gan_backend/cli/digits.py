@@ -23,7 +23,11 @@ import os
 
 import numpy as np
 
-from gan_backend.cli._args import output_dir, positive_int, seed
+from gan_backend.cli._args import output_dir, seed, steps
+from gan_backend.cli._outdir import claim
+
+#: What the command writes in ``--out`` (see :mod:`gan_backend.cli._outdir`).
+WRITES = ("weights.npy", "stats.json", "figure5.png")
 
 NAME = "digits"
 HELP = "Figure 5 on sklearn's digits: one AdaGAN step, weights vs ink/stroke width"
@@ -35,16 +39,29 @@ DEFAULT_STEPS = 8400
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=seed, required=True, metavar="S", help="random seed")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
-    p.add_argument("--steps", type=positive_int, default=DEFAULT_STEPS, metavar="N",
+    p.add_argument("--steps", type=steps, default=DEFAULT_STEPS, metavar="N",
                    help=f"generator steps of each GAN, rounded up to whole epochs (default {DEFAULT_STEPS})")
     p.add_argument("--progress", action="store_true", help="one line per AdaGAN step on stderr")
+    p.add_argument("--force", action="store_true", help="write into --out even if it holds another experiment's outputs")
 
 
 def run(args: argparse.Namespace) -> int:
     from gan_backend.experiments import adagan_digits as digits
 
     x = digits.load_digits_data()  # ValueError naming scikit-learn when it is missing
-    output_dir("--out", args.out)
+    out = output_dir("--out", args.out)
+    with claim("--out", out, args, WRITES):
+        return _run(args, x)
+
+
+def identity(args) -> dict:
+    """What identifies this command's outputs in ``--out`` (``command.txt``)."""
+    return {"seed": args.seed, "steps": args.steps}
+
+
+def _run(args: argparse.Namespace, x) -> int:
+    from gan_backend.experiments import adagan_digits as digits
+
     config = digits.steps_to_config(args.steps, n=x.shape[0])
     s_train, s_eval = np.random.SeedSequence(args.seed).spawn(2)
     fig = digits.run_figure5(x, config, rng=np.random.default_rng(s_train))

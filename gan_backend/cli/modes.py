@@ -15,10 +15,18 @@ import os
 import sys
 from pathlib import Path
 
-from gan_backend.cli._args import nonnegative_int, output_dir, positive_int
+from gan_backend.cli._args import nonnegative_int, output_dir, positive_int, scheduler_address, workers
+from gan_backend.cli._outdir import check_dir, claim
+
+#: What the modes command writes in ``--out`` (globs; see :mod:`gan_backend.cli._outdir`).
+WRITES = ("table.md", "table.csv", "diagnosis.csv", "*.png", "results.sqlite")
 
 NAME = "modes"
 HELP = "ring/grid missing-modes benchmarks (PacGAN Table 1), resumable"
+
+
+#: The most runs one modes table may hold (as ``table``'s limit).
+MAX_RUNS = 10**6
 
 
 def add_arguments(parser) -> None:
@@ -28,7 +36,7 @@ def add_arguments(parser) -> None:
                         help="tiny (tests, seconds), small (<= 30 min on 2 cores), full (the benchmark's "
                              "network: a cluster or many cores)")
     parser.add_argument("--out", type=Path, required=True, help="output directory (resumed if it exists)")
-    parser.add_argument("--workers", type=positive_int, default=None,
+    parser.add_argument("--workers", type=workers, default=None,
                         help="local worker processes (default: number of CPUs)")
     parser.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     parser.add_argument("--runs", type=positive_int, default=None, help="runs per cell instead of the setting's")
@@ -37,40 +45,80 @@ def add_arguments(parser) -> None:
     parser.add_argument("--estimate", action="store_true", help="print the work and its estimated time, train nothing")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--force", action="store_true",
+                        help="write into --out even if it holds another experiment's tables and figures")
+
+
+def identity(args) -> dict:
+    """What identifies this command's outputs in ``--out`` (``command.txt``): the setting."""
+    return {"setting": args.setting}
 
 
 def run(args) -> int:
-    from gan_backend.experiments.driver import RESULTS_FILE, _fmt_s, run_table
-    from gan_backend.experiments.mode_collapse import estimate_seconds, execute_modes_run, get_setting, run_steps
-    from gan_backend.experiments.mode_collapse_report import write_modes_report
+    from gan_backend.experiments.driver import RESULTS_FILE
+    from gan_backend.experiments.mode_collapse import get_setting
     from gan_backend.experiments.runs import run_specs
-    from gan_backend.experiments.store import ConfigMismatch, ResultStore
+    from gan_backend.experiments.store import ResultStore
 
-    out = output_dir("--out", args.out)
     setting = get_setting(args.setting)
     if args.runs is not None:
         setting = setting.with_(runs=args.runs)
+    n_runs = len(run_specs(setting.with_(runs=1))) * setting.runs
+    if n_runs > MAX_RUNS:
+        raise ValueError(f"argument --runs: {setting.runs} runs per cell make {n_runs} runs, more than the "
+                         f"{MAX_RUNS} one table can plan; use fewer runs")
+    scheduler = scheduler_address("--scheduler", args.scheduler)
+    estimate = getattr(args, "estimate", False)
+    out = output_dir("--out", args.out, create=not estimate)
+    held = None
+    if (out / RESULTS_FILE).exists():
+        with ResultStore(out / RESULTS_FILE, readonly=True) as store:
+            held = store.preset()
+    adopt = held == setting.name
+    if estimate:
+        check_dir("--out", out, args, WRITES, adopt=adopt)
+        return _plan(args, setting, out, scheduler)
+    with claim("--out", out, args, WRITES, adopt=adopt):
+        if _plan(args, setting, out, scheduler) is None:
+            return _compute(args, setting, out, scheduler)
+        return 0
+
+
+def _plan(args, setting, out, scheduler):
+    """Print the work left and its estimated time; 0 with ``--estimate`` (stop), else None."""
+    from gan_backend.experiments.driver import RESULTS_FILE, format_seconds
+    from gan_backend.experiments.mode_collapse import estimate_seconds
+    from gan_backend.experiments.runs import run_specs
+    from gan_backend.experiments.store import ResultStore
 
     specs = run_specs(setting)
     done = set()
     if (out / RESULTS_FILE).exists():
-        with ResultStore(out / RESULTS_FILE) as store:
+        with ResultStore(out / RESULTS_FILE, readonly=True) as store:
             done = store.keys()
     todo = [s for s in specs if s.key not in done]
     if args.max_runs is not None:
         todo = todo[:args.max_runs]
     workers = args.workers or max(1, min(os.cpu_count() or 1, len(todo) or 1))
-    if args.scheduler is None and todo:
+    if scheduler is None and todo:
         eta = estimate_seconds(setting, todo, workers)
         print(f"modes {setting.name}: {len(todo)} of {len(specs)} runs to do on {workers} worker(s); "
-              f"estimated {_fmt_s(eta)} with a free core per worker (from a timed GAN step on this machine)", flush=True)
+              f"estimated {format_seconds(eta)} with a free core per worker (from a timed GAN step on this machine)", flush=True)
     elif todo:
-        print(f"modes {setting.name}: {len(todo)} of {len(specs)} runs to do on the cluster at {args.scheduler}",
+        print(f"modes {setting.name}: {len(todo)} of {len(specs)} runs to do on the cluster at {scheduler}",
               flush=True)
-    if getattr(args, "estimate", False):
-        return 0
+    return 0 if getattr(args, "estimate", False) else None
+
+
+def _compute(args, setting, out, scheduler) -> int:
+    from gan_backend.experiments.driver import run_table
+    from gan_backend.experiments.mode_collapse import execute_modes_run, run_steps
+    from gan_backend.experiments.mode_collapse_report import write_modes_report
+    from gan_backend.experiments.store import ConfigMismatch
+
+    workers = args.workers
     try:
-        rep = run_table(setting, out, workers=workers, scheduler=args.scheduler, max_runs=args.max_runs,
+        rep = run_table(setting, out, workers=workers, scheduler=scheduler, max_runs=args.max_runs,
                         progress=not args.quiet, task=execute_modes_run, first_task=None,
                         cost=functools.partial(run_steps, setting))
     except ConfigMismatch as exc:

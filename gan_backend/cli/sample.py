@@ -12,13 +12,15 @@ seed gives identical files and the data do not depend on the method.
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
 from gan_backend.adagan import methods
 from gan_backend.engine._validate import fits_in_memory
-from gan_backend.cli._args import output_file
-from gan_backend.cli._args import positive_int as _positive_int
+from gan_backend.cli._args import distinct_outputs, output_file, plot_file
+from gan_backend.experiments.driver import format_seconds
+from gan_backend.cli._args import positive_int, seed as seed_arg
 from gan_backend.engine.config import GanConfig
 from gan_backend.engine.datasets import DATASETS, make_dataset
 from gan_backend.engine.objectives import get_objective
@@ -26,15 +28,16 @@ from gan_backend.engine.objectives import get_objective
 NAME = "sample"
 HELP = "train one model on toy data and write N samples from it (.npy)"
 
+#: Seconds per GAN step assumed for the up-front estimate (the toy GAN of docs/theory.md
+#: §3 on one core: ~0.33 ms measured for benchmark B3; larger networks take longer).
+STEP_S = 3.3e-4
 
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a nonnegative integer; got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be a nonnegative integer; got {text!r}")
-    return v
+#: The most GAN steps (all GANs together) one ``sample`` call trains: about 4 days at
+#: :data:`STEP_S`.
+MAX_STEPS = 10**9
+
+#: An estimate above this many seconds is printed on stderr before training.
+SHOW_ETA_S = 60.0
 
 
 def _objective(text: str) -> str:
@@ -49,26 +52,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", required=True, choices=sorted(DATASETS), help="toy data set")
     p.add_argument("--geometry", choices=("default", "pacgan"), default="default",
                    help="ring/grid geometry: default, or pacgan (ring radius 1 std 0.01; grid spacing 2 std 0.05)")
-    p.add_argument("--modes", type=_positive_int, default=None, metavar="K",
+    p.add_argument("--modes", type=positive_int, default=None, metavar="K",
                    help="number of modes (default: gmm 5, ring 8; grid has 25)")
     p.add_argument("--method", required=True, choices=methods.names(), help="training method")
-    p.add_argument("--T", type=_positive_int, default=1, help="number of GANs (ignored by vanilla)")
-    p.add_argument("--seed", type=_seed, required=True, metavar="S", help="random seed")
-    p.add_argument("--n", type=_positive_int, required=True, metavar="N", help="number of samples to write")
+    p.add_argument("--T", type=positive_int, default=1, help="number of GANs (ignored by vanilla)")
+    p.add_argument("--seed", type=seed_arg, required=True, metavar="S", help="random seed")
+    p.add_argument("--n", type=positive_int, required=True, metavar="N", help="number of samples to write")
     p.add_argument("--out", required=True, metavar="FILE.npy", help="where to write the (N, 2) samples")
     p.add_argument("--data-out", metavar="FILE.npy", help="also write the training data here")
     p.add_argument("--objective", type=_objective, default="nonsaturating",
                    help="minimax, nonsaturating (default), wgan or fgan:<fdiv name>")
     p.add_argument("--plot", metavar="FILE.png", help="scatter plot of data and samples")
-    p.add_argument("--n-data", type=_positive_int, default=256_000, metavar="N",
+    p.add_argument("--n-data", type=positive_int, default=256_000, metavar="N",
                    help="number of training points (default 256000)")
-    p.add_argument("--epochs", type=_positive_int, default=None, metavar="E",
+    p.add_argument("--epochs", type=positive_int, default=None, metavar="E",
                    help="epochs per GAN (default: the config's, 15)")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
 
 
-def _check_writable(flag: str, path: str | None) -> None:
-    output_file(flag, path)
+def planned_steps(method, T: int, config: GanConfig, n_data: int) -> tuple[int, int]:
+    """``(GANs, generator steps per GAN)`` that ``method`` trains (mixture discriminators
+    and classifiers not counted)."""
+    return int(method.gans(T)), int(config.epochs) * max(1, n_data // int(config.batch_size))
 
 
 def _plot(path: str, data, samples, name: str) -> None:
@@ -103,8 +108,10 @@ def run(args: argparse.Namespace) -> int:
     for flag, value in (("--n", args.n), ("--n-data", args.n_data), ("--modes", args.modes)):
         if value is not None:
             fits_in_memory(flag, value, _BYTES[flag])
-    for flag, path in (("--out", args.out), ("--data-out", args.data_out), ("--plot", args.plot)):
-        _check_writable(flag, path)
+    output_file("--out", args.out, suffixes=(".npy",))
+    output_file("--data-out", args.data_out, suffixes=(".npy",))
+    plot_file("--plot", args.plot)
+    distinct_outputs(("--out", args.out), ("--data-out", args.data_out), ("--plot", args.plot))
     if args.dataset == "grid" and args.modes not in (None, 25):
         raise ValueError(f"argument --modes: the grid has 25 modes; got {args.modes}")
     if args.geometry != "default" and args.dataset not in ("ring", "grid"):
@@ -112,15 +119,26 @@ def run(args: argparse.Namespace) -> int:
     config = GanConfig.for_objective(args.objective)
     if args.epochs is not None:
         config = GanConfig.for_objective(args.objective, epochs=args.epochs)
+    method = methods.get(args.method)
+    gans, steps = planned_steps(method, args.T, config, args.n_data)
+    if gans * steps > MAX_STEPS:
+        flag = "--T" if gans > 1 else ("--epochs" if args.epochs is not None else "--n-data")
+        raise ValueError(f"argument {flag}: {gans} GAN(s) of {steps} steps each is {gans * steps} steps, more "
+                         f"than {MAX_STEPS} (about {format_seconds(MAX_STEPS * STEP_S)} on one core)")
+    eta = gans * steps * STEP_S
+    if eta > SHOW_ETA_S:
+        print(f"sample: {gans} GAN(s) of {steps} steps each; estimated {format_seconds(eta)} on one core "
+              f"(at ~{STEP_S * 1e3:.2f} ms a step)", file=sys.stderr, flush=True)
     data_ss, train_ss, sample_ss = np.random.SeedSequence(args.seed).spawn(3)
     data = make_dataset(args.dataset, args.n_data, modes=args.modes, geometry=args.geometry, rng=np.random.default_rng(data_ss))
-    method = methods.get(args.method)
     model = method.fit(data.x, T=args.T, config=config, rng=np.random.default_rng(train_ss),
                        progress=args.progress)
     samples = np.asarray(model.sample(args.n, np.random.default_rng(sample_ss)), dtype=np.float64)
-    np.save(args.out, samples)
+    with open(args.out, "wb") as fh:  # exactly the path given
+        np.save(fh, samples)
     if args.data_out:
-        np.save(args.data_out, data.x)
+        with open(args.data_out, "wb") as fh:
+            np.save(fh, data.x)
     if args.plot:
         _plot(args.plot, data, samples,
               f"{args.method} on {args.dataset} (K={data.modes}), {args.objective}, seed {args.seed}")

@@ -16,6 +16,10 @@ blocks of up to R, and advances the AdaGAN runs in lockstep units of up to R run
 call, then their new components), one batched step on a leading run axis; the default with
 ``GAN_BACKEND=cupy`` is R = 64, otherwise one by one. The stored rows are the same to
 rounding either way, and stay per run (resume, retries, failures).
+The command line goes to ``DIR/command.txt``; a ``DIR`` whose ``command.txt`` names another
+experiment, or that holds tables or figures without one, is refused unless ``--force``, and so
+is a ``DIR`` another command is writing. ``table.md`` shows every stored run of the preset's
+settings (also runs beyond ``--runs``) and says how many stored runs it leaves out, and why.
 Exit status: 0 complete, 1 some runs failed, 2 bad arguments, 130 interrupted (finished
 runs are kept).
 """
@@ -24,7 +28,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gan_backend.cli._args import nonnegative_int, output_dir, positive_int
+from gan_backend.cli._args import nonnegative_int, output_dir, positive_int, scheduler_address, workers
+from gan_backend.cli._outdir import check_dir, claim
 
 NAME = "table"
 HELP = "reproduce the seed's coverage table (Dask + SQLite, resumable)"
@@ -47,6 +52,14 @@ def batch_runs_for(value, xp) -> int | None:
         return check_batch_runs(value, "--batch-runs")
     return DEFAULT_GPU_BATCH_RUNS if xp.__name__ == "cupy" else None
 
+
+#: The most runs (all cells) one table may hold: planning is linear in them, about
+#: 20 s per million runs.
+MAX_RUNS = 10**6
+
+#: What the table command writes in ``--out`` (globs): a folder holding such files that
+#: another experiment wrote is refused without ``--force``.
+WRITES = ("table*.md", "table*.csv", "*.png", "theory*", "results.sqlite")
 
 #: ``--preset modes`` runs the ``modes`` command's small setting (its own store layout)
 MODES_PRESET = "modes"
@@ -75,7 +88,7 @@ def add_arguments(parser) -> None:
                              "steps, 5 runs), objectives (every GAN objective, K = 5, 10, 3 runs), "
                              "modes (the ring/grid benchmarks: `python -m gan_backend modes --setting small`)")
     parser.add_argument("--out", type=Path, required=True, help="output directory (resumed if it exists)")
-    parser.add_argument("--workers", type=positive_int, default=None,
+    parser.add_argument("--workers", type=workers, default=None,
                         help="local worker processes (default: number of CPUs)")
     parser.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     parser.add_argument("--runs", type=positive_int, default=None,
@@ -101,6 +114,26 @@ def add_arguments(parser) -> None:
                              "the rows are the same to rounding)")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--force", action="store_true",
+                        help="write into --out even if it holds another experiment's tables and figures")
+
+
+def identity(args) -> dict:
+    """What identifies a table's outputs in ``--out`` (``command.txt``): the preset."""
+    return {"preset": args.preset}
+
+
+def total_runs(preset) -> int:
+    """The number of runs of ``preset`` (all cells), without listing them."""
+    return preset.runs * len(preset.modes) * len(preset.variant_names) * len(preset.methods)
+
+
+def check_size(preset, flag: str = "--runs") -> None:
+    """Refuse a table of more than :data:`MAX_RUNS` runs (before any planning)."""
+    n = total_runs(preset)
+    if n > MAX_RUNS:
+        raise ValueError(f"argument {flag}: {preset.runs} runs per cell make {n} runs, more than the "
+                         f"{MAX_RUNS} one table can plan; use fewer runs")
 
 
 def run(args) -> int:
@@ -108,9 +141,7 @@ def run(args) -> int:
         return _run_modes(args)
     from gan_backend.engine._backend import get_xp
     from gan_backend.experiments.driver import RESULTS_FILE, run_table
-    from gan_backend.experiments.outputs import write_figures, write_theory
     from gan_backend.experiments.presets import get_preset
-    from gan_backend.experiments.report import write_table
     from gan_backend.experiments.store import ResultStore
 
     xp = get_xp()  # GAN_BACKEND checked before any work (CuPy asked for but unusable: exit 2)
@@ -122,20 +153,35 @@ def run(args) -> int:
         preset = preset.with_(runs=args.runs)
     if args.topklast_reading is not None:
         preset = preset.with_(topklast_reading=args.topklast_reading)
-    out = output_dir("--out", args.out)
+    check_size(preset)
+    scheduler = scheduler_address("--scheduler", args.scheduler)
+    out = output_dir("--out", args.out, create=not args.estimate)
     store_path = out / RESULTS_FILE
+    held = None
     if store_path.exists():  # layout / preset of an existing store, before any work
-        with ResultStore(store_path) as st:
+        with ResultStore(store_path, readonly=True) as st:
             held = st.preset()
         if held is not None and held != preset.name:
             raise ValueError(f"argument --out: {store_path} holds the runs of preset {held!r}, not "
                              f"{preset.name!r}; use another --out (or --preset {held})")
-    rep = run_table(preset, out, workers=args.workers, scheduler=args.scheduler, max_runs=args.max_runs,
-                    progress=not args.quiet, theory=args.theory, estimate=True, estimate_only=args.estimate)
-    if args.estimate:
+    if args.estimate:  # writes nothing, locks nothing
+        check_dir("--out", out, args, WRITES, adopt=held == preset.name)
+        rep = run_table(preset, out, workers=args.workers, scheduler=scheduler, max_runs=args.max_runs,
+                        progress=False, theory=args.theory, estimate=True, estimate_only=True)
         if rep.plan is None or not rep.plan.tasks:
             print(f"table --preset {preset.name}: nothing left to compute in {out}")
         return 0
+    with claim("--out", out, args, WRITES, adopt=held == preset.name):
+        return _compute(args, preset, out, scheduler)
+
+
+def _compute(args, preset, out, scheduler) -> int:
+    from gan_backend.experiments.driver import run_table
+    from gan_backend.experiments.outputs import write_figures, write_theory
+    from gan_backend.experiments.report import write_table
+
+    rep = run_table(preset, out, workers=args.workers, scheduler=scheduler, max_runs=args.max_runs,
+                    progress=not args.quiet, theory=args.theory, estimate=True)
     from gan_backend.experiments.report import COVERAGE_ESTIMATORS
 
     for other in COVERAGE_ESTIMATORS:  # table_<estimator>.md for each; table.md = the chosen one
@@ -144,6 +190,11 @@ def run(args) -> int:
     summary = write_table(out, preset, elapsed_s=rep.elapsed_s, coverage=args.coverage)
     print(f"table: {rep.completed} runs computed, {rep.skipped} resumed from {out}, "
           f"{len(rep.failed)} failed, {summary['missing']} missing ({rep.elapsed_s:.1f} s)")
+    if summary["beyond"]:
+        print(f"table: also shows {summary['beyond']} stored runs beyond {preset.runs} per cell "
+              f"({summary['shown']} runs in all)")
+    if summary["left_out"]:
+        print(f"table: stored runs left out: {summary['left_out']}", file=sys.stderr)
     print(f"wrote {summary['table_md']} and {summary['table_csv']}")
     if rep.interrupted:
         print("interrupted: every finished run is stored; rerun the same command to resume",

@@ -54,10 +54,17 @@ def _is_int(v) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
 
 
-def positive_int(name: str, v) -> int:
-    """``v`` as an int if it is an integer >= 1 (bools refused)."""
-    if not _is_int(v) or v < 1:
-        raise ValueError(f"`{name}` must be a positive integer; got {v!r}")
+def show(v) -> str:
+    """``repr(v)``, shortened for integers of many digits (for error messages)."""
+    text = repr(v)
+    return text if len(text) <= 40 else f"{text[:12]}...({len(text)} characters)"
+
+
+def positive_int(name: str, v, maximum: int | None = None) -> int:
+    """``v`` as an int if it is an integer >= 1 (bools refused), and at most ``maximum`` if given."""
+    if not _is_int(v) or v < 1 or (maximum is not None and v > maximum):
+        bound = "" if maximum is None else f" at most {maximum}"
+        raise ValueError(f"`{name}` must be a positive integer{bound}; got {show(v)}")
     return int(v)
 
 

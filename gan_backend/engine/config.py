@@ -15,11 +15,11 @@ import dataclasses
 import json
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from gan_backend.engine._validate import positive_int, positive_widths
+from gan_backend.engine._validate import positive_int, positive_widths, show
 from gan_backend.engine.layers import ACTIVATIONS, INITS, check_dtype
-from gan_backend.engine.objectives import OBJECTIVES, FGan
+from gan_backend.engine.objectives import FGan, get_objective
 from gan_backend.engine.optim import OPTIMIZERS
 
 __all__ = ["GanConfig", "WGAN_DEFAULTS"]
@@ -28,9 +28,19 @@ __all__ = ["GanConfig", "WGAN_DEFAULTS"]
 WGAN_DEFAULTS = {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic": 5, "clip": 0.01}
 
 
+#: The largest integer field (sizes, epochs, steps): larger values overflow the arrays
+#: and counters they become.
+MAX_INT_FIELD = 2**31 - 1
+
+
 def _pos_float(name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (v > 0 and math.isfinite(v)):
-        raise ValueError(f"`{name}` must be a positive finite number; got {v!r}")
+    ok = not isinstance(v, bool) and isinstance(v, numbers.Real)
+    try:
+        ok = ok and float(v) > 0 and math.isfinite(float(v))
+    except OverflowError:  # an int beyond the float range
+        ok = False
+    if not ok:
+        raise ValueError(f"`{name}` must be a positive finite number; got {show(v)}")
 
 
 def _choice(name, v, choices):
@@ -122,18 +132,22 @@ class GanConfig:
     def __post_init__(self):
         for name in ("g_hidden", "d_hidden"):
             object.__setattr__(self, name, positive_widths(name, getattr(self, name)))
+            if any(w > MAX_INT_FIELD for w in getattr(self, name)):
+                raise ValueError(f"`{name}` widths must be at most {MAX_INT_FIELD}; got {show(getattr(self, name))}")
         if not isinstance(self.g_batchnorm, bool):
             raise ValueError(f"`g_batchnorm` must be True or False; got {self.g_batchnorm!r}")
         for name in ("latent_dim", "batch_size", "epochs", "n_critic", "d_maxout"):
-            positive_int(name, getattr(self, name))
-        if isinstance(self.unrolled, bool) or not isinstance(self.unrolled, numbers.Integral) or self.unrolled < 0:
-            raise ValueError(f"`unrolled` must be a nonnegative integer; got {self.unrolled!r}")
+            positive_int(name, getattr(self, name), MAX_INT_FIELD)
+        if (isinstance(self.unrolled, bool) or not isinstance(self.unrolled, numbers.Integral)
+                or not 0 <= self.unrolled <= MAX_INT_FIELD):
+            raise ValueError(f"`unrolled` must be a nonnegative integer at most {MAX_INT_FIELD}; "
+                             f"got {show(self.unrolled)}")
         for name in ("init_std", "lr_g", "lr_d"):
             _pos_float(name, getattr(self, name))
         for name in ("beta1", "beta2"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (0 <= v < 1):
-                raise ValueError(f"`{name}` must be in [0, 1); got {v!r}")
+                raise ValueError(f"`{name}` must be in [0, 1); got {show(v)}")
         if self.clip is not None:
             _pos_float("clip", self.clip)
         _choice("activation", self.activation, tuple(ACTIVATIONS))
@@ -141,10 +155,9 @@ class GanConfig:
         _choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
         _choice("fgan_generator", self.fgan_generator, FGan._GENERATORS)
         object.__setattr__(self, "dtype", check_dtype(self.dtype).__name__)
-        if not isinstance(self.objective, str) or self.objective.partition(":")[0] not in OBJECTIVES:
-            raise ValueError(
-                f"`objective` must be one of minimax, nonsaturating, wgan, fgan:<name>; got {self.objective!r}"
-            )
+        if not isinstance(self.objective, str):
+            raise ValueError(f"`objective` must be a string such as 'nonsaturating'; got {self.objective!r}")
+        get_objective(self.objective, generator=self.fgan_generator)  # the objectives' own parser
         if self.objective == "wgan" and self.clip is None:
             raise ValueError(
                 "`clip` must be set for objective 'wgan' (the critic's weight clipping, WGAN "

@@ -252,7 +252,10 @@ class GanTrainer:
         compiled call). With ``value=True`` the last step's losses go to :attr:`last_losses`."""
         k = positive_int("k", k)
         if self._fused:
-            self._fused.steps(int(k), value)
+            try:
+                self._fused.steps(int(k), value)
+            except ZeroDivisionError:  # compiled kernels raise it on a division by an underflowed value
+                raise diverged_error(self.config, "generator or discriminator") from None
             return
         for i in range(int(k)):
             self.step(value=value and i == k - 1)

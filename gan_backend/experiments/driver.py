@@ -60,9 +60,12 @@ from gan_backend.experiments.runs import (
 )
 from gan_backend.experiments.store import ResultStore
 
-__all__ = ["DriverReport", "run_table", "ProgressBar", "RESULTS_FILE", "WORKER_ENV"]
+__all__ = ["DriverReport", "run_table", "ProgressBar", "format_seconds", "RESULTS_FILE", "WORKER_ENV"]
 
 RESULTS_FILE = "results.sqlite"
+
+#: Seconds to wait for a Dask scheduler given by address.
+SCHEDULER_TIMEOUT = "10s"
 
 # Set in the driver's environment while the local worker processes are spawned
 # (inherited by them): one thread for every math library, so a run computes the same
@@ -124,10 +127,10 @@ class ProgressBar:
             eta_s = el * max(0.0, self.cost_total - self.cost_done) / self.cost_done
         else:
             eta_s = el / new * left if new else None
-        eta = f" eta {_fmt_s(eta_s)}" if eta_s is not None and left else ""
+        eta = f" eta {format_seconds(eta_s)}" if eta_s is not None and left else ""
         fail = f" {self.failed} failed" if self.failed else ""
         line = (f"[{'#' * fill}{'.' * (self.width - fill)}] {self.done}/{self.total} runs "
-                f"{_fmt_s(el)}{eta}{fail}")
+                f"{format_seconds(el)}{eta}{fail}")
         if last:
             line += f"  {last}"
         if self.tty:
@@ -148,9 +151,11 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _fmt_s(s: float) -> str:
+def format_seconds(s: float) -> str:
+    """A duration for progress lines: ``42s``, ``3m07s`` or ``2h05m``."""
     s = int(round(s))
-    return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+    h, m = divmod(s // 60, 60)
+    return f"{h}h{m:02d}m" if h else (f"{m}m{s % 60:02d}s" if m else f"{s}s")
 
 
 @contextlib.contextmanager
@@ -168,20 +173,38 @@ def _env(values: dict):
 
 
 @contextlib.contextmanager
+def _sigint_ignored():
+    """SIGINT ignored while the local worker processes start: they inherit it, so a Ctrl-C
+    in the terminal reaches the driver only (which cancels the tasks and closes the
+    cluster) instead of each worker printing its own traceback."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+@contextlib.contextmanager
 def _client(workers: int, scheduler: str | None):  # noqa: C901 - two ways to get a client
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
-        client = Client(scheduler)
+        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         try:
             yield client
         finally:
             client.close()
         return
-    with _env(WORKER_ENV):
+    with _env(WORKER_ENV), _sigint_ignored():
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True,
-            dashboard_address=None, silence_logs=logging.ERROR,
+            dashboard_address=":0", silence_logs=logging.ERROR,  # any free port: no clash warnings
         )
     try:
         client = Client(cluster)
@@ -391,9 +414,10 @@ def run_table(
     t0 = time.perf_counter()
     stream = sys.stdout if stream is None else stream
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if not estimate_only:
+        out.mkdir(parents=True, exist_ok=True)
     specs = run_specs(preset)
-    with ResultStore(out / RESULTS_FILE) as store:
+    with ResultStore(out / RESULTS_FILE, readonly=estimate_only) as store:
         store.claim_preset(preset.name)
         done = store.keys()
         for s in specs:  # refuse to mix settings before computing anything
@@ -415,14 +439,15 @@ def run_table(
                 kept.append(u)
                 n += len(u.specs)
             units = kept
-        groups_todo = []
+        groups_todo: dict = {}  # insertion-ordered set: the groups whose GAN 1 is to train
         firsts_stored = store.component_keys() if shared else set()
         for u in units if shared else ():
             for g in u.groups:
                 if g.key in firsts_stored:
                     store.check_component_config(g.key, preset.first_config(g.modes, g.variant))
-                elif g not in groups_todo:
-                    groups_todo.append(g)
+                else:
+                    groups_todo.setdefault(g, None)
+        groups_todo = list(groups_todo)
         theory_todo = []
         total = len(specs)
         if theory:
@@ -440,7 +465,7 @@ def run_table(
         if scheduler is not None and (estimate or estimate_only) and shared and units:
             from dask.distributed import Client
 
-            with Client(scheduler) as c:  # the estimate's schedule over the cluster's threads
+            with Client(scheduler, timeout=SCHEDULER_TIMEOUT) as c:  # the estimate's schedule over its threads
                 est_workers = max(1, sum(c.nthreads().values()))
         if shared:
             cal = est.calibrate(preset) if (estimate or estimate_only) and units else _default_calibration(preset)

@@ -24,13 +24,14 @@ _DIAG_FIELDS = ("missed", "d_real_acc", "d_missed", "d_covered", "w_missed", "w_
                 "beta", "comp_modes", "comp_hq", "comp_new")
 
 
-def _runs(out, setting: ModesSetting):
+def _selected(out, setting: ModesSetting):
+    """The stored runs shown (:func:`~gan_backend.experiments.report.table_runs`: every run
+    of the setting's settings, also beyond ``setting.runs``) and what is left out."""
     from gan_backend.experiments.driver import RESULTS_FILE
-    from gan_backend.experiments.runs import run_specs
+    from gan_backend.experiments.report import table_runs
 
-    wanted = {s.key for s in run_specs(setting)}
     with ResultStore(Path(out) / RESULTS_FILE) as store:
-        return [r for r in store.runs(preset=setting.name) if r.key in wanted]
+        return table_runs(store.runs(), setting)
 
 
 def _ms(v):
@@ -141,12 +142,11 @@ def write_modes_report(out, setting: ModesSetting, *, figures: bool = True, elap
     """Write ``table.md``, ``table.csv``, ``diagnosis.csv`` and (``figures``) the scatter
     plots ``samples_<benchmark>_<method>.png`` and Boosted's ``weight_map_<benchmark>_<method>.png``
     (run 0) into ``out``; returns the paths and the number of missing runs."""
-    from gan_backend.experiments.runs import run_specs
-
     out = Path(out)
-    runs = _runs(out, setting)
+    sel = _selected(out, setting)
+    runs = sel.runs
     rows, drows = summary_rows(runs, setting), diagnosis_rows(runs, setting)
-    missing = len(run_specs(setting)) - len(runs)
+    missing = sel.missing
     head = [f"# Missing modes: ring and grid benchmarks, setting `{setting.name}`", "",
             f"Networks and training: {setting.description}.", "",
             f"Data: PacGAN geometry (ring of 8, std 0.01; 5×5 grid, spacing 2, std 0.05), "
@@ -154,8 +154,11 @@ def write_modes_report(out, setting: ModesSetting, *, figures: bool = True, elap
             f"Scores on {setting.n_samples:,} samples of the final model (t = T = {setting.T} for Ensemble and "
             "Boosted): HQ = nearest mode within 3 std; mean ± std (ddof 1) over runs "
             "(`gan_backend.metrics.modes.mode_metrics`).", "",
-            f"Runs stored: {len(runs)} of {len(run_specs(setting))}"
+            f"Runs stored: {sel.wanted - missing} of {sel.wanted}"
             + (f" ({missing} missing: a partial table; rerun the same command to resume)" if missing else "")
+            + (f", and {sel.beyond} more stored runs beyond {setting.runs} per cell (an earlier `--runs`), "
+               f"shown too: {len(runs)} runs in all" if sel.beyond else "")
+            + (f"; stored runs left out: {sel.describe_left_out()}" if sel.left_out else "")
             + (f"; this call took {elapsed_s:.0f} s" if elapsed_s is not None else "") + ".", ""]
     (out / "table.md").write_text("\n".join(head + _md_table(rows, setting) + _md_diag(drows)) + "\n")
     _write_csv(out / "table.csv", rows)

@@ -18,8 +18,8 @@ import math
 from pathlib import Path
 
 from gan_backend.experiments.presets import Preset
-from gan_backend.experiments.report import coverage_curves
-from gan_backend.experiments.runs import decode_array, run_specs, theory_key
+from gan_backend.experiments.report import coverage_curves, table_runs
+from gan_backend.experiments.runs import decode_array, theory_key
 from gan_backend.experiments.store import ResultStore
 
 __all__ = ["write_figures", "write_theory", "theory_records"]
@@ -35,8 +35,7 @@ def write_figures(out, preset: Preset, coverage: str = "heldout") -> list[Path]:
     out = Path(out)
     paths = []
     with ResultStore(out / RESULTS_FILE) as store:
-        wanted = {s.key for s in run_specs(preset)}
-        runs = [r for r in store.runs(preset=preset.name) if r.key in wanted]
+        runs = table_runs(store.runs(), preset).runs  # the runs the table shows
         if not runs:
             return paths
         plain = [r for r in runs if r.variant == preset.variant_names[0]]

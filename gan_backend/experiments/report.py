@@ -11,6 +11,7 @@ both.
 from __future__ import annotations
 
 import csv
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,8 @@ from gan_backend.experiments.presets import Preset
 from gan_backend.experiments.seed_table import ROWS, seed_cell
 from gan_backend.experiments.store import ResultStore, StoredRun
 
-__all__ = ["Cell", "table_cells", "coverage_curves", "write_table", "DIFF_FLAG", "COVERAGE_ESTIMATORS"]
+__all__ = ["Cell", "TableRuns", "table_cells", "table_runs", "coverage_curves", "write_table", "DIFF_FLAG",
+           "COVERAGE_ESTIMATORS"]
 
 DIFF_FLAG = 0.1
 
@@ -71,6 +73,60 @@ def _at_T(run: StoredRun, key: str, T: int) -> float | None:
         return None
     v = run.metrics[key][ts.index(T)]
     return None if v is None else float(v)
+
+
+@dataclass(frozen=True)
+class TableRuns:
+    """The stored runs a table shows, and what it leaves out.
+
+    ``runs``: every stored run of the preset's cells with the preset's settings, whatever
+    the run count it was computed under (``table --runs`` changes only which runs are
+    computed, not a run's result); ``wanted``: the runs of ``preset.runs`` per cell;
+    ``missing``: those of them not stored yet; ``beyond``: shown runs past ``preset.runs``
+    per cell; ``left_out``: reason -> number of stored runs not shown.
+    """
+
+    runs: list
+    wanted: int
+    missing: int
+    beyond: int
+    left_out: dict
+
+    def describe_left_out(self) -> str:
+        """``"3 (stored with other settings)"``, or "" when nothing is left out."""
+        return "; ".join(f"{n} ({why})" for why, n in self.left_out.items())
+
+
+def _canon(config: dict) -> str:
+    return json.dumps(config, sort_keys=True, allow_nan=True)
+
+
+def table_runs(stored: list[StoredRun], preset: Preset) -> TableRuns:
+    """Sort the stored runs ``stored`` of ``preset``'s store into the shown ones and the
+    ones left out, with the reason (see :class:`TableRuns`)."""
+    from gan_backend.experiments.runs import run_specs
+
+    wanted = {s.key for s in run_specs(preset)}
+    cells = {(v, m, k) for v in preset.variant_names for m in preset.methods for k in preset.modes}
+    configs: dict = {}
+    shown, left_out = [], {}
+    for r in stored:
+        cell = (r.variant, r.method, r.modes)
+        if r.key in wanted:
+            shown.append(r)
+            continue
+        if r.preset != preset.name or cell not in cells:
+            why = "not a run of this preset's methods and mode counts"
+        else:
+            if cell not in configs:
+                configs[cell] = _canon(preset.run_config(r.method, r.modes, r.variant))
+            if _canon(r.config) == configs[cell]:
+                shown.append(r)
+                continue
+            why = "stored with other settings than this command's"
+        left_out[why] = left_out.get(why, 0) + 1
+    n_wanted = sum(1 for r in shown if r.key in wanted)
+    return TableRuns(shown, len(wanted), len(wanted) - n_wanted, len(shown) - n_wanted, left_out)
 
 
 def table_cells(runs: list[StoredRun], preset: Preset, coverage: str = "heldout") -> list[Cell]:
@@ -141,15 +197,12 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
     Returns a summary dict (``cells``, ``missing``, ``flagged``, paths).
     """
     from gan_backend.experiments.driver import RESULTS_FILE
-    from gan_backend.experiments.runs import run_specs
 
     out = Path(out)
     with ResultStore(out / RESULTS_FILE) as store:
-        runs = store.runs(preset=preset.name)
-    wanted = {s.key for s in run_specs(preset)}
-    runs = [r for r in runs if r.key in wanted]
+        sel = table_runs(store.runs(), preset)
+    runs, missing = sel.runs, sel.missing
     cells = table_cells(runs, preset, coverage)
-    missing = len(wanted) - len(runs)
     flagged = [c for c in cells if (c.delta is not None and abs(c.delta) > DIFF_FLAG) or c.seed_outside]
 
     what = ("held-out estimator: fraction of held-out data points where the model's KDE density "
@@ -165,8 +218,10 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
         f"**Δ** marks cells whose median differs from the seed's by more than {DIFF_FLAG}; † cells "
         "whose seed median lies outside our 5%-95% interval.",
         "",
-        f"- Runs: {len(runs)} of {len(wanted)} stored ({preset.runs} per cell; "
-        + ("complete" if missing == 0 else f"**{missing} missing**, rerun the command to resume") + ").",
+        f"- Runs: {sel.wanted - missing} of {sel.wanted} stored ({preset.runs} per cell; "
+        + ("complete" if missing == 0 else f"**{missing} missing**, rerun the command to resume") + ")"
+        + (f", and {sel.beyond} more stored runs beyond {preset.runs} per cell (an earlier `--runs`), "
+           f"shown too: {len(runs)} runs in all" if sel.beyond else "") + ".",
         f"- Reductions vs the paper protocol: {preset.reductions}.",
         f"- TopKLast reading: `{preset.topklast_reading}` (see gan_backend/adagan/methods/topklast.py).",
         f"- T = 3 and T = 10 rows come from one T = {preset.T} run per (method, K, run); "
@@ -188,6 +243,8 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
         lines.append(f"- Models whose samples collapsed to one point (C = 0 exactly, loglik = -inf): "
                      + ", ".join(f"{m} K={k} run {i} t={t}" for m, k, i, t in col[:20])
                      + (f" and {len(col) - 20} more" if len(col) > 20 else "") + ".")
+    if sel.left_out:
+        lines.append(f"- **Stored runs left out**: {sel.describe_left_out()}.")
     lines += list(f"- {n}" for n in notes)
     lines += ["", "| method | " + " | ".join(f"K={k}" for k in preset.modes) + " |",
               "|---|" + "---|" * len(preset.modes)]
@@ -232,7 +289,8 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
                         _r(delta), _r(c.q(50, c.loglik) if c.loglik else None),
                         _r(c.q(50, ref) if ref else None), _r(c.q(5, ref) if ref else None),
                         _r(c.q(95, ref) if ref else None)])
-    return {"cells": cells, "missing": missing, "flagged": flagged,
+    return {"cells": cells, "missing": missing, "flagged": flagged, "shown": len(runs), "beyond": sel.beyond,
+            "left_out": sel.describe_left_out(),
             "table_md": out / "table.md", "table_csv": out / "table.csv"}
 
 

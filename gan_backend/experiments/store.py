@@ -114,14 +114,24 @@ def _dumps(obj) -> str:
 class ResultStore:
     """The run table of one output directory. Use as a context manager."""
 
-    def __init__(self, path) -> None:
+    def __init__(self, path, *, readonly: bool = False) -> None:
+        """Open (or create) the store at ``path``. ``readonly=True`` writes nothing: an
+        existing store is opened read-only, a missing one is an empty store in memory."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
         existed = self.path.exists() and self.path.stat().st_size > 0
         try:
-            self._db = sqlite3.connect(str(self.path), timeout=30.0)
-            if existed:
-                self._check_layout()
+            if readonly:
+                self._db = (sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+                            if existed else sqlite3.connect(":memory:"))
+                if existed:
+                    self._check_layout()
+                    return
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(str(self.path), timeout=30.0)
+                if existed:
+                    self._check_layout()
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.executescript(_SCHEMA)
             self._db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('layout', ?)", (LAYOUT,))
@@ -147,18 +157,25 @@ class ResultStore:
                                    "use another --out")
 
     def claim_preset(self, name: str) -> None:
-        """Record that this store holds preset ``name``'s runs; raise :class:`PresetMismatch`
-        if it already holds another preset's."""
-        with self._db:
-            self._db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('preset', ?)", (name,))
-        (held,) = self._db.execute("SELECT value FROM meta WHERE name = 'preset'").fetchone()
-        if held != name:
+        """Record that this store holds preset ``name``'s runs (read-only: only check); raise
+        :class:`PresetMismatch` if it already holds another preset's."""
+        held = self.preset()
+        if held is None and not self.readonly:
+            with self._db:
+                self._db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('preset', ?)", (name,))
+            held = self.preset()
+        if held is not None and held != name:
             raise PresetMismatch(f"{self.path} holds the runs of preset {held!r}, not {name!r}: "
                                  f"use another --out (or --preset {held})")
 
     def preset(self) -> str | None:
+        if "meta" not in self._tables():
+            return None
         row = self._db.execute("SELECT value FROM meta WHERE name = 'preset'").fetchone()
         return None if row is None else row[0]
+
+    def _tables(self) -> set[str]:
+        return {t for (t,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     def close(self) -> None:
         self._db.close()

@@ -133,8 +133,10 @@ def _as_sample(name, x) -> np.ndarray:
 
 
 def _split(x, frac, rng):
+    """(training part, held-out part): ``round(frac * n)`` points held out, but at least 2
+    (a standard error needs two values) and at most ``n - 1``; ``n >= 4`` (:func:`_as_sample`)."""
     idx = rng.permutation(x.shape[0])
-    m = min(max(1, int(round(frac * x.shape[0]))), x.shape[0] - 1)
+    m = min(max(2, int(round(frac * x.shape[0]))), x.shape[0] - 1)
     return x[idx[m:]], x[idx[:m]]
 
 
@@ -179,7 +181,8 @@ def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: fl
     rng : numpy.random.Generator, int or None
         Split, initialisation and minibatches.
     heldout : float
-        Fraction of each sample held out for the estimate, in (0, 1) (default 0.3).
+        Fraction of each sample held out for the estimate, in (0, 1) (default 0.3); at
+        least 2 points of each sample are held out, so that ``stderr`` is defined.
     hidden : tuple of int
         Hidden widths of V.
     lr : float

@@ -144,6 +144,37 @@ def test_objectives_train_without_nans(objective, gaussian):
     assert np.isfinite(g.sample(200, rng=0)).all()
 
 
+@pytest.mark.parametrize("lrs", [dict(lr_g=1e100, lr_d=1e100), dict(lr_g=1e100), dict(lr_d=1e200),
+                                 dict(lr_g=1e300, lr_d=1e-300)])
+@pytest.mark.parametrize("objective", ["nonsaturating", "minimax", "fgan:js"])
+def test_huge_learning_rates_raise_training_diverged(gaussian, lrs, objective):
+    """Whatever the step does with an overflowing rate (non-finite weights, or a division
+    by zero inside the compiled kernel), the error is TrainingDivergedError."""
+    cfg = dataclasses.replace(SMALL, objective=objective, epochs=2, **lrs)
+    with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError, match="diverged"):
+        train_gan(gaussian[:512], cfg, rng=0)
+
+
+@pytest.mark.parametrize("objective", ["fgan:nope", "fgan:", "fgan:alpha(x)", "minimax:3", "wgan:kl", "", ":js",
+                                       "FGAN:js", 3, None])
+def test_config_rejects_an_unknown_objective_at_once(objective):
+    with pytest.raises(ValueError, match="`objective`"):
+        GanConfig(objective=objective)
+
+
+def test_config_accepts_every_objective_its_parser_accepts(monkeypatch):
+    """GanConfig asks the objectives module (no list of its own): a kind registered there
+    is accepted, and every f-divergence name of fdiv makes an f-GAN objective."""
+    import fdiv
+    from gan_backend.engine import objectives
+
+    for name in fdiv.names():
+        assert GanConfig(objective=f"fgan:{name}").objective == f"fgan:{name}"
+    assert GanConfig(objective="fgan:alpha(0.5)").objective == "fgan:alpha(0.5)"
+    monkeypatch.setitem(objectives.OBJECTIVES, "brandnew", objectives.OBJECTIVES["fgan"])
+    assert GanConfig(objective="brandnew:kl").objective == "brandnew:kl"
+
+
 def test_divergence_raises_instead_of_returning_nan(gaussian):
     cfg = dataclasses.replace(SMALL, optimizer="sgd", lr_g=1e30, lr_d=1e30)
     with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError, match="diverged in epoch 1"):
@@ -178,6 +209,10 @@ def test_progress_is_quiet_by_default(capsys, gaussian):
     ("n_critic", 0), ("unrolled", -1), ("init_std", 0.0), ("lr_g", float("nan")), ("lr_d", -1e-3),
     ("beta1", 1.0), ("clip", 0.0), ("activation", "gelu"), ("init", "he"), ("optimizer", "lbfgs"),
     ("dtype", "float16"), ("objective", "hinge"), ("fgan_generator", "x"),
+    # integers beyond what the arrays and the float fields can hold: ValueError, not OverflowError
+    ("epochs", 10**30), ("batch_size", 2**31), ("latent_dim", 2**63), ("g_hidden", (8, 10**20)),
+    ("d_hidden", (2**40,)), ("n_critic", 10**19), ("unrolled", 10**30), ("d_maxout", 2**64),
+    ("lr_g", 10**400), ("lr_d", -10**400), ("init_std", 10**309), ("clip", 10**400), ("beta2", 10**400),
 ])
 def test_config_validation_names_the_field(field, value):
     with pytest.raises(ValueError, match=f"`{field}`"):

@@ -87,3 +87,16 @@ def test_output_bound_keeps_terms_in_range():
             t2 = t * (1 + 1e-6)
             outside = np.abs(np.concatenate((f.activation(t2), f.conjugate_activation(t2))))
         assert np.all(inside <= TERM_BOUND) and not np.all(outside <= TERM_BOUND), name
+
+
+@pytest.mark.parametrize("n, heldout", [(4, 0.3), (5, 0.1), (7, 0.2), (40, 0.01), (150, 0.005)])
+def test_smallest_samples_have_a_finite_stderr(n, heldout):
+    """A standard error needs two held-out values: at least 2 points are held out (one
+    left nan); larger held-out parts are round(heldout * n) as before."""
+    rng = np.random.default_rng(n)
+    r = estimate_divergence("kl", rng.normal(1.0, 1.0, n), rng.normal(0.0, 1.0, n + 1), steps=3, rng=0,
+                            heldout=heldout)
+    assert np.isfinite(r.estimate) and np.isfinite(r.stderr) and r.stderr >= 0
+    assert r.n_heldout == (2, 2)
+    big = estimate_divergence("kl", rng.normal(size=200), rng.normal(size=100), steps=3, rng=0, heldout=0.3)
+    assert big.n_heldout == (60, 30)
