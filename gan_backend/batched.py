@@ -207,7 +207,7 @@ class BatchedGanTrainer:
                              f"{len(weights)} and {len(rngs)}")
         self.config = c
         self.xp = xp = get_xp()
-        self.objective = get_objective(c.objective, generator=c.fgan_generator)
+        self.objective = get_objective(c.objective)
         host = [_as_data(f"xs[{r}]", x, c.dtype) for r, x in enumerate(xs)]
         if len({h.shape for h in host}) != 1:
             raise ValueError(f"`xs` must all have the same shape to train in lockstep; got "
