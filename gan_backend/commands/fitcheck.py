@@ -46,6 +46,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
 
 
+def _command(args: argparse.Namespace) -> str:
+    """The command line that makes this table (from the parsed arguments)."""
+    parts = ["python -m gan_backend fitcheck --out", shlex.quote(str(args.out))]
+    if args.objectives:
+        parts += ["--objectives", *map(shlex.quote, args.objectives)]
+    parts += ["--modes", *map(str, args.modes), "--seeds", *map(str, args.seeds), "--epochs", str(args.epochs),
+              "--n-data", str(args.n_data), "--n", str(args.n), "--workers", str(args.workers)]
+    return " ".join(parts)
+
+
 def run(args: argparse.Namespace) -> int:
     out = output_dir("--out", args.out)
     if args.n < 3:
@@ -72,6 +82,6 @@ def run(args: argparse.Namespace) -> int:
                   f"{'fits' if row['fits'] else 'does not fit'} ({row['seconds']:.0f} s)", file=sys.stderr)
     keys = {sp.key for sp in specs}
     rows = [r for r in fitcheck.read_rows(csv_path) if fitcheck.row_key(r) in keys]
-    command = "python -m gan_backend fitcheck " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    command = _command(args)
     fitcheck.write_report(rows, out / "fit.md", command)
     return 0
