@@ -77,3 +77,16 @@ def test_output_that_is_a_file_exits_2(tmp_path, capsys):
     f.write_text("x")
     rc, _, err = run_main(["fitcheck", "--out", str(f)], capsys)
     assert rc == 2 and "--out" in err and err.count("\n") == 1
+
+
+def test_a_run_is_the_sample_command(tmp_path, capsys):
+    """The docstring's claim: a fit-check row scores exactly what `sample` writes."""
+    spec = fitcheck.FitSpec("fgan-saturating:kl", 2, 5, epochs=1, n_data=512, n_samples=300)
+    row = fitcheck.run_fit(spec)
+    out = tmp_path / "s.npy"
+    rc, _, _ = run_main(["sample", "--dataset", "gmm", "--modes", "2", "--method", "vanilla", "--seed", "5",
+                         "--n", "300", "--n-data", "512", "--epochs", "1", "--objective", "fgan-saturating:kl",
+                         "--out", str(out)], capsys)
+    assert rc == 0
+    np.testing.assert_array_equal(np.load(out).mean(axis=0), [row["sample_mean_x"], row["sample_mean_y"]])
+    assert row["f"] == "kl" and row["form"] == "saturating"
