@@ -13,17 +13,17 @@ written on logits in stable forms: ``softplus(v) = log(1 + e^v)`` as
 ``logaddexp(0, v)`` and ``σ(v)`` as ``expit``; nothing overflows for large ``|v|``.
 P is the data distribution, Q the model's.
 
-=================  =====================================  ================================
-objective          discriminator loss                     generator loss
-=================  =====================================  ================================
-``minimax``        ``E_P sp(−V) + E_Q sp(V)``             ``−E_Q sp(V)`` (= E_Q log(1−D))
-``nonsaturating``  same                                   ``E_Q sp(−V)`` (= −E_Q log D, the
-                                                          slides' "log trick")
-``wgan``           ``E_Q V − E_P V`` (critic, clipped)    ``−E_Q V``
-``fgan:<name>``    ``−(E_P g_f(V) − E_Q f*(g_f(V)))``     ``−E_Q g_f(V)`` (non-saturating)
-``fgan-saturating  same                                   ``−E_Q f*(g_f(V))`` (the saddle
-:<name>``                                                 point's own loss)
-=================  =====================================  ================================
+==========================  =====================================  ================================
+objective                   discriminator loss                     generator loss
+==========================  =====================================  ================================
+``minimax``                 ``E_P sp(−V) + E_Q sp(V)``             ``−E_Q sp(V)`` (= E_Q log(1−D))
+``nonsaturating``           same                                   ``E_Q sp(−V)`` (= −E_Q log D, the
+                                                                   slides' "log trick")
+``wgan``                    ``E_Q V − E_P V`` (critic, clipped)    ``−E_Q V``
+``fgan:<name>``             ``−(E_P g_f(V) − E_Q f*(g_f(V)))``     ``−E_Q g_f(V)`` (non-saturating)
+``fgan-saturating:<name>``  same                                   ``−E_Q f*(g_f(V))`` (the saddle
+                                                                   point's own loss)
+==========================  =====================================  ================================
 
 (``sp`` = softplus, ``D = σ(V)``.) The WGAN critic's weight clipping and n_critic, and
 the first-order unrolled look-ahead (``GanConfig.unrolled = k``: the generator is
