@@ -1,10 +1,11 @@
 """Fit check of GAN objectives on K-mode toy data (:mod:`gan_backend.experiment.fitcheck`).
 
     python -m gan_backend fitcheck --out DIR [--objectives OBJ ...] [--modes K ...]
-        [--seeds S ...] [--epochs E] [--n-data N] [--n N] [--workers W]
+        [--seeds S ...] [--epochs E] [--n-data N] [--n N] [--workers W] [--report-only]
 
 Writes ``DIR/fit.csv`` (one row per run, appended as each run ends: a rerun of the same
-command skips the runs already there) and ``DIR/fit.md`` (the table). The default
+command skips the runs already there) and ``DIR/fit.md`` (the table; ``--report-only``
+writes it from the stored runs without training). The default
 objectives are ``nonsaturating`` and ``minimax`` (the plain GAN, for reference) and
 ``fgan:<f>`` and ``fgan-saturating:<f>`` for every registry f and alpha(−1), alpha(0.5),
 alpha(2).
@@ -44,6 +45,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-data", type=positive_int, default=256_000, metavar="N", help="training points (256000)")
     p.add_argument("--n", type=positive_int, default=20_000, metavar="N", help="samples scored per run (20000)")
     p.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
+    p.add_argument("--report-only", action="store_true",
+                   help="train nothing: write fit.md from the runs of these settings already in fit.csv")
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -53,6 +56,8 @@ def _command(args: argparse.Namespace) -> str:
         parts += ["--objectives", *map(shlex.quote, args.objectives)]
     parts += ["--modes", *map(str, args.modes), "--seeds", *map(str, args.seeds), "--epochs", str(args.epochs),
               "--n-data", str(args.n_data), "--n", str(args.n), "--workers", str(args.workers)]
+    if args.report_only:
+        parts.append("--report-only")
     return " ".join(parts)
 
 
@@ -65,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
     objectives = args.objectives or ["nonsaturating", "minimax"] + fitcheck.default_objectives()
     specs = [fitcheck.FitSpec(o, k, s, args.epochs, args.n_data, args.n)
              for s in args.seeds for k in args.modes for o in objectives]
-    todo = [sp for sp in specs if sp.key not in done]
-    print(f"fitcheck: {len(specs) - len(todo)} of {len(specs)} runs stored, {len(todo)} to run", file=sys.stderr)
+    todo = [] if args.report_only else [sp for sp in specs if sp.key not in done]
+    stored = sum(sp.key in done for sp in specs)
+    print(f"fitcheck: {stored} of {len(specs)} runs stored, {len(todo)} to run", file=sys.stderr)
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         futures = {pool.submit(fitcheck.run_fit, sp): sp for sp in todo}
         for fut in as_completed(futures):

@@ -60,6 +60,12 @@ def test_command_runs_resumes_and_reports(tmp_path, capsys):
     assert len(fitcheck.read_rows(tmp_path / "fit.csv")) == 2
     md = (tmp_path / "fit.md").read_text()
     assert "| js |" in md and "fitcheck --out" in md
+    more = ["fitcheck", "--out", str(tmp_path), "--objectives", "fgan:js", "fgan-saturating:js", "--modes", "1", "2",
+            "--seeds", "3", "4", "--epochs", "1", "--n-data", "512", "--n", "200", "--report-only"]
+    rc, _, err = run_main(more, capsys)
+    assert rc == 0 and "2 of 8 runs stored, 0 to run" in err
+    assert len(fitcheck.read_rows(tmp_path / "fit.csv")) == 2
+    assert "| js | **" in (tmp_path / "fit.md").read_text() and "--report-only" in (tmp_path / "fit.md").read_text()
 
 
 @pytest.mark.parametrize("extra, flag", [
