@@ -2,7 +2,7 @@
 
     python -m gan_backend sample --dataset {gmm,ring,grid} [--geometry {default,pacgan}] [--modes K] --method M
         --T T --seed S --n N --out FILE.npy [--data-out FILE.npy]
-        [--objective {minimax,nonsaturating,wgan,fgan:<name>}] [--plot FILE.png]
+        [--objective {minimax,nonsaturating,wgan,fgan:<name>,fgan-saturating:<name>}] [--plot FILE.png]
         [--n-data N] [--epochs E] [--progress]
 
 The seed fixes everything: it is split (``numpy.random.SeedSequence(S).spawn(3)``) into
@@ -61,7 +61,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="FILE.npy", help="where to write the (N, 2) samples")
     p.add_argument("--data-out", metavar="FILE.npy", help="also write the training data here")
     p.add_argument("--objective", type=_objective, default="nonsaturating",
-                   help="minimax, nonsaturating (default), wgan or fgan:<fdiv name>")
+                   help="minimax, nonsaturating (default), wgan, fgan:<fdiv name> (generator maximises "
+                        "E g_f(V)) or fgan-saturating:<fdiv name> (generator loss of the saddle point)")
     p.add_argument("--plot", metavar="FILE.png", help="scatter plot of data and samples")
     p.add_argument("--n-data", type=positive_int, default=256_000, metavar="N",
                    help="number of training points (default 256000)")

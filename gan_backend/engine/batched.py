@@ -58,7 +58,7 @@ __all__ = ["BatchedMLP", "BatchedGanTrainer", "train_gans_batched", "train_class
 #: the architecture through the network factory, the rest in the steps below)
 RUN_AXIS_FIELDS = frozenset({
     "latent_dim", "g_hidden", "d_hidden", "g_batchnorm", "d_maxout", "activation", "init", "init_std",
-    "objective", "fgan_generator", "optimizer", "lr_g", "lr_d", "beta1", "beta2", "batch_size",
+    "objective", "optimizer", "lr_g", "lr_d", "beta1", "beta2", "batch_size",
     "epochs", "n_critic", "clip", "unrolled", "dtype",
 })
 
@@ -133,7 +133,7 @@ class BatchedGanTrainer:
             raise ValueError("`xs` must hold at least one data set")
         weights, rngs = _per_run("weights", weights, runs), _per_run("rngs", rngs, runs)
         self.xp = xp = get_xp()
-        self.objective = get_objective(c.objective, generator=c.fgan_generator)
+        self.objective = get_objective(c.objective)
         host = [as_data(f"xs[{r}]", x, c.dtype) for r, x in enumerate(xs)]
         if len({h.shape for h in host}) != 1:
             raise ValueError(f"`xs` must all have the same shape to train in lockstep; got "

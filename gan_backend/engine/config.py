@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from gan_backend.engine._validate import positive_int, positive_widths, show
 from gan_backend.engine.layers import ACTIVATIONS, INITS, check_dtype
-from gan_backend.engine.objectives import FGan, get_objective
+from gan_backend.engine.objectives import get_objective
 from gan_backend.engine.optim import OPTIMIZERS
 
 __all__ = ["GanConfig", "WGAN_DEFAULTS"]
@@ -69,9 +69,10 @@ class GanConfig:
     init, init_std : str, float
         ``"normal"`` (weights N(0, init_std²), default 0.8) or ``"glorot"`` (uniform).
     objective : str
-        ``nonsaturating``, ``minimax``, ``wgan`` or ``fgan:<fdiv name>``.
-    fgan_generator : str
-        f-GAN generator loss, ``saddle`` or ``heuristic`` (:class:`~gan_backend.engine.objectives.FGan`).
+        ``nonsaturating``, ``minimax``, ``wgan``, ``fgan:<fdiv name>`` (f-GAN whose
+        generator maximises ``E g_f(V)``, Nowozin et al. §3.2) or
+        ``fgan-saturating:<fdiv name>`` (generator loss of the saddle point,
+        :class:`~gan_backend.engine.objectives.FGan`).
     optimizer : str
         ``adam``, ``rmsprop`` or ``sgd`` (both nets).
     lr_g, lr_d : float
@@ -116,7 +117,6 @@ class GanConfig:
     init: str = "normal"
     init_std: float = 0.8
     objective: str = "nonsaturating"
-    fgan_generator: str = "saddle"
     optimizer: str = "adam"
     lr_g: float = 1e-3
     lr_d: float = 1e-4
@@ -153,11 +153,10 @@ class GanConfig:
         _choice("activation", self.activation, tuple(ACTIVATIONS))
         _choice("init", self.init, tuple(INITS))
         _choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
-        _choice("fgan_generator", self.fgan_generator, FGan._GENERATORS)
         object.__setattr__(self, "dtype", check_dtype(self.dtype).__name__)
         if not isinstance(self.objective, str):
             raise ValueError(f"`objective` must be a string such as 'nonsaturating'; got {self.objective!r}")
-        get_objective(self.objective, generator=self.fgan_generator)  # the objectives' own parser
+        get_objective(self.objective)  # the objectives' own parser
         if self.objective == "wgan" and self.clip is None:
             raise ValueError(
                 "`clip` must be set for objective 'wgan' (the critic's weight clipping, WGAN "
@@ -184,7 +183,20 @@ class GanConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "GanConfig":
-        """Inverse of :meth:`to_dict`; unknown keys raise ``ValueError``."""
+        """Inverse of :meth:`to_dict`; unknown keys raise ``ValueError``.
+
+        A dict with the former field ``fgan_generator`` (``saddle`` or ``heuristic``) is
+        read with that choice moved into the objective spec: ``saddle`` with
+        ``fgan:<name>`` is ``fgan-saturating:<name>``, ``heuristic`` is ``fgan:<name>``.
+        """
+        d = dict(d)
+        if "fgan_generator" in d:
+            legacy = d.pop("fgan_generator")
+            if legacy not in ("saddle", "heuristic"):
+                raise ValueError(f"`fgan_generator` must be saddle or heuristic; got {legacy!r}")
+            objective = d.get("objective")
+            if legacy == "saddle" and isinstance(objective, str) and objective.startswith("fgan:"):
+                d["objective"] = "fgan-saturating:" + objective[len("fgan:"):]
         names = {f.name for f in dataclasses.fields(cls)}
         extra = set(d) - names
         if extra:

@@ -13,16 +13,17 @@ written on logits in stable forms: ``softplus(v) = log(1 + e^v)`` as
 ``logaddexp(0, v)`` and ``σ(v)`` as ``expit``; nothing overflows for large ``|v|``.
 P is the data distribution, Q the model's.
 
-=================  =====================================  ================================
-objective          discriminator loss                     generator loss
-=================  =====================================  ================================
-``minimax``        ``E_P sp(−V) + E_Q sp(V)``             ``−E_Q sp(V)`` (= E_Q log(1−D))
-``nonsaturating``  same                                   ``E_Q sp(−V)`` (= −E_Q log D, the
-                                                          slides' "log trick")
-``wgan``           ``E_Q V − E_P V`` (critic, clipped)    ``−E_Q V``
-``fgan:<name>``    ``−(E_P g_f(V) − E_Q f*(g_f(V)))``     ``−E_Q f*(g_f(V))`` (saddle) or
-                                                          ``−E_Q g_f(V)`` (heuristic)
-=================  =====================================  ================================
+==========================  =====================================  ================================
+objective                   discriminator loss                     generator loss
+==========================  =====================================  ================================
+``minimax``                 ``E_P sp(−V) + E_Q sp(V)``             ``−E_Q sp(V)`` (= E_Q log(1−D))
+``nonsaturating``           same                                   ``E_Q sp(−V)`` (= −E_Q log D, the
+                                                                   slides' "log trick")
+``wgan``                    ``E_Q V − E_P V`` (critic, clipped)    ``−E_Q V``
+``fgan:<name>``             ``−(E_P g_f(V) − E_Q f*(g_f(V)))``     ``−E_Q g_f(V)`` (non-saturating)
+``fgan-saturating:<name>``  same                                   ``−E_Q f*(g_f(V))`` (the saddle
+                                                                   point's own loss)
+==========================  =====================================  ================================
 
 (``sp`` = softplus, ``D = σ(V)``.) The WGAN critic's weight clipping and n_critic, and
 the first-order unrolled look-ahead (``GanConfig.unrolled = k``: the generator is
@@ -157,13 +158,19 @@ class FGan(Objective):
     other order; by S2 that equals ``D_{f°}(P_data ‖ P_model)``, so training on it means
     an f-GAN with the dual generator ``f° = fdiv.dual(f)``.
 
-    **Generator loss** (Nowozin et al., Algorithm 1 / §3.2). ``generator="saddle"``
-    (default): G minimises the same F, i.e. ``−E_Q f*(g_f(V))``, gradient
-    ``−(f*∘g_f)'(V)/n_Q``. ``generator="heuristic"``: G maximises ``E_Q g_f(V)``
-    instead (their "alternative" update; for the ``gan`` entry it is the log trick),
-    loss ``−E_Q g_f(V)``, gradient ``−g_f'(V)/n_Q``. For ``f = gan``
-    (``g_f(v) = −log(1 + e^{−v})``, ``f*(g_f(v)) = softplus(v)``) the two are exactly
-    :class:`Minimax` and :class:`NonSaturating`.
+    **Generator loss** (Nowozin et al. 2016, §3.2). ``generator="nonsaturating"``
+    (default; spec ``fgan:<name>``): G maximises ``E_Q g_f(V)``, the paper's practical
+    update and the f-GAN analogue of the −log D trick: loss ``−E_Q g_f(V)``, gradient
+    ``−g_f'(V)/n_Q``. ``generator="saturating"`` (spec ``fgan-saturating:<name>``): G
+    minimises the saddle point's own F, i.e. ``−E_Q f*(g_f(V))``, gradient
+    ``−(f*∘g_f)'(V)/n_Q``. For ``f = gan`` (``g_f(v) = −log(1 + e^{−v})``,
+    ``f*(g_f(v)) = softplus(v)``) the two are exactly :class:`NonSaturating` and
+    :class:`Minimax`. Both have the same stationary point (``g_f(V) = f'(dP/dQ)``);
+    they differ where D rejects the samples (``V → −∞``): there the saturating weight
+    ``(f*∘g_f)'(V) = f*'(g_f(V))·g_f'(V)`` is ``g_f'(V)`` times the density ratio
+    ``f*'(g_f(V))``, which tends to 0 for every f whose conjugate's derivative vanishes
+    at the left end of dom f* (the generator gets no signal from rejected samples),
+    while the non-saturating weight is ``g_f'(V)`` alone.
 
     **Stability: the gradient's length is capped, its direction is exact.** The weights
     ``g_f'(V)`` and ``(f^*∘g_f)'(V)`` are exponential in ``V`` for kl, reverse_kl,
@@ -182,9 +189,11 @@ class FGan(Objective):
     values are computed in float64 (they may be ``inf`` where the true value overflows).
     """
 
-    _GENERATORS = ("saddle", "heuristic")
+    _GENERATORS = ("nonsaturating", "saturating")
+    #: spec prefix of each generator loss
+    _PREFIX = {"nonsaturating": "fgan", "saturating": "fgan-saturating"}
 
-    def __init__(self, f, *, generator: str = "saddle", grad_cap: float | None = 1.0):
+    def __init__(self, f, *, generator: str = "nonsaturating", grad_cap: float | None = 1.0):
         if generator not in self._GENERATORS:
             raise ValueError(f"`generator` must be one of {', '.join(self._GENERATORS)}; got {generator!r}")
         for attr in ("activation", "activation_prime", "conjugate_activation",
@@ -198,7 +207,7 @@ class FGan(Objective):
         self.generator = generator
         self.grad_cap = None if grad_cap is None else float(grad_cap)
         self._log_cap = None if grad_cap is None else float(np.log(grad_cap))
-        self.name = f"fgan:{getattr(f, 'name', '?')}"
+        self.name = f"{self._PREFIX[generator]}:{getattr(f, 'name', '?')}"
 
     def _log_weights(self, v):
         """(log g_f'(v), log (f*∘g_f)'(v)) on the host in float64."""
@@ -248,7 +257,7 @@ class FGan(Objective):
     def g_loss(self, v_fake, *, value=True):
         f, scale = self.f, -1.0 / v_fake.shape[0]
         lg, lc = self._log_weights(v_fake)
-        if self.generator == "saddle":
+        if self.generator == "saturating":
             log_w, fn = lc, f.conjugate_activation
         else:
             log_w, fn = lg, f.activation
@@ -256,20 +265,25 @@ class FGan(Objective):
         return (-self._values(fn, v_fake) if value else None), g
 
 
-def _fgan(arg: str, generator: str = "saddle") -> FGan:
-    import fdiv  # late: fdiv is only needed for f-GAN objectives
+def _fgan(generator: str):
+    prefix = FGan._PREFIX[generator]
 
-    if not arg:
-        raise ValueError("`objective` fgan needs a divergence name, e.g. 'fgan:js'")
-    try:
-        f = fdiv.get(arg)
-    except (ValueError, KeyError) as exc:
-        raise ValueError(f"`objective` 'fgan:{arg}': {exc}") from None
-    return FGan(f, generator=generator)
+    def build(arg: str) -> FGan:
+        import fdiv  # late: fdiv is only needed for f-GAN objectives
+
+        if not arg:
+            raise ValueError(f"`objective` {prefix} needs a divergence name, e.g. '{prefix}:js'")
+        try:
+            f = fdiv.get(arg)
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"`objective` '{prefix}:{arg}': {exc}") from None
+        return FGan(f, generator=generator)
+
+    return build
 
 
 def _plain(cls):
-    def build(arg: str, generator: str = "saddle") -> Objective:
+    def build(arg: str) -> Objective:
         if arg:
             raise ValueError(f"`objective` {cls.name!r} takes no ':<argument>'; got {cls.name}:{arg}")
         return cls()
@@ -277,32 +291,44 @@ def _plain(cls):
     return build
 
 
-#: spec prefix -> factory(argument, generator); "fgan:<name>" takes an fdiv registry name
+#: spec prefix -> factory(argument); "fgan:<name>" and "fgan-saturating:<name>" take an
+#: fdiv registry name
 OBJECTIVES = {
     "minimax": _plain(Minimax),
     "nonsaturating": _plain(NonSaturating),
     "wgan": _plain(WGAN),
-    "fgan": _fgan,
+    "fgan": _fgan("nonsaturating"),
+    "fgan-saturating": _fgan("saturating"),
 }
+
+_CHOICES = "minimax, nonsaturating, wgan, fgan:<name>, fgan-saturating:<name>"
 
 
 def objective_names() -> list[str]:
-    """Spec strings accepted by :func:`get_objective` (``fgan:<name>`` for every fdiv name)."""
-    names = [k for k in OBJECTIVES if k != "fgan"]
+    """Spec strings accepted by :func:`get_objective` (``fgan:<name>`` and
+    ``fgan-saturating:<name>`` for every fdiv name)."""
+    names = [k for k in OBJECTIVES if k not in FGan._PREFIX.values()]
     try:
         import fdiv
 
-        names += [f"fgan:{n}" for n in fdiv.names()]
+        for prefix in FGan._PREFIX.values():
+            names += [f"{prefix}:{n}" for n in fdiv.names()]
     except (ImportError, AttributeError):  # fdiv registry not available
         pass
     return names
 
 
-def get_objective(spec, *, generator: str = "saddle") -> Objective:
+def get_objective(spec) -> Objective:
     """Build an objective from its spec: ``minimax``, ``nonsaturating``, ``wgan``,
-    ``fgan:<fdiv name>``; an :class:`Objective` instance is returned as is.
+    ``fgan:<fdiv name>`` (f-GAN, non-saturating generator loss) or
+    ``fgan-saturating:<fdiv name>`` (f-GAN, the saddle point's generator loss); an
+    :class:`Objective` instance is returned as is. Anything else raises ``ValueError``.
 
-    ``generator`` selects the f-GAN generator loss (``saddle`` or ``heuristic``).
+    Examples
+    --------
+    >>> from gan_backend.engine.objectives import get_objective
+    >>> get_objective("fgan:js"), get_objective("fgan-saturating:js").generator
+    (FGan('fgan:js'), 'saturating')
     """
     if isinstance(spec, Objective):
         return spec
@@ -312,7 +338,5 @@ def get_objective(spec, *, generator: str = "saddle") -> Objective:
     try:
         factory = OBJECTIVES[kind]
     except KeyError:
-        raise ValueError(
-            f"`objective` must be one of minimax, nonsaturating, wgan, fgan:<name>; got {spec!r}"
-        ) from None
-    return factory(arg, generator)
+        raise ValueError(f"`objective` must be one of {_CHOICES}; got {spec!r}") from None
+    return factory(arg)

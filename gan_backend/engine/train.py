@@ -59,7 +59,7 @@ class TrainingDivergedError(FloatingPointError):
     """A network's parameters became non-finite (inf/NaN) during training.
 
     Raised instead of returning a generator that only produces NaN: some objectives
-    (e.g. f-GANs whose activation is unbounded, with the heuristic generator loss) blow
+    (e.g. f-GANs whose activation is unbounded, with the exact, uncapped gradient) blow
     up at some learning rates. The message names the epoch and the objective.
 
     Examples
@@ -174,7 +174,7 @@ class GanTrainer:
         check_same_backend(x, weights)
         self.rng = rng = as_rng(rng)
         self.xp = xp = get_xp()
-        self.objective = get_objective(c.objective, generator=c.fgan_generator)
+        self.objective = get_objective(c.objective)
         host = as_data("x", x, c.dtype)
         self.n, dim = host.shape
         self.sampler = IndexSampler(self.n, weights)

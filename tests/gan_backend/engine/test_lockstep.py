@@ -114,12 +114,11 @@ def exact_fgan_gradient(monkeypatch):
 
 
 def test_a_diverged_run_fails_alone_with_the_serial_error(exact_fgan_gradient):
-    """fgan:reverse_kl (heuristic generator loss, exact gradient) on data of scale 15:
+    """fgan:reverse_kl (non-saturating generator loss, exact gradient) on data of scale 15:
     with seed 3 the first GAN diverges in epoch 1 (seeds 0-2 train). In one lockstep
     batch the diverged run's result is the serial run's AdaGanError (same message) and
     the other runs are their serial selves."""
-    cfg = GanConfig(dtype="float64", batch_size=64, epochs=3, objective="fgan:reverse_kl",
-                    fgan_generator="heuristic")
+    cfg = GanConfig(dtype="float64", batch_size=64, epochs=3, objective="fgan:reverse_kl")
     x = np.random.default_rng(3).normal(size=(640, 2)) * 15
     seeds = [0, 3, 1]
     jobs = [_job("boosted", x, s, cfg) for s in seeds]

@@ -208,7 +208,7 @@ def test_progress_is_quiet_by_default(capsys, gaussian):
     ("latent_dim", 0), ("g_hidden", (10, 0)), ("d_hidden", "ab"), ("batch_size", 2.5), ("epochs", -1),
     ("n_critic", 0), ("unrolled", -1), ("init_std", 0.0), ("lr_g", float("nan")), ("lr_d", -1e-3),
     ("beta1", 1.0), ("clip", 0.0), ("activation", "gelu"), ("init", "he"), ("optimizer", "lbfgs"),
-    ("dtype", "float16"), ("objective", "hinge"), ("fgan_generator", "x"),
+    ("dtype", "float16"), ("objective", "hinge"), ("objective", "fgan-nope:kl"),
     # integers beyond what the arrays and the float fields can hold: ValueError, not OverflowError
     ("epochs", 10**30), ("batch_size", 2**31), ("latent_dim", 2**63), ("g_hidden", (8, 10**20)),
     ("d_hidden", (2**40,)), ("n_critic", 10**19), ("unrolled", 10**30), ("d_maxout", 2**64),
@@ -258,3 +258,18 @@ def test_rng_validation():
         GanTrainer(np.zeros((10, 2)), SMALL, rng="seed")
     with pytest.raises(ValueError, match="`config`"):
         GanTrainer(np.zeros((10, 2)), {"epochs": 1})
+
+
+def test_config_reads_the_former_fgan_generator_field():
+    """Files written when the f-GAN generator loss was the field ``fgan_generator``
+    (saddle/heuristic) load with that choice moved into the objective spec."""
+    d = GanConfig(objective="fgan:js").to_dict()
+    assert "fgan_generator" not in d
+    assert GanConfig.from_dict({**d, "fgan_generator": "saddle"}).objective == "fgan-saturating:js"
+    assert GanConfig.from_dict({**d, "fgan_generator": "heuristic"}).objective == "fgan:js"
+    plain = GanConfig().to_dict()
+    assert GanConfig.from_dict({**plain, "fgan_generator": "saddle"}).objective == "nonsaturating"
+    with pytest.raises(ValueError, match="`fgan_generator`"):
+        GanConfig.from_dict({**d, "fgan_generator": "both"})
+    c = GanConfig(objective="fgan-saturating:kl")
+    assert GanConfig.from_dict(c.to_dict()) == c

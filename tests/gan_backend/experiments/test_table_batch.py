@@ -69,12 +69,11 @@ def exact_fgan_gradient(monkeypatch):
     monkeypatch.setattr(FGan.__init__, "__kwdefaults__", {**FGan.__init__.__kwdefaults__, "grad_cap": None})
 
 def test_a_diverged_gan_fails_as_in_the_serial_path(exact_fgan_gradient):
-    """fgan:reverse_kl with the heuristic generator loss and the exact (uncapped) gradient on data of scale 15: with base
+    """fgan:reverse_kl with the non-saturating generator loss and the exact (uncapped) gradient on data of scale 15: with base
     seed 2 GAN 3 diverges (GANs 1 and 2 train), with seed 5 GAN 2 does. In one block of
     3 the healthy GANs are the serial ones, and asking for a GAN at or after the
     diverged one raises the serial path's error (GAN i needs GANs 1..i-1)."""
-    cfg = GanConfig(dtype="float64", batch_size=64, epochs=3, objective="fgan:reverse_kl",
-                    fgan_generator="heuristic")
+    cfg = GanConfig(dtype="float64", batch_size=64, epochs=3, objective="fgan:reverse_kl")
     x = _x(seed=3, scale=15)
     with np.errstate(all="ignore"):
         for seed, bad in ((2, 3), (5, 2)):
@@ -167,7 +166,7 @@ def test_gan1_of_several_groups_in_one_batch_equals_execute_first(monkeypatch):
 
 
 def test_a_gan1_diverging_in_a_batch_fails_only_its_group(exact_fgan_gradient, monkeypatch):
-    """fgan:reverse_kl (heuristic generator loss, exact gradient) on the smoke data scaled
+    """fgan:reverse_kl (non-saturating generator loss, exact gradient) on the smoke data scaled
     by 15: GAN 1 of the two run-1 groups diverges in epoch 1, that of the run-0 groups
     trains. In one batch of the four, the diverged entries are the AdaGanError that
     execute_first raises for those groups (same message), the others its GAN 1s."""
@@ -182,7 +181,7 @@ def test_a_gan1_diverging_in_a_batch_fails_only_its_group(exact_fgan_gradient, m
 
     monkeypatch.setattr(runs, "_data", scaled)
     p = presets.get_preset("smoke").with_(
-        gan=(("epochs", 3), ("dtype", "float64"), ("objective", "fgan:reverse_kl"), ("fgan_generator", "heuristic")),
+        gan=(("epochs", 3), ("dtype", "float64"), ("objective", "fgan:reverse_kl")),
         runs=2, batch_runs=4)
     (batch,) = runs.first_batches(p, runs.groups(p))
     with np.errstate(all="ignore"):
@@ -306,14 +305,14 @@ def test_the_option_reaches_the_units_and_the_lockstep_engine(tmp_path, monkeypa
 
 
 def test_a_run_diverging_in_a_lockstep_unit_fails_alone(exact_fgan_gradient):
-    """Six Boosted runs (K in {1, 3}, 3 runs) of fgan:reverse_kl (heuristic generator loss,
+    """Six Boosted runs (K in {1, 3}, 3 runs) of fgan:reverse_kl (non-saturating generator loss,
     exact gradient) in one lockstep unit: the component of step 3 of K3/run1 diverges.
     That run's entry is the serial run's error (execute_unit raises the same AdaGanError)
     and the five others are the serial records (to RECORD_TOL)."""
     from gan_backend.experiments.runs import LockstepUnit, Unit, execute_first, execute_lockstep, execute_unit, groups
 
     p = presets.get_preset("smoke").with_(
-        gan=(("epochs", 3), ("dtype", "float64"), ("objective", "fgan:reverse_kl"), ("fgan_generator", "heuristic")),
+        gan=(("epochs", 3), ("dtype", "float64"), ("objective", "fgan:reverse_kl")),
         runs=3, methods=("boosted",), classifier_epochs=10)
     bad = "smoke/boosted/K3/run1"
     with np.errstate(all="ignore"):
