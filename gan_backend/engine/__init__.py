@@ -3,7 +3,7 @@
 Modules: :mod:`~gan_backend.engine.config` (:class:`GanConfig`), :mod:`~gan_backend.engine.layers`,
 :mod:`~gan_backend.engine.mlp` (the network factory), :mod:`~gan_backend.engine.optim`,
 :mod:`~gan_backend.engine.objectives`, :mod:`~gan_backend.engine.train` (the readable trainer),
-``_fast_step`` (its fused kernels), :mod:`~gan_backend.engine.batched` (the run axis),
+``fused`` (its fused kernels), :mod:`~gan_backend.engine.batched` (the run axis),
 :mod:`~gan_backend.engine.lockstep`, :mod:`~gan_backend.engine.generator`,
 :mod:`~gan_backend.engine.classifier`, :mod:`~gan_backend.engine.datasets` and
 :mod:`~gan_backend.engine.backend` (NumPy or CuPy). The package imports none of them itself, so

@@ -20,7 +20,7 @@ machine (same library builds and thread counts).
 
 Two engines compute these steps: the readable layers (:mod:`gan_backend.engine.layers`,
 :mod:`gan_backend.engine.mlp`, :mod:`gan_backend.engine.optim`) and, where they support the
-configuration, the fused Numba kernels of :mod:`gan_backend.engine._fast_step` (the default
+configuration, the fused Numba kernels of :mod:`gan_backend.engine.fused` (the default
 then; about 1.8x faster per step on the toy GAN). Both draw the same random numbers in
 the same order and agree to rounding; ``GanTrainer(..., fused=False)`` picks the
 readable one. :func:`train_classifier` likewise.
@@ -40,7 +40,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from gan_backend.engine import _fast_step
+from gan_backend.engine import fused as fused_kernels
 from gan_backend.engine._backend import check_same_backend, get_xp, to_device, to_numpy
 from gan_backend.engine._sampling import IndexSampler
 from gan_backend.engine._validate import as_rng, positive_int
@@ -150,7 +150,7 @@ class GanTrainer:
     usual entry point; the B3 benchmark times :meth:`steps` directly.
 
     ``fused`` selects the engine: None (default) runs the fused Numba kernels of
-    :mod:`gan_backend.engine._fast_step` whenever they support the configuration (NumPy backend,
+    :mod:`gan_backend.engine.fused` whenever they support the configuration (NumPy backend,
     Adam, ``minimax``/``nonsaturating``, no clipping) and the readable layers otherwise;
     False forces the readable layers; True insists on the kernels (``ValueError`` if the
     configuration is not supported). Both consume the same random draws in the same order
@@ -194,7 +194,7 @@ class GanTrainer:
 
     @property
     def fused(self) -> bool:
-        """Whether :meth:`step` runs the fused kernels (:mod:`gan_backend.engine._fast_step`)."""
+        """Whether :meth:`step` runs the fused kernels (:mod:`gan_backend.engine.fused`)."""
         return bool(self._fused)
 
     # -- pieces ------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def diverged_error(config: GanConfig, name: str, epoch: int | None = None) -> Tr
 
 def _fused_choice(fused, config: GanConfig, xp, nets) -> bool:
     """Resolve the ``fused`` argument: None means "when supported"; True insists."""
-    ok = _fast_step.supports(config, xp, nets)
+    ok = fused_kernels.supports(config, xp, nets)
     if fused is None:
         return ok
     if not isinstance(fused, bool):
@@ -317,8 +317,8 @@ def _fused_choice(fused, config: GanConfig, xp, nets) -> bool:
             f"(backend {xp.__name__}, activation {config.activation!r}, g_batchnorm "
             f"{config.g_batchnorm!r}, d_maxout {config.d_maxout!r}, objective "
             f"{config.objective!r}, optimizer {config.optimizer!r}, clip {config.clip!r}); "
-            "they need numpy, one of " + ", ".join(_fast_step.ACT_CODES) + ", no batch norm, "
-            "no maxout, " + " or ".join(_fast_step.OBJ_CODES) + ", adam and no clipping"
+            "they need numpy, one of " + ", ".join(fused_kernels.ACT_CODES) + ", no batch norm, "
+            "no maxout, " + " or ".join(fused_kernels.OBJ_CODES) + ", adam and no clipping"
         )
     return fused
 
@@ -337,12 +337,12 @@ class _FusedGan:
         self.tr = tr
         b, dt = c.batch_size, tr.G.dtype
         dim = tr.x.shape[1]
-        self.g = _fast_step.NetBuffers(tr.G, tr.opt_g, b)
-        self.d = _fast_step.NetBuffers(tr.D, tr.opt_d, 2 * b)
-        self.a = _fast_step.NetBuffers(tr.D_ahead, tr.opt_ahead, 2 * b) if c.unrolled else None
-        self.act = _fast_step.ACT_CODES[tr.G.activation]
-        self.obj = _fast_step.OBJ_CODES[c.objective]
-        self.hp = _fast_step.constants(tr.opt_d, dt, b)
+        self.g = fused_kernels.NetBuffers(tr.G, tr.opt_g, b)
+        self.d = fused_kernels.NetBuffers(tr.D, tr.opt_d, 2 * b)
+        self.a = fused_kernels.NetBuffers(tr.D_ahead, tr.opt_ahead, 2 * b) if c.unrolled else None
+        self.act = fused_kernels.ACT_CODES[tr.G.activation]
+        self.obj = fused_kernels.OBJ_CODES[c.objective]
+        self.hp = fused_kernels.constants(tr.opt_d, dt, b)
         self.idx = np.zeros(b, dtype=np.intp)
         self.zd = np.zeros((b, tr.G.sizes[0]), dtype=dt)
         self.zg = np.zeros((b, tr.G.sizes[0]), dtype=dt)
@@ -364,7 +364,7 @@ class _FusedGan:
         want = np.zeros(k, dtype=np.bool_)
         want[-1] = value
         losses = np.zeros((k, 2))
-        _fast_step.gan_steps(tr.rng, tr.x, tr.sampler, self.g, self.d, self.a, nc, self.act,
+        fused_kernels.gan_steps(tr.rng, tr.x, tr.sampler, self.g, self.d, self.a, nc, self.act,
                              self.hp, self.obj, self.xin, self.vgrad, self.dx, self.idx, self.zd,
                              self.zg, coef_d, coef_g, want, losses)
         tr.opt_d.t = t + k * nc
@@ -450,7 +450,7 @@ def train_classifier(x_real, x_fake, config: GanConfig | None = None, *, rng=Non
     real_d, fake_d = to_device(real, xp), to_device(fake, xp)
     total = epochs * max(1, max(real.shape[0], fake.shape[0]) // b)
     bar = _Progress(progress, total, "classifier")
-    fit = _fit_classifier_fused if _fast_step.supports_classifier(c, xp, D) else _fit_classifier
+    fit = _fit_classifier_fused if fused_kernels.supports_classifier(c, xp, D) else _fit_classifier
     with one_blas_thread(xp):
         fit(D, opt, real_d, fake_d, b, total, rng, xp, bar)
     return Classifier(D, c)
@@ -460,9 +460,9 @@ def _fit_classifier_fused(D, opt, real_d, fake_d, b, total, rng, xp, bar, block:
     """:func:`_fit_classifier` through the fused kernels: the same draws (made inside the
     kernel from ``rng``), the same updates, one compiled call per block of steps (blocks
     end where the progress line is due)."""
-    buf = _fast_step.NetBuffers(D, opt, 2 * b)
-    hp = _fast_step.constants(opt, D.dtype, b)
-    act = _fast_step.ACT_CODES[D.activation]
+    buf = fused_kernels.NetBuffers(D, opt, 2 * b)
+    hp = fused_kernels.constants(opt, D.dtype, b)
+    act = fused_kernels.ACT_CODES[D.activation]
     xin = np.zeros((2 * b, real_d.shape[1]), dtype=D.dtype)
     vgrad = np.zeros((2 * b, 1), dtype=D.dtype)
     ir = np.zeros(b, dtype=np.int64)
@@ -476,7 +476,7 @@ def _fit_classifier_fused(D, opt, real_d, fake_d, b, total, rng, xp, bar, block:
         want = np.zeros(k, dtype=np.bool_)
         want[-1] = bar.due(end)
         losses = np.zeros(k)
-        _fast_step.classifier_steps(rng, real_d, fake_d, buf, act, hp, xin, vgrad, ir, coef,
+        fused_kernels.classifier_steps(rng, real_d, fake_d, buf, act, hp, xin, vgrad, ir, coef,
                                     want, losses)
         opt.t += k
         s = end

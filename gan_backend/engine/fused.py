@@ -13,7 +13,7 @@ the source of truth and the two paths can be mixed step by step.
 Same numbers: every operation is the readable one in the same order and precision
 (strict IEEE, no fast-math, so no FMA contraction); only the order of the terms inside a
 matrix product or a column sum may differ (BLAS kernels), i.e. the results agree to
-rounding, not bit for bit. ``tests/gan_backend/engine/test_fast_step.py`` checks gradients and
+rounding, not bit for bit. ``tests/gan_backend/engine/test_fused.py`` checks gradients and
 parameters against the readable layers in float64 to 1e-10 after several steps.
 
 Supported (:func:`supports`): NumPy backend, hidden activations of

@@ -1,4 +1,4 @@
-"""The fused kernels (gan_backend.engine._fast_step) against the readable layers.
+"""The fused kernels (gan_backend.engine.fused) against the readable layers.
 
 Reference: the same trainer with ``fused=False`` (Dense/activation layers, MLP, Adam of
 gan_backend.engine.layers/mlp/optim, themselves checked against finite differences and
@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from gan_backend.engine import _fast_step
+from gan_backend.engine import fused
 from gan_backend.engine.config import GanConfig
 from gan_backend.engine.mlp import discriminator_net, generator_net
 from gan_backend.engine.train import GanTrainer, train_classifier
@@ -105,7 +105,7 @@ def test_classifier_fused_equals_readable(data, monkeypatch):
     real, fake = x[:700], x[700:] + 1.0
     cfg = dataclasses.replace(BASE, lr_d=1e-3)
     fast = train_classifier(real, fake, cfg, rng=2, epochs=3)
-    monkeypatch.setattr(_fast_step, "supports_classifier", lambda config, xp, *nets: False)
+    monkeypatch.setattr(fused, "supports_classifier", lambda config, xp, *nets: False)
     ref = train_classifier(real, fake, cfg, rng=2, epochs=3)
     assert np.abs(fast.net.params - ref.net.params).max() <= TOL64
 
@@ -129,10 +129,10 @@ def test_batchnorm_and_maxout_train_on_the_readable_layers(data, extra):
     x, _ = data
     cfg = dataclasses.replace(BASE, **extra)
     nets = (generator_net(cfg, 2), discriminator_net(cfg, 2))
-    assert not _fast_step.supports(cfg, np, nets)
-    assert _fast_step.supports(BASE, np, (generator_net(BASE, 2), discriminator_net(BASE, 2)))
+    assert not fused.supports(cfg, np, nets)
+    assert fused.supports(BASE, np, (generator_net(BASE, 2), discriminator_net(BASE, 2)))
     assert not GanTrainer(x, cfg, rng=0).fused
     with pytest.raises(ValueError, match="fused"):
         GanTrainer(x, cfg, rng=0, fused=True)
     if "d_maxout" in extra:
-        assert not _fast_step.supports_classifier(cfg, np, nets[1])
+        assert not fused.supports_classifier(cfg, np, nets[1])
