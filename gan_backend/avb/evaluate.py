@@ -9,6 +9,12 @@ samples ``Z[k]`` (returned, used for every metric) and ``2n`` more on which a KD
                         closed-form ``mean_k KL(q(z|x_k)‖N(0, I))``
 ``elbo``                ``recon_loglik − kl`` (AVB: the paper's estimate with −T for the KL)
 ``kl_kde``, ``elbo_kde``  the same with the KL from the KDE of the encoder's own samples
+``log_likelihood``      ``mean_k log p(x_k)`` under the decoder, by importance sampling
+                        (:func:`~gan_backend.avb.metrics.log_marginal_likelihood`, proposal
+                        from the posterior samples); ``log_likelihood_stderr`` its Monte
+                        Carlo standard error, ``log_likelihood_per_point`` the K values,
+                        ``sum_px`` ``Σ_k p(x_k)`` (≤ 1: the 2^D binary vectors share mass 1)
+``elbo_gap``            ``log_likelihood − elbo`` (≥ 0 for a true ELBO, up to MC error)
 ``elbo_max``            ``−log K``: no model does better on K equally weighted points
                         (``Σ_k p(x_k) ≤ 1``), reached when the posteriors tile the prior
 ``aggregate_mmd2``      :func:`~gan_backend.avb.metrics.mmd2_to_standard_normal` of all
@@ -32,6 +38,7 @@ import numpy as np
 from gan_backend.avb.metrics import (
     gaussian_moment_kl,
     kde_log_ratio,
+    log_marginal_likelihood,
     mmd2_to_standard_normal,
     nearest_centroid_accuracy,
     nearest_neighbour_accuracy,
@@ -39,7 +46,7 @@ from gan_backend.avb.metrics import (
 )
 from gan_backend.mixture import as_rng
 
-__all__ = ["evaluate_avb", "evaluate_vae", "MMD_BANDWIDTH", "SUPPLEMENTARY_BANDWIDTHS"]
+__all__ = ["evaluate_avb", "evaluate_vae", "MMD_BANDWIDTH", "SUPPLEMENTARY_BANDWIDTHS", "LOGLIK_DRAWS"]
 
 #: Kernel bandwidth of the aggregate-posterior MMD (the prior's scale): the headline distance.
 MMD_BANDWIDTH = 1.0
@@ -54,6 +61,10 @@ def _compare(a, b) -> dict:
     return {"mean_estimate": float(a.mean()), "mean_reference": float(b.mean()),
             "mean_abs_diff": float(np.abs(diff).mean()), "rmse": float(np.sqrt((diff * diff).mean())),
             "correlation": corr}
+
+
+#: importance-sampling draws per data point for the exact log-likelihood
+LOGLIK_DRAWS = 50_000
 
 
 def _common(model, x, n, rng):
@@ -79,7 +90,17 @@ def _common(model, x, n, rng):
         "n_samples": int(n),
     }
     out["elbo_kde"] = out["recon_loglik"] - out["kl_kde"]
+    ml = log_marginal_likelihood(model.decoder.loglik, x, LOGLIK_DRAWS, proposal_samples=z, rng=rng)
+    out["log_likelihood"] = ml.mean
+    out["log_likelihood_stderr"] = ml.mean_stderr
+    out["log_likelihood_per_point"] = ml.log_px.tolist()
+    out["sum_px"] = float(np.exp(ml.log_px).sum())
     return z, out, kde
+
+
+def _gap(out) -> dict:
+    out["elbo_gap"] = out["log_likelihood"] - out["elbo"]
+    return out
 
 
 def evaluate_avb(model, x, n: int = 2000, *, rng=None) -> tuple[np.ndarray, dict]:
@@ -91,7 +112,7 @@ def evaluate_avb(model, x, n: int = 2000, *, rng=None) -> tuple[np.ndarray, dict
     out["kl"] = float(t.mean())
     out["elbo"] = out["recon_loglik"] - out["kl"]
     out["t_vs_kde"] = _compare(t.reshape(-1), np.concatenate([r.log_ratio for r in kde]))
-    return z, out
+    return z, _gap(out)
 
 
 def evaluate_vae(model, x, n: int = 2000, *, rng=None) -> tuple[np.ndarray, dict]:
@@ -105,4 +126,4 @@ def evaluate_vae(model, x, n: int = 2000, *, rng=None) -> tuple[np.ndarray, dict
     exact = [(-0.5 * (((z[i] - mu[i]) / sigma[i]) ** 2).sum(axis=1) - np.log(sigma[i]).sum()
               - np.log(2 * np.pi) * mu.shape[1] / 2) - standard_normal_logpdf(z[i]) for i in range(x.shape[0])]
     out["kde_vs_exact"] = _compare(np.concatenate([r.log_ratio for r in kde]), np.concatenate(exact))
-    return z, out
+    return z, _gap(out)

@@ -184,11 +184,20 @@ class AvbTrainer:
         steps = c.steps if steps is None else steps
         adv = np.empty(steps)
         obj = np.empty(steps)
-        with threadpool_limits(limits=1, user_api="blas"):
+        # overflow is caught below, after every step, by the finiteness checks
+        with threadpool_limits(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
             for s in range(steps):
                 for _ in range(c.adversary_steps):
                     adv[s] = self.adversary_step()
+                    if not np.isfinite(adv[s]):
+                        raise TrainingDivergedError(
+                            f"AVB training diverged at iteration {s + 1} of {steps}: the adversary's "
+                            f"logistic loss (T loss) is {adv[s]}")
                 obj[s] = self.model_step()
+                if not np.isfinite(obj[s]):
+                    raise TrainingDivergedError(
+                        f"AVB training diverged at iteration {s + 1} of {steps}: the (θ, φ) objective "
+                        f"mean T − log p(x|z) is {obj[s]}")
         _check_finite("AVB", self.encoder, self.decoder, self.adversary)
         return AvbModel(c, self.encoder, self.decoder, self.adversary, adv, obj)
 
