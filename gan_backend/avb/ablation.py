@@ -6,7 +6,8 @@
 Each setting is :class:`~gan_backend.avb.AvbConfig` (the CPU default) with the changes
 listed in :data:`SETTINGS`. Each (setting, seed) is one :func:`~gan_backend.avb.experiment.run_seed`
 written to ``DIR/<setting>__seed<S>.json`` as soon as it ends; a rerun skips the pairs
-whose file exists (resumable). ``--table PREFIX`` writes ``PREFIX.csv`` and ``PREFIX.md``
+whose file exists (resumable). The VAE baseline of a seed is trained once and reused by
+every setting that leaves its fields (:data:`~gan_backend.avb.experiment.VAE_FIELDS`) unchanged. ``--table PREFIX`` writes ``PREFIX.csv`` and ``PREFIX.md``
 from every JSON in ``DIR`` (with ``--settings`` and ``--seeds`` omitted: no training).
 """
 from __future__ import annotations
@@ -54,26 +55,42 @@ def _path(runs, name, seed) -> str:
 
 def run_pair(runs: str, name: str, seed: int, n: int = 1000) -> dict:
     """Run (setting, seed) unless its JSON exists; return the record."""
-    from gan_backend.avb.experiment import acceptance, run_seed
+    from gan_backend.avb.experiment import VAE_FIELDS, acceptance, run_seed
 
     path = _path(runs, name, seed)
     if os.path.exists(path):
         with open(path) as fh:
             return json.load(fh)
     config = _config(name)
-    r = run_seed(config, seed, n)
+    cfg = _as_json(config)
+    vae_key = {k: cfg[k] for k in VAE_FIELDS}
+    vae = None
+    for f in sorted(os.listdir(runs)):
+        if f.endswith(f"__seed{seed}.json"):
+            with open(os.path.join(runs, f)) as fh:
+                other = json.load(fh)
+            if other.get("n", 1000) == n and {k: other["config"][k] for k in VAE_FIELDS} == vae_key:
+                vae = other
+                break
+    r = run_seed(config, seed, n, vae=vae is None)
+    m_vae = r.metrics_vae if vae is None else vae["vae"]
     rec = {
         "setting": name, "seed": seed, "changes": {k: list(v) if isinstance(v, tuple) else v
                                                    for k, v in SETTINGS[name][1].items()},
-        "config": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()},
-        "seconds_avb": r.seconds_avb, "seconds_vae": r.seconds_vae, "cpu_seconds_avb": r.cpu_seconds_avb,
-        "avb": r.metrics_avb, "vae": r.metrics_vae, "checks": acceptance(r.metrics_avb, r.metrics_vae),
+        "config": cfg, "n": n, "vae_from": None if vae is None else vae["setting"],
+        "seconds_avb": r.seconds_avb, "seconds_vae": r.seconds_vae if vae is None else vae["seconds_vae"],
+        "cpu_seconds_avb": r.cpu_seconds_avb,
+        "avb": r.metrics_avb, "vae": m_vae, "checks": acceptance(r.metrics_avb, m_vae),
     }
     tmp = path + ".tmp"
     with open(tmp, "w") as fh:
         json.dump(rec, fh, indent=1)
     os.replace(tmp, path)
     return rec
+
+
+def _as_json(config) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
 
 
 def _row(rec) -> dict:
