@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
             args.plot, suptitle=f"posteriors q(z|x_k) over N(0, I) contours; recipe {args.recipe}, "
                                 f"{config.steps} iterations, seed {args.seed}")
     for name, m in (("AVB", m_avb), ("VAE", m_vae)):
-        print(f"{name}: ELBO {'estimate ' if name == 'AVB' else ''}{m['elbo']:.4f}, exact log-likelihood "
+        print(f"{name}: ELBO {'estimate ' if name == 'AVB' else ''}{m['elbo']:.4f} ± {m['elbo_stderr']:.4f}, exact log-likelihood "
               f"{m['log_likelihood']:.4f} ± {m['log_likelihood_stderr']:.4f} (gap {m['elbo_gap']:.4f}; "
               f"−log 4 = {m['elbo_max']:.4f}), separation {m['separation']:.4f} (1-NN {m['separation_1nn']:.4f}), "
               f"aggregate MMD² {m['aggregate_mmd2']:.5f}")
