@@ -15,7 +15,9 @@ Fairness, as in B3: one thread each, in a child process whose environment sets
 ``OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = MKL_NUM_THREADS = 1`` and
 ``XLA_FLAGS = --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` before
 NumPy and JAX are imported; alternating short blocks; each side's figure is its best
-block (per-iteration mean, wall clock); the note adds the CPU-time ratio. A missing JAX
+block (per-iteration mean, wall clock); the note adds the CPU-time ratio. As in B3, the
+child runs with the OpenBLAS pins (``OPENBLAS_CORETYPE``, ``OPENBLAS_L2_SIZE``) removed, so
+NumPy's OpenBLAS uses the kernel it detects (named in the note). A missing JAX
 makes the row a FAIL with the install note, not a crash.
 """
 from __future__ import annotations
@@ -32,6 +34,7 @@ TARGET = 1.0
 _NAME = "B11 AVB iteration vs JAX"
 _ENV_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 def _jax_block_factory(config, jax, optax):
@@ -171,6 +174,13 @@ def _worker(smoke: bool) -> dict:
     best["cpu"] = cpu
     best["jax_block"] = jax_block
     best["jax_version"] = None if jax is None else jax.__version__
+    try:
+        import threadpoolctl
+
+        best["blas"] = ",".join(sorted({str(i.get("architecture")) for i in threadpoolctl.threadpool_info()
+                                        if i.get("internal_api") == "openblas"})) or None
+    except ImportError:
+        best["blas"] = None
     best["config"] = (f"T {config.adversary_hidden[-1]}-wide, {config.adversary_blocks} blocks, "
                       f"{config.adversary_steps} T steps, batch {config.batch_size}")
     return best
@@ -180,6 +190,8 @@ def _child(smoke: bool):
     env = dict(os.environ, **{k: "1" for k in _ENV_THREADS})
     env["XLA_FLAGS"] = _XLA_FLAGS
     env["JAX_PLATFORMS"] = "cpu"
+    for k in _PINS:
+        env.pop(k, None)
     cmd = [sys.executable, "-m", "benchmarks.b11_avb_step", "--worker"] + (["--smoke"] if smoke else [])
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -199,7 +211,8 @@ def rows(smoke: bool = False) -> list[Row]:
     cpu = res["cpu"]
     return [Row(_NAME, res["ours"], res["jax"], r, target, r >= TARGET,
                 note=f"jax {res['jax_version']}, scan of {res['jax_block']} iterations; {res['config']}; "
-                     f"CPU time {cpu['ours'] * 1e3:.2f} vs {cpu['jax'] * 1e3:.2f} ms, {cpu['jax'] / cpu['ours']:.2f}x")]
+                     f"CPU time {cpu['ours'] * 1e3:.2f} vs {cpu['jax'] * 1e3:.2f} ms, {cpu['jax'] / cpu['ours']:.2f}x; "
+                     f"NumPy's OpenBLAS kernel {res.get('blas')}")]
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
 Each setting is :class:`~gan_backend.avb.AvbConfig` (the CPU default) with the changes
 listed in :data:`SETTINGS`. Each (setting, seed) is one :func:`~gan_backend.avb.experiment.run_seed`
 written to ``DIR/<setting>__seed<S>.json`` as soon as it ends; a rerun skips the pairs
-whose file exists (resumable). The VAE baseline of a seed is trained once and reused by
+whose file exists (resumable). The posterior samples go beside it
+(``<setting>__seed<S>.npz``: ``avb`` and, when trained here, ``vae``, shape (4, n, 2)), so
+figures need no rerun. The VAE baseline of a seed is trained once and reused by
 every setting that leaves its fields (:data:`~gan_backend.avb.experiment.VAE_FIELDS`) unchanged. ``--table PREFIX`` writes ``PREFIX.csv`` and ``PREFIX.md``
 from every JSON in ``DIR`` (with ``--settings`` and ``--seeds`` omitted: no training).
 """
@@ -82,6 +84,10 @@ def run_pair(runs: str, name: str, seed: int, n: int = 1000) -> dict:
         "cpu_seconds_avb": r.cpu_seconds_avb,
         "avb": r.metrics_avb, "vae": m_vae, "checks": acceptance(r.metrics_avb, m_vae),
     }
+    import numpy as np
+
+    arrays = {"avb": r.z_avb} if r.z_vae is None else {"avb": r.z_avb, "vae": r.z_vae}
+    np.savez_compressed(path[:-5] + ".npz", **arrays)
     tmp = path + ".tmp"
     with open(tmp, "w") as fh:
         json.dump(rec, fh, indent=1)

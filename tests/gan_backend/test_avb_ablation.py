@@ -27,3 +27,7 @@ def test_ablation_resumes_reuses_vae_and_writes_table(tmp_path, monkeypatch):
     md = (tmp_path / "table.md").read_text()
     assert "CMD" in md and md.count("\n| ") == 4  # header + 3 rows
     assert (tmp_path / "table.csv").read_text().count("\n") == 4
+    import numpy as np
+
+    with np.load(tmp_path / "runs" / "default__seed5.npz") as z:
+        assert z["avb"].shape == (4, 10, 2) and z["vae"].shape == (4, 10, 2)
