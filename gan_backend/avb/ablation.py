@@ -111,7 +111,8 @@ def _row(rec) -> dict:
             "elbo_ok": c["avb_elbo_at_most_loglik_plus_se"]}
 
 
-def write_table(runs: str, prefix: str, command: str) -> list[dict]:
+def write_table(runs: str, prefix: str, command: str,
+                title: str = "AVB CPU recipe: ablation, one ingredient at a time") -> list[dict]:
     """``prefix.csv`` (one row per JSON in ``runs``) and ``prefix.md`` (the same, grouped by
     setting in :data:`SETTINGS` order, with ``command`` and each setting's change)."""
     recs = []
@@ -126,7 +127,7 @@ def write_table(runs: str, prefix: str, command: str) -> list[dict]:
         for r in rows:
             fh.write(",".join(f"{r[c]:.6g}" if isinstance(r[c], float) else str(r[c]) for c in _COLUMNS) + "\n")
     base = AvbConfig()
-    lines = ["# AVB CPU recipe: ablation, one ingredient at a time", "",
+    lines = [f"# {title}", "",
              "Command:", "", f"    {command}", "",
              f"Base (`default`): `AvbConfig()` = noise {base.noise_dim}, encoder/decoder "
              f"{'×'.join(map(str, base.encoder_hidden))} {base.activation.upper()}, T [x, z] → "
@@ -158,6 +159,8 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", nargs="*", type=int, default=[])
     p.add_argument("--n", type=int, default=1000)
     p.add_argument("--table", metavar="PREFIX", help="write PREFIX.csv and PREFIX.md from every JSON in --runs")
+    p.add_argument("--title", default="AVB CPU recipe: ablation, one ingredient at a time",
+                   help="the table's heading")
     p.add_argument("--command", default="python -m gan_backend.avb.ablation " + " ".join(sys.argv[1:]),
                    help="the command line quoted in the table")
     a = p.parse_args(argv)
@@ -169,7 +172,7 @@ def main(argv=None) -> int:
                   f"(VAE {rec['vae']['aggregate_mmd2']:.5f}), ELBO {rec['avb']['elbo']:.3f} vs log p "
                   f"{rec['avb']['log_likelihood']:.4f}, {rec['seconds_avb']:.0f} s", flush=True)
     if a.table:
-        write_table(a.runs, a.table, a.command)
+        write_table(a.runs, a.table, a.command, a.title)
     return 0
 
 
