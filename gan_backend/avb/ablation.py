@@ -10,7 +10,9 @@ whose file exists (resumable). The posterior samples go beside it
 (``<setting>__seed<S>.npz``: ``avb`` and, when trained here, ``vae``, shape (4, n, 2)), so
 figures need no rerun. The VAE baseline of a seed is trained once and reused by
 every setting that leaves its fields (:data:`~gan_backend.avb.experiment.VAE_FIELDS`) unchanged. ``--table PREFIX`` writes ``PREFIX.csv`` and ``PREFIX.md``
-from every JSON in ``DIR`` (with ``--settings`` and ``--seeds`` omitted: no training).
+from every JSON in ``DIR`` (with ``--settings`` and ``--seeds`` omitted: no training);
+``--figure SETTING SEED FILE.png`` draws that run's posteriors (VAE beside AVB) from its
+saved samples.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import sys
 
 from gan_backend.avb.config import AvbConfig
 
-__all__ = ["SETTINGS", "run_pair", "write_table", "main"]
+__all__ = ["SETTINGS", "run_pair", "write_table", "plot_run", "main"]
 
 #: name → (what it changes, the changes to the CPU default)
 SETTINGS = {
@@ -152,6 +154,25 @@ def write_table(runs: str, prefix: str, command: str,
     return rows
 
 
+def plot_run(runs: str, name: str, seed: int, path: str) -> None:
+    """The posterior figure of (setting, seed) from its JSON and saved samples (the VAE
+    panel only when its samples were saved with this run)."""
+    import numpy as np
+
+    from gan_backend.avb.plot import plot_posteriors
+
+    with open(_path(runs, name, seed)) as fh:
+        rec = json.load(fh)
+    panels = {}
+    with np.load(_path(runs, name, seed)[:-5] + ".npz") as z:
+        for key, label in (("vae", "VAE: ELBO"), ("avb", "AVB: ELBO est.")):
+            if key in z:
+                m = rec[key]
+                panels[f"{label} {m['elbo']:.3f}, log p(x) {m['log_likelihood']:.3f}\n"
+                       f"centroid acc. {m['separation']:.3f}, MMD² {m['aggregate_mmd2']:.5f}"] = z[key]
+    plot_posteriors(panels, path, suptitle=f"q(z|x_k), k = 1..4, over N(0, I) contours: setting {name}, seed {seed}")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m gan_backend.avb.ablation", description=__doc__.splitlines()[0])
     p.add_argument("--runs", required=True, help="directory of the per-(setting, seed) JSON files")
@@ -159,6 +180,8 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", nargs="*", type=int, default=[])
     p.add_argument("--n", type=int, default=1000)
     p.add_argument("--table", metavar="PREFIX", help="write PREFIX.csv and PREFIX.md from every JSON in --runs")
+    p.add_argument("--figure", nargs=3, metavar=("SETTING", "SEED", "FILE.png"),
+                   help="draw the posteriors of one finished run")
     p.add_argument("--title", default="AVB CPU recipe: ablation, one ingredient at a time",
                    help="the table's heading")
     p.add_argument("--command", default="python -m gan_backend.avb.ablation " + " ".join(sys.argv[1:]),
@@ -173,6 +196,8 @@ def main(argv=None) -> int:
                   f"{rec['avb']['log_likelihood']:.4f}, {rec['seconds_avb']:.0f} s", flush=True)
     if a.table:
         write_table(a.runs, a.table, a.command, a.title)
+    if a.figure:
+        plot_run(a.runs, a.figure[0], int(a.figure[1]), a.figure[2])
     return 0
 
 

@@ -31,3 +31,5 @@ def test_ablation_resumes_reuses_vae_and_writes_table(tmp_path, monkeypatch):
 
     with np.load(tmp_path / "runs" / "default__seed5.npz") as z:
         assert z["avb"].shape == (4, 10, 2) and z["vae"].shape == (4, 10, 2)
+    ablation.plot_run(runs, "default", 5, str(tmp_path / "f.png"))
+    assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
