@@ -31,7 +31,9 @@ def _backward(y, dy, out):  # pragma: no cover - compiled
 
 class FusedELU(Layer):
     """``y = x`` for x > 0, ``e^x − 1`` otherwise, computed in place (the input must be a
-    fresh C-contiguous array that nothing else reads, e.g. a Dense layer's output)."""
+    fresh C-contiguous array that nothing else reads, e.g. a Dense layer's output). The
+    keyword arguments are those of the layers of :data:`gan_backend.layers.ACTIVATIONS`;
+    the dtype is the input's."""
 
     def __init__(self, *, dtype=np.float64, xp=np, inplace: bool = True):
         self._y = None

@@ -11,10 +11,11 @@ of a block (ReLU there: ``slim.fully_connected``'s default) and the second layer
 ``(V_i, d_i)`` of every block initialised to zero, so that each block starts as the
 identity followed by ``a``.
 
-Backward, block by block (``s_i`` the pre-activation sum, ``u_i = r(U_i h_i + c_i)``):
-``∂L/∂s_i = a'(s_i) ⊙ ∂L/∂h_{i+1}``, ``∂L/∂h_i = ∂L/∂s_i + U_iᵀ-path(r'(·) ⊙ V_iᵀ-path(∂L/∂s_i))``
-(the skip connection adds the incoming gradient to the branch's). Every derivative is checked
-against central finite differences in float64 (``tests/gan_backend/test_avb_networks.py``).
+Backward, block by block, with ``s_i`` the sum before the outer activation:
+``∂L/∂s_i = a'(s_i) ⊙ ∂L/∂h_{i+1}`` and
+``∂L/∂h_i = ∂L/∂s_i + U_iᵀ-backward of (r' ⊙ (∂L/∂s_i) V_iᵀ)``: the skip connection adds
+the incoming gradient to the branch's. Every derivative is checked against central finite
+differences in float64 (``tests/gan_backend/test_avb_networks.py``).
 
 All parameters live in one flat buffer (``params``) and all gradients in another
 (``grads``), as in :class:`gan_backend.mlp.MLP`, so one Adam call updates the whole net.
