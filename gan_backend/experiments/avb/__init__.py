@@ -7,7 +7,7 @@ place of the KL term. The toy data are the 4 one-hot vectors of R⁴ with a 2-D 
 
 Modules: :mod:`~gan_backend.experiments.avb.config` (:class:`AvbConfig`),
 :mod:`~gan_backend.experiments.avb.networks` (encoders, decoder, adversary with hand-written
-backward passes), :mod:`~gan_backend.experiments.avb.train` (Algorithm 1 and the VAE),
+backward passes), :mod:`~gan_backend.experiments.avb.resnet` (the authors' residual T body), :mod:`~gan_backend.experiments.avb.train` (Algorithm 1 and the VAE),
 :mod:`~gan_backend.experiments.avb.metrics` (separation, distance to the prior, KDE log-ratios),
 :mod:`~gan_backend.experiments.avb.evaluate` (the metrics of a trained model),
 :mod:`~gan_backend.experiments.avb.plot` (the figure). CLI: ``python -m gan_backend avb``.
@@ -17,6 +17,7 @@ from gan_backend.experiments.avb.evaluate import evaluate_avb, evaluate_vae
 from gan_backend.experiments.avb.metrics import (
     gaussian_moment_kl,
     kde_log_ratio,
+    log_marginal_likelihood,
     mmd2_to_standard_normal,
     nearest_centroid_accuracy,
     nearest_neighbour_accuracy,
@@ -42,4 +43,5 @@ __all__ = [
     "mmd2_to_standard_normal",
     "gaussian_moment_kl",
     "kde_log_ratio",
+    "log_marginal_likelihood",
 ]

@@ -3,28 +3,25 @@ from __future__ import annotations
 
 import math
 import numbers
+import dataclasses
 from dataclasses import dataclass
 
 from gan_backend.engine._validate import positive_widths
+from gan_backend.engine._validate import positive_int
 from gan_backend.engine.layers import ACTIVATIONS, INITS, check_dtype
 
 __all__ = ["AvbConfig"]
-
-
-def _pos_int(name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-        raise ValueError(f"`{name}` must be a positive integer; got {v!r}")
-
-
 
 
 @dataclass(frozen=True)
 class AvbConfig:
     """Configuration of :func:`~gan_backend.experiments.avb.train_avb` and :func:`~gan_backend.experiments.avb.train_vae`.
 
-    The defaults follow the AVB paper's toy example (4 one-hot points in 4-D, 2-D latent,
-    batch 512, Adam(β₁ = 0.5) with lr 1e-3, noise of dimension 4 fed to the encoder)
-    with hidden layers of 128 units instead of 256 (a quarter of the arithmetic).
+    Two recipes: :meth:`authors` is the configuration of the authors' notebook
+    (``notebooks/AVB_toy_example.ipynb`` of LMescheder/AdversarialVariationalBayes); the
+    defaults are the CPU recipe (``python -m gan_backend avb``), chosen by the ablation in
+    ``results/avb/ablation.md``: the authors' architecture types and ``‖z‖²`` term with a
+    smaller adversary, fewer iterations and larger learning rates.
 
     Attributes
     ----------
@@ -43,6 +40,13 @@ class AvbConfig:
         Number of (θ, φ) updates (AVB: each preceded by ``adversary_steps`` T updates).
     adversary_steps : int
         T updates per (θ, φ) update.
+    adversary_blocks : int
+        Residual blocks of width ``adversary_hidden[-1]`` after T's hidden layers (0: a
+        plain MLP); see :class:`~gan_backend.experiments.avb.resnet.ResidualMLP`.
+    block_activation : str
+        Inner activation of T's residual blocks (the outer one is ``activation``).
+    adversary_prior_term : bool
+        Add ``‖z‖²`` to T's output analytically (the authors' notebook).
     batch_size : int
         Data points per minibatch (drawn uniformly from the 4 points, with replacement).
     lr, lr_adversary : float
@@ -54,27 +58,63 @@ class AvbConfig:
     """
 
     latent_dim: int = 2
-    noise_dim: int = 4
-    encoder_hidden: tuple[int, ...] = (128, 128)
-    decoder_hidden: tuple[int, ...] = (128, 128)
-    adversary_hidden: tuple[int, ...] = (128, 128)
-    activation: str = "relu"
+    noise_dim: int = 64
+    encoder_hidden: tuple[int, ...] = (64, 64, 64)
+    decoder_hidden: tuple[int, ...] = (64, 64, 64)
+    adversary_hidden: tuple[int, ...] = (64,)
+    activation: str = "elu"
     init: str = "glorot"
     init_std: float = 0.8
     steps: int = 10000
-    adversary_steps: int = 1
+    adversary_steps: int = 2
     batch_size: int = 512
-    lr: float = 1e-3
-    lr_adversary: float = 1e-3
-    beta1: float = 0.5
+    lr: float = 1e-4
+    lr_adversary: float = 5e-4
+    beta1: float = 0.9
     beta2: float = 0.999
     dtype: str = "float32"
+    adversary_blocks: int = 2
+    block_activation: str = "relu"
+    adversary_prior_term: bool = True
+
+    @classmethod
+    def authors(cls) -> "AvbConfig":
+        """The authors' toy recipe: ε of dimension 64; encoder ``[x, ε] → 3×64 ELU → 2``;
+        decoder ``3×64 ELU → 4`` logits; T ``[x, z] → 256 ELU``, 5 residual blocks of width
+        256 (inner ReLU, zero-initialised second layer, ELU after the sum), linear output,
+        plus ``‖z‖²``; Glorot-uniform weights, zero biases; Adam (β₁ 0.9, β₂ 0.999), lr 2e-5
+        for (θ, φ) and 1e-4 for T; 100,000 iterations of one (θ, φ) step and 2 T steps;
+        batch 512; no adaptive contrast.
+
+        >>> c = AvbConfig.authors()
+        >>> (c.noise_dim, c.adversary_hidden, c.adversary_blocks, c.steps, c.lr, c.lr_adversary)
+        (64, (256,), 5, 100000, 2e-05, 0.0001)
+        """
+        return cls(noise_dim=64, encoder_hidden=(64, 64, 64), decoder_hidden=(64, 64, 64),
+                   adversary_hidden=(256,), adversary_blocks=5, block_activation="relu",
+                   adversary_prior_term=True, activation="elu", init="glorot", steps=100_000,
+                   adversary_steps=2, batch_size=512, lr=2e-5, lr_adversary=1e-4, beta1=0.9, beta2=0.999)
+
+    def replace(self, **changes) -> "AvbConfig":
+        """A copy with ``changes`` applied (validated again); ``iterations`` is ``steps``.
+
+        >>> AvbConfig.authors().replace(iterations=20).steps
+        20
+        """
+        if "iterations" in changes:
+            changes["steps"] = changes.pop("iterations")
+        return dataclasses.replace(self, **changes)
 
     def __post_init__(self):
         for name in ("encoder_hidden", "decoder_hidden", "adversary_hidden"):
             object.__setattr__(self, name, positive_widths(name, getattr(self, name)))
         for name in ("latent_dim", "noise_dim", "steps", "adversary_steps", "batch_size"):
-            _pos_int(name, getattr(self, name))
+            positive_int(name, getattr(self, name))
+        b = self.adversary_blocks
+        if isinstance(b, bool) or not isinstance(b, numbers.Integral) or b < 0:
+            raise ValueError(f"`adversary_blocks` must be a nonnegative integer; got {b!r}")
+        if not isinstance(self.adversary_prior_term, bool):
+            raise ValueError(f"`adversary_prior_term` must be True or False; got {self.adversary_prior_term!r}")
         for name in ("lr", "lr_adversary", "init_std"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (v > 0 and math.isfinite(v)):
@@ -83,8 +123,10 @@ class AvbConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (0 <= v < 1):
                 raise ValueError(f"`{name}` must be in [0, 1); got {v!r}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"`activation` must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}")
+        for name in ("activation", "block_activation"):
+            v = getattr(self, name)
+            if v not in ACTIVATIONS:
+                raise ValueError(f"`{name}` must be one of {', '.join(ACTIVATIONS)}; got {v!r}")
         if self.init not in INITS:
             raise ValueError(f"`init` must be one of {', '.join(INITS)}; got {self.init!r}")
         object.__setattr__(self, "dtype", check_dtype(self.dtype).__name__)

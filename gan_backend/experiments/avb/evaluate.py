@@ -9,6 +9,14 @@ samples ``Z[k]`` (returned, used for every metric) and ``2n`` more on which a KD
                         closed-form ``mean_k KL(q(z|x_k)‖N(0, I))``
 ``elbo``                ``recon_loglik − kl`` (AVB: the paper's estimate with −T for the KL)
 ``kl_kde``, ``elbo_kde``  the same with the KL from the KDE of the encoder's own samples
+``log_likelihood``      ``mean_k log p(x_k)`` under the decoder, by importance sampling
+                        (:func:`~gan_backend.experiments.avb.metrics.log_marginal_likelihood`, proposal
+                        from the posterior samples); ``log_likelihood_stderr`` its Monte
+                        Carlo standard error, ``log_likelihood_per_point`` the K values,
+                        ``sum_px`` ``Σ_k p(x_k)`` (≤ 1: the 2^D binary vectors share mass 1)
+``elbo_stderr``         the Monte Carlo standard error of ``elbo`` (the K·n per-sample terms
+                        ``log p(x_k|z) − T(x_k, z)``, resp. ``− KL``, are averaged)
+``elbo_gap``            ``log_likelihood − elbo`` (≥ 0 for a true ELBO, up to MC error)
 ``elbo_max``            ``−log K``: no model does better on K equally weighted points
                         (``Σ_k p(x_k) ≤ 1``), reached when the posteriors tile the prior
 ``aggregate_mmd2``      :func:`~gan_backend.experiments.avb.metrics.mmd2_to_standard_normal` of all
@@ -32,14 +40,15 @@ import numpy as np
 from gan_backend.experiments.avb.metrics import (
     gaussian_moment_kl,
     kde_log_ratio,
+    log_marginal_likelihood,
     mmd2_to_standard_normal,
     nearest_centroid_accuracy,
     nearest_neighbour_accuracy,
     standard_normal_logpdf,
 )
-from gan_backend.adagan.mixture import as_rng
+from gan_backend.engine._validate import as_rng
 
-__all__ = ["evaluate_avb", "evaluate_vae", "MMD_BANDWIDTH", "SUPPLEMENTARY_BANDWIDTHS"]
+__all__ = ["evaluate_avb", "evaluate_vae", "MMD_BANDWIDTH", "SUPPLEMENTARY_BANDWIDTHS", "LOGLIK_DRAWS"]
 
 #: Kernel bandwidth of the aggregate-posterior MMD (the prior's scale): the headline distance.
 MMD_BANDWIDTH = 1.0
@@ -54,6 +63,10 @@ def _compare(a, b) -> dict:
     return {"mean_estimate": float(a.mean()), "mean_reference": float(b.mean()),
             "mean_abs_diff": float(np.abs(diff).mean()), "rmse": float(np.sqrt((diff * diff).mean())),
             "correlation": corr}
+
+
+#: importance-sampling draws per data point for the exact log-likelihood
+LOGLIK_DRAWS = 50_000
 
 
 def _common(model, x, n, rng):
@@ -79,30 +92,42 @@ def _common(model, x, n, rng):
         "n_samples": int(n),
     }
     out["elbo_kde"] = out["recon_loglik"] - out["kl_kde"]
-    return z, out, kde
+    ml = log_marginal_likelihood(model.decoder.loglik, x, LOGLIK_DRAWS, proposal_samples=z, rng=rng)
+    out["log_likelihood"] = ml.mean
+    out["log_likelihood_stderr"] = ml.mean_stderr
+    out["log_likelihood_per_point"] = ml.log_px.tolist()
+    out["sum_px"] = float(np.exp(ml.log_px).sum())
+    return z, out, kde, ll
+
+
+def _gap(out, terms) -> dict:
+    out["elbo_stderr"] = float(np.std(terms, ddof=1) / np.sqrt(terms.size))
+    out["elbo_gap"] = out["log_likelihood"] - out["elbo"]
+    return out
 
 
 def evaluate_avb(model, x, n: int = 2000, *, rng=None) -> tuple[np.ndarray, dict]:
     """Posterior samples ``(K, n, latent)`` and the metrics dict of an :class:`AvbModel`."""
     rng = as_rng(rng)
     x = np.asarray(x, np.float64)
-    z, out, kde = _common(model, x, n, rng)
+    z, out, kde, ll = _common(model, x, n, rng)
     t = np.stack([model.adversary(np.repeat(x[i:i + 1], n, axis=0), z[i]) for i in range(x.shape[0])])
     out["kl"] = float(t.mean())
     out["elbo"] = out["recon_loglik"] - out["kl"]
     out["t_vs_kde"] = _compare(t.reshape(-1), np.concatenate([r.log_ratio for r in kde]))
-    return z, out
+    return z, _gap(out, ll - t.reshape(-1))
 
 
 def evaluate_vae(model, x, n: int = 2000, *, rng=None) -> tuple[np.ndarray, dict]:
     """Posterior samples ``(K, n, latent)`` and the metrics dict of a :class:`VaeModel`."""
     rng = as_rng(rng)
     x = np.asarray(x, np.float64)
-    z, out, kde = _common(model, x, n, rng)
+    z, out, kde, ll = _common(model, x, n, rng)
     mu, sigma = model.encoder.moments(x)
-    out["kl"] = float(np.mean(0.5 * (mu * mu + sigma * sigma - 1.0 - 2.0 * np.log(sigma)).sum(axis=1)))
+    kl = 0.5 * (mu * mu + sigma * sigma - 1.0 - 2.0 * np.log(sigma)).sum(axis=1)
+    out["kl"] = float(np.mean(kl))
     out["elbo"] = out["recon_loglik"] - out["kl"]
     exact = [(-0.5 * (((z[i] - mu[i]) / sigma[i]) ** 2).sum(axis=1) - np.log(sigma[i]).sum()
               - np.log(2 * np.pi) * mu.shape[1] / 2) - standard_normal_logpdf(z[i]) for i in range(x.shape[0])]
     out["kde_vs_exact"] = _compare(np.concatenate([r.log_ratio for r in kde]), np.concatenate(exact))
-    return z, out
+    return z, _gap(out, ll - np.repeat(kl, n))

@@ -1,6 +1,7 @@
 r"""The four networks of AVB and its VAE baseline, each ``forward`` right above its ``backward``.
 
-All are thin wrappers around :class:`gan_backend.engine.mlp.MLP` (NumPy, rows are examples);
+All are thin wrappers around :class:`gan_backend.experiments.avb.resnet.ResidualMLP` (NumPy, rows are
+examples; no residual blocks except in T when configured);
 ``backward`` writes the wrapped MLP's parameter gradients (``param_grads=True``) and
 returns the input gradients that the training step chains together.
 
@@ -12,8 +13,10 @@ returns the input gradients that the training step chains together.
   ``KL(q‖N(0, I)) = ½ Σ_j (μ_j² + σ_j² − 1 − 2 log σ_j)``.
 * :class:`BernoulliDecoder` — ``p_θ(x|z) = Π_j Bern(x_j; σ(ℓ_j(z)))`` with logits ``ℓ``:
   ``log p_θ(x|z) = Σ_j x_j ℓ_j − softplus(ℓ_j)``, ``∂/∂ℓ_j = x_j − σ(ℓ_j)``.
-* :class:`Adversary` — ``T_ψ(x, z)``, an MLP on ``[x, z]`` with a linear (logit) output.
-  Trained with the logistic loss to tell ``(x, z ~ q(z|x))`` (label 1) from
+* :class:`Adversary` — ``T_ψ(x, z)``, an MLP on ``[x, z]`` with a linear (logit) output, or
+  (``config.adversary_blocks > 0``) a :class:`~gan_backend.experiments.avb.resnet.ResidualMLP`; with
+  ``config.adversary_prior_term`` the analytic ``‖z‖²`` is added to the network's output (the
+  authors' notebook: it gives T the quadratic tails of ``−log p(z)`` for free). Trained with the logistic loss to tell ``(x, z ~ q(z|x))`` (label 1) from
   ``(x, z ~ p(z))`` (label 0), its optimum is ``T* = log q(z|x) − log p(z)``.
 
 Every derivative is checked against central finite differences in
@@ -24,14 +27,15 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from gan_backend.engine.mlp import MLP
+from gan_backend.experiments.avb.resnet import ResidualMLP
 
 __all__ = ["NoiseEncoder", "GaussianEncoder", "BernoulliDecoder", "Adversary", "bernoulli_loglik"]
 
 
-def _mlp(sizes, config, output_activation=None) -> MLP:
-    return MLP(sizes, activation=config.activation, output_activation=output_activation,
-               dtype=config.dtype, xp=np)
+def _mlp(sizes, config) -> ResidualMLP:
+    """A plain MLP (no residual blocks, linear output) with ``config``'s activation."""
+    return ResidualMLP(sizes[0], sizes[1:-1], 0, sizes[-1], activation=config.activation,
+                       block_activation=config.activation, dtype=config.dtype)
 
 
 def bernoulli_loglik(x, logits) -> np.ndarray:
@@ -166,11 +170,22 @@ class BernoulliDecoder:
 
 
 class Adversary:
-    """``T_ψ(x, z)``: an MLP on ``[x, z]`` with one linear output (a logit)."""
+    """``T_ψ(x, z) = net([x, z]) (+ ‖z‖²)``, one linear output (a logit).
+
+    ``backward`` of the prior term: ``∂‖z‖²/∂z = 2 z``.
+    """
 
     def __init__(self, x_dim: int, config):
         self.x_dim = int(x_dim)
-        self.net = _mlp((self.x_dim + config.latent_dim, *config.adversary_hidden, 1), config)
+        n_in = self.x_dim + config.latent_dim
+        if config.adversary_blocks > 0:
+            self.net = ResidualMLP(n_in, config.adversary_hidden, config.adversary_blocks, 1,
+                                   activation=config.activation, block_activation=config.block_activation,
+                                   dtype=config.dtype)
+        else:
+            self.net = _mlp((n_in, *config.adversary_hidden, 1), config)
+        self.prior_term = bool(config.adversary_prior_term)
+        self._z = None
 
     def parameters(self):
         return self.net.parameters()
@@ -180,13 +195,20 @@ class Adversary:
 
     def forward(self, x, z):
         """``T(x, z)`` with shape (n, 1)."""
-        return self.net.forward(np.concatenate((x, z), axis=1))
+        v = self.net.forward(np.concatenate((x, z), axis=1))
+        if self.prior_term:
+            self._z = z
+            v += (z * z).sum(axis=1, keepdims=True)
+        return v
 
     def backward(self, dv, *, param_grads: bool = True):
         """``dv = ∂L/∂T`` (n, 1) → writes ∂L/∂ψ (unless ``param_grads=False``); returns
         ``(∂L/∂x, ∂L/∂z)``."""
         d = self.net.backward(dv, param_grads=param_grads)
-        return d[:, :self.x_dim], d[:, self.x_dim:]
+        dx, dz = d[:, :self.x_dim], d[:, self.x_dim:]
+        if self.prior_term:
+            dz = dz + 2.0 * dv * self._z
+        return dx, dz
 
     def __call__(self, x, z) -> np.ndarray:
         """``T(x, z)`` as a float64 vector (n,)."""

@@ -26,6 +26,12 @@ def test_avb_writes_posteriors_metrics_and_plot(tmp_path, capsys):
         assert 0.0 <= m[model]["separation"] <= 1.0
         assert m[model]["recon_loglik"] <= 0.0  # a Bernoulli log-likelihood
     assert "mean_abs_diff" in m["avb"]["t_vs_kde"]
+    for model in ("avb", "vae"):
+        ll, se = m[model]["log_likelihood"], m[model]["log_likelihood_stderr"]
+        assert ll < 0 and 0 < se < 0.05 and m[model]["sum_px"] <= 1.0 + 4 * se * 4
+        assert m[model]["elbo_gap"] == pytest.approx(ll - m[model]["elbo"])
+    assert set(m["checks"]) == {"avb_separation_at_least_0.95", "avb_aggregate_closer_to_prior_than_vae",
+                                "avb_elbo_at_most_loglik_plus_se"}
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "separation" in stdout
 
@@ -69,3 +75,42 @@ def test_digits_without_scikit_learn_names_the_package(tmp_path, capsys, monkeyp
     assert rc == 2
     assert len(err.strip().splitlines()) == 1 and "scikit-learn" in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["--recipe", "paper"], "--recipe"),
+    (["--iterations", "0"], "--iterations"),
+    (["--iterations", "-5"], "--iterations"),
+    (["--t-steps", "0"], "--t-steps"),
+    (["--t-width", "0"], "--t-width"),
+    (["--t-width", "-64"], "--t-width"),
+    (["--t-blocks", "-1"], "--t-blocks"),
+    (["--noise-dim", "0"], "--noise-dim"),
+    (["--lr-t", "-1e-4"], "--lr-t"),
+    (["--lr-t", "nan"], "--lr-t"),
+])
+def test_avb_bad_recipe_width_or_steps_one_line_exit_2(args, flag, tmp_path, capsys):
+    rc, _, err = _run_main(["avb", "--seed", "1", "--out", str(tmp_path / "o")] + args, capsys)
+    assert rc == 2
+    assert len(err.strip().splitlines()) == 1 and flag in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()  # nothing trained, nothing written
+
+
+def test_avb_authors_recipe_runs_at_tiny_size(tmp_path, capsys):
+    """The authors' networks, 2 iterations; the config in metrics.json is the notebook's."""
+    rc, stdout, _ = _run_main(["avb", "--seed", "3", "--out", str(tmp_path), "--recipe", "authors",
+                               "--iterations", "2", "--n", "12"], capsys)
+    assert rc == 0 and "exact log-likelihood" in stdout
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    c = m["config"]
+    assert m["recipe"] == "authors" and c["steps"] == 2
+    assert (c["noise_dim"], c["adversary_hidden"], c["adversary_blocks"], c["lr"], c["lr_adversary"]) == \
+        (64, [256], 5, 2e-5, 1e-4)
+
+
+def test_avb_non_finite_t_loss_one_line_naming_iteration(tmp_path, capsys):
+    """A learning rate of 1e30 for T overflows its weights in the first iteration."""
+    rc, _, err = _run_main(["avb", "--seed", "1", "--out", str(tmp_path), "--iterations", "5", "--lr-t", "1e30",
+                            "--n", "10"], capsys)
+    assert rc == 1
+    assert len(err.strip().splitlines()) == 1 and "iteration 1 of 5" in err and "T loss" in err

@@ -10,13 +10,18 @@ from scipy.stats import bernoulli
 from threadpoolctl import threadpool_limits
 
 from gan_backend.experiments.avb import AvbConfig, toy_data
+from gan_backend.experiments.avb.resnet import ResidualMLP
 from gan_backend.experiments.avb.networks import Adversary, BernoulliDecoder, GaussianEncoder, NoiseEncoder, bernoulli_loglik
 from gan_backend.experiments.avb.train import AvbTrainer, VaeTrainer
 from tests.gan_backend._gradcheck import finite_diff
 
 RTOL, ATOL = 1e-6, 1e-9
 CFG = AvbConfig(encoder_hidden=(7, 5), decoder_hidden=(6,), adversary_hidden=(8, 4), activation="tanh",
-                init="normal", init_std=0.7, dtype="float64", noise_dim=3, batch_size=9)
+                init="normal", init_std=0.7, dtype="float64", noise_dim=3, batch_size=9, adversary_blocks=0,
+                adversary_prior_term=False)
+#: the authors' T in miniature: residual blocks, ELU outside, ReLU inside, plus ‖z‖²
+CFG_RES = CFG.replace(adversary_hidden=(6, 8), adversary_blocks=2, activation="elu", block_activation="relu",
+                      adversary_prior_term=True)
 
 
 def _batch(rng, n=9):
@@ -106,10 +111,13 @@ def test_decoder_gradients():
     _close(grads, finite_diff(loss, dec.net.params))
 
 
-def test_adversary_gradients():
+@pytest.mark.parametrize("cfg", [CFG, CFG_RES], ids=["mlp", "residual+prior"])
+def test_adversary_gradients(cfg):
     rng = np.random.default_rng(5)
-    adv = Adversary(4, CFG)
-    adv.init(rng, CFG)
+    adv = Adversary(4, cfg)
+    adv.init(rng, cfg)
+    # random second layers of the blocks (they start at zero): every path carries gradient
+    adv.net.params[...] = rng.normal(0, 0.6, adv.net.params.shape)
     x, z, w = _batch(rng), rng.standard_normal((9, 2)), rng.standard_normal((9, 1))
 
     def loss():
@@ -123,10 +131,11 @@ def test_adversary_gradients():
     _close(grads, finite_diff(loss, adv.net.params))
 
 
-def test_avb_objective_gradient_with_respect_to_theta_and_phi():
+@pytest.mark.parametrize("cfg", [CFG, CFG_RES], ids=["mlp", "residual+prior"])
+def test_avb_objective_gradient_with_respect_to_theta_and_phi(cfg):
     """The whole (θ, φ) step: d/d(θ, φ) of mean T(x, E(x, ε)) − log p(x|E(x, ε)), T fixed."""
     rng = np.random.default_rng(6)
-    tr = AvbTrainer(toy_data(), CFG, rng=7)
+    tr = AvbTrainer(toy_data(), cfg, rng=7)
     x, eps = _batch(rng), rng.standard_normal((9, 3))
     tr.adversary.net.params[...] = rng.normal(0, 0.7, tr.adversary.net.params.shape)
     tr.model_grad(x, eps)
@@ -141,9 +150,11 @@ def test_avb_objective_gradient_with_respect_to_theta_and_phi():
     np.testing.assert_array_equal(tr.adversary.net.params, t_params)  # T is not changed
 
 
-def test_avb_adversary_logistic_loss_gradient():
+@pytest.mark.parametrize("cfg", [CFG, CFG_RES], ids=["mlp", "residual+prior"])
+def test_avb_adversary_logistic_loss_gradient(cfg):
     rng = np.random.default_rng(8)
-    tr = AvbTrainer(toy_data(), CFG, rng=9)
+    tr = AvbTrainer(toy_data(), cfg, rng=9)
+    tr.adversary.net.params[...] = rng.normal(0, 0.6, tr.adversary.net.params.shape)
     x, eps, zp = _batch(rng), rng.standard_normal((9, 3)), rng.standard_normal((9, 2))
 
     def loss():
@@ -202,3 +213,119 @@ def test_adversary_recovers_log_density_ratio():
     t = tr.adversary(x, z)
     assert np.corrcoef(t, t_star)[0, 1] > 0.95
     assert abs(t.mean() - t_star.mean()) < 0.25
+
+
+@pytest.mark.parametrize("inner", ["relu", "elu", "tanh"])
+def test_residual_mlp_gradients(inner):
+    """ELU outside, each inner activation, 3 blocks: input and parameter gradients."""
+    rng = np.random.default_rng(20)
+    net = ResidualMLP(5, (7,), 3, 2, activation="elu", block_activation=inner, dtype="float64")
+    net.params[...] = rng.normal(0, 0.6, net.params.shape)
+    x, w = rng.standard_normal((11, 5)), rng.standard_normal((11, 2))
+
+    def loss():
+        return float((net.forward(x) * w).sum())
+
+    loss()
+    dx = net.backward(w)
+    grads = net.grads.copy()
+    _close(dx, finite_diff(loss, x))
+    _close(grads, finite_diff(loss, net.params))
+    loss()
+    assert net.backward(w, need_dx=False) is None
+    net.grads[...] = 0.0
+    loss()
+    net.backward(w, param_grads=False)
+    assert not net.grads.any()
+
+
+def test_residual_mlp_forward_by_hand_and_zero_initialised_blocks():
+    """After init each block's second layer is 0, so a block is h ↦ ELU(h); the forward
+    pass against the formula written out with NumPy."""
+    rng = np.random.default_rng(21)
+    net = ResidualMLP(3, (4, 5), 2, 1, activation="elu", block_activation="relu", dtype="float64")
+    net.init(rng, "glorot")
+    for _, _, second, _ in net.blocks:
+        assert not second.W.any() and not second.b.any()
+    elu = lambda t: np.where(t > 0, t, np.expm1(np.minimum(t, 0)))  # noqa: E731
+    x = rng.standard_normal((6, 3))
+    d = net.dense
+    h = elu(elu(x @ d[0].W + d[0].b) @ d[1].W + d[1].b)
+    _close(net.forward(x), elu(elu(h)) @ d[-1].W + d[-1].b)
+    net.params[...] = rng.normal(0, 0.5, net.params.shape)
+    h = elu(elu(x @ d[0].W + d[0].b) @ d[1].W + d[1].b)
+    for i in range(2):
+        u = np.maximum(h @ d[2 + 2 * i].W + d[2 + 2 * i].b, 0)
+        h = elu(h + u @ d[3 + 2 * i].W + d[3 + 2 * i].b)
+    _close(net.forward(x), h @ d[-1].W + d[-1].b)
+
+
+def test_adversary_prior_term_is_squared_norm():
+    """T with the term minus T without it (same weights) is ‖z‖², exactly."""
+    rng = np.random.default_rng(22)
+    a, b = Adversary(4, CFG_RES), Adversary(4, CFG_RES.replace(adversary_prior_term=False))
+    a.init(rng, CFG_RES)
+    b.net.params[...] = a.net.params
+    x, z = _batch(rng), rng.standard_normal((9, 2))
+    np.testing.assert_allclose(a(x, z) - b(x, z), (z * z).sum(axis=1), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [{"adversary_blocks": -1}, {"adversary_blocks": 1.5}, {"adversary_prior_term": 1},
+                                 {"block_activation": "swish"}, {"adversary_hidden": (0,)}, {"steps": 0},
+                                 {"noise_dim": -3}, {"adversary_steps": 0}, {"iterations": -1}])
+def test_config_rejects_bad_values(bad):
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=name if name != "iterations" else "steps"):
+        AvbConfig().replace(**bad)
+
+
+def test_authors_recipe_fields():
+    """Every row of the authors' notebook (LMescheder/AdversarialVariationalBayes,
+    notebooks/AVB_toy_example.ipynb), read off the notebook, not off the code."""
+    c = AvbConfig.authors()
+    assert (c.noise_dim, c.latent_dim, c.encoder_hidden, c.decoder_hidden) == (64, 2, (64, 64, 64), (64, 64, 64))
+    assert (c.activation, c.adversary_hidden, c.adversary_blocks, c.block_activation) == ("elu", (256,), 5, "relu")
+    assert c.adversary_prior_term and c.init == "glorot"
+    assert (c.beta1, c.beta2, c.lr, c.lr_adversary) == (0.9, 0.999, 2e-5, 1e-4)
+    assert (c.steps, c.adversary_steps, c.batch_size) == (100_000, 2, 512)
+
+
+def test_authors_recipe_trains_at_tiny_size():
+    """The authors' networks at full width and batch, 4 iterations: runs, finite, and T has
+    the parameter count of [x, z] → 256 → 5 × (256 → 256 → 256) → 1."""
+    c = AvbConfig.authors().replace(iterations=4)
+    tr = AvbTrainer(toy_data(), c, rng=0)
+    assert tr.adversary.net.params.size == (6 * 256 + 256) + 5 * 2 * (256 * 256 + 256) + 257
+    assert tr.encoder.net.sizes == (68, 64, 64, 64, 2) and tr.decoder.net.sizes == (2, 64, 64, 64, 4)
+    m = tr.run()
+    assert m.adversary_loss.shape == (4,) and np.isfinite(m.adversary_loss).all() and np.isfinite(m.objective).all()
+    # Adam at lr 1e-4 moves every weight of T by at most ~lr per step
+    assert m.adversary.net.params.dtype == np.float32
+
+
+def test_non_finite_adversary_loss_stops_with_iteration_and_quantity():
+    from gan_backend.engine.train import TrainingDivergedError
+
+    tr = AvbTrainer(toy_data(), AvbConfig(steps=3, batch_size=8), rng=0)
+    tr.adversary.net.params[0] = np.inf  # T = ±inf or NaN on the first step
+    with pytest.raises(TrainingDivergedError, match=r"iteration 1 of 3.*T loss") as exc:
+        tr.run()
+    assert "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_elu_matches_numpy_layer(dtype):
+    """The fused ELU against gan_backend.engine.layers.ELU, with 0, ±inf and NaN among the
+    inputs: bit for bit (the same expm1, the same formulas in the same precision)."""
+    from gan_backend.experiments.avb._elu import FusedELU
+    from gan_backend.engine.layers import ELU
+
+    rng = np.random.default_rng(30)
+    x = rng.normal(0, 3, (37, 9)).astype(dtype)
+    x[0, :4] = [0.0, np.inf, -np.inf, np.nan]
+    dy = rng.standard_normal(x.shape).astype(dtype)
+    ref_layer, fused = ELU(dtype=dtype), FusedELU(dtype=dtype)
+    ref = ref_layer.forward(x.copy())
+    got = fused.forward(x.copy())
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(fused.backward(dy), ref_layer.backward(dy))

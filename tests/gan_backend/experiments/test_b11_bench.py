@@ -1,0 +1,25 @@
+"""Smoke run of the B11 benchmark code (tiny nets; the verdict is not judged here)."""
+import math
+import sys
+
+from benchmarks import b11_avb_step
+from benchmarks._harness import format_row
+
+
+def test_b11_smoke_row():
+    (row,) = b11_avb_step.rows(smoke=True)
+    assert b11_avb_step.ID == "B11" and row.name.startswith("B11")
+    assert "worker failed" not in row.note, row.note
+    assert math.isfinite(row.ours) and row.ours > 0
+    if row.peer is None:  # JAX not installed: a FAIL row with the install note, not a crash
+        assert not row.passed and "pip install" in row.note
+    else:
+        assert row.ratio == row.peer / row.ours and "jax" in row.note
+    assert "B11" in format_row(row)
+
+
+def test_b11_worker_without_jax_reports_none(monkeypatch):
+    for name in ("jax", "optax"):
+        monkeypatch.setitem(sys.modules, name, None)  # `import name` now raises ImportError
+    res = b11_avb_step._worker(smoke=True)
+    assert res["jax"] is None and math.isfinite(res["ours"])
