@@ -20,6 +20,7 @@ from gan_backend.adagan import methods
 from gan_backend.engine._validate import fits_in_memory
 from gan_backend.cli._args import distinct_outputs, output_file, plot_file
 from gan_backend.experiments.driver import format_seconds
+from gan_backend.experiments.method_policy import cost as method_cost
 from gan_backend.cli._args import positive_int, seed as seed_arg
 from gan_backend.engine.config import GanConfig
 from gan_backend.engine.datasets import DATASETS, make_dataset
@@ -74,7 +75,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def planned_steps(method, T: int, config: GanConfig, n_data: int) -> tuple[int, int]:
     """``(GANs, generator steps per GAN)`` that ``method`` trains (mixture discriminators
     and classifiers not counted)."""
-    return int(method.gans(T)), int(config.epochs) * max(1, n_data // int(config.batch_size))
+    return int(method_cost(method.name).gans(T)), int(config.epochs) * max(1, n_data // int(config.batch_size))
 
 
 def _plot(path: str, data, samples, name: str) -> None:
