@@ -276,7 +276,7 @@ def test_ctrl_c_in_a_command_is_one_line_exit_130(tmp_path, capsys, monkeypatch)
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(critic, "compute", interrupted)
+    monkeypatch.setattr(critic, "run_critic", interrupted)
     rc, _, err = run_main(CRITIC + ["--out", str(tmp_path / "c")], capsys)
     assert rc == 130 and err.count("\n") == 1 and "Traceback" not in err and "interrupted" in err
 
