@@ -49,8 +49,9 @@ notebooks-clear: install-test
 clean:
 	rm -rf $(VENV) build *.egg-info
 
-# The documentation site (docs/): HTML in docs/_build/html, every warning an error, broken references included.
+# The documentation site (docs/): HTML in docs/_build/html, every warning an error, broken references included;
+# the notebooks are executed at build time (cached: a notebook re-runs only when its code changes).
 .PHONY: docs
 docs: install-test
 	$(PY) -m pip install --quiet -e '.[test,docs]'
-	$(PY) -m sphinx -b html -W --keep-going -n docs docs/_build/html
+	DOCS_NB_EXECUTION=cache $(PY) -m sphinx -b html -W --keep-going -n docs docs/_build/html

@@ -11,6 +11,7 @@ breaks the build.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -44,8 +45,13 @@ templates_path = ["_templates"]
 # MyST: $...$ and $$...$$ math, heading anchors for links such as theory.md#s12.
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
-# Notebooks are rendered read-only from their committed form; nothing is executed at build time.
-nb_execution_mode = "off"
+# Notebooks: `make docs` executes them at build time (DOCS_NB_EXECUTION=cache: each notebook runs
+# once and is re-run only when its code changes; the cache lives in docs/_build/.jupyter_cache), so the
+# site shows their figures. The test suite's build leaves the variable unset and renders them
+# without outputs (they are executed by tests/test_notebooks.py instead).
+nb_execution_mode = os.environ.get("DOCS_NB_EXECUTION", "off")
+nb_execution_timeout = 3600
+nb_execution_raise_on_error = True
 
 # API reference: autosummary pages from each package's __all__; numpydoc renders the docstrings.
 autosummary_generate = True

@@ -78,7 +78,8 @@ def check_convex(f, x=CONVEXITY_GRID, rtol: float = CONVEXITY_RTOL, name: str = 
     same range; returns the range ``(lo, hi)`` that was checked.
 
     A decrease of the slope between consecutive chords larger than the rounding level of
-    the three values plus ``rtol`` times the slopes' size is a violation; the message names
+    the three values (64 eps (1 + |log x|) times their size: f evaluated through log x is
+    only that accurate) plus ``rtol`` times the slopes' size is a violation; the message names
     the x where it happens and the checked range. Convexity of a black box can only be
     checked at finitely many points: a function that bends between them is caught at
     evaluation time by :func:`fdiv.divergence` only where it breaks Jensen's inequality.
@@ -96,7 +97,10 @@ def check_convex(f, x=CONVEXITY_GRID, rtol: float = CONVEXITY_RTOL, name: str = 
         left = dy[:-1] * (h[1:] / h[:-1])
         drop = left - dy[1:]
         # rounding of the three values, at least the subnormal spacing (f underflowing near 0)
-        tol = (64 * EPS * (np.abs(y[:-2]) + 2 * np.abs(y[1:-1]) + np.abs(y[2:])) + 16 * _SUB
+        # f's values carry a relative rounding of about (1 + |log x|) eps when f goes through
+        # log x (x log x, x**a = exp(a log x), cosh(log x)): the tolerance scales with it
+        cond = 1.0 + np.abs(np.log(x[1:-1]))
+        tol = (64 * EPS * cond * (np.abs(y[:-2]) + 2 * np.abs(y[1:-1]) + np.abs(y[2:])) + 16 * _SUB
                + rtol * (np.abs(left) + np.abs(dy[1:])))
     viol = drop > tol
     if viol.any():
@@ -115,7 +119,8 @@ def check_convex(f, x=CONVEXITY_GRID, rtol: float = CONVEXITY_RTOL, name: str = 
     with np.errstate(all="ignore"):
         fu, fw, fm = f(u), f(w), f(m)
         gap = 0.5 * (fu + fw) - fm
-        tol = 64 * EPS * (np.abs(fu) + np.abs(fw) + 2 * np.abs(fm)) + rtol * np.abs(fu - fw) + 16 * _SUB
+        cond = 1.0 + np.abs(np.log(m))
+        tol = 64 * EPS * cond * (np.abs(fu) + np.abs(fw) + 2 * np.abs(fm)) + rtol * np.abs(fu - fw) + 16 * _SUB
     viol = np.isfinite(gap) & (gap < -tol)
     if viol.any():
         i = int(np.argmax(viol))

@@ -9,7 +9,7 @@ written to ``DIR/<setting>__seed<S>.json`` as soon as it ends; a rerun skips the
 whose file exists (resumable). The posterior samples go beside it
 (``<setting>__seed<S>.npz``: ``avb`` and, when trained here, ``vae``, shape (4, n, 2)), so
 figures need no rerun. The VAE baseline of a seed is trained once and reused by
-every setting that leaves its fields (:data:`~gan_backend.experiments.avb.experiment.VAE_FIELDS`) unchanged. ``--table PREFIX`` writes ``PREFIX.csv`` and ``PREFIX.md``
+every setting that leaves its fields (:data:`~gan_backend.experiments.avb.experiment.VAE_FIELDS`) unchanged. ``--table PREFIX`` writes the two tables PREFIX + ``.csv`` and PREFIX + ``.md``
 from every JSON in ``DIR`` (with ``--settings`` and ``--seeds`` omitted: no training);
 ``--figure SETTING SEED FILE.png`` draws that run's posteriors (VAE beside AVB) from its
 saved samples.
@@ -179,7 +179,7 @@ def main(argv=None) -> int:
     p.add_argument("--settings", nargs="*", default=[], choices=list(SETTINGS), metavar="NAME")
     p.add_argument("--seeds", nargs="*", type=int, default=[])
     p.add_argument("--n", type=int, default=1000)
-    p.add_argument("--table", metavar="PREFIX", help="write PREFIX.csv and PREFIX.md from every JSON in --runs")
+    p.add_argument("--table", metavar="PREFIX", help="write the tables PREFIX + .csv and PREFIX + .md from every JSON in --runs")
     p.add_argument("--figure", nargs=3, metavar=("SETTING", "SEED", "FILE.png"),
                    help="draw the posteriors of one finished run")
     p.add_argument("--title", default="AVB CPU recipe: ablation, one ingredient at a time",
