@@ -182,11 +182,6 @@ def _compute(args, preset, out, scheduler) -> int:
 
     rep = run_table(preset, out, workers=args.workers, scheduler=scheduler, max_runs=args.max_runs,
                     progress=not args.quiet, theory=args.theory, estimate=True)
-    from gan_backend.experiments.report import COVERAGE_ESTIMATORS
-
-    for other in COVERAGE_ESTIMATORS:  # table_<estimator>.md for each; table.md = the chosen one
-        if other != args.coverage:
-            write_table(out, preset, elapsed_s=rep.elapsed_s, coverage=other)
     summary = write_table(out, preset, elapsed_s=rep.elapsed_s, coverage=args.coverage)
     print(f"table: {rep.completed} runs computed, {rep.skipped} resumed from {out}, "
           f"{len(rep.failed)} failed, {summary['missing']} missing ({rep.elapsed_s:.1f} s)")
