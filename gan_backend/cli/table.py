@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 
 from gan_backend.cli._args import nonnegative_int, output_dir, positive_int, scheduler_address, workers
+from gan_backend.cli._modes_run import run_modes
 from gan_backend.cli._outdir import check_dir, claim
 
 NAME = "table"
@@ -66,15 +67,12 @@ MODES_PRESET = "modes"
 
 
 def _run_modes(args) -> int:
-    """``table --preset modes``: the ring/grid benchmarks through :mod:`~gan_backend.cli.modes`."""
-    from gan_backend.cli import modes
-
+    """``table --preset modes``: the ring/grid benchmarks' small setting."""
     for flag, value, default in (("--coverage", args.coverage, "heldout"), ("--batch-runs", args.batch_runs, None),
                                  ("--topklast-reading", args.topklast_reading, None), ("--theory", args.theory, False)):
         if value != default:
             raise ValueError(f"argument {flag}: not used by --preset modes (the ring/grid benchmarks)")
-    args.setting = "small"
-    return modes.run(args)
+    return run_modes(args, "small")
 
 
 def add_arguments(parser) -> None:
