@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from gan_backend.engine._validate import positive_int
+from gan_backend.experiments.coverage_cost import Calibration, gan_step_seconds, task_seconds
 from gan_backend.experiments.driver import RESULTS_FILE, DriverReport, format_seconds, run_table
 from gan_backend.experiments.runs import encode_array, run_specs
 from gan_backend.experiments.store import ResultStore
@@ -354,25 +355,15 @@ def execute_modes_run(spec, setting: ModesSetting) -> dict:
 # --- ETA -------------------------------------------------------------------------------
 
 
-def _step_seconds(config, steps: int = 100) -> float:
-    """Measured CPU seconds of one generator step of ``config`` on this machine (2-D data;
-    process time, so that other load on the machine does not inflate it)."""
-    from gan_backend.engine.train import GanTrainer, one_blas_thread
-
-    x = np.random.default_rng(0).standard_normal((max(4 * config.batch_size, 512), 2))
-    tr = GanTrainer(x, dataclasses.replace(config, epochs=1), rng=0)
-    with one_blas_thread():
-        for _ in range(5):
-            tr.step()
-        t = time.process_time()
-        for _ in range(steps):
-            tr.step()
-    return (time.process_time() - t) / steps
+#: Prices in GAN steps of the modes runs: a mixture discriminator step is about half a
+#: GAN (G + D) step; nothing else is counted.
+_IN_GAN_STEPS = Calibration(gan_step={"": 1.0}, disc_step=0.5, evaluation=0.0, selection=0.0)
 
 
 def run_steps(setting: ModesSetting, spec) -> float:
-    """Cost of run ``spec`` in GAN steps of ``setting.gan_config()`` (a mixture
-    discriminator step is counted as half a GAN step, an unrolled step as 1 + unrolled / 2).
+    """Cost of run ``spec`` in GAN steps of ``setting.gan_config()``
+    (:func:`~gan_backend.experiments.coverage_cost.task_seconds` with a mixture
+    discriminator step counted as half a GAN step, an unrolled step as 1 + unrolled / 2).
 
     >>> s = get_setting("small")
     >>> from gan_backend.experiments.runs import RunSpec
@@ -384,18 +375,20 @@ def run_steps(setting: ModesSetting, spec) -> float:
     c_epochs = setting.classifier_epochs or base.epochs
     c_steps = c_epochs * max(1, setting.n_train // base.batch_size)
     g = setting.gans(spec.method)
-    cost = g * steps
     if spec.method == "unrolled":
-        cost = steps * (1 + setting.unrolled / 2)  # a D step is about half a G+D step
-    if spec.method.startswith("boosted"):
-        cost += (g - 1) * c_steps / 2
-    return float(cost)
+        steps = steps * (1 + setting.unrolled / 2)  # a D step is about half a G+D step
+    discs = g - 1 if spec.method.startswith("boosted") else 0
+    return float(task_seconds(_IN_GAN_STEPS, "", gans=g, gan_steps=steps, discriminators=discs,
+                              disc_steps=c_steps))
 
 
 def estimate_seconds(setting: ModesSetting, specs, workers: int) -> float:
     """Wall-clock estimate for running ``specs`` on ``workers`` single-threaded workers with
-    a core each: :func:`run_steps` times the CPU time of a timed handful of generator steps."""
-    per = _step_seconds(setting.gan_config())
+    a core each: :func:`run_steps` times the CPU time of a GAN step timed on this machine
+    (:func:`~gan_backend.experiments.coverage_cost.gan_step_seconds`)."""
+    config = setting.gan_config()
+    x = np.random.default_rng(0).standard_normal((max(4 * config.batch_size, 512), 2))
+    per = gan_step_seconds(x, dataclasses.replace(config, epochs=1))
     return sum(run_steps(setting, s) for s in specs) * per / max(1, workers)
 
 
