@@ -271,7 +271,7 @@ def _md_facts(runs: list[StoredRun], elapsed_s) -> list[str]:
     col = sorted({(r.method, r.modes, r.run, t) for r in runs
                   for t, c in zip(r.metrics.get("t", []), r.metrics.get("collapsed", [])) if c})
     if col:
-        lines.append(f"- Models whose samples collapsed to one point (C = 0 exactly, loglik = -inf): "
+        lines.append("- Models whose samples collapsed to one point (C = 0 exactly, loglik = -inf): "
                      + ", ".join(f"{m} K={k} run {i} t={t}" for m, k, i, t in col[:20])
                      + (f" and {len(col) - 20} more" if len(col) > 20 else "") + ".")
     return lines
