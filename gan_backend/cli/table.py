@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 
 from gan_backend.cli._args import nonnegative_int, output_dir, positive_int, scheduler_address, workers
+from gan_backend.cli._modes_run import run_modes
 from gan_backend.cli._outdir import check_dir, claim
 
 NAME = "table"
@@ -66,15 +67,12 @@ MODES_PRESET = "modes"
 
 
 def _run_modes(args) -> int:
-    """``table --preset modes``: the ring/grid benchmarks through :mod:`~gan_backend.cli.modes`."""
-    from gan_backend.cli import modes
-
+    """``table --preset modes``: the ring/grid benchmarks' small setting."""
     for flag, value, default in (("--coverage", args.coverage, "heldout"), ("--batch-runs", args.batch_runs, None),
                                  ("--topklast-reading", args.topklast_reading, None), ("--theory", args.theory, False)):
         if value != default:
             raise ValueError(f"argument {flag}: not used by --preset modes (the ring/grid benchmarks)")
-    args.setting = "small"
-    return modes.run(args)
+    return run_modes(args, "small")
 
 
 def add_arguments(parser) -> None:
@@ -182,11 +180,6 @@ def _compute(args, preset, out, scheduler) -> int:
 
     rep = run_table(preset, out, workers=args.workers, scheduler=scheduler, max_runs=args.max_runs,
                     progress=not args.quiet, theory=args.theory, estimate=True)
-    from gan_backend.experiments.report import COVERAGE_ESTIMATORS
-
-    for other in COVERAGE_ESTIMATORS:  # table_<estimator>.md for each; table.md = the chosen one
-        if other != args.coverage:
-            write_table(out, preset, elapsed_s=rep.elapsed_s, coverage=other)
     summary = write_table(out, preset, elapsed_s=rep.elapsed_s, coverage=args.coverage)
     print(f"table: {rep.completed} runs computed, {rep.skipped} resumed from {out}, "
           f"{len(rep.failed)} failed, {summary['missing']} missing ({rep.elapsed_s:.1f} s)")

@@ -18,7 +18,8 @@ import numpy as np
 from gan_backend.experiments import method_policy
 from gan_backend.experiments.presets import Preset
 
-__all__ = ["Calibration", "Plan", "calibrate", "plan_cost", "format_plan", "estimate_preset"]
+__all__ = ["Calibration", "Plan", "calibrate", "plan_cost", "format_plan", "estimate_preset", "task_seconds",
+           "gan_step_seconds"]
 
 # Steps timed per calibration (after a warm-up that also absorbs one-off compilation).
 _CAL_STEPS = 300
@@ -73,7 +74,7 @@ def calibrate(preset: Preset) -> Calibration:
 
 def _calibrate(preset: Preset) -> Calibration:
     from gan_backend.metrics.coverage import coverage, coverage_or_collapsed, coverage_reference, mode_stats
-    from gan_backend.engine.train import GanTrainer, train_classifier
+    from gan_backend.engine.train import train_classifier
     from gan_backend.experiments.runs import REFERENCE_MODEL_SAMPLES
     from gan_backend.adagan.methods.best_of import SELECT_SAMPLES
 
@@ -84,13 +85,7 @@ def _calibrate(preset: Preset) -> Calibration:
     gan_step, gan_step_weighted = {}, {}
     for v in preset.variant_names:
         for weights, out in ((None, gan_step), (w / w.sum(), gan_step_weighted)):
-            tr = GanTrainer(x, preset.gan_config(v), weights=weights, rng=1)
-            spe = tr.steps_per_epoch
-            tr.run(epochs=max(1, _WARMUP_STEPS // spe))  # as train_gan trains: GanTrainer.run
-            epochs = max(1, _CAL_STEPS // spe)
-            c0 = time.process_time()
-            tr.run(epochs=epochs)
-            out[v] = (time.process_time() - c0) / (epochs * spe)
+            out[v], tr = _timed_gan_steps(x, preset.gan_config(v), weights)
     cfg = preset.gan_config(preset.variant_names[0])
     b = cfg.batch_size
     per_epoch = max(1, x.shape[0] // b)
@@ -132,6 +127,47 @@ def _calibrate(preset: Preset) -> Calibration:
                        adagan_step=adagan_step, gan_step_weighted=gan_step_weighted)
 
 
+def _timed_gan_steps(x, config, weights=None):
+    """(CPU seconds per GAN step of ``config`` on ``x``, the trainer), trained as
+    :func:`~gan_backend.engine.train.train_gan` trains (``GanTrainer.run``) after a warm-up."""
+    from gan_backend.engine.train import GanTrainer
+
+    tr = GanTrainer(x, config, weights=weights, rng=1)
+    spe = tr.steps_per_epoch
+    tr.run(epochs=max(1, _WARMUP_STEPS // spe))  # warm-up: also absorbs one-off compilation
+    epochs = max(1, _CAL_STEPS // spe)
+    c0 = time.process_time()
+    tr.run(epochs=epochs)
+    return (time.process_time() - c0) / (epochs * spe), tr
+
+
+def gan_step_seconds(x, config) -> float:
+    """CPU seconds of one GAN step of ``config`` on the data ``x`` on this machine (one
+    thread per math library, as in the workers)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _timed_gan_steps(np.asarray(x, dtype=np.float64), config)[0]
+
+
+def task_seconds(cal: Calibration, variant: str, *, gans: int = 0, gan_steps: int | float = 0,
+                 weighted: bool = False, discriminators: int = 0, disc_steps: int = 0, evaluations: int = 0,
+                 selections: int = 0) -> float:
+    """The cost model of every experiment's tasks: ``gans`` GAN trainings of ``gan_steps``
+    steps each (at the weighted-data step time when ``weighted``), ``discriminators`` mixture
+    discriminators of ``disc_steps`` steps plus an AdaGAN step's overhead each, and
+    ``evaluations`` model evaluations and ``selections`` Best-of-T scores, at the prices of
+    ``cal`` (seconds, or any unit: ``Calibration(gan_step={"": 1.0}, ...)`` counts GAN steps).
+
+    >>> cal = Calibration(gan_step={"": 1.0}, disc_step=0.5, evaluation=0.0, selection=0.0)
+    >>> task_seconds(cal, "", gans=3, gan_steps=100, discriminators=2, disc_steps=100)
+    400.0
+    """
+    step = cal.weighted(variant) if weighted else cal.gan_step[variant]
+    return (gans * gan_steps * step + discriminators * (disc_steps * cal.disc_step + cal.adagan_step)
+            + evaluations * cal.evaluation + selections * cal.selection)
+
+
 def _gan_steps(preset: Preset) -> int:
     cfg = preset.gan_config(preset.variant_names[0])
     return cfg.epochs * max(1, preset.n_train // cfg.batch_size)
@@ -158,7 +194,7 @@ def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> 
     costs = {}
     n_gans = n_disc = n_eval = n_runs = 0
     for g in firsts:
-        costs[f"first:{g.key}"] = gan_n * cal.gan_step[g.variant]
+        costs[f"first:{g.key}"] = task_seconds(cal, g.variant, gans=1, gan_steps=gan_n)
         n_gans += 1
     for u in units:  # a Unit (one group) or a LockstepUnit (runs of several groups, one variant)
         ms = [method_policy.cost(s.method) for s in u.specs]
@@ -171,10 +207,9 @@ def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> 
         # distinct models evaluated: GAN 1 of each group + one per later t per method, at most
         evals = len(u.groups) + sum(max(0, (T if m.gans(T) > 1 else 1) - 1) for m in ms)
         selections = sum(m.selections(T) for m in ms)
-        step = cal.gan_step[variant] if shared else cal.weighted(variant)
-        cost = (gans * gan_n * step + discs * (disc_n * cal.disc_step + cal.adagan_step)
-                + evals * cal.evaluation + selections * cal.selection)
-        costs[u.key] = cost
+        costs[u.key] = task_seconds(cal, variant, gans=gans, gan_steps=gan_n, weighted=not shared,
+                                    discriminators=discs, disc_steps=disc_n, evaluations=evals,
+                                    selections=selections)
         n_gans += gans
         n_disc += discs
         n_eval += evals

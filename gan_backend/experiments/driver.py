@@ -266,17 +266,6 @@ def _run_task(task, unit, preset):
     return [task(spec, preset)]
 
 
-@dataclass(frozen=True)
-class _Job:
-    key: str
-    kind: str  # "first", "firsts" (a GAN-1 batch), "unit", "lockstep", "run" (a unit without GAN 1) or "theory"
-    runs: int
-    cost: float
-    submit_key: str
-    fn: Callable
-    args: tuple
-
-
 def _default_calibration(preset: Preset):
     """Relative costs only (for the ETA when no calibration was asked for)."""
     from gan_backend.experiments.coverage_cost import Calibration
@@ -285,10 +274,148 @@ def _default_calibration(preset: Preset):
                        evaluation=0.3, selection=0.05)
 
 
+# ---------------------------------------------------------------------------------------
+# Task kinds: each says what to submit (``fn`` on ``inputs``), what to store when its
+# result arrives (``stored``, which may return tasks to submit again) and what to report
+# when it fails (``failed``). Retries and resubmission live in :class:`_Loop` only.
+# ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Job:
+    """A task of the run set; this base kind stores a list of run records (``rec``)."""
+
+    key: str
+    runs: int
+    cost: float
+    submit_key: str
+    fn: Callable
+    args: tuple
+
+    order = 2  # submission order: GAN-1 batches, then GAN 1s, then the rest (longest first)
+    waited = True  # its result goes through the loop (a GAN-1 batch reports through its picks)
+    keep = False  # its future stays alive after it arrives (GAN 1: passed on to the units)
+
+    @property
+    def priority(self) -> int:
+        return int(self.cost * 1000)
+
+    def inputs(self, loop: "_Loop") -> tuple:
+        return self.args
+
+    def submitted(self, loop: "_Loop", fut) -> None:
+        pass
+
+    def stored(self, loop: "_Loop", rec) -> list:
+        added = loop.store.add_many(rec)
+        loop.report.completed += added
+        loop.report.duplicates += len(rec) - added
+        t = rec[0]["timings"]
+        loop.bar.update(f"{self.key} {t.get('unit_s', t['total_s']):.1f}s", runs=self.runs, cost=self.cost)
+        return []
+
+    def failed(self, loop: "_Loop", msg: str) -> None:
+        loop.report.failed.append((self.key, msg))
+        loop.bar.update(f"{self.key} FAILED: {msg[:200]}", failed=True, runs=self.runs, cost=self.cost)
+
+
+class _RunJob(_Job):
+    """One run without GAN 1: ``task(spec, preset)``."""
+
+
+class _UnitJob(_Job):
+    """The methods of one group sharing its GAN 1 (passed as its bytes)."""
+
+    def inputs(self, loop):
+        return (*self.args, loop.first_of(self.args[1].group))
+
+
+class _TheoryJob(_Job):
+    """One ``--theory`` run, stored in the theory table."""
+
+    def stored(self, loop, rec):
+        added = int(loop.store.add_theory(rec))
+        loop.report.completed += added
+        loop.report.duplicates += 1 - added
+        t = rec["timings"]
+        loop.bar.update(f"{self.key} {t.get('unit_s', t['total_s']):.1f}s", runs=self.runs, cost=self.cost)
+        return []
+
+
+class _FirstJob(_Job):
+    """GAN 1 of a group: stored as it arrives; its future goes to the group's units."""
+
+    order = 1
+    keep = True
+
+    @property
+    def priority(self) -> int:
+        return 10**9
+
+    def submitted(self, loop, fut):
+        loop.first_futures[self.key] = fut
+
+    def stored(self, loop, rec):
+        if isinstance(rec, BaseException):  # failed in its batch
+            self.failed(loop, _message(rec))
+            return []
+        loop.store.add_component(rec)
+        loop.bar.update(f"{self.key} first GAN {rec['timings']['total_s']:.1f}s", runs=0, cost=self.cost)
+        return []
+
+    def failed(self, loop, msg):
+        loop.report.failed.append((f"{self.key} (first GAN)", msg))
+        loop.bar.update(f"{self.key} first GAN FAILED: {msg[:200]}", runs=0, cost=self.cost)
+
+
+class _FirstPickJob(_FirstJob):
+    """GAN 1 of a group picked out of its batch (``args = (batch key, index)``); a batch
+    lost with its worker is submitted again first."""
+
+    def inputs(self, loop):
+        bkey, i = self.args
+        batch = loop.batch_futures[bkey]
+        if batch.status in ("lost", "cancelled"):  # gone with its worker: train again
+            n = loop.resubmitted.get(bkey, 0) + 1
+            loop.resubmitted[bkey] = n
+            bj = loop.batch_jobs[bkey]
+            batch = loop.submit(bj, f"{bj.submit_key}-again{n}")
+        return (batch, i)
+
+
+class _FirstBatchJob(_Job):
+    """GAN 1s of up to ``batch_runs`` groups in one batched task, reported by its picks."""
+
+    order = 0
+    waited = False
+
+    @property
+    def priority(self) -> int:
+        return 10**9 + 1
+
+    def submitted(self, loop, fut):
+        loop.batch_futures[self.key] = fut
+        loop.batch_jobs[self.key] = self
+
+
+class _LockstepJob(_Job):
+    """AdaGAN runs in lockstep: stored run by run; failed runs go again in a new unit."""
+
+    def inputs(self, loop):
+        return (*self.args, *(loop.first_of(g) for g in self.args[1].groups))
+
+    def stored(self, loop, rec):
+        again = _lockstep_outcome(self, rec, loop.store, loop.report, loop.bar, loop.run_retries, loop.retries)
+        return [] if again is None else [again]
+
+    def failed(self, loop, msg):  # each run of the unit reported on its own
+        loop.report.failed.extend((s.key, msg) for s in self.args[1].specs)
+        loop.bar.update(f"{self.key} FAILED: {msg[:200]}", failed=True, runs=self.runs, cost=self.cost)
+
+
 def _lockstep_job(unit: LockstepUnit, preset, task: Callable, cost: float, cfg: dict, attempt: int = 0) -> _Job:
     token = {**cfg, "runs": [s.key for s in unit.specs], "attempt": attempt}
-    return _Job(unit.key, "lockstep", len(unit.specs), cost, _task_key("lockstep", unit.key, token),
-                _lockstep_task, (task, unit, preset))
+    return _LockstepJob(unit.key, len(unit.specs), cost, _task_key("lockstep", unit.key, token),
+                        _lockstep_task, (task, unit, preset))
 
 
 def _lockstep_outcome(job: _Job, records: list, store, report: DriverReport, bar, run_retries: dict,
@@ -325,6 +452,228 @@ def _lockstep_outcome(job: _Job, records: list, store, report: DriverReport, bar
     cfg = preset.run_config(first.method, first.modes, first.variant)
     attempt = max(run_retries[s.key] for s in again)
     return _lockstep_job(retry, preset, job.args[0], share * len(again), cfg, attempt)
+
+
+class _Loop:
+    """The scheduling loop: submits tasks, hands each arriving result to its kind, and
+    submits again (under a fresh key) a task lost with its worker, up to ``retries`` times."""
+
+    def __init__(self, client, store, report: DriverReport, bar: ProgressBar, retries: int):
+        self.client, self.store, self.report, self.bar, self.retries = client, store, report, bar, retries
+        self.futures: list = []  # everything submitted (cancelled on Ctrl-C)
+        self.by_key: dict = {}  # future key -> its task, for the tasks the loop waits on
+        self.first_futures: dict = {}  # group key -> future of its GAN 1
+        self.batch_futures: dict = {}  # GAN-1 batch key -> its future
+        self.batch_jobs: dict = {}
+        self.resubmitted: dict = {}  # task key -> times submitted again
+        self.run_retries: dict = {}  # failed runs of lockstep units, submitted again
+        self.pending = None
+
+    def first_of(self, group):
+        first = self.store.component(group.key)  # stored once GAN 1 is back
+        return self.first_futures[group.key] if first is None else first
+
+    def submit(self, job: _Job, key: str | None = None):
+        fut = self.client.submit(job.fn, *job.inputs(self), key=key or job.submit_key, pure=False,
+                                 retries=self.retries, priority=job.priority)
+        self.futures.append(fut)
+        job.submitted(self, fut)
+        if job.waited:
+            self.by_key[fut.key] = job
+            if self.pending is not None:
+                self.pending.add(fut)
+        return fut
+
+    def run(self, jobs: list) -> None:
+        from dask.distributed import as_completed
+
+        for j in sorted(jobs, key=lambda j: (j.order, -j.cost)):  # GAN-1 tasks first: the units wait on them
+            self.submit(j)
+        self.pending = as_completed([f for f in self.futures if f.key in self.by_key])
+        for fut in self.pending:
+            self.collect(fut)
+
+    def collect(self, fut) -> None:
+        job = self.by_key[fut.key]
+        if fut.status != "finished":
+            exc = fut.exception() if fut.status == "error" else None
+            n = self.resubmitted.get(job.key, 0)
+            if exc is None and n < self.retries:
+                # lost or cancelled with a dying worker, without an exception of its own:
+                # the same task again, under a fresh key
+                self.resubmitted[job.key] = n + 1
+                self.submit(job, f"{job.submit_key}-again{n + 1}")
+                return
+            job.failed(self, _message(exc) if exc is not None else f"task {fut.status} (its worker was lost)")
+            return
+        rec = fut.result()
+        if not job.keep:
+            fut.release()
+        for again in job.stored(self, rec):
+            self.submit(again)
+
+
+def _schedule(jobs: list, n_workers: int, scheduler, store, report: DriverReport, bar: ProgressBar,
+              retries: int) -> None:
+    """Run ``jobs`` on a cluster; Ctrl-C cancels what is pending and keeps what is stored."""
+    try:
+        with _client(n_workers, scheduler) as client:
+            loop = _Loop(client, store, report, bar, retries)
+            try:
+                loop.run(jobs)
+            except KeyboardInterrupt:
+                report.interrupted = True
+                with contextlib.suppress(Exception):
+                    client.cancel(loop.futures)
+    except KeyboardInterrupt:  # a second Ctrl-C while the cluster closes
+        report.interrupted = True
+    finally:
+        bar.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Planning: what is left to compute, its cost, and its tasks.
+# ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Work:
+    shared: bool  # coverage-table units sharing GAN 1 (else one task per run)
+    units: list
+    groups: list  # groups whose GAN 1 is to train
+    theory: list  # ``theory_modes`` whose theory run is to do
+    total: int
+    skipped: int
+
+
+def _check_args(workers, max_runs, estimate: bool, first_task) -> None:
+    optional_positive_int("workers", workers)
+    if max_runs is not None and (isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 0):
+        raise ValueError(f"`max_runs` must be a nonnegative integer; got {max_runs!r}")
+    if estimate and first_task is None:
+        raise ValueError("`estimate` needs the GAN-1 tasks; with first_task=None the caller estimates")
+
+
+def _cut(units: list, max_runs: int) -> list:
+    """Whole units up to about ``max_runs`` runs (at least one); the last lockstep unit is cut to fit."""
+    kept, n = [], 0
+    for u in units:
+        if n >= max_runs and kept:
+            break
+        if max_runs == 0:
+            break
+        if isinstance(u, LockstepUnit) and n + len(u.specs) > max_runs and n < max_runs:
+            u = u.head(max_runs - n)  # lockstep runs are independent: cut the unit to fit
+        kept.append(u)
+        n += len(u.specs)
+    return kept
+
+
+def _groups_todo(store, preset, units: list) -> list:
+    """The groups of ``units`` whose GAN 1 is not stored (the stored ones checked)."""
+    todo: dict = {}  # insertion-ordered set
+    stored = store.component_keys()
+    for u in units:
+        for g in u.groups:
+            if g.key in stored:
+                store.check_component_config(g.key, preset.first_config(g.modes, g.variant))
+            else:
+                todo.setdefault(g, None)
+    return list(todo)
+
+
+def _theory_todo(store, preset) -> tuple[list, int]:
+    """The theory runs to do and the number already stored (checked)."""
+    done_t = store.theory_keys()
+    todo, skipped = [], 0
+    for k in preset.theory_modes:
+        key = theory_key(preset, k)
+        if key in done_t:
+            store.check_theory_config(key, preset.theory_config(k))
+            skipped += 1
+        else:
+            todo.append(k)
+    return todo, skipped
+
+
+def _plan_work(store, preset, shared: bool, max_runs, theory: bool) -> _Work:
+    """What is left to compute; refuses a store of other settings before anything runs."""
+    specs = run_specs(preset)
+    store.claim_preset(preset.name)
+    done = store.keys()
+    for s in specs:  # refuse to mix settings before computing anything
+        if s.key in done:
+            store.check_config(s.key, preset.run_config(s.method, s.modes, s.variant))
+    all_units = plan_units(preset, done) if shared else [Unit(s.group, (s.method,)) for s in specs]
+    units = [u for u in all_units if any(s.key not in done for s in u.specs)]
+    skipped = len(specs) - sum(len(u.specs) for u in units)
+    if max_runs is not None:
+        units = _cut(units, max_runs)
+    groups = _groups_todo(store, preset, units) if shared else []
+    theory_todo, theory_done = _theory_todo(store, preset) if theory else ([], 0)
+    total = len(specs) + (len(preset.theory_modes) if theory else 0)
+    return _Work(shared, units, groups, theory_todo, total, skipped + theory_done)
+
+
+def _costs(preset, work: _Work, cost, n_workers: int, scheduler, estimating: bool, stream):
+    """(plan, unit key -> relative cost); prints the estimate when ``estimating``."""
+    from gan_backend.experiments import coverage_cost as est
+
+    if not work.shared:
+        return None, {u.key: 1.0 if cost is None else float(cost(u.specs[0])) for u in work.units}
+    est_workers = n_workers
+    if scheduler is not None and estimating and work.units:
+        from dask.distributed import Client
+
+        with Client(scheduler, timeout=SCHEDULER_TIMEOUT) as c:  # the estimate's schedule over its threads
+            est_workers = max(1, sum(c.nthreads().values()))
+    cal = est.calibrate(preset) if estimating and work.units else _default_calibration(preset)
+    plan = est.plan_cost(preset, work.units, work.groups, cal, est_workers)
+    if estimating and work.units:
+        print(est.format_plan(preset, plan, cal), file=stream, flush=True)
+    return plan, plan.costs
+
+
+def _first_jobs(preset, groups: list, costs: dict, first_task, firsts_task) -> list:
+    """GAN-1 tasks: one per group, or with ``batch_runs`` one per batch and one pick per group."""
+    jobs: list = []
+    if getattr(preset, "batch_runs", None) is None or firsts_task is None:
+        for g in groups:
+            cfg = preset.first_config(g.modes, g.variant)
+            jobs.append(_FirstJob(g.key, 0, costs[f"first:{g.key}"], _task_key("first", g.key, cfg),
+                                  first_task, (g, preset)))
+        return jobs
+    for b in first_batches(preset, groups):
+        token = {**preset.first_config(b.groups[0].modes, b.variant), "groups": [g.key for g in b.groups]}
+        jobs.append(_FirstBatchJob(b.key, 0, 0.0, _task_key("firsts", b.key, token), firsts_task, (b, preset)))
+        for i, g in enumerate(b.groups):
+            cfg = preset.first_config(g.modes, g.variant)
+            jobs.append(_FirstPickJob(g.key, 0, costs[f"first:{g.key}"],
+                                      _task_key("first", g.key, {**cfg, "batch": b.key}), _first_of_batch,
+                                      (b.key, i)))
+    return jobs
+
+
+def _unit_jobs(preset, work: _Work, costs: dict, task, lockstep_task) -> list:
+    """One task per unit: lockstep units, units sharing GAN 1, or single runs."""
+    jobs: list = []
+    for u in work.units:
+        spec = u.specs[0]
+        cfg = preset.run_config(spec.method, spec.modes, spec.variant)
+        if isinstance(u, LockstepUnit):
+            jobs.append(_lockstep_job(u, preset, lockstep_task, costs[u.key], cfg))
+        elif work.shared:
+            jobs.append(_UnitJob(u.key, len(u.specs), costs[u.key],
+                                 _task_key("unit", u.key, {**cfg, "methods": u.methods}), _unit_task,
+                                 (task, u, preset)))
+        else:
+            jobs.append(_RunJob(u.key, len(u.specs), costs[u.key],
+                                _task_key("run", u.key, {**cfg, "methods": u.methods}), _run_task,
+                                (task, u, preset)))
+    for k in work.theory:
+        key = theory_key(preset, k)
+        jobs.append(_TheoryJob(key, 1, preset.T * 1.0, _task_key("theory", key, preset.theory_config(k)),
+                               execute_theory, (preset, k)))
+    return jobs
 
 
 def run_table(
@@ -404,229 +753,23 @@ def run_table(
         :class:`~gan_backend.experiments.store.ConfigMismatch` for a store that cannot be
         resumed with these settings (checked before anything is computed).
     """
-    from gan_backend.experiments import coverage_cost as est
-
-    optional_positive_int("workers", workers)
-    if max_runs is not None and (isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 0):
-        raise ValueError(f"`max_runs` must be a nonnegative integer; got {max_runs!r}")
-    if estimate and first_task is None:
-        raise ValueError("`estimate` needs the GAN-1 tasks; with first_task=None the caller estimates")
+    _check_args(workers, max_runs, estimate, first_task)
     t0 = time.perf_counter()
     stream = sys.stdout if stream is None else stream
     out = Path(out)
     if not estimate_only:
         out.mkdir(parents=True, exist_ok=True)
-    specs = run_specs(preset)
     with ResultStore(out / RESULTS_FILE, readonly=estimate_only) as store:
-        store.claim_preset(preset.name)
-        done = store.keys()
-        for s in specs:  # refuse to mix settings before computing anything
-            if s.key in done:
-                store.check_config(s.key, preset.run_config(s.method, s.modes, s.variant))
-        shared = first_task is not None
-        all_units = plan_units(preset, done) if shared else [Unit(s.group, (s.method,)) for s in specs]
-        units = [u for u in all_units if any(s.key not in done for s in u.specs)]
-        skipped = len(specs) - sum(len(u.specs) for u in units)
-        if max_runs is not None:
-            kept, n = [], 0
-            for u in units:
-                if n >= max_runs and kept:
-                    break
-                if max_runs == 0:
-                    break
-                if isinstance(u, LockstepUnit) and n + len(u.specs) > max_runs and n < max_runs:
-                    u = u.head(max_runs - n)  # lockstep runs are independent: cut the unit to fit
-                kept.append(u)
-                n += len(u.specs)
-            units = kept
-        groups_todo: dict = {}  # insertion-ordered set: the groups whose GAN 1 is to train
-        firsts_stored = store.component_keys() if shared else set()
-        for u in units if shared else ():
-            for g in u.groups:
-                if g.key in firsts_stored:
-                    store.check_component_config(g.key, preset.first_config(g.modes, g.variant))
-                else:
-                    groups_todo.setdefault(g, None)
-        groups_todo = list(groups_todo)
-        theory_todo = []
-        total = len(specs)
-        if theory:
-            done_t = store.theory_keys()
-            for k in preset.theory_modes:
-                key = theory_key(preset, k)
-                total += 1
-                if key in done_t:
-                    store.check_theory_config(key, preset.theory_config(k))
-                    skipped += 1
-                else:
-                    theory_todo.append(k)
-        n_workers = workers or max(1, min(os.cpu_count() or 1, len(units) + len(theory_todo)))
-        est_workers = n_workers
-        if scheduler is not None and (estimate or estimate_only) and shared and units:
-            from dask.distributed import Client
-
-            with Client(scheduler, timeout=SCHEDULER_TIMEOUT) as c:  # the estimate's schedule over its threads
-                est_workers = max(1, sum(c.nthreads().values()))
-        if shared:
-            cal = est.calibrate(preset) if (estimate or estimate_only) and units else _default_calibration(preset)
-            plan = est.plan_cost(preset, units, groups_todo, cal, est_workers)
-            if (estimate or estimate_only) and units:
-                print(est.format_plan(preset, plan, cal), file=stream, flush=True)
-            costs = plan.costs
-        else:
-            plan = None
-            costs = {u.key: 1.0 if cost is None else float(cost(u.specs[0])) for u in units}
-        report = DriverReport(total=total, skipped=skipped, plan=plan)
-        if estimate_only or not (units or theory_todo):
+        work = _plan_work(store, preset, first_task is not None, max_runs, theory)
+        n_workers = workers or max(1, min(os.cpu_count() or 1, len(work.units) + len(work.theory)))
+        plan, costs = _costs(preset, work, cost, n_workers, scheduler, estimate or estimate_only, stream)
+        report = DriverReport(total=work.total, skipped=work.skipped, plan=plan)
+        if estimate_only or not (work.units or work.theory):
             report.elapsed_s = time.perf_counter() - t0
             return report
-
-        jobs: list[_Job] = []
-        if getattr(preset, "batch_runs", None) is not None and firsts_task is not None:
-            for b in first_batches(preset, groups_todo):  # one task per batch, one pick per group
-                token = {**preset.first_config(b.groups[0].modes, b.variant), "groups": [g.key for g in b.groups]}
-                jobs.append(_Job(b.key, "firsts", 0, 0.0, _task_key("firsts", b.key, token), firsts_task,
-                                 (b, preset)))
-                for i, g in enumerate(b.groups):
-                    cfg = preset.first_config(g.modes, g.variant)
-                    jobs.append(_Job(g.key, "first", 0, costs[f"first:{g.key}"],
-                                     _task_key("first", g.key, {**cfg, "batch": b.key}), _first_of_batch,
-                                     (b.key, i)))
-        else:
-            for g in groups_todo:
-                cfg = preset.first_config(g.modes, g.variant)
-                jobs.append(_Job(g.key, "first", 0, costs[f"first:{g.key}"], _task_key("first", g.key, cfg),
-                                 first_task, (g, preset)))
-        for u in units:
-            first_spec = u.specs[0]
-            cfg = preset.run_config(first_spec.method, first_spec.modes, first_spec.variant)
-            if isinstance(u, LockstepUnit):
-                jobs.append(_lockstep_job(u, preset, lockstep_task, costs[u.key], cfg))
-                continue
-            kind = "unit" if shared else "run"
-            jobs.append(_Job(u.key, kind, len(u.specs), costs[u.key],
-                             _task_key(kind, u.key, {**cfg, "methods": u.methods}),
-                             _unit_task if shared else _run_task, (task, u, preset)))
-        for k in theory_todo:
-            key = theory_key(preset, k)
-            jobs.append(_Job(key, "theory", 1, preset.T * 1.0, _task_key("theory", key, preset.theory_config(k)),
-                             execute_theory, (preset, k)))
-        bar = ProgressBar(total, done=report.skipped, enabled=progress,
-                          cost_total=sum(j.cost for j in jobs))
-        futures = []
-        try:
-            from dask.distributed import as_completed
-
-            with _client(n_workers, scheduler) as client:
-                try:
-                    by_key = {}
-                    first_futures = {}
-                    batch_jobs = {j.key: j for j in jobs if j.kind == "firsts"}
-                    batch_futures = {}  # GAN-1 batches: held here, their picks go through as_completed
-                    resubmitted: dict[str, int] = {}
-                    run_retries: dict[str, int] = {}  # failed runs of lockstep units, submitted again
-
-                    def first_of(group):
-                        first = store.component(group.key)  # stored once GAN 1 is back
-                        return first_futures[group.key] if first is None else first
-
-                    def submit(j, key):
-                        if j.kind == "firsts":
-                            fut = client.submit(j.fn, *j.args, key=key, pure=False, retries=retries,
-                                                priority=10**9 + 1)
-                            batch_futures[j.key] = fut
-                            return fut
-                        if j.fn is _first_of_batch:
-                            batch = batch_futures[j.args[0]]
-                            if batch.status in ("lost", "cancelled"):  # gone with its worker: train again
-                                n = resubmitted.get(j.args[0], 0) + 1
-                                resubmitted[j.args[0]] = n
-                                bj = batch_jobs[j.args[0]]
-                                batch = submit(bj, f"{bj.submit_key}-again{n}")
-                                futures.append(batch)
-                            args = (batch, j.args[1])
-                        elif j.kind == "unit":
-                            args = (*j.args, first_of(j.args[1].group))
-                        elif j.kind == "lockstep":
-                            args = (*j.args, *(first_of(g) for g in j.args[1].groups))
-                        else:
-                            args = j.args
-                        prio = 10**9 if j.kind == "first" else int(j.cost * 1000)
-                        fut = client.submit(j.fn, *args, key=key, pure=False, retries=retries, priority=prio)
-                        if j.kind == "first":
-                            first_futures[j.key] = fut
-                        by_key[fut.key] = j
-                        return fut
-
-                    # GAN-1 tasks first (highest priority): the units wait for them
-                    for j in sorted(jobs, key=lambda j: (j.kind != "firsts", j.kind != "first", -j.cost)):
-                        futures.append(submit(j, j.submit_key))
-                    # a GAN-1 batch is not waited on itself: each group's pick reports it
-                    pending = as_completed([f for f in futures if f.key in by_key])
-                    for fut in pending:
-                        job = by_key[fut.key]
-                        if fut.status != "finished":
-                            exc = fut.exception() if fut.status == "error" else None
-                            n = resubmitted.get(job.key, 0)
-                            if exc is None and n < retries:
-                                # lost or cancelled with a dying worker, without an exception of
-                                # its own: the same task again, under a fresh key
-                                resubmitted[job.key] = n + 1
-                                again = submit(job, f"{job.submit_key}-again{n + 1}")
-                                futures.append(again)
-                                pending.add(again)
-                                continue
-                            msg = ("".join(traceback.format_exception_only(type(exc), exc)).strip()
-                                   if exc is not None else f"task {fut.status} (its worker was lost)")
-                            if job.kind == "first":
-                                report.failed.append((f"{job.key} (first GAN)", msg))
-                                bar.update(f"{job.key} first GAN FAILED: {msg[:200]}", runs=0, cost=job.cost)
-                            elif job.kind == "lockstep":  # each run of the unit reported on its own
-                                report.failed.extend((s.key, msg) for s in job.args[1].specs)
-                                bar.update(f"{job.key} FAILED: {msg[:200]}", failed=True, runs=job.runs,
-                                           cost=job.cost)
-                            else:
-                                report.failed.append((job.key, msg))
-                                bar.update(f"{job.key} FAILED: {msg[:200]}", failed=True, runs=job.runs,
-                                           cost=job.cost)
-                            continue
-                        rec = fut.result()
-                        if job.kind == "first" and isinstance(rec, BaseException):  # failed in its batch
-                            msg = _message(rec)
-                            report.failed.append((f"{job.key} (first GAN)", msg))
-                            bar.update(f"{job.key} first GAN FAILED: {msg[:200]}", runs=0, cost=job.cost)
-                            continue
-                        if job.kind == "first":
-                            store.add_component(rec)
-                            bar.update(f"{job.key} first GAN {rec['timings']['total_s']:.1f}s", runs=0,
-                                       cost=job.cost)
-                            continue
-                        fut.release()
-                        if job.kind == "lockstep":
-                            again = _lockstep_outcome(job, rec, store, report, bar, run_retries, retries)
-                            if again is not None:
-                                retry = submit(again, again.submit_key)
-                                futures.append(retry)
-                                pending.add(retry)
-                            continue
-                        if job.kind == "theory":
-                            added = int(store.add_theory(rec))
-                            n_recs = 1
-                        else:
-                            added = store.add_many(rec)
-                            n_recs = len(rec)
-                        report.completed += added
-                        report.duplicates += n_recs - added
-                        t = rec["timings"] if job.kind == "theory" else rec[0]["timings"]
-                        secs = t.get("unit_s", t["total_s"])
-                        bar.update(f"{job.key} {secs:.1f}s", runs=job.runs, cost=job.cost)
-                except KeyboardInterrupt:
-                    report.interrupted = True
-                    with contextlib.suppress(Exception):
-                        client.cancel(futures)
-        except KeyboardInterrupt:  # a second Ctrl-C while the cluster closes
-            report.interrupted = True
-        finally:
-            bar.close()
+        jobs = (_first_jobs(preset, work.groups, costs, first_task, firsts_task) if work.shared else [])
+        jobs += _unit_jobs(preset, work, costs, task, lockstep_task)
+        bar = ProgressBar(work.total, done=report.skipped, enabled=progress, cost_total=sum(j.cost for j in jobs))
+        _schedule(jobs, n_workers, scheduler, store, report, bar, retries)
     report.elapsed_s = time.perf_counter() - t0
     return report

@@ -32,18 +32,24 @@ many of the missed modes it captures).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import socket
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from gan_backend.engine._validate import positive_int
-from gan_backend.experiments.runs import encode_array
+from gan_backend.experiments.coverage_cost import Calibration, gan_step_seconds, task_seconds
+from gan_backend.experiments.driver import RESULTS_FILE, DriverReport, format_seconds, run_table
+from gan_backend.experiments.runs import encode_array, run_specs
+from gan_backend.experiments.store import ResultStore
 
 __all__ = ["ModesSetting", "SETTINGS", "get_setting", "setting_names", "execute_modes_run", "METHODS",
-           "LABELS", "BENCHMARKS", "estimate_seconds", "run_steps"]
+           "LABELS", "BENCHMARKS", "estimate_seconds", "run_steps", "run_modes_experiment", "ModesOutcome"]
 
 METHODS: tuple[str, ...] = ("vanilla", "unrolled", "ensemble", "boosted_star", "boosted_dagger")
 LABELS = {
@@ -349,25 +355,15 @@ def execute_modes_run(spec, setting: ModesSetting) -> dict:
 # --- ETA -------------------------------------------------------------------------------
 
 
-def _step_seconds(config, steps: int = 100) -> float:
-    """Measured CPU seconds of one generator step of ``config`` on this machine (2-D data;
-    process time, so that other load on the machine does not inflate it)."""
-    from gan_backend.engine.train import GanTrainer, one_blas_thread
-
-    x = np.random.default_rng(0).standard_normal((max(4 * config.batch_size, 512), 2))
-    tr = GanTrainer(x, dataclasses.replace(config, epochs=1), rng=0)
-    with one_blas_thread():
-        for _ in range(5):
-            tr.step()
-        t = time.process_time()
-        for _ in range(steps):
-            tr.step()
-    return (time.process_time() - t) / steps
+#: Prices in GAN steps of the modes runs: a mixture discriminator step is about half a
+#: GAN (G + D) step; nothing else is counted.
+_IN_GAN_STEPS = Calibration(gan_step={"": 1.0}, disc_step=0.5, evaluation=0.0, selection=0.0)
 
 
 def run_steps(setting: ModesSetting, spec) -> float:
-    """Cost of run ``spec`` in GAN steps of ``setting.gan_config()`` (a mixture
-    discriminator step is counted as half a GAN step, an unrolled step as 1 + unrolled / 2).
+    """Cost of run ``spec`` in GAN steps of ``setting.gan_config()``
+    (:func:`~gan_backend.experiments.coverage_cost.task_seconds` with a mixture
+    discriminator step counted as half a GAN step, an unrolled step as 1 + unrolled / 2).
 
     >>> s = get_setting("small")
     >>> from gan_backend.experiments.runs import RunSpec
@@ -379,16 +375,75 @@ def run_steps(setting: ModesSetting, spec) -> float:
     c_epochs = setting.classifier_epochs or base.epochs
     c_steps = c_epochs * max(1, setting.n_train // base.batch_size)
     g = setting.gans(spec.method)
-    cost = g * steps
     if spec.method == "unrolled":
-        cost = steps * (1 + setting.unrolled / 2)  # a D step is about half a G+D step
-    if spec.method.startswith("boosted"):
-        cost += (g - 1) * c_steps / 2
-    return float(cost)
+        steps = steps * (1 + setting.unrolled / 2)  # a D step is about half a G+D step
+    discs = g - 1 if spec.method.startswith("boosted") else 0
+    return float(task_seconds(_IN_GAN_STEPS, "", gans=g, gan_steps=steps, discriminators=discs,
+                              disc_steps=c_steps))
 
 
 def estimate_seconds(setting: ModesSetting, specs, workers: int) -> float:
     """Wall-clock estimate for running ``specs`` on ``workers`` single-threaded workers with
-    a core each: :func:`run_steps` times the CPU time of a timed handful of generator steps."""
-    per = _step_seconds(setting.gan_config())
+    a core each: :func:`run_steps` times the CPU time of a GAN step timed on this machine
+    (:func:`~gan_backend.experiments.coverage_cost.gan_step_seconds`)."""
+    config = setting.gan_config()
+    x = np.random.default_rng(0).standard_normal((max(4 * config.batch_size, 512), 2))
+    per = gan_step_seconds(x, dataclasses.replace(config, epochs=1))
     return sum(run_steps(setting, s) for s in specs) * per / max(1, workers)
+
+
+# --- the experiment ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModesOutcome:
+    """What :func:`run_modes_experiment` computed (``report``) and wrote (``summary``:
+    :func:`~gan_backend.experiments.mode_collapse_report.write_modes_report`'s dict)."""
+
+    report: DriverReport
+    summary: dict
+
+
+def _print_plan(setting: ModesSetting, out, workers, scheduler, max_runs, stream) -> None:
+    """One line: the runs left to do in ``out`` and their estimated wall time."""
+    specs = run_specs(setting)
+    done = set()
+    if (out / RESULTS_FILE).exists():
+        with ResultStore(out / RESULTS_FILE, readonly=True) as store:
+            done = store.keys()
+    todo = [s for s in specs if s.key not in done]
+    if max_runs is not None:
+        todo = todo[:max_runs]
+    workers = workers or max(1, min(os.cpu_count() or 1, len(todo) or 1))
+    if scheduler is None and todo:
+        eta = estimate_seconds(setting, todo, workers)
+        print(f"modes {setting.name}: {len(todo)} of {len(specs)} runs to do on {workers} worker(s); "
+              f"estimated {format_seconds(eta)} with a free core per worker (from a timed GAN step on this "
+              "machine)", file=stream, flush=True)
+    elif todo:
+        print(f"modes {setting.name}: {len(todo)} of {len(specs)} runs to do on the cluster at {scheduler}",
+              file=stream, flush=True)
+
+
+def run_modes_experiment(setting: ModesSetting, out, *, workers: int | None = None, scheduler: str | None = None,
+                         max_runs: int | None = None, progress: bool = True, figures: bool = True,
+                         estimate_only: bool = False, stream=None) -> ModesOutcome | None:
+    """The modes experiment in ``out``: print the work left and its estimated time (to
+    ``stream``, default stdout), then (unless ``estimate_only``, which returns None) run
+    every unfinished run of ``setting`` on the shared driver (one task per run; resumable)
+    and write the report (:func:`~gan_backend.experiments.mode_collapse_report.write_modes_report`;
+    figures unless ``figures=False`` or interrupted).
+
+    Raises :class:`~gan_backend.experiments.store.ConfigMismatch` (and the driver's other
+    errors) for a store of other settings, before anything is computed.
+    """
+    from gan_backend.experiments.mode_collapse_report import write_modes_report  # imports this module
+
+    out = Path(out)
+    _print_plan(setting, out, workers, scheduler, max_runs, sys.stdout if stream is None else stream)
+    if estimate_only:
+        return None
+    rep = run_table(setting, out, workers=workers, scheduler=scheduler, max_runs=max_runs, progress=progress,
+                    task=execute_modes_run, first_task=None, cost=functools.partial(run_steps, setting))
+    summary = write_modes_report(out, setting, figures=figures and not rep.interrupted, elapsed_s=rep.elapsed_s)
+    return ModesOutcome(rep, summary)

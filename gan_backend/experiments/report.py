@@ -190,28 +190,54 @@ def _cell_md(c: Cell) -> str:
 
 def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: list[str] = (),
                 coverage: str = "heldout") -> dict:
-    """Write ``out/table.md`` (C under the estimator ``coverage``, also saved as
-    ``out/table_<coverage>.md``) and ``out/table.csv`` (both estimators) from
-    ``out/results.sqlite``.
+    """Write ``out/table.md`` (C under the estimator ``coverage``), ``out/table_<estimator>.md``
+    for every estimator of :data:`COVERAGE_ESTIMATORS` and ``out/table.csv`` (both
+    estimators) from ``out/results.sqlite``, each file once.
 
-    Returns a summary dict (``cells``, ``missing``, ``flagged``, paths).
+    Returns a summary dict (``cells``, ``missing``, ``flagged``, paths) for ``coverage``.
     """
     from gan_backend.experiments.driver import RESULTS_FILE
 
+    if coverage not in COVERAGE_ESTIMATORS:
+        raise ValueError(f"`coverage` must be one of {tuple(COVERAGE_ESTIMATORS)}; got {coverage!r}")
     out = Path(out)
     with ResultStore(out / RESULTS_FILE) as store:
         sel = table_runs(store.runs(), preset)
-    runs, missing = sel.runs, sel.missing
-    cells = table_cells(runs, preset, coverage)
-    flagged = [c for c in cells if (c.delta is not None and abs(c.delta) > DIFF_FLAG) or c.seed_outside]
+    cells_of = {name: table_cells(sel.runs, preset, name) for name in COVERAGE_ESTIMATORS}
+    texts = {name: _table_md(sel, preset, cells_of[name], name, elapsed_s, notes) for name in COVERAGE_ESTIMATORS}
+    for name, text in texts.items():  # both estimators' tables kept side by side
+        (out / f"table_{name}.md").write_text(text)
+    (out / "table.md").write_text(texts[coverage])
+    cells = cells_of[coverage]
+    _write_csv(out / "table.csv", cells)
+    return {"cells": cells, "missing": sel.missing, "flagged": _flagged(cells), "shown": len(sel.runs),
+            "beyond": sel.beyond, "left_out": sel.describe_left_out(),
+            "table_md": out / "table.md", "table_csv": out / "table.csv"}
 
+
+def _flagged(cells: list[Cell]) -> list[Cell]:
+    return [c for c in cells if (c.delta is not None and abs(c.delta) > DIFF_FLAG) or c.seed_outside]
+
+
+def _table_md(sel: TableRuns, preset: Preset, cells: list[Cell], coverage: str, elapsed_s, notes) -> str:
+    """The text of ``table.md`` under the estimator ``coverage``."""
+    lines = _md_header(sel, preset, coverage) + _md_facts(sel.runs, elapsed_s)
+    if sel.left_out:
+        lines.append(f"- **Stored runs left out**: {sel.describe_left_out()}.")
+    lines += list(f"- {n}" for n in notes)
+    lines += _md_tables(cells, preset) + _md_flagged(_flagged(cells))
+    return "\n".join(lines) + "\n"
+
+
+def _md_header(sel: TableRuns, preset: Preset, coverage: str) -> list[str]:
     what = ("held-out estimator: fraction of held-out data points where the model's KDE density "
             "exceeds the 5th percentile of its log-density at held-out model samples"
             if coverage == "heldout" else
             "reference estimator of the public AdaGAN code: 500 training points, KDE on 1,000 model "
             "samples, bandwidth from 500 more, threshold in sample")
-    lines = [f"# Coverage table, preset `{preset.name}` (C: {coverage} estimator)", ""]
-    lines += [
+    runs, missing = sel.runs, sel.missing
+    return [
+        f"# Coverage table, preset `{preset.name}` (C: {coverage} estimator)", "",
         f"Coverage C of docs/theory.md §3 ({what}) on 2-D Gaussian mixtures with K modes "
         f"(dataset `{preset.dataset}`). Each cell: **our** median (5%; 95%) over the runs "
         "stored for it · the seed table's median (5%; 95%) over 35 runs. "
@@ -231,6 +257,11 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
         "- table.csv has both estimators (median/p05/p95: held-out; *_reference: the reference "
         "code's); `table --coverage {heldout,reference}` chooses the one shown here.",
     ]
+
+
+def _md_facts(runs: list[StoredRun], elapsed_s) -> list[str]:
+    """The compute line and the collapsed models."""
+    lines = []
     if runs:
         total = sum(r.timings.get("total_s", 0.0) for r in runs)
         cpu = [r.timings["cpu_s"] for r in runs if "cpu_s" in r.timings]
@@ -240,41 +271,39 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
     col = sorted({(r.method, r.modes, r.run, t) for r in runs
                   for t, c in zip(r.metrics.get("t", []), r.metrics.get("collapsed", [])) if c})
     if col:
-        lines.append(f"- Models whose samples collapsed to one point (C = 0 exactly, loglik = -inf): "
+        lines.append("- Models whose samples collapsed to one point (C = 0 exactly, loglik = -inf): "
                      + ", ".join(f"{m} K={k} run {i} t={t}" for m, k, i, t in col[:20])
                      + (f" and {len(col) - 20} more" if len(col) > 20 else "") + ".")
-    if sel.left_out:
-        lines.append(f"- **Stored runs left out**: {sel.describe_left_out()}.")
-    lines += list(f"- {n}" for n in notes)
-    lines += ["", "| method | " + " | ".join(f"K={k}" for k in preset.modes) + " |",
-              "|---|" + "---|" * len(preset.modes)]
-    labels = []
-    for c in cells:
-        if c.label not in labels:
-            labels.append(c.label)
-    for label in labels:
-        row = [c for c in cells if c.label == label]
-        lines.append(f"| {label} | " + " | ".join(_cell_md(c) for c in row) + " |")
+    return lines
 
-    lines += ["", "Median data log-likelihood under the model KDE (higher is better):", "",
-              "| method | " + " | ".join(f"K={k}" for k in preset.modes) + " |",
-              "|---|" + "---|" * len(preset.modes)]
-    for label in labels:
-        row = [c for c in cells if c.label == label]
-        lines.append(f"| {label} | " + " | ".join(
-            _f(c.q(50, c.loglik)) if c.loglik else "—" for c in row) + " |")
 
-    if flagged:
-        lines += ["", f"Cells differing from the seed by more than {DIFF_FLAG} (Δ) or whose seed median "
-                  "lies outside our 5%-95% interval (†):", ""]
-        for c in flagged:
-            lines.append(f"- {c.label}, K={c.modes}: ours {_f(c.median)} ({_f(c.q(5))}; {_f(c.q(95))}) vs "
-                         f"seed {c.seed[0]:.2f} (Δ {c.delta:+.2f}, n = {c.n}){' †' if c.seed_outside else ''}")
-    text = "\n".join(lines) + "\n"
-    (out / "table.md").write_text(text)
-    (out / f"table_{coverage}.md").write_text(text)  # both estimators' tables kept side by side
+def _md_tables(cells: list[Cell], preset: Preset) -> list[str]:
+    """The coverage table and the log-likelihood table."""
+    head = ["| method | " + " | ".join(f"K={k}" for k in preset.modes) + " |", "|---|" + "---|" * len(preset.modes)]
+    labels = list(dict.fromkeys(c.label for c in cells))
+    rows = {label: [c for c in cells if c.label == label] for label in labels}
+    lines = ["", *head]
+    lines += [f"| {label} | " + " | ".join(_cell_md(c) for c in rows[label]) + " |" for label in labels]
+    lines += ["", "Median data log-likelihood under the model KDE (higher is better):", "", *head]
+    lines += [f"| {label} | " + " | ".join(_f(c.q(50, c.loglik)) if c.loglik else "—" for c in rows[label]) + " |"
+              for label in labels]
+    return lines
 
-    with open(out / "table.csv", "w", newline="") as fh:
+
+def _md_flagged(flagged: list[Cell]) -> list[str]:
+    if not flagged:
+        return []
+    lines = ["", f"Cells differing from the seed by more than {DIFF_FLAG} (Δ) or whose seed median "
+             "lies outside our 5%-95% interval (†):", ""]
+    for c in flagged:
+        lines.append(f"- {c.label}, K={c.modes}: ours {_f(c.median)} ({_f(c.q(5))}; {_f(c.q(95))}) vs "
+                     f"seed {c.seed[0]:.2f} (Δ {c.delta:+.2f}, n = {c.n}){' †' if c.seed_outside else ''}")
+    return lines
+
+
+def _write_csv(path: Path, cells: list[Cell]) -> None:
+    """``table.csv``: both estimators of every cell."""
+    with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["method", "label", "T", "modes", "n_runs", "median", "p05", "p95",
                     "seed_median", "seed_p05", "seed_p95", "delta", "loglik_median",
@@ -289,9 +318,6 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
                         _r(delta), _r(c.q(50, c.loglik) if c.loglik else None),
                         _r(c.q(50, ref) if ref else None), _r(c.q(5, ref) if ref else None),
                         _r(c.q(95, ref) if ref else None)])
-    return {"cells": cells, "missing": missing, "flagged": flagged, "shown": len(runs), "beyond": sel.beyond,
-            "left_out": sel.describe_left_out(),
-            "table_md": out / "table.md", "table_csv": out / "table.csv"}
 
 
 def _r(x):

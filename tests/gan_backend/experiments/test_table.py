@@ -88,6 +88,35 @@ def test_smoke_end_to_end(two_worker_run, capsys):
         assert db.execute("SELECT COUNT(*) FROM components").fetchone()[0] == len(p.modes) * p.runs
 
 
+def test_write_table_writes_every_report_once_whatever_came_before(two_worker_run, tmp_path):
+    """One call writes table.md (the chosen estimator), both table_<estimator>.md and
+    table.csv; the files do not depend on which estimator an earlier call chose."""
+    import shutil
+
+    from gan_backend.experiments.report import write_table
+
+    out, _ = two_worker_run
+    p = get_preset("smoke")
+    files = ("table.md", "table_heldout.md", "table_reference.md", "table.csv")
+    written = {}
+    for order in (("reference", "heldout"), ("heldout",), ("heldout", "reference"), ("reference",)):
+        d = tmp_path / "-".join(order)
+        d.mkdir()
+        shutil.copy(out / "results.sqlite", d / "results.sqlite")
+        for coverage in order:
+            write_table(d, p, elapsed_s=60.0, coverage=coverage)
+        written[order] = {f: (d / f).read_text() for f in files}
+    assert written[("reference", "heldout")] == written[("heldout",)]
+    assert written[("heldout", "reference")] == written[("reference",)]
+    w, r = written[("heldout",)], written[("reference",)]
+    assert w["table.md"] == w["table_heldout.md"] != w["table_reference.md"]
+    assert r["table.md"] == r["table_reference.md"] and r["table.csv"] == w["table.csv"]
+    assert {f: w[f] for f in files[1:]} == {f: r[f] for f in files[1:]}
+    assert "reference estimator" in w["table_reference.md"]
+    with pytest.raises(ValueError, match="coverage"):
+        write_table(tmp_path / "heldout", p, coverage="kde")
+
+
 def test_interrupted_serial_run_resumes_to_the_two_worker_rows(two_worker_run, tmp_path):
     out2, _ = two_worker_run
     p = get_preset("smoke")
