@@ -10,6 +10,12 @@
 - ``objectives``: Vanilla and Boosted AdaGAN T = 10 on K in {5, 10} for every GAN
   objective of the engine (minimax, non-saturating, WGAN, the f-GAN of every registry
   entry and of alpha(-1), alpha(0.5), alpha(2)), 3 runs, the paper's per-GAN protocol.
+- ``reference`` and ``reference-adagan``: the faithful table's Δ cells with the public
+  reference code's GAN (:data:`REFERENCE_TOY_GAN`, ``ToyUnrolledGan`` of tolstikhin/adagan
+  at commit a6ec3b7) and its protocol (20 epochs per GAN, mixture classifier 10 epochs at
+  lr 8e-4), 10 runs per cell: ``reference`` the methods built from independent GANs
+  (Vanilla, Best of T, Ensemble; T = 3 and 10 rows) at K = 3, 5, 7, 10, ``reference-adagan``
+  Boosted and TopKLast at T = 3 on K = 7, 10.
 - ``quick``: every method and every mode column, reduced so that the whole table takes
   at most 10 minutes on 2 cores; :attr:`Preset.reductions` states what was cut and is
   printed in ``table.md``.
@@ -26,7 +32,8 @@ from dataclasses import dataclass
 from gan_backend.engine._validate import positive_int
 from gan_backend.experiments.seed_table import MODES
 
-__all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS", "FIGURE4_VARIANTS", "objective_variants"]
+__all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS", "FIGURE4_VARIANTS", "objective_variants",
+           "REFERENCE_TOY_GAN", "REFERENCE_VARIANT"]
 
 # Methods of the table, in the seed table's order (registry names).
 METHODS: tuple[str, ...] = ("vanilla", "best_of", "ensemble", "topklast", "boosted")
@@ -264,6 +271,58 @@ def _unrolled() -> Preset:
     )
 
 
+#: ``ToyUnrolledGan`` of the public reference code (tolstikhin/adagan, commit a6ec3b7,
+#: ``gan.py`` and ``adagan_gmm.py``) as ``GanConfig`` fields: G 5→128→128→2 and D 2→128→128→1
+#: with tanh, weights N(0, 0.8²), minimax objective, generator steps against a copy of D
+#: advanced 5 steps (first order: no gradient through the look-ahead, as there), Adam(0.5)
+#: with lr 1e-3 for G and 1e-4 for D, batch 256, 20 epochs per GAN.
+REFERENCE_TOY_GAN: tuple[tuple[str, object], ...] = (
+    ("latent_dim", 5), ("g_hidden", (128, 128)), ("d_hidden", (128, 128)), ("activation", "tanh"),
+    ("init", "normal"), ("init_std", 0.8), ("objective", "minimax"), ("unrolled", 5),
+    ("lr_g", 1e-3), ("lr_d", 1e-4), ("beta1", 0.5), ("batch_size", 256), ("epochs", 20),
+)
+
+#: The reference toy GAN as a named GAN variant.
+REFERENCE_VARIANT = ("reference_toy", REFERENCE_TOY_GAN)
+
+#: The reference code's mixture classifier: D's architecture, lr 8e-4 (``learning_rate``),
+#: ``mixture_c_epoch_num`` = 10.
+_REFERENCE_CLASSIFIER = {"classifier_epochs": 10, "classifier_lr": 8e-4}
+
+
+def _reference() -> Preset:
+    return Preset(
+        name="reference",
+        runs=10,
+        modes=(3, 5, 7, 10),
+        methods=("vanilla", "best_of", "ensemble"),
+        variants=(REFERENCE_VARIANT,),
+        theory_modes=(),
+        **_REFERENCE_CLASSIFIER,
+        reductions=("the faithful table's Δ cells of the methods built from independent GANs (Vanilla, "
+                    "Best of T, Ensemble; T = 3 and 10) at K = 3, 5, 7, 10, 10 runs per cell, with the public "
+                    "reference code's GAN (ToyUnrolledGan, tolstikhin/adagan a6ec3b7: G and D 2x128 tanh, "
+                    "N(0, 0.8^2) init, minimax, unrolled 5 steps, latent dim 5, lr G 1e-3, D 1e-4, 20 epochs "
+                    "per GAN); 256k points, batch 256 as the paper's"),
+    )
+
+
+def _reference_adagan() -> Preset:
+    return Preset(
+        name="reference-adagan",
+        runs=10,
+        modes=(7, 10),
+        methods=("topklast", "boosted"),
+        T=3,
+        variants=(REFERENCE_VARIANT,),
+        theory_modes=(),
+        **_REFERENCE_CLASSIFIER,
+        reductions=("the faithful table's Δ cells of the AdaGAN methods (TopKLast, Boosted) at T = 3 on K = 7, "
+                    "10, 10 runs per cell, with the public reference code's GAN (ToyUnrolledGan, as in the "
+                    "reference preset) and its mixture classifier (10 epochs, lr 8e-4)"),
+    )
+
+
 def objective_variants() -> tuple:
     """One GAN variant per objective of the engine: ``minimax``, ``nonsaturating``,
     ``wgan`` (with :data:`~gan_backend.engine.config.WGAN_DEFAULTS`: RMSProp 5e-5, n_critic 5,
@@ -348,7 +407,8 @@ def _smoke() -> Preset:
 
 
 _FACTORIES = {"smoke": _smoke, "quick": _quick, "paper": _paper, "faithful": _faithful, "figure4": _figure4,
-              "unrolled": _unrolled, "objectives": _objectives}
+              "unrolled": _unrolled, "objectives": _objectives, "reference": _reference,
+              "reference-adagan": _reference_adagan}
 PRESETS: tuple[str, ...] = tuple(_FACTORIES)
 
 
