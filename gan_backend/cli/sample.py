@@ -1,7 +1,7 @@
 """Train one model on a toy data set and write samples from it (docs/contract.md).
 
     python -m gan_backend sample --dataset {gmm,ring,grid} [--geometry {default,pacgan}] [--modes K] --method M
-        --T T --seed S --n N --out FILE.npy [--data-out FILE.npy] [--network {benchmark,toy}]
+        --T T --seed S --n N --out FILE.npy [--data-out FILE.npy] [--network {benchmark,toy}] [--weight-delay]
         [--objective {minimax,nonsaturating,wgan,fgan:<name>,fgan-saturating:<name>}] [--plot FILE.png]
         [--n-data N] [--epochs E] [--progress]
 
@@ -119,6 +119,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--objective", type=_objective, default="nonsaturating",
                    help="minimax, nonsaturating (default), wgan, fgan:<fdiv name> (generator maximises "
                         "E g_f(V)) or fgan-saturating:<fdiv name> (generator loss of the saddle point)")
+    p.add_argument("--weight-delay", action="store_true",
+                   help="AdaGAN methods with data weights (boosted, topklast): train each GAN on the previous "
+                        "step's weights, as the public reference code did until its commit b54202d (off by default)")
     p.add_argument("--plot", metavar="FILE.png", help="scatter plot of data and samples")
     p.add_argument("--network", choices=NETWORKS, default=None,
                    help="component GAN: benchmark = the component of `modes --setting small` (G 5→64→64→64→2 "
@@ -179,6 +182,12 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"argument --modes: the grid has 25 modes; got {args.modes}")
     if args.geometry != "default" and args.dataset not in ("ring", "grid"):
         raise ValueError(f"argument --geometry: {args.geometry!r} applies to ring and grid only; got --dataset {args.dataset}")
+    if args.weight_delay:
+        try:
+            methods.check_weight_delay(args.method, True)
+        except ValueError as exc:
+            raise ValueError(f"argument --weight-delay: {str(exc).replace('`weight_delay` ', '')}".replace(
+                f"method {args.method!r}", f"--method {args.method}")) from None
     network = args.network or default_network(args.geometry)
     chosen = setup(network, args.objective, epochs=args.epochs, n_data=args.n_data)
     config, n_data = chosen.config, chosen.n_data
@@ -194,7 +203,10 @@ def run(args: argparse.Namespace) -> int:
               f"(at ~{STEP_S * 1e3:.2f} ms a step)", file=sys.stderr, flush=True)
     data_ss, train_ss, sample_ss = np.random.SeedSequence(args.seed).spawn(3)
     data = make_dataset(args.dataset, n_data, modes=args.modes, geometry=args.geometry, rng=np.random.default_rng(data_ss))
-    extra = method.accepted({} if chosen.options is None else {"options": chosen.options})
+    offered = {} if chosen.options is None else {"options": chosen.options}
+    if args.weight_delay:
+        offered["weight_delay"] = True
+    extra = method.accepted(offered)
     model = method.fit(data.x, T=args.T, config=config, rng=np.random.default_rng(train_ss),
                        progress=args.progress, **extra)
     samples = np.asarray(model.sample(args.n, np.random.default_rng(sample_ss)), dtype=np.float64)

@@ -95,6 +95,12 @@ class Preset:
         components in another). The GANs are the same to rounding either way, so it is
         not part of :meth:`run_config` (a store filled one way resumes the other way) nor
         of any run's key or seed.
+    weight_delay : bool
+        False (default). True: every AdaGAN component is trained on the previous step's
+        data weights, the public reference code's behaviour until its commit b54202d
+        (:func:`gan_backend.adagan.adagan_steps`); only for methods with data weights
+        (Boosted, TopKLast; any other method is a ``ValueError`` naming ``weight_delay``).
+        Part of the runs' settings only when on.
     """
 
     name: str
@@ -118,6 +124,7 @@ class Preset:
     reductions: str = "none (the paper's protocol)"
     variants: tuple = (("", ()),)
     batch_runs: int | None = None
+    weight_delay: bool = False
 
     def __post_init__(self):
         from gan_backend.adagan import methods
@@ -140,6 +147,8 @@ class Preset:
             raise ValueError(f"`theory_modes` must be positive integers; got {self.theory_modes!r}")
         if not self.methods:
             raise ValueError("`methods` must not be empty")
+        for m in self.methods:
+            methods.check_weight_delay(m, self.weight_delay)
         if self.topklast_reading not in ("slides", "reference"):
             raise ValueError(f"`topklast_reading` must be 'slides' or 'reference'; got {self.topklast_reading!r}")
 
@@ -158,7 +167,10 @@ class Preset:
 
     def method_options(self) -> dict:
         """Method options this preset sets (passed to every method that declares them)."""
-        return {"reading": self.topklast_reading}
+        out = {"reading": self.topklast_reading}
+        if self.weight_delay:  # only when on: the runs of presets without it keep their settings
+            out["weight_delay"] = True
+        return out
 
     def method_kwargs(self, method: str) -> dict:
         """Extra keyword arguments of ``method``'s ``trajectory`` under this preset."""
@@ -205,6 +217,7 @@ class Preset:
     def theory_config(self, modes: int) -> dict:
         """JSON-able settings of one ``--theory`` run (Boosted AdaGAN on K = ``modes``)."""
         cfg = self.run_config("boosted", modes)
+        cfg.pop("weight_delay", None)  # the theory runs train Algorithm 1 as written
         cfg["theory_samples"] = self.theory_samples
         return cfg
 
