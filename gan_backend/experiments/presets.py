@@ -289,6 +289,11 @@ def _unrolled() -> Preset:
 #: with tanh, weights N(0, 0.8²), minimax objective, generator steps against a copy of D
 #: advanced 5 steps (first order: no gradient through the look-ahead, as there), Adam(0.5)
 #: with lr 1e-3 for G and 1e-4 for D, batch 256, 20 epochs per GAN.
+#: The step is the engine's (:mod:`gan_backend.engine.train`), which differs from the reference's
+#: in three details: the look-ahead copy starts each step from D's Adam state (the reference's
+#: copy keeps its own Adam moments across steps), each look-ahead step draws a fresh minibatch
+#: and fresh codes (the reference reuses the D step's batch and codes for all 5 and for the G
+#: step), and minibatches are drawn with replacement (:mod:`gan_backend.engine._sampling`).
 REFERENCE_TOY_GAN: tuple[tuple[str, object], ...] = (
     ("latent_dim", 5), ("g_hidden", (128, 128)), ("d_hidden", (128, 128)), ("activation", "tanh"),
     ("init", "normal"), ("init_std", 0.8), ("objective", "minimax"), ("unrolled", 5),
