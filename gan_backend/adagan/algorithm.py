@@ -80,7 +80,8 @@ class AdaGanStep:
     beta : float
         Its weight ``beta_t`` in ``G_t = (1 - beta_t) G_{t-1} + beta_t Q_t``.
     weights : ndarray, shape (N,)
-        The data weights ``Q_t`` was trained on (uniform at t = 1 and for Ensemble).
+        The data weights of step t (uniform at t = 1 and for Ensemble): those ``Q_t`` was
+        trained on, unless the step ran with ``weight_delay`` (see :attr:`train_weights`).
     lam : float or None
         lambda* (or lambda-dagger) of the weights; None when no weights were solved for.
     d : ndarray or None
@@ -92,6 +93,9 @@ class AdaGanStep:
         ``G_t``.
     timings : dict
         Seconds spent in ``discriminator`` and ``component`` training.
+    train_weights : ndarray or None
+        With ``weight_delay`` (:func:`adagan_steps`): the weights ``Q_t`` was actually trained
+        on, step t - 1's; None otherwise.
 
     Examples
     --------
@@ -125,6 +129,13 @@ class AdaGanStep:
     previous: Mixture | None
     mixture: Mixture
     timings: dict = field(default_factory=dict)
+    train_weights: np.ndarray | None = None
+
+    @property
+    def trained_on(self) -> np.ndarray:
+        """The data weights ``Q_t`` was trained on: :attr:`train_weights` when set (a
+        ``weight_delay`` run), else :attr:`weights`."""
+        return self.weights if self.train_weights is None else self.train_weights
 
     @property
     def discriminator_probs(self) -> np.ndarray | None:
@@ -257,6 +268,7 @@ def adagan_steps(
     rng=None,
     progress: bool = False,
     first: Sampler | None = None,
+    weight_delay: bool = False,
 ) -> Iterator[AdaGanStep]:
     """Run Algorithm 1 lazily, yielding one :class:`AdaGanStep` per trained component.
 
@@ -282,6 +294,13 @@ def adagan_steps(
     first : Sampler, optional
         An already trained first component ``G_1``: step 1 uses it instead of calling
         ``trainer`` (and draws nothing from ``rng``).
+    weight_delay : bool
+        False (default): ``Q_t`` is trained on the weights computed at step t (Algorithm 1).
+        True: the public reference code's behaviour until its commit b54202d (2017-03-04):
+        ``Q_t`` is trained on the weights of step t - 1 (``Q_2`` on uniform weights), while
+        the step's record (:attr:`AdaGanStep.weights`, the plotted weights) holds the
+        weights computed at step t and :attr:`AdaGanStep.train_weights` those used. Needs
+        data weights (not ``"uniform"``).
 
     Raises
     ------
@@ -324,6 +343,10 @@ def adagan_steps(
         raise ValueError(f"`classifier` is required with weights={weights!r}")
     if not callable(beta):
         raise ValueError(f"`beta` must be callable (t, d) -> float; got {beta!r:.80}")
+    if not isinstance(weight_delay, (bool, np.bool_)):
+        raise ValueError(f"`weight_delay` must be True or False; got {weight_delay!r}")
+    if weight_delay and weights == "uniform":
+        raise ValueError("`weight_delay` needs data weights; got weights='uniform'")
     n = x.shape[0]
     n_fake = n if n_fake is None else positive_int("n_fake", n_fake)
     if first is not None and not callable(getattr(first, "sample", None)):
@@ -333,6 +356,7 @@ def adagan_steps(
     uniform.setflags(write=False)
 
     mixture: Mixture | None = None
+    delayed = uniform  # weight_delay: the weights of the previous step
     for t in range(1, T + 1):
         t0 = time.perf_counter()
         d = None
@@ -344,17 +368,20 @@ def adagan_steps(
         b = _beta(t, beta, d)
         if d is not None:
             w, lam = _weights(t, d, b, weights)
+        train_w = delayed if weight_delay else w
+        delayed = w
         t1 = time.perf_counter()
         if t == 1 and first is not None:
             comp = first
         else:
-            comp = _train_component(t, trainer, x, None if w is uniform else w, gen)
+            comp = _train_component(t, trainer, x, None if train_w is uniform else train_w, gen)
         t_comp = time.perf_counter() - t1
         previous = mixture
         mixture = Mixture.single(comp) if previous is None else previous.add(comp, b)
         step = AdaGanStep(
             t=t, component=comp, beta=b, weights=w, lam=lam, d=d, previous=previous,
             mixture=mixture, timings={"discriminator": t_disc, "component": t_comp},
+            train_weights=train_w if weight_delay else None,
         )
         if progress:
             active = int(np.count_nonzero(w))

@@ -1,17 +1,24 @@
 """Train one model on a toy data set and write samples from it (docs/contract.md).
 
     python -m gan_backend sample --dataset {gmm,ring,grid} [--geometry {default,pacgan}] [--modes K] --method M
-        --T T --seed S --n N --out FILE.npy [--data-out FILE.npy]
+        --T T --seed S --n N --out FILE.npy [--data-out FILE.npy] [--network {benchmark,toy}] [--weight-delay]
         [--objective {minimax,nonsaturating,wgan,fgan:<name>,fgan-saturating:<name>}] [--plot FILE.png]
         [--n-data N] [--epochs E] [--progress]
 
 The seed fixes everything: it is split (``numpy.random.SeedSequence(S).spawn(3)``) into
 independent streams for the data, the training and the final samples, so the same
 seed gives identical files and the data do not depend on the method.
+
+``--network`` picks the component GAN: ``benchmark`` is the component of the missing-modes
+benchmark (``python -m gan_backend modes``, its default setting ``small``:
+:func:`gan_backend.experiments.mode_collapse.get_setting`), with that setting's training
+points and mixture discriminator; ``toy`` is the toy GAN of docs/theory.md §3. The default
+is ``benchmark`` with ``--geometry pacgan`` (the benchmark's data) and ``toy`` otherwise.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 import numpy as np
@@ -22,7 +29,7 @@ from gan_backend.cli._args import distinct_outputs, output_file, plot_file
 from gan_backend.experiments.driver import format_seconds
 from gan_backend.experiments.method_policy import cost as method_cost
 from gan_backend.cli._args import positive_int, seed as seed_arg
-from gan_backend.engine.config import GanConfig
+from gan_backend.engine.config import WGAN_DEFAULTS, GanConfig
 from gan_backend.engine.datasets import DATASETS, make_dataset
 from gan_backend.engine.objectives import get_objective
 
@@ -39,6 +46,54 @@ MAX_STEPS = 10**9
 
 #: An estimate above this many seconds is printed on stderr before training.
 SHOW_ETA_S = 60.0
+
+#: Component networks of ``--network``.
+NETWORKS = ("benchmark", "toy")
+
+#: The ``modes`` setting whose component ``--network benchmark`` trains.
+BENCHMARK_SETTING = "small"
+
+#: Training points of the toy network when ``--n-data`` is not given.
+TOY_N_DATA = 256_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """What ``sample`` trains: the component ``config``, the number of training points
+    ``n_data`` and the AdaGAN loop's ``options`` (None: the methods' defaults)."""
+
+    network: str
+    config: GanConfig
+    n_data: int
+    options: object = None
+
+
+def default_network(geometry: str) -> str:
+    """``benchmark`` for the benchmark's geometry (``pacgan``), ``toy`` otherwise."""
+    return "benchmark" if geometry == "pacgan" else "toy"
+
+
+def setup(network: str, objective: str, *, epochs: int | None = None, n_data: int | None = None) -> Setup:
+    """The component GAN, training points and AdaGAN options of ``--network``.
+
+    ``benchmark``: the GAN fields, training points and mixture discriminator of the
+    ``modes`` setting :data:`BENCHMARK_SETTING` with ``objective`` (for ``wgan`` its
+    optimiser, clipping and critic steps stay WGAN's). ``toy``: ``GanConfig.for_objective``.
+    ``epochs`` and ``n_data`` override.
+    """
+    if network not in NETWORKS:
+        raise ValueError(f"`network` must be one of {', '.join(NETWORKS)}; got {network!r}")
+    over = {} if epochs is None else {"epochs": epochs}
+    if network == "toy":
+        return Setup(network, GanConfig.for_objective(objective, **over),
+                     TOY_N_DATA if n_data is None else n_data)
+    from gan_backend.experiments.mode_collapse import get_setting
+
+    s = get_setting(BENCHMARK_SETTING)
+    fields = {k: v for k, v in s.gan if not (objective == "wgan" and k in WGAN_DEFAULTS)}
+    fields.update(over)
+    return Setup(network, GanConfig.for_objective(objective, **fields),
+                 s.n_train if n_data is None else n_data, s.adagan_options("boosted_star"))
 
 
 def _objective(text: str) -> str:
@@ -64,11 +119,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--objective", type=_objective, default="nonsaturating",
                    help="minimax, nonsaturating (default), wgan, fgan:<fdiv name> (generator maximises "
                         "E g_f(V)) or fgan-saturating:<fdiv name> (generator loss of the saddle point)")
+    p.add_argument("--weight-delay", action="store_true",
+                   help="AdaGAN methods with data weights (boosted, topklast): train each GAN on the previous "
+                        "step's weights, as the public reference code did until its commit b54202d (off by default)")
     p.add_argument("--plot", metavar="FILE.png", help="scatter plot of data and samples")
-    p.add_argument("--n-data", type=positive_int, default=256_000, metavar="N",
-                   help="number of training points (default 256000)")
+    p.add_argument("--network", choices=NETWORKS, default=None,
+                   help="component GAN: benchmark = the component of `modes --setting small` (G 5→64→64→64→2 "
+                        "and D 2→64→64→64→1 ReLU, Glorot init, lr 1e-3, batch 128, 30 epochs, 32000 "
+                        "training points, mixture discriminator 10 epochs), toy = the 5→10→5→2 GAN of "
+                        "docs/theory.md §3 (15 epochs, 256000 points); default: benchmark with "
+                        "--geometry pacgan, toy otherwise")
+    p.add_argument("--n-data", type=positive_int, default=None, metavar="N",
+                   help="number of training points (default: the network's, see --network)")
     p.add_argument("--epochs", type=positive_int, default=None, metavar="E",
-                   help="epochs per GAN (default: the config's, 15)")
+                   help="epochs per GAN (default: the network's)")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
 
 
@@ -118,11 +182,17 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"argument --modes: the grid has 25 modes; got {args.modes}")
     if args.geometry != "default" and args.dataset not in ("ring", "grid"):
         raise ValueError(f"argument --geometry: {args.geometry!r} applies to ring and grid only; got --dataset {args.dataset}")
-    config = GanConfig.for_objective(args.objective)
-    if args.epochs is not None:
-        config = GanConfig.for_objective(args.objective, epochs=args.epochs)
+    if args.weight_delay:
+        try:
+            methods.check_weight_delay(args.method, True)
+        except ValueError as exc:
+            raise ValueError(f"argument --weight-delay: {str(exc).replace('`weight_delay` ', '')}".replace(
+                f"method {args.method!r}", f"--method {args.method}")) from None
+    network = args.network or default_network(args.geometry)
+    chosen = setup(network, args.objective, epochs=args.epochs, n_data=args.n_data)
+    config, n_data = chosen.config, chosen.n_data
     method = methods.get(args.method)
-    gans, steps = planned_steps(method, args.T, config, args.n_data)
+    gans, steps = planned_steps(method, args.T, config, n_data)
     if gans * steps > MAX_STEPS:
         flag = "--T" if gans > 1 else ("--epochs" if args.epochs is not None else "--n-data")
         raise ValueError(f"argument {flag}: {gans} GAN(s) of {steps} steps each is {gans * steps} steps, more "
@@ -132,9 +202,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"sample: {gans} GAN(s) of {steps} steps each; estimated {format_seconds(eta)} on one core "
               f"(at ~{STEP_S * 1e3:.2f} ms a step)", file=sys.stderr, flush=True)
     data_ss, train_ss, sample_ss = np.random.SeedSequence(args.seed).spawn(3)
-    data = make_dataset(args.dataset, args.n_data, modes=args.modes, geometry=args.geometry, rng=np.random.default_rng(data_ss))
+    data = make_dataset(args.dataset, n_data, modes=args.modes, geometry=args.geometry, rng=np.random.default_rng(data_ss))
+    offered = {} if chosen.options is None else {"options": chosen.options}
+    if args.weight_delay:
+        offered["weight_delay"] = True
+    extra = method.accepted(offered)
     model = method.fit(data.x, T=args.T, config=config, rng=np.random.default_rng(train_ss),
-                       progress=args.progress)
+                       progress=args.progress, **extra)
     samples = np.asarray(model.sample(args.n, np.random.default_rng(sample_ss)), dtype=np.float64)
     with open(args.out, "wb") as fh:  # exactly the path given
         np.save(fh, samples)
@@ -143,5 +217,5 @@ def run(args: argparse.Namespace) -> int:
             np.save(fh, data.x)
     if args.plot:
         _plot(args.plot, data, samples,
-              f"{args.method} on {args.dataset} (K={data.modes}), {args.objective}, seed {args.seed}")
+              f"{args.method} on {args.dataset} (K={data.modes}), {network} network, {args.objective}, seed {args.seed}")
     return 0

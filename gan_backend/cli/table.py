@@ -69,7 +69,8 @@ MODES_PRESET = "modes"
 def _run_modes(args) -> int:
     """``table --preset modes``: the ring/grid benchmarks' small setting."""
     for flag, value, default in (("--coverage", args.coverage, "heldout"), ("--batch-runs", args.batch_runs, None),
-                                 ("--topklast-reading", args.topklast_reading, None), ("--theory", args.theory, False)):
+                                 ("--topklast-reading", args.topklast_reading, None), ("--theory", args.theory, False),
+                                 ("--weight-delay", args.weight_delay, False)):
         if value != default:
             raise ValueError(f"argument {flag}: not used by --preset modes (the ring/grid benchmarks)")
     return run_modes(args, "small")
@@ -100,6 +101,10 @@ def add_arguments(parser) -> None:
                         help="TopKLast rule: the reference code's (uniform weights on the top r*N points by D, "
                              "beta 1/t; default, the rule behind the seed table) or the slides' (beta "
                              "zeroing r*N R* weights)")
+    parser.add_argument("--weight-delay", action="store_true",
+                        help="train each AdaGAN component on the previous step's data weights (the public "
+                             "reference code until its commit b54202d; off by default); only for presets "
+                             "whose methods all have data weights (Boosted, TopKLast), e.g. reference-adagan")
     parser.add_argument("--theory", action="store_true",
                         help="also check the theory step by step on AdaGAN runs (gan_backend.adagan.theory)")
     parser.add_argument("--estimate", action="store_true",
@@ -151,6 +156,12 @@ def run(args) -> int:
         preset = preset.with_(runs=args.runs)
     if args.topklast_reading is not None:
         preset = preset.with_(topklast_reading=args.topklast_reading)
+    if args.weight_delay:
+        try:
+            preset = preset.with_(weight_delay=True)
+        except ValueError as exc:
+            raise ValueError(f"argument --weight-delay: {str(exc).replace('`weight_delay` ', '')} "
+                             f"(in --preset {args.preset})") from None
     check_size(preset)
     scheduler = scheduler_address("--scheduler", args.scheduler)
     out = output_dir("--out", args.out, create=not args.estimate)

@@ -10,6 +10,12 @@
 - ``objectives``: Vanilla and Boosted AdaGAN T = 10 on K in {5, 10} for every GAN
   objective of the engine (minimax, non-saturating, WGAN, the f-GAN of every registry
   entry and of alpha(-1), alpha(0.5), alpha(2)), 3 runs, the paper's per-GAN protocol.
+- ``reference`` and ``reference-adagan``: the faithful table's Δ cells with the public
+  reference code's GAN (:data:`REFERENCE_TOY_GAN`, ``ToyUnrolledGan`` of tolstikhin/adagan
+  at commit a6ec3b7) and its protocol (20 epochs per GAN, mixture classifier 10 epochs at
+  lr 8e-4), 10 runs per cell: ``reference`` the methods built from independent GANs
+  (Vanilla, Best of T, Ensemble; T = 3 and 10 rows) at K = 3, 5, 7, 10, ``reference-adagan``
+  Boosted and TopKLast at T = 3 on K = 7, 10.
 - ``quick``: every method and every mode column, reduced so that the whole table takes
   at most 10 minutes on 2 cores; :attr:`Preset.reductions` states what was cut and is
   printed in ``table.md``.
@@ -26,7 +32,8 @@ from dataclasses import dataclass
 from gan_backend.engine._validate import positive_int
 from gan_backend.experiments.seed_table import MODES
 
-__all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS", "FIGURE4_VARIANTS", "objective_variants"]
+__all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS", "FIGURE4_VARIANTS", "objective_variants",
+           "REFERENCE_TOY_GAN", "REFERENCE_VARIANT"]
 
 # Methods of the table, in the seed table's order (registry names).
 METHODS: tuple[str, ...] = ("vanilla", "best_of", "ensemble", "topklast", "boosted")
@@ -88,6 +95,12 @@ class Preset:
         components in another). The GANs are the same to rounding either way, so it is
         not part of :meth:`run_config` (a store filled one way resumes the other way) nor
         of any run's key or seed.
+    weight_delay : bool
+        False (default). True: every AdaGAN component is trained on the previous step's
+        data weights, the public reference code's behaviour until its commit b54202d
+        (:func:`gan_backend.adagan.adagan_steps`); only for methods with data weights
+        (Boosted, TopKLast; any other method is a ``ValueError`` naming ``weight_delay``).
+        Part of the runs' settings only when on.
     """
 
     name: str
@@ -111,6 +124,7 @@ class Preset:
     reductions: str = "none (the paper's protocol)"
     variants: tuple = (("", ()),)
     batch_runs: int | None = None
+    weight_delay: bool = False
 
     def __post_init__(self):
         from gan_backend.adagan import methods
@@ -133,6 +147,8 @@ class Preset:
             raise ValueError(f"`theory_modes` must be positive integers; got {self.theory_modes!r}")
         if not self.methods:
             raise ValueError("`methods` must not be empty")
+        for m in self.methods:
+            methods.check_weight_delay(m, self.weight_delay)
         if self.topklast_reading not in ("slides", "reference"):
             raise ValueError(f"`topklast_reading` must be 'slides' or 'reference'; got {self.topklast_reading!r}")
 
@@ -151,7 +167,10 @@ class Preset:
 
     def method_options(self) -> dict:
         """Method options this preset sets (passed to every method that declares them)."""
-        return {"reading": self.topklast_reading}
+        out = {"reading": self.topklast_reading}
+        if self.weight_delay:  # only when on: the runs of presets without it keep their settings
+            out["weight_delay"] = True
+        return out
 
     def method_kwargs(self, method: str) -> dict:
         """Extra keyword arguments of ``method``'s ``trajectory`` under this preset."""
@@ -198,6 +217,7 @@ class Preset:
     def theory_config(self, modes: int) -> dict:
         """JSON-able settings of one ``--theory`` run (Boosted AdaGAN on K = ``modes``)."""
         cfg = self.run_config("boosted", modes)
+        cfg.pop("weight_delay", None)  # the theory runs train Algorithm 1 as written
         cfg["theory_samples"] = self.theory_samples
         return cfg
 
@@ -261,6 +281,63 @@ def _unrolled() -> Preset:
                     "GANs only (Vanilla, Best of T, Ensemble) with the public reference script's GAN (minimax, "
                     "unrolled 5 steps) instead of the non-saturating one; K = 3, 5, 7, 10; 5 runs per cell; "
                     "per-GAN protocol as the paper's"),
+    )
+
+
+#: ``ToyUnrolledGan`` of the public reference code (tolstikhin/adagan, commit a6ec3b7,
+#: ``gan.py`` and ``adagan_gmm.py``) as ``GanConfig`` fields: G 5→128→128→2 and D 2→128→128→1
+#: with tanh, weights N(0, 0.8²), minimax objective, generator steps against a copy of D
+#: advanced 5 steps (first order: no gradient through the look-ahead, as there), Adam(0.5)
+#: with lr 1e-3 for G and 1e-4 for D, batch 256, 20 epochs per GAN.
+#: The step is the engine's (:mod:`gan_backend.engine.train`), which differs from the reference's
+#: in three details: the look-ahead copy starts each step from D's Adam state (the reference's
+#: copy keeps its own Adam moments across steps), each look-ahead step draws a fresh minibatch
+#: and fresh codes (the reference reuses the D step's batch and codes for all 5 and for the G
+#: step), and minibatches are drawn with replacement (:mod:`gan_backend.engine._sampling`).
+REFERENCE_TOY_GAN: tuple[tuple[str, object], ...] = (
+    ("latent_dim", 5), ("g_hidden", (128, 128)), ("d_hidden", (128, 128)), ("activation", "tanh"),
+    ("init", "normal"), ("init_std", 0.8), ("objective", "minimax"), ("unrolled", 5),
+    ("lr_g", 1e-3), ("lr_d", 1e-4), ("beta1", 0.5), ("batch_size", 256), ("epochs", 20),
+)
+
+#: The reference toy GAN as a named GAN variant.
+REFERENCE_VARIANT = ("reference_toy", REFERENCE_TOY_GAN)
+
+#: The reference code's mixture classifier: D's architecture, lr 8e-4 (``learning_rate``),
+#: ``mixture_c_epoch_num`` = 10.
+_REFERENCE_CLASSIFIER = {"classifier_epochs": 10, "classifier_lr": 8e-4}
+
+
+def _reference() -> Preset:
+    return Preset(
+        name="reference",
+        runs=10,
+        modes=(3, 5, 7, 10),
+        methods=("vanilla", "best_of", "ensemble"),
+        variants=(REFERENCE_VARIANT,),
+        theory_modes=(),
+        **_REFERENCE_CLASSIFIER,
+        reductions=("the faithful table's Δ cells of the methods built from independent GANs (Vanilla, "
+                    "Best of T, Ensemble; T = 3 and 10) at K = 3, 5, 7, 10, 10 runs per cell, with the public "
+                    "reference code's GAN (ToyUnrolledGan, tolstikhin/adagan a6ec3b7: G and D 2x128 tanh, "
+                    "N(0, 0.8^2) init, minimax, unrolled 5 steps, latent dim 5, lr G 1e-3, D 1e-4, 20 epochs "
+                    "per GAN); 256k points, batch 256 as the paper's"),
+    )
+
+
+def _reference_adagan() -> Preset:
+    return Preset(
+        name="reference-adagan",
+        runs=10,
+        modes=(7, 10),
+        methods=("topklast", "boosted"),
+        T=3,
+        variants=(REFERENCE_VARIANT,),
+        theory_modes=(),
+        **_REFERENCE_CLASSIFIER,
+        reductions=("the faithful table's Δ cells of the AdaGAN methods (TopKLast, Boosted) at T = 3 on K = 7, "
+                    "10, 10 runs per cell, with the public reference code's GAN (ToyUnrolledGan, as in the "
+                    "reference preset) and its mixture classifier (10 epochs, lr 8e-4)"),
     )
 
 
@@ -348,7 +425,8 @@ def _smoke() -> Preset:
 
 
 _FACTORIES = {"smoke": _smoke, "quick": _quick, "paper": _paper, "faithful": _faithful, "figure4": _figure4,
-              "unrolled": _unrolled, "objectives": _objectives}
+              "unrolled": _unrolled, "objectives": _objectives, "reference": _reference,
+              "reference-adagan": _reference_adagan}
 PRESETS: tuple[str, ...] = tuple(_FACTORIES)
 
 

@@ -23,7 +23,12 @@ from gan_backend.adagan.methods._method import Method, Snapshot, last_model
 __all__ = [
     "REGISTRY", "get", "names", "Method", "Snapshot", "last_model", "AdaGanOptions", "ScheduleBeta",
     "TopKLastBeta", "TopKUniform", "adagan_trajectory", "gan_classifier", "gan_trainer", "IndependentGans",
+    "WEIGHT_DELAY", "check_weight_delay",
 ]
+
+#: The method option that trains each AdaGAN component on the previous step's data weights
+#: (:func:`gan_backend.adagan.adagan_steps`, ``weight_delay``).
+WEIGHT_DELAY = "weight_delay"
 
 #: name -> Method, in the seed table's row order.
 REGISTRY: dict[str, Method] = {
@@ -42,3 +47,20 @@ def get(name: str) -> Method:
         return REGISTRY[name]
     except (KeyError, TypeError):
         raise ValueError(f"`method` must be one of {', '.join(REGISTRY)}; got {name!r}") from None
+
+
+def check_weight_delay(name: str, weight_delay) -> bool:
+    """``weight_delay`` for method ``name``, checked: a bool, and True only for a method with
+    data weights (one that declares the option: Boosted, TopKLast); anything else is a
+    ``ValueError`` naming ``weight_delay``.
+
+    >>> check_weight_delay("boosted", True), check_weight_delay("vanilla", False)
+    (True, False)
+    """
+    if not isinstance(weight_delay, bool):
+        raise ValueError(f"`weight_delay` must be True or False; got {weight_delay!r}")
+    if weight_delay and WEIGHT_DELAY not in get(name).option_names:
+        having = [m for m, method in REGISTRY.items() if WEIGHT_DELAY in method.option_names]
+        raise ValueError(f"`weight_delay` applies to the methods with data weights ({', '.join(having)}); "
+                         f"got method {name!r}")
+    return weight_delay

@@ -154,21 +154,23 @@ def gan_classifier(config, *, epochs: int | None = None, lr: float | None = None
 
 
 def adagan_trajectory(name: str, x, *, T, config, beta, weights=None, options: AdaGanOptions | None = None,
-                      rng=None, progress: bool = False, first=None, engine=None):
+                      rng=None, progress: bool = False, first=None, engine=None, weight_delay: bool = False):
     """AdaGAN with GAN components of ``config`` (a ``GanConfig``), one Snapshot per step.
 
     ``weights=None`` means ``options.kind`` (R* by default); ``first`` is an already
     trained ``G_1`` (the table passes the run's first independent GAN); ``engine`` trains
     the components and mixture discriminators (None: :mod:`gan_backend.engine.train`, one at a
     time; :func:`gan_backend.engine.lockstep.run_lockstep` hands each run an engine that trains
-    them in batches with other runs', with the same numbers).
+    them in batches with other runs', with the same numbers). ``weight_delay`` trains each
+    component on the previous step's data weights (the reference code's behaviour until its
+    commit b54202d; off by default; :func:`~gan_backend.adagan.adagan_steps`).
     """
     opts = AdaGanOptions() if options is None else options
     kind = opts.kind if weights is None else weights
     classifier = gan_classifier(config, epochs=opts.classifier_epochs, lr=opts.classifier_lr, engine=engine)
     for step in adagan_steps(
         x, T=T, trainer=gan_trainer(config, engine=engine), beta=beta, weights=kind, classifier=classifier,
-        n_fake=opts.n_fake, rng=rng, progress=progress, first=first,
+        n_fake=opts.n_fake, rng=rng, progress=progress, first=first, weight_delay=weight_delay,
     ):
         yield Snapshot(t=step.t, model=step.mixture, model_id="gan1" if step.t == 1 else f"{name}{step.t}",
                        step=step)

@@ -36,14 +36,17 @@ READINGS = tuple(_READINGS)
 
 
 def trajectory(x, *, T, config=None, rng=None, progress=False, options=None, first=None, engine=None,
-               r: float = R, reading: str = "reference"):
-    """Yield a :class:`Snapshot` (mixture ``G_t``) for t = 1..T, starting from ``first`` when given."""
+               r: float = R, reading: str = "reference", weight_delay: bool = False):
+    """Yield a :class:`Snapshot` (mixture ``G_t``) for t = 1..T, starting from ``first`` when given.
+    ``weight_delay``: train G_t on step t - 1's data weights (the reference code until its
+    commit b54202d; off by default)."""
     if reading not in _READINGS:
         raise ValueError(f"`reading` must be one of {READINGS}; got {reading!r}")
     beta, weights = _READINGS[reading](r)
     return adagan_trajectory(NAME, x, T=T, config=config, beta=beta, weights=weights,
-                             options=options, rng=rng, progress=progress, first=first, engine=engine)
+                             options=options, rng=rng, progress=progress, first=first, engine=engine,
+                             weight_delay=weight_delay)
 
 
-METHOD = Method(name=NAME, trajectory=trajectory, options=(("r", R), ("reading", "reference")),
+METHOD = Method(name=NAME, trajectory=trajectory, options=(("r", R), ("reading", "reference"), ("weight_delay", False)),
                 help="AdaGAN TopKLast r = 0.5 (default: uniform weights on the top r*N points by D, beta_t = 1/t)")

@@ -103,3 +103,78 @@ def test_geometry_rejected_for_gmm(tmp_path, capsys):
     rc, _, err = _run_main(["sample", "--dataset", "gmm", "--geometry", "pacgan", "--method", "vanilla",
                             "--seed", "1", "--n", "5", "--out", str(tmp_path / "s.npy")], capsys)
     assert rc == 2 and "--geometry" in err
+
+
+# --- --network: the benchmark's component by default with --geometry pacgan -----------------
+
+
+def _recorded_configs(monkeypatch):
+    from gan_backend.engine import train
+
+    seen = []
+    original = train.train_gan
+
+    def recording(x, config, **kw):
+        seen.append((x.shape, config))
+        return original(x, config, **kw)
+
+    monkeypatch.setattr(train, "train_gan", recording)
+    return seen
+
+
+@pytest.mark.parametrize("dataset", ["ring", "grid"])
+def test_pacgan_geometry_trains_the_modes_benchmark_component(dataset, tmp_path, monkeypatch):
+    from gan_backend.experiments.mode_collapse import get_setting
+
+    seen = _recorded_configs(monkeypatch)
+    # 128 points = one batch of the benchmark's 128: its 30 epochs are 30 steps
+    rc = main(["sample", "--dataset", dataset, "--geometry", "pacgan", "--method", "vanilla", "--seed", "1",
+               "--n", "10", "--n-data", "128", "--out", str(tmp_path / "s.npy")])
+    assert rc == 0
+    assert [c for _, c in seen] == [get_setting("small").gan_config()]
+    assert seen[0][1].g_hidden == (64, 64, 64) and seen[0][1].init == "glorot"
+
+
+def test_network_toy_picks_the_toy_gan(tmp_path, monkeypatch):
+    from gan_backend.engine.config import GanConfig
+
+    seen = _recorded_configs(monkeypatch)
+    rc = main(["sample", "--dataset", "ring", "--geometry", "pacgan", "--network", "toy", "--method", "vanilla",
+               "--seed", "1", "--n", "10", "--n-data", "64", "--epochs", "1", "--out", str(tmp_path / "s.npy")])
+    assert rc == 0
+    assert [c for _, c in seen] == [GanConfig(epochs=1)]
+
+
+def test_default_geometry_keeps_the_toy_gan(tmp_path, monkeypatch):
+    from gan_backend.engine.config import GanConfig
+
+    seen = _recorded_configs(monkeypatch)
+    assert main(BASE + ["--seed", "1", "--n", "10", "--out", str(tmp_path / "s.npy")]) == 0
+    assert [c for _, c in seen] == [GanConfig(epochs=1)]
+
+
+def test_benchmark_setup_has_the_settings_points_and_discriminator():
+    from gan_backend.cli.sample import setup
+    from gan_backend.experiments.mode_collapse import get_setting
+
+    s = get_setting("small")
+    chosen = setup("benchmark", "nonsaturating")
+    assert chosen.n_data == s.n_train == 32_000
+    assert chosen.options == s.adagan_options("boosted_star")
+    assert chosen.options.classifier_epochs == 10
+    assert setup("toy", "nonsaturating").n_data == 256_000
+    with pytest.raises(ValueError, match="network"):
+        setup("huge", "nonsaturating")
+
+
+def test_help_names_the_network_choice(capsys):
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--network {benchmark,toy}" in out and "default: benchmark with --geometry pacgan" in out
+
+
+def test_bad_network_one_line_exit_2(capsys):
+    rc, out, err = _run_main(["sample", "--dataset", "ring", "--network", "big", "--method", "vanilla",
+                              "--seed", "1", "--n", "5", "--out", "/tmp/never-written.npy"], capsys)
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "--network" in err

@@ -1,0 +1,33 @@
+"""The reference toy GAN (ToyUnrolledGan of tolstikhin/adagan at a6ec3b7) as a variant and presets."""
+import numpy as np
+import pytest
+
+from gan_backend.engine.config import GanConfig
+from gan_backend.engine.train import GanTrainer
+from gan_backend.experiments.presets import PRESETS, REFERENCE_VARIANT, get_preset
+
+# The reference code's settings, read from gan.py (ToyUnrolledGan) and adagan_gmm.py (opts, flags).
+REFERENCE = dict(latent_dim=5, g_hidden=(128, 128), d_hidden=(128, 128), activation="tanh", init="normal",
+                 init_std=0.8, objective="minimax", unrolled=5, lr_g=1e-3, lr_d=1e-4, beta1=0.5,
+                 batch_size=256, epochs=20)
+
+
+@pytest.mark.parametrize("name", ["reference", "reference-adagan"])
+def test_reference_presets_train_the_reference_gan_and_classifier(name):
+    p = get_preset(name)
+    assert name in PRESETS and p.variant_names == (REFERENCE_VARIANT[0],) and p.runs == 10
+    assert p.gan_config(REFERENCE_VARIANT[0]) == GanConfig(**REFERENCE)
+    assert (p.classifier_epochs, p.classifier_lr) == (10, 8e-4)
+    assert p.n_train == 256_000
+
+
+def test_reference_presets_cover_the_delta_cells():
+    single, ada = get_preset("reference"), get_preset("reference-adagan")
+    assert set(single.methods) == {"vanilla", "best_of", "ensemble"} and single.modes == (3, 5, 7, 10)
+    assert single.T == 10  # the T = 3 and T = 10 rows of Best of T and Ensemble
+    assert set(ada.methods) == {"boosted", "topklast"} and ada.modes == (7, 10) and ada.T == 3
+
+
+def test_the_reference_step_runs_on_the_fused_kernels():
+    x = np.random.default_rng(0).normal(size=(512, 2))
+    assert GanTrainer(x, get_preset("reference").gan_config("reference_toy"), rng=0).fused is True
