@@ -39,11 +39,12 @@ def _page(package: str) -> str:
 
 def public_submodules(package: str) -> list[str]:
     """Public submodules (no leading underscore, not ``__main__``) that declare ``__all__`` and are
-    not already listed in the package's ``__all__``. A subpackage without an ``__all__`` of its
+    not already listed in the package's ``__all__`` (under their own name or another one). A subpackage without an ``__all__`` of its
     own (a layer such as ``gan_backend.engine``), or whose name the package's ``__all__`` gives to
     another object (``gan_backend.adagan``), is entered and its modules are listed instead."""
     pkg = importlib.import_module(package)
     listed = {f"{package}.{n}" for n in pkg.__all__}
+    exported = {id(getattr(pkg, n)) for n in pkg.__all__ if hasattr(pkg, n)}  # e.g. gan_backend.backend
     out = []
     stack = [pkg]
     while stack:
@@ -55,7 +56,7 @@ def public_submodules(package: str) -> list[str]:
             mod = importlib.import_module(full)
             if info.ispkg and (full in listed or not hasattr(mod, "__all__")):
                 stack.append(mod)
-            elif full not in listed and hasattr(mod, "__all__"):
+            elif full not in listed and id(mod) not in exported and hasattr(mod, "__all__"):
                 out.append(full)
     return sorted(out)
 
