@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -62,10 +63,13 @@ def test_dagger_weights_match_mpmath(d, beta):
     assert np.all(res.w >= 0)
     assert math.fsum(res.w) == pytest.approx(1.0, abs=1e-12)
     assert np.all(res.w[d == 0] == 0)
-    b = (1 - beta) * _h(d)
-    fin = np.isfinite(b)
-    ref, A, _ = mp_lambda(np.ones(fin.sum()), b[fin], n * beta, "dagger")
+    h = _h(d)
+    fin = np.isfinite(h)
+    # λ(1−β) solves Σ(1 − μ h)_+ = Nβ on the exact h: the reference never rounds (1−β)h
+    mu, A, _ = mp_lambda(np.ones(fin.sum()), h[fin], n * beta, "dagger")
     assume(A != n * beta)  # a root within 1e-50 of a breakpoint: the reference's set is ambiguous
+    with mpmath.workdps(50):
+        ref = mu / (1 - mpmath.mpf(float(beta)))
     cond = float((A + n * beta) / abs(A - n * beta))
     assert res.lam == pytest.approx(float(ref), rel=64 * (n + 2) * EPS * cond)
 
