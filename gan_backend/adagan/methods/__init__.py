@@ -13,7 +13,9 @@ an experiment shares with it and what it costs there is the experiment's
 """
 from __future__ import annotations
 
-from gan_backend.adagan.methods import best_of, boosted, ensemble, topklast, vanilla
+import importlib
+import pkgutil
+
 from gan_backend.adagan.methods._adagan import (
     AdaGanOptions, ScheduleBeta, TopKLastBeta, TopKUniform, adagan_trajectory, gan_classifier, gan_trainer,
 )
@@ -23,17 +25,34 @@ from gan_backend.adagan.methods._method import Method, Snapshot, last_model
 __all__ = [
     "REGISTRY", "get", "names", "Method", "Snapshot", "last_model", "AdaGanOptions", "ScheduleBeta",
     "TopKLastBeta", "TopKUniform", "adagan_trajectory", "gan_classifier", "gan_trainer", "IndependentGans",
-    "WEIGHT_DELAY", "check_weight_delay",
+    "WEIGHT_DELAY", "check_weight_delay", "SEED_ORDER", "discover",
 ]
 
 #: The method option that trains each AdaGAN component on the previous step's data weights
 #: (:func:`gan_backend.adagan.adagan_steps`, ``weight_delay``).
 WEIGHT_DELAY = "weight_delay"
 
-#: name -> Method, in the seed table's row order.
-REGISTRY: dict[str, Method] = {
-    m.name: m for m in (vanilla.METHOD, best_of.METHOD, ensemble.METHOD, topklast.METHOD, boosted.METHOD)
-}
+#: The seed table's methods, in its row order (the registry lists them first).
+SEED_ORDER = ("vanilla", "best_of", "ensemble", "topklast", "boosted")
+
+
+def discover() -> dict[str, Method]:
+    """name -> Method of every public module of this package that defines ``METHOD``."""
+    found = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        method = getattr(importlib.import_module(f"{__name__}.{info.name}"), "METHOD", None)
+        if isinstance(method, Method):
+            if method.name in found:
+                raise ValueError(f"two methods are named {method.name!r} ({info.name})")
+            found[method.name] = method
+    order = [n for n in SEED_ORDER if n in found] + sorted(set(found) - set(SEED_ORDER))
+    return {n: found[n] for n in order}
+
+
+#: name -> Method, the seed table's rows first in its order, then any other method by name.
+REGISTRY: dict[str, Method] = discover()
 
 
 def names() -> list[str]:

@@ -167,3 +167,20 @@ def test_validate_messages_name_the_parameter():
     with pytest.raises(ValueError, match="`--n` = .* GiB"):
         v.fits_in_memory("--n", 10**15, 16)
     assert v.fits_in_memory("--n", 1000, 16) == 1000
+
+
+def test_a_new_method_module_is_discovered(tmp_path, monkeypatch):
+    """Adding a method is one module in gan_backend/adagan/methods exposing ``METHOD``: the
+    registry finds it (after the seed table's rows); no other file changes."""
+    from gan_backend.adagan import methods
+
+    (tmp_path / "half_and_half.py").write_text(
+        "from gan_backend.adagan.methods import Method\n"
+        "def trajectory(x, *, T, config=None, rng=None, progress=False, options=None):\n"
+        "    raise NotImplementedError\n"
+        "METHOD = Method(name='half_and_half', help='a method of a user', trajectory=trajectory)\n")
+    monkeypatch.setattr(methods, "__path__", [*methods.__path__, str(tmp_path)])
+    found = methods.discover()
+    assert list(found) == [*methods.SEED_ORDER, "half_and_half"]
+    assert found["half_and_half"].help == "a method of a user"
+    assert list(methods.discover()) == list(methods.REGISTRY) + ["half_and_half"]
