@@ -42,6 +42,26 @@ def best_time(fn: Callable[[], object], repeat: int = 5, number: int = 1) -> flo
     return best
 
 
+def interleaved_best(sides, rounds: int, budget: int | None = None) -> tuple[dict, dict, dict]:
+    """Time the sides in alternation, best block per side. ``sides`` holds ``(key, fn, block)``
+    with ``fn(block)`` running ``block`` steps; each of ``rounds`` rounds times every side once,
+    skipping a side once ``block * round`` exceeds ``budget`` (steps per side and block length).
+    Returns, per key, the best wall seconds per step, the best CPU seconds per step and the
+    block length of the best wall time (keys of sides never given are absent)."""
+    wall, cpu, at = {}, {}, {}
+    for i in range(rounds):
+        for key, fn, block in sides:
+            if budget is not None and block * i > budget:
+                continue
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn(block)
+            w, c = (time.perf_counter() - t0) / block, (time.process_time() - c0) / block
+            if w < wall.get(key, float("inf")):
+                wall[key], at[key] = w, block
+            cpu[key] = min(cpu.get(key, float("inf")), c)
+    return wall, cpu, at
+
+
 def _fmt_t(t: float | None) -> str:
     if t is None:
         return "-"

@@ -27,7 +27,7 @@ import os
 import subprocess
 import sys
 
-from benchmarks._harness import Row
+from benchmarks._harness import Row, interleaved_best
 
 ID = "B11"
 TARGET = 1.0
@@ -132,8 +132,6 @@ def _jax_block_factory(config, jax, optax):
 
 def _worker(smoke: bool) -> dict:
     """Runs in the single-threaded child: seconds per iteration of each side."""
-    import time
-
     from gan_backend.experiments.avb import AvbConfig, toy_data
     from gan_backend.experiments.avb.train import AvbTrainer
 
@@ -156,21 +154,10 @@ def _worker(smoke: bool) -> dict:
     sides = [("ours", ours, b) for b in blocks] + [("jax", jpeer, b) for b in jax_blocks if jpeer is not None]
     for _, fn, b in sides:  # warm-up and compilation
         fn(b)
-    best = {"ours": float("inf"), "jax": float("inf") if jpeer else None}
-    cpu = dict(best)
-    jax_block = None
-    for i in range(2 if smoke else 30):
-        for key, fn, b in sides:
-            if b * i > 400:  # about 400 iterations per side and block length
-                continue
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn(b)
-            wall = (time.perf_counter() - t0) / b
-            if wall < best[key]:
-                best[key] = wall
-                if key == "jax":
-                    jax_block = b
-            cpu[key] = min(cpu[key], (time.process_time() - c0) / b)
+    wall, cpu, at = interleaved_best(sides, 2 if smoke else 30, budget=400)  # ~400 iterations per side and block
+    best = {k: wall.get(k) for k in ("ours", "jax")}
+    cpu = {k: cpu.get(k) for k in ("ours", "jax")}
+    jax_block = at.get("jax")
     best["cpu"] = cpu
     best["jax_block"] = jax_block
     best["jax_version"] = None if jax is None else jax.__version__

@@ -24,7 +24,7 @@ import os
 import subprocess
 import sys
 
-from benchmarks._harness import Row
+from benchmarks._harness import Row, interleaved_best
 
 ID = "B12"
 TARGET_JAX = 1.3
@@ -107,8 +107,6 @@ def jax_block_factory(x_np, config, jax, optax):
 
 def _worker(smoke: bool) -> dict:
     """Runs in the single-threaded child: times both sides, returns seconds per step."""
-    import time
-
     import numpy as np
 
     from gan_backend.engine.train import GanTrainer
@@ -132,14 +130,9 @@ def _worker(smoke: bool) -> dict:
     for _, fn in sides:  # warm-up (compilation)
         fn(block)
         fn(block)
-    best = {"ours": float("inf"), "jax": float("inf") if jpeer else None}
-    cpu = dict(best)
-    for _ in range(2 if smoke else 30):
-        for key, fn in sides:
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn(block)
-            best[key] = min(best[key], (time.perf_counter() - t0) / block)
-            cpu[key] = min(cpu[key], (time.process_time() - c0) / block)
+    wall, cpu, _ = interleaved_best([(k, fn, block) for k, fn in sides], 2 if smoke else 30)
+    best = {k: wall.get(k) for k in ("ours", "jax")}
+    cpu = {k: cpu.get(k) for k in ("ours", "jax")}
     best["cpu"] = cpu
     best["block"] = block
     best["fused"] = trainer.fused

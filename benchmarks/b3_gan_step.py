@@ -44,7 +44,7 @@ import os
 import subprocess
 import sys
 
-from benchmarks._harness import Row
+from benchmarks._harness import Row, interleaved_best
 
 ID = "B3"
 TARGET = 3.0
@@ -190,8 +190,6 @@ def _blas_products_ok() -> bool:
 
 def _worker(smoke: bool) -> dict:
     """Runs in the single-threaded child: times all sides, returns seconds per step."""
-    import time
-
     import numpy as np
 
     from gan_backend.engine.config import GanConfig
@@ -235,22 +233,10 @@ def _worker(smoke: bool) -> dict:
     for _, fn, b in sides:  # warm-up (and JAX's compilation of each block length)
         fn(2 if smoke else 100)
         fn(b)
-    best = {"ours": float("inf"), "peer": float("inf") if peer else None,
-            "jax": float("inf") if jpeer else None}
-    cpu = dict(best)
-    jax_block = None
-    for i in range(2 if smoke else 80):
-        for key, fn, b in sides:
-            if b * i > 2000:  # about 2000 steps per side and block length
-                continue
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn(b)
-            wall = (time.perf_counter() - t0) / b
-            if wall < best[key]:
-                best[key] = wall
-                if key == "jax":
-                    jax_block = b
-            cpu[key] = min(cpu[key], (time.process_time() - c0) / b)
+    wall, cpu, at = interleaved_best(sides, 2 if smoke else 80, budget=2000)  # ~2000 steps per side and block
+    best = {k: wall.get(k) for k in ("ours", "peer", "jax")}
+    cpu = {k: cpu.get(k) for k in ("ours", "peer", "jax")}
+    jax_block = at.get("jax")
     best["cpu"] = cpu
     best["jax_block"] = jax_block
     best["coretype"] = os.environ.get("OPENBLAS_CORETYPE")
