@@ -33,8 +33,8 @@ SETTINGS = {
     "lr_ratio_1": ("T lr = (θ, φ) lr = 1e-4", {"lr_adversary": 1e-4}),
     "lr_ratio_20": ("T lr 5e-4, (θ, φ) lr 2.5e-5", {"lr": 2.5e-5}),
     "t_steps_1": ("1 T step per iteration", {"adversary_steps": 1}),
-    "t_plain_mlp": ("T a plain 64-64 ELU MLP (no residual blocks)", {"adversary_hidden": (64, 64), "adversary_blocks": 0}),
-    "t_width_128": ("T width 128", {"adversary_hidden": (128,)}),
+    "t_plain_mlp": ("T a plain 128-128 ELU MLP (no residual blocks)", {"adversary_hidden": (128, 128), "adversary_blocks": 0}),
+    "t_width_64": ("T width 64", {"adversary_hidden": (64,)}),
     "t_blocks_5": ("T 5 residual blocks", {"adversary_blocks": 5}),
     "noise_4": ("ε of dimension 4", {"noise_dim": 4}),
     "iterations_5k": ("5,000 iterations", {"steps": 5000}),
@@ -62,11 +62,15 @@ def run_pair(runs: str, name: str, seed: int, n: int = 1000) -> dict:
     from gan_backend.experiments.avb.experiment import VAE_FIELDS, acceptance, run_seed
 
     path = _path(runs, name, seed)
-    if os.path.exists(path):
-        with open(path) as fh:
-            return json.load(fh)
     config = _config(name)
     cfg = _as_json(config)
+    if os.path.exists(path):
+        with open(path) as fh:
+            rec = json.load(fh)
+        if rec.get("config") != cfg or rec.get("n", 1000) != n:
+            raise ValueError(f"`runs`: {path} was made with another configuration or n than setting "
+                             f"{name!r} has now; move it away to rerun it")
+        return rec
     vae_key = {k: cfg[k] for k in VAE_FIELDS}
     vae = None
     for f in sorted(os.listdir(runs)):

@@ -61,7 +61,7 @@ class AvbConfig:
     noise_dim: int = 64
     encoder_hidden: tuple[int, ...] = (64, 64, 64)
     decoder_hidden: tuple[int, ...] = (64, 64, 64)
-    adversary_hidden: tuple[int, ...] = (64,)
+    adversary_hidden: tuple[int, ...] = (128,)
     activation: str = "elu"
     init: str = "glorot"
     init_std: float = 0.8
