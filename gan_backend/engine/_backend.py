@@ -27,6 +27,7 @@ import os
 import types
 
 import numpy as np
+from scipy.special import expit as _scipy_expit
 
 __all__ = [
     "BackendUnavailableError",
@@ -154,9 +155,7 @@ def expit(xp: types.ModuleType):
     :func:`scipy.special.expit` for NumPy, :func:`cupyx.scipy.special.expit` for CuPy.
     """
     if xp is np:
-        from scipy.special import expit as _expit
-
-        return _expit
-    from cupyx.scipy.special import expit as _expit  # pragma: no cover - GPU only
+        return _scipy_expit
+    from cupyx.scipy.special import expit as _expit  # lazy: optional GPU dependency (CuPy)  # pragma: no cover
 
     return _expit
