@@ -429,7 +429,7 @@ def run_modes_experiment(setting: ModesSetting, out, *, workers: int | None = No
     Raises :class:`~gan_backend.experiments.store.ConfigMismatch` (and the driver's other
     errors) for a store of other settings, before anything is computed.
     """
-    from gan_backend.experiments.mode_collapse_report import write_modes_report  # lazy: cycle with mode_collapse_report
+    from gan_backend.experiments.mode_collapse_report import write_modes_report  # lazy: cycle, it imports this module
 
     out = Path(out)
     _print_plan(setting, out, workers, scheduler, max_runs, sys.stdout if stream is None else stream)
