@@ -60,10 +60,10 @@ def _gpu_rate(cp, runs: int, steps: int) -> float:
 
 
 def rows(smoke: bool = False) -> list[Row]:
-    from gan_backend.engine._backend import _cupy
+    from gan_backend.engine.backend import cupy_status
 
     target = f">= {TARGET:g}x one CPU core at best R"
-    cp, why = _cupy()
+    cp, why = cupy_status()
     if cp is None:
         return [Row(_NAME, float("nan"), None, None, target, False, skipped=True,
                     note=f"skipped: {why}; needs the gpu extra and a CUDA GPU")]

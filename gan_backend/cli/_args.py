@@ -105,7 +105,7 @@ def plot_file(flag: str, path) -> None:
     """:func:`output_file` for a figure: the suffix is a format Matplotlib writes."""
     if path is None:
         return
-    from matplotlib.backend_bases import FigureCanvasBase
+    from matplotlib.backend_bases import FigureCanvasBase  # lazy: matplotlib costs ~0.4 s at CLI start-up
 
     formats = tuple(f".{ext}" for ext in sorted(FigureCanvasBase.get_supported_filetypes()))
     output_file(flag, path, suffixes=formats)

@@ -9,6 +9,10 @@ import sys
 
 from gan_backend.cli._args import output_dir, scheduler_address
 from gan_backend.cli._outdir import check_dir, claim
+from gan_backend.experiments.driver import RESULTS_FILE
+from gan_backend.experiments.mode_collapse import get_setting, run_modes_experiment
+from gan_backend.experiments.runs import run_specs
+from gan_backend.experiments.store import ConfigMismatch, ResultStore
 
 __all__ = ["WRITES", "MAX_RUNS", "run_modes"]
 
@@ -20,9 +24,6 @@ MAX_RUNS = 10**6
 
 
 def _setting(name: str, runs):
-    from gan_backend.experiments.mode_collapse import get_setting
-    from gan_backend.experiments.runs import run_specs
-
     setting = get_setting(name)
     if runs is not None:
         setting = setting.with_(runs=runs)
@@ -35,10 +36,6 @@ def _setting(name: str, runs):
 
 def run_modes(args, setting_name: str) -> int:
     """Run (or with ``args.estimate`` estimate) the modes setting ``setting_name`` into ``args.out``."""
-    from gan_backend.experiments.driver import RESULTS_FILE
-    from gan_backend.experiments.mode_collapse import run_modes_experiment
-    from gan_backend.experiments.store import ConfigMismatch, ResultStore
-
     setting = _setting(setting_name, args.runs)
     scheduler = scheduler_address("--scheduler", args.scheduler)
     estimate = getattr(args, "estimate", False)

@@ -22,6 +22,11 @@ import os
 import shlex
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # no flock on this platform (Windows): no lock
+    fcntl = None
+
 __all__ = ["claim", "check_dir", "foreign_outputs", "identify", "owner", "COMMAND_FILE"]
 
 COMMAND_FILE = "command.txt"
@@ -31,7 +36,7 @@ _PREFIX = ("python", "-m", "gan_backend")
 def owner(line: str) -> tuple[str, dict] | None:
     """``(command, identity)`` of a ``python -m gan_backend ...`` command line, or None
     when it is not one (another program, a bad command line)."""
-    from gan_backend.__main__ import build_parser
+    from gan_backend.__main__ import build_parser  # lazy: call-time cycle __main__ -> commands -> _outdir
 
     try:
         words = shlex.split(line)
@@ -86,9 +91,7 @@ def foreign_outputs(flag: str, out: Path, command: str, identity: dict, writes, 
 
 @contextlib.contextmanager
 def _lock(flag: str, out: Path):
-    try:
-        import fcntl
-    except ImportError:  # no flock on this platform: no lock
+    if fcntl is None:
         yield
         return
     fd = os.open(out, os.O_RDONLY)

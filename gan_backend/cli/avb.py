@@ -38,6 +38,9 @@ import numpy as np
 from gan_backend.cli._args import nonnegative_int, output_dir, plot_file, positive_int, seed, steps
 from gan_backend.cli._outdir import claim
 from gan_backend.engine._validate import fits_in_memory
+from gan_backend.experiments.avb import AvbConfig
+from gan_backend.experiments.avb.experiment import acceptance, run_seed
+from gan_backend.experiments.avb.plot import plot_posteriors
 
 #: What the command writes in ``--out`` (see :mod:`gan_backend.cli._outdir`).
 WRITES = ("posterior_avb.npy", "posterior_vae.npy", "metrics.json")
@@ -47,8 +50,6 @@ HELP = "AVB vs a Gaussian VAE on the 4 one-hot toy points: posteriors, metrics, 
 
 
 def _recipes():
-    from gan_backend.experiments.avb import AvbConfig
-
     return {"default": AvbConfig, "authors": AvbConfig.authors}
 
 
@@ -117,9 +118,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, config) -> int:
-    from gan_backend.experiments.avb.experiment import acceptance, run_seed
-    from gan_backend.experiments.avb.plot import plot_posteriors
-
     r = run_seed(config, args.seed, args.n)
     m_avb, m_vae = r.metrics_avb, r.metrics_vae
     np.save(os.path.join(args.out, "posterior_avb.npy"), r.z_avb)

@@ -20,8 +20,11 @@ import math
 
 import numpy as np
 
+import fdiv
 from gan_backend.engine._validate import fits_in_memory
 from gan_backend.cli._args import distinct_outputs, output_file, plot_file, positive_int, seed, steps
+from gan_backend.experiments.bound_pairs import PAIRS, exact_divergence, get_pair
+from gan_backend.metrics.variational import estimate_divergence
 
 NAME = "bound"
 HELP = "variational estimate of D_f(Q||P) by an f-GAN discriminator vs the exact value"
@@ -31,8 +34,6 @@ ALL_ALPHAS = ("alpha(-1)", "alpha(0.5)", "alpha(2)")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from gan_backend.experiments.bound_pairs import PAIRS
-
     p.add_argument("--f", required=True, metavar="NAME",
                    help="fdiv registry name, alpha(<a>), or 'all'")
     p.add_argument("--pair", required=True, choices=list(PAIRS), help="the two distributions")
@@ -46,8 +47,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _names(arg: str) -> list[str]:
-    import fdiv
-
     if arg == "all":
         return fdiv.names() + list(ALL_ALPHAS)
     try:
@@ -64,9 +63,6 @@ def _num(x: float):
 
 def measure(name: str, pair, xq, xp, steps: int, seed: int) -> dict:
     """One f: the estimate, its curve and the exact value, as the JSON object."""
-    from gan_backend.experiments.bound_pairs import exact_divergence
-    from gan_backend.metrics.variational import estimate_divergence
-
     exact, grid_error = exact_divergence(name, pair)
     r = estimate_divergence(name, xq, xp, steps=steps, rng=np.random.default_rng([seed, 1]),
                             heldout=0.5)
@@ -83,8 +79,6 @@ def _line(res: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gan_backend.experiments.bound_pairs import get_pair
-
     fits_in_memory("--n", args.n, 64)  # two (n, d) float64 samples and their held-out split
     output_file("--json", args.json)
     plot_file("--plot", args.plot)
@@ -107,10 +101,10 @@ def run(args: argparse.Namespace) -> int:
 
 def plot_curves(path: str, results: list[dict]) -> None:
     """One panel per f: held-out estimate vs steps, the exact value as a dashed line."""
-    import matplotlib
+    import matplotlib  # lazy: matplotlib costs ~0.4 s at CLI start-up
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: as above
 
     k = len(results)
     cols = min(k, 5)

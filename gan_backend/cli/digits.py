@@ -25,6 +25,7 @@ import numpy as np
 
 from gan_backend.cli._args import output_dir, seed, steps
 from gan_backend.cli._outdir import claim
+from gan_backend.experiments import adagan_digits as digits
 
 #: What the command writes in ``--out`` (see :mod:`gan_backend.cli._outdir`).
 WRITES = ("weights.npy", "stats.json", "figure5.png")
@@ -46,8 +47,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gan_backend.experiments import adagan_digits as digits
-
     x = digits.load_digits_data()  # ValueError naming scikit-learn when it is missing
     out = output_dir("--out", args.out)
     with claim("--out", out, args, WRITES):
@@ -60,8 +59,6 @@ def identity(args) -> dict:
 
 
 def _run(args: argparse.Namespace, x) -> int:
-    from gan_backend.experiments import adagan_digits as digits
-
     config = digits.steps_to_config(args.steps, n=x.shape[0])
     s_train, s_eval = np.random.SeedSequence(args.seed).spawn(2)
     fig = digits.run_figure5(x, config, rng=np.random.default_rng(s_train))

@@ -14,14 +14,13 @@ from pathlib import Path
 
 from gan_backend.cli._args import nonnegative_int, positive_int, workers
 from gan_backend.cli._modes_run import run_modes
+from gan_backend.experiments.mode_collapse import setting_names
 
 NAME = "modes"
 HELP = "ring/grid missing-modes benchmarks (PacGAN Table 1), resumable"
 
 
 def add_arguments(parser) -> None:
-    from gan_backend.experiments.mode_collapse import setting_names
-
     parser.add_argument("--setting", choices=setting_names(), default="small",
                         help="tiny (tests, seconds), small (<= 30 min on 2 cores), full (the benchmark's "
                              "network: a cluster or many cores)")

@@ -32,6 +32,7 @@ from gan_backend.cli._args import positive_int, seed as seed_arg
 from gan_backend.engine.config import WGAN_DEFAULTS, GanConfig
 from gan_backend.engine.datasets import DATASETS, make_dataset
 from gan_backend.engine.objectives import get_objective
+from gan_backend.experiments.mode_collapse import get_setting
 
 NAME = "sample"
 HELP = "train one model on toy data and write N samples from it (.npy)"
@@ -87,8 +88,6 @@ def setup(network: str, objective: str, *, epochs: int | None = None, n_data: in
     if network == "toy":
         return Setup(network, GanConfig.for_objective(objective, **over),
                      TOY_N_DATA if n_data is None else n_data)
-    from gan_backend.experiments.mode_collapse import get_setting
-
     s = get_setting(BENCHMARK_SETTING)
     fields = {k: v for k, v in s.gan if not (objective == "wgan" and k in WGAN_DEFAULTS)}
     fields.update(over)
@@ -143,10 +142,10 @@ def planned_steps(method, T: int, config: GanConfig, n_data: int) -> tuple[int, 
 
 
 def _plot(path: str, data, samples, name: str) -> None:
-    import matplotlib
+    import matplotlib  # lazy: matplotlib costs ~0.4 s at CLI start-up
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: as above
 
     rng = np.random.default_rng(0)
     show = data.x[rng.choice(data.x.shape[0], size=min(5000, data.x.shape[0]), replace=False)]

@@ -31,6 +31,13 @@ from pathlib import Path
 from gan_backend.cli._args import nonnegative_int, output_dir, positive_int, scheduler_address, workers
 from gan_backend.cli._modes_run import run_modes
 from gan_backend.cli._outdir import check_dir, claim
+from gan_backend.engine.backend import get_xp
+from gan_backend.engine.batched import check_batch_runs
+from gan_backend.experiments import driver
+from gan_backend.experiments.outputs import write_figures, write_theory
+from gan_backend.experiments.presets import get_preset, preset_names
+from gan_backend.experiments.report import COVERAGE_ESTIMATORS, write_table
+from gan_backend.experiments.store import ResultStore
 
 NAME = "table"
 HELP = "reproduce the seed's coverage table (Dask + SQLite, resumable)"
@@ -47,8 +54,6 @@ def batch_runs_for(value, xp) -> int | None:
     >>> batch_runs_for(None, np), batch_runs_for(8, np)
     (None, 8)
     """
-    from gan_backend.engine.batched import check_batch_runs
-
     if value is not None:
         return check_batch_runs(value, "--batch-runs")
     return DEFAULT_GPU_BATCH_RUNS if xp.__name__ == "cupy" else None
@@ -77,9 +82,6 @@ def _run_modes(args) -> int:
 
 
 def add_arguments(parser) -> None:
-    from gan_backend.experiments.presets import preset_names
-    from gan_backend.experiments.report import COVERAGE_ESTIMATORS
-
     parser.add_argument("--preset", choices=(*preset_names(), MODES_PRESET), default="quick",
                         help="smoke (< 1 min, tests), quick (<= 10 min on 2 cores), paper (35 runs), "
                              "faithful (paper protocol, 10 runs), figure4 (the slides' Figure 4), "
@@ -142,11 +144,6 @@ def check_size(preset, flag: str = "--runs") -> None:
 def run(args) -> int:
     if args.preset == MODES_PRESET:
         return _run_modes(args)
-    from gan_backend.engine._backend import get_xp
-    from gan_backend.experiments.driver import RESULTS_FILE, run_table
-    from gan_backend.experiments.presets import get_preset
-    from gan_backend.experiments.store import ResultStore
-
     xp = get_xp()  # GAN_BACKEND checked before any work (CuPy asked for but unusable: exit 2)
     preset = get_preset(args.preset)
     batch = batch_runs_for(args.batch_runs, xp)
@@ -165,7 +162,7 @@ def run(args) -> int:
     check_size(preset)
     scheduler = scheduler_address("--scheduler", args.scheduler)
     out = output_dir("--out", args.out, create=not args.estimate)
-    store_path = out / RESULTS_FILE
+    store_path = out / driver.RESULTS_FILE
     held = None
     if store_path.exists():  # layout / preset of an existing store, before any work
         with ResultStore(store_path, readonly=True) as st:
@@ -175,8 +172,8 @@ def run(args) -> int:
                              f"{preset.name!r}; use another --out (or --preset {held})")
     if args.estimate:  # writes nothing, locks nothing
         check_dir("--out", out, args, WRITES, adopt=held == preset.name)
-        rep = run_table(preset, out, workers=args.workers, scheduler=scheduler, max_runs=args.max_runs,
-                        progress=False, theory=args.theory, estimate=True, estimate_only=True)
+        rep = driver.run_table(preset, out, workers=args.workers, scheduler=scheduler, max_runs=args.max_runs,
+                               progress=False, theory=args.theory, estimate=True, estimate_only=True)
         if rep.plan is None or not rep.plan.tasks:
             print(f"table --preset {preset.name}: nothing left to compute in {out}")
         return 0
@@ -185,12 +182,8 @@ def run(args) -> int:
 
 
 def _compute(args, preset, out, scheduler) -> int:
-    from gan_backend.experiments.driver import run_table
-    from gan_backend.experiments.outputs import write_figures, write_theory
-    from gan_backend.experiments.report import write_table
-
-    rep = run_table(preset, out, workers=args.workers, scheduler=scheduler, max_runs=args.max_runs,
-                    progress=not args.quiet, theory=args.theory, estimate=True)
+    rep = driver.run_table(preset, out, workers=args.workers, scheduler=scheduler, max_runs=args.max_runs,
+                           progress=not args.quiet, theory=args.theory, estimate=True)
     summary = write_table(out, preset, elapsed_s=rep.elapsed_s, coverage=args.coverage)
     print(f"table: {rep.completed} runs computed, {rep.skipped} resumed from {out}, "
           f"{len(rep.failed)} failed, {summary['missing']} missing ({rep.elapsed_s:.1f} s)")

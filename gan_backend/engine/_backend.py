@@ -27,11 +27,13 @@ import os
 import types
 
 import numpy as np
+from scipy.special import expit as _scipy_expit
 
 __all__ = [
     "BackendUnavailableError",
     "ENV_VAR",
     "available_backends",
+    "cupy_status",
     "get_xp",
     "array_module",
     "check_same_backend",
@@ -66,7 +68,16 @@ def _try_cupy() -> tuple[types.ModuleType | None, str]:
 _CUPY_CACHE: dict[str, tuple[types.ModuleType | None, str]] = {}
 
 
-def _cupy() -> tuple[types.ModuleType | None, str]:
+def cupy_status() -> tuple[types.ModuleType | None, str]:
+    """``(cupy, "")`` when CuPy imports and sees a GPU, else ``(None, reason)``; tried once per
+    process.
+
+    Examples
+    --------
+    >>> cp, why = cupy_status()
+    >>> (cp is None) == bool(why)
+    True
+    """
     if "cupy" not in _CUPY_CACHE:
         _CUPY_CACHE["cupy"] = _try_cupy()
     return _CUPY_CACHE["cupy"]
@@ -74,7 +85,7 @@ def _cupy() -> tuple[types.ModuleType | None, str]:
 
 def available_backends() -> list[str]:
     """Names of the backends usable here: always ``"numpy"``, plus ``"cupy"`` with a GPU."""
-    return ["numpy"] + (["cupy"] if _cupy()[0] is not None else [])
+    return ["numpy"] + (["cupy"] if cupy_status()[0] is not None else [])
 
 
 def get_xp(name: str | None = None) -> types.ModuleType:
@@ -93,7 +104,7 @@ def get_xp(name: str | None = None) -> types.ModuleType:
         raise ValueError(f"{source} must be one of {', '.join(_CHOICES)}; got {choice!r}")
     if choice == "numpy":
         return np
-    cp, why = _cupy()
+    cp, why = cupy_status()
     if cp is not None:
         return cp
     if choice == "auto":
@@ -154,9 +165,7 @@ def expit(xp: types.ModuleType):
     :func:`scipy.special.expit` for NumPy, :func:`cupyx.scipy.special.expit` for CuPy.
     """
     if xp is np:
-        from scipy.special import expit as _expit
-
-        return _expit
-    from cupyx.scipy.special import expit as _expit  # pragma: no cover - GPU only
+        return _scipy_expit
+    from cupyx.scipy.special import expit as _expit  # lazy: optional GPU dependency (CuPy)  # pragma: no cover
 
     return _expit

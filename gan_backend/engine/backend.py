@@ -1,8 +1,8 @@
 """Public face of the array-module selection (see :mod:`gan_backend.engine._backend`).
 
 ``get_xp()`` returns numpy or cupy according to ``GAN_BACKEND=numpy|cupy|auto``;
-``available_backends()`` lists what works here; mixing numpy and cupy arrays raises
-``TypeError`` (:func:`check_same_backend`).
+``available_backends()`` lists what works here and ``cupy_status()`` why CuPy does not; mixing
+numpy and cupy arrays raises ``TypeError`` (:func:`check_same_backend`).
 
 Examples
 --------
@@ -19,6 +19,7 @@ from gan_backend.engine._backend import (  # noqa: F401
     array_module,
     available_backends,
     check_same_backend,
+    cupy_status,
     get_xp,
     to_device,
     to_numpy,
@@ -30,6 +31,7 @@ __all__ = [
     "array_module",
     "available_backends",
     "check_same_backend",
+    "cupy_status",
     "get_xp",
     "to_device",
     "to_numpy",

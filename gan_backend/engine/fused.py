@@ -33,11 +33,13 @@ from __future__ import annotations
 import glob
 import os
 
+import llvmlite.binding as llvm
 import numba
 import numpy as np
 from numba import types as _nt
 
 from gan_backend.engine._sampling import indices_from_uniforms
+from gan_backend.engine.layers import ELU, LeakyReLU
 
 __all__ = ["ACT_CODES", "OBJ_CODES", "supports", "supports_classifier", "constants", "NetBuffers",
            "gan_steps", "classifier_steps"]
@@ -76,8 +78,6 @@ def constants(adam, dtype, batch: int) -> np.ndarray:
     """The scalar hyper-parameters in the kernels' dtype, cast as NumPy casts the
     readable layers' Python floats: the activations' slopes, ``adam``'s β₁, β₂ (both
     nets share them) and the loss scales ``∓1/batch``."""
-    from gan_backend.engine.layers import ELU, LeakyReLU
-
     hp = np.zeros(10, dtype=dtype)
     hp[_ONE] = 1.0
     hp[_SREAL], hp[_SFAKE] = -1.0 / batch, 1.0 / batch
@@ -183,8 +183,6 @@ def _load_numpy_cblas() -> bool:
     kernels by symbol name. It is the BLAS that NumPy's ``@`` uses; Numba's ``np.dot``
     goes through SciPy's copy instead, measured up to 30 % slower on these shapes (a
     transposed operand). Without it (another NumPy build) the kernels use ``np.dot``."""
-    import llvmlite.binding as llvm
-
     libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
     for path in sorted(glob.glob(os.path.join(libs, "libscipy_openblas64_*.so"))):
         try:

@@ -35,6 +35,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit as _np_expit
 
+import fdiv
+
 from gan_backend.engine._backend import array_module, expit, to_device, to_numpy
 
 __all__ = [
@@ -211,9 +213,7 @@ class FGan(Objective):
 
     def _log_weights(self, v):
         """(log g_f'(v), log (f*∘g_f)'(v)) on the host in float64."""
-        from fdiv import fgan_log_weights  # late: fdiv is only needed for f-GAN objectives
-
-        return fgan_log_weights(self.f, to_numpy(v))
+        return fdiv.fgan_log_weights(self.f, to_numpy(v))
 
     def _shift(self, *logs):
         """log of the common factor s = min(1, grad_cap / max w), one per column: the
@@ -269,8 +269,6 @@ def _fgan(generator: str):
     prefix = FGan._PREFIX[generator]
 
     def build(arg: str) -> FGan:
-        import fdiv  # late: fdiv is only needed for f-GAN objectives
-
         if not arg:
             raise ValueError(f"`objective` {prefix} needs a divergence name, e.g. '{prefix}:js'")
         try:
@@ -308,13 +306,8 @@ def objective_names() -> list[str]:
     """Spec strings accepted by :func:`get_objective` (``fgan:<name>`` and
     ``fgan-saturating:<name>`` for every fdiv name)."""
     names = [k for k in OBJECTIVES if k not in FGan._PREFIX.values()]
-    try:
-        import fdiv
-
-        for prefix in FGan._PREFIX.values():
-            names += [f"{prefix}:{n}" for n in fdiv.names()]
-    except (ImportError, AttributeError):  # fdiv registry not available
-        pass
+    for prefix in FGan._PREFIX.values():
+        names += [f"{prefix}:{n}" for n in fdiv.names()]
     return names
 
 

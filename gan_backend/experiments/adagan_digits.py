@@ -30,7 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gan_backend.adagan import adagan_steps
 from gan_backend.engine.config import GanConfig
+from gan_backend.engine.train import train_classifier, train_gan
 from gan_backend.engine._validate import as_rng, positive_int
 
 __all__ = [
@@ -72,7 +74,7 @@ def load_digits_data() -> np.ndarray:
     """The 1,797 digits of ``sklearn.datasets.load_digits`` as rows of 64 intensities in
     [0, 1] (original order). ``ValueError`` naming the package when scikit-learn is missing."""
     try:
-        from sklearn.datasets import load_digits
+        from sklearn.datasets import load_digits  # lazy: scikit-learn costs ~1 s at CLI start-up and may be absent
     except ImportError:
         raise ValueError("the digits experiment needs the package scikit-learn (pip install scikit-learn)") from None
     return np.asarray(load_digits().data, dtype=np.float64) / 16.0
@@ -81,7 +83,7 @@ def load_digits_data() -> np.ndarray:
 def load_digits_labels() -> np.ndarray:
     """The class (0..9) of each digit of :func:`load_digits_data`, same order."""
     try:
-        from sklearn.datasets import load_digits
+        from sklearn.datasets import load_digits  # lazy: scikit-learn costs ~1 s at CLI start-up and may be absent
     except ImportError:
         raise ValueError("the digits experiment needs the package scikit-learn (pip install scikit-learn)") from None
     return np.asarray(load_digits().target, dtype=np.int64)
@@ -92,7 +94,7 @@ def class_stats(x, labels, weights, samples: dict) -> dict:
     frequencies of the data and of model samples as read by a 5-nearest-neighbour
     classifier on the data (``sklearn.neighbors.KNeighborsClassifier``; its training
     accuracy is reported: it is a reader of samples, not ground truth)."""
-    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.neighbors import KNeighborsClassifier  # lazy: scikit-learn costs ~1 s at CLI start-up
 
     x, y, w = np.asarray(x), np.asarray(labels), np.asarray(weights)
     reader = KNeighborsClassifier(n_neighbors=5).fit(x, y)
@@ -156,7 +158,7 @@ class SpearmanResult:
 
 
 def _ranks(a):
-    from scipy.stats import rankdata
+    from scipy.stats import rankdata  # lazy: scipy.stats costs ~0.5 s at CLI start-up
 
     r = rankdata(a)  # average ranks for ties
     r = r - r.mean()
@@ -241,8 +243,6 @@ class heldout_classifier:
         self.losses: dict = {}
 
     def __call__(self, real, fake, rng):
-        from gan_backend import train_classifier
-
         real, fake = np.asarray(real), np.asarray(fake)
         if len(self.epochs) > 1:
             pr, pf = rng.permutation(len(real)), rng.permutation(len(fake))
@@ -270,8 +270,6 @@ def run_figure5(x, config: GanConfig = DIGITS_CONFIG, *, rng=None, classifier_ep
     >>> f.weights.shape, bool(abs(f.weights.sum() - 1) < 1e-9)
     ((80,), True)
     """
-    from gan_backend import adagan_steps, train_gan
-
     if not (0.0 < float(beta) <= 1.0):
         raise ValueError(f"`beta` must lie in (0, 1]; got {beta!r}")
     x = np.asarray(x, dtype=np.float64)
@@ -341,10 +339,10 @@ def figure5_stats(fig: Figure5, *, n_samples: int = 2000, permutations: int = 99
 def plot_figure5(panels: dict, path, *, title: str | None = None):
     """2×2 panels of 4×4 digit grids in the slides' layout: top G_1 | G_2's component,
     bottom the 16 lowest | 16 highest weighted training digits."""
-    import matplotlib
+    import matplotlib  # lazy: matplotlib costs ~0.4 s at CLI start-up
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: as above
 
     names = (("g1", "samples of G_1"), ("g2", "samples of G_2's new component"),
              ("low", "16 lowest-weighted training digits"), ("high", "16 highest-weighted training digits"))

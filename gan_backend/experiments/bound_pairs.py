@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import fdiv
+
 __all__ = ["Pair", "PAIRS", "get_pair", "exact_divergence"]
 
 
@@ -70,8 +72,6 @@ def get_pair(name: str) -> Pair:
 
 
 def _masses(pair: Pair, cells: int):
-    import fdiv
-
     if pair.kind == "box":
         # cells of side 0.05 on [-0.25, 2] x [0, 1]: the box edges 0, 0.75, 1, 1.75 are cell edges
         h = 0.05
@@ -97,8 +97,6 @@ def _masses(pair: Pair, cells: int):
 
 def exact_divergence(f, pair: Pair, cells: int = 480) -> tuple[float, float]:
     """``(D_f(Q‖P) on the fine grid, grid_error)`` for a registry f or FDivergence."""
-    import fdiv
-
     fine = float(fdiv.divergence(f, *_masses(pair, cells)))
     if pair.kind == "box":
         return fine, 0.0

@@ -10,13 +10,21 @@ over the workers (each worker one core).
 """
 from __future__ import annotations
 
+import heapq
 import time
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
+import fdiv
+from gan_backend.adagan.methods.best_of import SELECT_SAMPLES
+from gan_backend.engine.datasets import make_dataset
+from gan_backend.engine.train import GanTrainer, train_classifier
 from gan_backend.experiments import method_policy
 from gan_backend.experiments.presets import Preset
+from gan_backend.experiments.runs import REFERENCE_MODEL_SAMPLES, groups, plan_units
+from gan_backend.metrics.coverage import coverage, coverage_or_collapsed, coverage_reference, mode_stats
 
 __all__ = ["Calibration", "Plan", "calibrate", "plan_cost", "format_plan", "estimate_preset", "task_seconds",
            "gan_step_seconds"]
@@ -58,26 +66,16 @@ class Plan:
 
 
 def _gmm(k: int, n: int, rng) -> np.ndarray:
-    from gan_backend.engine.datasets import make_dataset
-
     return np.asarray(make_dataset("gmm", n, modes=k, rng=rng).x)
 
 
 def calibrate(preset: Preset) -> Calibration:
     """Time GAN and discriminator steps and one evaluation at ``preset``'s sizes (CPU seconds)."""
-
-    from threadpoolctl import threadpool_limits
-
     with threadpool_limits(limits=1):  # as in the workers: one thread per math library
         return _calibrate(preset)
 
 
 def _calibrate(preset: Preset) -> Calibration:
-    from gan_backend.metrics.coverage import coverage, coverage_or_collapsed, coverage_reference, mode_stats
-    from gan_backend.engine.train import train_classifier
-    from gan_backend.experiments.runs import REFERENCE_MODEL_SAMPLES
-    from gan_backend.adagan.methods.best_of import SELECT_SAMPLES
-
     rng = np.random.default_rng(0)
     k = max(preset.modes)
     x = _gmm(k, 4096, rng)
@@ -94,8 +92,6 @@ def _calibrate(preset: Preset) -> Calibration:
     c0 = time.process_time()
     clf = train_classifier(x, x[::-1], cfg, rng=2, epochs=epochs)
     disc_step = (time.process_time() - c0) / (epochs * per_epoch)
-    import fdiv
-
     big = _gmm(k, preset.n_train, rng)
     gen = tr.generator()
     gen.sample(16, rng)  # warm-up (first calls may compile)
@@ -130,8 +126,6 @@ def _calibrate(preset: Preset) -> Calibration:
 def _timed_gan_steps(x, config, weights=None):
     """(CPU seconds per GAN step of ``config`` on ``x``, the trainer), trained as
     :func:`~gan_backend.engine.train.train_gan` trains (``GanTrainer.run``) after a warm-up."""
-    from gan_backend.engine.train import GanTrainer
-
     tr = GanTrainer(x, config, weights=weights, rng=1)
     spe = tr.steps_per_epoch
     tr.run(epochs=max(1, _WARMUP_STEPS // spe))  # warm-up: also absorbs one-off compilation
@@ -144,8 +138,6 @@ def _timed_gan_steps(x, config, weights=None):
 def gan_step_seconds(x, config) -> float:
     """CPU seconds of one GAN step of ``config`` on the data ``x`` on this machine (one
     thread per math library, as in the workers)."""
-    from threadpoolctl import threadpool_limits
-
     with threadpool_limits(limits=1):
         return _timed_gan_steps(np.asarray(x, dtype=np.float64), config)[0]
 
@@ -187,8 +179,6 @@ def plan_cost(preset: Preset, units, firsts, cal: Calibration, workers: int) -> 
     :class:`~gan_backend.experiments.runs.LockstepUnit`, costed as the sum of its runs at
     the calibrated serial step times (on one CPU core the batched AdaGAN training was
     measured at 1.4-1.9x the fused serial one: results/lockstep/README.md)."""
-    import heapq
-
     T = preset.T
     gan_n, disc_n = _gan_steps(preset), _disc_steps(preset)
     costs = {}
@@ -244,7 +234,5 @@ def format_plan(preset: Preset, plan: Plan, cal: Calibration) -> str:
 
 def estimate_preset(preset: Preset, workers: int) -> tuple[Plan, Calibration]:
     """The plan and calibration of a whole table of ``preset`` (nothing stored yet)."""
-    from gan_backend.experiments.runs import groups, plan_units
-
     cal = calibrate(preset)
     return plan_cost(preset, plan_units(preset), groups(preset), cal, workers), cal

@@ -45,7 +45,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -53,6 +55,7 @@ from pathlib import Path
 from typing import Callable
 
 from gan_backend.engine._validate import optional_positive_int
+from gan_backend.experiments import coverage_cost
 from gan_backend.experiments.presets import Preset
 from gan_backend.experiments.runs import (
     LockstepUnit, Unit, derive_seed, execute_first, execute_firsts, execute_lockstep, execute_theory, execute_unit,
@@ -177,9 +180,6 @@ def _sigint_ignored():
     """SIGINT ignored while the local worker processes start: they inherit it, so a Ctrl-C
     in the terminal reaches the driver only (which cancels the tasks and closes the
     cluster) instead of each worker printing its own traceback."""
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -192,7 +192,7 @@ def _sigint_ignored():
 
 @contextlib.contextmanager
 def _client(workers: int, scheduler: str | None):  # noqa: C901 - two ways to get a client
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client, LocalCluster  # lazy: dask.distributed costs ~0.5 s at CLI start-up
 
     if scheduler is not None:
         client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
@@ -268,10 +268,8 @@ def _run_task(task, unit, preset):
 
 def _default_calibration(preset: Preset):
     """Relative costs only (for the ETA when no calibration was asked for)."""
-    from gan_backend.experiments.coverage_cost import Calibration
-
-    return Calibration(gan_step={v: 3e-4 for v in preset.variant_names}, disc_step=1.5e-4,
-                       evaluation=0.3, selection=0.05)
+    return coverage_cost.Calibration(gan_step={v: 3e-4 for v in preset.variant_names}, disc_step=1.5e-4,
+                                     evaluation=0.3, selection=0.05)
 
 
 # ---------------------------------------------------------------------------------------
@@ -485,7 +483,7 @@ class _Loop:
         return fut
 
     def run(self, jobs: list) -> None:
-        from dask.distributed import as_completed
+        from dask.distributed import as_completed  # lazy: dask.distributed costs ~0.5 s at CLI start-up
 
         for j in sorted(jobs, key=lambda j: (j.order, -j.cost)):  # GAN-1 tasks first: the units wait on them
             self.submit(j)
@@ -616,20 +614,18 @@ def _plan_work(store, preset, shared: bool, max_runs, theory: bool) -> _Work:
 
 def _costs(preset, work: _Work, cost, n_workers: int, scheduler, estimating: bool, stream):
     """(plan, unit key -> relative cost); prints the estimate when ``estimating``."""
-    from gan_backend.experiments import coverage_cost as est
-
     if not work.shared:
         return None, {u.key: 1.0 if cost is None else float(cost(u.specs[0])) for u in work.units}
     est_workers = n_workers
     if scheduler is not None and estimating and work.units:
-        from dask.distributed import Client
+        from dask.distributed import Client  # lazy: dask.distributed costs ~0.5 s at CLI start-up
 
         with Client(scheduler, timeout=SCHEDULER_TIMEOUT) as c:  # the estimate's schedule over its threads
             est_workers = max(1, sum(c.nthreads().values()))
-    cal = est.calibrate(preset) if estimating and work.units else _default_calibration(preset)
-    plan = est.plan_cost(preset, work.units, work.groups, cal, est_workers)
+    cal = coverage_cost.calibrate(preset) if estimating and work.units else _default_calibration(preset)
+    plan = coverage_cost.plan_cost(preset, work.units, work.groups, cal, est_workers)
     if estimating and work.units:
-        print(est.format_plan(preset, plan, cal), file=stream, flush=True)
+        print(coverage_cost.format_plan(preset, plan, cal), file=stream, flush=True)
     return plan, plan.costs
 
 

@@ -16,6 +16,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from gan_backend.experiments.report import coverage_curves
+from gan_backend.experiments.seed_table import seed_cell
+
 __all__ = ["plot_coverage_panels", "figure2", "figure4", "variants", "FIGURE2_METHODS", "FIGURE2_MODES",
            "FIGURE4_MODES", "PANELS_PER_ROW"]
 
@@ -81,9 +84,6 @@ def plot_coverage_panels(panels: dict, path, *, title: str | None = None, seed: 
 
 def figure2(runs, path, *, coverage: str = "heldout", modes: int = FIGURE2_MODES) -> Path | None:
     """Figure 2 from stored runs (``StoredRun`` list); None when the runs lack the panels."""
-    from gan_backend.experiments.report import coverage_curves
-    from gan_backend.experiments.seed_table import seed_cell
-
     curves = coverage_curves([r for r in runs if r.modes == modes and not r.variant], coverage)
     panels = {m: curves[(m, modes)] for m in FIGURE2_METHODS if (m, modes) in curves}
     if not panels:
@@ -96,8 +96,6 @@ def figure2(runs, path, *, coverage: str = "heldout", modes: int = FIGURE2_MODES
 def figure4(runs, path, *, coverage: str = "heldout", modes: int = FIGURE4_MODES,
             method: str = "boosted") -> Path | None:
     """Figure 4 from stored runs of a preset with GAN variants; None without such runs."""
-    from gan_backend.experiments.report import coverage_curves
-
     rs = [r for r in runs if r.modes == modes and r.variant and r.method == method]
     curves = coverage_curves(rs, coverage, by_variant=True)
     panels = {v: curves[(v, modes)] for v in dict.fromkeys(r.variant for r in rs)}
@@ -120,8 +118,6 @@ def variants(runs, path, *, coverage: str = "heldout") -> Path | None:
     >>> variants(runs, os.path.join(tempfile.mkdtemp(), "v.png")).stat().st_size > 1000
     True
     """
-    from gan_backend.experiments.report import coverage_curves
-
     names = list(dict.fromkeys(r.variant for r in runs if r.variant))
     if len(names) < 2:
         return None

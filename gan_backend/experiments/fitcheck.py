@@ -26,6 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+import fdiv
+from gan_backend.adagan import methods
+from gan_backend.engine.config import GanConfig
+from gan_backend.engine.datasets import make_dataset
+
 __all__ = ["FitSpec", "FIT_FIELDS", "fit_stats", "run_fit", "default_objectives", "read_rows", "row_key",
            "append_row", "write_report"]
 
@@ -55,8 +60,6 @@ def default_objectives() -> list[str]:
     """``fgan:<f>`` and ``fgan-saturating:<f>`` for every registry f and alpha(−1),
     alpha(0.5), alpha(2); ``minimax`` and ``nonsaturating`` are added by the command as
     the reference pair."""
-    import fdiv
-
     fs = list(fdiv.names()) + ["alpha(-1)", "alpha(0.5)", "alpha(2)"]
     return [f"{prefix}:{f}" for f in fs for prefix in ("fgan", "fgan-saturating")]
 
@@ -120,10 +123,6 @@ def fit_stats(samples, data_x, means, std: float) -> dict:
 
 def run_fit(spec: FitSpec) -> dict:
     """Train and score one run; returns a row of :data:`FIT_FIELDS`."""
-    from gan_backend.adagan import methods
-    from gan_backend.engine.config import GanConfig
-    from gan_backend.engine.datasets import make_dataset
-
     t0 = time.perf_counter()
     config = GanConfig.for_objective(spec.objective, epochs=spec.epochs)
     data_ss, train_ss, sample_ss = np.random.SeedSequence(spec.seed).spawn(3)  # as `sample`

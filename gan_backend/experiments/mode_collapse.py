@@ -42,7 +42,13 @@ from pathlib import Path
 
 import numpy as np
 
+from gan_backend.adagan import methods
+from gan_backend.adagan.methods import AdaGanOptions, Snapshot
 from gan_backend.engine._validate import positive_int
+from gan_backend.engine.config import GanConfig
+from gan_backend.engine.datasets import GEOMETRIES, make_dataset
+from gan_backend.engine.train import train_gan
+from gan_backend.metrics.modes import mode_metrics
 from gan_backend.experiments.coverage_cost import Calibration, gan_step_seconds, task_seconds
 from gan_backend.experiments.driver import RESULTS_FILE, DriverReport, format_seconds, run_table
 from gan_backend.experiments.runs import encode_array, run_specs
@@ -124,15 +130,11 @@ class ModesSetting:
         bad = [m for m in self.methods if m not in METHODS]
         if not self.methods or bad:
             raise ValueError(f"`methods` must be some of {', '.join(METHODS)}; got {self.methods!r}")
-        from gan_backend.engine.datasets import GEOMETRIES
-
         if self.geometry not in GEOMETRIES:
             raise ValueError(f"`geometry` must be one of {', '.join(GEOMETRIES)}; got {self.geometry!r}")
         self.gan_config()  # validates the GAN fields
 
     def gan_config(self):
-        from gan_backend.engine.config import GanConfig
-
         return dataclasses.replace(GanConfig(), **dict(self.gan))
 
     def method_config(self, method: str):
@@ -141,8 +143,6 @@ class ModesSetting:
         return dataclasses.replace(c, unrolled=self.unrolled) if method == "unrolled" else c
 
     def adagan_options(self, method: str):
-        from gan_backend.adagan.methods import AdaGanOptions
-
         kind = "dagger" if method == "boosted_dagger" else "star"
         return AdaGanOptions(kind=kind, classifier_epochs=self.classifier_epochs,
                              classifier_lr=self.classifier_lr)
@@ -241,17 +241,11 @@ def get_setting(name: str) -> ModesSetting:
 
 
 def _data(setting: ModesSetting, modes: int, seed: int):
-    from gan_backend.engine.datasets import make_dataset
-
     return make_dataset(BENCHMARKS[int(modes)], setting.n_train, geometry=setting.geometry,
                         rng=np.random.default_rng(seed))
 
 
 def _snapshots(method: str, x, setting: ModesSetting, rng):
-    from gan_backend.adagan import methods
-    from gan_backend.adagan.methods import Snapshot
-    from gan_backend.engine.train import train_gan
-
     cfg = setting.method_config(method)
     if method in ("vanilla", "unrolled"):
         yield Snapshot(t=1, model=train_gan(x, cfg, rng=rng))
@@ -262,8 +256,6 @@ def _snapshots(method: str, x, setting: ModesSetting, rng):
 
 
 def _score(samples, data):
-    from gan_backend.metrics.modes import mode_metrics
-
     return mode_metrics(samples, data.means, data.std)
 
 
@@ -437,7 +429,7 @@ def run_modes_experiment(setting: ModesSetting, out, *, workers: int | None = No
     Raises :class:`~gan_backend.experiments.store.ConfigMismatch` (and the driver's other
     errors) for a store of other settings, before anything is computed.
     """
-    from gan_backend.experiments.mode_collapse_report import write_modes_report  # imports this module
+    from gan_backend.experiments.mode_collapse_report import write_modes_report  # lazy: cycle, it imports this module
 
     out = Path(out)
     _print_plan(setting, out, workers, scheduler, max_runs, sys.stdout if stream is None else stream)

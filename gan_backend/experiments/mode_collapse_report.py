@@ -15,8 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from gan_backend.experiments.driver import RESULTS_FILE
 from gan_backend.experiments.mode_collapse import BENCHMARKS, ModesSetting
+from gan_backend.experiments.report import table_runs
+from gan_backend.experiments.runs import decode_array
 from gan_backend.experiments.store import ResultStore
+from gan_backend.metrics.modes import PUBLISHED
 
 __all__ = ["write_modes_report", "summary_rows", "diagnosis_rows"]
 
@@ -27,9 +31,6 @@ _DIAG_FIELDS = ("missed", "d_real_acc", "d_missed", "d_covered", "w_missed", "w_
 def _selected(out, setting: ModesSetting):
     """The stored runs shown (:func:`~gan_backend.experiments.report.table_runs`: every run
     of the setting's settings, also beyond ``setting.runs``) and what is left out."""
-    from gan_backend.experiments.driver import RESULTS_FILE
-    from gan_backend.experiments.report import table_runs
-
     with ResultStore(Path(out) / RESULTS_FILE) as store:
         return table_runs(store.runs(), setting)
 
@@ -86,8 +87,6 @@ def _pm(mean, sd, fmt="{:.1f}"):
 
 
 def _md_table(rows, setting) -> list[str]:
-    from gan_backend.metrics.modes import PUBLISHED
-
     lines = []
     for k in setting.modes:
         b = BENCHMARKS[k]
@@ -170,9 +169,7 @@ def write_modes_report(out, setting: ModesSetting, *, figures: bool = True, elap
 
 
 def _figures(out, setting, runs) -> list[Path]:
-    from gan_backend.experiments import plots
-    from gan_backend.experiments.driver import RESULTS_FILE
-    from gan_backend.experiments.runs import decode_array
+    from gan_backend.experiments import plots  # lazy: plots imports matplotlib (~0.4 s at CLI start-up)
 
     paths = []
     with ResultStore(out / RESULTS_FILE) as store:

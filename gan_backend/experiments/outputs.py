@@ -17,6 +17,8 @@ import csv
 import math
 from pathlib import Path
 
+from gan_backend.adagan.theory import BoundCheck, TheoryStep
+from gan_backend.experiments.driver import RESULTS_FILE
 from gan_backend.experiments.presets import Preset
 from gan_backend.experiments.report import coverage_curves, table_runs
 from gan_backend.experiments.runs import decode_array, theory_key
@@ -28,9 +30,7 @@ __all__ = ["write_figures", "write_theory", "theory_records"]
 
 def write_figures(out, preset: Preset, coverage: str = "heldout") -> list[Path]:
     """Write the figures for the stored runs of ``preset``; returns the paths written."""
-    from gan_backend.experiments import plots
-    from gan_backend.experiments import figures
-    from gan_backend.experiments.driver import RESULTS_FILE
+    from gan_backend.experiments import figures, plots  # lazy: both import matplotlib (~0.4 s at CLI start-up)
 
     out = Path(out)
     paths = []
@@ -76,16 +76,12 @@ def write_figures(out, preset: Preset, coverage: str = "heldout") -> list[Path]:
 
 
 def theory_records(out, preset: Preset) -> list[dict]:
-    from gan_backend.experiments.driver import RESULTS_FILE
-
     keys = {theory_key(preset, k) for k in preset.theory_modes}
     with ResultStore(Path(out) / RESULTS_FILE) as store:
         return [r for r in store.theory(prefix=f"{preset.name}/theory/") if r["key"] in keys]
 
 
 def _steps(rec: dict):
-    from gan_backend.adagan.theory import BoundCheck, TheoryStep
-
     out = []
     for d in rec["steps"]:
         d = dict(d)
@@ -100,7 +96,7 @@ def _g(x) -> str:
 
 def write_theory(out, preset: Preset) -> list[Path]:
     """``theory.md`` / ``theory.csv`` / ``theory_K<k>.png`` from the stored theory runs."""
-    from gan_backend.experiments import plots
+    from gan_backend.experiments import plots  # lazy: plots imports matplotlib (~0.4 s at CLI start-up)
 
     out = Path(out)
     recs = theory_records(out, preset)

@@ -29,7 +29,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import fdiv
+from gan_backend.adagan import methods
+from gan_backend.adagan.methods import AdaGanOptions
 from gan_backend.engine._validate import positive_int
+from gan_backend.engine.batched import check_batch_runs
+from gan_backend.engine.config import WGAN_DEFAULTS, GanConfig
 from gan_backend.experiments.seed_table import MODES
 
 __all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS", "FIGURE4_VARIANTS", "objective_variants",
@@ -127,12 +132,8 @@ class Preset:
     weight_delay: bool = False
 
     def __post_init__(self):
-        from gan_backend.adagan import methods
-        from gan_backend.engine.batched import check_batch_runs
-
         if self.batch_runs is not None:
             check_batch_runs(self.batch_runs)
-
         for name in ("runs", "T", "n_train", "n_select", "n_eval", "n_model", "artifact_points",
                      "theory_samples"):
             positive_int(name, getattr(self, name))
@@ -158,8 +159,6 @@ class Preset:
 
     def gan_config(self, variant: str = ""):
         """The ``GanConfig`` of the GANs of ``variant`` (defaults + :attr:`gan` + the variant's)."""
-        from gan_backend import GanConfig
-
         over = dict(self.variants)
         if variant not in over:
             raise ValueError(f"`variant` must be one of {self.variant_names}; got {variant!r}")
@@ -174,14 +173,10 @@ class Preset:
 
     def method_kwargs(self, method: str) -> dict:
         """Extra keyword arguments of ``method``'s ``trajectory`` under this preset."""
-        from gan_backend.adagan import methods
-
         declared = methods.get(method).option_names
         return {k: v for k, v in self.method_options().items() if k in declared}
 
     def adagan_options(self):
-        from gan_backend.adagan.methods import AdaGanOptions
-
         return AdaGanOptions(classifier_epochs=self.classifier_epochs, classifier_lr=self.classifier_lr,
                              n_fake=self.n_fake)
 
@@ -353,9 +348,6 @@ def objective_variants() -> tuple:
     >>> [name for name, _ in objective_variants()][:4]
     ['minimax', 'nonsaturating', 'wgan', 'fgan-kl']
     """
-    import fdiv
-    from gan_backend.engine.config import WGAN_DEFAULTS
-
     out = [("minimax", (("objective", "minimax"),)), ("nonsaturating", (("objective", "nonsaturating"),)),
            ("wgan", (("objective", "wgan"), *sorted(WGAN_DEFAULTS.items())))]
     for f in [*fdiv.names(), "alpha(-1)", "alpha(0.5)", "alpha(2)"]:

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from gan_backend.experiments.driver import RESULTS_FILE
 from gan_backend.experiments.presets import Preset
+from gan_backend.experiments.runs import run_specs
 from gan_backend.experiments.seed_table import ROWS, seed_cell
 from gan_backend.experiments.store import ResultStore, StoredRun
 
@@ -104,8 +106,6 @@ def _canon(config: dict) -> str:
 def table_runs(stored: list[StoredRun], preset: Preset) -> TableRuns:
     """Sort the stored runs ``stored`` of ``preset``'s store into the shown ones and the
     ones left out, with the reason (see :class:`TableRuns`)."""
-    from gan_backend.experiments.runs import run_specs
-
     wanted = {s.key for s in run_specs(preset)}
     cells = {(v, m, k) for v in preset.variant_names for m in preset.methods for k in preset.modes}
     configs: dict = {}
@@ -196,8 +196,6 @@ def write_table(out, preset: Preset, *, elapsed_s: float | None = None, notes: l
 
     Returns a summary dict (``cells``, ``missing``, ``flagged``, paths) for ``coverage``.
     """
-    from gan_backend.experiments.driver import RESULTS_FILE
-
     if coverage not in COVERAGE_ESTIMATORS:
         raise ValueError(f"`coverage` must be one of {tuple(COVERAGE_ESTIMATORS)}; got {coverage!r}")
     out = Path(out)

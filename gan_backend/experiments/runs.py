@@ -46,17 +46,28 @@ Random streams (all from SHA-256 of a text key, never Python's ``hash``):
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
 import socket
 import time
+import traceback
 from dataclasses import dataclass
 
 import numpy as np
 
+from gan_backend.adagan import methods, theory
+from gan_backend.adagan.methods import IndependentGans
+from gan_backend.adagan.methods._independent import failed_gan
+from gan_backend.adagan.mixture import Mixture
+from gan_backend.engine import batched
+from gan_backend.engine.datasets import make_dataset
+from gan_backend.engine.generator import Generator
+from gan_backend.engine.lockstep import run_lockstep
 from gan_backend.experiments.method_policy import shares_components
 from gan_backend.experiments.presets import Preset
+from gan_backend.metrics.coverage import coverage_or_collapsed, coverage_reference, mode_stats
 
 __all__ = ["RunSpec", "Group", "Unit", "LockstepUnit", "FirstBatch", "derive_seed", "run_specs", "groups",
            "plan_units", "first_batches", "execute_first", "execute_firsts", "execute_unit", "execute_lockstep",
@@ -294,8 +305,6 @@ def decode_array(blob: bytes) -> np.ndarray:
 
 def _data(preset: Preset, modes: int, seed: int):
     """One i.i.d. draw of n_train + n_select + n_eval points, split in this order."""
-    from gan_backend.engine.datasets import make_dataset
-
     n_all = preset.n_train + preset.n_select + preset.n_eval
     rng = np.random.default_rng(seed)
     data = make_dataset(preset.dataset, n_all, modes=modes, rng=rng)
@@ -310,8 +319,6 @@ def _host() -> str:
 
 def execute_first(group: Group, preset: Preset) -> dict:
     """Train GAN 1 of ``group``; returns ``{"key", "config", "generator" (bytes), "timings", "host"}``."""
-    from gan_backend.adagan.methods import IndependentGans
-
     t0, c0 = time.perf_counter(), time.process_time()
     _, x_train, _, _ = _data(preset, group.modes, group.data_seed)
     g = IndependentGans(x_train, preset.T, preset.gan_config(group.variant), seed=group.gan_seed)[0]
@@ -346,10 +353,6 @@ def execute_firsts(batch: FirstBatch, preset: Preset) -> list:
     >>> [r["key"] for r in execute_firsts(first_batches(p, groups(p))[0], p)]
     ['smoke/K1/run0', 'smoke/K3/run0']
     """
-    from gan_backend.engine.batched import train_gans_batched
-    from gan_backend.adagan.methods import IndependentGans
-    from gan_backend.adagan.methods._independent import failed_gan
-
     t0, c0, wall = time.perf_counter(), time.process_time(), time.time()
     cfg = preset.gan_config(batch.variant)
     xs = [_data(preset, g.modes, g.data_seed)[1] for g in batch.groups]
@@ -360,7 +363,7 @@ def execute_firsts(batch: FirstBatch, preset: Preset) -> list:
     gans: list = [None] * len(xs)
     for idx in by_shape.values():
         try:
-            trained = train_gans_batched([xs[i] for i in idx], cfg, rngs=[rngs[i] for i in idx])
+            trained = batched.train_gans_batched([xs[i] for i in idx], cfg, rngs=[rngs[i] for i in idx])
         except Exception as exc:  # the whole call failed: every group, as execute_first would
             raise failed_gan(1, exc) from exc
         for i, g in zip(idx, trained):
@@ -396,9 +399,6 @@ class _Evaluator:
         self.seconds = 0.0
 
     def __call__(self, model, model_id: str) -> dict:
-        from gan_backend.metrics.coverage import coverage_or_collapsed, coverage_reference, mode_stats
-        from gan_backend.adagan.mixture import Mixture
-
         if model_id and model_id in self.cache:
             return self.cache[model_id]
         tick = time.perf_counter()
@@ -437,9 +437,6 @@ class _GroupData:
     GANs (trained on first use) and the evaluator."""
 
     def __init__(self, group: Group, preset: Preset, first: bytes):
-        from gan_backend.adagan import methods
-        from gan_backend.engine.generator import Generator
-
         self.group = group
         self.config = preset.gan_config(group.variant)
         self.data, self.x_train, self.x_select, self.x_eval = _data(preset, group.modes, group.data_seed)
@@ -453,8 +450,6 @@ def _run_method(spec: RunSpec, preset: Preset, gd: _GroupData, engine=None) -> t
     """One method's trajectory on its group's data, C measured after each t; returns the
     run's ``metrics`` and ``artifacts`` (see :func:`execute_unit`). ``engine`` trains the
     AdaGAN components and discriminators (None: one at a time)."""
-    from gan_backend.adagan import methods
-
     method = methods.get(spec.method)
     x_train = gd.x_train
     offered = {"options": preset.adagan_options(), "heldout": gd.x_select, "first": gd.first,
@@ -561,10 +556,6 @@ def execute_lockstep(unit: LockstepUnit, preset: Preset, *firsts: bytes) -> list
     >>> [(r["key"], r["metrics"]["t"]) for r in execute_lockstep(unit, p, *firsts)]
     [('smoke/topklast/K1/run0', [1, 2]), ('smoke/boosted/K1/run0', [1, 2])]
     """
-    import traceback
-
-    from gan_backend.engine.lockstep import run_lockstep
-
     if len(firsts) != len(unit.groups):
         raise ValueError(f"`firsts` must hold one GAN 1 per group of the unit ({len(unit.groups)}); "
                          f"got {len(firsts)}")
@@ -599,10 +590,6 @@ def execute_theory(preset: Preset, modes: int) -> dict:
     Returns a JSON-able record with ``steps``: per step t >= 2 the
     :class:`gan_backend.adagan.theory.TheoryStep` as a dict (``checks`` one dict per f).
     """
-    import dataclasses
-
-    from gan_backend.adagan import methods, theory
-
     t0 = time.perf_counter()
     key = theory_key(preset, modes)
     seed = derive_seed(preset.name, "theory", modes)

@@ -5,6 +5,9 @@ included) is read with :mod:`ast` and resolved to the layer it names. A module m
 own layer and the layers below it, never one above. ``from gan_backend import NAME`` of a
 non-module name imports the top package, which loads engine, metrics and adagan, so it counts
 as an adagan-level import.
+
+Also: an import inside a function carries ``# lazy: <reason>`` on its line, no module imports a
+private name (``from x import _y``) from another, and the module-level imports form no cycle.
 """
 from __future__ import annotations
 
@@ -36,13 +39,24 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports(path: Path) -> list[tuple[int, str]]:
-    """(line, dotted module) of every import in the file, relative imports resolved."""
+def _nodes(tree: ast.AST, module_level: bool):
+    """Every node of ``tree``; with ``module_level`` none inside a function body."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if not (module_level and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _imports(path: Path, module_level: bool = False) -> list[tuple[int, str]]:
+    """(line, dotted module) of every import in the file (with ``module_level``, of those
+    run when the module is imported: not inside a function), relative imports resolved."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     here = _module_name(path).split(".")
     package = here if path.name == "__init__.py" else here[:-1]
     out = []
-    for node in ast.walk(tree):
+    for node in _nodes(tree, module_level):
         if isinstance(node, ast.Import):
             out += [(node.lineno, a.name) for a in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -94,3 +108,140 @@ def test_imports_go_down(path):
         elif RANK[layer] > RANK[own]:
             bad.append(f"line {line}: {mod} ({layer} is above {own})")
     assert not bad, f"{path.relative_to(ROOT.parent)} imports upwards: " + "; ".join(bad)
+
+
+# --- where imports sit, and what they import ----------------------------------------------
+
+#: The mark a function-level import carries on its own line, with its reason
+#: (``# lazy: matplotlib costs ~0.4 s at CLI start-up``, ``# lazy: cycle A <-> B``).
+LAZY_MARK = "# lazy:"
+
+
+def function_level_imports(source: str) -> list[tuple[int, str]]:
+    """(line, text) of every import statement inside a function body of ``source``."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    found = []
+
+    def visit(node, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if in_function and isinstance(child, (ast.Import, ast.ImportFrom)):
+                found.append((child.lineno, lines[child.lineno - 1].strip()))
+            visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+
+    visit(tree, False)
+    return found
+
+
+def unmarked_lazy_imports(source: str) -> list[str]:
+    """The function-level imports of ``source`` whose line has no ``# lazy: <reason>``."""
+    out = []
+    for line, text in function_level_imports(source):
+        _, mark, reason = text.partition(LAZY_MARK)
+        if not mark or not reason.strip():
+            out.append(f"line {line}: {text}")
+    return out
+
+
+def private_names_imported(source: str) -> list[str]:
+    """``from MODULE import _name`` statements of ``source``: a private name (leading
+    underscore, not a dunder) taken from another module, a private submodule included.
+    Public names of private modules (``from pkg._module import name``) are not counted."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    out.append((node.lineno, f"from {'.' * node.level}{node.module or ''} import {alias.name}"))
+    return [f"line {line}: {text}" for line, text in sorted(out)]
+
+
+def test_the_import_checks_catch_offenders():
+    """The two checks below fail on an offending module (and only on it)."""
+    bad = (
+        "import os\n"
+        "from gan_backend.engine._validate import positive_int\n"
+        "def f():\n"
+        "    import json\n"
+        "    from matplotlib import pyplot  # lazy: matplotlib is slow to import\n"
+        "    from matplotlib import colors  # lazy:\n"
+        "    g = lambda: __import__('x')\n"
+        "    class C:\n"
+        "        def m(self):\n"
+        "            from gan_backend.engine.train import _helper\n"
+        "    return json, pyplot, colors, g, C\n"
+        "from gan_backend.metrics import _kde\n"
+        "from . import __version__\n"
+    )
+    assert [t for _, t in function_level_imports(bad)] == [
+        "import json", "from matplotlib import pyplot  # lazy: matplotlib is slow to import",
+        "from matplotlib import colors  # lazy:", "from gan_backend.engine.train import _helper"]
+    assert unmarked_lazy_imports(bad) == ["line 4: import json", "line 6: from matplotlib import colors  # lazy:",
+                                          "line 10: from gan_backend.engine.train import _helper"]
+    assert private_names_imported(bad) == ["line 10: from gan_backend.engine.train import _helper",
+                                           "line 12: from gan_backend.metrics import _kde"]
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(ROOT.parent)))
+def test_imports_at_the_top_unless_marked_lazy(path):
+    """Imports sit at the top of the module; one inside a function says why on its line
+    (``# lazy: <reason>``: a module that is slow to import or optional, or an import cycle)."""
+    bad = unmarked_lazy_imports(path.read_text(encoding="utf-8"))
+    assert not bad, f"{path.relative_to(ROOT.parent)}: function-level imports without '{LAZY_MARK} <reason>': " + \
+        "; ".join(bad)
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(ROOT.parent)))
+def test_no_private_name_imported_across_modules(path):
+    bad = private_names_imported(path.read_text(encoding="utf-8"))
+    assert not bad, f"{path.relative_to(ROOT.parent)} imports private names: " + "; ".join(bad)
+
+
+def import_cycle(graph: dict) -> list | None:
+    """One cycle ``[a, b, ..., a]`` of the directed graph ``{node: set of nodes}``, or None."""
+    state: dict = {}  # node -> "open" while on the search path, "done" after
+
+    def search(node, path):
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = search(nxt, path + [nxt])
+                if found:
+                    return found
+        state[node] = "done"
+        return None
+
+    for start in sorted(graph):
+        if start not in state:
+            found = search(start, [start])
+            if found:
+                return found
+    return None
+
+
+def test_import_cycle_finder():
+    assert import_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+    assert import_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert import_cycle({"a": {"a"}}) == ["a", "a"]
+
+
+def module_graph() -> dict:
+    """module -> the gan_backend modules it imports when it is imported (module-level
+    imports, with the packages that importing them initialises; not its own packages,
+    which are initialising already, unless it names them)."""
+    mods = {_module_name(p): p for p in _modules()}
+    graph = {}
+    for name, path in mods.items():
+        own = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
+        named = {m for _, m in _imports(path, module_level=True) if m in mods}
+        loaded = {".".join(m.split(".")[:i]) for m in named for i in range(1, m.count(".") + 2)}
+        graph[name] = ((loaded - own) | named) & mods.keys() - {name}
+    return graph
+
+
+def test_no_import_cycle_between_modules():
+    """Module-level imports form no cycle (a lazy import that breaks one says so)."""
+    cycle = import_cycle(module_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)

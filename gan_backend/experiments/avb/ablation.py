@@ -22,7 +22,11 @@ import json
 import os
 import sys
 
+import numpy as np
+
 from gan_backend.experiments.avb.config import AvbConfig
+from gan_backend.experiments.avb.experiment import VAE_FIELDS, acceptance, run_seed
+from gan_backend.experiments.avb.plot import plot_posteriors
 
 __all__ = ["SETTINGS", "run_pair", "write_table", "plot_run", "main"]
 
@@ -59,8 +63,6 @@ def _path(runs, name, seed) -> str:
 
 def run_pair(runs: str, name: str, seed: int, n: int = 1000) -> dict:
     """Run (setting, seed) unless its JSON exists; return the record."""
-    from gan_backend.experiments.avb.experiment import VAE_FIELDS, acceptance, run_seed
-
     path = _path(runs, name, seed)
     config = _config(name)
     cfg = _as_json(config)
@@ -90,8 +92,6 @@ def run_pair(runs: str, name: str, seed: int, n: int = 1000) -> dict:
         "cpu_seconds_avb": r.cpu_seconds_avb,
         "avb": r.metrics_avb, "vae": m_vae, "checks": acceptance(r.metrics_avb, m_vae),
     }
-    import numpy as np
-
     arrays = {"avb": r.z_avb} if r.z_vae is None else {"avb": r.z_avb, "vae": r.z_vae}
     np.savez_compressed(path[:-5] + ".npz", **arrays)
     tmp = path + ".tmp"
@@ -161,10 +161,6 @@ def write_table(runs: str, prefix: str, command: str,
 def plot_run(runs: str, name: str, seed: int, path: str) -> None:
     """The posterior figure of (setting, seed) from its JSON and saved samples (the VAE
     panel only when its samples were saved with this run)."""
-    import numpy as np
-
-    from gan_backend.experiments.avb.plot import plot_posteriors
-
     with open(_path(runs, name, seed)) as fh:
         rec = json.load(fh)
     panels = {}

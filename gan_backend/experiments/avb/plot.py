@@ -16,10 +16,10 @@ def plot_posteriors(panels, path, *, lim: float = 3.5, max_points: int = 1500, s
     Each posterior ``q(z|x_k)`` is one colour; the contours are those of the prior
     N(0, I) at 1, 2 and 3 standard deviations. Returns the path written.
     """
-    import matplotlib
+    import matplotlib  # lazy: matplotlib costs ~0.4 s at CLI start-up
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: as above
 
     items = list(panels.items())
     if not items:
