@@ -28,7 +28,7 @@ import numpy as np
 
 import fdiv
 from gan_backend.adagan import methods
-from gan_backend.engine.config import GanConfig
+from gan_backend.engine.config import FGAN_DEFAULTS, GanConfig
 from gan_backend.engine.datasets import make_dataset
 
 __all__ = ["FitSpec", "FIT_FIELDS", "fit_stats", "run_fit", "default_objectives", "read_rows", "row_key",
@@ -203,7 +203,10 @@ def write_report(rows: list[dict], path, command: str) -> None:
         "covariance; for K = 1, within one data sd) and every eigenvalue of Σ_data⁻¹ Σ_sample lies in "
         "[1/2, 2]. `fgan:<f>`: generator maximises E g_f(V) (non-saturating, the default); "
         "`fgan-saturating:<f>`: generator minimises −E f*(g_f(V)) (the saddle point's loss). The row "
-        "minimax/nonsaturating is the plain GAN's pair (`nonsaturating`, `minimax`), for reference.",
+        "minimax/nonsaturating is the plain GAN's pair (`nonsaturating`, `minimax`), for reference. "
+        "Training: `GanConfig.for_objective(OBJ)`, the toy GAN (G 5→10→5→2, D 2→50→30→1, ReLU, normal "
+        "init std 0.8, Adam β₁ 0.5, batch 256); the plain GAN with lr 1e-3 (G) / 1e-4 (D), every f-GAN "
+        f"with one step size for both players, `FGAN_DEFAULTS` = {FGAN_DEFAULTS}.",
         "",
         "Cell: **runs that fit / runs** (runs that pass the mean test, the covariance test).",
         "",

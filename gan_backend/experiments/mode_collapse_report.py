@@ -2,7 +2,8 @@
 from the runs stored in ``DIR/results.sqlite``.
 
 Each cell is mean ± standard deviation over the stored runs (``ddof = 1``; 0 with one
-run) of the final model (t = T for Ensemble and Boosted), beside PacGAN Table 1's
+run), with the standard error of the mean (std/√runs, the spread PacGAN's tables report)
+beside it, of the final model (t = T for Ensemble and Boosted), beside PacGAN Table 1's
 published means (:data:`gan_backend.metrics.modes.PUBLISHED`). The diagnosis table averages, per
 AdaGAN step t, the quantities recorded by
 :func:`gan_backend.experiments.mode_collapse.execute_modes_run`.
@@ -43,7 +44,8 @@ def _ms(v):
 
 
 def summary_rows(runs, setting: ModesSetting) -> list[dict]:
-    """One dict per (benchmark, method): mean and std of the final scores over runs."""
+    """One dict per (benchmark, method): mean, std (``ddof = 1``) and standard error of the
+    mean (std/√runs) of the final scores over runs."""
     rows = []
     for k in setting.modes:
         for m in setting.methods:
@@ -53,6 +55,7 @@ def summary_rows(runs, setting: ModesSetting) -> list[dict]:
                 vals = [r.metrics[key][-1] for r in rs]
                 mean, sd = _ms([None if v is None else v * scale for v in vals])
                 row[key], row[key + "_std"] = mean, sd
+                row[key + "_se"] = sd / math.sqrt(len(rs)) if rs else math.nan
             row["cpu_s"] = float(np.mean([r.timings["cpu_s"] for r in rs])) if rs else math.nan
             rows.append(row)
     return rows
@@ -80,10 +83,10 @@ def diagnosis_rows(runs, setting: ModesSetting) -> list[dict]:
     return rows
 
 
-def _pm(mean, sd, fmt="{:.1f}"):
+def _pm(mean, sd, se, fmt="{:.1f}"):
     if math.isnan(mean):
         return "–"
-    return f"{fmt.format(mean)} ± {fmt.format(sd)}"
+    return f"{fmt.format(mean)} ± {fmt.format(sd)} (se {fmt.format(se)})"
 
 
 def _md_table(rows, setting) -> list[str]:
@@ -96,9 +99,9 @@ def _md_table(rows, setting) -> list[str]:
         for r in rows:
             if r["benchmark"] != b:
                 continue
-            lines.append(f"| {r['label']} | {r['runs']} | {_pm(r['modes'], r['modes_std'])} | "
-                         f"{_pm(r['modes_any'], r['modes_any_std'])} | {_pm(r['hq'], r['hq_std'])} | "
-                         f"{_pm(r['reverse_kl'], r['reverse_kl_std'], '{:.2f}')} |")
+            cell = lambda key, fmt="{:.1f}": _pm(r[key], r[key + "_std"], r[key + "_se"], fmt)
+            lines.append(f"| {r['label']} | {r['runs']} | {cell('modes')} | {cell('modes_any')} | {cell('hq')} | "
+                         f"{cell('reverse_kl', '{:.2f}')} |")
         for name, (modes, hq) in PUBLISHED[b].items():
             lines.append(f"| *published: {name} (PacGAN Table 1)* | | *{modes}* | | *{hq}* | |")
         lines.append("")
@@ -151,7 +154,8 @@ def write_modes_report(out, setting: ModesSetting, *, figures: bool = True, elap
             f"Data: PacGAN geometry (ring of 8, std 0.01; 5×5 grid, spacing 2, std 0.05), "
             f"{setting.n_train:,} training points per run, a fresh draw per run index (shared by the methods). "
             f"Scores on {setting.n_samples:,} samples of the final model (t = T = {setting.T} for Ensemble and "
-            "Boosted): HQ = nearest mode within 3 std; mean ± std (ddof 1) over runs "
+            "Boosted): HQ = nearest mode within 3 std; mean ± std (ddof 1) over runs, and in brackets the "
+            "standard error of the mean (std/√runs; PacGAN's ± is a standard error) "
             "(`gan_backend.metrics.modes.mode_metrics`).", "",
             f"Runs stored: {sel.wanted - missing} of {sel.wanted}"
             + (f" ({missing} missing: a partial table; rerun the same command to resume)" if missing else "")
