@@ -14,11 +14,20 @@ import benchmarks
 from benchmarks._harness import HEADER, format_row
 
 
-def _modules():
+def _number(row_id: str) -> int:
+    return int(row_id[1:])
+
+
+def row_modules():
+    """The row modules in print order: by number (B1, B2, ..., B10), except that a module
+    with ``PRINT_AFTER = "B<k>"`` comes right after row k (B12, the reference GAN step, is
+    printed beside B3, the toy GAN step)."""
     found = [info.name for info in pkgutil.iter_modules(benchmarks.__path__)
              if info.name.startswith("b") and info.name[1:2].isdigit()]
-    for name in sorted(found, key=lambda s: int(s[1:].split("_")[0])):  # B1, B2, ..., B10
-        yield importlib.import_module(f"benchmarks.{name}")
+    mods = [importlib.import_module(f"benchmarks.{name}") for name in found]
+    key = lambda m: (_number(getattr(m, "PRINT_AFTER", m.ID)), m.ID != getattr(m, "PRINT_AFTER", m.ID),
+                     _number(m.ID))
+    yield from sorted(mods, key=key)
 
 
 def main(argv=None) -> int:
@@ -29,7 +38,7 @@ def main(argv=None) -> int:
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     print(HEADER, flush=True)
     failed = False
-    for mod in _modules():
+    for mod in row_modules():
         if only and mod.ID not in only:
             continue
         for row in mod.rows(smoke=args.smoke):

@@ -27,6 +27,8 @@ import sys
 from benchmarks._harness import Row, interleaved_best
 
 ID = "B12"
+#: printed right after B3 (the toy GAN step) by ``python -m benchmarks``
+PRINT_AFTER = "B3"
 TARGET_JAX = 1.3
 NAME = "B12 reference GAN step (tanh 2x128, unrolled 5) vs JAX"
 _ENV_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")

@@ -5,6 +5,7 @@ import sys
 import numpy as np
 
 from benchmarks import b12_reference_gan_step as b12
+from benchmarks.__main__ import row_modules
 from benchmarks._harness import format_row
 
 
@@ -36,3 +37,10 @@ def test_jax_peer_runs_the_minimax_step():
     x = np.random.default_rng(0).normal(size=(512, 2)).astype(np.float32)
     block = b12.jax_block_factory(x, cfg, jax, optax)
     block(2)  # compiles and advances two steps without error
+
+
+def test_b12_is_printed_beside_b3():
+    ids = [m.ID for m in row_modules()]
+    assert ids.index("B12") == ids.index("B3") + 1
+    rest = [i for i in ids if i != "B12"]
+    assert rest == sorted(rest, key=lambda s: int(s[1:]))
