@@ -69,6 +69,10 @@ class GanConfig:
         Hidden widths of G ((10, 5)) and D ((50, 30)); their lengths are the depths.
     g_batchnorm : bool
         Batch normalisation before every hidden activation of G (False).
+    g_output : str or None
+        Activation of G's output layer (None: linear). ``"sigmoid"`` bounds the samples to
+        (0, 1), data scaled to [0, 1]: ``σ(a) = (tanh(a/2) + 1)/2``, a tanh output mapped
+        onto that range; ``"tanh"`` to (−1, 1).
     d_maxout : int
         Maxout pieces of D's hidden units (1: off, plain activation; the 2-D mode-collapse
         benchmarks use 5). Also the mixture classifier's architecture.
@@ -120,6 +124,7 @@ class GanConfig:
     g_hidden: tuple[int, ...] = (10, 5)
     d_hidden: tuple[int, ...] = (50, 30)
     g_batchnorm: bool = False
+    g_output: str | None = None
     d_maxout: int = 1
     activation: str = "relu"
     init: str = "normal"
@@ -159,6 +164,8 @@ class GanConfig:
         if self.clip is not None:
             _pos_float("clip", self.clip)
         _choice("activation", self.activation, tuple(ACTIVATIONS))
+        if self.g_output is not None:
+            _choice("g_output", self.g_output, tuple(ACTIVATIONS))
         _choice("init", self.init, tuple(INITS))
         _choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
         object.__setattr__(self, "dtype", check_dtype(self.dtype).__name__)
