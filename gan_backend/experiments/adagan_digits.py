@@ -21,6 +21,12 @@ data are the 1,797 8×8 digits shipped with scikit-learn (intensities 0..16, sca
 
 The slides' observation predicts a negative correlation of weight with ink and width,
 and ``G_2^c`` drawing less ink than ``G_1``.
+
+:class:`DigitsPipeline` holds the choices where the public reference code (tolstikhin/adagan
+at commit a6ec3b7) differs: a batch-norm generator with a bounded output, a mixture
+discriminator trained for a fixed budget at its own learning rate, fakes redrawn from stored
+samples (:class:`StoredSamples`) and the ratio ``(1 − D)/(D + ε)`` (:func:`reference_weights`);
+:mod:`gan_backend.experiments.digits_factors` measures them one at a time.
 """
 from __future__ import annotations
 

@@ -199,7 +199,7 @@ class Preset:
             "classifier_epochs": self.classifier_epochs,
             "classifier_lr": self.classifier_lr,
             "n_fake": self.n_fake,
-            "gan": {k: _jsonable(v) for k, v in dataclasses.asdict(gan).items()},
+            "gan": {k: _jsonable(v) for k, v in gan.identity().items()},
         }
 
     def first_config(self, modes: int, variant: str = "") -> dict:

@@ -152,3 +152,13 @@ def test_batchnorm_generator_trains_samples_saves_and_loads(tmp_path):
     again = Generator.load(gen.save(tmp_path / "g"))
     np.testing.assert_array_equal(again.sample(50, rng=4), gen.sample(50, rng=4))
     assert gen.net.norms[0].training  # predict restored training mode
+
+
+def test_identity_leaves_out_late_fields_at_default():
+    """Stored runs' configs (presets' run_config) keep the keys they had before ``g_output``
+    existed; set away from its default it is part of the identity."""
+    import dataclasses
+
+    c = GanConfig()
+    assert c.identity() == {k: v for k, v in dataclasses.asdict(c).items() if k != "g_output"}
+    assert GanConfig(g_output="sigmoid").identity()["g_output"] == "sigmoid"
