@@ -1,6 +1,7 @@
 """The slides' Figure 5 on scikit-learn's 8x8 digits: one AdaGAN step with R* weights.
 
-    python -m gan_backend digits --seed S --out DIR [--steps N]
+    python -m gan_backend digits --seed S --out DIR [--steps N] [--pipeline {default,reference}]
+                                 [--factor NAME ...]
 
 Trains an MLP GAN G_1 on the 1,797 digits of ``sklearn.datasets.load_digits``, runs one
 AdaGAN step (mixture discriminator, R* weights, beta = 1/2) and writes
@@ -12,6 +13,9 @@ AdaGAN step (mixture discriminator, R* weights, beta = 1/2) and writes
 * ``DIR/figure5.png``: samples of G_1 and of G_2's new component above the 16 lowest-
   and 16 highest-weighted digits.
 
+``--pipeline reference`` turns on every choice of the public reference code
+(:class:`gan_backend.experiments.adagan_digits.DigitsPipeline`); ``--factor NAME`` (repeatable)
+adds single reference choices to the pipeline (:data:`~gan_backend.experiments.adagan_digits.FACTORS`).
 Needs scikit-learn. The seed is split (``numpy.random.SeedSequence(S).spawn(2)``) into the
 training and the evaluation streams.
 """
@@ -33,6 +37,9 @@ WRITES = ("weights.npy", "stats.json", "figure5.png")
 NAME = "digits"
 HELP = "Figure 5 on sklearn's digits: one AdaGAN step, weights vs ink/stroke width"
 
+#: ``--pipeline`` choices
+PIPELINES = ("default", "reference")
+
 #: generator steps per GAN by default (300 epochs of 28 steps)
 DEFAULT_STEPS = 8400
 
@@ -42,6 +49,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
     p.add_argument("--steps", type=steps, default=DEFAULT_STEPS, metavar="N",
                    help=f"generator steps of each GAN, rounded up to whole epochs (default {DEFAULT_STEPS})")
+    p.add_argument("--pipeline", choices=PIPELINES, default="default",
+                   help="default: this package's pipeline; reference: every choice of the public reference code")
+    p.add_argument("--factor", action="append", choices=tuple(digits.FACTORS), default=[], metavar="NAME",
+                   help="add one reference choice (repeatable): " + ", ".join(digits.FACTORS))
+    p.add_argument("--permutations", type=steps, default=9999, metavar="B",
+                   help="permutations of each Spearman test (default 9999)")
     p.add_argument("--progress", action="store_true", help="one line per AdaGAN step on stderr")
     p.add_argument("--force", action="store_true", help="write into --out even if it holds another experiment's outputs")
 
@@ -55,20 +68,21 @@ def run(args: argparse.Namespace) -> int:
 
 def identity(args) -> dict:
     """What identifies this command's outputs in ``--out`` (``command.txt``)."""
-    return {"seed": args.seed, "steps": args.steps}
+    return {"seed": args.seed, "steps": args.steps, "pipeline": args.pipeline, "factors": sorted(args.factor),
+            "permutations": args.permutations}
+
+
+def pipeline(args) -> "digits.DigitsPipeline":
+    """The :class:`~gan_backend.experiments.adagan_digits.DigitsPipeline` of ``--pipeline`` and ``--factor``."""
+    base = digits.DigitsPipeline.reference() if args.pipeline == "reference" else digits.DigitsPipeline()
+    return base.with_factors(*args.factor)
 
 
 def _run(args: argparse.Namespace, x) -> int:
     config = digits.steps_to_config(args.steps, n=x.shape[0])
-    s_train, s_eval = np.random.SeedSequence(args.seed).spawn(2)
-    fig = digits.run_figure5(x, config, rng=np.random.default_rng(s_train))
-    g_eval = np.random.default_rng(s_eval)
-    stats, panels = digits.figure5_stats(fig, rng=g_eval)
-    stats["classes"] = digits.class_stats(x, digits.load_digits_labels(), fig.weights,
-                                          {"g1": fig.g1.sample(2000, g_eval), "g2_component": fig.g2.sample(2000, g_eval)})
-    stats["seed"] = args.seed
-    stats["generator_steps_per_gan"] = config.epochs * max(1, x.shape[0] // config.batch_size)
-    stats["config"] = config.to_dict()
+    stats, panels, fig = digits.figure5_record(x, digits.load_digits_labels(), args.seed, config, pipeline(args),
+                                                 permutations=args.permutations)
+    stats["pipeline"] = {"name": args.pipeline, "factors": sorted(args.factor), **stats["pipeline"]}
     np.save(os.path.join(args.out, "weights.npy"), fig.weights)
     with open(os.path.join(args.out, "stats.json"), "w") as fh:
         json.dump(stats, fh, indent=2)

@@ -57,7 +57,8 @@ __all__ = ["BatchedMLP", "BatchedGanTrainer", "train_gans_batched", "train_class
 #: the :class:`~gan_backend.engine.config.GanConfig` fields the run axis honours (all of them today:
 #: the architecture through the network factory, the rest in the steps below)
 RUN_AXIS_FIELDS = frozenset({
-    "latent_dim", "g_hidden", "d_hidden", "g_batchnorm", "d_maxout", "activation", "init", "init_std",
+    "latent_dim", "g_hidden", "d_hidden", "g_batchnorm", "g_output", "d_maxout", "activation", "init",
+    "init_std",
     "objective", "optimizer", "lr_g", "lr_d", "beta1", "beta2", "batch_size",
     "epochs", "n_critic", "clip", "unrolled", "dtype",
 })

@@ -22,7 +22,7 @@ from gan_backend.engine.layers import ACTIVATIONS, INITS, check_dtype
 from gan_backend.engine.objectives import get_objective
 from gan_backend.engine.optim import OPTIMIZERS
 
-__all__ = ["GanConfig", "WGAN_DEFAULTS", "FGAN_DEFAULTS"]
+__all__ = ["GanConfig", "WGAN_DEFAULTS", "FGAN_DEFAULTS", "LATE_FIELDS"]
 
 #: what :meth:`GanConfig.for_objective` changes for ``objective="wgan"`` (docs/theory.md §4)
 WGAN_DEFAULTS = {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic": 5, "clip": 0.01}
@@ -34,6 +34,11 @@ WGAN_DEFAULTS = {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic":
 #: after 15 epochs and 5 of 45 fit-check runs fit one Gaussian; with 2e-4 for both, 24 of
 #: 45 (seeds 99, 4711, 31337, K = 1; results/objectives/fit.md has the unseen seeds).
 FGAN_DEFAULTS = {"lr_g": 2e-4, "lr_d": 2e-4}
+
+
+#: Fields added after run stores were first written, with their defaults: :meth:`GanConfig.identity`
+#: leaves them out at these values, so that runs stored before a field existed keep matching.
+LATE_FIELDS = {"g_output": None}
 
 
 #: The largest integer field (sizes, epochs, steps): larger values overflow the arrays
@@ -69,6 +74,10 @@ class GanConfig:
         Hidden widths of G ((10, 5)) and D ((50, 30)); their lengths are the depths.
     g_batchnorm : bool
         Batch normalisation before every hidden activation of G (False).
+    g_output : str or None
+        Activation of G's output layer (None: linear). ``"sigmoid"`` bounds the samples to
+        (0, 1), data scaled to [0, 1]: ``σ(a) = (tanh(a/2) + 1)/2``, a tanh output mapped
+        onto that range; ``"tanh"`` to (−1, 1).
     d_maxout : int
         Maxout pieces of D's hidden units (1: off, plain activation; the 2-D mode-collapse
         benchmarks use 5). Also the mixture classifier's architecture.
@@ -120,6 +129,7 @@ class GanConfig:
     g_hidden: tuple[int, ...] = (10, 5)
     d_hidden: tuple[int, ...] = (50, 30)
     g_batchnorm: bool = False
+    g_output: str | None = None
     d_maxout: int = 1
     activation: str = "relu"
     init: str = "normal"
@@ -159,6 +169,8 @@ class GanConfig:
         if self.clip is not None:
             _pos_float("clip", self.clip)
         _choice("activation", self.activation, tuple(ACTIVATIONS))
+        if self.g_output is not None:
+            _choice("g_output", self.g_output, tuple(ACTIVATIONS))
         _choice("init", self.init, tuple(INITS))
         _choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
         object.__setattr__(self, "dtype", check_dtype(self.dtype).__name__)
@@ -197,6 +209,19 @@ class GanConfig:
         """Plain JSON-able dict of the fields (tuples as lists)."""
         d = dataclasses.asdict(self)
         d["g_hidden"], d["d_hidden"] = list(self.g_hidden), list(self.d_hidden)
+        return d
+
+    def identity(self) -> dict:
+        """The fields that identify a stored run's configuration (presets' ``run_config``):
+        :func:`dataclasses.asdict` without the :data:`LATE_FIELDS` that are at their default.
+
+        >>> "g_output" in GanConfig().identity(), GanConfig(g_output="tanh").identity()["g_output"]
+        (False, 'tanh')
+        """
+        d = dataclasses.asdict(self)
+        for name, default in LATE_FIELDS.items():
+            if d[name] == default:
+                del d[name]
         return d
 
     def to_json(self) -> str:

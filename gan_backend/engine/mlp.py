@@ -242,7 +242,8 @@ class MLP(Module):
 def generator_net(config, dim: int, *, xp: types.ModuleType | None = None,
                   runs: int | None = None) -> MLP:
     """G of ``config`` (a :class:`~gan_backend.engine.config.GanConfig`): ``latent_dim → g_hidden
-    → dim``, BatchNorm in the hidden layers when ``config.g_batchnorm``; parameters zero;
+    → dim``, BatchNorm in the hidden layers when ``config.g_batchnorm``, output activation
+    ``config.g_output`` (None: linear); parameters zero;
     ``runs`` copies on a run axis when given.
 
     >>> from gan_backend.engine.config import GanConfig
@@ -250,7 +251,8 @@ def generator_net(config, dim: int, *, xp: types.ModuleType | None = None,
     ((5, 10, 5, 2), 0)
     """
     return MLP((config.latent_dim, *config.g_hidden, int(dim)), activation=config.activation,
-               dtype=config.dtype, xp=xp, batchnorm=config.g_batchnorm, runs=runs)
+               output_activation=config.g_output, dtype=config.dtype, xp=xp,
+               batchnorm=config.g_batchnorm, runs=runs)
 
 
 def discriminator_net(config, dim: int, *, xp: types.ModuleType | None = None,

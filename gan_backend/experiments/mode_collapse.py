@@ -166,7 +166,8 @@ class ModesSetting:
             "T": self.gans(method),
             "n_train": self.n_train,
             "n_samples": self.n_samples,
-            "gan": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(gan).items()},
+            "gan": {k: list(v) if isinstance(v, tuple) else v
+                    for k, v in (gan.identity() if isinstance(gan, GanConfig) else dataclasses.asdict(gan)).items()},
         }
         if self.gans(method) > 1 and method != "ensemble":
             cfg.update(classifier_epochs=self.classifier_epochs, classifier_lr=self.classifier_lr,

@@ -199,7 +199,7 @@ class Preset:
             "classifier_epochs": self.classifier_epochs,
             "classifier_lr": self.classifier_lr,
             "n_fake": self.n_fake,
-            "gan": {k: _jsonable(v) for k, v in dataclasses.asdict(gan).items()},
+            "gan": {k: _jsonable(v) for k, v in _gan_fields(gan).items()},
         }
 
     def first_config(self, modes: int, variant: str = "") -> dict:
@@ -219,6 +219,11 @@ class Preset:
     def with_(self, **changes) -> "Preset":
         """A copy with some fields replaced (e.g. fewer runs for a test)."""
         return dataclasses.replace(self, **changes)
+
+
+def _gan_fields(gan) -> dict:
+    """A GanConfig's stored identity (:meth:`GanConfig.identity`), another dataclass's fields."""
+    return gan.identity() if isinstance(gan, GanConfig) else dataclasses.asdict(gan)
 
 
 def _jsonable(v):

@@ -114,3 +114,29 @@ def test_avb_non_finite_t_loss_one_line_naming_iteration(tmp_path, capsys):
                             "--n", "10"], capsys)
     assert rc == 1
     assert len(err.strip().splitlines()) == 1 and "iteration 1 of 5" in err and "T loss" in err
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["--pipeline", "paper"], "--pipeline"),
+    (["--factor", "bogus"], "--factor"),
+    (["--factor", "stored_samples", "--factor", "tanh"], "--factor"),
+    (["--permutations", "0"], "--permutations"),
+])
+def test_digits_bad_pipeline_or_factor_one_line_exit_2(args, flag, tmp_path, capsys):
+    rc, _, err = _run_main(["digits", "--seed", "1", "--out", str(tmp_path / "o")] + args, capsys)
+    assert rc == 2
+    assert len(err.strip().splitlines()) == 1 and flag in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_digits_reference_pipeline_with_a_factor_records_it(tmp_path, capsys):
+    """--pipeline default --factor fixed_classifier: that one reference choice, recorded in stats.json."""
+    rc, stdout, _ = _run_main(["digits", "--seed", "2", "--out", str(tmp_path), "--steps", "28",
+                               "--factor", "fixed_classifier", "--permutations", "99"], capsys)
+    assert rc == 0 and "Spearman(ink, weight)" in stdout
+    s = json.loads((tmp_path / "stats.json").read_text())
+    p = s["pipeline"]
+    assert p["name"] == "default" and p["factors"] == ["fixed_classifier"]
+    assert p["classifier_epochs"] == [5] and p["classifier_lr"] == 8e-4 and p["stored_samples"] is None
+    assert s["classifier_epochs"] == 5 and not s["config"]["g_batchnorm"]
+    assert np.load(tmp_path / "weights.npy").shape == (1797,)

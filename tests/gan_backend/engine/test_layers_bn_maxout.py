@@ -89,6 +89,44 @@ def test_mlp_with_batchnorm_or_maxout_end_to_end_gradients(kw, xp):
     np.testing.assert_allclose(_to_np(net.grads), finite_diff(loss, net.params), rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.parametrize("g_output", ["sigmoid", "tanh"])
+def test_bounded_batchnorm_generator_gradients_and_range(g_output, xp):
+    """G from the factory with batch norm and a bounded output (``GanConfig.g_output``):
+    end-to-end derivatives against finite differences, outputs inside the bound, and
+    sigmoid = (tanh(a/2) + 1)/2 of the last Dense layer's output."""
+    rng = np.random.default_rng(16)
+    c = GanConfig(latent_dim=3, g_hidden=(6, 5), g_batchnorm=True, g_output=g_output, activation="leaky_relu",
+                  dtype="float64")
+    net = generator_net(c, 4, xp=xp)
+    assert net.output_activation == g_output and len(net.norms) == 2
+    net.init(rng, "glorot")
+    net.params[...] = net.params + xp.asarray(0.1 * rng.standard_normal(net.params.shape))
+    for bn in net.norms:
+        bn.momentum = 1e-300
+    z = xp.asarray(rng.standard_normal((8, 3)))
+    w = xp.asarray(rng.standard_normal((8, 4)))
+
+    def loss():
+        return float((net.forward(z) * w).sum())
+
+    loss()
+    dz = net.backward(w)
+    np.testing.assert_allclose(_to_np(dz), finite_diff(loss, z), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(_to_np(net.grads), finite_diff(loss, net.params), rtol=RTOL, atol=ATOL)
+    y = _to_np(net.forward(z))
+    low = 0.0 if g_output == "sigmoid" else -1.0
+    assert np.all(y > low) and np.all(y < 1.0)
+    # the last Dense layer's output, by hand from the layers before the output activation
+    h = z
+    for layer in net.layers[:-1]:
+        h = layer.forward(h)
+    h = _to_np(h)
+    want = (np.tanh(h / 2) + 1) / 2 if g_output == "sigmoid" else np.tanh(h)
+    np.testing.assert_allclose(y, want, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="`g_output`"):
+        GanConfig(g_output="softplus")
+
+
 def test_parameter_counts_and_builders():
     c = GanConfig(g_hidden=(7, 4), d_hidden=(6,), g_batchnorm=True, d_maxout=5)
     g, d = generator_net(c, 2), discriminator_net(c, 2)
@@ -114,3 +152,13 @@ def test_batchnorm_generator_trains_samples_saves_and_loads(tmp_path):
     again = Generator.load(gen.save(tmp_path / "g"))
     np.testing.assert_array_equal(again.sample(50, rng=4), gen.sample(50, rng=4))
     assert gen.net.norms[0].training  # predict restored training mode
+
+
+def test_identity_leaves_out_late_fields_at_default():
+    """Stored runs' configs (presets' run_config) keep the keys they had before ``g_output``
+    existed; set away from its default it is part of the identity."""
+    import dataclasses
+
+    c = GanConfig()
+    assert c.identity() == {k: v for k, v in dataclasses.asdict(c).items() if k != "g_output"}
+    assert GanConfig(g_output="sigmoid").identity()["g_output"] == "sigmoid"

@@ -31,3 +31,16 @@ def test_reference_presets_cover_the_delta_cells():
 def test_the_reference_step_runs_on_the_fused_kernels():
     x = np.random.default_rng(0).normal(size=(512, 2))
     assert GanTrainer(x, get_preset("reference").gan_config("reference_toy"), rng=0).fused is True
+
+
+def test_run_configs_keep_their_keys_without_g_output():
+    """Runs stored before GanConfig.g_output existed keep matching: the presets' and the modes
+    settings' run configs leave the field out at its default (GanConfig.identity)."""
+    from gan_backend.experiments.mode_collapse import get_setting as _modes_setting
+    from gan_backend.experiments.presets import PRESETS, get_preset
+
+    for name in PRESETS:
+        p = get_preset(name)
+        assert "g_output" not in p.run_config(p.methods[0], p.modes[0], p.variant_names[0])["gan"]
+    s = _modes_setting("small")
+    assert "g_output" not in s.run_config("vanilla", 8)["gan"]
