@@ -199,7 +199,7 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", nargs="*", default=[], metavar="S")
     p.add_argument("--steps", default=str(STEPS), metavar="N", help=f"generator steps per GAN (default {STEPS})")
     p.add_argument("--permutations", default="9999", metavar="B", help="permutations of each Spearman test")
-    p.add_argument("--table", metavar="PREFIX", help="write PREFIX.csv and PREFIX.md from every JSON in --runs")
+    p.add_argument("--table", metavar="PREFIX", help="write the tables PREFIX + .csv and PREFIX + .md from every JSON in --runs")
     p.add_argument("--figure", nargs=3, metavar=("SETTING", "SEED", "FILE.png"),
                    help="draw G_1 | lowest | highest weighted digits of one finished run")
     p.add_argument("--command", default="python -m gan_backend.experiments.digits_factors " + " ".join(sys.argv[1:]),
