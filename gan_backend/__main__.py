@@ -8,34 +8,11 @@ Ctrl-C is one line, exit status 130.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
 from gan_backend.engine._backend import BackendUnavailableError
-from gan_backend.cli import iter_commands
+from gan_backend.cli.parser import build_parser
 from gan_backend.engine.train import TrainingDivergedError
-
-PROG = "python -m gan_backend"
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are a single line and exit status 2."""
-
-    def error(self, message: str):  # noqa: D401 - argparse API
-        sys.stderr.write(f"{self.prog}: error: {' '.join(str(message).split())}\n")
-        sys.exit(2)
-
-
-def build_parser() -> OneLineParser:
-    parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
-                                parser_class=OneLineParser)
-    for mod in iter_commands():
-        p = sub.add_parser(mod.NAME, help=mod.HELP, description=(mod.__doc__ or mod.HELP).strip(),
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
-        mod.add_arguments(p)
-        p.set_defaults(_run=mod.run, _prog=p.prog, _identity=getattr(mod, "identity", None))
-    return parser
 
 
 def main(argv=None) -> int:

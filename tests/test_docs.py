@@ -237,7 +237,7 @@ def _ext(name: str):
 def test_cli_page_lists_every_command_and_option():
     """Every sub-command of ``python -m gan_backend`` and every option of every parser is on the
     CLI page (read from the parsers themselves, so a new command file shows up by itself)."""
-    from gan_backend.__main__ import build_parser
+    from gan_backend.cli.parser import build_parser
     from proofs_check.__main__ import _parser
 
     page = _ext("cli_pages").page()

@@ -36,7 +36,7 @@ _PREFIX = ("python", "-m", "gan_backend")
 def owner(line: str) -> tuple[str, dict] | None:
     """``(command, identity)`` of a ``python -m gan_backend ...`` command line, or None
     when it is not one (another program, a bad command line)."""
-    from gan_backend.__main__ import build_parser  # lazy: call-time cycle __main__ -> commands -> _outdir
+    from gan_backend.cli.parser import build_parser  # lazy: import cycle parser -> command modules -> _outdir
 
     try:
         words = shlex.split(line)

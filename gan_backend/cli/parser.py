@@ -1,0 +1,33 @@
+"""The argument parser of ``python -m gan_backend``: one subparser per command module of
+``gan_backend/cli`` (:func:`gan_backend.cli.iter_commands`), and errors as one line on
+stderr with exit status 2."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gan_backend.cli import iter_commands
+
+__all__ = ["PROG", "OneLineParser", "build_parser"]
+
+PROG = "python -m gan_backend"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are a single line and exit status 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        sys.stderr.write(f"{self.prog}: error: {' '.join(str(message).split())}\n")
+        sys.exit(2)
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(prog=PROG, description="``python -m gan_backend <command> ...``: the subcommands found in ``gan_backend/cli``.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                parser_class=OneLineParser)
+    for mod in iter_commands():
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=(mod.__doc__ or mod.HELP).strip(),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run, _prog=p.prog, _identity=getattr(mod, "identity", None))
+    return parser
