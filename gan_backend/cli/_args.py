@@ -12,8 +12,10 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gan_backend.engine.objectives import get_objective
+
 __all__ = ["positive_int", "nonnegative_int", "seed", "steps", "workers", "MAX_STEPS", "MAX_WORKERS", "output_file", "plot_file", "distinct_outputs",
-           "output_dir", "scheduler_address", "MAX_INT"]
+           "output_dir", "scheduler_address", "objective_spec", "MAX_INT"]
 
 #: The largest integer any size, count or seed argument accepts (int64): larger values
 #: would overflow the arrays and seeds they become.
@@ -175,3 +177,13 @@ def scheduler_address(flag: str, address: str | None, *, timeout: float = SCHEDU
         raise ValueError(f"argument {flag}: no Dask scheduler answers at {address!r} ({why}); start one "
                          "with `dask scheduler` and `dask worker ADDRESS`") from None
     return address
+
+
+def objective_spec(text: str) -> str:
+    """argparse type of ``--objective``: a GAN objective spec that
+    :func:`gan_backend.engine.objectives.get_objective` accepts, returned unchanged."""
+    try:
+        get_objective(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("`objective` ", "")) from None
+    return text

@@ -17,25 +17,16 @@ import shlex
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from gan_backend.cli._args import output_dir, positive_int, seed
+from gan_backend.cli._args import objective_spec, output_dir, positive_int, seed
 from gan_backend.experiments import fitcheck
-from gan_backend.engine.objectives import get_objective
 
 NAME = "fitcheck"
 HELP = "train one GAN per (objective, K, seed) on gmm data and check that it fits the data's mean and covariance"
 
 
-def _objective(text: str) -> str:
-    try:
-        get_objective(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc).replace("`objective` ", "")) from None
-    return text
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="directory for fit.csv and fit.md")
-    p.add_argument("--objectives", type=_objective, nargs="+", default=None, metavar="OBJ",
+    p.add_argument("--objectives", type=objective_spec, nargs="+", default=None, metavar="OBJ",
                    help="objective specs (default: nonsaturating, minimax, and fgan:<f> and "
                         "fgan-saturating:<f> for every registry f and alpha(-1), alpha(0.5), alpha(2))")
     p.add_argument("--modes", type=positive_int, nargs="+", default=[1, 2], metavar="K", help="K (default 1 2)")

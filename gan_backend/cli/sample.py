@@ -25,13 +25,12 @@ import numpy as np
 
 from gan_backend.adagan import methods
 from gan_backend.engine._validate import fits_in_memory
-from gan_backend.cli._args import distinct_outputs, output_file, plot_file
+from gan_backend.cli._args import distinct_outputs, objective_spec, output_file, plot_file
 from gan_backend.experiments.driver import format_seconds
 from gan_backend.experiments.method_policy import cost as method_cost
 from gan_backend.cli._args import positive_int, seed as seed_arg
 from gan_backend.engine.config import WGAN_DEFAULTS, GanConfig
 from gan_backend.engine.datasets import DATASETS, make_dataset
-from gan_backend.engine.objectives import get_objective
 from gan_backend.experiments.mode_collapse import get_setting
 
 NAME = "sample"
@@ -95,14 +94,6 @@ def setup(network: str, objective: str, *, epochs: int | None = None, n_data: in
                  s.n_train if n_data is None else n_data, s.adagan_options("boosted_star"))
 
 
-def _objective(text: str) -> str:
-    try:
-        get_objective(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc).replace("`objective` ", "")) from None
-    return text
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", required=True, choices=sorted(DATASETS), help="toy data set")
     p.add_argument("--geometry", choices=("default", "pacgan"), default="default",
@@ -115,7 +106,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n", type=positive_int, required=True, metavar="N", help="number of samples to write")
     p.add_argument("--out", required=True, metavar="FILE.npy", help="where to write the (N, 2) samples")
     p.add_argument("--data-out", metavar="FILE.npy", help="also write the training data here")
-    p.add_argument("--objective", type=_objective, default="nonsaturating",
+    p.add_argument("--objective", type=objective_spec, default="nonsaturating",
                    help="minimax, nonsaturating (default), wgan, fgan:<fdiv name> (generator maximises "
                         "E g_f(V)) or fgan-saturating:<fdiv name> (generator loss of the saddle point)")
     p.add_argument("--weight-delay", action="store_true",

@@ -24,6 +24,7 @@ import sys
 import numpy as np
 
 from gan_backend.experiments import adagan_digits as digits
+from gan_backend.experiments.run_files import write_record
 
 __all__ = ["SETTINGS", "setting_pipeline", "run_pair", "write_table", "plot_run", "main"]
 
@@ -82,10 +83,7 @@ def run_pair(runs: str, name: str, seed: int, steps: int = STEPS, *, x=None, lab
     rec = {"setting": name, "change": SETTINGS[name], **stats}
     np.savez_compressed(path[:-5] + ".npz", weights=fig.weights, d=fig.d,
                         **{k: np.asarray(v) for k, v in panels.items()})
-    tmp = path + ".tmp"
-    with open(tmp, "w") as fh:
-        json.dump(rec, fh, indent=1)
-    os.replace(tmp, path)
+    write_record(path, rec)
     return rec
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from gan_backend.experiments.avb.config import AvbConfig
 from gan_backend.experiments.avb.experiment import VAE_FIELDS, acceptance, run_seed
 from gan_backend.experiments.avb.plot import plot_posteriors
+from gan_backend.experiments.run_files import write_record
 
 __all__ = ["SETTINGS", "run_pair", "write_table", "plot_run", "main"]
 
@@ -94,10 +95,7 @@ def run_pair(runs: str, name: str, seed: int, n: int = 1000) -> dict:
     }
     arrays = {"avb": r.z_avb} if r.z_vae is None else {"avb": r.z_avb, "vae": r.z_vae}
     np.savez_compressed(path[:-5] + ".npz", **arrays)
-    tmp = path + ".tmp"
-    with open(tmp, "w") as fh:
-        json.dump(rec, fh, indent=1)
-    os.replace(tmp, path)
+    write_record(path, rec)
     return rec
 
 
