@@ -77,3 +77,24 @@ def format_row(row: Row) -> str:
     verdict = "SKIP" if row.skipped else "INFO" if row.info else ("PASS" if row.passed else "FAIL")
     line = f"{row.name:<34} {_fmt_t(row.ours):>12} {_fmt_t(row.peer):>12} {ratio:>8}  {row.target:<34} {verdict}"
     return line + (f"  ({row.note})" if row.note else "")
+
+
+def jax_scan_blocks(step, carry):
+    """The JAX side's timed block: ``block(steps)`` runs ``steps`` iterations of ``step`` (a
+    ``jax.lax.scan`` body ``(carry, _) -> (carry, None)``) in one ``jit`` call, keeps the
+    carry for the next call and waits for the result."""
+    import functools  # lazy: with jax, only the peer side needs it
+
+    import jax  # lazy: JAX is optional (the peer of B3, B11, B12)
+
+    @functools.partial(jax.jit, static_argnums=1)
+    def run(c, steps):
+        return jax.lax.scan(step, c, None, length=steps)[0]
+
+    state = [carry]
+
+    def block(steps):
+        state[0] = jax.block_until_ready(run(state[0], steps))
+
+    return block
+

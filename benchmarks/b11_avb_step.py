@@ -27,7 +27,7 @@ import os
 import subprocess
 import sys
 
-from benchmarks._harness import Row, interleaved_best
+from benchmarks._harness import Row, interleaved_best, jax_scan_blocks
 
 ID = "B11"
 TARGET = 1.0
@@ -39,8 +39,6 @@ _PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 def _jax_block_factory(config, jax, optax):
     """The JAX peer of ``config`` (an AvbConfig): returns ``block(iterations)``."""
-    import functools
-
     import jax.numpy as jnp
 
     acts = {"elu": jax.nn.elu, "relu": jax.nn.relu, "tanh": jnp.tanh}
@@ -118,16 +116,7 @@ def _jax_block_factory(config, jax, optax):
         up, sp = opt_p.update(jax.grad(p_loss)(pp, tp, x, eps), sp, pp)
         return (optax.apply_updates(pp, up), tp, sp, st, key), None
 
-    @functools.partial(jax.jit, static_argnums=1)
-    def run(carry, steps):
-        return jax.lax.scan(one, carry, None, length=steps)[0]
-
-    state = [(primal, tp, opt_p.init(primal), opt_t.init(tp), key)]
-
-    def block(steps):
-        state[0] = jax.block_until_ready(run(state[0], steps))
-
-    return block
+    return jax_scan_blocks(one, (primal, tp, opt_p.init(primal), opt_t.init(tp), key))
 
 
 def _worker(smoke: bool) -> dict:

@@ -24,7 +24,7 @@ import os
 import subprocess
 import sys
 
-from benchmarks._harness import Row, interleaved_best
+from benchmarks._harness import Row, interleaved_best, jax_scan_blocks
 
 ID = "B12"
 #: printed right after B3 (the toy GAN step) by ``python -m benchmarks``
@@ -39,8 +39,6 @@ def jax_block_factory(x_np, config, jax, optax):
     """The JAX peer for the ``GanConfig`` ``config`` (tanh MLPs, minimax, ``unrolled``
     look-ahead steps): returns ``block(steps)``, which advances ``steps`` generator steps
     in one jitted ``lax.scan`` and waits for the result."""
-    import functools
-
     import jax.numpy as jnp
 
     batch, zdim, k_ahead = config.batch_size, config.latent_dim, config.unrolled
@@ -95,16 +93,7 @@ def jax_block_factory(x_np, config, jax, optax):
         ug, sg = opt_g.update(gg, sg, gp)
         return (optax.apply_updates(gp, ug), dp, sg, sd, k), None
 
-    @functools.partial(jax.jit, static_argnums=1)
-    def run(carry, steps):
-        return jax.lax.scan(one, carry, None, length=steps)[0]
-
-    state = [(G, D, opt_g.init(G), opt_d.init(D), key)]
-
-    def block(steps):
-        state[0] = jax.block_until_ready(run(state[0], steps))
-
-    return block
+    return jax_scan_blocks(one, (G, D, opt_g.init(G), opt_d.init(D), key))
 
 
 def _worker(smoke: bool) -> dict:

@@ -44,7 +44,7 @@ import os
 import subprocess
 import sys
 
-from benchmarks._harness import Row, interleaved_best
+from benchmarks._harness import Row, interleaved_best, jax_scan_blocks
 
 ID = "B3"
 TARGET = 3.0
@@ -104,8 +104,6 @@ def _torch_step_factory(x_np, batch, torch):
 def _jax_block_factory(x_np, batch, jax, optax):
     """The JAX peer: returns ``block(steps)``, which advances ``steps`` steps in one
     jitted ``lax.scan`` and waits for the result."""
-    import functools
-
     import jax.numpy as jnp
 
     def init(key, sizes):
@@ -147,16 +145,7 @@ def _jax_block_factory(x_np, batch, jax, optax):
         ug, sg = opt_g.update(gg, sg, gp)
         return (optax.apply_updates(gp, ug), dp, sg, sd, k), None
 
-    @functools.partial(jax.jit, static_argnums=1)
-    def run(carry, steps):
-        return jax.lax.scan(one, carry, None, length=steps)[0]
-
-    state = [(G, D, opt_g.init(G), opt_d.init(D), key)]
-
-    def block(steps):
-        state[0] = jax.block_until_ready(run(state[0], steps))
-
-    return block
+    return jax_scan_blocks(one, (G, D, opt_g.init(G), opt_d.init(D), key))
 
 
 def _blas_kernels() -> str | None:
