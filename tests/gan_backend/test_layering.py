@@ -245,3 +245,36 @@ def test_no_import_cycle_between_modules():
     """Module-level imports form no cycle (a lazy import that breaks one says so)."""
     cycle = import_cycle(module_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+#: the most lines of code (blank lines, comment lines and the docstring not counted) of one
+#: function under gan_backend/experiments/
+MAX_EXPERIMENT_FUNCTION_LINES = 60
+
+
+def function_sizes(source: str) -> list[tuple[str, int]]:
+    """(name, lines of code) of every function of ``source``, nested ones included."""
+    lines = source.splitlines()
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            skip = set()
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                skip = set(range(first.lineno, first.end_lineno + 1))
+            code = [i for i in range(node.lineno, node.end_lineno + 1)
+                    if i not in skip and lines[i - 1].strip() and not lines[i - 1].strip().startswith("#")]
+            out.append((node.name, len(code)))
+    return out
+
+
+def test_function_sizes_counts_code_lines_only():
+    src = 'def f(a):\n    """Doc.\n\n    more doc\n    """\n    # note\n\n    return a\n'
+    assert function_sizes(src) == [("f", 2)]
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if "experiments" in p.relative_to(ROOT).parts],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_experiment_functions_are_short(path):
+    long = [(n, k) for n, k in function_sizes(path.read_text(encoding="utf-8")) if k > MAX_EXPERIMENT_FUNCTION_LINES]
+    assert not long, f"{path.relative_to(ROOT.parent)}: functions over {MAX_EXPERIMENT_FUNCTION_LINES} lines: {long}"

@@ -55,6 +55,17 @@ class AvbConfig:
         Adam's moment decays.
     dtype : str
         ``float32`` (default) or ``float64`` (the gradient checks).
+    eval_adversary_steps : int or None
+        T updates run after training with (θ, φ) frozen, at ``eval_adversary_lr``, before the
+        ELBO is estimated (0: use the T of the last iteration; None, the default: a fifth of
+        ``steps``, see :attr:`refit_steps`). During training T chases a moving encoder; the
+        refit brings it to the final encoder's optimum.
+    eval_snapshots : int
+        Copies of T taken evenly through the refit (the last at its end; at most one per refit
+        step); the AVB KL estimate ``E_q T`` is averaged over them, which cancels most of T's
+        step-to-step noise.
+    eval_adversary_lr : float
+        Adam learning rate of the refit.
     """
 
     latent_dim: int = 2
@@ -76,6 +87,9 @@ class AvbConfig:
     adversary_blocks: int = 2
     block_activation: str = "relu"
     adversary_prior_term: bool = True
+    eval_adversary_steps: int | None = None
+    eval_snapshots: int = 10
+    eval_adversary_lr: float = 1e-4
 
     @classmethod
     def authors(cls) -> "AvbConfig":
@@ -95,6 +109,16 @@ class AvbConfig:
                    adversary_prior_term=True, activation="elu", init="glorot", steps=100_000,
                    adversary_steps=2, batch_size=512, lr=2e-5, lr_adversary=1e-4, beta1=0.9, beta2=0.999)
 
+    @property
+    def refit_steps(self) -> int:
+        """The T updates of the evaluation refit: ``eval_adversary_steps``, or ``steps // 5``
+        when it is None.
+
+        >>> AvbConfig().refit_steps, AvbConfig(steps=3).refit_steps, AvbConfig(eval_adversary_steps=7).refit_steps
+        (2000, 0, 7)
+        """
+        return self.steps // 5 if self.eval_adversary_steps is None else int(self.eval_adversary_steps)
+
     def replace(self, **changes) -> "AvbConfig":
         """A copy with ``changes`` applied (validated again); ``iterations`` is ``steps``.
 
@@ -110,12 +134,17 @@ class AvbConfig:
             object.__setattr__(self, name, positive_widths(name, getattr(self, name)))
         for name in ("latent_dim", "noise_dim", "steps", "adversary_steps", "batch_size"):
             positive_int(name, getattr(self, name))
-        b = self.adversary_blocks
-        if isinstance(b, bool) or not isinstance(b, numbers.Integral) or b < 0:
-            raise ValueError(f"`adversary_blocks` must be a nonnegative integer; got {b!r}")
+        for name in ("adversary_blocks", "eval_adversary_steps"):
+            b = getattr(self, name)
+            if name == "eval_adversary_steps" and b is None:
+                continue
+            if isinstance(b, bool) or not isinstance(b, numbers.Integral) or b < 0:
+                raise ValueError(f"`{name}` must be a nonnegative integer{' or None' * (name != 'adversary_blocks')}; "
+                                 f"got {b!r}")
+        positive_int("eval_snapshots", self.eval_snapshots)
         if not isinstance(self.adversary_prior_term, bool):
             raise ValueError(f"`adversary_prior_term` must be True or False; got {self.adversary_prior_term!r}")
-        for name in ("lr", "lr_adversary", "init_std"):
+        for name in ("lr", "lr_adversary", "eval_adversary_lr", "init_std"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (v > 0 and math.isfinite(v)):
                 raise ValueError(f"`{name}` must be a positive finite number; got {v!r}")

@@ -5,8 +5,11 @@ samples ``Z[k]`` (returned, used for every metric) and ``2n`` more on which a KD
 ``q(z|x_k)`` is built (:func:`~gan_backend.experiments.avb.metrics.kde_log_ratio`). Keys:
 
 ``recon_loglik``        ``mean_k E_q log p(x_k|z)`` (nats per data point)
-``kl``                  AVB: ``mean_k E_q T(x_k, z)`` (T's estimate of the KL); VAE: the
+``kl``                  AVB: ``mean_k E_q T(x_k, z)`` (T's estimate of the KL), averaged over
+                        the refit's T snapshots (:meth:`AvbModel.kl_adversaries`); VAE: the
                         closed-form ``mean_k KL(q(z|x_k)‖N(0, I))``
+``kl_by_snapshot``      AVB: the KL estimate of each snapshot (same posterior samples), and
+                        ``kl_snapshot_sd`` their standard deviation (T's own noise)
 ``elbo``                ``recon_loglik − kl`` (AVB: the paper's estimate with −T for the KL)
 ``kl_kde``, ``elbo_kde``  the same with the KL from the KDE of the encoder's own samples
 ``log_likelihood``      ``mean_k log p(x_k)`` under the decoder, by importance sampling
@@ -15,7 +18,8 @@ samples ``Z[k]`` (returned, used for every metric) and ``2n`` more on which a KD
                         Carlo standard error, ``log_likelihood_per_point`` the K values,
                         ``sum_px`` ``Σ_k p(x_k)`` (≤ 1: the 2^D binary vectors share mass 1)
 ``elbo_stderr``         the Monte Carlo standard error of ``elbo`` (the K·n per-sample terms
-                        ``log p(x_k|z) − T(x_k, z)``, resp. ``− KL``, are averaged)
+                        ``log p(x_k|z) − T̄(x_k, z)``, resp. ``− KL``, are averaged; T̄ the
+                        snapshots' mean)
 ``elbo_gap``            ``log_likelihood − elbo`` (≥ 0 for a true ELBO, up to MC error)
 ``elbo_max``            ``−log K``: no model does better on K equally weighted points
                         (``Σ_k p(x_k) ≤ 1``), reached when the posteriors tile the prior
@@ -111,8 +115,12 @@ def evaluate_avb(model, x, n: int = 2000, *, rng=None) -> tuple[np.ndarray, dict
     rng = as_rng(rng)
     x = np.asarray(x, np.float64)
     z, out, kde, ll = _common(model, x, n, rng)
-    t = np.stack([model.adversary(np.repeat(x[i:i + 1], n, axis=0), z[i]) for i in range(x.shape[0])])
+    by_snapshot = np.stack([np.stack([a(np.repeat(x[i:i + 1], n, axis=0), z[i]) for i in range(x.shape[0])])
+                            for a in model.kl_adversaries()])
+    t = by_snapshot.mean(axis=0)
     out["kl"] = float(t.mean())
+    out["kl_by_snapshot"] = by_snapshot.mean(axis=(1, 2)).tolist()
+    out["kl_snapshot_sd"] = float(by_snapshot.mean(axis=(1, 2)).std(ddof=1)) if len(by_snapshot) > 1 else 0.0
     out["elbo"] = out["recon_loglik"] - out["kl"]
     out["t_vs_kde"] = _compare(t.reshape(-1), np.concatenate([r.log_ratio for r in kde]))
     return z, _gap(out, ll - t.reshape(-1))

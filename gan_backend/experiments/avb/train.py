@@ -26,6 +26,7 @@ Both use :class:`gan_backend.engine.optim.Adam`. All randomness comes from one
 """
 from __future__ import annotations
 
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,6 +103,12 @@ class AvbModel:
     adversary: Adversary
     adversary_loss: np.ndarray
     objective: np.ndarray
+    adversary_snapshots: tuple = ()
+
+    def kl_adversaries(self) -> tuple:
+        """The T's whose ``E_q T`` estimates of the KL are averaged: the refit's snapshots
+        (:attr:`AvbConfig.eval_snapshots`), or the trained T when there was no refit."""
+        return self.adversary_snapshots or (self.adversary,)
 
     def posterior(self, x, n: int, rng=None) -> np.ndarray:
         """``n`` samples of ``q(z|x_i)`` for every row ``x_i``: shape ``(len(x), n, latent)``."""
@@ -209,7 +216,43 @@ class AvbTrainer:
                         f"AVB training diverged at iteration {s + 1} of {steps}: the (θ, φ) objective "
                         f"mean T − log p(x|z) is {obj[s]}")
         _check_finite("AVB", self.encoder, self.decoder, self.adversary)
-        return AvbModel(c, self.encoder, self.decoder, self.adversary, adv, obj)
+        snapshots = self.refit_adversary()
+        return AvbModel(c, self.encoder, self.decoder, self.adversary, adv, obj, snapshots)
+
+    def _copy_adversary(self, adversary: Adversary) -> Adversary:
+        new = Adversary(self.x.shape[1], self.config)
+        new.net.params[...] = adversary.net.params
+        return new
+
+    def refit_adversary(self) -> tuple:
+        """Train T alone for ``config.refit_steps`` steps at ``eval_adversary_lr``
+        with the encoder frozen, on a copy (the trained T stays as it is); return the
+        ``eval_snapshots`` copies taken evenly through it, the last at its end (``()``
+        without a refit)."""
+        c = self.config
+        steps = c.refit_steps
+        if steps == 0:
+            return ()
+        trained, opt = self.adversary, self.opt_adversary
+        self.adversary = self._copy_adversary(trained)
+        self.opt_adversary = _adam(c, self.adversary, lr=c.eval_adversary_lr)
+        every = steps / min(c.eval_snapshots, steps)
+        marks = {int(round(every * (k + 1))) for k in range(min(c.eval_snapshots, steps))}
+        snapshots = []
+        try:
+            with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
+                for s in range(1, steps + 1):
+                    loss = self.adversary_step()
+                    if not np.isfinite(loss):
+                        raise TrainingDivergedError(
+                            f"AVB adversary refit diverged at step {s} of {steps}: the "
+                            f"adversary's logistic loss (T loss) is {loss}")
+                    if s in marks:
+                        snapshots.append(self._copy_adversary(self.adversary))
+            _check_finite("AVB adversary refit", self.adversary)
+        finally:
+            self.adversary, self.opt_adversary = trained, opt
+        return tuple(snapshots)
 
 
 class VaeTrainer:

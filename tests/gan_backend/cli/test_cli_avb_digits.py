@@ -26,6 +26,9 @@ def test_avb_writes_posteriors_metrics_and_plot(tmp_path, capsys):
         assert 0.0 <= m[model]["separation"] <= 1.0
         assert m[model]["recon_loglik"] <= 0.0  # a Bernoulli log-likelihood
     assert "mean_abs_diff" in m["avb"]["t_vs_kde"]
+    # 15 iterations: a refit of 15 // 5 = 3 T steps, one snapshot after each; the KL is their mean
+    assert len(m["avb"]["kl_by_snapshot"]) == 3
+    assert m["avb"]["kl"] == pytest.approx(np.mean(m["avb"]["kl_by_snapshot"]), rel=1e-12)
     for model in ("avb", "vae"):
         ll, se = m[model]["log_likelihood"], m[model]["log_likelihood_stderr"]
         assert ll < 0 and 0 < se < 0.05 and m[model]["sum_px"] <= 1.0 + 4 * se * 4
@@ -88,6 +91,7 @@ def test_digits_without_scikit_learn_names_the_package(tmp_path, capsys, monkeyp
     (["--noise-dim", "0"], "--noise-dim"),
     (["--lr-t", "-1e-4"], "--lr-t"),
     (["--lr-t", "nan"], "--lr-t"),
+    (["--eval-t-steps", "-1"], "--eval-t-steps"),
 ])
 def test_avb_bad_recipe_width_or_steps_one_line_exit_2(args, flag, tmp_path, capsys):
     rc, _, err = _run_main(["avb", "--seed", "1", "--out", str(tmp_path / "o")] + args, capsys)
