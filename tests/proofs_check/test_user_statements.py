@@ -257,9 +257,12 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
                              "--jobs", "2", "--json", str(tmp_path / "r.json")], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, preexec_fn=session, cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
-    time.sleep(8)  # past the imports, the workers running
+    first = proc.stderr.readline()  # the size estimate: printed once the imports are done
+    assert " rows at --instances " in first, first
+    time.sleep(1.5)  # the worker pool started and running rows (the run takes about 2 minutes)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
     out, err = proc.communicate(timeout=60)
+    err = first + err
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted")
     assert not (tmp_path / "r.json").exists()
