@@ -22,8 +22,9 @@ HELP = "ring/grid missing-modes benchmarks (PacGAN Table 1), resumable"
 
 def add_arguments(parser) -> None:
     parser.add_argument("--setting", choices=setting_names(), default="small",
-                        help="tiny (tests, seconds), small (<= 30 min on 2 cores), full (the benchmark's "
-                             "network: a cluster or many cores)")
+                        help="tiny (tests, seconds), small (<= 30 min on 2 cores), medium (the small network 10x "
+                             "longer, Vanilla and Boosted R* only: about 30 min on 2 cores), full (the "
+                             "benchmark's network: a cluster or many cores)")
     parser.add_argument("--out", type=Path, required=True, help="output directory (resumed if it exists)")
     parser.add_argument("--workers", type=workers, default=None,
                         help="local worker processes (default: number of CPUs)")

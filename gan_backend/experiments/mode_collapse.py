@@ -194,6 +194,18 @@ def _small() -> ModesSetting:
     )
 
 
+def _medium() -> ModesSetting:
+    return ModesSetting(
+        name="modes-medium", runs=5, n_train=32_000, methods=("vanilla", "boosted_star"),
+        gan=_NET + (("epochs", 300),), classifier_epochs=10,
+        description=(
+            "the `small` network trained 10 times longer: G 5→64→64→64→2 and D 2→64→64→64→1, "
+            "ReLU, Glorot init, Adam(0.5, 0.999) lr 1e-3, batch 128, 32,000 training points, 300 "
+            "epochs = 75,000 generator steps per GAN; mixture discriminator 10 epochs = 2,500 "
+            "steps; Vanilla and Boosted R* only (the CPU budget)"),
+    )
+
+
 def _full() -> ModesSetting:
     return ModesSetting(
         name="modes-full", runs=10, n_train=100_000,
@@ -217,7 +229,7 @@ def _tiny() -> ModesSetting:
         description="TEST ONLY, results meaningless: T = 2, 512 points, 2 epochs of a one-layer net")
 
 
-_FACTORIES = {"tiny": _tiny, "small": _small, "full": _full}
+_FACTORIES = {"tiny": _tiny, "small": _small, "medium": _medium, "full": _full}
 SETTINGS: tuple[str, ...] = tuple(_FACTORIES)
 
 
