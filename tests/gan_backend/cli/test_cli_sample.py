@@ -127,11 +127,12 @@ def test_pacgan_geometry_trains_the_modes_benchmark_component(dataset, tmp_path,
     from gan_backend.experiments.mode_collapse import get_setting
 
     seen = _recorded_configs(monkeypatch)
-    # 128 points = one batch of the benchmark's 128: its 30 epochs are 30 steps
+    # 128 points = one batch of the benchmark's 128: its 300 epochs are 300 steps
     rc = main(["sample", "--dataset", dataset, "--geometry", "pacgan", "--method", "vanilla", "--seed", "1",
                "--n", "10", "--n-data", "128", "--out", str(tmp_path / "s.npy")])
     assert rc == 0
-    assert [c for _, c in seen] == [get_setting("small").gan_config()]
+    assert [c for _, c in seen] == [get_setting("medium").gan_config()]
+    assert seen[0][1].epochs == 300
     assert seen[0][1].g_hidden == (64, 64, 64) and seen[0][1].init == "glorot"
 
 
@@ -157,7 +158,7 @@ def test_benchmark_setup_has_the_settings_points_and_discriminator():
     from gan_backend.cli.sample import setup
     from gan_backend.experiments.mode_collapse import get_setting
 
-    s = get_setting("small")
+    s = get_setting("medium")
     chosen = setup("benchmark", "nonsaturating")
     assert chosen.n_data == s.n_train == 32_000
     assert chosen.options == s.adagan_options("boosted_star")

@@ -27,3 +27,13 @@ def test_std_and_standard_error():
     assert math.isclose(row["hq_se"], statistics.stdev([100 * h for h in hq]) / 2, rel_tol=1e-12)
     empty = next(r for r in summary_rows(runs, s) if r["benchmark"] == "grid" and r["method"] == m)
     assert empty["runs"] == 0 and math.isnan(empty["modes_se"])
+
+
+def test_medium_setting_is_the_small_network_ten_times_longer():
+    import dataclasses
+
+    small, medium = get_setting("small"), get_setting("medium")
+    assert medium.gan_config() == dataclasses.replace(small.gan_config(), epochs=10 * small.gan_config().epochs)
+    assert (medium.n_train, medium.classifier_epochs, medium.geometry) == (small.n_train, small.classifier_epochs,
+                                                                           small.geometry)
+    assert medium.methods == ("vanilla", "boosted_star") and medium.gans("boosted_star") == 10
