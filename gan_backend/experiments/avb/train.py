@@ -26,7 +26,6 @@ Both use :class:`gan_backend.engine.optim.Adam`. All randomness comes from one
 """
 from __future__ import annotations
 
-
 from dataclasses import dataclass
 
 import numpy as np
