@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 from gan_backend.experiments import adagan_digits as digits
-from gan_backend.experiments.run_files import write_record
+from gan_backend.experiments.run_files import read_rows, write_record
 
 __all__ = ["SETTINGS", "setting_pipeline", "run_pair", "write_table", "plot_run", "main"]
 
@@ -106,16 +106,6 @@ def _row(rec) -> dict:
     return row
 
 
-def _read(runs) -> list[dict]:
-    recs = []
-    for f in sorted(os.listdir(runs)):
-        if f.endswith(".json"):
-            with open(os.path.join(runs, f)) as fh:
-                recs.append(json.load(fh))
-    order = {k: i for i, k in enumerate(SETTINGS)}
-    return sorted((_row(r) for r in recs), key=lambda r: (order.get(r["setting"], 99), r["seed"]))
-
-
 def _p(v) -> str:
     return f"{v:.1g}" if v < 0.01 else f"{v:.2f}"
 
@@ -123,7 +113,7 @@ def _p(v) -> str:
 def write_table(runs: str, prefix: str, command: str) -> list[dict]:
     """``prefix.csv`` (one row per JSON in ``runs``) and ``prefix.md`` (settings in
     :data:`SETTINGS` order, with ``command``)."""
-    rows = _read(runs)
+    rows = read_rows(runs, _row, SETTINGS)
     with open(prefix + ".csv", "w") as fh:
         fh.write(",".join(_COLUMNS) + "\n")
         for r in rows:

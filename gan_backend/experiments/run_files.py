@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 
-__all__ = ["write_record"]
+__all__ = ["write_record", "read_rows"]
 
 
 def write_record(path, record: dict) -> None:
@@ -16,3 +16,15 @@ def write_record(path, record: dict) -> None:
     with open(tmp, "w") as fh:
         json.dump(record, fh, indent=1)
     os.replace(tmp, path)
+
+
+def read_rows(runs, row, settings) -> list[dict]:
+    """``row(record)`` of every JSON record in the folder ``runs``, ordered by setting (their
+    order in ``settings``; unknown settings last) and then by seed."""
+    recs = []
+    for f in sorted(os.listdir(runs)):
+        if f.endswith(".json"):
+            with open(os.path.join(runs, f)) as fh:
+                recs.append(json.load(fh))
+    order = {k: i for i, k in enumerate(settings)}
+    return sorted((row(r) for r in recs), key=lambda r: (order.get(r["setting"], len(order)), r["seed"]))

@@ -27,7 +27,7 @@ import numpy as np
 from gan_backend.experiments.avb.config import AvbConfig
 from gan_backend.experiments.avb.experiment import VAE_FIELDS, acceptance, run_seed
 from gan_backend.experiments.avb.plot import plot_posteriors
-from gan_backend.experiments.run_files import write_record
+from gan_backend.experiments.run_files import read_rows, write_record
 
 __all__ = ["SETTINGS", "run_pair", "write_table", "plot_run", "main"]
 
@@ -119,13 +119,7 @@ def write_table(runs: str, prefix: str, command: str,
                 title: str = "AVB CPU recipe: ablation, one ingredient at a time") -> list[dict]:
     """``prefix.csv`` (one row per JSON in ``runs``) and ``prefix.md`` (the same, grouped by
     setting in :data:`SETTINGS` order, with ``command`` and each setting's change)."""
-    recs = []
-    for f in sorted(os.listdir(runs)):
-        if f.endswith(".json"):
-            with open(os.path.join(runs, f)) as fh:
-                recs.append(json.load(fh))
-    order = {k: i for i, k in enumerate(SETTINGS)}
-    rows = sorted((_row(r) for r in recs), key=lambda r: (order.get(r["setting"], 99), r["seed"]))
+    rows = read_rows(runs, _row, SETTINGS)
     with open(prefix + ".csv", "w") as fh:
         fh.write(",".join(_COLUMNS) + "\n")
         for r in rows:
