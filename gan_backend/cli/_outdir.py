@@ -22,6 +22,8 @@ import os
 import shlex
 from pathlib import Path
 
+from gan_backend.cli.parser import build_parser
+
 try:
     import fcntl
 except ImportError:  # no flock on this platform (Windows): no lock
@@ -36,8 +38,6 @@ _PREFIX = ("python", "-m", "gan_backend")
 def owner(line: str) -> tuple[str, dict] | None:
     """``(command, identity)`` of a ``python -m gan_backend ...`` command line, or None
     when it is not one (another program, a bad command line)."""
-    from gan_backend.cli.parser import build_parser  # lazy: import cycle parser -> command modules -> _outdir
-
     try:
         words = shlex.split(line)
     except ValueError:
