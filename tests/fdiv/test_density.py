@@ -5,49 +5,74 @@ from __future__ import annotations
 
 import math
 
+import mpmath as mp
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-from scipy.special import ndtr
 
 import fdiv
 
 LOG2 = math.log(2.0)
 
 
+#: the closed forms' own error: 50-digit mpmath (a relative 1e-48 or so), far below any error
+#: bar of a float64 quadrature; it matters only where the exact value is 0 (q = p)
+REF_TOL = 1e-40
+
+
 def _check(res, exact, rel=1e-8):
     assert res.error_kind == "quadrature"
-    assert abs(res.value - exact) <= res.error, (res, exact, res.value - exact)
-    assert res.error <= rel * abs(exact), (res.error, exact)
+    assert abs(mp.mpf(res.value) - exact) <= res.error + REF_TOL, (res, exact, res.value - exact)
+    assert res.error <= rel * abs(exact) + REF_TOL, (res.error, exact)
 
 
 # --- Gaussian closed forms (any dimension; m mean vectors, s covariance matrices) ---------------
+# Evaluated in mpmath at 50 digits from the exact float inputs: in float64, 2 − 2 BC and
+# exp(·) − 1 cancel (for σ 2.25 against 2.125, 2 − 2 BC = 1.6e-3 loses 4e-16, twice the
+# quadrature's own error bar), so a float64 reference could fail a correct result.
+mp.mp.dps = 50
+
+
+def _mp(m, s):
+    """Mean vector and covariance as mpmath matrices (``s`` may already be one: an exact σ²)."""
+    s = s if isinstance(s, mp.matrix) else mp.matrix([[mp.mpf(float(v)) for v in row] for row in np.atleast_2d(s)])
+    return mp.matrix([mp.mpf(float(v)) for v in np.ravel(m)]), s
+
+
+def _quad(d, a, e):
+    """dᵀ a⁻¹ e."""
+    return (d.T * mp.lu_solve(a, e))[0]
+
+
 def kl_normal(m1, s1, m2, s2):
-    i2, d = np.linalg.inv(s2), m2 - m1
-    return 0.5 * (np.trace(i2 @ s1) + d @ i2 @ d - m1.size + math.log(np.linalg.det(s2) / np.linalg.det(s1)))
+    (m1, s1), (m2, s2) = _mp(m1, s1), _mp(m2, s2)
+    i2s1 = mp.inverse(s2) * s1
+    trace = mp.fsum(i2s1[i, i] for i in range(s1.rows))
+    d = m2 - m1
+    return 0.5 * (trace + _quad(d, s2, d) - s1.rows + mp.log(mp.det(s2) / mp.det(s1)))
 
 
 def hellinger_normal(m1, s1, m2, s2):
     """∫(√q − √p)² = 2 − 2 BC, BC the Bhattacharyya coefficient."""
-    sb, d = 0.5 * (s1 + s2), m1 - m2
-    bc = (np.linalg.det(s1) * np.linalg.det(s2)) ** 0.25 / math.sqrt(np.linalg.det(sb)) \
-        * math.exp(-d @ np.linalg.solve(sb, d) / 8)
-    return 2.0 - 2.0 * bc
+    (m1, s1), (m2, s2) = _mp(m1, s1), _mp(m2, s2)
+    sb, d = (s1 + s2) / 2, m1 - m2
+    log_bc = mp.log(mp.det(s1) * mp.det(s2)) / 4 - mp.log(mp.det(sb)) / 2 - _quad(d, sb, d) / 8
+    return -2 * mp.expm1(log_bc)
 
 
 def pearson_normal(m1, s1, m2, s2):
     """∫q²/p − 1, finite iff A = 2 S1^-1 − S2^-1 is positive definite (else +inf)."""
-    i1, i2 = np.linalg.inv(s1), np.linalg.inv(s2)
+    (m1, s1), (m2, s2) = _mp(m1, s1), _mp(m2, s2)
+    i1, i2 = mp.inverse(s1), mp.inverse(s2)
     a = 2 * i1 - i2
-    if np.linalg.eigvalsh(a).min() <= 0:
+    if min(mp.eigsy(a)[0]) <= 0:
         return math.inf
-    b = 2 * i1 @ m1 - i2 @ m2
-    c = 2 * m1 @ i1 @ m1 - m2 @ i2 @ m2
-    log_int = (-math.log(np.linalg.det(s1)) + 0.5 * math.log(np.linalg.det(s2)) - 0.5 * math.log(np.linalg.det(a))
-               + 0.5 * b @ np.linalg.solve(a, b) - 0.5 * c)
-    return math.exp(log_int) - 1.0
+    b = 2 * i1 * m1 - i2 * m2
+    c = 2 * (m1.T * i1 * m1)[0] - (m2.T * i2 * m2)[0]
+    log_int = (-mp.log(mp.det(s1)) + mp.log(mp.det(s2)) / 2 - mp.log(mp.det(a)) / 2 + _quad(b, a, b) / 2 - c / 2)
+    return mp.expm1(log_int)
 
 
 CLOSED = {"kl": kl_normal, "squared_hellinger": hellinger_normal, "pearson_chi2": pearson_normal}
@@ -60,7 +85,7 @@ _sd = st.floats(0.4, 2.5)
 @given(m1=_mean, m2=_mean, s1=_sd, s2=_sd)
 @pytest.mark.parametrize("name", list(CLOSED))
 def test_1d_gaussians_match_closed_forms(name, m1, m2, s1, s2):
-    exact = CLOSED[name](np.array([m1]), np.array([[s1 * s1]]), np.array([m2]), np.array([[s2 * s2]]))
+    exact = CLOSED[name](np.array([m1]), mp.matrix([[mp.mpf(s1) ** 2]]), np.array([m2]), mp.matrix([[mp.mpf(s2) ** 2]]))
     res = fdiv.density_divergence(name, stats.norm(m1, s1), stats.norm(m2, s2))
     if exact == math.inf:
         assert res.value == math.inf and res.error_kind == "exact"
@@ -120,8 +145,10 @@ def test_pearson_divergence_detected_by_tail_growth_for_a_callable_free_pair():
 @settings(max_examples=25)
 @given(m=_mean, delta=st.floats(0.01, 5.0), s=_sd)
 def test_tv_equal_variance_gaussians(m, delta, s):
-    """Σ|q − p| (no ½) = 2 (2 Φ(δ / 2σ) − 1)."""
-    exact = 2.0 * (2.0 * ndtr(delta / (2 * s)) - 1.0)
+    """Σ|q − p| (no ½) = 2 (2 Φ(δ / 2σ) − 1) = 2 erf(δ / (2√2 σ)), in mpmath (2 Φ − 1 cancels
+    in float64 for small δ)."""
+    gap = mp.mpf(m + delta) - mp.mpf(m)   # the means' distance as the distributions hold it
+    exact = 2 * mp.erf(gap / (2 * mp.sqrt(2) * mp.mpf(s)))
     _check(fdiv.density_divergence("tv", stats.norm(m, s), stats.norm(m + delta, s)), exact)
 
 
