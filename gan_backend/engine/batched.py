@@ -49,7 +49,7 @@ from gan_backend.engine.mlp import MLP, discriminator_net, generator_net
 from gan_backend.engine.objectives import Minimax, get_objective
 from gan_backend.engine.optim import clip_weights
 from gan_backend.engine.train import (as_data, check_config, diverged_error, net_optimizer, nonfinite_runs,
-                               one_blas_thread)
+                                      one_blas_thread, standardising_map)
 
 __all__ = ["BatchedMLP", "BatchedGanTrainer", "train_gans_batched", "train_classifiers_batched",
            "check_batch_runs", "RUN_AXIS_FIELDS", "check_run_axis"]
@@ -60,7 +60,7 @@ RUN_AXIS_FIELDS = frozenset({
     "latent_dim", "g_hidden", "d_hidden", "g_batchnorm", "g_output", "d_maxout", "activation", "init",
     "init_std",
     "objective", "optimizer", "lr_g", "lr_d", "beta1", "beta2", "batch_size",
-    "epochs", "n_critic", "clip", "unrolled", "dtype",
+    "epochs", "n_critic", "clip", "unrolled", "dtype", "standardize",
 })
 
 
@@ -142,6 +142,9 @@ class BatchedGanTrainer:
         self.n, dim = host[0].shape
         self.rngs = [as_rng(g) for g in rngs]
         self.samplers = [IndexSampler(self.n, w) for w in weights]
+        self.frames = [standardising_map(h, s.weights) if c.standardize else None
+                       for h, s in zip(host, self.samplers)]
+        host = [h if f is None else ((h - f[0]) / f[1]).astype(c.dtype) for h, f in zip(host, self.frames)]
         self.ids = np.arange(runs)  # input position of each run still in the batch
         self.x = to_device(np.stack(host).reshape(runs * self.n, dim), xp)
         self.G = generator_net(c, dim, xp=xp, runs=runs)
@@ -258,7 +261,7 @@ class BatchedGanTrainer:
                     self.check_finite(epoch=(s - 1) // spe + 1)
         out: list = [None] * n_in
         for r, i in enumerate(self.ids):
-            out[int(i)] = Generator(self.G.network(r), self.config)
+            out[int(i)] = Generator(self.G.network(r), self.config, frame=self.frames[int(i)])
         for i, err in self.failures.items():
             out[i] = err
         return out

@@ -26,6 +26,9 @@ class Generator:
         The generator network (``net.sizes[0] == config.latent_dim``).
     config : GanConfig
         The configuration it was trained with (saved alongside the weights).
+    frame : (array_like, array_like), optional
+        ``(μ, σ)`` of a training in standardised coordinates (``config.standardize``): the
+        samples are ``μ + σ·net(z)``. Required exactly when ``config.standardize`` is set.
 
     Examples
     --------
@@ -37,11 +40,22 @@ class Generator:
     (5, 2)
     """
 
-    def __init__(self, net: MLP, config: GanConfig):
+    def __init__(self, net: MLP, config: GanConfig, *, frame=None):
         if net.sizes[0] != config.latent_dim:
             raise ValueError(f"`net` input width {net.sizes[0]} != config.latent_dim {config.latent_dim}")
+        if (frame is not None) != config.standardize:
+            raise ValueError(f"`frame` must be given exactly when config.standardize is True; got "
+                             f"frame={'None' if frame is None else '(μ, σ)'} with standardize={config.standardize}")
+        if frame is not None:
+            mu, sd = (np.asarray(a, dtype=np.float64) for a in frame)
+            if mu.shape != (net.sizes[-1],) or sd.shape != mu.shape or not (np.isfinite(mu).all()
+                                                                           and np.isfinite(sd).all() and (sd > 0).all()):
+                raise ValueError(f"`frame` must be (μ, σ): two finite arrays of shape ({net.sizes[-1]},), σ > 0; "
+                                 f"got shapes {mu.shape} and {sd.shape}")
+            frame = (mu, sd)
         self.net = net
         self.config = config
+        self.frame = frame
 
     @property
     def dim(self) -> int:
@@ -62,6 +76,9 @@ class Generator:
             b = min(int(n), a + _CHUNK)
             z = rng.standard_normal((b - a, net.sizes[0]), dtype=dt)
             out[a:b] = to_numpy(net.predict(to_device(z, net.xp)))
+        if self.frame is not None:
+            out *= self.frame[1]
+            out += self.frame[0]
         return out
 
     __call__ = sample
@@ -73,9 +90,11 @@ class Generator:
         path = os.fspath(path)
         if not path.endswith(".npz"):
             path += ".npz"
+        frame = {} if self.frame is None else {"frame_shift": self.frame[0], "frame_scale": self.frame[1]}
         np.savez(path, params=to_numpy(self.net.params), state=to_numpy(self.net.state),
                  sizes=np.asarray(self.net.sizes),
-                 activation=self.net.activation, config=self.config.to_json(), format="gan_backend.Generator/1")
+                 activation=self.net.activation, config=self.config.to_json(), format="gan_backend.Generator/1",
+                 **frame)
         return path
 
     @classmethod
@@ -94,7 +113,8 @@ class Generator:
             net.params[...] = to_device(params, net.xp, net.dtype)
             if net.state.size:
                 net.state[...] = to_device(z["state"], net.xp, net.dtype)
-        return cls(net, config)
+            frame = (z["frame_shift"], z["frame_scale"]) if "frame_shift" in z else None
+        return cls(net, config, frame=frame)
 
     def to_bytes(self) -> bytes:
         """The content of the :meth:`save` file, as bytes (for stores and inter-process messages)."""

@@ -50,7 +50,9 @@ class Optimizer:
         self._tmp = [p.copy() for p, _ in self.params]
 
     def _zeros(self):
-        return [p * 0 for p, _ in self.params]
+        """Zero state arrays shaped and typed like the parameters (zeros also where a
+        parameter is not finite: ``p * 0`` would be NaN there)."""
+        return [self.xp.zeros_like(p) for p, _ in self.params]
 
     def step(self) -> None:
         raise NotImplementedError

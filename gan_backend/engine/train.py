@@ -92,6 +92,25 @@ def as_data(name: str, x, dtype) -> np.ndarray:
     return a
 
 
+def standardising_map(host: np.ndarray, weights=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(μ, σ)``: the per-coordinate mean and standard deviation of the distribution that
+    puts mass ``weights`` (uniform when None) on the rows of ``host``, in float64
+    (``GanConfig.standardize``). A coordinate with zero spread gets ``σ = 1``: the map
+    then only shifts it.
+
+    >>> mu, sd = standardising_map(np.array([[1.0, 5.0], [3.0, 5.0]]))
+    >>> mu.tolist(), sd.tolist()
+    ([2.0, 5.0], [1.0, 1.0])
+    >>> standardising_map(np.array([[1.0], [3.0]]), np.array([0.25, 0.75]))[0].tolist()
+    [2.5]
+    """
+    x = np.asarray(host, dtype=np.float64)
+    w = np.full(len(x), 1.0 / len(x)) if weights is None else np.asarray(to_numpy(weights), dtype=np.float64)
+    mu = w @ x
+    sd = np.sqrt(w @ (x - mu) ** 2)
+    return mu, np.where(sd > 0, sd, 1.0)
+
+
 def one_blas_thread(xp=np):
     """Limit BLAS to one thread while training on the NumPy backend (a no-op context on
     another array module).
@@ -178,6 +197,9 @@ class GanTrainer:
         host = as_data("x", x, c.dtype)
         self.n, dim = host.shape
         self.sampler = IndexSampler(self.n, weights)
+        self.frame = standardising_map(host, self.sampler.weights) if c.standardize else None
+        if self.frame is not None:
+            host = ((host - self.frame[0]) / self.frame[1]).astype(c.dtype)
         self.x = to_device(host, xp)
         self.G = generator_net(c, dim, xp=xp)
         self.D = discriminator_net(c, dim, xp=xp)
@@ -262,7 +284,7 @@ class GanTrainer:
 
     def generator(self) -> Generator:
         """The current generator (shares the network: further steps change it)."""
-        return Generator(self.G, self.config)
+        return Generator(self.G, self.config, frame=self.frame)
 
     def run(self, epochs: int | None = None, progress: bool = False) -> Generator:
         """Train for ``epochs`` (default ``config.epochs``) and return the generator."""

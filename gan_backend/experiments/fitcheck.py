@@ -20,6 +20,7 @@ samples that way.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,14 +29,17 @@ import numpy as np
 
 import fdiv
 from gan_backend.adagan import methods
-from gan_backend.engine.config import FGAN_DEFAULTS, GanConfig
+from gan_backend.engine.config import GanConfig
 from gan_backend.engine.datasets import make_dataset
 
 __all__ = ["FitSpec", "FIT_FIELDS", "fit_stats", "run_fit", "default_objectives", "read_rows", "row_key",
            "append_row", "write_report"]
 
+#: the ``config`` of rows written before the column existed
+LEGACY = "legacy"
+
 #: columns of fit.csv, in order
-FIT_FIELDS = ("objective", "f", "form", "modes", "seed", "epochs", "n_data", "n_samples",
+FIT_FIELDS = ("objective", "f", "form", "modes", "seed", "epochs", "n_data", "n_samples", "config",
               "data_mean_x", "data_mean_y", "sample_mean_x", "sample_mean_y", "mean_dist",
               "cov_ratio_min", "cov_ratio_max", "hq", "modes_hit", "fits", "seconds")
 
@@ -52,8 +56,30 @@ class FitSpec:
     n_samples: int = 20_000
 
     @property
+    def config(self) -> GanConfig:
+        """The GAN it trains: ``GanConfig.for_objective(objective, epochs=epochs)``."""
+        return GanConfig.for_objective(self.objective, epochs=self.epochs)
+
+    @property
     def key(self) -> tuple:
-        return (self.objective, self.modes, self.seed, self.epochs, self.n_data, self.n_samples)
+        """What identifies a stored row: the spec and the GAN's fields away from the
+        defaults (:func:`config_tag`), so that a run made under other defaults is retrained."""
+        return (self.objective, self.modes, self.seed, self.epochs, self.n_data, self.n_samples,
+                config_tag(self.config))
+
+
+def config_tag(config: GanConfig) -> str:
+    """The fields of ``config`` that differ from :class:`GanConfig`'s defaults, other than
+    ``objective`` and ``epochs`` (columns of their own), as ``name=value`` joined by ``;``.
+
+    >>> config_tag(GanConfig.for_objective("fgan:kl", epochs=3))
+    "init='glorot';lr_g=0.0002;lr_d=0.0002;standardize=True"
+    >>> config_tag(GanConfig(objective="minimax"))
+    ''
+    """
+    base = GanConfig()
+    return ";".join(f"{f.name}={getattr(config, f.name)!r}" for f in dataclasses.fields(config)
+                    if f.name not in ("objective", "epochs") and getattr(config, f.name) != getattr(base, f.name))
 
 
 def default_objectives() -> list[str]:
@@ -124,7 +150,7 @@ def fit_stats(samples, data_x, means, std: float) -> dict:
 def run_fit(spec: FitSpec) -> dict:
     """Train and score one run; returns a row of :data:`FIT_FIELDS`."""
     t0 = time.perf_counter()
-    config = GanConfig.for_objective(spec.objective, epochs=spec.epochs)
+    config = spec.config
     data_ss, train_ss, sample_ss = np.random.SeedSequence(spec.seed).spawn(3)  # as `sample`
     data = make_dataset("gmm", spec.n_data, modes=spec.modes, rng=np.random.default_rng(data_ss))
     model = methods.get("vanilla").fit(data.x, T=1, config=config, rng=np.random.default_rng(train_ss))
@@ -133,7 +159,7 @@ def run_fit(spec: FitSpec) -> dict:
     f, form = _f_and_form(spec.objective)
     return {"objective": spec.objective, "f": f, "form": form, "modes": spec.modes, "seed": spec.seed,
             "epochs": spec.epochs, "n_data": spec.n_data, "n_samples": spec.n_samples,
-            "data_mean_x": s["data_mean"][0], "data_mean_y": s["data_mean"][1],
+            "config": config_tag(config), "data_mean_x": s["data_mean"][0], "data_mean_y": s["data_mean"][1],
             "sample_mean_x": s["sample_mean"][0], "sample_mean_y": s["sample_mean"][1],
             "mean_dist": s["mean_dist"], "cov_ratio_min": s["cov_ratio_min"], "cov_ratio_max": s["cov_ratio_max"],
             "hq": s["hq"], "modes_hit": s["modes_hit"], "fits": int(s["fits"]),
@@ -141,35 +167,47 @@ def run_fit(spec: FitSpec) -> dict:
 
 
 def read_rows(path) -> list[dict]:
-    """The rows already in ``path`` (empty when it does not exist)."""
+    """The rows already in ``path`` (empty when it does not exist). A table written before
+    the ``config`` column existed reads with ``config`` = ``"legacy"``, which matches no spec
+    of today: its runs are retrained, not resumed."""
     p = Path(path)
     if not p.exists():
         return []
     with open(p, newline="") as fh:
         rows = list(csv.DictReader(fh))
-    if rows and set(rows[0]) != set(FIT_FIELDS):
+    if rows and set(rows[0]) | {"config"} != set(FIT_FIELDS):
         raise ValueError(f"`{p}` is not a fit-check table (columns {sorted(rows[0])})")
     for r in rows:
+        r.setdefault("config", LEGACY)
         for name in ("modes", "seed", "epochs", "n_data", "n_samples", "modes_hit", "fits"):
             r[name] = int(r[name])
         for name in FIT_FIELDS:
-            if name not in ("objective", "f", "form") and isinstance(r[name], str):
+            if name not in ("objective", "f", "form", "config") and isinstance(r[name], str):
                 r[name] = float(r[name])
     return rows
 
 
 def row_key(row: dict) -> tuple:
     return (row["objective"], int(row["modes"]), int(row["seed"]), int(row["epochs"]), int(row["n_data"]),
-            int(row["n_samples"]))
+            int(row["n_samples"]), row["config"])
 
 
 def append_row(path, row: dict) -> None:
-    """Append one row (with the header when the file is new): a finished run survives a kill."""
+    """Append one row (with the header when the file is new): a finished run survives a kill.
+    A table with the columns of an earlier version is first rewritten with today's."""
     p = Path(path)
     new = not p.exists() or p.stat().st_size == 0
+    if not new:
+        with open(p, newline="") as fh:
+            header = next(csv.reader(fh), [])
+        if tuple(header) != FIT_FIELDS:
+            old = read_rows(p)
+            p.unlink()
+            for r in old:
+                append_row(p, r)
     with open(p, "a", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=FIT_FIELDS)
-        if new:
+        if new or p.stat().st_size == 0:
             w.writeheader()
         w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
 
@@ -182,6 +220,14 @@ def _cell(rows: list[dict]) -> str:
     n_mean = sum(r["mean_dist"] <= 1.0 for r in rows)
     n_cov = sum(0.5 <= r["cov_ratio_min"] and r["cov_ratio_max"] <= 2.0 for r in rows)
     return f"**{n_fit}/{n}** (mean {n_mean}/{n}, cov {n_cov}/{n})"
+
+
+def _configs(rows: list[dict]) -> str:
+    """The f-GAN runs' fields away from the defaults, as the report states them."""
+    tags = sorted({r["config"] for r in rows if r["f"] != _PLAIN["minimax"][0]})
+    if tags == [LEGACY]:
+        return "these runs predate the `config` column of fit.csv: raw coordinates, normal init"
+    return "fields away from the toy GAN's: " + "; ".join(f"`{t}`" for t in tags)
 
 
 def write_report(rows: list[dict], path, command: str) -> None:
@@ -205,8 +251,9 @@ def write_report(rows: list[dict], path, command: str) -> None:
         "`fgan-saturating:<f>`: generator minimises −E f*(g_f(V)) (the saddle point's loss). The row "
         "minimax/nonsaturating is the plain GAN's pair (`nonsaturating`, `minimax`), for reference. "
         "Training: `GanConfig.for_objective(OBJ)`, the toy GAN (G 5→10→5→2, D 2→50→30→1, ReLU, normal "
-        "init std 0.8, Adam β₁ 0.5, batch 256); the plain GAN with lr 1e-3 (G) / 1e-4 (D), every f-GAN "
-        f"with one step size for both players, `FGAN_DEFAULTS` = {FGAN_DEFAULTS}.",
+        "init std 0.8, Adam β₁ 0.5, batch 256); the plain GAN with lr 1e-3 (G) / 1e-4 (D) on raw coordinates, "
+        f"every f-GAN with `FGAN_DEFAULTS` ({_configs(rows)}). `standardize`: both nets see (x − μ)/σ "
+        "of the data and the samples are mapped back.",
         "",
         "Cell: **runs that fit / runs** (runs that pass the mean test, the covariance test).",
         "",

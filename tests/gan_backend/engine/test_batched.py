@@ -203,6 +203,7 @@ def _architectures():
         "rmsprop-clip": {"optimizer": "rmsprop", "clip": 0.05},
         "sgd": {"optimizer": "sgd", "lr_g": 1e-2, "lr_d": 1e-2},
         "adam-betas": {"beta1": 0.0, "beta2": 0.9},
+        "standardize": {"standardize": True},
     })
     return [pytest.param(dataclasses.replace(base, **kw), id=k) for k, kw in cases.items()]
 

@@ -156,9 +156,10 @@ def test_batchnorm_generator_trains_samples_saves_and_loads(tmp_path):
 
 def test_identity_leaves_out_late_fields_at_default():
     """Stored runs' configs (presets' run_config) keep the keys they had before ``g_output``
-    existed; set away from its default it is part of the identity."""
+    and ``standardize`` existed; set away from its default each is part of the identity."""
     import dataclasses
 
     c = GanConfig()
-    assert c.identity() == {k: v for k, v in dataclasses.asdict(c).items() if k != "g_output"}
+    assert c.identity() == {k: v for k, v in dataclasses.asdict(c).items() if k not in ("g_output", "standardize")}
     assert GanConfig(g_output="sigmoid").identity()["g_output"] == "sigmoid"
+    assert GanConfig(standardize=True).identity()["standardize"] is True

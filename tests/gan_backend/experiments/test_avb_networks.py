@@ -320,6 +320,21 @@ def test_non_finite_adversary_loss_stops_with_iteration_and_quantity():
     assert "\n" not in str(exc.value)
 
 
+def test_non_finite_loss_in_the_refit_stops_with_its_step_and_keeps_the_trained_adversary():
+    """The evaluation refit of T (encoder frozen, on a copy) stops on a non-finite T loss with
+    one line naming the refit step; the trained T and its optimiser are put back."""
+    from gan_backend.engine.train import TrainingDivergedError
+
+    tr = AvbTrainer(toy_data(), AvbConfig(steps=3, batch_size=8, eval_adversary_steps=4), rng=0)
+    tr.run()
+    tr.adversary.net.params[0] = np.inf
+    trained, opt = tr.adversary, tr.opt_adversary
+    with pytest.raises(TrainingDivergedError, match=r"refit diverged at step 1 of 4.*T loss") as exc:
+        tr.refit_adversary()
+    assert "\n" not in str(exc.value)
+    assert tr.adversary is trained and tr.opt_adversary is opt
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_fused_elu_matches_numpy_layer(dtype):
     """The fused ELU against gan_backend.engine.layers.ELU, with 0, ±inf and NaN among the

@@ -96,3 +96,31 @@ def test_a_run_is_the_sample_command(tmp_path, capsys):
     assert rc == 0
     np.testing.assert_array_equal(np.load(out).mean(axis=0), [row["sample_mean_x"], row["sample_mean_y"]])
     assert row["f"] == "kl" and row["form"] == "saturating"
+
+
+def test_rows_of_tables_without_a_config_column_are_not_resumed(tmp_path):
+    """A fit.csv written before the `config` column (f-GANs on raw coordinates, normal init)
+    reads with config "legacy", so today's specs do not match its rows; appending to it
+    rewrites the header instead of misaligning the columns."""
+    import csv
+
+    from gan_backend.experiments import fitcheck
+
+    old_fields = [f for f in fitcheck.FIT_FIELDS if f != "config"]
+    row = {f: 0 for f in old_fields}
+    row.update(objective="fgan:kl", f="kl", form="nonsaturating", modes=1, seed=7, epochs=15, n_data=256000,
+               n_samples=20000)
+    path = tmp_path / "fit.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=old_fields)
+        w.writeheader()
+        w.writerow(row)
+    (old,) = fitcheck.read_rows(path)
+    spec = fitcheck.FitSpec("fgan:kl", 1, 7)
+    assert "standardize=True" in spec.key[-1] and fitcheck.row_key(old) != spec.key
+    assert fitcheck.row_key(old) == spec.key[:-1] + (fitcheck.LEGACY,)
+    fitcheck.append_row(path, {**row, "seed": 8, "config": spec.key[-1]})
+    rows = fitcheck.read_rows(path)
+    with open(path, newline="") as fh:
+        assert tuple(next(csv.reader(fh))) == fitcheck.FIT_FIELDS
+    assert [(r["seed"], r["config"]) for r in rows] == [(7, fitcheck.LEGACY), (8, spec.key[-1])]
