@@ -31,8 +31,12 @@ install-test: $(TEST_STAMP)
 demo: install
 	$(PY) -m proofs_check
 
+# The suite in TEST_WORKERS processes (pytest-xdist; files are not split, so a module's fixtures
+# are built once); TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
+
 test: install-test
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: install-test
 	$(PY) -m pip install --quiet -e '.[test,bench]'
