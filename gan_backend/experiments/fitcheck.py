@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +33,8 @@ from gan_backend.adagan import methods
 from gan_backend.engine.config import GanConfig
 from gan_backend.engine.datasets import make_dataset
 
-__all__ = ["FitSpec", "FIT_FIELDS", "fit_stats", "run_fit", "default_objectives", "read_rows", "row_key",
-           "append_row", "write_report"]
+__all__ = ["FitSpec", "FIT_FIELDS", "LEGACY", "config_tag", "fit_stats", "run_fit", "default_objectives",
+           "read_rows", "row_key", "append_row", "write_report"]
 
 #: the ``config`` of rows written before the column existed
 LEGACY = "legacy"
@@ -200,16 +201,22 @@ def append_row(path, row: dict) -> None:
     if not new:
         with open(p, newline="") as fh:
             header = next(csv.reader(fh), [])
-        if tuple(header) != FIT_FIELDS:
-            old = read_rows(p)
-            p.unlink()
-            for r in old:
-                append_row(p, r)
+        if tuple(header) != FIT_FIELDS:  # rewritten beside it, then moved in: a kill loses no row
+            tmp = p.with_name(p.name + ".tmp")
+            with open(tmp, "w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=FIT_FIELDS)
+                w.writeheader()
+                w.writerows(_formatted(r) for r in read_rows(p))
+            os.replace(tmp, p)
     with open(p, "a", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=FIT_FIELDS)
-        if new or p.stat().st_size == 0:
+        if new:
             w.writeheader()
-        w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+        w.writerow(_formatted(row))
+
+
+def _formatted(row: dict) -> dict:
+    return {k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()}
 
 
 def _cell(rows: list[dict]) -> str:
