@@ -49,7 +49,7 @@ from gan_backend.engine.mlp import MLP, discriminator_net, generator_net
 from gan_backend.engine.objectives import Minimax, get_objective
 from gan_backend.engine.optim import clip_weights
 from gan_backend.engine.train import (as_data, check_config, diverged_error, net_optimizer, nonfinite_runs,
-                                      one_blas_thread, standardising_map)
+                                      one_blas_thread, training_frame)
 
 __all__ = ["BatchedMLP", "BatchedGanTrainer", "train_gans_batched", "train_classifiers_batched",
            "check_batch_runs", "RUN_AXIS_FIELDS", "check_run_axis"]
@@ -142,9 +142,7 @@ class BatchedGanTrainer:
         self.n, dim = host[0].shape
         self.rngs = [as_rng(g) for g in rngs]
         self.samplers = [IndexSampler(self.n, w) for w in weights]
-        self.frames = [standardising_map(h, s.weights) if c.standardize else None
-                       for h, s in zip(host, self.samplers)]
-        host = [h if f is None else ((h - f[0]) / f[1]).astype(c.dtype) for h, f in zip(host, self.frames)]
+        host, self.frames = zip(*(training_frame(h, s.weights, c) for h, s in zip(host, self.samplers)))
         self.ids = np.arange(runs)  # input position of each run still in the batch
         self.x = to_device(np.stack(host).reshape(runs * self.n, dim), xp)
         self.G = generator_net(c, dim, xp=xp, runs=runs)

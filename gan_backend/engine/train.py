@@ -111,6 +111,16 @@ def standardising_map(host: np.ndarray, weights=None) -> tuple[np.ndarray, np.nd
     return mu, np.where(sd > 0, sd, 1.0)
 
 
+def training_frame(host: np.ndarray, weights, config: GanConfig):
+    """``(data the nets see, frame)``: ``host`` and None, or with ``config.standardize`` the
+    data mapped by :func:`standardising_map` (in ``config.dtype``) and its ``(μ, σ)``. The
+    serial and the batched trainer both prepare their data here."""
+    if not config.standardize:
+        return host, None
+    mu, sd = standardising_map(host, weights)
+    return ((host - mu) / sd).astype(config.dtype), (mu, sd)
+
+
 def one_blas_thread(xp=np):
     """Limit BLAS to one thread while training on the NumPy backend (a no-op context on
     another array module).
@@ -197,9 +207,7 @@ class GanTrainer:
         host = as_data("x", x, c.dtype)
         self.n, dim = host.shape
         self.sampler = IndexSampler(self.n, weights)
-        self.frame = standardising_map(host, self.sampler.weights) if c.standardize else None
-        if self.frame is not None:
-            host = ((host - self.frame[0]) / self.frame[1]).astype(c.dtype)
+        host, self.frame = training_frame(host, self.sampler.weights, c)
         self.x = to_device(host, xp)
         self.G = generator_net(c, dim, xp=xp)
         self.D = discriminator_net(c, dim, xp=xp)
