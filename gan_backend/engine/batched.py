@@ -46,7 +46,7 @@ from gan_backend.engine.classifier import Classifier
 from gan_backend.engine.config import GanConfig
 from gan_backend.engine.generator import Generator
 from gan_backend.engine.mlp import MLP, discriminator_net, generator_net
-from gan_backend.engine.objectives import Minimax, get_objective
+from gan_backend.engine.objectives import Minimax, centered, get_objective
 from gan_backend.engine.optim import clip_weights
 from gan_backend.engine.train import (as_data, check_config, diverged_error, net_optimizer, nonfinite_runs,
                                       one_blas_thread, training_frame)
@@ -60,7 +60,7 @@ RUN_AXIS_FIELDS = frozenset({
     "latent_dim", "g_hidden", "d_hidden", "g_batchnorm", "g_output", "d_maxout", "activation", "init",
     "init_std",
     "objective", "optimizer", "lr_g", "lr_d", "beta1", "beta2", "batch_size",
-    "epochs", "n_critic", "clip", "unrolled", "dtype", "standardize",
+    "epochs", "n_critic", "clip", "unrolled", "dtype", "standardize", "d_center",
 })
 
 
@@ -134,7 +134,7 @@ class BatchedGanTrainer:
             raise ValueError("`xs` must hold at least one data set")
         weights, rngs = _per_run("weights", weights, runs), _per_run("rngs", rngs, runs)
         self.xp = xp = get_xp()
-        self.objective = get_objective(c.objective)
+        self.objective = centered(get_objective(c.objective), c.d_center)
         host = [as_data(f"xs[{r}]", x, c.dtype) for r, x in enumerate(xs)]
         if len({h.shape for h in host}) != 1:
             raise ValueError(f"`xs` must all have the same shape to train in lockstep; got "

@@ -45,6 +45,8 @@ __all__ = [
     "NonSaturating",
     "WGAN",
     "FGan",
+    "Centered",
+    "centered",
     "OBJECTIVES",
     "get_objective",
     "objective_names",
@@ -263,6 +265,56 @@ class FGan(Objective):
             log_w, fn = lg, f.activation
         g = self._grad(log_w, self._shift(log_w), scale, v_fake)
         return (-self._values(fn, v_fake) if value else None), g
+
+
+class Centered(Objective):
+    r"""``objective`` with the discriminator's offset pinned (``GanConfig.d_center``).
+
+    D's loss gains ``(λ/2)·m²`` with ``m`` the mean of V over the joint minibatch (real
+    and generated points together), so every point's gradient gains ``λ·m/(n_P + n_Q)``;
+    with a leading run axis (columns, :mod:`gan_backend.engine.batched`) each run has its
+    own ``m``. G's loss is the wrapped objective's. The penalty acts on D only, so the
+    value any V gives the variational bound is unchanged; where the objective is flat in
+    the offset of V (f-GAN ``tv`` at P = Q, :data:`~gan_backend.engine.config.FGAN_F_DEFAULTS`)
+    it keeps V from drifting into the saturated range of ``g_f``.
+
+    >>> import numpy as np
+    >>> obj = Centered(get_objective("fgan:tv"), 10.0)
+    >>> _, g_r, g_f = obj.d_loss(np.full((2, 1), 3.0), np.full((2, 1), 1.0))
+    >>> _, b_r, b_f = obj.base.d_loss(np.full((2, 1), 3.0), np.full((2, 1), 1.0))
+    >>> float(g_r[0, 0] - b_r[0, 0]), float(g_f[0, 0] - b_f[0, 0])  # 10 * mean 2 / 4 points
+    (5.0, 5.0)
+    """
+
+    def __init__(self, base: Objective, weight: float):
+        if not isinstance(base, Objective):
+            raise ValueError(f"`base` must be an Objective; got {base!r:.80}")
+        ok = not isinstance(weight, bool) and isinstance(weight, (int, float, np.floating))
+        if not (ok and np.isfinite(weight) and weight > 0):
+            raise ValueError(f"`weight` must be a positive finite number; got {weight!r}")
+        self.base, self.weight = base, float(weight)
+        self.name = base.name
+
+    def d_loss(self, v_real, v_fake, *, value=True):
+        val, g_real, g_fake = self.base.d_loss(v_real, v_fake, value=value)
+        n = v_real.shape[0] + v_fake.shape[0]
+        m = (v_real.sum(axis=0, keepdims=True) + v_fake.sum(axis=0, keepdims=True)) / n
+        g = (self.weight / n) * m
+        if value:
+            mm = to_numpy(m).astype(np.float64)
+            val = val + float(np.mean(0.5 * self.weight * mm * mm))
+        return val, g_real + g.astype(g_real.dtype, copy=False), g_fake + g.astype(g_fake.dtype, copy=False)
+
+    def g_loss(self, v_fake, *, value=True):
+        return self.base.g_loss(v_fake, value=value)
+
+    def __repr__(self) -> str:
+        return f"Centered({self.base!r}, {self.weight:g})"
+
+
+def centered(objective: Objective, weight: float) -> Objective:
+    """``objective`` itself for ``weight == 0``, else :class:`Centered` ``(objective, weight)``."""
+    return objective if weight == 0 else Centered(objective, weight)
 
 
 def _fgan(generator: str):

@@ -48,7 +48,7 @@ from gan_backend.engine.classifier import Classifier
 from gan_backend.engine.config import GanConfig
 from gan_backend.engine.generator import Generator
 from gan_backend.engine.mlp import MLP, discriminator_net, generator_net
-from gan_backend.engine.objectives import Minimax, get_objective
+from gan_backend.engine.objectives import Minimax, centered, get_objective
 from gan_backend.engine.optim import clip_weights, make_optimizer
 
 __all__ = ["GanTrainer", "TrainingDivergedError", "train_gan", "train_classifier", "check_config", "as_data",
@@ -203,7 +203,7 @@ class GanTrainer:
         check_same_backend(x, weights)
         self.rng = rng = as_rng(rng)
         self.xp = xp = get_xp()
-        self.objective = get_objective(c.objective)
+        self.objective = centered(get_objective(c.objective), c.d_center)
         host = as_data("x", x, c.dtype)
         self.n, dim = host.shape
         self.sampler = IndexSampler(self.n, weights)
@@ -346,9 +346,10 @@ def _fused_choice(fused, config: GanConfig, xp, nets) -> bool:
             "`fused` is True but the fused kernels do not support this configuration "
             f"(backend {xp.__name__}, activation {config.activation!r}, g_batchnorm "
             f"{config.g_batchnorm!r}, d_maxout {config.d_maxout!r}, objective "
-            f"{config.objective!r}, optimizer {config.optimizer!r}, clip {config.clip!r}); "
-            "they need numpy, one of " + ", ".join(fused_kernels.ACT_CODES) + ", no batch norm, "
-            "no maxout, " + " or ".join(fused_kernels.OBJ_CODES) + ", adam and no clipping"
+            f"{config.objective!r}, optimizer {config.optimizer!r}, clip {config.clip!r}, d_center "
+            f"{config.d_center!r}); they need numpy, one of " + ", ".join(fused_kernels.ACT_CODES)
+            + ", no batch norm, no maxout, " + " or ".join(fused_kernels.OBJ_CODES)
+            + ", adam, no clipping and d_center 0"
         )
     return fused
 

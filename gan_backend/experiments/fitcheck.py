@@ -259,8 +259,9 @@ def write_report(rows: list[dict], path, command: str) -> None:
         "minimax/nonsaturating is the plain GAN's pair (`nonsaturating`, `minimax`), for reference. "
         "Training: `GanConfig.for_objective(OBJ)`, the toy GAN (G 5→10→5→2, D 2→50→30→1, ReLU, normal "
         "init std 0.8, Adam β₁ 0.5, batch 256); the plain GAN with lr 1e-3 (G) / 1e-4 (D) on raw coordinates, "
-        f"every f-GAN with `FGAN_DEFAULTS` ({_configs(rows)}). `standardize`: both nets see (x − μ)/σ "
-        "of the data and the samples are mapped back.",
+        f"every f-GAN with `fgan_defaults(OBJ)` ({_configs(rows)}). `standardize`: both nets see (x − μ)/σ "
+        "of the data and the samples are mapped back; `d_center` (tv only): a penalty (λ/2)·m² on D, m the mean "
+        "of V over the joint minibatch (`FGAN_F_DEFAULTS`).",
         "",
         "Cell: **runs that fit / runs** (runs that pass the mean test, the covariance test).",
         "",

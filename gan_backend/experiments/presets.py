@@ -34,7 +34,7 @@ from gan_backend.adagan import methods
 from gan_backend.adagan.methods import AdaGanOptions
 from gan_backend.engine._validate import positive_int
 from gan_backend.engine.batched import check_batch_runs
-from gan_backend.engine.config import FGAN_DEFAULTS, WGAN_DEFAULTS, GanConfig
+from gan_backend.engine.config import WGAN_DEFAULTS, GanConfig, fgan_defaults
 from gan_backend.experiments.seed_table import MODES
 
 __all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS", "FIGURE4_VARIANTS", "objective_variants",
@@ -345,8 +345,9 @@ def objective_variants() -> tuple:
     """One GAN variant per objective of the engine: ``minimax``, ``nonsaturating``,
     ``wgan`` (with :data:`~gan_backend.engine.config.WGAN_DEFAULTS`: RMSProp 5e-5, n_critic 5,
     clipping 0.01) and ``fgan:<name>`` (with :data:`~gan_backend.engine.config.FGAN_DEFAULTS`:
-    one step size 2e-4 for both players, standardised coordinates, Glorot init) for every
-    registry entry and alpha(-1), alpha(0.5), alpha(2).
+    one step size 2e-4 for both players, standardised coordinates, Glorot init; for ``tv`` also
+    :data:`~gan_backend.engine.config.FGAN_F_DEFAULTS`) for every registry entry and alpha(-1),
+    alpha(0.5), alpha(2).
 
     Examples
     --------
@@ -357,7 +358,7 @@ def objective_variants() -> tuple:
     out = [("minimax", (("objective", "minimax"),)), ("nonsaturating", (("objective", "nonsaturating"),)),
            ("wgan", (("objective", "wgan"), *sorted(WGAN_DEFAULTS.items())))]
     for f in [*fdiv.names(), "alpha(-1)", "alpha(0.5)", "alpha(2)"]:
-        out.append((f"fgan-{f}", (("objective", f"fgan:{f}"), *sorted(FGAN_DEFAULTS.items()))))
+        out.append((f"fgan-{f}", (("objective", f"fgan:{f}"), *sorted(fgan_defaults(f"fgan:{f}").items()))))
     return tuple(out)
 
 

@@ -204,6 +204,8 @@ def _architectures():
         "sgd": {"optimizer": "sgd", "lr_g": 1e-2, "lr_d": 1e-2},
         "adam-betas": {"beta1": 0.0, "beta2": 0.9},
         "standardize": {"standardize": True},
+        "d_center": {"d_center": 2.0},
+        "d_center-fgan-tv": {"objective": "fgan:tv", "d_center": 3.0, "standardize": True},
     })
     return [pytest.param(dataclasses.replace(base, **kw), id=k) for k, kw in cases.items()]
 

@@ -5,6 +5,7 @@ from scipy.optimize import minimize_scalar
 
 from gan_backend.engine.objectives import (
     WGAN,
+    Centered,
     FGan,
     Minimax,
     NonSaturating,
@@ -76,7 +77,8 @@ def _v(seed, n, scale=2.0):
 
 
 @pytest.mark.parametrize("obj", [Minimax(), NonSaturating(), WGAN(), FGan(_NowozinGan()),
-                                 FGan(_NowozinGan(), generator="saturating")], ids=repr)
+                                 FGan(_NowozinGan(), generator="saturating"),
+                                 Centered(NonSaturating(), 3.0), Centered(WGAN(), 0.5)], ids=repr)
 def test_gradients_match_finite_differences(obj):
     _check_d_loss(obj, _v(0, 7), _v(1, 5))
     _check_g_loss(obj, _v(2, 6))
@@ -291,3 +293,31 @@ def test_fgan_unknown_name_and_bad_objects():
     for bad in ("both", "saddle", "heuristic"):
         with pytest.raises(ValueError, match="`generator`"):
             FGan(_NowozinGan(), generator=bad)
+
+
+def test_centered_penalty_value_and_run_axis():
+    """Centered adds (λ/2)·m² (m: mean of V over real and generated points) to D's loss, per
+    run column on a run axis (each column its own m, the value their mean over runs is not
+    used there), and leaves G's loss alone."""
+    import fdiv
+
+    base = FGan(fdiv.get("tv"))
+    obj = Centered(base, 4.0)
+    v_r, v_f = _v(3, 5), _v(4, 3)
+    m = (v_r.sum() + v_f.sum()) / 8
+    assert obj.d_loss(v_r, v_f)[0] == pytest.approx(base.d_loss(v_r, v_f)[0] + 2.0 * m * m, rel=1e-14)
+    assert obj.g_loss(v_f)[0] == base.g_loss(v_f)[0]
+    np.testing.assert_array_equal(obj.g_loss(v_f)[1], base.g_loss(v_f)[1])
+    # two runs side by side (columns) equal each run alone
+    r2, f2 = np.hstack((v_r, 2 * v_r + 1)), np.hstack((v_f, -v_f))
+    _, gr, gf = obj.d_loss(r2, f2, value=False)
+    for col in range(2):
+        _, er, ef = obj.d_loss(r2[:, col:col + 1], f2[:, col:col + 1], value=False)
+        np.testing.assert_allclose(gr[:, col:col + 1], er, rtol=1e-15)
+        np.testing.assert_allclose(gf[:, col:col + 1], ef, rtol=1e-15)
+
+
+@pytest.mark.parametrize("weight", [0.0, -1.0, float("nan"), float("inf"), True, "2"])
+def test_centered_rejects_bad_weights(weight):
+    with pytest.raises(ValueError, match="`weight`"):
+        Centered(NonSaturating(), weight)
