@@ -338,7 +338,7 @@ def test_fgan_defaults_fit_a_gaussian_far_from_the_origin():
     assert (ratio > 1 / 1.6).all() and (ratio < 1.6).all(), ratio
 
 
-def test_d_center_is_a_late_field_and_the_tv_default():
+def test_d_center_is_a_late_field_and_the_per_f_defaults():
     """``d_center`` at 0 leaves stored identities unchanged; ``for_objective`` sets it for
     the f-GAN tv only (both generator forms)."""
     assert "d_center" not in GanConfig().identity()
@@ -348,6 +348,10 @@ def test_d_center_is_a_late_field_and_the_tv_default():
     assert GanConfig.for_objective("fgan:tv", d_center=0).d_center == 0.0
     for spec in ("fgan:kl", "fgan:js", "nonsaturating", "wgan"):
         assert GanConfig.for_objective(spec).d_center == 0.0
+    # alpha(2): leaky ReLU (FGAN_F_DEFAULTS); every other f-GAN keeps the toy GAN's ReLU
+    assert GanConfig.for_objective("fgan:alpha(2)").activation == "leaky_relu"
+    assert GanConfig.for_objective("fgan-saturating:alpha(2)").activation == "leaky_relu"
+    assert GanConfig.for_objective("fgan:alpha(0.5)").activation == "relu"
 
 
 def test_d_center_runs_the_readable_step_and_refuses_the_kernels(gaussian):
