@@ -144,26 +144,25 @@ _PARTIAL = {"kl": _d_kl, "reverse_kl": _d_reverse_kl, "jeffreys": _d_jeffreys, "
             "js": _d_js, "triangular": _d_triangular, "gan": _d_gan, "log_trick": _d_log_trick}
 
 
-def _d_generic(g):
-    def partial(lq, lp, q, p):
+def _at_ratio(g, fn, weight: str):
+    """``w·fn(q/p)`` with ``w`` = q or p (``weight``), from the log-densities; where the ratio
+    overflows, its limit ``q f'(∞)`` (for ``p f(r)`` and ``q f'(r)`` alike)."""
+    def evaluate(lq, lp, q, p):
         r = np.exp(lq - lp)
         big = np.isinf(r)
-        out = q * np.asarray(g.f_prime(np.where(big, 1.0, r)), dtype=np.float64)
+        out = (q if weight == "q" else p) * np.asarray(fn(np.where(big, 1.0, r)), dtype=np.float64)
         if big.any():
             out[big] = q[big] * g.slope_inf
         return out
-    return partial
+    return evaluate
+
+
+def _d_generic(g):
+    return _at_ratio(g, g.f_prime, "q")
 
 
 def _generic(g):
-    def term(lq, lp, q, p):
-        r = np.exp(lq - lp)
-        big = np.isinf(r)
-        out = p * np.asarray(g.f(np.where(big, 1.0, r)), dtype=np.float64)
-        if big.any():
-            out[big] = q[big] * g.slope_inf
-        return out
-    return term
+    return _at_ratio(g, g.f, "p")
 
 
 def closed_form(g):

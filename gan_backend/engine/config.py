@@ -17,6 +17,8 @@ import math
 import numbers
 from dataclasses import dataclass
 
+import fdiv
+
 from gan_backend.engine._validate import positive_int, positive_widths, show
 from gan_backend.engine.layers import ACTIVATIONS, INITS, check_dtype
 from gan_backend.engine.objectives import get_objective
@@ -80,11 +82,20 @@ def fgan_defaults(objective: str) -> dict:
 
     >>> fgan_defaults("fgan:tv")["d_center"], "d_center" in fgan_defaults("fgan:kl")
     (10.0, False)
+    >>> fgan_defaults("fgan-saturating:alpha(2.0)")["activation"]
+    'leaky_relu'
     """
     if not (isinstance(objective, str) and objective.startswith(("fgan:", "fgan-saturating:"))):
         return {}
-    f = objective.partition(":")[2]
-    return {**FGAN_DEFAULTS, **FGAN_F_DEFAULTS.get(f, {})}
+    try:  # one f however it is spelled: alpha(2), alpha(2.0), alpha( 2 )
+        name = fdiv.get(objective.partition(":")[2]).name
+    except (ValueError, KeyError):  # GanConfig's own check names the bad objective
+        return dict(FGAN_DEFAULTS)
+    out = dict(FGAN_DEFAULTS)
+    for key, extra in FGAN_F_DEFAULTS.items():
+        if fdiv.get(key).name == name:
+            out.update(extra)
+    return out
 
 
 #: Fields added after run stores were first written, with their defaults: :meth:`GanConfig.identity`

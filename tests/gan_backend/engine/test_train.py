@@ -351,6 +351,7 @@ def test_d_center_is_a_late_field_and_the_per_f_defaults():
     # alpha(2): leaky ReLU (FGAN_F_DEFAULTS); every other f-GAN keeps the toy GAN's ReLU
     assert GanConfig.for_objective("fgan:alpha(2)").activation == "leaky_relu"
     assert GanConfig.for_objective("fgan-saturating:alpha(2)").activation == "leaky_relu"
+    assert GanConfig.for_objective("fgan:alpha(2.0)").activation == "leaky_relu"  # one f, any spelling
     assert GanConfig.for_objective("fgan:alpha(0.5)").activation == "relu"
 
 
