@@ -12,8 +12,9 @@ the source of truth and the two paths can be mixed step by step.
 
 Same numbers: every operation is the readable one in the same order and precision
 (strict IEEE, no fast-math, so no FMA contraction); only the order of the terms inside a
-matrix product or a column sum may differ (BLAS kernels), i.e. the results agree to
-rounding, not bit for bit. ``tests/gan_backend/engine/test_fused.py`` checks gradients and
+matrix product or a column sum may differ (BLAS kernels), and the float32 tanh is a rational
+approximation within 6.9 ulp (:func:`tanh32`; float64 uses ``np.tanh``), i.e. the results agree
+to rounding, not bit for bit. ``tests/gan_backend/engine/test_fused.py`` checks gradients and
 parameters against the readable layers in float64 to 1e-10 after several steps.
 
 Supported (:func:`supports`): NumPy backend, hidden activations of
@@ -105,13 +106,13 @@ class NetBuffers:
 # --- elementwise pieces -------------------------------------------------------------
 
 # tanh in float32: the rational approximation of Eigen and XLA (``ptanh_float``): x clamped to
-# ±7.90531110763549805 (where it rounds to ±1), an odd degree-13 polynomial over an even degree-6 one, and x
-# itself for |x| < 4e-4. At most 6.9 ulp of the result from the float64 tanh (every float32 of
-# [4e-4, 8) checked once; tests/gan_backend/engine/test_fused.py checks the peak and 2^24 other
-# inputs), NaN in gives NaN out. libm's tanhf is a
-# call per element that no compiler vectorises; this is plain arithmetic that LLVM vectorises
-# (measured: 0.5-1 ns against 20-25 ns per value), and the tanh was 21 of the 25 ms of B12's
-# step. Float64 keeps np.tanh, so the float64 parity tests against the readable layers are exact.
+# ±7.90531110763549805 (where it rounds to ±1), an odd degree-13 polynomial over an even degree-6
+# one, and x itself for |x| < 4e-4. At most 6.9 ulp of the result from the float64 tanh (every
+# float32 of [4e-4, 8) checked once; tests/gan_backend/engine/test_fused.py checks the peak and
+# 2^24 other inputs); NaN in gives NaN out. libm's tanhf is a call per element that no compiler
+# vectorises; this is plain arithmetic that LLVM vectorises (measured: 0.5-1 ns against 20-25 ns
+# per value), and the tanh was 21 of the 25 ms of B12's step. Float64 keeps np.tanh, so the
+# float64 parity tests against the readable layers are exact.
 _TANH_CLAMP = np.float32(7.90531110763549805)
 _TANH_TINY = np.float32(0.0004)
 _TA1, _TA3, _TA5, _TA7, _TA9, _TA11, _TA13 = (np.float32(v) for v in (

@@ -261,7 +261,7 @@ def write_report(rows: list[dict], path, command: str) -> None:
         "init std 0.8, Adam β₁ 0.5, batch 256); the plain GAN with lr 1e-3 (G) / 1e-4 (D) on raw coordinates, "
         f"every f-GAN with `fgan_defaults(OBJ)` ({_configs(rows)}). `standardize`: both nets see (x − μ)/σ "
         "of the data and the samples are mapped back; `d_center` (tv only): a penalty (λ/2)·m² on D, m the mean "
-        "of V over the joint minibatch (`FGAN_F_DEFAULTS`).",
+        "of V over the joint minibatch; `activation='leaky_relu'` (alpha(2) only): both nets (`FGAN_F_DEFAULTS`).",
         "",
         "Cell: **runs that fit / runs** (runs that pass the mean test, the covariance test).",
         "",
