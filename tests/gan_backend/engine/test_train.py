@@ -339,8 +339,9 @@ def test_fgan_defaults_fit_a_gaussian_far_from_the_origin():
 
 
 def test_d_center_is_a_late_field_and_the_per_f_defaults():
-    """``d_center`` at 0 leaves stored identities unchanged; ``for_objective`` sets it for
-    the f-GAN tv only (both generator forms)."""
+    """``d_center`` at 0 leaves stored identities unchanged; ``for_objective`` applies
+    FGAN_F_DEFAULTS: ``d_center`` for tv only, leaky ReLU for alpha(2) only (both generator
+    forms, any spelling of the f)."""
     assert "d_center" not in GanConfig().identity()
     assert GanConfig(d_center=2).identity()["d_center"] == 2.0
     assert GanConfig.for_objective("fgan:tv").d_center == 10.0
