@@ -19,7 +19,7 @@ import numpy as np
 
 from fdiv import _cubature
 from fdiv._densities import DensityMixture, as_density
-from fdiv._density_terms import closed_form, sensitivity, terms
+from fdiv._density_terms import closed_form, densities, sensitivity, terms
 from fdiv._fdivergence import FDivergence
 from fdiv._registry import REGISTRY, get
 
@@ -359,7 +359,8 @@ def _integrand(g, qa, pa, counter):
 
     def channels(x):
         lq, lp = qa.log_density(x), pa.log_density(x)
-        reg, sing = terms(g, fn, lq, lp)
+        q, p = densities(lq, lp)  # once, for the terms, the rounding channel and the masses
+        reg, sing = terms(g, fn, lq, lp, q, p)
         if np.isinf(sing).any():
             i = int(np.argmax(np.isinf(sing)))
             raise _Infinite(f"f'(inf) = inf and q > 0 = p at x = {x[i].tolist()}: Q(p = 0) > 0")
@@ -369,9 +370,8 @@ def _integrand(g, qa, pa, counter):
                 raise _Infinite(f"f(0) = inf and p > 0 = q at x = {x[i].tolist()}: P(q = 0) > 0")
             raise _Infinite(f"the integrand overflows at x = {x[i].tolist()}", "divergent")
         counter[0] += x.shape[0]
-        sens = sensitivity(g, lq, lp, reg, sing)
-        with np.errstate(under="ignore"):
-            return np.stack([reg, sing, np.exp(lq), np.exp(lp), np.abs(reg) + np.abs(sing), sens], axis=1)
+        sens = sensitivity(g, lq, lp, reg, sing, q, p)
+        return np.stack([reg, sing, q, p, np.abs(reg) + np.abs(sing), sens], axis=1)
 
     return channels
 

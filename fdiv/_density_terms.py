@@ -21,7 +21,7 @@ import numpy as np
 
 from fdiv._registry import REGISTRY
 
-__all__ = ["terms", "sensitivity"]
+__all__ = ["terms", "sensitivity", "densities"]
 
 _LOG2 = float(np.log(2.0))
 
@@ -172,10 +172,18 @@ def closed_form(g):
     return _generic(g)
 
 
-def terms(g, fn, lq: np.ndarray, lp: np.ndarray):
-    """``(regular, singular)`` terms at points with log-densities ``lq``, ``lp`` (``-inf`` = 0)."""
+def densities(lq: np.ndarray, lp: np.ndarray):
+    """``(q, p)`` from their logs (underflow to 0 allowed)."""
+    with np.errstate(under="ignore"):
+        return np.exp(lq), np.exp(lp)
+
+
+def terms(g, fn, lq: np.ndarray, lp: np.ndarray, q=None, p=None):
+    """``(regular, singular)`` terms at points with log-densities ``lq``, ``lp`` (``-inf`` = 0);
+    ``q``, ``p`` are the densities when the caller has them already."""
+    if q is None or p is None:
+        q, p = densities(lq, lp)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        q, p = np.exp(lq), np.exp(lp)
         has_q, has_p = lq > -np.inf, lp > -np.inf  # a density is 0 only where its log is -inf
         reg = np.zeros(lq.shape)
         sing = np.zeros(lq.shape)
@@ -193,7 +201,7 @@ def terms(g, fn, lq: np.ndarray, lp: np.ndarray):
     return reg, sing
 
 
-def sensitivity(g, lq: np.ndarray, lp: np.ndarray, reg: np.ndarray, sing: np.ndarray) -> np.ndarray:
+def sensitivity(g, lq: np.ndarray, lp: np.ndarray, reg: np.ndarray, sing: np.ndarray, q=None, p=None) -> np.ndarray:
     r"""How much the term moves when the log-densities carry their rounding: with
     ``a = ∂t/∂(log q)`` and ``b = ∂t/∂(log p) = t − a`` (``t = p f(q/p)`` is 1-homogeneous),
     ``|a| (1 + |log q|) + |b| (1 + |log p|)``: an error of ``c ulp(1 + |log q|)`` in ``log q``
@@ -203,8 +211,9 @@ def sensitivity(g, lq: np.ndarray, lp: np.ndarray, reg: np.ndarray, sing: np.nda
     Boundary terms: ``p f(0)`` moves with ``log p`` only, ``q f'(∞)`` with ``log q`` only.
     Non-finite partials (an overflowing ratio) count as 0: the term itself is then infinite or
     handled as a boundary case."""
+    if q is None or p is None:
+        q, p = densities(lq, lp)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        q, p = np.exp(lq), np.exp(lp)
         has_q, has_p = lq > -np.inf, lp > -np.inf
         out = np.zeros(lq.shape)
         both = has_q & has_p
