@@ -285,6 +285,15 @@ def _frozen(obj, name: str):
 
     dist = getattr(obj, "dist", None)
     if isinstance(dist, rv_continuous) and callable(getattr(obj, "logpdf", None)):
+        try:  # (shapes, loc, scale) as SciPy parses them; a NaN or nonpositive scale is refused here
+            shapes, loc, scale = dist._parse_args(*obj.args, **obj.kwds)
+            ok = (bool(np.all(np.isfinite([loc, scale]))) and float(scale) > 0
+                  and bool(np.all(dist._argcheck(*shapes))))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"`{name}` has invalid parameters for scipy.stats.{dist.name}: args {obj.args!r}, "
+                             f"kwds {obj.kwds!r} (loc must be finite, scale finite and > 0, shapes in range)")
         return _Univariate(obj)
     if type(obj).__name__ == "multivariate_normal_frozen":
         return _Normal(obj)

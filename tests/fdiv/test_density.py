@@ -365,3 +365,10 @@ def test_sensitivity_partials_match_the_generators_derivative(name):
     h = 1e-6
     fd = (_CLOSED[name](lq + h, lp, np.exp(lq + h), p) - _CLOSED[name](lq - h, lp, np.exp(lq - h), p)) / (2 * h)
     np.testing.assert_allclose(closed, fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("bad", [stats.norm(0, np.nan), stats.norm(np.inf, 1), stats.norm(0, -1.0),
+                                 stats.t(-2.0), stats.norm(0, 0.0)])
+def test_frozen_distribution_with_invalid_parameters_names_the_argument(bad):
+    with pytest.raises(ValueError, match="`p` has invalid parameters"):
+        fdiv.density_divergence("kl", stats.norm(0, 1), bad)
