@@ -165,11 +165,69 @@ def _generic(g):
     return _at_ratio(g, g.f, "p")
 
 
+def _alpha_parameter(g):
+    """``a`` when ``g`` is the registry's ``alpha(a)``, else None."""
+    if not (g.name.startswith("alpha(") and g.name.endswith(")")):
+        return None
+    from fdiv._generators_alpha import alpha
+
+    try:
+        a = float(g.name[6:-1])
+    except ValueError:
+        return None
+    return a if alpha(a) is g else None
+
+
+#: |log q − log p| beyond which alpha(a)'s term is taken in log form: the ratio is then at least
+#: e^30 from 1, so the sum below cancels at most a factor of a few (a near 1), while the ratio
+#: form ``p f(q/p)`` loses the term once p underflows (log p = −900, log q = −500: p = 0 but the
+#: alpha(1.5) term is e^−300) or the ratio overflows.
+_ALPHA_LOG_FORM = 30.0
+
+
+def _alpha_far(a: float, stable, partial: bool):
+    """alpha(a)'s ``p f(q/p)`` (or its partial ``q f'(q/p)``): the generator's own form at the
+    ratio (``stable``) near q = p, and ``(q^a p^(1-a) - a q - (1-a) p) / (a(a-1))`` (partial in
+    log q: ``(q^a p^(1-a) - q)/(a-1)``), with the power as ``exp(a log q + (1-a) log p)``, where
+    the ratio is far from 1 or the ratio form is not finite. Far from both densities (see
+    ``fdiv._density._tilted``) q and p may both be tiny and their ratio beyond the float range,
+    while the term is not. a = 1 and a = 0 are the kl- and reverse-kl-type limits
+    ``q log(q/p) - q + p`` and ``p log(p/q) - p + q``."""
+    def evaluate(lq, lp, q, p):
+        out = np.asarray(stable(lq, lp, q, p), dtype=np.float64)
+        bad = ~np.isfinite(out) | (np.abs(lq - lp) > _ALPHA_LOG_FORM)
+        if bad.any():
+            lq, lp, q, p = lq[bad], lp[bad], q[bad], p[bad]
+            with np.errstate(over="ignore", under="ignore"):
+                if a == 1.0:
+                    out[bad] = q * (lq - lp) if partial else q * (lq - lp) - q + p
+                elif a == 0.0:
+                    out[bad] = q - p if partial else p * (lp - lq) - p + q
+                else:
+                    main = np.exp(a * lq + (1.0 - a) * lp)
+                    out[bad] = (main - q) / (a - 1.0) if partial else (main - a * q - (1.0 - a) * p) / (a * (a - 1.0))
+        return out
+    return evaluate
+
+
 def closed_form(g):
     """The term function ``(lq, lp, q, p) -> p f(q/p)`` for generator ``g`` (both positive)."""
     if REGISTRY.get(g.name) is g:
         return _CLOSED[g.name]
+    a = _alpha_parameter(g)
+    if a is not None:
+        return _alpha_far(a, _generic(g), partial=False)
     return _generic(g)
+
+
+def partial_form(g):
+    """``(lq, lp, q, p) -> ∂(p f(q/p))/∂(log q) = q f'(q/p)`` for generator ``g``."""
+    if REGISTRY.get(g.name) is g:
+        return _PARTIAL[g.name]
+    a = _alpha_parameter(g)
+    if a is not None:
+        return _alpha_far(a, _d_generic(g), partial=True)
+    return _d_generic(g)
 
 
 def densities(lq: np.ndarray, lp: np.ndarray):
@@ -218,7 +276,7 @@ def sensitivity(g, lq: np.ndarray, lp: np.ndarray, reg: np.ndarray, sing: np.nda
         out = np.zeros(lq.shape)
         both = has_q & has_p
         if both.any():
-            part = _PARTIAL[g.name] if REGISTRY.get(g.name) is g else _d_generic(g)
+            part = partial_form(g)
             a = np.asarray(part(lq[both], lp[both], q[both], p[both]), dtype=np.float64)
             a = np.where(np.isfinite(a), a, 0.0)
             b = reg[both] - a
