@@ -74,7 +74,7 @@ def config_tag(config: GanConfig) -> str:
     ``objective`` and ``epochs`` (columns of their own), as ``name=value`` joined by ``;``.
 
     >>> config_tag(GanConfig.for_objective("fgan:kl", epochs=3))
-    "init='glorot';lr_g=0.0002;lr_d=0.0002;standardize=True"
+    "activation='leaky_relu';init='glorot';lr_g=0.0002;lr_d=0.0002;standardize=True"
     >>> config_tag(GanConfig(objective="minimax"))
     ''
     """
@@ -257,11 +257,11 @@ def write_report(rows: list[dict], path, command: str) -> None:
         "[1/2, 2]. `fgan:<f>`: generator maximises E g_f(V) (non-saturating, the default); "
         "`fgan-saturating:<f>`: generator minimises −E f*(g_f(V)) (the saddle point's loss). The row "
         "minimax/nonsaturating is the plain GAN's pair (`nonsaturating`, `minimax`), for reference. "
-        "Training: `GanConfig.for_objective(OBJ)`, the toy GAN (G 5→10→5→2, D 2→50→30→1, ReLU, normal "
-        "init std 0.8, Adam β₁ 0.5, batch 256); the plain GAN with lr 1e-3 (G) / 1e-4 (D) on raw coordinates, "
+        "Training: `GanConfig.for_objective(OBJ)`, the toy GAN (G 5→10→5→2, D 2→50→30→1, normal init std 0.8, "
+        "Adam β₁ 0.5, batch 256); the plain GAN with ReLU and lr 1e-3 (G) / 1e-4 (D) on raw coordinates, "
         f"every f-GAN with `fgan_defaults(OBJ)` ({_configs(rows)}). `standardize`: both nets see (x − μ)/σ "
         "of the data and the samples are mapped back; `d_center` (tv only): a penalty (λ/2)·m² on D, m the mean "
-        "of V over the joint minibatch; `activation='leaky_relu'` (alpha(2) only): both nets (`FGAN_F_DEFAULTS`).",
+        "of V over the joint minibatch (`FGAN_F_DEFAULTS`); `activation='leaky_relu'`: both nets.",
         "",
         "Cell: **runs that fit / runs** (runs that pass the mean test, the covariance test).",
         "",

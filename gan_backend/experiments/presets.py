@@ -345,7 +345,7 @@ def objective_variants() -> tuple:
     """One GAN variant per objective of the engine: ``minimax``, ``nonsaturating``,
     ``wgan`` (with :data:`~gan_backend.engine.config.WGAN_DEFAULTS`: RMSProp 5e-5, n_critic 5,
     clipping 0.01) and ``fgan:<name>`` (with :data:`~gan_backend.engine.config.FGAN_DEFAULTS`:
-    one step size 2e-4 for both players, standardised coordinates, Glorot init; for ``tv`` also
+    one step size 2e-4 for both players, standardised coordinates, Glorot init, leaky ReLU; for ``tv`` also
     :data:`~gan_backend.engine.config.FGAN_F_DEFAULTS`) for every registry entry and alpha(-1),
     alpha(0.5), alpha(2).
 

@@ -340,8 +340,8 @@ def test_fgan_defaults_fit_a_gaussian_far_from_the_origin():
 
 def test_d_center_is_a_late_field_and_the_per_f_defaults():
     """``d_center`` at 0 leaves stored identities unchanged; ``for_objective`` applies
-    FGAN_F_DEFAULTS: ``d_center`` for tv only, leaky ReLU for alpha(2) only (both generator
-    forms, any spelling of the f)."""
+    FGAN_DEFAULTS to every f-GAN (leaky ReLU included, both generator forms, any spelling of the
+    f) and FGAN_F_DEFAULTS' ``d_center`` to tv only; the plain GAN keeps the toy protocol's ReLU."""
     assert "d_center" not in GanConfig().identity()
     assert GanConfig(d_center=2).identity()["d_center"] == 2.0
     assert GanConfig.for_objective("fgan:tv").d_center == 10.0
@@ -349,11 +349,11 @@ def test_d_center_is_a_late_field_and_the_per_f_defaults():
     assert GanConfig.for_objective("fgan:tv", d_center=0).d_center == 0.0
     for spec in ("fgan:kl", "fgan:js", "nonsaturating", "wgan"):
         assert GanConfig.for_objective(spec).d_center == 0.0
-    # alpha(2): leaky ReLU (FGAN_F_DEFAULTS); every other f-GAN keeps the toy GAN's ReLU
-    assert GanConfig.for_objective("fgan:alpha(2)").activation == "leaky_relu"
-    assert GanConfig.for_objective("fgan-saturating:alpha(2)").activation == "leaky_relu"
-    assert GanConfig.for_objective("fgan:alpha(2.0)").activation == "leaky_relu"  # one f, any spelling
-    assert GanConfig.for_objective("fgan:alpha(0.5)").activation == "relu"
+    for spec in ("fgan:alpha(2)", "fgan-saturating:alpha(2.0)", "fgan:jeffreys", "fgan:tv", "fgan:alpha( 0.5 )"):
+        assert GanConfig.for_objective(spec).activation == "leaky_relu", spec
+    for spec in ("minimax", "nonsaturating", "wgan"):
+        assert GanConfig.for_objective(spec).activation == "relu", spec
+    assert GanConfig.for_objective("fgan:kl", activation="relu").activation == "relu"  # a caller's choice wins
 
 
 def test_d_center_runs_the_readable_step_and_refuses_the_kernels(gaussian):
