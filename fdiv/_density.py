@@ -194,8 +194,10 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
     kink along a curve (tv) converges slowly; ``error`` says how far it got.
 
     In 3 or more dimensions both inputs must be frozen distributions or mixtures (they are
-    sampled): the estimate is ``mean(p f(q/p) / m)`` over ``n_samples`` points, half from q and
-    half from p, with ``m = (q + p)/2``; ``error_kind`` is ``"standard error"``.
+    sampled): the estimate is ``mean(p f(q/p) / m)`` over ``n_samples`` points drawn in equal
+    numbers from q, from p and, for an f with a power end between Gaussians, from each far bump
+    (its covariance doubled), ``m`` the mixture of those with the same shares; ``error_kind`` is
+    ``"standard error"``.
 
     Examples
     --------
@@ -351,7 +353,7 @@ def _tilted(g, qa, pa):
     ``A = a Λ_i + (1 − a) Λ_j`` and mean ``A⁻¹ (a Λ_i μ_i + (1 − a) Λ_j μ_j)``. Near the threshold
     of finiteness (A nearly singular, e.g. pearson_chi2 with Σ_p close to 2 Σ_q along some
     direction) that peak lies tens or hundreds of standard deviations from both. Returns the
-    ``(mean, sd)`` of every such Gaussian with A positive definite (the others are decided by
+    ``(mean, cov)`` of every such Gaussian with A positive definite (the others are decided by
     :func:`_closed_infinity` or the shells)."""
     powers = _power_ends(g)
     gq, gp = qa.gaussians(), pa.gaussians()
@@ -369,10 +371,11 @@ def _tilted(g, qa, pa):
                 if not np.linalg.eigvalsh(prec).min() > 0.0:
                     continue
                 cov = np.linalg.inv(prec)
+                cov = 0.5 * (cov + cov.T)
                 mean = cov @ (a * li @ mi + (1.0 - a) * lj @ mj)
-                sd = np.sqrt(np.diag(cov))
-                if np.all(np.isfinite(mean)) and np.all(np.isfinite(sd)) and np.all(sd > 0):
-                    out.append((mean, sd))
+                if (np.all(np.isfinite(mean)) and np.all(np.isfinite(cov))
+                        and np.linalg.eigvalsh(cov).min() > 0.0):
+                    out.append((mean, cov))
     return out
 
 
@@ -385,7 +388,8 @@ def _range(qa, pa, box, tilted=()):
         from scipy.special import ndtri
 
         z = -float(ndtri(TAIL_MASS / (2 * lo.size)))
-        for mean, sd in tilted:
+        for mean, cov in tilted:
+            sd = np.sqrt(np.diag(cov))
             lo, hi = np.minimum(lo, mean - z * sd), np.maximum(hi, mean + z * sd)
     return lo, hi, True
 
@@ -484,8 +488,8 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol):
     lo, hi, shells = _range(qa, pa, box, tilted)
     dim = lo.size
     breaks = [np.concatenate([a, b]) for a, b in zip(qa.breaks(), pa.breaks())]
-    for mean, sd in tilted:
-        breaks = [np.concatenate([b, geometric_breaks(mean[k], sd[k])]) for k, b in enumerate(breaks)]
+    for mean, cov in tilted:
+        breaks = [np.concatenate([b, geometric_breaks(mean[k], math.sqrt(cov[k, k]))]) for k, b in enumerate(breaks)]
     if dim == 1:
         breaks[0] = np.concatenate([breaks[0], _kinks(g, qa, pa, lo[0], hi[0])])
     counter = [0]
@@ -576,27 +580,48 @@ def _mapped_tails(fn, c, reach, scale, total, err, rtol, mass_tol, limits):
 
 
 # --- importance sampling (3-D and up) ----------------------------------------------------------
+#: variance factor of the proposal components put on the far bumps of :func:`_tilted`: wider than
+#: the bump, so that the integrand over the proposal stays bounded there
+_TILT_WIDEN = 2.0
+
+
 def _importance(g, qa, pa, n_samples, rng, mass_tol):
+    """``mean(p f(q/p) / m)`` over points drawn from the mixture ``m`` of q, p and (for an f with
+    a power end between Gaussians) the widened far bumps of :func:`_tilted`, in equal numbers
+    from each (stratified: the pooled standard error is then an upper estimate). Without the
+    bumps in ``m``, 3-D pearson_chi2 near its threshold came out as 1.9e12 ± 9e11 for 8.4e24: the
+    bump holding the integral is never sampled."""
     if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, numbers.Integral) or n_samples < 2:
         raise ValueError(f"`n_samples` must be an integer >= 2; got {n_samples!r}")
     gen = np.random.default_rng(rng)
-    nq = int(n_samples) // 2
-    xq, xp = qa.sample(nq, gen), pa.sample(int(n_samples) - nq, gen)
+    from scipy.stats import multivariate_normal
+
+    bumps = [multivariate_normal(mean, _TILT_WIDEN * cov) for mean, cov in _tilted(g, qa, pa)]
+    parts = 2 + len(bumps)
+    counts = np.full(parts, int(n_samples) // parts)
+    counts[: int(n_samples) % parts] += 1
+    xq, xp = qa.sample(int(counts[0]), gen), pa.sample(int(counts[1]), gen)
     for name, x in (("q", xq), ("p", xp)):
         if x is None:
             raise ValueError(f"`{name}` must be a frozen distribution or DensityMixture in {qa.dim} dimensions "
                              "(it is sampled for the importance-sampling estimate); got a callable")
-    x = np.concatenate([xq, xp])
+    x = np.concatenate([xq, xp] + [b.rvs(size=int(c), random_state=gen).reshape(int(c), qa.dim)
+                                   for b, c in zip(bumps, counts[2:])])
     counter = [0]
     try:
         vals = _integrand(g, qa, pa, counter)(x)
     except _Infinite as exc:
         return DensityResult(math.inf, 0.0, exc.kind, 0.0, None, None, counter[0], exc.reason)
-    m = 0.5 * (vals[:, 2] + vals[:, 3])
+    share = counts / counts.sum()
+    m = share[0] * vals[:, 2] + share[1] * vals[:, 3]
+    for b, c in zip(bumps, share[2:]):
+        m = m + c * np.exp(b.logpdf(x).reshape(-1))
     w = (vals[:, 0] + vals[:, 1]) / m
     n = w.size
-    value = float(np.mean(w))
-    se = float(np.std(w, ddof=1) / math.sqrt(n))
+    scale = float(np.max(np.abs(w)))  # the spread in units of the largest weight: no overflow in w²
+    scale = scale if 0.0 < scale < math.inf else 1.0
+    value = float(np.mean(w / scale)) * scale
+    se = float(np.std(w / scale, ddof=1) / math.sqrt(n)) * scale
     sing = float(np.mean(vals[:, 1] / m))
     return DensityResult(value, se, "standard error", sing, float(np.mean(vals[:, 2] / m)),
                          float(np.mean(vals[:, 3] / m)), counter[0], "")
