@@ -180,8 +180,10 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
     alpha(a) outside [0, 1]) between Gaussians or Gaussian mixtures, it also holds the bump
     ``q_i**a p_j**(1 - a)`` of every pair of components: near the threshold of finiteness that
     bump, and with it almost all of the integral, lies far from both q and p
-    (pearson_chi2(N(0, 1) || N(1, 0.71²)) = 5.1e53, from a bump at x = −122 of sd 7.8). For other
-    densities such a bump is found only by the tail shells; pass ``bounds`` that hold it.
+    (pearson_chi2(N(0, 1) || N(1, 0.71²)) = 5.1e53, from a bump at x = −122 of sd 7.8); in 3 or
+    more dimensions the bumps join the importance proposal. For other densities such a bump is
+    found only by the tail shells in 1-D and 2-D (pass ``bounds`` that hold it), and not at all
+    by importance sampling, whose standard error then cannot see it.
 
     Tails: shells around the box are added until they contribute nothing; in 1-D a tail still
     contributing after 8 shells (polynomial tails: Student t, Cauchy) is integrated to infinity
