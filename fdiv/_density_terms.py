@@ -210,24 +210,23 @@ def _alpha_far(a: float, stable, partial: bool):
     return evaluate
 
 
+def _form(g, table: dict, generic, partial: bool):
+    """The registry's closed form from ``table``, alpha(a)'s with its log form far from q = p,
+    or ``generic`` (the generator evaluated at the ratio)."""
+    if REGISTRY.get(g.name) is g:
+        return table[g.name]
+    a = _alpha_parameter(g)
+    return generic if a is None else _alpha_far(a, generic, partial)
+
+
 def closed_form(g):
     """The term function ``(lq, lp, q, p) -> p f(q/p)`` for generator ``g`` (both positive)."""
-    if REGISTRY.get(g.name) is g:
-        return _CLOSED[g.name]
-    a = _alpha_parameter(g)
-    if a is not None:
-        return _alpha_far(a, _generic(g), partial=False)
-    return _generic(g)
+    return _form(g, _CLOSED, _generic(g), partial=False)
 
 
 def partial_form(g):
     """``(lq, lp, q, p) -> ∂(p f(q/p))/∂(log q) = q f'(q/p)`` for generator ``g``."""
-    if REGISTRY.get(g.name) is g:
-        return _PARTIAL[g.name]
-    a = _alpha_parameter(g)
-    if a is not None:
-        return _alpha_far(a, _d_generic(g), partial=True)
-    return _d_generic(g)
+    return _form(g, _PARTIAL, _d_generic(g), partial=True)
 
 
 def densities(lq: np.ndarray, lp: np.ndarray):
