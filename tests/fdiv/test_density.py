@@ -497,3 +497,16 @@ def test_importance_sampling_reaches_the_far_bump_in_3d(case, seed, eps):
     assert res.error_kind == "standard error"
     assert abs(mp.mpf(res.value) - exact) <= Z_ALLOWED * res.error, (res, exact)
     assert res.error <= 1e-2 * abs(exact), (res, exact)
+
+
+@pytest.mark.parametrize("name,ends", [("pearson_chi2", (2.0,)), ("neyman_chi2", (-1.0,)), ("alpha(3)", (3.0,)),
+                                       ("alpha(6)", (6.0,)), ("alpha(-5)", (-5.0,)), ("alpha(0.5)", ()),
+                                       ("kl", ()), ("reverse_kl", ()), ("jeffreys", ()), ("tv", ()), ("js", ())])
+def test_power_ends_of_the_generators(name, ends):
+    """The exponents of f(u) ~ u^a (a > 1 at ∞, a < 0 at 0) that decide where the far bump is
+    looked for; alpha(6) overflows at u = 1e60 and is measured on the next pair of points. A
+    relative 1e-3 is the logarithmic factor's share of the measured slope (f's lower-order terms)."""
+    from fdiv._density import _power_ends
+
+    got = _power_ends(fdiv.get(name))
+    assert len(got) == len(ends) and all(abs(a - b) <= 1e-3 * abs(b) for a, b in zip(got, ends)), got
