@@ -53,7 +53,9 @@ WGAN_DEFAULTS = {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic":
 #:   where the collapsed model has no mass (from 2 to 666 in 6 epochs on 4447) and G follows
 #:   it up to 47 data sd away. A leaky ReLU cannot die: those runs fit with it.
 #:
-#: results/objectives/fit.md has the check on seeds not used for these choices.
+#: results/objectives/fit.md and fit_unseen/ check these defaults on seeds not used for the
+#: first three (leaky ReLU came after failures there); results/objectives/fit_fresh/ on seeds not
+#: used for any of them.
 FGAN_DEFAULTS = {"lr_g": 2e-4, "lr_d": 2e-4, "standardize": True, "init": "glorot", "activation": "leaky_relu"}
 
 #: what :meth:`GanConfig.for_objective` adds to :data:`FGAN_DEFAULTS` for particular f's:
