@@ -152,6 +152,22 @@ def main(argv=None, *, rows=None) -> int:
     except KeyboardInterrupt:
         print("interrupted (Ctrl-C): no report written", file=sys.stderr, flush=True)
         return 130
+    except ImportError as exc:  # Ctrl-C inside an extension module's initialisation surfaces as
+        if not _caused_by_interrupt(exc):  # "ImportError: initialization failed" from the interrupt
+            raise
+        print("interrupted (Ctrl-C): no report written", file=sys.stderr, flush=True)
+        return 130
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is in ``exc``'s chain of causes and contexts."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _main(argv, *, rows) -> int:

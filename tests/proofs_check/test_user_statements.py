@@ -409,3 +409,27 @@ def test_a_run_above_the_default_size_prints_an_estimate_first(capsys, monkeypat
     assert main(["--only", "S4", "--instances", "50000", "--jobs", "1"]) == 130
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("2 rows at --instances 50000: roughly ") and err[-1].startswith("interrupted")
+
+
+def test_ctrl_c_inside_an_extension_import_is_one_line(monkeypatch, capsys):
+    """A Ctrl-C that lands in a C extension's initialisation reaches us as
+    "ImportError: initialization failed" caused by the KeyboardInterrupt (seen once under load at
+    0.6 s into the startup): still exit 130 with the one line; any other ImportError propagates."""
+    import proofs_check.__main__ as cli
+
+    def interrupted(argv, *, rows):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise ImportError("initialization failed") from exc
+
+    monkeypatch.setattr(cli, "_main", interrupted)
+    assert cli.main([]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted (Ctrl-C): no report written"
+
+    def broken(argv, *, rows):
+        raise ImportError("no module named 'x'")
+
+    monkeypatch.setattr(cli, "_main", broken)
+    with pytest.raises(ImportError, match="no module named"):
+        cli.main([])
