@@ -20,7 +20,7 @@ import numpy as np
 
 from fdiv import _cubature
 from fdiv._densities import DensityMixture, as_density, geometric_breaks
-from fdiv._density_terms import closed_form, densities, sensitivity, terms
+from fdiv._density_terms import closed_form, densities, partial_form, sensitivity, terms
 from fdiv._fdivergence import FDivergence
 from fdiv._registry import REGISTRY, get
 
@@ -437,7 +437,7 @@ def _kinks(g, qa, pa, lo, hi):
 
 
 def _integrand(g, qa, pa, counter):
-    fn = closed_form(g)
+    fn, part = closed_form(g), partial_form(g)  # looked up once, not per batch of nodes
 
     def channels(x):
         lq, lp = qa.log_density(x), pa.log_density(x)
@@ -453,7 +453,7 @@ def _integrand(g, qa, pa, counter):
             raise _Infinite(f"the integrand p f(q/p) exceeds the largest float at x = {x[i].tolist()}: the "
                             "divergence is +inf or beyond the float range", "divergent")
         counter[0] += x.shape[0]
-        sens = sensitivity(g, lq, lp, reg, sing, q, p)
+        sens = sensitivity(g, lq, lp, reg, sing, q, p, part)
         return np.stack([reg, sing, q, p, np.abs(reg) + np.abs(sing), sens], axis=1)
 
     return channels
