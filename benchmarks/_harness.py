@@ -6,11 +6,15 @@ ratio (not the absolute time) is what is judged.
 """
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Row", "best_time", "format_row", "HEADER"]
+__all__ = ["Row", "best_time", "format_row", "one_thread_child", "HEADER"]
 
 HEADER = f"{'name':<34} {'ours':>12} {'peer':>12} {'ratio':>8}  {'target':<34} verdict"
 
@@ -29,6 +33,46 @@ class Row:
     note: str = ""
     skipped: bool = False  # not measurable on this machine (e.g. no GPU): verdict SKIP
     info: bool = False  # shown beside a judged row, never judged itself: verdict INFO
+
+
+#: environment of a one-thread child: the BLAS/OpenMP pools and XLA's Eigen pool at one thread
+ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                  "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+                  "JAX_PLATFORMS": "cpu"}
+#: this machine's OpenBLAS kernel pins, removed from a judged child (see B3)
+OPENBLAS_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def _one_cpu() -> set | None:
+    """One CPU of this process's affinity set (the highest numbered), or None where the
+    platform has no affinity call."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    return {max(os.sched_getaffinity(0))}
+
+
+def one_thread_child(module: str, smoke: bool, *, keep_pins: bool = False):
+    """Run ``python -m module --worker [--smoke]`` as a one-thread child and return the JSON
+    of its last stdout line (a dict), or its last stderr line (a str) when it failed.
+
+    One thread means both: the thread pools are sized at one through the environment
+    (:data:`ONE_THREAD_ENV`, set before NumPy and JAX are imported), and the child is bound
+    to one CPU (``sched_setaffinity``, where the platform has it). The binding is what makes
+    the JAX side single-threaded: measured with the environment alone, XLA's runtime still
+    used 1.4-1.7 cores (CPU time over wall time) on this 2-core machine, and its pool is
+    sized from the CPUs the process may run on. ``keep_pins=False`` removes
+    :data:`OPENBLAS_PINS` from the child's environment."""
+    env = dict(os.environ, **ONE_THREAD_ENV)
+    if not keep_pins:
+        for k in OPENBLAS_PINS:
+            env.pop(k, None)
+    cpus = _one_cpu()
+    bind = None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+    cmd = [sys.executable, "-m", module, "--worker"] + (["--smoke"] if smoke else [])
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, preexec_fn=bind)
+    if proc.returncode != 0:
+        return (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def best_time(fn: Callable[[], object], repeat: int = 5, number: int = 1) -> float:

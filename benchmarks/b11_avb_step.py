@@ -9,7 +9,8 @@ the same networks from the same config (encoder ``[x, ε] → hidden → 2``, de
 zero-initialised second layer, linear output, plus ``‖z‖²`` when configured; ELU/ReLU
 as configured), and runs a block of iterations — draws included, from ``jax.random`` —
 as one jitted ``lax.scan``. Ours is timed the same way, a block per call
-(``AvbTrainer.run``: the NumPy layers with the compiled ELU and NumPy's OpenBLAS).
+(``AvbTrainer.iterate``: the NumPy layers with the compiled ELU and NumPy's OpenBLAS;
+not ``run``, which adds the evaluation refit of T after training).
 
 Fairness, as in B3: one thread each, in a child process whose environment sets
 ``OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = MKL_NUM_THREADS = 1`` and
@@ -23,18 +24,13 @@ makes the row a FAIL with the install note, not a crash.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 
-from benchmarks._harness import Row, interleaved_best, jax_scan_blocks
+from benchmarks._harness import Row, interleaved_best, jax_scan_blocks, one_thread_child
 
 ID = "B11"
 TARGET = 1.0
 _NAME = "B11 AVB iteration vs JAX"
-_ENV_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 def _jax_block_factory(config, jax, optax):
@@ -128,7 +124,7 @@ def _worker(smoke: bool) -> dict:
     if smoke:
         config = config.replace(batch_size=32, adversary_hidden=(8,), encoder_hidden=(8,), decoder_hidden=(8,))
     trainer = AvbTrainer(toy_data(), config, rng=0)
-    ours = trainer.run
+    ours = trainer.iterate  # the iterations alone: run() adds the evaluation refit of T
     try:
         import jax
         import optax
@@ -163,16 +159,7 @@ def _worker(smoke: bool) -> dict:
 
 
 def _child(smoke: bool):
-    env = dict(os.environ, **{k: "1" for k in _ENV_THREADS})
-    env["XLA_FLAGS"] = _XLA_FLAGS
-    env["JAX_PLATFORMS"] = "cpu"
-    for k in _PINS:
-        env.pop(k, None)
-    cmd = [sys.executable, "-m", "benchmarks.b11_avb_step", "--worker"] + (["--smoke"] if smoke else [])
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        return (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return one_thread_child("benchmarks.b11_avb_step", smoke)
 
 
 def rows(smoke: bool = False) -> list[Row]:

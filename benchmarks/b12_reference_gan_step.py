@@ -20,19 +20,15 @@ the row a FAIL with an install note, not a crash.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 
-from benchmarks._harness import Row, interleaved_best, jax_scan_blocks
+from benchmarks._harness import Row, interleaved_best, jax_scan_blocks, one_thread_child
 
 ID = "B12"
 #: printed right after B3 (the toy GAN step) by ``python -m benchmarks``
 PRINT_AFTER = "B3"
 TARGET_JAX = 1.3
 NAME = "B12 reference GAN step (tanh 2x128, unrolled 5) vs JAX"
-_ENV_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 
 def jax_block_factory(x_np, config, jax, optax):
@@ -132,14 +128,7 @@ def _worker(smoke: bool) -> dict:
 
 
 def _child(smoke: bool):
-    env = dict(os.environ, **{k: "1" for k in _ENV_THREADS})
-    env["XLA_FLAGS"] = _XLA_FLAGS
-    env["JAX_PLATFORMS"] = "cpu"
-    cmd = [sys.executable, "-m", "benchmarks.b12_reference_gan_step", "--worker"] + (["--smoke"] if smoke else [])
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        return (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return one_thread_child("benchmarks.b12_reference_gan_step", smoke)
 
 
 def rows(smoke: bool = False) -> list[Row]:

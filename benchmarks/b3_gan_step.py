@@ -41,20 +41,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
-from benchmarks._harness import Row, interleaved_best, jax_scan_blocks
+from benchmarks._harness import OPENBLAS_PINS, Row, interleaved_best, jax_scan_blocks, one_thread_child
 
 ID = "B3"
 TARGET = 3.0
 TARGET_JAX = 1.3
 _NAME = "B3 GAN D+G step (batch 256)"
 _NAME_JAX = "B3 GAN D+G step vs JAX"
-_ENV_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 #: environment pins of NumPy's OpenBLAS kernels, removed for the judged child
-_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+_PINS = OPENBLAS_PINS
 _NAME_PINNED = "B3 vs JAX, OpenBLAS pinned"
 
 
@@ -238,19 +235,10 @@ def _worker(smoke: bool) -> dict:
 
 
 def _child(smoke: bool, pinned: bool):
-    """Run :func:`_worker` in a single-threaded child; returns its dict, or the last
-    stderr line when it failed. ``pinned=False`` removes :data:`_PINS` from its environment."""
-    env = dict(os.environ, **{k: "1" for k in _ENV_THREADS})
-    env["XLA_FLAGS"] = _XLA_FLAGS
-    env["JAX_PLATFORMS"] = "cpu"
-    if not pinned:
-        for k in _PINS:
-            env.pop(k, None)
-    cmd = [sys.executable, "-m", "benchmarks.b3_gan_step", "--worker"] + (["--smoke"] if smoke else [])
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        return (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    """Run :func:`_worker` in a one-thread child (:func:`benchmarks._harness.one_thread_child`);
+    returns its dict, or the last stderr line when it failed. ``pinned=False`` removes
+    :data:`_PINS` from its environment."""
+    return one_thread_child("benchmarks.b3_gan_step", smoke, keep_pins=pinned)
 
 
 def _jax_row(res: dict, name: str, target: str, *, info: bool = False) -> Row:

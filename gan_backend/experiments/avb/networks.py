@@ -75,10 +75,11 @@ class NoiseEncoder:
     def forward(self, x, eps):
         return self.net.forward(np.concatenate((x, eps), axis=1))
 
-    def backward(self, dz, *, param_grads: bool = True):
-        """``dz = ∂L/∂z`` → writes ∂L/∂φ; returns ``(∂L/∂x, ∂L/∂ε)``."""
-        d = self.net.backward(dz, param_grads=param_grads)
-        return d[:, :self.x_dim], d[:, self.x_dim:]
+    def backward(self, dz, *, param_grads: bool = True, need_dx: bool = True):
+        """``dz = ∂L/∂z`` → writes ∂L/∂φ; returns ``(∂L/∂x, ∂L/∂ε)`` (None with
+        ``need_dx=False``, which skips that product)."""
+        d = self.net.backward(dz, param_grads=param_grads, need_dx=need_dx)
+        return None if d is None else (d[:, :self.x_dim], d[:, self.x_dim:])
 
     def sample(self, x, rng) -> np.ndarray:
         """Posterior samples, one per row of ``x`` (fresh noise from ``rng``)."""
@@ -201,10 +202,12 @@ class Adversary:
             v += (z * z).sum(axis=1, keepdims=True)
         return v
 
-    def backward(self, dv, *, param_grads: bool = True):
+    def backward(self, dv, *, param_grads: bool = True, need_dx: bool = True):
         """``dv = ∂L/∂T`` (n, 1) → writes ∂L/∂ψ (unless ``param_grads=False``); returns
-        ``(∂L/∂x, ∂L/∂z)``."""
-        d = self.net.backward(dv, param_grads=param_grads)
+        ``(∂L/∂x, ∂L/∂z)`` (None with ``need_dx=False``, which skips that product)."""
+        d = self.net.backward(dv, param_grads=param_grads, need_dx=need_dx)
+        if d is None:
+            return None
         dx, dz = d[:, :self.x_dim], d[:, self.x_dim:]
         if self.prior_term:
             dz = dz + 2.0 * dv * self._z

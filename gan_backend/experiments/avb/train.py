@@ -35,6 +35,7 @@ from gan_backend.experiments.avb.config import AvbConfig
 from gan_backend.experiments.avb.networks import Adversary, BernoulliDecoder, GaussianEncoder, NoiseEncoder
 from gan_backend.engine._validate import as_rng
 from gan_backend.engine.objectives import Minimax
+from gan_backend.engine.fused import adam_step
 from gan_backend.engine.optim import Adam
 from gan_backend.engine.train import TrainingDivergedError
 
@@ -162,7 +163,7 @@ class AvbTrainer:
         z_q = self.encoder.forward(x, eps)
         v = self.adversary.forward(np.concatenate((x, x)), np.concatenate((z_q, z_p)))
         loss, g_q, g_p = _LOGISTIC.d_loss(v[:m], v[m:])
-        self.adversary.backward(np.concatenate((g_q, g_p)))
+        self.adversary.backward(np.concatenate((g_q, g_p)), need_dx=False)
         return loss
 
     def model_grad(self, x, eps) -> float:
@@ -175,7 +176,7 @@ class AvbTrainer:
         value = float(t.mean() - ll.mean())
         _, dz_t = self.adversary.backward(np.full_like(t, 1.0 / m), param_grads=False)
         dz_dec = self.decoder.backward(np.full(m, -1.0 / m))
-        self.encoder.backward(dz_t + dz_dec)
+        self.encoder.backward(dz_t + dz_dec, need_dx=False)
         return value
 
     def adversary_step(self) -> float:
@@ -185,19 +186,23 @@ class AvbTrainer:
         eps = self.encoder.noise(m, self.rng)
         z_p = self.rng.standard_normal((m, c.latent_dim), dtype=x.dtype)
         loss = self.adversary_grad(x, eps, z_p)
-        self.opt_adversary.step()
+        adam_step(self.opt_adversary)
         return loss
 
     def model_step(self) -> float:
         """One (θ, φ) update on a fresh minibatch; returns the objective before it."""
         x = self._batch()
         value = self.model_grad(x, self.encoder.noise(x.shape[0], self.rng))
-        self.opt_model.step()
+        adam_step(self.opt_model)
         return value
 
-    def run(self, steps: int | None = None) -> AvbModel:
+    def iterate(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Make ``steps`` iterations of Algorithm 1 (each ``adversary_steps`` T updates, then
+        one (θ, φ) update); return the last T loss and the (θ, φ) objective of each.
+
+        Raises :class:`TrainingDivergedError` naming the iteration and the quantity as soon
+        as either is non-finite. :meth:`run` is this followed by the evaluation refit."""
         c = self.config
-        steps = c.steps if steps is None else steps
         adv = np.empty(steps)
         obj = np.empty(steps)
         # overflow is caught below, after every step, by the finiteness checks
@@ -214,6 +219,13 @@ class AvbTrainer:
                     raise TrainingDivergedError(
                         f"AVB training diverged at iteration {s + 1} of {steps}: the (θ, φ) objective "
                         f"mean T − log p(x|z) is {obj[s]}")
+        return adv, obj
+
+    def run(self, steps: int | None = None) -> AvbModel:
+        """Train for ``steps`` iterations (``config.steps`` by default), check every
+        parameter is finite, then refit T for the ELBO estimate (:meth:`refit_adversary`)."""
+        c = self.config
+        adv, obj = self.iterate(c.steps if steps is None else steps)
         _check_finite("AVB", self.encoder, self.decoder, self.adversary)
         snapshots = self.refit_adversary()
         return AvbModel(c, self.encoder, self.decoder, self.adversary, adv, obj, snapshots)
@@ -283,7 +295,7 @@ class VaeTrainer:
         m = self.config.batch_size
         x = self.x.take(self.rng.integers(0, self.x.shape[0], size=m), axis=0)
         value = self.grad(x, self.encoder.noise(m, self.rng))
-        self.opt.step()
+        adam_step(self.opt)
         return value
 
     def run(self, steps: int | None = None) -> VaeModel:

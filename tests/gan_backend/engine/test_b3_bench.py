@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from benchmarks import b3_gan_step
+from benchmarks import _harness
 from benchmarks._harness import format_row
 
 
@@ -51,7 +52,7 @@ def test_judged_child_runs_without_the_openblas_pins(monkeypatch):
 
     monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
     monkeypatch.setenv("OPENBLAS_L2_SIZE", "512")
-    monkeypatch.setattr(b3_gan_step.subprocess, "run", fake_run)
+    monkeypatch.setattr(_harness.subprocess, "run", fake_run)
     assert b3_gan_step._child(True, pinned=False) == {"ok": 1}
     assert not any(k in seen["env"] for k in b3_gan_step._PINS)
     assert seen["env"]["OPENBLAS_NUM_THREADS"] == "1"
@@ -69,3 +70,25 @@ def test_wrong_blas_products_fail_the_row():
 
 def test_blas_products_agree_with_einsum_here():
     assert b3_gan_step._blas_products_ok()
+
+
+def test_one_thread_child_is_bound_to_one_cpu(monkeypatch):
+    """The judged child runs on one CPU (where the platform can bind), so a runtime that sizes
+    its pool from the CPUs it may use (XLA) is single-threaded like ours."""
+    if not hasattr(os, "sched_getaffinity"):
+        return
+    seen = {}
+
+    def fake_run(cmd, env, preexec_fn=None, **kw):
+        seen["bind"] = preexec_fn
+        return subprocess.CompletedProcess(cmd, 0, stdout=json.dumps({"ok": 1}) + "\n", stderr="")
+
+    monkeypatch.setattr(_harness.subprocess, "run", fake_run)
+    assert _harness.one_thread_child("benchmarks.b12_reference_gan_step", True) == {"ok": 1}
+    assert seen["bind"] is not None
+    assert len(_harness._one_cpu()) == 1
+    # what the child sees: exactly one CPU
+    monkeypatch.undo()
+    probe = subprocess.run([sys.executable, "-c", "import os; print(len(os.sched_getaffinity(0)))"],
+                           capture_output=True, text=True, check=True, preexec_fn=seen["bind"])
+    assert probe.stdout.strip() == "1"
