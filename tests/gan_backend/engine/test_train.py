@@ -341,12 +341,19 @@ def test_fgan_defaults_fit_a_gaussian_far_from_the_origin():
 def test_d_center_is_a_late_field_and_the_per_f_defaults():
     """``d_center`` at 0 leaves stored identities unchanged; ``for_objective`` applies
     FGAN_DEFAULTS to every f-GAN (leaky ReLU included, both generator forms, any spelling of the
-    f) and FGAN_F_DEFAULTS' ``d_center`` to tv only; the plain GAN keeps the toy protocol's ReLU."""
+    f) and FGAN_F_DEFAULTS' ``d_center``, ``lr_g`` and ``n_critic`` to tv only; the plain GAN keeps
+    the toy protocol's ReLU."""
     assert "d_center" not in GanConfig().identity()
     assert GanConfig(d_center=2).identity()["d_center"] == 2.0
     assert GanConfig.for_objective("fgan:tv").d_center == 10.0
     assert GanConfig.for_objective("fgan-saturating:tv").d_center == 10.0
     assert GanConfig.for_objective("fgan:tv", d_center=0).d_center == 0.0
+    for spec in ("fgan:tv", "fgan-saturating:tv"):  # tv's discriminator ahead of its generator
+        cfg = GanConfig.for_objective(spec)
+        assert (cfg.lr_g, cfg.lr_d, cfg.n_critic) == (1e-4, 2e-4, 2), spec
+    for spec in ("fgan:kl", "fgan:alpha(2)", "fgan-saturating:js"):
+        cfg = GanConfig.for_objective(spec)
+        assert (cfg.lr_g, cfg.lr_d, cfg.n_critic) == (2e-4, 2e-4, 1), spec
     for spec in ("fgan:kl", "fgan:js", "nonsaturating", "wgan"):
         assert GanConfig.for_objective(spec).d_center == 0.0
     for spec in ("fgan:alpha(2)", "fgan-saturating:alpha(2.0)", "fgan:jeffreys", "fgan:tv", "fgan:alpha( 0.5 )"):
@@ -385,7 +392,8 @@ def test_d_center_pins_the_mean_of_v():
 
 
 def test_fgan_tv_defaults_fit_a_gaussian_far_from_the_origin():
-    """fgan:tv with its defaults (``d_center`` 10, :data:`FGAN_F_DEFAULTS`) fits a mode 23 data sd
+    """fgan:tv with its defaults (``d_center`` 10, two D steps per G step at half D's step size:
+    :data:`FGAN_F_DEFAULTS`) fits a mode 23 data sd
     from the origin by the fit check's rule (mean within one data sd, variance ratios in
     [1/2, 2]) after 12,500 generator steps, and D's output stays unsaturated on the samples
     (median |V| below 1; tanh' = sech² is above 0.4 there). Without the penalty the offset
