@@ -29,6 +29,9 @@ from gan_backend.engine.layers import ACTIVATIONS, Dense, Module, check_dtype
 
 __all__ = ["ResidualMLP"]
 
+#: scratch arrays kept per net before they are dropped (a few batch sizes' worth)
+_MAX_SCRATCH = 64
+
 
 class ResidualMLP(Module):
     """``[Dense → act] × len(hidden)``, then ``blocks`` residual blocks of width
@@ -140,6 +143,8 @@ class ResidualMLP(Module):
         k = (key, rows, cols)
         a = self._ws.get(k)
         if a is None:
+            if len(self._ws) >= _MAX_SCRATCH:  # many batch sizes (evaluations): start afresh
+                self._ws.clear()  # arrays still held by the last forward's cache stay alive
             a = self._ws[k] = np.empty((rows, cols), dtype=self.dtype)
         return a
 

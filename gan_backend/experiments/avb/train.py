@@ -33,7 +33,7 @@ from threadpoolctl import ThreadpoolController
 
 from gan_backend.experiments.avb.config import AvbConfig
 from gan_backend.experiments.avb.networks import Adversary, BernoulliDecoder, GaussianEncoder, NoiseEncoder
-from gan_backend.engine._validate import as_rng
+from gan_backend.engine._validate import as_rng, positive_int
 from gan_backend.engine.objectives import Minimax
 from gan_backend.engine.fused import adam_step
 from gan_backend.engine.optim import Adam
@@ -203,6 +203,7 @@ class AvbTrainer:
         Raises :class:`TrainingDivergedError` naming the iteration and the quantity as soon
         as either is non-finite. :meth:`run` is this followed by the evaluation refit."""
         c = self.config
+        steps = positive_int("steps", steps)
         adv = np.empty(steps)
         obj = np.empty(steps)
         # overflow is caught below, after every step, by the finiteness checks

@@ -114,3 +114,30 @@ def test_fused_plain_affine_map_and_no_input_gradient():
     np.testing.assert_allclose(net.forward(x), x @ net.out.W + net.out.b, rtol=1e-15)
     assert net.backward(np.ones((5, 2)), need_dx=False) is None
     np.testing.assert_allclose(net.out.dW, x.T @ np.ones((5, 2)), rtol=1e-15)
+
+
+def test_scratch_arrays_do_not_leak_into_results():
+    """A second forward of the same batch size reuses the hidden arrays, never the returned
+    output or input gradient; many batch sizes keep a bounded number of scratch arrays; a
+    negative iteration count is refused by name."""
+    from gan_backend.experiments.avb import resnet
+
+    rng = np.random.default_rng(3)
+    net = ResidualMLP(4, (8,), 1, 2, activation="elu", block_activation="relu", dtype="float64")
+    net.init(rng, "glorot")
+    x1, x2 = rng.standard_normal((2, 5, 4))
+    y1 = net.forward(x1)
+    keep = y1.copy()
+    dx1 = net.backward(np.ones((5, 2)))
+    keep_dx = dx1.copy()
+    net.forward(x2)
+    net.backward(np.ones((5, 2)))
+    np.testing.assert_array_equal(y1, keep)
+    np.testing.assert_array_equal(dx1, keep_dx)
+    for n in range(1, 3 * resnet._MAX_SCRATCH):
+        net.forward(rng.standard_normal((n, 4)))
+    assert len(net._ws) <= resnet._MAX_SCRATCH
+    with pytest.raises(ValueError, match="steps"):
+        from gan_backend.experiments.avb import AvbConfig, toy_data
+        from gan_backend.experiments.avb.train import AvbTrainer
+        AvbTrainer(toy_data(), AvbConfig(steps=3, batch_size=8), rng=0).iterate(-1)
