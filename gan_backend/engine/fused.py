@@ -41,6 +41,7 @@ from numba import types as _nt
 
 from gan_backend.engine._sampling import indices_from_uniforms
 from gan_backend.engine.layers import ELU, LeakyReLU
+from gan_backend.engine.optim import Adam
 
 __all__ = ["ACT_CODES", "OBJ_CODES", "supports", "supports_classifier", "constants", "NetBuffers",
            "gan_steps", "classifier_steps", "adam_step"]
@@ -421,6 +422,13 @@ def adam_step(opt) -> None:
     """One step of ``opt`` (a :class:`gan_backend.engine.optim.Adam` over C-contiguous NumPy
     arrays) by the compiled update: the readable :meth:`~gan_backend.engine.optim.Adam.step`'s
     order of operations in the arrays' precision, so the same values bit for bit."""
+    if not isinstance(opt, Adam):
+        raise ValueError(f"`opt` must be a gan_backend.engine.optim.Adam; got {type(opt).__name__}")
+    for (p, g), m, v in zip(opt.params, opt.m, opt.v):
+        if not all(isinstance(a, np.ndarray) and a.flags.c_contiguous for a in (p, g, m, v)):
+            # a reshaped copy would be updated instead of the parameters
+            raise ValueError("`opt` must hold C-contiguous NumPy arrays for the compiled update; "
+                             "use opt.step() for others")
     opt.t += 1
     scale, eps_s = opt.scalars(opt.t)
     for (p, g), m, v in zip(opt.params, opt.m, opt.v):

@@ -152,3 +152,13 @@ def test_compiled_adam_step_zero_over_zero_is_nan_not_an_exception():
     opt = Adam([(p, g)], lr=1e-3, eps=0.0)
     adam_step(opt)  # m = v = 0 and eps = 0: 0/0
     assert np.isnan(p).all()
+
+
+def test_compiled_adam_step_refuses_what_it_cannot_update_in_place():
+    from gan_backend.engine.fused import adam_step
+
+    p = np.ones((4, 6), np.float32)[:, ::2]  # a strided view: a reshaped copy would be updated
+    with pytest.raises(ValueError, match="C-contiguous"):
+        adam_step(Adam([(p, np.zeros_like(p))]))
+    with pytest.raises(ValueError, match="`opt`.*Adam"):
+        adam_step(SGD([(np.ones(3), np.zeros(3))], lr=0.1))
