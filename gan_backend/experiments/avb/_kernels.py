@@ -152,7 +152,7 @@ def _act_grad(y, dy, out, db, want_db, kind):  # pragma: no cover - compiled
         for j in range(m):
             g = di[j]
             if kind == 1:
-                g = g if yi[j] > zero else zero
+                g = g if yi[j] > zero else g * zero  # as NumPy's dy * (y > 0): NaN stays NaN
             elif kind == 2:
                 g = g if yi[j] > zero else g * (yi[j] + one)
             oi[j] = g
