@@ -40,14 +40,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="train nothing: write fit.md from the runs of these settings already in fit.csv")
 
 
-def _command(args: argparse.Namespace) -> str:
-    """The command line that makes this table (from the parsed arguments)."""
+def _command(args: argparse.Namespace, complete: bool = False) -> str:
+    """The command line that makes this table (from the parsed arguments). ``--report-only``
+    is kept only when some of its runs are missing (``complete=False``): over a complete set
+    of stored runs the training command writes the same table."""
     parts = ["python -m gan_backend fitcheck --out", shlex.quote(str(args.out))]
     if args.objectives:
         parts += ["--objectives", *map(shlex.quote, args.objectives)]
     parts += ["--modes", *map(str, args.modes), "--seeds", *map(str, args.seeds), "--epochs", str(args.epochs),
               "--n-data", str(args.n_data), "--n", str(args.n), "--workers", str(args.workers)]
-    if args.report_only:
+    if args.report_only and not complete:
         parts.append("--report-only")
     return " ".join(parts)
 
@@ -79,6 +81,6 @@ def run(args: argparse.Namespace) -> int:
                   f"{'fits' if row['fits'] else 'does not fit'} ({row['seconds']:.0f} s)", file=sys.stderr)
     keys = {sp.key for sp in specs}
     rows = [r for r in fitcheck.read_rows(csv_path) if fitcheck.row_key(r) in keys]
-    command = _command(args)
+    command = _command(args, complete=all(sp.key in done for sp in specs))
     fitcheck.write_report(rows, out / "fit.md", command)
     return 0

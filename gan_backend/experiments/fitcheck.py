@@ -261,7 +261,8 @@ def write_report(rows: list[dict], path, command: str) -> None:
         "Adam β₁ 0.5, batch 256); the plain GAN with ReLU and lr 1e-3 (G) / 1e-4 (D) on raw coordinates, "
         f"every f-GAN with `fgan_defaults(OBJ)` ({_configs(rows)}). `standardize`: both nets see (x − μ)/σ "
         "of the data and the samples are mapped back; `d_center` (tv only): a penalty (λ/2)·m² on D, m the mean "
-        "of V over the joint minibatch (`FGAN_F_DEFAULTS`); `activation='leaky_relu'`: both nets.",
+        "of V over the joint minibatch (`FGAN_F_DEFAULTS`); `n_critic=2` with `lr_g=0.0001` (tv only): two D "
+        "steps per G step, G at half D's step size; `activation='leaky_relu'`: both nets.",
         "",
         "Cell: **runs that fit / runs** (runs that pass the mean test, the covariance test).",
         "",

@@ -66,6 +66,11 @@ def test_command_runs_resumes_and_reports(tmp_path, capsys):
     assert rc == 0 and "2 of 8 runs stored, 0 to run" in err
     assert len(fitcheck.read_rows(tmp_path / "fit.csv")) == 2
     assert "| js | **" in (tmp_path / "fit.md").read_text() and "--report-only" in (tmp_path / "fit.md").read_text()
+    # over a complete set of stored runs the report names the command that trains them
+    rc, _, err = run_main(args + ["--report-only"], capsys)
+    assert rc == 0 and "2 of 2 runs stored, 0 to run" in err
+    md = (tmp_path / "fit.md").read_text()
+    assert "--report-only" not in md and "--seeds 3 --epochs 1" in md
 
 
 @pytest.mark.parametrize("extra, flag", [
