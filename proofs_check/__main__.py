@@ -149,11 +149,10 @@ def main(argv=None, *, rows=None) -> int:
     interrupted by Ctrl-C: one line on stderr, the worker processes stopped)."""
     try:
         return _main(argv, rows=rows)
-    except KeyboardInterrupt:
-        print("interrupted (Ctrl-C): no report written", file=sys.stderr, flush=True)
-        return 130
-    except ImportError as exc:  # Ctrl-C inside an extension module's initialisation surfaces as
-        if not _caused_by_interrupt(exc):  # "ImportError: initialization failed" from the interrupt
+    except (KeyboardInterrupt, ImportError) as exc:
+        # a Ctrl-C inside an extension module's initialisation surfaces as
+        # "ImportError: initialization failed", caused by the interrupt
+        if not _caused_by_interrupt(exc):
             raise
         print("interrupted (Ctrl-C): no report written", file=sys.stderr, flush=True)
         return 130
