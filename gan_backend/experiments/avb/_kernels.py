@@ -24,6 +24,8 @@ import math
 import numba
 import numpy as np
 
+from gan_backend.engine._bitcast import float32_of_bits
+
 __all__ = ["KINDS", "bias_act", "act_grad", "expm1_neg32"]
 
 #: activation codes of the kernels
@@ -31,15 +33,14 @@ KINDS = {"identity": 0, "relu": 1, "elu": 2}
 
 # expm1 on [-18, 0] in float32: x = k ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2),
 # expm1(r) by its Taylor polynomial to r^7 (truncation below 0.3 ulp on that range), then
-# expm1(x) = 2^k expm1(r) + (2^k - 1), with 2^k (k in [-26, 0]) a product of selected powers
-# of two (exact; a table lookup with a signed index does not vectorise). Below -18,
+# expm1(x) = 2^k expm1(r) + (2^k - 1), with 2^k (k in [-26, 0], a normal float) built from its
+# exponent bits (exact; a table lookup with a signed index does not vectorise). Below -18,
 # e^x < 2^-25, so expm1(x) rounds to -1 in float32.
 _LN2_HI = np.float32(0.693145751953125)  # ln 2 to 16 bits, so k * _LN2_HI is exact for |k| < 2^8
 _LN2_LO = np.float32(1.428606765330187e-06)
 _INV_LN2 = np.float32(1.4426950408889634)
 _FLOOR = np.float32(-18.0)
 _C2, _C3, _C4, _C5, _C6, _C7 = (np.float32(1.0 / math.factorial(k)) for k in range(2, 8))
-_P1, _P2, _P4, _P8, _P16 = (np.float32(2.0 ** -k) for k in (1, 2, 4, 8, 16))
 _HALF = np.float32(0.5)
 _ONE32 = np.float32(1.0)
 _ZERO32 = np.float32(0.0)
@@ -60,9 +61,7 @@ def _elu32(v):  # pragma: no cover - compiled
     p = r * p + _C3
     p = r * p + _C2
     p = r * (r * p) + r
-    n = np.int32(-k)
-    s = (_P1 if n & 1 else _ONE32) * (_P2 if n & 2 else _ONE32)
-    s = s * (_P4 if n & 4 else _ONE32) * (_P8 if n & 8 else _ONE32) * (_P16 if n & 16 else _ONE32)
+    s = float32_of_bits(np.int32((np.int32(127) + np.int32(k)) << np.int32(23)))  # 2^k, k in [-26, 0]: a normal float
     e = s * p + (s - _ONE32)
     return v if v >= _ZERO32 else (e if v >= _FLOOR else (v if v != v else -_ONE32))
 

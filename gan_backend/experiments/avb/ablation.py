@@ -45,6 +45,7 @@ SETTINGS = {
     "iterations_5k": ("5,000 iterations", {"steps": 5000}),
     "iterations_20k": ("20,000 iterations", {"steps": 20000}),
     "authors_lr": ("the authors' lr 2e-5 / 1e-4", {"lr": 2e-5, "lr_adversary": 1e-4}),
+    "noise_numpy": ("ε from NumPy's ziggurat", {"noise": "numpy"}),
 }
 
 _COLUMNS = ("setting", "seed", "separation", "separation_1nn", "mmd2_avb", "mmd2_vae", "elbo", "elbo_se", "log_likelihood",

@@ -10,7 +10,10 @@ from gan_backend.engine._validate import positive_widths
 from gan_backend.engine._validate import positive_int
 from gan_backend.engine.layers import ACTIVATIONS, INITS, check_dtype
 
-__all__ = ["AvbConfig"]
+__all__ = ["AvbConfig", "NOISES"]
+
+#: generators of the encoder noise ε (:attr:`AvbConfig.noise`)
+NOISES = ("inverse_cdf", "numpy")
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class AvbConfig:
     latent_dim : int
         Dimension of z (2); the prior is N(0, I).
     noise_dim : int
-        Dimension of the encoder's noise input ε ~ N(0, I) (4; AVB only).
+        Dimension of the encoder's noise input ε ~ N(0, I) (64; AVB only).
     encoder_hidden, decoder_hidden, adversary_hidden : tuple of int
         Hidden widths of the encoder E(x, ε) (or the VAE's x → (μ, log σ)), of the
         decoder z → logits, and of the adversary T(x, z).
@@ -66,6 +69,11 @@ class AvbConfig:
         step-to-step noise.
     eval_adversary_lr : float
         Adam learning rate of the refit.
+    noise : str
+        Generator of the AVB encoder's noise ε: ``"inverse_cdf"`` (default:
+        :func:`gan_backend.engine.normal32.standard_normal32`, normal quantiles of 2^24 equal
+        cells, ``|ε| ≤ 5.42``, 5x faster) or ``"numpy"`` (``Generator.standard_normal`` in
+        ``dtype``, the ziggurat). Either is N(0, I) for the encoder; they give different streams.
     """
 
     latent_dim: int = 2
@@ -90,6 +98,7 @@ class AvbConfig:
     eval_adversary_steps: int | None = None
     eval_snapshots: int = 10
     eval_adversary_lr: float = 1e-4
+    noise: str = "inverse_cdf"
 
     @classmethod
     def authors(cls) -> "AvbConfig":
@@ -156,6 +165,8 @@ class AvbConfig:
             v = getattr(self, name)
             if v not in ACTIVATIONS:
                 raise ValueError(f"`{name}` must be one of {', '.join(ACTIVATIONS)}; got {v!r}")
+        if self.noise not in NOISES:
+            raise ValueError(f"`noise` must be one of {', '.join(NOISES)}; got {self.noise!r}")
         if self.init not in INITS:
             raise ValueError(f"`init` must be one of {', '.join(INITS)}; got {self.init!r}")
         object.__setattr__(self, "dtype", check_dtype(self.dtype).__name__)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from gan_backend.engine.normal32 import standard_normal32
 from gan_backend.experiments.avb.resnet import ResidualMLP
 
 __all__ = ["NoiseEncoder", "GaussianEncoder", "BernoulliDecoder", "Adversary", "bernoulli_loglik"]
@@ -53,6 +54,11 @@ def bernoulli_loglik(x, logits) -> np.ndarray:
 class NoiseEncoder:
     """``z = E_φ(x, ε)``: an MLP on ``[x, ε]`` with ``ε ~ N(0, I_noise_dim)``.
 
+    ε comes from :func:`gan_backend.engine.normal32.standard_normal32` with
+    ``config.noise = "inverse_cdf"`` (the default: normal quantiles of 2^24 equal cells,
+    ``|ε| ≤ 5.42``, 5x faster than NumPy's ziggurat, whose draws were a tenth of an AVB
+    iteration), or from ``Generator.standard_normal`` with ``"numpy"``.
+
     Parameters
     ----------
     x_dim : int
@@ -60,7 +66,7 @@ class NoiseEncoder:
     """
 
     def __init__(self, x_dim: int, config):
-        self.x_dim, self.noise_dim = int(x_dim), config.noise_dim
+        self.x_dim, self.noise_dim, self.noise_kind = int(x_dim), config.noise_dim, config.noise
         self.net = _mlp((self.x_dim + config.noise_dim, *config.encoder_hidden, config.latent_dim), config)
 
     def parameters(self):
@@ -70,7 +76,9 @@ class NoiseEncoder:
         self.net.init(rng, config.init, config.init_std)
 
     def noise(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        return rng.standard_normal((n, self.noise_dim), dtype=self.net.dtype)
+        if self.noise_kind == "numpy":
+            return rng.standard_normal((n, self.noise_dim), dtype=self.net.dtype)
+        return standard_normal32(rng, (n, self.noise_dim)).astype(self.net.dtype, copy=False)
 
     def forward(self, x, eps):
         return self.net.forward(np.concatenate((x, eps), axis=1))
