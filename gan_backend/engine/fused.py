@@ -301,8 +301,27 @@ def _mm_tn_cblas(a, d, out):  # pragma: no cover - compiled
 
 #: out = a @ b, out = d @ w.T, out = a.T @ d (all operands C-contiguous)
 _mm_nn = _mm_nn_cblas if HAVE_NUMPY_CBLAS else _mm_nn_np
-_mm_nt = _mm_nt_cblas if HAVE_NUMPY_CBLAS else _mm_nt_np
+_mm_nt_blas = _mm_nt_cblas if HAVE_NUMPY_CBLAS else _mm_nt_np
 _mm_tn_blas = _mm_tn_cblas if HAVE_NUMPY_CBLAS else _mm_tn_np
+
+
+@numba.njit(cache=True)
+def _mm_nt(d, w, out):  # pragma: no cover - compiled
+    """out = d @ w.T (d: (n, m), w: (k, m), out: (n, k)). With m = 1 (the input gradient of
+    a one-unit output layer) it is an outer product, written as a loop: 2.2 µs for the
+    512×1 by 1×128 product against 6.3-6.9 µs through OpenBLAS's sgemm (measured with the
+    SkylakeX and the Haswell kernels). Each entry is one rounded product either way, so the
+    values are the same."""
+    n, m = d.shape
+    if m != 1:
+        _mm_nt_blas(d, w, out)
+        return
+    k = w.shape[0]
+    wf = w.reshape(k)
+    for i in range(n):
+        di, oi = d[i, 0], out[i]
+        for j in range(k):
+            oi[j] = di * wf[j]
 
 
 @numba.njit(cache=True)

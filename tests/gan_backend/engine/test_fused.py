@@ -163,3 +163,19 @@ def test_float32_tanh_is_within_7_ulp_and_keeps_the_special_values():
     np.testing.assert_array_equal(tanh32(-x), -tanh32(x))
     special = tanh32(np.array([np.nan, np.inf, -np.inf, 0.0], np.float32))
     assert np.isnan(special[0]) and special[1] == 1.0 and special[2] == -1.0 and special[3] == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m", [1, 3])
+def test_input_gradient_product_equals_numpy(dtype, m):
+    """``_mm_nt`` (out = d @ w.T): with an inner dimension of 1 it is a loop of single
+    products, which must equal NumPy's bit for bit; otherwise BLAS, to rounding."""
+    rng = np.random.default_rng(3)
+    d = rng.standard_normal((37, m)).astype(dtype)
+    w = rng.standard_normal((11, m)).astype(dtype)
+    out = np.full((37, 11), np.nan, dtype)
+    fused._mm_nt(d, w, out)
+    if m == 1:
+        assert np.array_equal(out, d * w.T)
+    else:
+        np.testing.assert_allclose(out, d @ w.T, rtol=1e-5 if dtype == np.float32 else 1e-13)
