@@ -1,0 +1,42 @@
+"""The AVB refit study (gan_backend.experiments.avb.refit_study) at tiny size."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gan_backend.experiments.avb import AvbConfig
+from gan_backend.experiments.avb.experiment import run_seed
+from gan_backend.experiments.avb.refit_study import REFITS, main, study_seed
+
+TINY = AvbConfig(steps=30, batch_size=32, adversary_hidden=(16,), encoder_hidden=(8,), decoder_hidden=(8,),
+                 noise_dim=4)
+
+
+def test_default_refit_reproduces_run_seed_and_rows_differ_only_by_t():
+    rows = study_seed(7, TINY, n=40)
+    assert [r["refit"] for r in rows] == list(REFITS)
+    ref = run_seed(TINY, 7, n=40, vae=False).metrics_avb
+    assert rows[0]["elbo"] == ref["elbo"] and rows[0]["log_likelihood"] == ref["log_likelihood"]
+    # same encoder, decoder and posterior samples: log p(x) and the samples' reconstruction are shared
+    assert len({r["log_likelihood"] for r in rows}) == 1
+    assert len({r["elbo"] for r in rows}) == len(REFITS)
+    assert [r["refit_steps"] for r in rows] == [TINY.refit_steps * k for k, _ in REFITS.values()]
+
+
+def test_command_writes_both_tables(tmp_path):
+    out = tmp_path / "study"
+    assert main(["--seeds", "3", "--out", str(out), "--iterations", "10"]) == 0
+    csv = (tmp_path / "study.csv").read_text().splitlines()
+    assert len(csv) == 1 + len(REFITS) and csv[0].startswith("seed,refit")
+    md = (tmp_path / "study.md").read_text()
+    assert "--iterations 10" in md and md.count("\n| 3 |") == len(REFITS)
+    assert all(np.isfinite(float(v)) for line in csv[1:] for v in line.split(",")[4:])
+
+
+@pytest.mark.parametrize("argv, what", [(["--seeds", "-1", "--out", "x"], "--seeds"),
+                                        (["--seeds", "1", "--out", "x", "--iterations", "0"], "--iterations"),
+                                        (["--seeds", "1", "--out", "/nonexistent/dir/x"], "--out")])
+def test_bad_arguments_are_one_line_and_exit_2(argv, what, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and what in err[0]
