@@ -25,6 +25,7 @@ import sys
 import numpy as np
 
 from gan_backend.experiments.avb.config import AvbConfig
+from gan_backend.experiments.avb.evaluate import elbo_stderr_with_adversary
 from gan_backend.experiments.avb.experiment import VAE_FIELDS, acceptance, run_seed
 from gan_backend.experiments.avb.plot import plot_posteriors
 from gan_backend.experiments.run_files import read_rows, write_record
@@ -48,9 +49,9 @@ SETTINGS = {
     "noise_numpy": ("ε from NumPy's ziggurat", {"noise": "numpy"}),
 }
 
-_COLUMNS = ("setting", "seed", "separation", "separation_1nn", "mmd2_avb", "mmd2_vae", "elbo", "elbo_se", "log_likelihood",
-            "log_likelihood_se", "elbo_gap", "kl_snapshot_sd", "vae_elbo", "vae_log_likelihood", "final_t_loss", "seconds_avb", "cpu_seconds_avb",
-            "sep_ok", "mmd_ok", "elbo_ok")
+_COLUMNS = ("setting", "seed", "separation", "separation_1nn", "mmd2_avb", "mmd2_vae", "elbo", "elbo_se", "elbo_se_with_t",
+            "log_likelihood", "log_likelihood_se", "elbo_gap", "kl_snapshot_sd", "vae_elbo", "vae_log_likelihood", "final_t_loss",
+            "seconds_avb", "cpu_seconds_avb", "sep_ok", "mmd_ok", "elbo_ok", "elbo_ok_with_t")
 
 
 def _config(name: str) -> AvbConfig:
@@ -106,14 +107,18 @@ def _as_json(config) -> dict:
 
 def _row(rec) -> dict:
     a, v, c = rec["avb"], rec["vae"], rec["checks"]
+    se_t = elbo_stderr_with_adversary(a.get("elbo_stderr", float("nan")), a.get("kl_by_snapshot", ()))
     return {"setting": rec["setting"], "seed": rec["seed"], "separation": a["separation"],
             "separation_1nn": a["separation_1nn"], "mmd2_avb": a["aggregate_mmd2"], "mmd2_vae": v["aggregate_mmd2"],
-            "elbo": a["elbo"], "elbo_se": a.get("elbo_stderr", float("nan")), "log_likelihood": a["log_likelihood"], "log_likelihood_se": a["log_likelihood_stderr"],
+            "elbo": a["elbo"], "elbo_se": a.get("elbo_stderr", float("nan")), "elbo_se_with_t": se_t,
+            "log_likelihood": a["log_likelihood"], "log_likelihood_se": a["log_likelihood_stderr"],
             "elbo_gap": a["elbo_gap"], "kl_snapshot_sd": a.get("kl_snapshot_sd", float("nan")), "vae_elbo": v["elbo"], "vae_log_likelihood": v["log_likelihood"],
             "final_t_loss": a["final_adversary_loss"], "seconds_avb": rec["seconds_avb"],
             "cpu_seconds_avb": rec.get("cpu_seconds_avb", float("nan")),
             "sep_ok": c["avb_separation_at_least_0.95"], "mmd_ok": c["avb_aggregate_closer_to_prior_than_vae"],
-            "elbo_ok": c["avb_elbo_at_most_loglik_plus_se"]}
+            "elbo_ok": c["avb_elbo_at_most_loglik_plus_se"],
+            # the same check against both estimates' errors, T's included (NaN-safe: False without snapshots)
+            "elbo_ok_with_t": bool(a["elbo"] <= a["log_likelihood"] + np.hypot(se_t, a["log_likelihood_stderr"]))}
 
 
 def write_table(runs: str, prefix: str, command: str,
@@ -138,17 +143,19 @@ def write_table(runs: str, prefix: str, command: str,
              f"existed have no snapshot sd).", "",
              "Columns: nearest-centroid and 1-NN accuracy of the codes; MMD² (h = 1) of the aggregate posterior to "
              "N(0, I), AVB and the VAE of the same seed; the AVB ELBO estimate (−T for the KL) ± its MC standard "
-             "error (4,000 posterior samples); the exact "
+             "error (4,000 posterior samples), and in brackets the error with T's snapshot spread / √snapshots added; the exact "
              "log-likelihood mean_k log p(x_k) (importance sampling) ± its MC standard error; the gap; the standard "
-             "deviation of the KL estimate across T's snapshots; "
+             "deviation of the KL estimate across T's snapshots; the ELBO check (estimate ≤ log p + log p's se; in "
+             "brackets ≤ log p + both errors, T's included); "
              "AVB training seconds, wall clock and CPU (this 2-core machine, shared by several jobs). −log 4 = −1.3863.", "",
-             "| setting | change | seed | centroid | 1-NN | MMD² AVB | MMD² VAE | ELBO est. | log p(x) ± se | gap | KL sd | T loss | wall s | CPU s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| setting | change | seed | centroid | 1-NN | MMD² AVB | MMD² VAE | ELBO est. | log p(x) ± se | gap | KL sd | ELBO check | T loss | wall s | CPU s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         change = SETTINGS.get(r["setting"], ("?", {}))[0]
         lines.append(f"| {r['setting']} | {change} | {r['seed']} | {r['separation']:.3f} | {r['separation_1nn']:.3f} | "
-                     f"{r['mmd2_avb']:.5f} | {r['mmd2_vae']:.5f} | {r['elbo']:.3f} ± {r['elbo_se']:.3f} | {r['log_likelihood']:.4f} ± "
-                     f"{r['log_likelihood_se']:.4f} | {r['elbo_gap']:.3f} | {r['kl_snapshot_sd']:.3f} | {r['final_t_loss']:.3f} | "
+                     f"{r['mmd2_avb']:.5f} | {r['mmd2_vae']:.5f} | {r['elbo']:.4f} ± {r['elbo_se']:.4f} ({r['elbo_se_with_t']:.4f}) | "
+                     f"{r['log_likelihood']:.4f} ± {r['log_likelihood_se']:.4f} | {r['elbo_gap']:.4f} | {r['kl_snapshot_sd']:.3f} | "
+                     f"{'yes' if r['elbo_ok'] else 'no'} ({'yes' if r['elbo_ok_with_t'] else 'no'}) | {r['final_t_loss']:.3f} | "
                      f"{r['seconds_avb']:.0f} | {r['cpu_seconds_avb']:.0f} |")
     with open(prefix + ".md", "w") as fh:
         fh.write("\n".join(lines) + "\n")

@@ -1,6 +1,9 @@
 """The AVB ablation runner: one JSON per (setting, seed), reruns skip, VAE reused, table."""
 import json
+import math
 import os
+
+import pytest
 
 from gan_backend.experiments.avb import ablation
 
@@ -33,3 +36,11 @@ def test_ablation_resumes_reuses_vae_and_writes_table(tmp_path, monkeypatch):
         assert z["avb"].shape == (4, 10, 2) and z["vae"].shape == (4, 10, 2)
     ablation.plot_run(runs, "default", 5, str(tmp_path / "f.png"))
     assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_elbo_error_with_the_adversary_adds_the_snapshot_spread_in_quadrature():
+    from gan_backend.experiments.avb.evaluate import elbo_stderr_with_adversary
+    # snapshots 1, 2, 3: sd 1, over sqrt(3); with 0.5 from the posterior samples
+    assert elbo_stderr_with_adversary(0.5, [1.0, 2.0, 3.0]) == pytest.approx((0.25 + 1.0 / 3.0) ** 0.5, rel=1e-15)
+    assert elbo_stderr_with_adversary(0.5, [2.0, 2.0]) == 0.5
+    assert math.isnan(elbo_stderr_with_adversary(0.5, [2.0]))
