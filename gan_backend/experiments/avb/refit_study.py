@@ -7,8 +7,8 @@ streams of :func:`~gan_backend.experiments.avb.experiment.run_seed`, so the ``de
 reproduces that seed's row of the refit table. T is then refitted from the trained T with each
 entry of :data:`REFITS` (a multiple of the default refit length, and a learning rate), every
 refit on the same draws, and the model is evaluated on the same evaluation stream: the rows
-of a seed differ only by T. ``PREFIX.csv`` and ``PREFIX.md`` are rewritten after each seed
-(a rerun starts again; about 3 minutes a seed on one core).
+of a seed differ only by T. The two tables PREFIX + ``.csv`` and PREFIX + ``.md`` are
+rewritten after each seed (a rerun starts again; about 3 minutes a seed on one core).
 """
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m gan_backend.experiments.avb.refit_study",
                                 description=__doc__.splitlines()[0])
     p.add_argument("--seeds", nargs="+", type=int, required=True)
-    p.add_argument("--out", required=True, metavar="PREFIX", help="writes PREFIX.csv and PREFIX.md")
+    p.add_argument("--out", required=True, metavar="PREFIX", help="writes the tables PREFIX + .csv and PREFIX + .md")
     p.add_argument("--iterations", type=int, default=None, help="AVB iterations (default: AvbConfig().steps)")
     a = p.parse_args(argv)
     if any(s < 0 for s in a.seeds):
