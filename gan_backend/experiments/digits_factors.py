@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 from gan_backend.experiments import adagan_digits as digits
-from gan_backend.experiments.run_files import read_rows, write_record
+from gan_backend.experiments.run_files import read_rows, write_csv, write_record
 
 __all__ = ["SETTINGS", "setting_pipeline", "run_pair", "write_table", "plot_run", "main"]
 
@@ -114,10 +114,7 @@ def write_table(runs: str, prefix: str, command: str) -> list[dict]:
     """``prefix.csv`` (one row per JSON in ``runs``) and ``prefix.md`` (settings in
     :data:`SETTINGS` order, with ``command``)."""
     rows = read_rows(runs, _row, SETTINGS)
-    with open(prefix + ".csv", "w") as fh:
-        fh.write(",".join(_COLUMNS) + "\n")
-        for r in rows:
-            fh.write(",".join(f"{r[c]:.6g}" if isinstance(r[c], float) else str(r[c]) for c in _COLUMNS) + "\n")
+    write_csv(prefix + ".csv", rows, _COLUMNS)
     lines = ["# Figure 5 factor study: which reference choice makes the weights non-uniform", "",
              "Command:", "", f"    {command}", "",
              "Each row is one `python -m gan_backend digits` run (one AdaGAN step, β = 1/2, R* weights) with the "

@@ -28,7 +28,7 @@ from gan_backend.experiments.avb.config import AvbConfig
 from gan_backend.experiments.avb.evaluate import elbo_stderr_with_adversary
 from gan_backend.experiments.avb.experiment import VAE_FIELDS, acceptance, run_seed
 from gan_backend.experiments.avb.plot import plot_posteriors
-from gan_backend.experiments.run_files import read_rows, write_record
+from gan_backend.experiments.run_files import read_rows, write_csv, write_record
 
 __all__ = ["SETTINGS", "run_pair", "write_table", "plot_run", "main"]
 
@@ -126,10 +126,7 @@ def write_table(runs: str, prefix: str, command: str,
     """``prefix.csv`` (one row per JSON in ``runs``) and ``prefix.md`` (the same, grouped by
     setting in :data:`SETTINGS` order, with ``command`` and each setting's change)."""
     rows = read_rows(runs, _row, SETTINGS)
-    with open(prefix + ".csv", "w") as fh:
-        fh.write(",".join(_COLUMNS) + "\n")
-        for r in rows:
-            fh.write(",".join(f"{r[c]:.6g}" if isinstance(r[c], float) else str(r[c]) for c in _COLUMNS) + "\n")
+    write_csv(prefix + ".csv", rows, _COLUMNS)
     base = AvbConfig()
     lines = [f"# {title}", "",
              "Command:", "", f"    {command}", "",

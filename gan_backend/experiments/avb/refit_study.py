@@ -22,6 +22,7 @@ import numpy as np
 from gan_backend.experiments.avb.config import AvbConfig
 from gan_backend.experiments.avb.evaluate import evaluate_avb
 from gan_backend.experiments.avb.train import AvbModel, AvbTrainer, toy_data
+from gan_backend.experiments.run_files import write_csv
 
 __all__ = ["REFITS", "study_seed", "write_tables", "main"]
 
@@ -60,10 +61,7 @@ def study_seed(seed: int, config: AvbConfig | None = None, n: int = 1000) -> lis
 
 def write_tables(rows: list[dict], prefix: str, command: str) -> None:
     """``prefix.csv`` and ``prefix.md`` of the rows."""
-    with open(prefix + ".csv", "w") as fh:
-        fh.write(",".join(_COLUMNS) + "\n")
-        for r in rows:
-            fh.write(",".join(f"{r[c]:.6g}" if isinstance(r[c], float) else str(r[c]) for c in _COLUMNS) + "\n")
+    write_csv(prefix + ".csv", rows, _COLUMNS)
     lines = ["# AVB: the ELBO estimate under four evaluation refits of the same trained model", "",
              "Command:", "", f"    {command}", "",
              "Each seed is trained once (`AvbConfig()`); T is refitted from the trained T with the encoder frozen, "
