@@ -65,9 +65,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
+from numba import njit
+
+from fdiv._bitcast import bits64 as _f2i, float64_of_bits as _i2f  # vectorisable bit casts
 
 __all__ = ["KERNELS", "BLOCK", "NOUT", "alpha_rows", "log_ratio"]
 
@@ -104,29 +104,6 @@ _BIG = 2.0 ** 1000
 _DOWN = 2.0 ** -64
 _UP = 2.0 ** 64
 _MAXF = 1.7976931348623157e308
-
-
-# --- bit casts (vectorisable; LLVM bitcast) -----------------------------------------------
-@intrinsic
-def _f2i(typingctx, x):
-    if not isinstance(x, types.Float):
-        return None
-
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-
-    return types.int64(types.float64), codegen
-
-
-@intrinsic
-def _i2f(typingctx, x):
-    if not isinstance(x, types.Integer):
-        return None
-
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return types.float64(types.int64), codegen
 
 
 # --- log ratio ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import sys
 import numba
 import numpy as np
 
-from gan_backend.engine._bitcast import bits32, float32_of_bits
+from fdiv._bitcast import bits32, float32_of_bits
 
 __all__ = ["standard_normal32", "quantile_of_codes", "MAX_ULP"]
 

@@ -24,7 +24,7 @@ import math
 import numba
 import numpy as np
 
-from gan_backend.engine._bitcast import float32_of_bits
+from fdiv._bitcast import float32_of_bits
 
 __all__ = ["KINDS", "bias_act", "act_grad", "expm1_neg32"]
 

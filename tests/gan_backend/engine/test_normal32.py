@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from gan_backend.engine._bitcast import bits32, float32_of_bits
+from fdiv._bitcast import bits32, float32_of_bits
 from gan_backend.engine.normal32 import MAX_ULP, quantile_of_codes, standard_normal32
 
 CELLS = 2 ** 23
