@@ -4,21 +4,13 @@ stderr with exit status 2."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 from gan_backend.cli import iter_commands
+from gan_backend.experiments.arguments import OneLineParser
 
 __all__ = ["PROG", "OneLineParser", "build_parser"]
 
 PROG = "python -m gan_backend"
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are a single line and exit status 2."""
-
-    def error(self, message: str):  # noqa: D401 - argparse API
-        sys.stderr.write(f"{self.prog}: error: {' '.join(str(message).split())}\n")
-        sys.exit(2)
 
 
 def build_parser() -> OneLineParser:

@@ -16,7 +16,6 @@ finished run.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -24,6 +23,7 @@ import sys
 import numpy as np
 
 from gan_backend.experiments import adagan_digits as digits
+from gan_backend.experiments.arguments import OneLineParser
 from gan_backend.experiments.run_files import read_rows, write_csv, write_record
 
 __all__ = ["SETTINGS", "setting_pipeline", "run_pair", "write_table", "plot_run", "main"]
@@ -168,17 +168,9 @@ def _fail(msg: str) -> int:
     return 2
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with its errors as one line on stderr (exit 2)."""
-
-    def error(self, message):
-        print(f"digits_factors: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
 def main(argv=None) -> int:
-    p = _Parser(prog="python -m gan_backend.experiments.digits_factors",
-                                description=__doc__.splitlines()[0])
+    p = OneLineParser(prog="python -m gan_backend.experiments.digits_factors",
+                      description=__doc__.splitlines()[0])
     p.add_argument("--runs", required=True, help="directory of the per-(setting, seed) JSON files")
     p.add_argument("--settings", nargs="*", default=[], choices=list(SETTINGS), metavar="NAME")
     p.add_argument("--seeds", nargs="*", default=[], metavar="S")

@@ -16,7 +16,6 @@ saved samples.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import os
@@ -24,6 +23,7 @@ import sys
 
 import numpy as np
 
+from gan_backend.experiments.arguments import OneLineParser
 from gan_backend.experiments.avb.config import AvbConfig
 from gan_backend.experiments.avb.evaluate import elbo_stderr_with_adversary
 from gan_backend.experiments.avb.experiment import VAE_FIELDS, acceptance, run_seed
@@ -175,7 +175,7 @@ def plot_run(runs: str, name: str, seed: int, path: str) -> None:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m gan_backend.experiments.avb.ablation", description=__doc__.splitlines()[0])
+    p = OneLineParser(prog="python -m gan_backend.experiments.avb.ablation", description=__doc__.splitlines()[0])
     p.add_argument("--runs", required=True, help="directory of the per-(setting, seed) JSON files")
     p.add_argument("--settings", nargs="*", default=[], choices=list(SETTINGS), metavar="NAME")
     p.add_argument("--seeds", nargs="*", type=int, default=[])

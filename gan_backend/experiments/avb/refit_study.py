@@ -12,13 +12,13 @@ rewritten after each seed (a rerun starts again; about 3 minutes a seed on one c
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 
 import numpy as np
 
+from gan_backend.experiments.arguments import OneLineParser
 from gan_backend.experiments.avb.config import AvbConfig
 from gan_backend.experiments.avb.evaluate import evaluate_avb
 from gan_backend.experiments.avb.train import AvbModel, AvbTrainer, toy_data
@@ -83,7 +83,7 @@ def _fail(message: str) -> int:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m gan_backend.experiments.avb.refit_study",
+    p = OneLineParser(prog="python -m gan_backend.experiments.avb.refit_study",
                                 description=__doc__.splitlines()[0])
     p.add_argument("--seeds", nargs="+", type=int, required=True)
     p.add_argument("--out", required=True, metavar="PREFIX", help="writes the tables PREFIX + .csv and PREFIX + .md")

@@ -40,3 +40,12 @@ def test_bad_arguments_are_one_line_and_exit_2(argv, what, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and what in err[0]
+
+
+@pytest.mark.parametrize("argv", [["--seeds", "x", "--out", "o"], ["--out", "o"], ["--seeds", "1", "--out", "o", "--bogus"]])
+def test_parser_errors_are_one_line_and_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("python -m gan_backend.experiments.avb.refit_study: error:")
