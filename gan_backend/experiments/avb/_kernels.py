@@ -61,7 +61,8 @@ def _elu32(v):  # pragma: no cover - compiled
     p = r * p + _C3
     p = r * p + _C2
     p = r * (r * p) + r
-    s = float32_of_bits(np.int32((np.int32(127) + np.int32(k)) << np.int32(23)))  # 2^k, k in [-26, 0]: a normal float
+    # 2^k from its exponent bits (k in [-26, 0]: a normal float)
+    s = float32_of_bits(np.int32((np.int32(127) + np.int32(k)) << np.int32(23)))
     e = s * p + (s - _ONE32)
     return v if v >= _ZERO32 else (e if v >= _FLOOR else (v if v != v else -_ONE32))
 
