@@ -67,7 +67,7 @@ import math
 import numpy as np
 from numba import njit
 
-from fdiv._bitcast import bits64 as _f2i, float64_of_bits as _i2f  # vectorisable bit casts
+from fdiv._bitcast import bits64, float64_of_bits  # vectorisable bit casts
 
 __all__ = ["KERNELS", "BLOCK", "NOUT", "alpha_rows", "log_ratio"]
 
@@ -112,17 +112,17 @@ def _split(x):
     """x = 2^e m with m in [1, 2), for finite x > 0 (subnormals included)."""
     sub = x < _TINY
     xs = x * _TWO54 if sub else x
-    bits = _f2i(xs)
+    bits = bits64(xs)
     e = (bits >> 52) - (1023 + 54 if sub else 1023)
-    m = _i2f((bits & _MANT) | _ONE_BITS)
+    m = float64_of_bits((bits & _MANT) | _ONE_BITS)
     return e, m
 
 
 @njit(**_INLINE)
 def _split_n(x):
     """:func:`_split` for normal x (the fast path)."""
-    bits = _f2i(x)
-    return (bits >> 52) - 1023, _i2f((bits & _MANT) | _ONE_BITS)
+    bits = bits64(x)
+    return (bits >> 52) - 1023, float64_of_bits((bits & _MANT) | _ONE_BITS)
 
 
 @njit(**_INLINE)
@@ -214,7 +214,7 @@ def _valid(x, y):
 def _fast_ok(x, lo, hi):
     """x is +0.0 or a positive double with biased exponent in [lo, hi]. One integer test on
     the bits (negative, NaN and inf fail it), far cheaper than chained float compares."""
-    bits = _f2i(x)
+    bits = bits64(x)
     return (bits == 0) | (np.uint64((bits >> 52) - lo) <= np.uint64(hi - lo))
 
 
