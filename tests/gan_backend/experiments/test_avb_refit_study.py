@@ -6,7 +6,7 @@ import pytest
 
 from gan_backend.experiments.avb import AvbConfig
 from gan_backend.experiments.avb.experiment import run_seed
-from gan_backend.experiments.avb.refit_study import REFITS, main, study_seed
+from gan_backend.experiments.avb.refit_study import REFITS, main, study_seed, summarise
 
 TINY = AvbConfig(steps=30, batch_size=32, adversary_hidden=(16,), encoder_hidden=(8,), decoder_hidden=(8,),
                  noise_dim=4)
@@ -20,7 +20,7 @@ def test_default_refit_reproduces_run_seed_and_rows_differ_only_by_t():
     # same encoder, decoder and posterior samples: log p(x) and the samples' reconstruction are shared
     assert len({r["log_likelihood"] for r in rows}) == 1
     assert len({r["elbo"] for r in rows}) == len(REFITS)
-    assert [r["refit_steps"] for r in rows] == [TINY.refit_steps * k for k, _ in REFITS.values()]
+    assert [r["refit_steps"] for r in rows] == [TINY.refit_steps * r.times for r in REFITS.values()]
 
 
 def test_command_writes_both_tables(tmp_path):
@@ -30,11 +30,35 @@ def test_command_writes_both_tables(tmp_path):
     assert len(csv) == 1 + len(REFITS) and csv[0].startswith("seed,refit")
     md = (tmp_path / "study.md").read_text()
     assert "--iterations 10" in md and md.count("\n| 3 |") == len(REFITS)
-    assert all(np.isfinite(float(v)) for line in csv[1:] for v in line.split(",")[4:])
+    assert all(np.isfinite(float(v)) for line in csv[1:] for v in line.split(",")[3:])
+    assert "| refit | seeds | runs |" in md
+
+
+def test_replicates_redraw_only_the_refit_and_the_summary_counts_them():
+    rows = study_seed(5, TINY, n=40, refits=["default", "lr_3e-5"], replicates=3)
+    assert [(r["refit"], r["replicate"]) for r in rows] == [(f, k) for f in ("default", "lr_3e-5") for k in range(3)]
+    # replicate 0 is the draw that follows training (run_seed's); the others are independent refits
+    one = study_seed(5, TINY, n=40, refits=["default"])
+    assert rows[0]["elbo"] == one[0]["elbo"]
+    assert len({r["elbo"] for r in rows[:3]}) == 3 and len({r["log_likelihood"] for r in rows}) == 1
+    s = summarise(rows)
+    assert [x["refit"] for x in s] == ["default", "lr_3e-5"] and all(x["runs"] == 3 and x["seeds"] == 1 for x in s)
+    assert s[0]["measured_t_sd"] == pytest.approx(np.std([r["elbo"] for r in rows[:3]], ddof=1), rel=1e-12)
+    assert s[0]["check_strict"] == sum(r["check_strict"] for r in rows[:3])
+    for r in rows:
+        assert r["check_strict"] == int(r["elbo_minus_loglik"] <= r["log_likelihood_se"])
+
+
+@pytest.mark.parametrize("kwargs, what", [({"refits": ["nope"]}, "refits"), ({"refits": []}, "refits"),
+                                          ({"replicates": 0}, "replicates")])
+def test_study_seed_rejects_bad_arguments_before_training(kwargs, what):
+    with pytest.raises(ValueError, match=what):
+        study_seed(1, TINY, n=40, **kwargs)
 
 
 @pytest.mark.parametrize("argv, what", [(["--seeds", "-1", "--out", "x"], "--seeds"),
                                         (["--seeds", "1", "--out", "x", "--iterations", "0"], "--iterations"),
+                                        (["--seeds", "1", "--out", "x", "--replicates", "0"], "--replicates"),
                                         (["--seeds", "1", "--out", "/nonexistent/dir/x"], "--out")])
 def test_bad_arguments_are_one_line_and_exit_2(argv, what, capsys):
     assert main(argv) == 2
@@ -42,7 +66,8 @@ def test_bad_arguments_are_one_line_and_exit_2(argv, what, capsys):
     assert len(err) == 1 and what in err[0]
 
 
-@pytest.mark.parametrize("argv", [["--seeds", "x", "--out", "o"], ["--out", "o"], ["--seeds", "1", "--out", "o", "--bogus"]])
+@pytest.mark.parametrize("argv", [["--seeds", "x", "--out", "o"], ["--out", "o"], ["--seeds", "1", "--out", "o", "--bogus"],
+                                  ["--seeds", "1", "--out", "o", "--refits", "nope"]])
 def test_parser_errors_are_one_line_and_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as e:
         main(argv)
