@@ -303,6 +303,13 @@ def _check_bounds(bounds):
 
 
 # --- infinity decided in closed form ------------------------------------------------------------
+def _tilted_precision(a: float, cov_i, cov_j) -> np.ndarray:
+    """``a Σ_i⁻¹ + (1 − a) Σ_j⁻¹``, symmetrised: the precision of the Gaussian factor of
+    ``N(μ_i, Σ_i)**a N(μ_j, Σ_j)**(1 − a)``, integrable iff it is positive definite."""
+    prec = a * np.linalg.inv(cov_i) + (1.0 - a) * np.linalg.inv(cov_j)
+    return 0.5 * (prec + prec.T)
+
+
 def _chi2_infinite(num, den) -> str:
     """'' if ∫ num^2/den < inf for Gaussian (mixture) num, den, else why not; None: undecided."""
     gn, gd = num.gaussians(), den.gaussians()
@@ -312,12 +319,10 @@ def _chi2_infinite(num, den) -> str:
         if num.dim != 1:
             return None
         gd = [max(gd, key=lambda c: c[2][0, 0])]  # the widest denominator component sets the tails
-    inv_d = np.linalg.inv(gd[0][2])
     for w, mean, cov in gn:
         if w == 0.0:
             continue
-        m = 2.0 * np.linalg.inv(cov) - inv_d
-        if np.linalg.eigvalsh(0.5 * (m + m.T)).min() <= 0.0:
+        if np.linalg.eigvalsh(_tilted_precision(2.0, cov, gd[0][2])).min() <= 0.0:
             return (f"2 inv(cov_num) - inv(cov_den) is not positive definite (numerator covariance "
                     f"{cov.tolist()}, denominator covariance {gd[0][2].tolist()}): the chi2 integrand "
                     "does not decay")
@@ -374,14 +379,12 @@ def _tilted(g, qa, pa):
             for wj, mj, sj in gp:
                 if wi == 0.0 or wj == 0.0:
                     continue
-                li, lj = np.linalg.inv(si), np.linalg.inv(sj)
-                prec = a * li + (1.0 - a) * lj
-                prec = 0.5 * (prec + prec.T)
+                prec = _tilted_precision(a, si, sj)
                 if not np.linalg.eigvalsh(prec).min() > 0.0:
                     continue
                 cov = np.linalg.inv(prec)
                 cov = 0.5 * (cov + cov.T)
-                mean = cov @ (a * li @ mi + (1.0 - a) * lj @ mj)
+                mean = cov @ (a * np.linalg.inv(si) @ mi + (1.0 - a) * np.linalg.inv(sj) @ mj)
                 if (np.all(np.isfinite(mean)) and np.all(np.isfinite(cov))
                         and np.linalg.eigvalsh(cov).min() > 0.0):
                     out.append((mean, cov))
