@@ -50,7 +50,7 @@ SETTINGS = {
 }
 
 _COLUMNS = ("setting", "seed", "separation", "separation_1nn", "mmd2_avb", "mmd2_vae", "elbo", "elbo_se", "elbo_se_with_t",
-            "log_likelihood", "log_likelihood_se", "elbo_gap", "kl_snapshot_sd", "vae_elbo", "vae_log_likelihood", "final_t_loss",
+            "log_likelihood", "log_likelihood_se", "elbo_gap", "kl_snapshot_sd", "kl_refit_sd", "vae_elbo", "vae_log_likelihood", "final_t_loss",
             "seconds_avb", "cpu_seconds_avb", "sep_ok", "mmd_ok", "elbo_ok", "elbo_ok_with_t")
 
 
@@ -107,12 +107,15 @@ def _as_json(config) -> dict:
 
 def _row(rec) -> dict:
     a, v, c = rec["avb"], rec["vae"], rec["checks"]
-    se_t = elbo_stderr_with_adversary(a.get("elbo_stderr", float("nan")), a.get("kl_by_snapshot", ()))
+    se_t = a.get("elbo_stderr_with_adversary")  # runs stored before it: from the snapshots
+    if se_t is None:
+        se_t = elbo_stderr_with_adversary(a.get("elbo_stderr", float("nan")), a.get("kl_by_snapshot", ()))
     return {"setting": rec["setting"], "seed": rec["seed"], "separation": a["separation"],
             "separation_1nn": a["separation_1nn"], "mmd2_avb": a["aggregate_mmd2"], "mmd2_vae": v["aggregate_mmd2"],
             "elbo": a["elbo"], "elbo_se": a.get("elbo_stderr", float("nan")), "elbo_se_with_t": se_t,
             "log_likelihood": a["log_likelihood"], "log_likelihood_se": a["log_likelihood_stderr"],
-            "elbo_gap": a["elbo_gap"], "kl_snapshot_sd": a.get("kl_snapshot_sd", float("nan")), "vae_elbo": v["elbo"], "vae_log_likelihood": v["log_likelihood"],
+            "elbo_gap": a["elbo_gap"], "kl_snapshot_sd": a.get("kl_snapshot_sd", float("nan")),
+            "kl_refit_sd": a.get("kl_refit_sd", float("nan")), "vae_elbo": v["elbo"], "vae_log_likelihood": v["log_likelihood"],
             "final_t_loss": a["final_adversary_loss"], "seconds_avb": rec["seconds_avb"],
             "cpu_seconds_avb": rec.get("cpu_seconds_avb", float("nan")),
             "sep_ok": c["avb_separation_at_least_0.95"], "mmd_ok": c["avb_aggregate_closer_to_prior_than_vae"],

@@ -69,6 +69,12 @@ class AvbConfig:
         step-to-step noise.
     eval_adversary_lr : float
         Adam learning rate of the refit.
+    eval_refits : int
+        Independent refits, each from the trained T on its own draws, each with its
+        ``eval_snapshots``; the KL estimate averages all their snapshots. With two or more,
+        T's share of the ELBO's standard error is the spread of the refits' estimates over
+        √refits (independent replicates); with one, the spread of its snapshots over
+        √snapshots, which understates it (successive snapshots of one refit are correlated).
     noise : str
         Generator of the AVB encoder's noise ε: ``"inverse_cdf"`` (default:
         :func:`gan_backend.engine.normal32.standard_normal32`, normal quantiles of 2^24 equal
@@ -98,6 +104,7 @@ class AvbConfig:
     eval_adversary_steps: int | None = None
     eval_snapshots: int = 10
     eval_adversary_lr: float = 1e-4
+    eval_refits: int = 1
     noise: str = "inverse_cdf"
 
     @classmethod
@@ -151,6 +158,7 @@ class AvbConfig:
                 raise ValueError(f"`{name}` must be a nonnegative integer{' or None' * (name != 'adversary_blocks')}; "
                                  f"got {b!r}")
         positive_int("eval_snapshots", self.eval_snapshots)
+        positive_int("eval_refits", self.eval_refits)
         if not isinstance(self.adversary_prior_term, bool):
             raise ValueError(f"`adversary_prior_term` must be True or False; got {self.adversary_prior_term!r}")
         for name in ("lr", "lr_adversary", "eval_adversary_lr", "init_std"):

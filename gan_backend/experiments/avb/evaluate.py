@@ -9,7 +9,9 @@ samples ``Z[k]`` (returned, used for every metric) and ``2n`` more on which a KD
                         the refit's T snapshots (:meth:`AvbModel.kl_adversaries`); VAE: the
                         closed-form ``mean_k KL(q(z|x_k)‖N(0, I))``
 ``kl_by_snapshot``      AVB: the KL estimate of each snapshot (same posterior samples), and
-                        ``kl_snapshot_sd`` their standard deviation (T's own noise)
+                        ``kl_snapshot_sd`` their standard deviation (T's own noise);
+                        ``kl_by_refit`` the mean over each independent refit's snapshots
+                        (:attr:`AvbConfig.eval_refits`) and ``kl_refit_sd`` their spread
 ``elbo``                ``recon_loglik − kl`` (AVB: the paper's estimate with −T for the KL)
 ``kl_kde``, ``elbo_kde``  the same with the KL from the KDE of the encoder's own samples
 ``log_likelihood``      ``mean_k log p(x_k)`` under the decoder, by importance sampling
@@ -17,9 +19,12 @@ samples ``Z[k]`` (returned, used for every metric) and ``2n`` more on which a KD
                         from the posterior samples); ``log_likelihood_stderr`` its Monte
                         Carlo standard error, ``log_likelihood_per_point`` the K values,
                         ``sum_px`` ``Σ_k p(x_k)`` (≤ 1: the 2^D binary vectors share mass 1)
-``elbo_stderr``         the Monte Carlo standard error of ``elbo`` (the K·n per-sample terms
-                        ``log p(x_k|z) − T̄(x_k, z)``, resp. ``− KL``, are averaged; T̄ the
-                        snapshots' mean)
+``elbo_stderr``         the Monte Carlo standard error of ``elbo`` from the posterior samples
+                        (the K·n per-sample terms ``log p(x_k|z) − T̄(x_k, z)``, resp. ``− KL``,
+                        are averaged; T̄ the snapshots' mean)
+``elbo_stderr_with_adversary``  AVB: the same with T's share added
+                        (:func:`elbo_stderr_with_adversary`): the spread over the independent
+                        refits, or with one refit over its snapshots
 ``elbo_gap``            ``log_likelihood − elbo`` (≥ 0 for a true ELBO, up to MC error)
 ``elbo_max``            ``−log K``: no model does better on K equally weighted points
                         (``Σ_k p(x_k) ≤ 1``), reached when the posteriors tile the prior
@@ -110,13 +115,14 @@ def _gap(out, terms) -> dict:
     return out
 
 
-def elbo_stderr_with_adversary(elbo_stderr: float, kl_by_snapshot) -> float:
+def elbo_stderr_with_adversary(elbo_stderr: float, kl_estimates) -> float:
     """The ELBO estimate's standard error including T's: the posterior-sampling error
-    ``elbo_stderr`` and the spread of the KL estimate over T's snapshots divided by √(number
-    of snapshots), in quadrature (NaN with fewer than 2 snapshots). The refit study
-    (``results/avb/refit_study.md``) shows refits of the same model moving the estimate by up to
-    0.007 nats, more than ``elbo_stderr`` alone (0.002-0.006) and about this error's size."""
-    kl = np.asarray(kl_by_snapshot, np.float64)
+    ``elbo_stderr`` and the spread of the KL estimates ``kl_estimates`` divided by √(their
+    number), in quadrature (NaN with fewer than 2). Given the means of independent refits
+    (``kl_by_refit``) it is the replicates' standard error; given the snapshots of one refit
+    (``kl_by_snapshot``) it understates T's error, since successive snapshots are correlated
+    (the replicate study ``results/avb/refit_replicates.md`` measures by how much)."""
+    kl = np.asarray(kl_estimates, np.float64)
     if kl.size < 2:
         return float("nan")
     return float(np.hypot(elbo_stderr, kl.std(ddof=1) / np.sqrt(kl.size)))
@@ -130,13 +136,19 @@ def evaluate_avb(model, x, n: int = 2000, *, rng=None) -> tuple[np.ndarray, dict
     by_snapshot = np.stack([np.stack([a(np.repeat(x[i:i + 1], n, axis=0), z[i]) for i in range(x.shape[0])])
                             for a in model.kl_adversaries()])
     t = by_snapshot.mean(axis=0)
+    kl_snap = by_snapshot.mean(axis=(1, 2))
+    labels = model.kl_refit_labels()
+    kl_refit = np.array([kl_snap[labels == r].mean() for r in np.unique(labels)])
     out["kl"] = float(t.mean())
-    out["kl_by_snapshot"] = by_snapshot.mean(axis=(1, 2)).tolist()
-    out["kl_snapshot_sd"] = float(by_snapshot.mean(axis=(1, 2)).std(ddof=1)) if len(by_snapshot) > 1 else 0.0
+    out["kl_by_snapshot"] = kl_snap.tolist()
+    out["kl_snapshot_sd"] = float(kl_snap.std(ddof=1)) if kl_snap.size > 1 else 0.0
+    out["kl_by_refit"] = kl_refit.tolist()
+    out["kl_refit_sd"] = float(kl_refit.std(ddof=1)) if kl_refit.size > 1 else float("nan")
     out["elbo"] = out["recon_loglik"] - out["kl"]
     out["t_vs_kde"] = _compare(t.reshape(-1), np.concatenate([r.log_ratio for r in kde]))
     out = _gap(out, ll - t.reshape(-1))
-    out["elbo_stderr_with_adversary"] = elbo_stderr_with_adversary(out["elbo_stderr"], out["kl_by_snapshot"])
+    out["elbo_stderr_with_adversary"] = elbo_stderr_with_adversary(
+        out["elbo_stderr"], kl_refit if kl_refit.size > 1 else kl_snap)
     return z, out
 
 

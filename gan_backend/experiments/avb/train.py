@@ -95,7 +95,9 @@ def _check_finite(what: str, *modules) -> None:
 class AvbModel:
     """A trained AVB model: encoder ``E(x, ε)``, decoder ``p(x|z)``, adversary ``T(x, z)``,
     and the per-step losses (``adversary_loss``: logistic loss of T; ``objective``: the
-    minimised ``mean T − log p(x|z)``, i.e. minus the AVB ELBO estimate)."""
+    minimised ``mean T − log p(x|z)``, i.e. minus the AVB ELBO estimate).
+    ``adversary_snapshots`` are the evaluation refits' copies of T and ``snapshot_refit`` the
+    refit each came from (0, 1, …; all 0 when it is empty and there is one refit)."""
 
     config: AvbConfig
     encoder: NoiseEncoder
@@ -104,11 +106,23 @@ class AvbModel:
     adversary_loss: np.ndarray
     objective: np.ndarray
     adversary_snapshots: tuple = ()
+    snapshot_refit: tuple = ()
+
+    def __post_init__(self):
+        if self.snapshot_refit and len(self.snapshot_refit) != len(self.adversary_snapshots):
+            raise ValueError(f"`snapshot_refit` must label each of the {len(self.adversary_snapshots)} snapshots; "
+                             f"got {len(self.snapshot_refit)} labels")
 
     def kl_adversaries(self) -> tuple:
-        """The T's whose ``E_q T`` estimates of the KL are averaged: the refit's snapshots
-        (:attr:`AvbConfig.eval_snapshots`), or the trained T when there was no refit."""
+        """The T's whose ``E_q T`` estimates of the KL are averaged: the refits' snapshots
+        (:attr:`AvbConfig.eval_snapshots` of each of :attr:`AvbConfig.eval_refits`), or the
+        trained T when there was no refit."""
         return self.adversary_snapshots or (self.adversary,)
+
+    def kl_refit_labels(self) -> np.ndarray:
+        """The refit of each T of :meth:`kl_adversaries` (zeros when there is one)."""
+        n = len(self.kl_adversaries())
+        return np.asarray(self.snapshot_refit, dtype=np.int64) if self.snapshot_refit else np.zeros(n, np.int64)
 
     def posterior(self, x, n: int, rng=None) -> np.ndarray:
         """``n`` samples of ``q(z|x_i)`` for every row ``x_i``: shape ``(len(x), n, latent)``."""
@@ -228,8 +242,19 @@ class AvbTrainer:
         c = self.config
         adv, obj = self.iterate(c.steps if steps is None else steps)
         _check_finite("AVB", self.encoder, self.decoder, self.adversary)
-        snapshots = self.refit_adversary()
-        return AvbModel(c, self.encoder, self.decoder, self.adversary, adv, obj, snapshots)
+        snapshots, labels = self.refit_adversaries()
+        return AvbModel(c, self.encoder, self.decoder, self.adversary, adv, obj, snapshots, labels)
+
+    def refit_adversaries(self) -> tuple[tuple, tuple]:
+        """``config.eval_refits`` independent refits (:meth:`refit_adversary`, one after the
+        other on the trainer's stream, each from the trained T): all their snapshots, and the
+        refit each came from."""
+        snapshots, labels = [], []
+        for r in range(self.config.eval_refits):
+            one = self.refit_adversary()
+            snapshots += one
+            labels += [r] * len(one)
+        return tuple(snapshots), tuple(labels)
 
     def _copy_adversary(self, adversary: Adversary) -> Adversary:
         new = Adversary(self.x.shape[1], self.config)

@@ -34,7 +34,11 @@ def test_avb_writes_posteriors_metrics_and_plot(tmp_path, capsys):
         assert ll < 0 and 0 < se < 0.05 and m[model]["sum_px"] <= 1.0 + 4 * se * 4
         assert m[model]["elbo_gap"] == pytest.approx(ll - m[model]["elbo"])
     assert set(m["checks"]) == {"avb_separation_at_least_0.95", "avb_aggregate_closer_to_prior_than_vae",
-                                "avb_elbo_at_most_loglik_plus_se"}
+                                "avb_elbo_within_stated_error", "avb_elbo_at_most_loglik_plus_se"}
+    d = m["avb"]["elbo"] - m["avb"]["log_likelihood"]
+    assert m["checks"]["avb_elbo_at_most_loglik_plus_se"] == (d <= m["avb"]["log_likelihood_stderr"])
+    assert m["checks"]["avb_elbo_within_stated_error"] == (
+        d <= np.hypot(m["avb"]["elbo_stderr_with_adversary"], m["avb"]["log_likelihood_stderr"]))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "separation" in stdout
 

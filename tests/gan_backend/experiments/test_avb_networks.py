@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 from gan_backend.experiments.avb import AvbConfig, toy_data
 from gan_backend.experiments.avb.resnet import ResidualMLP
 from gan_backend.experiments.avb.networks import Adversary, BernoulliDecoder, GaussianEncoder, NoiseEncoder, bernoulli_loglik
-from gan_backend.experiments.avb.train import AvbTrainer, VaeTrainer
+from gan_backend.experiments.avb.train import AvbModel, AvbTrainer, VaeTrainer
 from tests.gan_backend._gradcheck import finite_diff
 
 RTOL, ATOL = 1e-6, 1e-9
@@ -338,10 +338,45 @@ def test_non_finite_loss_in_the_refit_stops_with_its_step_and_keeps_the_trained_
 def test_refit_steps_default_and_bad_values():
     assert AvbConfig(steps=50).refit_steps == 10 and AvbConfig(steps=50, eval_adversary_steps=0).refit_steps == 0
     for bad in ({"eval_adversary_steps": -1}, {"eval_adversary_steps": 2.5}, {"eval_snapshots": 0},
-                {"eval_adversary_lr": 0.0}):
+                {"eval_adversary_lr": 0.0}, {"eval_refits": 0}, {"eval_refits": 1.5}, {"eval_refits": True}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             AvbConfig(**bad)
     m = AvbTrainer(toy_data(), AvbConfig(steps=4, batch_size=8, eval_adversary_steps=3, eval_snapshots=10), rng=0).run()
     assert len(m.kl_adversaries()) == 3  # at most one snapshot per refit step
     m = AvbTrainer(toy_data(), AvbConfig(steps=4, batch_size=8, eval_adversary_steps=0), rng=0).run()
     assert m.kl_adversaries() == (m.adversary,)
+
+
+def test_independent_refits_are_averaged_and_their_spread_is_ts_share_of_the_error():
+    """eval_refits = 3: three refits from the trained T on successive draws, each with its
+    snapshots; the KL is the mean over all snapshots, kl_by_refit the per-refit means, and the
+    ELBO's error with T's share uses the spread of those means (independent replicates)."""
+    from gan_backend.experiments.avb.evaluate import elbo_stderr_with_adversary, evaluate_avb
+
+    c = AvbConfig(steps=6, batch_size=16, eval_adversary_steps=4, eval_snapshots=2, eval_refits=3,
+                  adversary_hidden=(16,), encoder_hidden=(8,), decoder_hidden=(8,), noise_dim=4)
+    tr = AvbTrainer(toy_data(), c, rng=3)
+    m = tr.run()
+    assert len(m.adversary_snapshots) == 6 and m.snapshot_refit == (0, 0, 1, 1, 2, 2)
+    # each refit starts from the trained T: the second refit of a fresh trainer on the stream
+    # left after the first is this model's second refit
+    tr2 = AvbTrainer(toy_data(), c.replace(eval_refits=1), rng=3)
+    tr2.iterate(c.steps)
+    first, second = tr2.refit_adversary(), tr2.refit_adversary()
+    for a, b in zip(first + second, m.adversary_snapshots[:4]):
+        assert np.array_equal(a.net.params, b.net.params)
+    assert not np.array_equal(first[-1].net.params, second[-1].net.params)
+    _, out = evaluate_avb(m, toy_data(), 20, rng=0)
+    by_snap = np.asarray(out["kl_by_snapshot"])
+    assert out["kl_by_refit"] == pytest.approx(by_snap.reshape(3, 2).mean(axis=1).tolist(), rel=1e-12)
+    assert out["kl"] == pytest.approx(by_snap.mean(), rel=1e-12)
+    assert out["kl_refit_sd"] == pytest.approx(np.std(out["kl_by_refit"], ddof=1), rel=1e-12)
+    assert out["elbo_stderr_with_adversary"] == elbo_stderr_with_adversary(out["elbo_stderr"], out["kl_by_refit"])
+
+
+def test_snapshot_labels_must_match_the_snapshots():
+    m = AvbTrainer(toy_data(), AvbConfig(steps=4, batch_size=8, eval_adversary_steps=2, eval_snapshots=2), rng=0).run()
+    assert m.snapshot_refit == (0, 0) and m.kl_refit_labels().tolist() == [0, 0]
+    with pytest.raises(ValueError, match="snapshot_refit"):
+        AvbModel(m.config, m.encoder, m.decoder, m.adversary, m.adversary_loss, m.objective,
+                 m.adversary_snapshots, (0,))
