@@ -72,16 +72,10 @@ def hellinger_normal(m1, s1, m2, s2):
 
 
 def pearson_normal(m1, s1, m2, s2):
-    """∫q²/p − 1, finite iff A = 2 S1^-1 − S2^-1 is positive definite (else +inf)."""
-    (m1, s1), (m2, s2) = _mp(m1, s1), _mp(m2, s2)
-    i1, i2 = mp.inverse(s1), mp.inverse(s2)
-    a = 2 * i1 - i2
-    if min(mp.eigsy(a)[0]) <= 0:
-        return math.inf
-    b = 2 * i1 * m1 - i2 * m2
-    c = 2 * (m1.T * i1 * m1)[0] - (m2.T * i2 * m2)[0]
-    log_int = (-mp.log(mp.det(s1)) + mp.log(mp.det(s2)) / 2 - mp.log(mp.det(a)) / 2 + _quad(b, a, b) / 2 - c / 2)
-    return mp.expm1(log_int)
+    """∫q²/p − 1, finite iff A = 2 S1^-1 − S2^-1 is positive definite (else +inf): the
+    Gaussian power integral with exponents 2 and −1, less one (expm1 of its log: exact near 0)."""
+    log_int = gauss_power_log_integral([(2, m1, s1), (-1, m2, s2)])
+    return math.inf if log_int == mp.inf else mp.expm1(log_int)
 
 
 CLOSED = {"kl": kl_normal, "squared_hellinger": hellinger_normal, "pearson_chi2": pearson_normal}
@@ -375,10 +369,10 @@ def test_frozen_distribution_with_invalid_parameters_names_the_argument(bad):
 
 
 # --- integrands peaked far from both densities ---------------------------------------------------
-def gauss_power_integral(terms):
-    """∫ Π_k N(x; μ_k, Σ_k)^{e_k} dx for exponents summing to 1, in 50-digit mpmath: the product
-    is exp(−½ xᵀAx + bᵀx − c/2) times Π |2πΣ_k|^{−e_k/2}, A = Σ e_k Σ_k⁻¹ (+inf unless positive
-    definite), b = Σ e_k Σ_k⁻¹ μ_k, c = Σ e_k μ_kᵀ Σ_k⁻¹ μ_k; the (2π) factors cancel."""
+def gauss_power_log_integral(terms):
+    """log ∫ Π_k N(x; μ_k, Σ_k)^{e_k} dx for exponents summing to 1, in 50-digit mpmath: the
+    product is exp(−½ xᵀAx + bᵀx − c/2) times Π |2πΣ_k|^{−e_k/2}, A = Σ e_k Σ_k⁻¹ (+inf unless
+    positive definite), b = Σ e_k Σ_k⁻¹ μ_k, c = Σ e_k μ_kᵀ Σ_k⁻¹ μ_k; the (2π) factors cancel."""
     d = len(terms[0][1])
     a, b, c, logdet = mp.zeros(d, d), mp.zeros(d, 1), mp.mpf(0), mp.mpf(0)
     for e, m, s in terms:
@@ -390,7 +384,12 @@ def gauss_power_integral(terms):
         logdet += e * mp.log(mp.det(s))
     if min(mp.eigsy((a + a.T) / 2)[0]) <= 0:
         return mp.inf
-    return mp.exp(-logdet / 2 - mp.log(mp.det(a)) / 2 + _quad(b, a, b) / 2 - c / 2)
+    return -logdet / 2 - mp.log(mp.det(a)) / 2 + _quad(b, a, b) / 2 - c / 2
+
+
+def gauss_power_integral(terms):
+    """∫ Π_k N(x; μ_k, Σ_k)^{e_k} dx (:func:`gauss_power_log_integral`, exponentiated)."""
+    return mp.exp(gauss_power_log_integral(terms))
 
 
 def _near_threshold(rng, d, expo, eps):
