@@ -60,7 +60,8 @@ RUN_AXIS_FIELDS = frozenset({
     "latent_dim", "g_hidden", "d_hidden", "g_batchnorm", "g_output", "d_maxout", "activation", "init",
     "init_std",
     "objective", "optimizer", "lr_g", "lr_d", "beta1", "beta2", "batch_size",
-    "epochs", "n_critic", "clip", "unrolled", "dtype", "standardize", "d_center",
+    "epochs", "n_critic", "clip", "unrolled", "dtype", "standardize", "d_center", "shared_batch",
+    "lookahead_adam",
 })
 
 
@@ -190,9 +191,9 @@ class BatchedGanTrainer:
             z[r] = rng.standard_normal((b, k), dtype=self.G.dtype)
         return to_device(z, self.xp)
 
-    def _d_step(self, D: MLP, opt):
+    def _d_step(self, D: MLP, opt, draws=None):
         xp, b = self.xp, self.config.batch_size
-        idx, z = self._draws()
+        idx, z = self._draws() if draws is None else draws
         xin = xp.concatenate((self.x[idx], self.G.forward(z)), axis=1)
         v = D.forward(xin)[:, :, 0]
         # the objectives are written for (n, 1) columns: each run is a column here
@@ -202,25 +203,28 @@ class BatchedGanTrainer:
         if self.config.clip is not None:
             clip_weights(D.parameters(), self.config.clip)
 
-    def _g_step(self, D: MLP):
-        v = D.forward(self.G.forward(self._noise()))[:, :, 0]
+    def _g_step(self, D: MLP, z=None):
+        v = D.forward(self.G.forward(self._noise() if z is None else z))[:, :, 0]
         _, g = self.objective.g_loss(v.T, value=False)
         self.G.backward(D.backward(g.T[:, :, None], param_grads=False), need_dx=False)
         self.opt_g.step()
 
     def step(self) -> None:
-        """One generator step of every run in the batch."""
+        """One generator step of every run in the batch (with ``shared_batch``, one draw of
+        rows, then codes, per run for all its steps)."""
         c = self.config
+        draws = self._draws() if c.shared_batch else None
         for _ in range(c.n_critic):
-            self._d_step(self.D, self.opt_d)
+            self._d_step(self.D, self.opt_d, draws)
         D = self.D
         if c.unrolled:
             D = self.D_ahead
             self.xp.copyto(D.params, self.D.params)
-            self.opt_ahead.load_state(self.opt_d)
+            if c.lookahead_adam == "copied":
+                self.opt_ahead.load_state(self.opt_d)
             for _ in range(c.unrolled):
-                self._d_step(D, self.opt_ahead)
-        self._g_step(D)
+                self._d_step(D, self.opt_ahead, draws)
+        self._g_step(D, None if draws is None else draws[1])
 
     def check_finite(self, epoch: int | None = None) -> None:
         """Drop the runs whose parameters are not finite, recording their error."""

@@ -24,7 +24,8 @@ from gan_backend.engine.layers import ACTIVATIONS, INITS, check_dtype
 from gan_backend.engine.objectives import get_objective
 from gan_backend.engine.optim import OPTIMIZERS
 
-__all__ = ["GanConfig", "WGAN_DEFAULTS", "FGAN_DEFAULTS", "FGAN_F_DEFAULTS", "fgan_defaults", "LATE_FIELDS"]
+__all__ = ["GanConfig", "WGAN_DEFAULTS", "FGAN_DEFAULTS", "FGAN_F_DEFAULTS", "fgan_defaults", "LATE_FIELDS",
+           "LOOKAHEAD_ADAM"]
 
 #: what :meth:`GanConfig.for_objective` changes for ``objective="wgan"`` (docs/theory.md §4)
 WGAN_DEFAULTS = {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic": 5, "clip": 0.01}
@@ -109,7 +110,11 @@ def fgan_defaults(objective: str) -> dict:
 
 #: Fields added after run stores were first written, with their defaults: :meth:`GanConfig.identity`
 #: leaves them out at these values, so that runs stored before a field existed keep matching.
-LATE_FIELDS = {"g_output": None, "standardize": False, "d_center": 0.0}
+LATE_FIELDS = {"g_output": None, "standardize": False, "d_center": 0.0, "shared_batch": False,
+               "lookahead_adam": "copied"}
+
+#: the values of :attr:`GanConfig.lookahead_adam`
+LOOKAHEAD_ADAM = ("copied", "persistent")
 
 
 #: The largest integer field (sizes, epochs, steps): larger values overflow the arrays
@@ -179,6 +184,17 @@ class GanConfig:
     unrolled : int
         First-order unrolled look-ahead: the generator step uses a copy of D advanced by
         this many extra D steps (0: off).
+    shared_batch : bool
+        False (default): every D step, look-ahead step and G step draws its own minibatch
+        rows and latent codes. True: one set of rows and one of codes per generator step,
+        drawn in that order and used by all of them, as the public AdaGAN reference code's
+        ``Gan._train_internal`` does (tolstikhin/adagan, ``gan.py``).
+    lookahead_adam : str
+        The look-ahead copy's Adam state when ``unrolled > 0``. ``"copied"`` (default): at
+        each generator step the copy takes D's parameters, Adam moments and step count.
+        ``"persistent"``: it takes D's parameters only and keeps its own Adam moments and step
+        count from one generator step to the next (the reference code's separate optimiser of
+        ``DISCRIMINATOR_CP``, whose roll-back assigns the variables only).
     dtype : str
         ``float32`` (default, fast) or ``float64``.
     standardize : bool
@@ -233,13 +249,15 @@ class GanConfig:
     dtype: str = "float32"
     standardize: bool = False
     d_center: float = 0.0
+    shared_batch: bool = False
+    lookahead_adam: str = "copied"
 
     def __post_init__(self):
         for name in ("g_hidden", "d_hidden"):
             object.__setattr__(self, name, positive_widths(name, getattr(self, name)))
             if any(w > MAX_INT_FIELD for w in getattr(self, name)):
                 raise ValueError(f"`{name}` widths must be at most {MAX_INT_FIELD}; got {show(getattr(self, name))}")
-        for name in ("g_batchnorm", "standardize"):
+        for name in ("g_batchnorm", "standardize", "shared_batch"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"`{name}` must be True or False; got {getattr(self, name)!r}")
         for name in ("latent_dim", "batch_size", "epochs", "n_critic", "d_maxout"):
@@ -270,6 +288,10 @@ class GanConfig:
             if self.standardize:
                 raise ValueError(f"`standardize` needs a linear generator output (g_output=None); got "
                                  f"g_output={self.g_output!r}, whose bounded range would be mapped to μ + σ·range")
+        _choice("lookahead_adam", self.lookahead_adam, LOOKAHEAD_ADAM)
+        if self.lookahead_adam != "copied" and not self.unrolled:
+            raise ValueError(f"`lookahead_adam` {self.lookahead_adam!r} needs a look-ahead (unrolled > 0); got "
+                             f"unrolled={self.unrolled}")
         _choice("init", self.init, tuple(INITS))
         _choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
         object.__setattr__(self, "dtype", check_dtype(self.dtype).__name__)

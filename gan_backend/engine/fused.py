@@ -530,29 +530,41 @@ def _normal(rng, z):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _draw(rng, n, prob, alias, weighted, idx, zd):  # pragma: no cover - compiled
+    """The readable step's draws, in its order: minibatch rows, then latent codes."""
+    b = idx.shape[0]
+    u = rng.random(b)
+    u2 = rng.random(b) if weighted else np.empty(0)
+    indices_from_uniforms(u, u2, n, prob, alias, idx)
+    _normal(rng, zd)
+
+
+@numba.njit(cache=True)
 def _gan_steps(rng, data, prob, alias, weighted, gnet, dnet, anet, n_critic, act, hp, obj,
-               xin, vgrad, dx, idx, zd, zg, coef_d, coef_g, want, losses):
+               xin, vgrad, dx, idx, zd, zg, coef_d, coef_g, want, losses, shared, persistent):
     # pragma: no cover - compiled
     n = data.shape[0]
-    b = idx.shape[0]
     n_d = coef_d.shape[1]
     for s in range(coef_g.shape[0]):
         d_loss = 0.0
+        if shared:  # one draw for every D, look-ahead and G step of this generator step
+            _draw(rng, n, prob, alias, weighted, idx, zd)
         for j in range(n_d):
-            # the readable step's draws, in its order: minibatch rows, then latent codes
-            u = rng.random(b)
-            u2 = rng.random(b) if weighted else np.empty(0)
-            indices_from_uniforms(u, u2, n, prob, alias, idx)
-            _normal(rng, zd)
-            if j == n_critic:  # look-ahead: copy D and its Adam moments
+            if not shared:
+                _draw(rng, n, prob, alias, weighted, idx, zd)
+            if j == n_critic:  # look-ahead: copy D (and its Adam moments unless the copy keeps its own)
                 anet[0][:] = dnet[0]
-                anet[2][:] = dnet[2]
-                anet[3][:] = dnet[3]
+                if not persistent:
+                    anet[2][:] = dnet[2]
+                    anet[3][:] = dnet[3]
             net = dnet if j < n_critic else anet
             loss = _d_step(data, idx, zd, gnet, net, act, hp, xin, vgrad, coef_d[s, j], want[s])
             if j < n_critic:
                 d_loss = loss
-        _normal(rng, zg)
+        if shared:
+            zg[...] = zd
+        else:
+            _normal(rng, zg)
         target = dnet if n_d == n_critic else anet
         losses[s, 1] = _g_step(zg, gnet, target, act, hp, obj, vgrad, dx, coef_g[s], want[s])
         losses[s, 0] = d_loss
@@ -569,18 +581,21 @@ def _no_net(dtype):
 
 def gan_steps(rng, data, sampler, gbuf: NetBuffers, dbuf: NetBuffers, abuf: NetBuffers | None,
               n_critic: int, act: int, hp, obj: int, xin, vgrad, dx, idx, zd, zg, coef_d, coef_g,
-              want, losses) -> None:
+              want, losses, shared: bool = False, persistent: bool = False) -> None:
     """``coef_g.shape[0]`` generator steps in one call, drawing from ``rng`` what the
     readable step draws, in the same order (``sampler``: the trainer's
     :class:`~gan_backend.engine._sampling.IndexSampler`). Per step ``coef_d.shape[1]`` D steps
     (the first ``n_critic`` on D, the rest on the look-ahead copy ``abuf``), then the G
     step against D or the copy. ``coef_d`` (steps, D steps, 2) and ``coef_g`` (steps, 2)
     are Adam's per-step scalars; where ``want[s]``, ``losses[s]`` gets (D loss, G loss).
+    ``shared``: one draw of rows and codes per generator step serves all its steps
+    (``GanConfig.shared_batch``); ``persistent``: the look-ahead copy takes D's parameters
+    but keeps its own Adam moments (``GanConfig.lookahead_adam``).
     """
     anet = _net(abuf) if abuf is not None else _no_net(gbuf.p.dtype)
     _gan_steps(rng, data, sampler.prob, sampler.alias, sampler.weights is not None, _net(gbuf),
                _net(dbuf), anet, n_critic, act, hp, obj, xin, vgrad, dx, idx, zd, zg, coef_d,
-               coef_g, want, losses)
+               coef_g, want, losses, bool(shared), bool(persistent))
 
 
 @numba.njit(cache=True)

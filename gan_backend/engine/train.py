@@ -238,9 +238,10 @@ class GanTrainer:
             return self.x.take(idx, axis=0)
         return self.x[to_device(idx, self.xp)]
 
-    def _d_step(self, D: MLP, opt, value: bool = False):
+    def _d_step(self, D: MLP, opt, value: bool = False, draws=None):
         b = self.config.batch_size
-        xin = self.xp.concatenate((self._real(), self.G.forward(self._noise())))
+        real, z = (self._real(), self._noise()) if draws is None else draws
+        xin = self.xp.concatenate((real, self.G.forward(z)))
         v = D.forward(xin)
         loss, g_real, g_fake = self.objective.d_loss(v[:b], v[b:], value=value)
         D.backward(self.xp.concatenate((g_real, g_fake)), need_dx=False)
@@ -249,8 +250,8 @@ class GanTrainer:
             clip_weights(D.parameters(), self.config.clip)
         return loss
 
-    def _g_step(self, D: MLP, value: bool = False):
-        v = D.forward(self.G.forward(self._noise()))
+    def _g_step(self, D: MLP, value: bool = False, z=None):
+        v = D.forward(self.G.forward(self._noise() if z is None else z))
         loss, g = self.objective.g_loss(v, value=value)
         self.G.backward(D.backward(g, param_grads=False), need_dx=False)
         self.opt_g.step()
@@ -259,21 +260,24 @@ class GanTrainer:
     # -- one generator step ------------------------------------------------------------
     def step(self, value: bool = False) -> None:
         """``n_critic`` D steps, the optional look-ahead, one G step. With ``value=True``
-        the last D loss and the G loss are kept in :attr:`last_losses`."""
+        the last D loss and the G loss are kept in :attr:`last_losses`. With
+        ``config.shared_batch`` one draw of rows, then codes, serves them all."""
         if self._fused:
             self._fused.steps(1, value)
             return
         c = self.config
+        draws = (self._real(), self._noise()) if c.shared_batch else None
         for _ in range(c.n_critic):
-            d_loss = self._d_step(self.D, self.opt_d, value)
+            d_loss = self._d_step(self.D, self.opt_d, value, draws)
         D = self.D
         if c.unrolled:
             D = self.D_ahead
             D.copy_from(self.D)
-            self.opt_ahead.load_state(self.opt_d)
+            if c.lookahead_adam == "copied":
+                self.opt_ahead.load_state(self.opt_d)
             for _ in range(c.unrolled):
-                self._d_step(D, self.opt_ahead)
-        g_loss = self._g_step(D, value)
+                self._d_step(D, self.opt_ahead, draws=draws)
+        g_loss = self._g_step(D, value, None if draws is None else draws[1])
         if value:
             self.last_losses = (d_loss, g_loss)
 
@@ -358,7 +362,8 @@ class _FusedGan:
     """:meth:`GanTrainer.steps` through the fused kernels, on the trainer's own buffers.
 
     The random draws are those of the readable step, in the same order (per D step: the
-    minibatch rows, then the latent codes; then the G step's codes), made inside the
+    minibatch rows, then the latent codes; then the G step's codes; with ``shared_batch``
+    one set of rows and codes per generator step), made inside the
     kernel from the trainer's generator; the optimisers' step counters advance as the
     readable ones do.
     """
@@ -388,19 +393,24 @@ class _FusedGan:
         coef_d = np.empty((k, n_d, 2), dtype=dt)
         coef_g = np.empty((k, 2), dtype=dt)
         t, tg = tr.opt_d.t, tr.opt_g.t
+        persistent = c.unrolled and c.lookahead_adam == "persistent"
+        ta = tr.opt_ahead.t if persistent else 0
         for s in range(k):
-            for j in range(n_d):  # D steps, then the look-ahead's (from D's count)
-                coef_d[s, j] = tr.opt_d.scalars(t + s * nc + j + 1)
+            for j in range(n_d):  # D steps, then the look-ahead's (from D's count, or its own)
+                if persistent and j >= nc:
+                    coef_d[s, j] = tr.opt_ahead.scalars(ta + s * c.unrolled + (j - nc) + 1)
+                else:
+                    coef_d[s, j] = tr.opt_d.scalars(t + s * nc + j + 1)
             coef_g[s] = tr.opt_g.scalars(tg + s + 1)
         want = np.zeros(k, dtype=np.bool_)
         want[-1] = value
         losses = np.zeros((k, 2))
         fused_kernels.gan_steps(tr.rng, tr.x, tr.sampler, self.g, self.d, self.a, nc, self.act,
                              self.hp, self.obj, self.xin, self.vgrad, self.dx, self.idx, self.zd,
-                             self.zg, coef_d, coef_g, want, losses)
+                             self.zg, coef_d, coef_g, want, losses, c.shared_batch, bool(persistent))
         tr.opt_d.t = t + k * nc
         if c.unrolled:
-            tr.opt_ahead.t = tr.opt_d.t + c.unrolled
+            tr.opt_ahead.t = ta + k * c.unrolled if persistent else tr.opt_d.t + c.unrolled
         tr.opt_g.t = tg + k
         if value:
             tr.last_losses = (float(losses[-1, 0]), float(losses[-1, 1]))

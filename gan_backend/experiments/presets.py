@@ -38,7 +38,7 @@ from gan_backend.engine.config import WGAN_DEFAULTS, GanConfig, fgan_defaults
 from gan_backend.experiments.seed_table import MODES
 
 __all__ = ["Preset", "PRESETS", "get_preset", "preset_names", "METHODS", "FIGURE4_VARIANTS", "objective_variants",
-           "REFERENCE_TOY_GAN", "REFERENCE_VARIANT"]
+           "REFERENCE_TOY_GAN", "REFERENCE_VARIANT", "REFERENCE_PROTOCOL_GAN", "REFERENCE_PROTOCOL_VARIANT"]
 
 # Methods of the table, in the seed table's order (registry names).
 METHODS: tuple[str, ...] = ("vanilla", "best_of", "ensemble", "topklast", "boosted")
@@ -289,19 +289,31 @@ def _unrolled() -> Preset:
 #: with tanh, weights N(0, 0.8²), minimax objective, generator steps against a copy of D
 #: advanced 5 steps (first order: no gradient through the look-ahead, as there), Adam(0.5)
 #: with lr 1e-3 for G and 1e-4 for D, batch 256, 20 epochs per GAN.
-#: The step is the engine's (:mod:`gan_backend.engine.train`), which differs from the reference's
-#: in three details: the look-ahead copy starts each step from D's Adam state (the reference's
-#: copy keeps its own Adam moments across steps), each look-ahead step draws a fresh minibatch
-#: and fresh codes (the reference reuses the D step's batch and codes for all 5 and for the G
-#: step), and minibatches are drawn with replacement (:mod:`gan_backend.engine._sampling`).
+#: The step is the engine's default one (:mod:`gan_backend.engine.train`), which differs from the
+#: reference's in three details: the look-ahead copy starts each step from D's Adam state (the
+#: reference's copy keeps its own Adam moments across steps), each look-ahead step draws a fresh
+#: minibatch and fresh codes (the reference reuses the D step's batch and codes for all 5 and
+#: for the G step), and minibatches are drawn with replacement (:mod:`gan_backend.engine._sampling`).
+#: :data:`REFERENCE_PROTOCOL_GAN` removes the first two.
 REFERENCE_TOY_GAN: tuple[tuple[str, object], ...] = (
     ("latent_dim", 5), ("g_hidden", (128, 128)), ("d_hidden", (128, 128)), ("activation", "tanh"),
     ("init", "normal"), ("init_std", 0.8), ("objective", "minimax"), ("unrolled", 5),
     ("lr_g", 1e-3), ("lr_d", 1e-4), ("beta1", 0.5), ("batch_size", 256), ("epochs", 20),
 )
 
-#: The reference toy GAN as a named GAN variant.
+#: :data:`REFERENCE_TOY_GAN` trained by the reference code's protocol (``Gan._train_internal`` and
+#: the graph of ``ToyUnrolledGan`` at a6ec3b7): one minibatch of rows and one of codes per
+#: generator step, used by the D step, the 5 look-ahead steps and the G step
+#: (``GanConfig.shared_batch``), and a look-ahead copy whose Adam state is its own, carried
+#: across generator steps (``GanConfig.lookahead_adam = "persistent"``). Left: rows drawn with
+#: replacement (the reference draws a batch without; 256 of 256,000 rows repeat one row in
+#: about one batch of eight).
+REFERENCE_PROTOCOL_GAN: tuple[tuple[str, object], ...] = REFERENCE_TOY_GAN + (
+    ("shared_batch", True), ("lookahead_adam", "persistent"))
+
+#: The reference toy GAN as a named GAN variant, and trained by the reference protocol.
 REFERENCE_VARIANT = ("reference_toy", REFERENCE_TOY_GAN)
+REFERENCE_PROTOCOL_VARIANT = ("reference_protocol", REFERENCE_PROTOCOL_GAN)
 
 #: The reference code's mixture classifier: D's architecture, lr 8e-4 (``learning_rate``),
 #: ``mixture_c_epoch_num`` = 10.
@@ -338,6 +350,23 @@ def _reference_adagan() -> Preset:
         reductions=("the faithful table's Δ cells of the AdaGAN methods (TopKLast, Boosted) at T = 3 on K = 7, "
                     "10, 10 runs per cell, with the public reference code's GAN (ToyUnrolledGan, as in the "
                     "reference preset) and its mixture classifier (10 epochs, lr 8e-4)"),
+    )
+
+
+def _reference_protocol() -> Preset:
+    return Preset(
+        name="reference-protocol",
+        runs=10,
+        modes=(3, 5, 7, 10),
+        methods=("vanilla",),
+        T=1,
+        variants=(REFERENCE_VARIANT, REFERENCE_PROTOCOL_VARIANT),
+        theory_modes=(),
+        **_REFERENCE_CLASSIFIER,
+        reductions=("the Vanilla cells of the reference preset (one GAN per run, so T = 1), paired on the same "
+                    "data draws: the reference toy GAN trained by the engine's step (reference_toy) and by the "
+                    "reference code's protocol (reference_protocol: one minibatch per generator step for the D, "
+                    "look-ahead and G steps; the look-ahead copy's own Adam state); 10 runs per cell"),
     )
 
 
@@ -425,7 +454,7 @@ def _smoke() -> Preset:
 
 _FACTORIES = {"smoke": _smoke, "quick": _quick, "paper": _paper, "faithful": _faithful, "figure4": _figure4,
               "unrolled": _unrolled, "objectives": _objectives, "reference": _reference,
-              "reference-adagan": _reference_adagan}
+              "reference-adagan": _reference_adagan, "reference-protocol": _reference_protocol}
 PRESETS: tuple[str, ...] = tuple(_FACTORIES)
 
 

@@ -62,6 +62,9 @@ def test_batch_equals_separate_trainings_after_200_steps():
 @pytest.mark.parametrize("extra", [
     {"n_critic": 2, "unrolled": 2, "activation": "tanh"},
     {"objective": "minimax", "init": "glorot"},
+    {"n_critic": 2, "unrolled": 2, "activation": "tanh", "shared_batch": True, "lookahead_adam": "persistent"},
+    {"unrolled": 3, "lookahead_adam": "persistent"},
+    {"shared_batch": True},
 ])
 def test_batch_equals_separate_variants(extra):
     cfg = dataclasses.replace(CFG, epochs=4, **extra)
@@ -197,6 +200,7 @@ def _architectures():
         "batchnorm-maxout-tanh": {"g_batchnorm": True, "d_maxout": 2, "activation": "tanh"},
         "batchnorm-maxout-unrolled": {"g_batchnorm": True, "d_maxout": 3, "unrolled": 2, "n_critic": 2},
         "unrolled": {"unrolled": 3},
+        "unrolled-reference-protocol": {"unrolled": 3, "shared_batch": True, "lookahead_adam": "persistent"},
         "widths-latent": {"latent_dim": 3, "g_hidden": (7,), "d_hidden": (6, 5, 4)},
         "glorot": {"init": "glorot"},
         "init_std": {"init_std": 0.3},

@@ -40,6 +40,11 @@ CASES = {
     "leaky-ncritic2": {"activation": "leaky_relu", "n_critic": 2},
     "elu-unrolled3": {"activation": "elu", "unrolled": 3},
     "sigmoid-glorot": {"activation": "sigmoid", "init": "glorot", "d_hidden": (20, 7, 9)},
+    "tanh-unrolled2-shared": {"activation": "tanh", "objective": "minimax", "unrolled": 2, "shared_batch": True},
+    "unrolled3-persistent": {"unrolled": 3, "lookahead_adam": "persistent"},
+    "reference-protocol": {"activation": "tanh", "unrolled": 2, "n_critic": 2, "shared_batch": True,
+                           "lookahead_adam": "persistent"},
+    "shared-no-lookahead": {"shared_batch": True, "n_critic": 2},
 }
 
 
@@ -56,6 +61,11 @@ def test_fused_equals_readable_float64(data, case, weighted):
         fast.step(value=step == 7)
         ref.step(value=step == 7)
     a, b = _state(fast), _state(ref)
+    if cfg.unrolled:  # the look-ahead copy and its optimiser too
+        for tr, st in ((fast, a), (ref, b)):
+            st.update({"A": tr.D_ahead.params, "mA": tr.opt_ahead.m[0], "vA": tr.opt_ahead.v[0]})
+        ahead_t = 8 * cfg.unrolled if cfg.lookahead_adam == "persistent" else 8 * cfg.n_critic + cfg.unrolled
+        assert fast.opt_ahead.t == ref.opt_ahead.t == ahead_t
     for k in a:
         scale = max(1.0, float(np.abs(b[k]).max()))
         assert np.abs(a[k] - b[k]).max() <= TOL64 * scale, k

@@ -127,15 +127,58 @@ def test_unrolled_generator_sees_the_advanced_copy(gaussian, monkeypatch):
     seen = []
     orig = tr._g_step
 
-    def spy(D, value=False):
+    def spy(D, value=False, z=None):
         seen.append((D is tr.D_ahead, tr.opt_ahead.t - tr.opt_d.t, np.array_equal(D.params, tr.D.params)))
-        return orig(D, value)
+        return orig(D, value, z)
 
     monkeypatch.setattr(tr, "_g_step", spy)
     tr.step()
     tr.step()
     assert seen == [(True, 3, False), (True, 3, False)]
     assert tr.opt_d.t == 2
+
+
+def test_shared_batch_draws_once_per_generator_step_and_the_g_step_reuses_the_codes(gaussian, monkeypatch):
+    """shared_batch (the reference code's protocol): one draw of rows, then codes, per
+    generator step; every D, look-ahead and G step sees them."""
+    cfg = dataclasses.replace(SMALL, unrolled=2, n_critic=2, shared_batch=True)
+    tr = GanTrainer(gaussian[:1000], cfg, rng=4, fused=False)
+    seen_d, seen_g = [], []
+    d_orig, g_orig = tr._d_step, tr._g_step
+
+    def d_spy(D, opt, value=False, draws=None):
+        seen_d.append(draws)
+        return d_orig(D, opt, value, draws)
+
+    def g_spy(D, value=False, z=None):
+        seen_g.append(z)
+        return g_orig(D, value, z)
+
+    monkeypatch.setattr(tr, "_d_step", d_spy)
+    monkeypatch.setattr(tr, "_g_step", g_spy)
+    twin = np.random.default_rng(4)
+    twin.bit_generator.state = tr.rng.bit_generator.state
+    tr.step()
+    assert len(seen_d) == 4 and all(d is seen_d[0] for d in seen_d) and seen_g[0] is seen_d[0][1]
+    rows = tr.sampler.sample(twin, cfg.batch_size)
+    z = twin.standard_normal((cfg.batch_size, cfg.latent_dim), dtype=np.float32)
+    assert np.array_equal(seen_d[0][0], tr.x[rows]) and np.array_equal(seen_d[0][1], z)
+    assert tr.rng.bit_generator.state == twin.bit_generator.state  # nothing else was drawn
+
+
+@pytest.mark.parametrize("mode", ["copied", "persistent"])
+def test_lookahead_adam_copied_or_persistent(gaussian, mode):
+    """The look-ahead copy's Adam state is D's at each generator step ("copied") or its own,
+    carried over ("persistent", the reference code's)."""
+    cfg = dataclasses.replace(SMALL, unrolled=3, lookahead_adam=mode)
+    tr = GanTrainer(gaussian[:1000], cfg, rng=1, fused=False)
+    for _ in range(4):
+        tr.step()
+    if mode == "copied":
+        assert tr.opt_ahead.t == tr.opt_d.t + 3 == 7
+    else:
+        assert tr.opt_ahead.t == 12 and tr.opt_d.t == 4
+        assert not np.array_equal(tr.opt_ahead.m[0], tr.opt_d.m[0])
 
 
 @pytest.mark.parametrize("objective", ["minimax", "nonsaturating", "fgan:kl", "fgan:js", "fgan:pearson_chi2"])
@@ -214,11 +257,19 @@ def test_progress_is_quiet_by_default(capsys, gaussian):
     ("d_hidden", (2**40,)), ("n_critic", 10**19), ("unrolled", 10**30), ("d_maxout", 2**64),
     ("lr_g", 10**400), ("lr_d", -10**400), ("init_std", 10**309), ("clip", 10**400), ("beta2", 10**400),
     ("d_center", -1.0), ("d_center", float("inf")), ("d_center", float("nan")), ("d_center", True),
-    ("d_center", "1"), ("d_center", 10**400),
+    ("d_center", "1"), ("d_center", 10**400), ("shared_batch", 1), ("shared_batch", "yes"),
+    ("lookahead_adam", "fresh"), ("lookahead_adam", None),
 ])
 def test_config_validation_names_the_field(field, value):
     with pytest.raises(ValueError, match=f"`{field}`"):
         GanConfig(**{field: value})
+
+
+def test_persistent_lookahead_adam_needs_a_lookahead():
+    with pytest.raises(ValueError, match="`lookahead_adam` 'persistent' needs a look-ahead"):
+        GanConfig(lookahead_adam="persistent")
+    assert GanConfig(unrolled=5, lookahead_adam="persistent").identity()["lookahead_adam"] == "persistent"
+    assert "lookahead_adam" not in GanConfig(unrolled=5).identity()  # stored runs before the field still match
 
 
 def test_config_wgan_needs_clip_and_roundtrips():

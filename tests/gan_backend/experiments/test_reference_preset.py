@@ -44,3 +44,27 @@ def test_run_configs_keep_their_keys_without_g_output():
         assert "g_output" not in p.run_config(p.methods[0], p.modes[0], p.variant_names[0])["gan"]
     s = _modes_setting("small")
     assert "g_output" not in s.run_config("vanilla", 8)["gan"]
+
+
+def test_reference_protocol_preset_pairs_the_engine_step_with_the_reference_protocol():
+    """reference-protocol: Vanilla (one GAN per run) with the reference GAN trained two ways on
+    the same data draws; the second adds exactly the reference code's protocol (gan.py at
+    a6ec3b7: `_train_internal` feeds one batch to the D, unrolling and G steps; the roll-back
+    assigns D_cp's variables, not its optimiser's slots)."""
+    from gan_backend.experiments.presets import REFERENCE_PROTOCOL_VARIANT
+
+    p = get_preset("reference-protocol")
+    assert p.methods == ("vanilla",) and p.T == 1 and p.modes == (3, 5, 7, 10) and p.runs == 10
+    assert p.variant_names == ("reference_toy", "reference_protocol")
+    assert p.gan_config("reference_protocol") == GanConfig(**REFERENCE, shared_batch=True,
+                                                           lookahead_adam="persistent")
+    assert REFERENCE_PROTOCOL_VARIANT[0] == "reference_protocol"
+    # paired: the two variants' runs draw the same data, and differ in their GAN settings only
+    from gan_backend.experiments.runs import Group
+
+    a, b = Group(p.name, 5, 2, "reference_toy"), Group(p.name, 5, 2, "reference_protocol")
+    assert a.data_seed == b.data_seed and a.gan_seed != b.gan_seed
+    ca, cb = p.run_config("vanilla", 5, "reference_toy"), p.run_config("vanilla", 5, "reference_protocol")
+    assert {k for k in ca if ca[k] != cb[k]} == {"variant", "gan"}
+    assert GanTrainer(np.random.default_rng(0).normal(size=(512, 2)), p.gan_config("reference_protocol"),
+                      rng=0).fused is True
