@@ -248,10 +248,11 @@ def _md_header(sel: TableRuns, preset: Preset, coverage: str) -> list[str]:
            f"shown too: {len(runs)} runs in all" if sel.beyond else "") + ".",
         f"- Reductions vs the paper protocol: {preset.reductions}.",
         f"- TopKLast reading: `{preset.topklast_reading}` (see gan_backend/adagan/methods/topklast.py).",
-        f"- T = 3 and T = 10 rows come from one T = {preset.T} run per (method, K, run); "
-        "Best of T picks by C on held-out points not used for training or for the reported C.",
-        "- Paired runs: within one run (one data draw) Vanilla, Best of T and Ensemble use one set of "
-        f"{preset.T} independently trained GANs, and Boosted and TopKLast start from its first GAN.",
+        *([f"- T = 3 and T = 10 rows come from one T = {preset.T} run per (method, K, run); "
+           "Best of T picks by C on held-out points not used for training or for the reported C.",
+           "- Paired runs: within one run (one data draw) Vanilla, Best of T and Ensemble use one set of "
+           f"{preset.T} independently trained GANs, and Boosted and TopKLast start from its first GAN."]
+          if preset.T > 1 else ["- One GAN per run (T = 1); the GAN variants of a run index share its data draw."]),
         "- table.csv has both estimators (median/p05/p95: held-out; *_reference: the reference "
         "code's); `table --coverage {heldout,reference}` chooses the one shown here.",
     ]
@@ -264,7 +265,8 @@ def _md_facts(runs: list[StoredRun], elapsed_s) -> list[str]:
         total = sum(r.timings.get("total_s", 0.0) for r in runs)
         cpu = [r.timings["cpu_s"] for r in runs if "cpu_s" in r.timings]
         cpu_s = f" ({sum(cpu) / 60:.1f} CPU-minutes)" if len(cpu) == len(runs) else ""
-        lines.append(f"- Compute: {total / 60:.1f} worker-minutes{cpu_s} over the stored runs"
+        lines.append(f"- Compute: {total / 60:.1f} worker-minutes{cpu_s} over the stored runs (the first GAN of "
+                     "each data draw, trained in a task of its own, not included)"
                      + (f"; this invocation took {elapsed_s / 60:.1f} min wall" if elapsed_s else "") + ".")
     col = sorted({(r.method, r.modes, r.run, t) for r in runs
                   for t, c in zip(r.metrics.get("t", []), r.metrics.get("collapsed", [])) if c})
