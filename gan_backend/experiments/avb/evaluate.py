@@ -120,8 +120,10 @@ def elbo_stderr_with_adversary(elbo_stderr: float, kl_estimates) -> float:
     ``elbo_stderr`` and the spread of the KL estimates ``kl_estimates`` divided by √(their
     number), in quadrature (NaN with fewer than 2). Given the means of independent refits
     (``kl_by_refit``) it is the replicates' standard error; given the snapshots of one refit
-    (``kl_by_snapshot``) it understates T's error, since successive snapshots are correlated
-    (the replicate study ``results/avb/refit_replicates.md`` measures by how much)."""
+    (``kl_by_snapshot``) it treats them as independent, which the replicate study
+    (``results/avb/refit_replicates.md``: 10 seeds, 3 independent refits each) bears out on
+    average: the stated error for T was 0.0047 and 0.0028 at refit rates 1e-4 and 3e-5, the
+    measured spread of the estimate over refits 0.0044 and 0.0026."""
     kl = np.asarray(kl_estimates, np.float64)
     if kl.size < 2:
         return float("nan")

@@ -19,8 +19,12 @@ def test_default_refit_reproduces_run_seed_and_rows_differ_only_by_t():
     assert rows[0]["elbo"] == ref["elbo"] and rows[0]["log_likelihood"] == ref["log_likelihood"]
     # same encoder, decoder and posterior samples: log p(x) and the samples' reconstruction are shared
     assert len({r["log_likelihood"] for r in rows}) == 1
-    assert len({r["elbo"] for r in rows}) == len(REFITS)
+    # "default" is the config's own refit: the lr 3e-5 entry, on the same draws, to the last bit
+    by = {r["refit"]: r for r in rows}
+    assert TINY.eval_adversary_lr == 3e-5 and by["default"]["elbo"] == by["lr_3e-5"]["elbo"]
+    assert len({r["elbo"] for r in rows}) == len(REFITS) - 1
     assert [r["refit_steps"] for r in rows] == [TINY.refit_steps * r.times for r in REFITS.values()]
+    assert [r["refit_lr"] for r in rows] == [TINY.eval_adversary_lr if r.lr is None else r.lr for r in REFITS.values()]
 
 
 def test_command_writes_both_tables(tmp_path):
