@@ -159,13 +159,15 @@ class BatchedGanTrainer:
         c = self.config
         self.opt_g = net_optimizer(c, self.G, c.lr_g)
         self.opt_d = net_optimizer(c, self.D, c.lr_d)
+        rows = None if old is None else to_device(keep, self.xp)
         if old is not None:  # the kept runs' optimiser state
-            rows = to_device(keep, self.xp)
             self.opt_g.load_state(old[0], rows)
             self.opt_d.load_state(old[1], rows)
         if c.unrolled:
             self.D_ahead = self.D.clone()
             self.opt_ahead = net_optimizer(c, self.D_ahead, c.lr_d)
+            if old is not None and c.lookahead_adam == "persistent":  # the copy's own state is carried
+                self.opt_ahead.load_state(old[2], rows)
 
     @property
     def runs(self) -> int:
@@ -237,7 +239,7 @@ class BatchedGanTrainer:
         self._drop(keep)
 
     def _drop(self, keep: np.ndarray) -> None:
-        old = (self.opt_g, self.opt_d)
+        old = (self.opt_g, self.opt_d, getattr(self, "opt_ahead", None))
         dim = self.D.sizes[0]
         self.ids = self.ids[keep]
         self.rngs = [self.rngs[r] for r in keep]

@@ -112,6 +112,28 @@ def test_diverged_run_is_reported_and_dropped(exact_fgan_gradient):
         assert _close(g.net.params, tr.G.params) <= TOL
 
 
+@pytest.mark.parametrize("mode", ["copied", "persistent"])
+def test_dropping_a_run_keeps_the_others_lookahead_state(mode):
+    """A run dropped from the batch (a divergence) leaves the others as they were, the
+    look-ahead copy's own Adam state included when it persists across steps."""
+    cfg = dataclasses.replace(CFG, unrolled=2, lookahead_adam=mode, shared_batch=True)
+    xs, weights = _runs()
+    seeds = [21, 22, 23]
+    bt = BatchedGanTrainer(xs, cfg, weights=weights, rngs=seeds)
+    ref = [GanTrainer(x, cfg, weights=w, rng=s) for x, w, s in zip(xs, weights, seeds)]
+    for _ in range(5):
+        bt.step()
+    bt._drop(np.array([0, 2], dtype=np.intp))
+    for _ in range(5):
+        bt.step()
+    for r, i in enumerate((0, 2)):
+        for _ in range(10):
+            ref[i].step()
+        assert _close(bt.G.params[r], ref[i].G.params) <= TOL
+        assert _close(bt.opt_ahead.m[0][r], ref[i].opt_ahead.m[0]) <= TOL
+        assert bt.opt_ahead.t == ref[i].opt_ahead.t
+
+
 @pytest.mark.parametrize("extra", [{}, {"d_maxout": 3, "activation": "elu"}])
 def test_batched_classifiers_equal_separate_ones(extra):
     """Also with a maxout discriminator (the mixture classifier's architecture is D's)."""
