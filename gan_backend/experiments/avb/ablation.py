@@ -115,7 +115,7 @@ def _row(rec) -> dict:
             "elbo": a["elbo"], "elbo_se": a.get("elbo_stderr", float("nan")), "elbo_se_with_t": se_t,
             "log_likelihood": a["log_likelihood"], "log_likelihood_se": a["log_likelihood_stderr"],
             "elbo_gap": a["elbo_gap"], "kl_snapshot_sd": a.get("kl_snapshot_sd", float("nan")),
-            "kl_refit_sd": a.get("kl_refit_sd", float("nan")), "vae_elbo": v["elbo"], "vae_log_likelihood": v["log_likelihood"],
+            "kl_refit_sd": float("nan") if a.get("kl_refit_sd") is None else a["kl_refit_sd"], "vae_elbo": v["elbo"], "vae_log_likelihood": v["log_likelihood"],
             "final_t_loss": a["final_adversary_loss"], "seconds_avb": rec["seconds_avb"],
             "cpu_seconds_avb": rec.get("cpu_seconds_avb", float("nan")),
             "sep_ok": c["avb_separation_at_least_0.95"], "mmd_ok": c["avb_aggregate_closer_to_prior_than_vae"],

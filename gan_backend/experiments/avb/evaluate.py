@@ -12,6 +12,7 @@ samples ``Z[k]`` (returned, used for every metric) and ``2n`` more on which a KD
                         ``kl_snapshot_sd`` their standard deviation (T's own noise);
                         ``kl_by_refit`` the mean over each independent refit's snapshots
                         (:attr:`AvbConfig.eval_refits`) and ``kl_refit_sd`` their spread
+                        (None with one refit)
 ``elbo``                ``recon_loglik − kl`` (AVB: the paper's estimate with −T for the KL)
 ``kl_kde``, ``elbo_kde``  the same with the KL from the KDE of the encoder's own samples
 ``log_likelihood``      ``mean_k log p(x_k)`` under the decoder, by importance sampling
@@ -145,7 +146,7 @@ def evaluate_avb(model, x, n: int = 2000, *, rng=None) -> tuple[np.ndarray, dict
     out["kl_by_snapshot"] = kl_snap.tolist()
     out["kl_snapshot_sd"] = float(kl_snap.std(ddof=1)) if kl_snap.size > 1 else 0.0
     out["kl_by_refit"] = kl_refit.tolist()
-    out["kl_refit_sd"] = float(kl_refit.std(ddof=1)) if kl_refit.size > 1 else float("nan")
+    out["kl_refit_sd"] = float(kl_refit.std(ddof=1)) if kl_refit.size > 1 else None  # JSON null, not NaN
     out["elbo"] = out["recon_loglik"] - out["kl"]
     out["t_vs_kde"] = _compare(t.reshape(-1), np.concatenate([r.log_ratio for r in kde]))
     out = _gap(out, ll - t.reshape(-1))

@@ -377,6 +377,10 @@ def test_independent_refits_are_averaged_and_their_spread_is_ts_share_of_the_err
 def test_snapshot_labels_must_match_the_snapshots():
     m = AvbTrainer(toy_data(), AvbConfig(steps=4, batch_size=8, eval_adversary_steps=2, eval_snapshots=2), rng=0).run()
     assert m.snapshot_refit == (0, 0) and m.kl_refit_labels().tolist() == [0, 0]
+    from gan_backend.experiments.avb.evaluate import evaluate_avb
+
+    _, out = evaluate_avb(m, toy_data(), 20, rng=0)
+    assert out["kl_refit_sd"] is None and len(out["kl_by_refit"]) == 1  # one refit: no spread (JSON null)
     with pytest.raises(ValueError, match="snapshot_refit"):
         AvbModel(m.config, m.encoder, m.decoder, m.adversary, m.adversary_loss, m.objective,
                  m.adversary_snapshots, (0,))
