@@ -1,11 +1,11 @@
-"""How much the AVB ELBO estimate depends on the evaluation refit of T: one trained model, four refits.
+"""How much the AVB ELBO estimate depends on the evaluation refit of T: one trained model, several refits.
 
     python -m gan_backend.experiments.avb.refit_study --seeds S [S ...] --out PREFIX [--iterations N]
         [--refits NAME [NAME ...]] [--replicates R]
 
 For each seed, AVB is trained once with ``AvbConfig()`` (``--iterations`` shortens it) on the
 streams of :func:`~gan_backend.experiments.avb.experiment.run_seed`, so the ``default`` refit
-reproduces that seed's row of the refit table. T is then refitted from the trained T with each
+reproduces that seed's ``run_seed`` metrics (with ``AvbConfig.eval_refits`` = 1, the default). T is then refitted from the trained T with each
 entry of :data:`REFITS` (a multiple of the default refit length, and a learning rate), every
 refit on the same draws, and the model is evaluated on the same evaluation stream: the rows
 of a seed differ only by T.
@@ -17,7 +17,7 @@ posterior samples. The spread of a setting's estimates over replicates is then T
 as measured, and the summary sets it beside the error the estimate states for T (the KL's
 spread over the snapshots of one refit, over √snapshots), and counts the ELBO checks each
 replicate passes. The two tables PREFIX + ``.csv`` and PREFIX + ``.md`` are rewritten after each
-seed (a rerun starts again; about 1.5 minutes of training a seed on one core, and 10-15 s per refit).
+seed (a rerun starts again; 1.5-4 minutes of training a seed on one core, and 7-20 s per refit).
 """
 from __future__ import annotations
 
