@@ -156,12 +156,15 @@ def test_batchnorm_generator_trains_samples_saves_and_loads(tmp_path):
 
 def test_identity_leaves_out_late_fields_at_default():
     """Stored runs' configs (presets' run_config) keep the keys they had before ``g_output``,
-    ``standardize`` and ``d_center`` existed; set away from its default each is part of the identity."""
+    ``standardize``, ``d_center``, ``shared_batch`` and ``lookahead_adam`` existed; set away
+    from its default each is part of the identity."""
     import dataclasses
 
     c = GanConfig()
-    late = ("g_output", "standardize", "d_center")
+    late = ("g_output", "standardize", "d_center", "shared_batch", "lookahead_adam")
     assert c.identity() == {k: v for k, v in dataclasses.asdict(c).items() if k not in late}
     assert GanConfig(g_output="sigmoid").identity()["g_output"] == "sigmoid"
     assert GanConfig(standardize=True).identity()["standardize"] is True
     assert GanConfig(d_center=0.5).identity()["d_center"] == 0.5
+    assert GanConfig(shared_batch=True).identity()["shared_batch"] is True
+    assert GanConfig(unrolled=1, lookahead_adam="persistent").identity()["lookahead_adam"] == "persistent"
