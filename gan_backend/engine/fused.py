@@ -545,6 +545,9 @@ def _gan_steps(rng, data, prob, alias, weighted, gnet, dnet, anet, n_critic, act
     # pragma: no cover - compiled
     n = data.shape[0]
     n_d = coef_d.shape[1]
+    # with one draw per generator step, G's samples do not change between its D steps: the
+    # first D step writes them into xin's lower half, the others reuse them (no G forward)
+    nog = (gnet[0][:0], gnet[1][:0], gnet[2][:0], gnet[3][:0], gnet[4][:0], gnet[5][:0], gnet[6][:0])
     for s in range(coef_g.shape[0]):
         d_loss = 0.0
         if shared:  # one draw for every D, look-ahead and G step of this generator step
@@ -558,7 +561,10 @@ def _gan_steps(rng, data, prob, alias, weighted, gnet, dnet, anet, n_critic, act
                     anet[2][:] = dnet[2]
                     anet[3][:] = dnet[3]
             net = dnet if j < n_critic else anet
-            loss = _d_step(data, idx, zd, gnet, net, act, hp, xin, vgrad, coef_d[s, j], want[s])
+            if shared and j > 0:
+                loss = _d_step(data, idx, zd, nog, net, act, hp, xin, vgrad, coef_d[s, j], want[s])
+            else:
+                loss = _d_step(data, idx, zd, gnet, net, act, hp, xin, vgrad, coef_d[s, j], want[s])
             if j < n_critic:
                 d_loss = loss
         if shared:
