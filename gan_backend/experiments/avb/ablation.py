@@ -120,6 +120,77 @@ def _row(rec) -> dict:
             "cpu_seconds_avb": rec.get("cpu_seconds_avb", float("nan")),
             "sep_ok": c["avb_separation_at_least_0.95"], "mmd_ok": c["avb_aggregate_closer_to_prior_than_vae"],
             "elbo_ok": c["avb_elbo_at_most_loglik_plus_se"],
+            # the check against the stated error of ELBO − log p (acceptance's; records stored before
+            # it get T's share from their snapshots)
+            "elbo_ok_with_t": acceptance({**a, "elbo_stderr_with_adversary": se_t}, v)["avb_elbo_within_stated_error"]}
+
+
+def _config(name: str) -> AvbConfig:
+    if name not in SETTINGS:
+        raise ValueError(f"`setting` must be one of {', '.join(SETTINGS)}; got {name!r}")
+    return AvbConfig().replace(**SETTINGS[name][1])
+
+
+def _path(runs, name, seed) -> str:
+    return os.path.join(runs, f"{name}__seed{seed}.json")
+
+
+def run_pair(runs: str, name: str, seed: int, n: int = 1000) -> dict:
+    """Run (setting, seed) unless its JSON exists; return the record."""
+    path = _path(runs, name, seed)
+    config = _config(name)
+    cfg = _as_json(config)
+    if os.path.exists(path):
+        with open(path) as fh:
+            rec = json.load(fh)
+        if rec.get("config") != cfg or rec.get("n", 1000) != n:
+            raise ValueError(f"`runs`: {path} was made with another configuration or n than setting "
+                             f"{name!r} has now; move it away to rerun it")
+        return rec
+    vae_key = {k: cfg[k] for k in VAE_FIELDS}
+    vae = None
+    for f in sorted(os.listdir(runs)):
+        if f.endswith(f"__seed{seed}.json"):
+            with open(os.path.join(runs, f)) as fh:
+                other = json.load(fh)
+            if other.get("n", 1000) == n and {k: other["config"][k] for k in VAE_FIELDS} == vae_key:
+                vae = other
+                break
+    r = run_seed(config, seed, n, vae=vae is None)
+    m_vae = r.metrics_vae if vae is None else vae["vae"]
+    rec = {
+        "setting": name, "seed": seed, "changes": {k: list(v) if isinstance(v, tuple) else v
+                                                   for k, v in SETTINGS[name][1].items()},
+        "config": cfg, "n": n, "vae_from": None if vae is None else vae["setting"],
+        "seconds_avb": r.seconds_avb, "seconds_vae": r.seconds_vae if vae is None else vae["seconds_vae"],
+        "cpu_seconds_avb": r.cpu_seconds_avb,
+        "avb": r.metrics_avb, "vae": m_vae, "checks": acceptance(r.metrics_avb, m_vae),
+    }
+    arrays = {"avb": r.z_avb} if r.z_vae is None else {"avb": r.z_avb, "vae": r.z_vae}
+    np.savez_compressed(path[:-5] + ".npz", **arrays)
+    write_record(path, rec)
+    return rec
+
+
+def _as_json(config) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
+
+
+def _row(rec) -> dict:
+    a, v, c = rec["avb"], rec["vae"], rec["checks"]
+    se_t = a.get("elbo_stderr_with_adversary")  # runs stored before it: from the snapshots
+    if se_t is None:
+        se_t = elbo_stderr_with_adversary(a.get("elbo_stderr", float("nan")), a.get("kl_by_snapshot", ()))
+    return {"setting": rec["setting"], "seed": rec["seed"], "separation": a["separation"],
+            "separation_1nn": a["separation_1nn"], "mmd2_avb": a["aggregate_mmd2"], "mmd2_vae": v["aggregate_mmd2"],
+            "elbo": a["elbo"], "elbo_se": a.get("elbo_stderr", float("nan")), "elbo_se_with_t": se_t,
+            "log_likelihood": a["log_likelihood"], "log_likelihood_se": a["log_likelihood_stderr"],
+            "elbo_gap": a["elbo_gap"], "kl_snapshot_sd": a.get("kl_snapshot_sd", float("nan")),
+            "kl_refit_sd": float("nan") if a.get("kl_refit_sd") is None else a["kl_refit_sd"], "vae_elbo": v["elbo"], "vae_log_likelihood": v["log_likelihood"],
+            "final_t_loss": a["final_adversary_loss"], "seconds_avb": rec["seconds_avb"],
+            "cpu_seconds_avb": rec.get("cpu_seconds_avb", float("nan")),
+            "sep_ok": c["avb_separation_at_least_0.95"], "mmd_ok": c["avb_aggregate_closer_to_prior_than_vae"],
+            "elbo_ok": c["avb_elbo_at_most_loglik_plus_se"],
             # the same check against both estimates' errors, T's included (NaN-safe: False without snapshots)
             "elbo_ok_with_t": bool(a["elbo"] <= a["log_likelihood"] + np.hypot(se_t, a["log_likelihood_stderr"]))}
 
