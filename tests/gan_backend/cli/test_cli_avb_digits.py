@@ -67,6 +67,13 @@ def test_unwritable_out_one_line_exit_2(cmd, tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1 and "--out" in err
 
 
+@pytest.mark.parametrize("value", ["0", "-2", "1.5", "nan"])
+def test_avb_bad_eval_refits_one_line_exit_2(value, tmp_path, capsys):
+    rc, _, err = _run_main(["avb", "--seed", "1", "--out", str(tmp_path / "o"), "--eval-refits", value], capsys)
+    assert rc == 2 and "--eval-refits" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
 def test_avb_unwritable_plot_one_line_exit_2(tmp_path, capsys):
     rc, _, err = _run_main(["avb", "--seed", "1", "--out", str(tmp_path / "o"), "--plot",
                             str(tmp_path / "missing" / "p.png")], capsys)
