@@ -49,7 +49,7 @@ from gan_backend.engine.mlp import MLP, discriminator_net, generator_net
 from gan_backend.engine.objectives import Minimax, centered, get_objective
 from gan_backend.engine.optim import clip_weights
 from gan_backend.engine.train import (as_data, check_config, diverged_error, net_optimizer, nonfinite_runs,
-                                      one_blas_thread, training_frame)
+                                      one_blas_thread, step_horizons, training_frame)
 
 __all__ = ["BatchedMLP", "BatchedGanTrainer", "train_gans_batched", "train_classifiers_batched",
            "check_batch_runs", "RUN_AXIS_FIELDS", "check_run_axis"]
@@ -61,7 +61,7 @@ RUN_AXIS_FIELDS = frozenset({
     "init_std",
     "objective", "optimizer", "lr_g", "lr_d", "beta1", "beta2", "batch_size",
     "epochs", "n_critic", "clip", "unrolled", "dtype", "standardize", "d_center", "shared_batch",
-    "lookahead_adam",
+    "lookahead_adam", "lr_decay_start",
 })
 
 
@@ -151,21 +151,22 @@ class BatchedGanTrainer:
         for r, rng in enumerate(self.rngs):  # the single trainer's order: G, then D
             self.G.init_run(r, rng, c.init, c.init_std)
             self.D.init_run(r, rng, c.init, c.init_std)
-        self._optimizers()
         self.steps_per_epoch = max(1, self.n // c.batch_size)
+        self._optimizers()
         self.failures: dict[int, Exception] = {}
 
     def _optimizers(self, old=None, keep=None):
         c = self.config
-        self.opt_g = net_optimizer(c, self.G, c.lr_g)
-        self.opt_d = net_optimizer(c, self.D, c.lr_d)
+        h = step_horizons(c, self.steps_per_epoch)
+        self.opt_g = net_optimizer(c, self.G, c.lr_g, h["g"])
+        self.opt_d = net_optimizer(c, self.D, c.lr_d, h["d"])
         rows = None if old is None else to_device(keep, self.xp)
         if old is not None:  # the kept runs' optimiser state
             self.opt_g.load_state(old[0], rows)
             self.opt_d.load_state(old[1], rows)
         if c.unrolled:
             self.D_ahead = self.D.clone()
-            self.opt_ahead = net_optimizer(c, self.D_ahead, c.lr_d)
+            self.opt_ahead = net_optimizer(c, self.D_ahead, c.lr_d, h["ahead"])
             if old is not None and c.lookahead_adam == "persistent":  # the copy's own state is carried
                 self.opt_ahead.load_state(old[2], rows)
 

@@ -111,7 +111,7 @@ def fgan_defaults(objective: str) -> dict:
 #: Fields added after run stores were first written, with their defaults: :meth:`GanConfig.identity`
 #: leaves them out at these values, so that runs stored before a field existed keep matching.
 LATE_FIELDS = {"g_output": None, "standardize": False, "d_center": 0.0, "shared_batch": False,
-               "lookahead_adam": "copied"}
+               "lookahead_adam": "copied", "lr_decay_start": None}
 
 #: the values of :attr:`GanConfig.lookahead_adam`
 LOOKAHEAD_ADAM = ("copied", "persistent")
@@ -195,6 +195,13 @@ class GanConfig:
         ``"persistent"``: it takes D's parameters only and keeps its own Adam moments and step
         count from one generator step to the next (the reference code's separate optimiser of
         ``DISCRIMINATOR_CP``, whose roll-back assigns the variables only).
+    lr_decay_start : float or None
+        None (default): constant learning rates. A fraction ``f`` in [0, 1): over the
+        ``epochs`` of the training (``S`` generator steps), G's learning rate is constant for
+        the first ``⌊f·S⌋`` steps and then falls linearly to ``1/(S − ⌊f·S⌋)`` of itself at
+        the last step; D's (and the look-ahead's) likewise over its own steps
+        (:class:`~gan_backend.engine.optim.LinearDecay`). Further steps (``run(epochs=…)``
+        beyond ``epochs``) keep the last rate. The mixture classifier keeps a constant rate.
     dtype : str
         ``float32`` (default, fast) or ``float64``.
     standardize : bool
@@ -251,6 +258,7 @@ class GanConfig:
     d_center: float = 0.0
     shared_batch: bool = False
     lookahead_adam: str = "copied"
+    lr_decay_start: float | None = None
 
     def __post_init__(self):
         for name in ("g_hidden", "d_hidden"):
@@ -292,6 +300,11 @@ class GanConfig:
         if self.lookahead_adam != "copied" and not self.unrolled:
             raise ValueError(f"`lookahead_adam` {self.lookahead_adam!r} needs a look-ahead (unrolled > 0); got "
                              f"unrolled={self.unrolled}")
+        v = self.lr_decay_start
+        if v is not None:
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (0 <= v < 1):
+                raise ValueError(f"`lr_decay_start` must be None or a fraction in [0, 1); got {show(v)}")
+            object.__setattr__(self, "lr_decay_start", float(v))
         _choice("init", self.init, tuple(INITS))
         _choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
         object.__setattr__(self, "dtype", check_dtype(self.dtype).__name__)

@@ -10,6 +10,8 @@ update rules are PyTorch's (so the B3 benchmark compares like with like):
             ``θ ← θ − η · (m / (1−β₁ᵗ)) / (sqrt(v / (1−β₂ᵗ)) + ε)``
 * RMSProp:  ``v ← α v + (1−α) g²``;  ``θ ← θ − η g / (sqrt(v) + ε)``
 
+With a :class:`LinearDecay` schedule, step ``t`` uses ``η·factor(t)`` instead of ``η``.
+
 The defaults are PyTorch's; the toy GAN of docs/theory.md §3 uses Adam with β₁ = 0.5 and
 the WGAN uses RMSProp with η = 5e-5 (see :class:`gan_backend.engine.config.GanConfig`).
 """
@@ -19,7 +21,7 @@ import math
 
 from gan_backend.engine._backend import check_same_backend
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSProp", "OPTIMIZERS", "make_optimizer", "clip_weights"]
+__all__ = ["Optimizer", "LinearDecay", "SGD", "Adam", "RMSProp", "OPTIMIZERS", "make_optimizer", "clip_weights"]
 
 
 def _check_positive(name: str, value) -> float:
@@ -36,18 +38,64 @@ def _check_unit(name: str, value) -> float:
     return v
 
 
+class LinearDecay:
+    """A learning-rate schedule: full rate up to step ``start``, then a linear fall to
+    ``1/(end − start)`` of it at step ``end``, held after ``end``.
+
+    The factor of step ``t`` (counted from 1) is ``min(1, (end − min(t, end) + 1) / (end − start))``:
+    exactly 1 up to ``start + 1``, never 0 (a zero rate would leave Adam's update undefined).
+
+    Parameters
+    ----------
+    start, end : int
+        ``0 <= start < end``: the last step at the full rate and the step that reaches the
+        lowest rate.
+
+    Examples
+    --------
+    >>> d = LinearDecay(2, 6)
+    >>> [d.factor(t) for t in (1, 2, 3, 4, 6, 9)]
+    [1.0, 1.0, 1.0, 0.75, 0.25, 0.25]
+    """
+
+    def __init__(self, start: int, end: int):
+        if isinstance(start, bool) or isinstance(end, bool) or not (0 <= int(start) < int(end)) \
+                or int(start) != start or int(end) != end:
+            raise ValueError(f"`start` and `end` must be integers with 0 <= start < end; got {start!r}, {end!r}")
+        self.start, self.end = int(start), int(end)
+
+    def factor(self, t: int) -> float:
+        if t <= self.start:
+            return 1.0
+        return min(1.0, (self.end - min(t, self.end) + 1) / (self.end - self.start))
+
+    def __repr__(self) -> str:
+        return f"LinearDecay(start={self.start}, end={self.end})"
+
+
 class Optimizer:
-    """Base class: holds ``(value, grad)`` pairs, a learning rate and a step counter ``t``."""
+    """Base class: holds ``(value, grad)`` pairs, a learning rate, an optional schedule
+    (:class:`LinearDecay`) and a step counter ``t``."""
 
     #: names of the per-parameter state arrays (copied by :meth:`load_state`)
     _state_names: tuple[str, ...] = ()
 
-    def __init__(self, params, lr: float):
+    def __init__(self, params, lr: float, schedule: LinearDecay | None = None):
         self.params = [(p, g) for p, g in params]
         self.lr = _check_positive("lr", lr)
+        if schedule is not None and not isinstance(schedule, LinearDecay):
+            raise ValueError(f"`schedule` must be None or a LinearDecay; got {schedule!r}")
+        self.schedule = schedule
         self.t = 0
         self.xp = check_same_backend(*(a for pair in self.params for a in pair))
         self._tmp = [p.copy() for p, _ in self.params]
+
+    def lr_at(self, t: int) -> float:
+        """The learning rate of step ``t`` (``lr`` itself, unchanged, without a schedule and
+        up to the schedule's start)."""
+        if self.schedule is None or t <= self.schedule.start:
+            return self.lr
+        return self.lr * self.schedule.factor(t)
 
     def _zeros(self):
         """Zero state arrays shaped and typed like the parameters (zeros also where a
@@ -74,14 +122,14 @@ class SGD(Optimizer):
 
     _state_names = ("buf",)
 
-    def __init__(self, params, lr: float = 1e-2, momentum: float = 0.0):
-        super().__init__(params, lr)
+    def __init__(self, params, lr: float = 1e-2, momentum: float = 0.0, schedule: LinearDecay | None = None):
+        super().__init__(params, lr, schedule)
         self.momentum = _check_unit("momentum", momentum)
         self.buf = self._zeros()
 
     def step(self) -> None:
         self.t += 1
-        lr, mu = self.lr, self.momentum
+        lr, mu = self.lr_at(self.t), self.momentum
         for (p, g), b, tmp in zip(self.params, self.buf, self._tmp):
             if mu:
                 b *= mu
@@ -97,8 +145,8 @@ class Adam(Optimizer):
     _state_names = ("m", "v")
 
     def __init__(self, params, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8):
-        super().__init__(params, lr)
+                 eps: float = 1e-8, schedule: LinearDecay | None = None):
+        super().__init__(params, lr, schedule)
         self.beta1 = _check_unit("beta1", beta1)
         self.beta2 = _check_unit("beta2", beta2)
         self.eps = float(eps)
@@ -110,7 +158,7 @@ class Adam(Optimizer):
     def scalars(self, t: int) -> tuple[float, float]:
         """``(scale, eps_s)`` of step ``t``: the update is ``θ -= m / (sqrt(v)·scale + eps_s)``
         (bias corrections and the learning rate folded into two scalars)."""
-        step_size = self.lr / (1.0 - self.beta1 ** t)
+        step_size = self.lr_at(t) / (1.0 - self.beta1 ** t)
         # θ -= m / d with d = (sqrt(v)/sqrt(bc2) + ε) / step_size: scalars folded in once
         scale = 1.0 / (math.sqrt(1.0 - self.beta2 ** t) * step_size)
         return scale, self.eps / step_size
@@ -138,8 +186,9 @@ class RMSProp(Optimizer):
 
     _state_names = ("v",)
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8):
-        super().__init__(params, lr)
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 schedule: LinearDecay | None = None):
+        super().__init__(params, lr, schedule)
         self.alpha = _check_unit("alpha", alpha)
         self.eps = float(eps)
         if not (self.eps >= 0):
@@ -148,7 +197,7 @@ class RMSProp(Optimizer):
 
     def step(self) -> None:
         self.t += 1
-        xp, a, inv_lr = self.xp, self.alpha, 1.0 / self.lr
+        xp, a, inv_lr = self.xp, self.alpha, 1.0 / self.lr_at(self.t)
         eps_s = self.eps * inv_lr
         for (p, g), v, tmp in zip(self.params, self.v, self._tmp):
             xp.multiply(g, g, out=tmp)

@@ -49,10 +49,10 @@ from gan_backend.engine.config import GanConfig
 from gan_backend.engine.generator import Generator
 from gan_backend.engine.mlp import MLP, discriminator_net, generator_net
 from gan_backend.engine.objectives import Minimax, centered, get_objective
-from gan_backend.engine.optim import clip_weights, make_optimizer
+from gan_backend.engine.optim import LinearDecay, clip_weights, make_optimizer
 
 __all__ = ["GanTrainer", "TrainingDivergedError", "train_gan", "train_classifier", "check_config", "as_data",
-           "net_optimizer", "one_blas_thread", "nonfinite_runs", "diverged_error"]
+           "net_optimizer", "step_horizons", "one_blas_thread", "nonfinite_runs", "diverged_error"]
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -134,10 +134,31 @@ def one_blas_thread(xp=np):
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def net_optimizer(config: GanConfig, net: MLP, lr: float):
-    """``config``'s optimiser (with Adam's β₁, β₂) over ``net``'s parameters, learning rate ``lr``."""
+def net_optimizer(config: GanConfig, net: MLP, lr: float, horizon: int | None = None):
+    """``config``'s optimiser (with Adam's β₁, β₂) over ``net``'s parameters, learning rate
+    ``lr``; with ``config.lr_decay_start`` and ``horizon`` (this optimiser's steps over the
+    whole training), the linear decay over those steps."""
     kw = {"adam": {"beta1": config.beta1, "beta2": config.beta2}}.get(config.optimizer, {})
+    if config.lr_decay_start is not None and horizon is not None:
+        kw["schedule"] = LinearDecay(int(config.lr_decay_start * horizon), horizon)
     return make_optimizer(config.optimizer, net.parameters(), lr, **kw)
+
+
+def step_horizons(config: GanConfig, steps_per_epoch: int) -> dict[str, int]:
+    """Steps of each optimiser over ``config.epochs``: ``g`` (generator steps), ``d``
+    (``n_critic`` per generator step) and ``ahead`` (the look-ahead's own count when
+    ``lookahead_adam`` is persistent; D's count when copied, since it copies D's).
+
+    Examples
+    --------
+    >>> from gan_backend import GanConfig
+    >>> step_horizons(GanConfig(epochs=3, n_critic=2, unrolled=5, lookahead_adam="persistent"), 100)
+    {'g': 300, 'd': 600, 'ahead': 1500}
+    """
+    g = int(config.epochs) * int(steps_per_epoch)
+    d = g * int(config.n_critic)
+    ahead = g * int(config.unrolled) if config.lookahead_adam == "persistent" else d
+    return {"g": g, "d": d, "ahead": max(1, ahead)}
 
 
 def nonfinite_runs(nets: dict) -> dict[int, str]:
@@ -213,12 +234,13 @@ class GanTrainer:
         self.D = discriminator_net(c, dim, xp=xp)
         self.G.init(rng, c.init, c.init_std)
         self.D.init(rng, c.init, c.init_std)
-        self.opt_g = net_optimizer(c, self.G, c.lr_g)
-        self.opt_d = net_optimizer(c, self.D, c.lr_d)
+        self.steps_per_epoch = max(1, self.n // c.batch_size)
+        h = step_horizons(c, self.steps_per_epoch)
+        self.opt_g = net_optimizer(c, self.G, c.lr_g, h["g"])
+        self.opt_d = net_optimizer(c, self.D, c.lr_d, h["d"])
         if c.unrolled:
             self.D_ahead = self.D.clone()
-            self.opt_ahead = net_optimizer(c, self.D_ahead, c.lr_d)
-        self.steps_per_epoch = max(1, self.n // c.batch_size)
+            self.opt_ahead = net_optimizer(c, self.D_ahead, c.lr_d, h["ahead"])
         self.last_losses: tuple[float | None, float | None] = (None, None)
         self._fused = _fused_choice(fused, c, xp, (self.G, self.D)) and _FusedGan(self)
 

@@ -65,6 +65,8 @@ def test_batch_equals_separate_trainings_after_200_steps():
     {"n_critic": 2, "unrolled": 2, "activation": "tanh", "shared_batch": True, "lookahead_adam": "persistent"},
     {"unrolled": 3, "lookahead_adam": "persistent"},
     {"shared_batch": True},
+    {"unrolled": 2, "lookahead_adam": "persistent", "lr_decay_start": 0.25},
+    {"n_critic": 2, "lr_decay_start": 0.0},
 ])
 def test_batch_equals_separate_variants(extra):
     cfg = dataclasses.replace(CFG, epochs=4, **extra)
@@ -228,6 +230,8 @@ def _architectures():
         "init_std": {"init_std": 0.3},
         "rmsprop-clip": {"optimizer": "rmsprop", "clip": 0.05},
         "sgd": {"optimizer": "sgd", "lr_g": 1e-2, "lr_d": 1e-2},
+        "sgd-lr-decay": {"optimizer": "sgd", "lr_g": 1e-2, "lr_d": 1e-2, "lr_decay_start": 0.0},
+        "rmsprop-lr-decay": {"optimizer": "rmsprop", "clip": 0.05, "lr_decay_start": 0.5},
         "adam-betas": {"beta1": 0.0, "beta2": 0.9},
         "standardize": {"standardize": True},
         "d_center": {"d_center": 2.0},

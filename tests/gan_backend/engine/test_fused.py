@@ -45,6 +45,8 @@ CASES = {
     "reference-protocol": {"activation": "tanh", "unrolled": 2, "n_critic": 2, "shared_batch": True,
                            "lookahead_adam": "persistent"},
     "shared-no-lookahead": {"shared_batch": True, "n_critic": 2},
+    "lr-decay": {"lr_decay_start": 0.0},
+    "lr-decay-persistent": {"unrolled": 2, "lookahead_adam": "persistent", "n_critic": 2, "lr_decay_start": 0.1},
 }
 
 

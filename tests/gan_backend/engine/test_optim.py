@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from gan_backend.engine.optim import SGD, Adam, RMSProp, clip_weights, make_optimizer
+from gan_backend.engine.optim import SGD, Adam, LinearDecay, RMSProp, clip_weights, make_optimizer
 
 
 def _pair(p, g):
@@ -162,3 +162,39 @@ def test_compiled_adam_step_refuses_what_it_cannot_update_in_place():
         adam_step(Adam([(p, np.zeros_like(p))]))
     with pytest.raises(ValueError, match="`opt`.*Adam"):
         adam_step(SGD([(np.ones(3), np.zeros(3))], lr=0.1))
+
+
+@pytest.mark.parametrize("start, end", [(-1, 5), (5, 5), (6, 5), (1.5, 4), (True, 4), (0, 2.5)])
+def test_linear_decay_validation(start, end):
+    with pytest.raises(ValueError, match="`start` and `end` must be integers with 0 <= start < end"):
+        LinearDecay(start, end)
+
+
+def test_optimizers_use_the_decayed_rate_by_hand():
+    """Schedule LinearDecay(1, 3): rates η, η·2/2 = η, η·1/2 at steps 1, 2, 3. SGD and RMSProp
+    written out with those rates; Adam's third step likewise."""
+    g1 = np.array([0.5, -2.0])
+    p, g = g1 * 0 + 1.0, g1.copy()
+    opt = SGD([(p, g)], lr=0.1, schedule=LinearDecay(1, 3))
+    for _ in range(3):
+        opt.step()
+    np.testing.assert_allclose(p, 1.0 - 0.1 * g1 * (1 + 1 + 0.5), rtol=1e-15)
+    p, g = np.zeros(2), g1.copy()
+    opt = RMSProp([(p, g)], lr=1e-3, alpha=0.9, eps=1e-8, schedule=LinearDecay(1, 3))
+    expect, v = np.zeros(2), np.zeros(2)
+    for rate in (1e-3, 1e-3, 0.5e-3):
+        opt.step()
+        v = 0.9 * v + 0.1 * g1**2
+        expect = expect - rate * g1 / (np.sqrt(v) + 1e-8)
+    np.testing.assert_allclose(p, expect, rtol=1e-12)
+    p, g = np.zeros(2), g1.copy()
+    opt = Adam([(p, g)], lr=1e-2, beta1=0.5, beta2=0.999, schedule=LinearDecay(1, 3))
+    expect, m, v = np.zeros(2), np.zeros(2), np.zeros(2)
+    for t, rate in ((1, 1e-2), (2, 1e-2), (3, 0.5e-2)):
+        opt.step()
+        m = 0.5 * m + 0.5 * g1
+        v = 0.999 * v + 0.001 * g1**2
+        expect = expect - rate * (m / (1 - 0.5**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    np.testing.assert_allclose(p, expect, rtol=1e-12)
+    with pytest.raises(ValueError, match="`schedule` must be None or a LinearDecay"):
+        Adam([(p, g)], schedule=(1, 3))

@@ -462,3 +462,58 @@ def test_fgan_tv_defaults_fit_a_gaussian_far_from_the_origin():
     assert np.abs(s.mean(axis=0) - FAR).max() < 2.0, msg
     assert (ratio > 0.5).all() and (ratio < 2.0).all(), msg
     assert np.median(np.abs(v)) < 1.0, msg
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, 1.5, float("nan"), True, "0.5"])
+def test_lr_decay_start_checked(bad):
+    with pytest.raises(ValueError, match="`lr_decay_start` must be None or a fraction in \\[0, 1\\)"):
+        GanConfig(lr_decay_start=bad)
+
+
+def test_lr_decay_rates_follow_the_linear_schedule(gaussian):
+    """S = epochs · steps per epoch generator steps; with lr_decay_start f, G's rate is lr_g up
+    to step ⌊f·S⌋ and then lr_g·(S − t + 1)/(S − ⌊f·S⌋); D's the same over its n_critic·S steps."""
+    cfg = dataclasses.replace(SMALL, dtype="float64", epochs=2, n_critic=2, lr_decay_start=0.4)
+    tr = GanTrainer(gaussian[:1000], cfg, rng=2, fused=False)
+    S = 2 * tr.steps_per_epoch
+    start = int(0.4 * S)
+    for t in (1, start, start + 1, start + 2, S, S + 5):
+        want = cfg.lr_g if t <= start else cfg.lr_g * (S - min(t, S) + 1) / (S - start)
+        assert tr.opt_g.lr_at(t) == pytest.approx(want, rel=1e-15, abs=0)
+    assert tr.opt_d.lr_at(2 * S) == pytest.approx(cfg.lr_d / (2 * S - int(0.4 * 2 * S)), rel=1e-15)
+    assert tr.opt_g.lr_at(start) == cfg.lr_g  # exactly the constant rate before the decay
+
+
+def test_lr_decay_adam_update_matches_a_hand_written_adam(gaussian):
+    """One readable Adam step of G at a decayed step against Adam written out here in
+    float64 with the decayed rate (the update rule of Kingma & Ba with PyTorch's ε)."""
+    cfg = dataclasses.replace(SMALL, dtype="float64", epochs=1, lr_decay_start=0.0)
+    tr = GanTrainer(gaussian[:1000], cfg, rng=4, fused=False)
+    for _ in range(5):
+        tr.step()
+    opt = tr.opt_g
+    p0, m0, v0 = opt.params[0][0].copy(), opt.m[0].copy(), opt.v[0].copy()
+    tr.step()
+    g = opt.params[0][1]
+    t, b1, b2, S = 6, cfg.beta1, cfg.beta2, tr.steps_per_epoch
+    lr = cfg.lr_g * (S - t + 1) / S
+    m = b1 * m0 + (1 - b1) * g
+    v = b2 * v0 + (1 - b2) * g * g
+    want = p0 - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + 1e-8)
+    np.testing.assert_allclose(opt.params[0][0], want, rtol=1e-12, atol=1e-15)
+
+
+def test_lr_decay_leaves_the_steps_before_its_start_unchanged(gaussian):
+    """Before ⌊f·S⌋ the schedule's rate is the constant one, so the training is the same to the bit."""
+    base = dataclasses.replace(SMALL, epochs=4)
+    a = GanTrainer(gaussian[:1000], base, rng=6)
+    b = GanTrainer(gaussian[:1000], dataclasses.replace(base, lr_decay_start=0.5), rng=6)
+    a.steps(a.steps_per_epoch)
+    b.steps(b.steps_per_epoch)
+    assert np.array_equal(a.G.params, b.G.params) and np.array_equal(a.D.params, b.D.params)
+    a.steps(a.steps_per_epoch + 1)  # up to step ⌊f·S⌋ + 1, whose factor is still exactly 1
+    b.steps(b.steps_per_epoch + 1)
+    assert np.array_equal(a.G.params, b.G.params) and np.array_equal(a.D.params, b.D.params)
+    a.step()
+    b.step()  # the first step at a lower rate
+    assert not np.array_equal(a.G.params, b.G.params)
