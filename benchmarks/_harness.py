@@ -106,6 +106,49 @@ def interleaved_best(sides, rounds: int, budget: int | None = None) -> tuple[dic
     return wall, cpu, at
 
 
+def dense_macs(sizes) -> tuple[int, int]:
+    """Multiply-adds per row of an MLP with layer widths ``sizes`` (input first): all its
+    weight products together, and its first layer's alone (whose input gradient a backward
+    pass skips when the input is data)."""
+    sizes = [int(a) for a in sizes]
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:])), sizes[0] * sizes[1]
+
+
+def sgemm_gflops(m: int, k: int, n: int, seconds: float = 0.3) -> float:
+    """This process's float32 matrix-product rate (GFLOP/s, best of short rounds) for an
+    ``(m, k) @ (k, n)`` product through NumPy's BLAS: the ceiling a step made of such
+    products can approach on this machine and thread count."""
+    import numpy as np  # lazy: the harness imports nothing heavy at module level
+
+    rng = np.random.default_rng(0)
+    a = rng.random((m, k), dtype=np.float32)
+    b = rng.random((k, n), dtype=np.float32)
+    out = np.empty((m, n), dtype=np.float32)
+    reps = max(1, int(2e8 // (2 * m * k * n)))
+    best, t_end = float("inf"), time.perf_counter() + seconds
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            np.matmul(a, b, out=out)
+        best = min(best, (time.perf_counter() - t0) / reps)
+        if time.perf_counter() > t_end:
+            return 2.0 * m * k * n / best / 1e9
+
+
+def gemm_note(flops: float, ours: float, peer: float | None, target: float, rate: float, shape: str) -> str:
+    """The note's throughput part: the step's matrix-product work, each side's rate on it, and
+    the rate that ``target`` times the peer's speed would need beside the machine's sgemm rate
+    (``rate``, measured on ``shape``)."""
+    text = f"GEMM work {flops / 1e6:.0f} MFLOP/step: ours {flops / ours / 1e9:.0f} GFLOP/s"
+    if peer is not None:
+        need = target * flops / peer / 1e9
+        text += (f", JAX {flops / peer / 1e9:.0f}; {target:g}x JAX needs {need:.0f} GFLOP/s, "
+                 f"{need / rate:.2f} of this machine's 1-thread sgemm ({shape}: {rate:.0f} GFLOP/s)")
+    else:
+        text += f"; this machine's 1-thread sgemm ({shape}): {rate:.0f} GFLOP/s"
+    return text
+
+
 def _fmt_t(t: float | None) -> str:
     if t is None:
         return "-"

@@ -26,11 +26,31 @@ from __future__ import annotations
 import json
 import sys
 
-from benchmarks._harness import Row, interleaved_best, jax_scan_blocks, one_thread_child
+from benchmarks._harness import Row, dense_macs, gemm_note, interleaved_best, jax_scan_blocks, one_thread_child, \
+    sgemm_gflops
 
 ID = "B11"
 TARGET = 1.0
 _NAME = "B11 AVB iteration vs JAX"
+
+
+def gemm_flops(config, x_dim: int = 4) -> int:
+    """Floating-point operations of the matrix products of one AVB iteration of ``config``
+    (an AvbConfig), two per multiply-add, on batches of ``m`` rows. Each of the
+    ``adversary_steps`` T updates: the encoder forward, T forward on ``2m`` pairs, T's weight
+    gradients and its input gradients below the first layer. The (θ, φ) update: encoder,
+    decoder and T forward; T's input gradients (all layers, as z's come out of the first),
+    the decoder's weight and input gradients, the encoder's weight gradients and its input
+    gradients below the first layer. T is the chain of its stem, its residual blocks' two
+    layers each and its output (the residual sums are elementwise)."""
+    m, k = int(config.batch_size), int(config.latent_dim)
+    hid = config.adversary_hidden
+    e, e_first = dense_macs((x_dim + config.noise_dim, *config.encoder_hidden, k))
+    dec, _ = dense_macs((k, *config.decoder_hidden, x_dim))
+    t, t_first = dense_macs((x_dim + k, *hid, *([hid[-1]] * (2 * config.adversary_blocks)), 1))
+    t_step = m * e + 2 * m * (t + t + (t - t_first))
+    primal = m * (e + dec + t + t + 2 * dec + e + (e - e_first))
+    return 2 * (config.adversary_steps * t_step + primal)
 
 
 def _jax_block_factory(config, jax, optax):
@@ -153,6 +173,10 @@ def _worker(smoke: bool) -> dict:
                                         if i.get("internal_api") == "openblas"})) or None
     except ImportError:
         best["blas"] = None
+    best["flops"] = gemm_flops(config)
+    h = config.adversary_hidden[-1]
+    best["sgemm"] = sgemm_gflops(2 * config.batch_size, h, h, 0.05 if smoke else 0.5)
+    best["sgemm_shape"] = f"{2 * config.batch_size}x{h} @ {h}x{h}"
     best["config"] = (f"T {config.adversary_hidden[-1]}-wide, {config.adversary_blocks} blocks, "
                       f"{config.adversary_steps} T steps, batch {config.batch_size}")
     return best
@@ -167,15 +191,16 @@ def rows(smoke: bool = False) -> list[Row]:
     res = _child(smoke)
     if isinstance(res, str):
         return [Row(_NAME, float("nan"), None, None, target, False, note=f"worker failed: {res}")]
+    work = gemm_note(res["flops"], res["ours"], res["jax"], TARGET, res["sgemm"], res["sgemm_shape"])
     if res["jax"] is None:
         return [Row(_NAME, res["ours"], None, None, target, False,
-                    note="jax/optax not installed: pip install '.[bench]'")]
+                    note=f"jax/optax not installed: pip install '.[bench]'; {work}")]
     r = res["jax"] / res["ours"]
     cpu = res["cpu"]
     return [Row(_NAME, res["ours"], res["jax"], r, target, r >= TARGET,
                 note=f"jax {res['jax_version']}, scan of {res['jax_block']} iterations; {res['config']}; "
                      f"CPU time {cpu['ours'] * 1e3:.2f} vs {cpu['jax'] * 1e3:.2f} ms, {cpu['jax'] / cpu['ours']:.2f}x; "
-                     f"NumPy's OpenBLAS kernel {res.get('blas')}")]
+                     f"NumPy's OpenBLAS kernel {res.get('blas')}; {work}")]
 
 
 if __name__ == "__main__":

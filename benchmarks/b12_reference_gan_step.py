@@ -22,13 +22,31 @@ from __future__ import annotations
 import json
 import sys
 
-from benchmarks._harness import Row, interleaved_best, jax_scan_blocks, one_thread_child
+from benchmarks._harness import Row, dense_macs, gemm_note, interleaved_best, jax_scan_blocks, one_thread_child, \
+    sgemm_gflops
 
 ID = "B12"
 #: printed right after B3 (the toy GAN step) by ``python -m benchmarks``
 PRINT_AFTER = "B3"
 TARGET_JAX = 1.3
 NAME = "B12 reference GAN step (tanh 2x128, unrolled 5) vs JAX"
+
+
+def gemm_flops(config, dim: int) -> int:
+    """Floating-point operations of the matrix products of one generator step of ``config``
+    (fresh draws per D step, so no shared G forward): each of the ``n_critic + unrolled`` D
+    steps runs G forward on ``b`` codes, D forward on ``2b`` rows and D backward (weight
+    gradients, input gradients below the first layer); the G step runs G and D forward on
+    ``b`` rows, D's input gradients (all layers, no weight gradients) and G backward (weight
+    gradients, input gradients below the first layer). Two operations per multiply-add."""
+    if config.shared_batch:
+        raise ValueError("gemm_flops counts the unshared step (shared_batch=False)")
+    b = int(config.batch_size)
+    g, g_first = dense_macs((config.latent_dim, *config.g_hidden, dim))
+    d, d_first = dense_macs((dim, *config.d_hidden, 1))
+    d_step = b * g + 2 * b * (d + d + (d - d_first))
+    g_step = b * (g + d + d + g + (g - g_first))
+    return 2 * ((config.n_critic + config.unrolled) * d_step + g_step)
 
 
 def jax_block_factory(x_np, config, jax, optax):
@@ -124,6 +142,10 @@ def _worker(smoke: bool) -> dict:
     best["block"] = block
     best["fused"] = trainer.fused
     best["jax_version"] = None if jax is None else jax.__version__
+    best["flops"] = gemm_flops(config, x.shape[1])
+    h = config.d_hidden[-1]
+    best["sgemm"] = sgemm_gflops(2 * config.batch_size, h, h, 0.05 if smoke else 0.5)
+    best["sgemm_shape"] = f"{2 * config.batch_size}x{h} @ {h}x{h}"
     return best
 
 
@@ -137,14 +159,16 @@ def rows(smoke: bool = False) -> list[Row]:
     if isinstance(res, str):
         return [Row(NAME, float("nan"), None, None, target, False, note=f"worker failed: {res}")]
     engine = "fused kernels" if res.get("fused") else "readable layers"
+    work = gemm_note(res["flops"], res["ours"], res.get("jax"), TARGET_JAX, res["sgemm"], res["sgemm_shape"])
     if res.get("jax") is None:
         return [Row(NAME, res["ours"], None, None, target, False,
-                    note=f"jax/optax not installed: pip install '.[bench]'; ours: {engine}")]
+                    note=f"jax/optax not installed: pip install '.[bench]'; ours: {engine}; {work}")]
     r = res["jax"] / res["ours"]
     cpu = res["cpu"]
     return [Row(NAME, res["ours"], res["jax"], r, target, r >= TARGET_JAX,
                 note=(f"jax {res['jax_version']}, blocks of {res['block']} steps, ours: {engine}; CPU time "
-                      f"{cpu['ours'] * 1e3:.2f} vs {cpu['jax'] * 1e3:.2f} ms, {cpu['jax'] / cpu['ours']:.2f}x"))]
+                      f"{cpu['ours'] * 1e3:.2f} vs {cpu['jax'] * 1e3:.2f} ms, {cpu['jax'] / cpu['ours']:.2f}x; "
+                      f"{work}"))]
 
 
 if __name__ == "__main__":

@@ -30,3 +30,25 @@ def cupy():
     """CuPy, or a clean skip."""
     return _cupy_or_skip()
 
+
+
+@pytest.fixture
+def dense_macs_counted(monkeypatch):
+    """A one-element list counting the multiply-adds of the readable Dense layers' products
+    (forward, weight gradients, input gradients) as they are called."""
+    from gan_backend.engine import layers
+
+    count = [0]
+    fwd, bwd = layers.Dense.forward, layers.Dense.backward
+
+    def forward(self, x):
+        count[0] += x.shape[0] * self.n_in * self.n_out
+        return fwd(self, x)
+
+    def backward(self, dy, *, param_grads=True, need_dx=True):
+        count[0] += dy.shape[0] * self.n_in * self.n_out * (int(param_grads) + int(need_dx))
+        return bwd(self, dy, param_grads=param_grads, need_dx=need_dx)
+
+    monkeypatch.setattr(layers.Dense, "forward", forward)
+    monkeypatch.setattr(layers.Dense, "backward", backward)
+    return count

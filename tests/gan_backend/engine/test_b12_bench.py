@@ -44,3 +44,30 @@ def test_b12_is_printed_beside_b3():
     assert ids.index("B12") == ids.index("B3") + 1
     rest = [i for i in ids if i != "B12"]
     assert rest == sorted(rest, key=lambda s: int(s[1:]))
+
+
+def test_gemm_flops_is_what_the_readable_step_multiplies(dense_macs_counted):
+    """The note's work count equals twice the multiply-adds the readable layers perform in
+    one generator step (counted as they run), for the reference GAN and a variant."""
+    import dataclasses
+
+    from gan_backend.engine.train import GanTrainer
+    from gan_backend.experiments.presets import get_preset
+
+    count = dense_macs_counted
+    ref = dataclasses.replace(get_preset("reference").gan_config("reference_toy"), batch_size=8, dtype="float64")
+    for cfg in (ref, dataclasses.replace(ref, n_critic=2, unrolled=1, g_hidden=(7, 3), d_hidden=(6,), latent_dim=4)):
+        x = np.random.default_rng(0).normal(size=(64, 3))
+        tr = GanTrainer(x, cfg, rng=0, fused=False)
+        count[0] = 0
+        tr.step()
+        assert 2 * count[0] == b12.gemm_flops(cfg, 3)
+
+
+def test_gemm_note_states_the_rate_the_target_needs():
+    from benchmarks._harness import gemm_note
+
+    note = gemm_note(4e8, 5e-3, 4e-3, 1.3, 100.0, "512x128 @ 128x128")
+    # ours 4e8/5e-3 = 80 GFLOP/s, JAX 100; 1.3x JAX needs 130 GFLOP/s = 1.30 of 100
+    assert note == ("GEMM work 400 MFLOP/step: ours 80 GFLOP/s, JAX 100; 1.3x JAX needs 130 GFLOP/s, "
+                    "1.30 of this machine's 1-thread sgemm (512x128 @ 128x128: 100 GFLOP/s)")

@@ -38,3 +38,21 @@ def test_b11_times_the_iterations_not_the_evaluation_refit(monkeypatch):
         monkeypatch.setitem(sys.modules, name, None)
     res = b11_avb_step._worker(smoke=True)
     assert math.isfinite(res["ours"]) and res["ours"] > 0
+
+
+def test_gemm_flops_is_what_the_readable_layers_multiply(dense_macs_counted):
+    """B11's work count equals twice the multiply-adds of one iteration of the readable
+    layers (every network switched off its compiled path, products counted as they run)."""
+    from gan_backend.experiments.avb import AvbConfig, toy_data
+    from gan_backend.experiments.avb.train import AvbTrainer
+
+    count = dense_macs_counted
+    cfg = AvbConfig().replace(batch_size=16, adversary_hidden=(8,), encoder_hidden=(5, 6), decoder_hidden=(7,),
+                              noise_dim=3, adversary_blocks=2, dtype="float64")
+    tr = AvbTrainer(toy_data(), cfg, rng=0)
+    nets = [v for m in (tr.encoder, tr.decoder, tr.adversary) for v in vars(m).values() if hasattr(v, "fused")]
+    assert len(nets) == 3
+    for net in nets:
+        net.fused = False
+    tr.iterate(1)
+    assert 2 * count[0] == b11_avb_step.gemm_flops(cfg)
