@@ -74,6 +74,20 @@ def workers(text: str) -> int:
     return v
 
 
+def decay_start(text: str):
+    """argparse type: ``none`` (constant learning rates) or a fraction in [0, 1), the part
+    of the training before a linear learning-rate decay (``GanConfig.lr_decay_start``)."""
+    if text.strip().lower() == "none":
+        return "none"
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not 0 <= v < 1:
+        raise argparse.ArgumentTypeError(f"must be 'none' or a fraction in [0, 1); got {text!r}")
+    return v
+
+
 def seed(text: str) -> int:
     """argparse type: a seed, an integer in [0, 2**63)."""
     return _int(text, 0, "a nonnegative integer")

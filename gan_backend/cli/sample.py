@@ -3,7 +3,7 @@
     python -m gan_backend sample --dataset {gmm,ring,grid} [--geometry {default,pacgan}] [--modes K] --method M
         --T T --seed S --n N --out FILE.npy [--data-out FILE.npy] [--network {benchmark,toy}] [--weight-delay]
         [--objective {minimax,nonsaturating,wgan,fgan:<name>,fgan-saturating:<name>}] [--plot FILE.png]
-        [--n-data N] [--epochs E] [--progress]
+        [--n-data N] [--epochs E] [--lr-decay-start F] [--progress]
 
 The seed fixes everything: it is split (``numpy.random.SeedSequence(S).spawn(3)``) into
 independent streams for the data, the training and the final samples, so the same
@@ -28,7 +28,7 @@ from gan_backend.engine._validate import fits_in_memory
 from gan_backend.cli._args import distinct_outputs, objective_spec, output_file, plot_file
 from gan_backend.experiments.driver import format_seconds
 from gan_backend.experiments.method_policy import cost as method_cost
-from gan_backend.cli._args import positive_int, seed as seed_arg
+from gan_backend.cli._args import decay_start, positive_int, seed as seed_arg
 from gan_backend.engine.config import WGAN_DEFAULTS, GanConfig
 from gan_backend.engine.datasets import DATASETS, make_dataset
 from gan_backend.experiments.mode_collapse import get_setting
@@ -73,17 +73,21 @@ def default_network(geometry: str) -> str:
     return "benchmark" if geometry == "pacgan" else "toy"
 
 
-def setup(network: str, objective: str, *, epochs: int | None = None, n_data: int | None = None) -> Setup:
+def setup(network: str, objective: str, *, epochs: int | None = None, n_data: int | None = None,
+          lr_decay_start=None) -> Setup:
     """The component GAN, training points and AdaGAN options of ``--network``.
 
     ``benchmark``: the GAN fields, training points and mixture discriminator of the
     ``modes`` setting :data:`BENCHMARK_SETTING` with ``objective`` (for ``wgan`` its
     optimiser, clipping and critic steps stay WGAN's). ``toy``: ``GanConfig.for_objective``.
-    ``epochs`` and ``n_data`` override.
+    ``epochs``, ``n_data`` and ``lr_decay_start`` (a fraction, or ``"none"`` for constant
+    learning rates; None keeps the network's) override.
     """
     if network not in NETWORKS:
         raise ValueError(f"`network` must be one of {', '.join(NETWORKS)}; got {network!r}")
     over = {} if epochs is None else {"epochs": epochs}
+    if lr_decay_start is not None:
+        over["lr_decay_start"] = None if lr_decay_start == "none" else lr_decay_start
     if network == "toy":
         return Setup(network, GanConfig.for_objective(objective, **over),
                      TOY_N_DATA if n_data is None else n_data)
@@ -124,6 +128,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="number of training points (default: the network's, see --network)")
     p.add_argument("--epochs", type=positive_int, default=None, metavar="E",
                    help="epochs per GAN (default: the network's)")
+    p.add_argument("--lr-decay-start", type=decay_start, default=None, metavar="F",
+                   help="every GAN's learning rates fall linearly to near zero after this fraction of its training "
+                        "(GanConfig.lr_decay_start), or 'none' for constant rates (default: the network's)")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
 
 
@@ -180,7 +187,8 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"argument --weight-delay: {str(exc).replace('`weight_delay` ', '')}".replace(
                 f"method {args.method!r}", f"--method {args.method}")) from None
     network = args.network or default_network(args.geometry)
-    chosen = setup(network, args.objective, epochs=args.epochs, n_data=args.n_data)
+    chosen = setup(network, args.objective, epochs=args.epochs, n_data=args.n_data,
+                   lr_decay_start=args.lr_decay_start)
     config, n_data = chosen.config, chosen.n_data
     method = methods.get(args.method)
     gans, steps = planned_steps(method, args.T, config, n_data)

@@ -56,6 +56,10 @@ def test_same_seed_same_files_other_seed_differs(tmp_path):
     (["--n", str(10**12)], "--n"),  # cannot fit in memory: refused before training
     (["--modes", str(10**13)], "--modes"),
     (["--n-data", str(10**13)], "--n-data"),
+    (["--lr-decay-start", "1"], "--lr-decay-start"),
+    (["--lr-decay-start", "-0.2"], "--lr-decay-start"),
+    (["--lr-decay-start", "nan"], "--lr-decay-start"),
+    (["--lr-decay-start", "half"], "--lr-decay-start"),
 ])
 def test_bad_arguments_one_line_exit_2(args, names, capsys):
     good = {"--dataset": "gmm", "--modes": "2", "--method": "vanilla", "--seed": "1", "--n": "10",
@@ -152,6 +156,16 @@ def test_default_geometry_keeps_the_toy_gan(tmp_path, monkeypatch):
     seen = _recorded_configs(monkeypatch)
     assert main(BASE + ["--seed", "1", "--n", "10", "--out", str(tmp_path / "s.npy")]) == 0
     assert [c for _, c in seen] == [GanConfig(epochs=1)]
+
+
+@pytest.mark.parametrize("flag, want", [("0.25", 0.25), ("none", None), ("NONE", None)])
+def test_lr_decay_start_reaches_every_gan(flag, want, tmp_path, monkeypatch):
+    seen = _recorded_configs(monkeypatch)
+    rc = main(["sample", "--dataset", "ring", "--geometry", "pacgan", "--method", "boosted", "--T", "2", "--seed", "1",
+               "--n", "10", "--n-data", "128", "--epochs", "2", "--lr-decay-start", flag,
+               "--out", str(tmp_path / "s.npy")])
+    assert rc == 0 and len(seen) == 2
+    assert all(c.lr_decay_start == want for _, c in seen)
 
 
 def test_benchmark_setup_has_the_settings_points_and_discriminator():
