@@ -12,7 +12,7 @@ seed gives identical files and the data do not depend on the method.
 ``--network`` picks the component GAN: ``benchmark`` is the component of the missing-modes
 benchmark (``python -m gan_backend modes``, its setting ``medium``:
 :func:`gan_backend.experiments.mode_collapse.get_setting`), with that setting's training
-points and mixture discriminator (``--epochs 30`` gives the ``small`` setting's component); ``toy`` is the toy GAN of docs/theory.md §3. The default
+points and mixture discriminator (``--epochs 30 --lr-decay-start none`` gives the ``small`` setting's component); ``toy`` is the toy GAN of docs/theory.md §3. The default
 is ``benchmark`` with ``--geometry pacgan`` (the benchmark's data) and ``toy`` otherwise.
 """
 from __future__ import annotations
@@ -119,9 +119,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", metavar="FILE.png", help="scatter plot of data and samples")
     p.add_argument("--network", choices=NETWORKS, default=None,
                    help="component GAN: benchmark = the component of `modes --setting medium` (G 5→64→64→64→2 "
-                        "and D 2→64→64→64→1 ReLU, Glorot init, lr 1e-3, batch 128, 300 epochs, 32000 "
-                        "training points, mixture discriminator 10 epochs; about 30 s per GAN on one core; "
-                        "--epochs 30 gives `modes --setting small`), toy = the 5→10→5→2 GAN of "
+                        "and D 2→64→64→64→1 ReLU, Glorot init, lr 1e-3 decayed linearly over the second half, batch 128, "
+                        "300 epochs, 32000 training points, mixture discriminator 10 epochs; about 30 s per GAN on one core; "
+                        "--epochs 30 --lr-decay-start none gives `modes --setting small`), toy = the 5→10→5→2 GAN of "
                         "docs/theory.md §3 (15 epochs, 256000 points); default: benchmark with "
                         "--geometry pacgan, toy otherwise")
     p.add_argument("--n-data", type=positive_int, default=None, metavar="N",

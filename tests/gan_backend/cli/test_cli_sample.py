@@ -168,6 +168,15 @@ def test_lr_decay_start_reaches_every_gan(flag, want, tmp_path, monkeypatch):
     assert all(c.lr_decay_start == want for _, c in seen)
 
 
+def test_epochs_30_without_decay_is_the_small_settings_component(tmp_path, monkeypatch):
+    from gan_backend.experiments.mode_collapse import get_setting
+
+    seen = _recorded_configs(monkeypatch)
+    rc = main(["sample", "--dataset", "grid", "--geometry", "pacgan", "--method", "vanilla", "--seed", "1", "--n", "10",
+               "--n-data", "128", "--epochs", "30", "--lr-decay-start", "none", "--out", str(tmp_path / "s.npy")])
+    assert rc == 0 and [c for _, c in seen] == [get_setting("small").gan_config()]
+
+
 def test_benchmark_setup_has_the_settings_points_and_discriminator():
     from gan_backend.cli.sample import setup
     from gan_backend.experiments.mode_collapse import get_setting

@@ -29,11 +29,12 @@ def test_std_and_standard_error():
     assert empty["runs"] == 0 and math.isnan(empty["modes_se"])
 
 
-def test_medium_setting_is_the_small_network_ten_times_longer():
+def test_medium_setting_is_the_small_network_ten_times_longer_with_a_decay():
     import dataclasses
 
     small, medium = get_setting("small"), get_setting("medium")
-    assert medium.gan_config() == dataclasses.replace(small.gan_config(), epochs=10 * small.gan_config().epochs)
+    assert medium.gan_config() == dataclasses.replace(small.gan_config(), epochs=10 * small.gan_config().epochs,
+                                                      lr_decay_start=0.5)
     assert (medium.n_train, medium.classifier_epochs, medium.geometry) == (small.n_train, small.classifier_epochs,
                                                                            small.geometry)
     assert medium.methods == ("vanilla", "boosted_star") and medium.gans("boosted_star") == 10
