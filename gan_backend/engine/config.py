@@ -198,7 +198,7 @@ class GanConfig:
     lr_decay_start : float or None
         None (default): constant learning rates. A fraction ``f`` in [0, 1): over the
         ``epochs`` of the training (``S`` generator steps), G's learning rate is constant for
-        the first ``⌊f·S⌋`` steps and then falls linearly to ``1/(S − ⌊f·S⌋)`` of itself at
+        the first ``⌊f·S⌋ + 1`` steps and then falls linearly to ``1/(S − ⌊f·S⌋)`` of itself at
         the last step; D's (and the look-ahead's) likewise over its own steps
         (:class:`~gan_backend.engine.optim.LinearDecay`). Further steps (``run(epochs=…)``
         beyond ``epochs``) keep the last rate. The mixture classifier keeps a constant rate.

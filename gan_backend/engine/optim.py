@@ -39,8 +39,8 @@ def _check_unit(name: str, value) -> float:
 
 
 class LinearDecay:
-    """A learning-rate schedule: full rate up to step ``start``, then a linear fall to
-    ``1/(end − start)`` of it at step ``end``, held after ``end``.
+    """A learning-rate schedule: the full rate for steps 1 to ``start + 1``, then a linear
+    fall to ``1/(end − start)`` of it at step ``end``, held after ``end``.
 
     The factor of step ``t`` (counted from 1) is ``min(1, (end − min(t, end) + 1) / (end − start))``:
     exactly 1 up to ``start + 1``, never 0 (a zero rate would leave Adam's update undefined).
@@ -48,8 +48,8 @@ class LinearDecay:
     Parameters
     ----------
     start, end : int
-        ``0 <= start < end``: the last step at the full rate and the step that reaches the
-        lowest rate.
+        ``0 <= start < end``: the fall begins after step ``start + 1`` and reaches its lowest
+        rate at step ``end``.
 
     Examples
     --------
