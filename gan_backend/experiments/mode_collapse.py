@@ -213,6 +213,18 @@ def _medium() -> ModesSetting:
     )
 
 
+def _medium_constant() -> ModesSetting:
+    return _medium().with_(
+        name="modes-medium-constant",
+        gan=_NET + (("epochs", 300),),
+        description=(
+            "the `medium` setting with constant learning rates (its form before the decay, "
+            "results/modes_medium_constant/): G 5→64→64→64→2 and D 2→64→64→64→1, ReLU, Glorot "
+            "init, Adam(0.5, 0.999) lr 1e-3, batch 128, 32,000 training points, 300 epochs = "
+            "75,000 generator steps per GAN; mixture discriminator 10 epochs = 2,500 steps; "
+            "Vanilla and Boosted R* only"))
+
+
 def _full() -> ModesSetting:
     return ModesSetting(
         name="modes-full", runs=10, n_train=100_000,
@@ -236,7 +248,8 @@ def _tiny() -> ModesSetting:
         description="TEST ONLY, results meaningless: T = 2, 512 points, 2 epochs of a one-layer net")
 
 
-_FACTORIES = {"tiny": _tiny, "small": _small, "medium": _medium, "full": _full}
+_FACTORIES = {"tiny": _tiny, "small": _small, "medium": _medium, "medium-constant": _medium_constant,
+              "full": _full}
 SETTINGS: tuple[str, ...] = tuple(_FACTORIES)
 
 

@@ -38,3 +38,10 @@ def test_medium_setting_is_the_small_network_ten_times_longer_with_a_decay():
     assert (medium.n_train, medium.classifier_epochs, medium.geometry) == (small.n_train, small.classifier_epochs,
                                                                            small.geometry)
     assert medium.methods == ("vanilla", "boosted_star") and medium.gans("boosted_star") == 10
+    constant = get_setting("medium-constant")
+    assert constant.gan_config() == dataclasses.replace(medium.gan_config(), lr_decay_start=None)
+    assert dataclasses.replace(constant, name=medium.name, description="", gan=()) == \
+        dataclasses.replace(medium, description="", gan=())
+    # its runs are the ones stored before the decay existed: the same run records
+    assert "lr_decay_start" not in constant.run_config("boosted_star", 25)["gan"]
+    assert medium.run_config("boosted_star", 25)["gan"]["lr_decay_start"] == 0.5
