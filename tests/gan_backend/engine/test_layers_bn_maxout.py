@@ -156,15 +156,16 @@ def test_batchnorm_generator_trains_samples_saves_and_loads(tmp_path):
 
 def test_identity_leaves_out_late_fields_at_default():
     """Stored runs' configs (presets' run_config) keep the keys they had before ``g_output``,
-    ``standardize``, ``d_center``, ``shared_batch`` and ``lookahead_adam`` existed; set away
-    from its default each is part of the identity."""
+    ``standardize``, ``d_center``, ``shared_batch``, ``lookahead_adam`` and ``lr_decay_start``
+    existed; set away from its default each is part of the identity."""
     import dataclasses
 
     c = GanConfig()
-    late = ("g_output", "standardize", "d_center", "shared_batch", "lookahead_adam")
+    late = ("g_output", "standardize", "d_center", "shared_batch", "lookahead_adam", "lr_decay_start")
     assert c.identity() == {k: v for k, v in dataclasses.asdict(c).items() if k not in late}
     assert GanConfig(g_output="sigmoid").identity()["g_output"] == "sigmoid"
     assert GanConfig(standardize=True).identity()["standardize"] is True
     assert GanConfig(d_center=0.5).identity()["d_center"] == 0.5
     assert GanConfig(shared_batch=True).identity()["shared_batch"] is True
     assert GanConfig(unrolled=1, lookahead_adam="persistent").identity()["lookahead_adam"] == "persistent"
+    assert GanConfig(lr_decay_start=0.25).identity()["lr_decay_start"] == 0.25
