@@ -370,6 +370,22 @@ def _reference_protocol() -> Preset:
     )
 
 
+def _reference_vanilla() -> Preset:
+    return Preset(
+        name="reference-vanilla",
+        runs=10,
+        modes=(3, 5, 7, 10),
+        methods=("vanilla",),
+        T=1,
+        variants=(REFERENCE_VARIANT,),
+        theory_modes=(),
+        **_REFERENCE_CLASSIFIER,
+        reductions=("the Vanilla cells of the reference preset alone (one GAN per run, so T = 1), with the public "
+                    "reference code's GAN (ToyUnrolledGan, as in the reference preset) trained by the engine's "
+                    "step; 10 runs per cell at a tenth of the reference preset's cost"),
+    )
+
+
 def objective_variants() -> tuple:
     """One GAN variant per objective of the engine: ``minimax``, ``nonsaturating``,
     ``wgan`` (with :data:`~gan_backend.engine.config.WGAN_DEFAULTS`: RMSProp 5e-5, n_critic 5,
@@ -454,7 +470,8 @@ def _smoke() -> Preset:
 
 _FACTORIES = {"smoke": _smoke, "quick": _quick, "paper": _paper, "faithful": _faithful, "figure4": _figure4,
               "unrolled": _unrolled, "objectives": _objectives, "reference": _reference,
-              "reference-adagan": _reference_adagan, "reference-protocol": _reference_protocol}
+              "reference-adagan": _reference_adagan, "reference-protocol": _reference_protocol,
+              "reference-vanilla": _reference_vanilla}
 PRESETS: tuple[str, ...] = tuple(_FACTORIES)
 
 

@@ -12,7 +12,7 @@ REFERENCE = dict(latent_dim=5, g_hidden=(128, 128), d_hidden=(128, 128), activat
                  batch_size=256, epochs=20)
 
 
-@pytest.mark.parametrize("name", ["reference", "reference-adagan"])
+@pytest.mark.parametrize("name", ["reference", "reference-adagan", "reference-vanilla"])
 def test_reference_presets_train_the_reference_gan_and_classifier(name):
     p = get_preset(name)
     assert name in PRESETS and p.variant_names == (REFERENCE_VARIANT[0],) and p.runs == 10
@@ -68,3 +68,11 @@ def test_reference_protocol_preset_pairs_the_engine_step_with_the_reference_prot
     assert {k for k in ca if ca[k] != cb[k]} == {"variant", "gan"}
     assert GanTrainer(np.random.default_rng(0).normal(size=(512, 2)), p.gan_config("reference_protocol"),
                       rng=0).fused is True
+
+
+def test_reference_vanilla_preset_is_the_vanilla_cells_alone():
+    """reference-vanilla: the reference preset's Vanilla cells (one GAN per run) at its 10 runs."""
+    p, ref = get_preset("reference-vanilla"), get_preset("reference")
+    assert p.methods == ("vanilla",) and p.T == 1 and p.modes == ref.modes and p.runs == ref.runs == 10
+    assert p.gan_config(REFERENCE_VARIANT[0]) == ref.gan_config(REFERENCE_VARIANT[0])
+    assert p.run_config("vanilla", 7, REFERENCE_VARIANT[0])["gan"] == ref.run_config("vanilla", 7, REFERENCE_VARIANT[0])["gan"]
