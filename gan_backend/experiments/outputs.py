@@ -1,7 +1,8 @@
 """Figures of the table (:mod:`gan_backend.experiments.plots`, :mod:`gan_backend.experiments.figures`)
 and the ``--theory`` report.
 
-- ``coverage_vs_T.png``: C against T per method, one panel per K (median dots, 5-95% bars);
+- ``coverage_vs_T.png`` (presets with T > 1): C against T per method, one panel per K (median
+  dots, 5-95% bars);
 - ``figure2.png`` (runs with 5 modes) and ``figure4.png`` (presets with GAN variants): the
   slides' Figures 2 and 4;
 - ``variants.png`` (presets with two or more GAN variants): C after each method's last step
@@ -39,9 +40,10 @@ def write_figures(out, preset: Preset, coverage: str = "heldout") -> list[Path]:
         if not runs:
             return paths
         plain = [r for r in runs if r.variant == preset.variant_names[0]]
-        paths.append(plots.plot_coverage_vs_T(
-            coverage_curves(plain, coverage), out / "coverage_vs_T.png",
-            title=f"coverage vs T, preset {preset.name} (median, 5%-95%, {coverage} estimator)"))
+        if preset.T > 1:  # with one component there is no curve to draw
+            paths.append(plots.plot_coverage_vs_T(
+                coverage_curves(plain, coverage), out / "coverage_vs_T.png",
+                title=f"coverage vs T, preset {preset.name} (median, 5%-95%, {coverage} estimator)"))
         for fig in (figures.figure2(runs, out / "figure2.png", coverage=coverage),
                     figures.figure4(runs, out / "figure4.png", coverage=coverage),
                     figures.variants(runs, out / "variants.png", coverage=coverage)):

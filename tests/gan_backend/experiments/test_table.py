@@ -316,3 +316,19 @@ def test_a_new_method_is_one_registry_entry(monkeypatch):
     (rec,) = execute_unit(units[1], p, first)
     assert rec["key"] == "smoke/half/K3/run0" and rec["metrics"]["beta"] == [1.0, 0.5, 0.5]
     assert rec["metrics"]["coverage"][0] == van["metrics"]["coverage"][0]  # starts from Vanilla's GAN
+
+
+def test_one_component_preset_writes_no_coverage_vs_T_curve(two_worker_run, tmp_path):
+    """With T = 1 there is one point per method and K: no coverage-vs-T figure, the others as usual."""
+    import shutil
+
+    from gan_backend.experiments.driver import RESULTS_FILE
+    from gan_backend.experiments.outputs import write_figures
+
+    out, rc = two_worker_run
+    assert rc == 0
+    shutil.copy(out / RESULTS_FILE, tmp_path / RESULTS_FILE)
+    one = get_preset("smoke").with_(T=1, methods=("vanilla",))
+    written = {p.name for p in write_figures(tmp_path, one)}
+    assert "coverage_vs_T.png" not in written and not (tmp_path / "coverage_vs_T.png").exists()
+    assert {"samples_K1.png", "samples_K3.png"} <= written
