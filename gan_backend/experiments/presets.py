@@ -353,23 +353,6 @@ def _reference_adagan() -> Preset:
     )
 
 
-def _reference_protocol() -> Preset:
-    return Preset(
-        name="reference-protocol",
-        runs=10,
-        modes=(3, 5, 7, 10),
-        methods=("vanilla",),
-        T=1,
-        variants=(REFERENCE_VARIANT, REFERENCE_PROTOCOL_VARIANT),
-        theory_modes=(),
-        **_REFERENCE_CLASSIFIER,
-        reductions=("the Vanilla cells of the reference preset (one GAN per run, so T = 1), paired on the same "
-                    "data draws: the reference toy GAN trained by the engine's step (reference_toy) and by the "
-                    "reference code's protocol (reference_protocol: one minibatch per generator step for the D, "
-                    "look-ahead and G steps; the look-ahead copy's own Adam state); 10 runs per cell"),
-    )
-
-
 def _reference_vanilla() -> Preset:
     return Preset(
         name="reference-vanilla",
@@ -383,6 +366,17 @@ def _reference_vanilla() -> Preset:
         reductions=("the Vanilla cells of the reference preset alone (one GAN per run, so T = 1), with the public "
                     "reference code's GAN (ToyUnrolledGan, as in the reference preset) trained by the engine's "
                     "step; 10 runs per cell at a tenth of the reference preset's cost"),
+    )
+
+
+def _reference_protocol() -> Preset:
+    return _reference_vanilla().with_(
+        name="reference-protocol",
+        variants=(REFERENCE_VARIANT, REFERENCE_PROTOCOL_VARIANT),
+        reductions=("the Vanilla cells of the reference preset (one GAN per run, so T = 1), paired on the same "
+                    "data draws: the reference toy GAN trained by the engine's step (reference_toy) and by the "
+                    "reference code's protocol (reference_protocol: one minibatch per generator step for the D, "
+                    "look-ahead and G steps; the look-ahead copy's own Adam state); 10 runs per cell"),
     )
 
 
