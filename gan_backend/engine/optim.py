@@ -18,6 +18,7 @@ the WGAN uses RMSProp with η = 5e-5 (see :class:`gan_backend.engine.config.GanC
 from __future__ import annotations
 
 import math
+import numbers
 
 from gan_backend.engine._backend import check_same_backend
 
@@ -59,8 +60,8 @@ class LinearDecay:
     """
 
     def __init__(self, start: int, end: int):
-        if isinstance(start, bool) or isinstance(end, bool) or not (0 <= int(start) < int(end)) \
-                or int(start) != start or int(end) != end:
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (start, end)) \
+                or not 0 <= start < end:
             raise ValueError(f"`start` and `end` must be integers with 0 <= start < end; got {start!r}, {end!r}")
         self.start, self.end = int(start), int(end)
 
@@ -93,9 +94,7 @@ class Optimizer:
     def lr_at(self, t: int) -> float:
         """The learning rate of step ``t`` (``lr`` itself, unchanged, without a schedule and
         up to the schedule's start)."""
-        if self.schedule is None or t <= self.schedule.start:
-            return self.lr
-        return self.lr * self.schedule.factor(t)
+        return self.lr if self.schedule is None else self.lr * self.schedule.factor(t)
 
     def _zeros(self):
         """Zero state arrays shaped and typed like the parameters (zeros also where a

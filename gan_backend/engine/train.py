@@ -158,7 +158,7 @@ def step_horizons(config: GanConfig, steps_per_epoch: int) -> dict[str, int]:
     g = int(config.epochs) * int(steps_per_epoch)
     d = g * int(config.n_critic)
     ahead = g * int(config.unrolled) if config.lookahead_adam == "persistent" else d
-    return {"g": g, "d": d, "ahead": max(1, ahead)}
+    return {"g": g, "d": d, "ahead": ahead}
 
 
 def nonfinite_runs(nets: dict) -> dict[int, str]:
