@@ -12,7 +12,7 @@ REFERENCE = dict(latent_dim=5, g_hidden=(128, 128), d_hidden=(128, 128), activat
                  batch_size=256, epochs=20)
 
 
-@pytest.mark.parametrize("name", ["reference", "reference-adagan", "reference-vanilla"])
+@pytest.mark.parametrize("name", ["reference", "reference-adagan", "reference-vanilla", "reference-t3"])
 def test_reference_presets_train_the_reference_gan_and_classifier(name):
     p = get_preset(name)
     assert name in PRESETS and p.variant_names == (REFERENCE_VARIANT[0],) and p.runs == 10
@@ -76,3 +76,12 @@ def test_reference_vanilla_preset_is_the_vanilla_cells_alone():
     assert p.methods == ("vanilla",) and p.T == 1 and p.modes == ref.modes and p.runs == ref.runs == 10
     assert p.gan_config(REFERENCE_VARIANT[0]) == ref.gan_config(REFERENCE_VARIANT[0])
     assert p.run_config("vanilla", 7, REFERENCE_VARIANT[0])["gan"] == ref.run_config("vanilla", 7, REFERENCE_VARIANT[0])["gan"]
+
+
+def test_reference_t3_preset_is_the_reference_preset_at_three_gans_per_run():
+    """reference-t3: the reference preset's methods and cells with T = 3 (its Best of T and
+    Ensemble T = 3 rows, and Vanilla), the same GAN and classifier, 10 runs per cell."""
+    p, ref = get_preset("reference-t3"), get_preset("reference")
+    assert p.T == 3 and ref.T == 10
+    assert (p.methods, p.modes, p.runs, p.variant_names) == (ref.methods, ref.modes, ref.runs, ref.variant_names)
+    assert p.run_config("ensemble", 5, REFERENCE_VARIANT[0])["gan"] == ref.run_config("ensemble", 5, REFERENCE_VARIANT[0])["gan"]
