@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_backend.experiments.avb._kernels import KINDS, act_grad, bias_act
+from gan_backend.experiments.avb._kernels import KINDS, act_grad, bias_act, outer_act_grad
 from gan_backend.engine.layers import ACTIVATIONS, Dense, Module, check_dtype
 
 __all__ = ["ResidualMLP"]
@@ -189,13 +189,25 @@ class ResidualMLP(Module):
             return dy * o.W.T if o.n_out == 1 else dy @ o.W.T
         flip = 0  # the two alternating buffers of dh
         dh = self._buf(("dh", flip), n, o.n_in)
-        if o.n_out == 1:
-            np.multiply(dy, o.W.T, out=dh)
-        else:
+        # The gradient reaching the last hidden layer: a single output's is the outer
+        # product dy Wᵀ, formed inside that layer's activation pass (``outer``); several
+        # outputs' is a product. The skip connection's gradient is added inside the next
+        # activation pass (``skip``).
+        outer = o.n_out == 1
+        if not outer:
             np.matmul(dy, o.W.T, out=dh)
+        skip = None
+
+        def pass_(y, kind, db):
+            nonlocal outer
+            if outer:
+                outer = False
+                return outer_act_grad(y, dy, o.W, kind, dh, db=db)
+            return act_grad(y, dh, kind, db=db, out=dh, add=skip)
+
         for i in reversed(range(self.n_blocks)):
             (d1, _, d2, _), u = self.blocks[i], us[i]
-            ds = act_grad(hs[nh + i + 1], dh, ka, db=d2.db if param_grads else None, out=dh)
+            ds = pass_(hs[nh + i + 1], ka, d2.db if param_grads else None)
             if param_grads:
                 np.matmul(u.T, ds, out=d2.dW)
             du = np.matmul(ds, d2.W.T, out=self._buf("du", n, d2.n_in))
@@ -204,10 +216,11 @@ class ResidualMLP(Module):
                 np.matmul(hs[nh + i].T, dr, out=d1.dW)
             flip = 1 - flip
             dh = np.matmul(dr, d1.W.T, out=self._buf(("dh", flip), n, d1.n_in))
-            dh += ds  # the skip connection
+            skip = ds  # added to dh by the next pass
         for j in reversed(range(nh)):
             d = self.stem[j][0]
-            g = act_grad(hs[j + 1], dh, ka, db=d.db if param_grads else None, out=dh)
+            g = pass_(hs[j + 1], ka, d.db if param_grads else None)
+            skip = None
             if param_grads:
                 np.matmul(hs[j].T, g, out=d.dW)
             if j > 0:

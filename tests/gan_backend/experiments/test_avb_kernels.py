@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gan_backend.engine.layers import ELU, ReLU
-from gan_backend.experiments.avb._kernels import KINDS, act_grad, bias_act, expm1_neg32
+from gan_backend.experiments.avb._kernels import KINDS, act_grad, bias_act, expm1_neg32, outer_act_grad
 from gan_backend.experiments.avb.resnet import ResidualMLP
 
 
@@ -79,6 +79,51 @@ def test_bias_act_and_act_grad_against_numpy(dtype, kind):
         err = np.abs(db - g_ref.sum(axis=0))
     assert np.all(err[finite] <= bound[finite])
 
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kind", ["identity", "relu", "elu"])
+def test_act_grad_in_place_with_a_skip_gradient_and_from_an_outer_product(dtype, kind):
+    """The three ways the backward pass feeds ``act_grad``, bit for bit against NumPy's
+    separate operations on the same values: in place over the incoming gradient, with the
+    skip connection's gradient added first (``add``: ``(dy + add) ⊙ act'``), and from the
+    outer product ``u vᵀ`` of a single-output layer (``outer_act_grad``), each element
+    rounded as NumPy rounds it; the column sums equal act_grad's (the same summation)."""
+    rng = np.random.default_rng(11)
+    y = rng.normal(0, 2, (300, 33)).astype(dtype)  # more than one vector width, and a remainder
+    if kind == "relu":
+        y = np.maximum(y, 0)
+    elif kind == "elu":
+        y = np.where(y > 0, y, np.expm1(np.minimum(y, 0))).astype(dtype)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    add = rng.standard_normal(y.shape).astype(dtype)
+    u, v = rng.standard_normal((300, 1)).astype(dtype), rng.standard_normal((33, 1)).astype(dtype)
+    k = KINDS[kind]
+
+    def numpy_grad(g):
+        if kind == "relu":
+            return g * (y > 0).astype(dtype)
+        if kind == "elu":
+            return np.where(y > 0, g, g * (y + np.ones((), dtype)))
+        return g
+
+    for incoming in (dy, dy + add, u * v.T):
+        np.testing.assert_array_equal(act_grad(y, incoming, k), numpy_grad(incoming))
+    buf, db, db_ref = dy.copy(), np.empty(33, dtype), np.empty(33, dtype)
+    assert act_grad(y, buf, k, db=db, out=buf) is buf
+    np.testing.assert_array_equal(buf, numpy_grad(dy))
+    act_grad(y, dy, k, db=db_ref)
+    np.testing.assert_array_equal(db, db_ref)
+    buf = dy.copy()
+    np.testing.assert_array_equal(act_grad(y, buf, k, out=buf, add=add), numpy_grad(dy + add))
+    out = np.full(y.shape, np.nan, dtype)
+    assert outer_act_grad(y, u, v, k, out, db=db) is out
+    np.testing.assert_array_equal(out, numpy_grad(u * v.T))
+    act_grad(y, u * v.T, k, db=db_ref)
+    np.testing.assert_array_equal(db, db_ref)
+    untouched = dy.copy()
+    act_grad(y, untouched, k, out=np.empty_like(dy), add=add)  # a separate output leaves dy as it was
+    np.testing.assert_array_equal(untouched, dy)
 
 @pytest.mark.parametrize("dtype,tol", [("float64", 1e-12), ("float32", 2e-5)])
 @pytest.mark.parametrize("acts", [("elu", "relu"), ("relu", "elu"), ("elu", "elu")])
