@@ -52,7 +52,9 @@ _ZERO32 = np.float32(0.0)
 def _elu32(v):  # pragma: no cover - compiled
     """ELU of one float32: v for v >= 0 (and -0), expm1(v) below, -1 below -18, NaN for NaN.
     The polynomial runs on v clamped to [-18, 0] (NaN clamps to -18), so every lane of the
-    vectorised loop computes in range and the selects pick the answer."""
+    vectorised loop computes in range, and one select picks the answer: v where v < 0 is
+    false (v >= 0, -0 and NaN), else the polynomial's value, which is exactly -1 at the
+    clamp (checked: the same result as three selects on every one of the 2^32 float32)."""
     c = v if v > _FLOOR else _FLOOR
     c = c if c < _ZERO32 else _ZERO32
     k = np.floor(c * _INV_LN2 + _HALF)  # nearest integer, in float32
@@ -66,7 +68,7 @@ def _elu32(v):  # pragma: no cover - compiled
     # 2^k from its exponent bits (k in [-26, 0]: a normal float)
     s = float32_of_bits(np.int32((np.int32(127) + np.int32(k)) << np.int32(23)))
     e = s * p + (s - _ONE32)
-    return v if v >= _ZERO32 else (e if v >= _FLOOR else (v if v != v else -_ONE32))
+    return e if v < _ZERO32 else v
 
 
 @numba.njit(cache=True, error_model="numpy")

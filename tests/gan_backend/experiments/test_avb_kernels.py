@@ -38,6 +38,8 @@ def test_float32_expm1_special_values():
     assert got[2] == np.float32(2.5) and got[3] == np.inf
     assert got[4] == -1 and np.isnan(got[5]) and got[6] == -1 and got[7] == -1
     assert got[8] == np.float32(-1e-45)  # expm1(x) = x for the smallest subnormal
+    # at the clamp the polynomial itself gives -1, the value every x below takes
+    assert expm1_neg32([-18.0])[0] == -1 and expm1_neg32([np.nextafter(np.float32(-18), 0)])[0] == -1
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
