@@ -193,21 +193,14 @@ class ResidualMLP(Module):
         # product dy Wᵀ, formed inside that layer's activation pass (``outer``); several
         # outputs' is a product. The skip connection's gradient is added inside the next
         # activation pass (``skip``).
-        outer = o.n_out == 1
-        if not outer:
+        outer = (dy, o.W) if o.n_out == 1 else None
+        if outer is None:
             np.matmul(dy, o.W.T, out=dh)
         skip = None
-
-        def pass_(y, kind, db):
-            nonlocal outer
-            if outer:
-                outer = False
-                return outer_act_grad(y, dy, o.W, kind, dh, db=db)
-            return act_grad(y, dh, kind, db=db, out=dh, add=skip)
-
         for i in reversed(range(self.n_blocks)):
             (d1, _, d2, _), u = self.blocks[i], us[i]
-            ds = pass_(hs[nh + i + 1], ka, d2.db if param_grads else None)
+            ds = _grad_pass(hs[nh + i + 1], ka, d2.db if param_grads else None, dh, skip, outer)
+            outer = None
             if param_grads:
                 np.matmul(u.T, ds, out=d2.dW)
             du = np.matmul(ds, d2.W.T, out=self._buf("du", n, d2.n_in))
@@ -219,8 +212,8 @@ class ResidualMLP(Module):
             skip = ds  # added to dh by the next pass
         for j in reversed(range(nh)):
             d = self.stem[j][0]
-            g = pass_(hs[j + 1], ka, d.db if param_grads else None)
-            skip = None
+            g = _grad_pass(hs[j + 1], ka, d.db if param_grads else None, dh, skip, outer)
+            outer = skip = None
             if param_grads:
                 np.matmul(hs[j].T, g, out=d.dW)
             if j > 0:
@@ -229,3 +222,13 @@ class ResidualMLP(Module):
             else:
                 dh = g @ d.W.T if need_dx else None
         return dh
+
+
+def _grad_pass(y, kind: int, db, dh, skip, outer):
+    """One layer's ``∂L/∂(pre-activation)`` from its output ``y``, in one compiled pass
+    written over ``dh``: from ``dh + skip`` (``skip`` None: ``dh`` alone), or, with
+    ``outer = (dy, w)``, from the outer product ``dy wᵀ`` of a single-output layer above
+    (``dh`` is then only the output array). With ``db``, the bias gradient too."""
+    if outer is not None:
+        return outer_act_grad(y, outer[0], outer[1], kind, dh, db=db)
+    return act_grad(y, dh, kind, db=db, out=dh, add=skip)

@@ -127,21 +127,24 @@ def test_act_grad_in_place_with_a_skip_gradient_and_from_an_outer_product(dtype,
     act_grad(y, untouched, k, out=np.empty_like(dy), add=add)  # a separate output leaves dy as it was
     np.testing.assert_array_equal(untouched, dy)
 
+
+@pytest.mark.parametrize("n_out", [3, 1])
 @pytest.mark.parametrize("dtype,tol", [("float64", 1e-12), ("float32", 2e-5)])
 @pytest.mark.parametrize("acts", [("elu", "relu"), ("relu", "elu"), ("elu", "elu")])
-def test_fused_residual_mlp_equals_the_layer_path(dtype, tol, acts):
+def test_fused_residual_mlp_equals_the_layer_path(dtype, tol, acts, n_out):
     """The compiled path of ResidualMLP against its NumPy layers on the same parameters:
     output, input gradient and every parameter gradient (float64: 1e-12 relative, only the
     summation order of the bias gradients differs; float32: 2e-5, the polynomial expm1 and
-    that order)."""
+    that order). One output (an adversary's logit) takes the outer-product path of the
+    backward pass, several the product."""
     rng = np.random.default_rng(11)
-    net = ResidualMLP(6, (16, 12), 2, 3, activation=acts[0], block_activation=acts[1], dtype=dtype)
+    net = ResidualMLP(6, (16, 12), 2, n_out, activation=acts[0], block_activation=acts[1], dtype=dtype)
     net.init(rng, "glorot")
     for _, _, second, _ in net.blocks:  # non-zero blocks, so that every path carries signal
         second.W[...] = rng.normal(0, 0.3, second.W.shape)
         second.b[...] = rng.normal(0, 0.3, second.b.shape)
     x = rng.standard_normal((33, 6)).astype(dtype)
-    dy = rng.standard_normal((33, 3)).astype(dtype)
+    dy = rng.standard_normal((33, n_out)).astype(dtype)
     assert net.fused
     y_f = net.forward(x.copy())
     dx_f = net.backward(dy)
