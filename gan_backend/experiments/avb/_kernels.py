@@ -185,14 +185,17 @@ def act_grad(y, dy, kind: int, db=None, out=None, *, add=None):
     ``out=dy`` overwrites the incoming gradient); with ``db`` (m,), also writes the column
     sums of the result into it (summed row by row in the array's precision). ``add`` (the
     skip connection's gradient) is added to ``dy`` first, rounded as ``dy + add`` would be."""
-    if out is None or out is not dy:
-        out = np.array(dy, dtype=y.dtype, order="C", copy=True) if out is None else _copy_into(out, dy)
-    elif not (out.flags.c_contiguous and out.dtype == y.dtype):
-        raise ValueError("`out` must be a C-contiguous array of y's dtype when it is `dy`")
+    if out is None:
+        out = np.array(dy, dtype=y.dtype, order="C", copy=True)
+    else:
+        _check_out(out, y)
+        if out is not dy:
+            np.copyto(out, dy)
     want = db is not None
     has_add = add is not None
+    flat = out.reshape(-1)  # a placeholder for the unused arguments (any number of rows)
     a = np.ascontiguousarray(add, dtype=y.dtype) if has_add else out
-    _act_grad(y, out, 1 if has_add else 0, a, out[0], db if want else out[0], want, kind)
+    _act_grad(y, out, 1 if has_add else 0, a, flat, db if want else flat, want, kind)
     return out
 
 
@@ -203,13 +206,19 @@ def outer_act_grad(y, u, v, kind: int, out, db=None):
     formed row by row inside the pass instead of as an (n, m) array first. Each element is
     rounded as ``u[i] * v[j]`` would be, so the result equals :func:`act_grad` of that
     product. With ``db``, the column sums as in :func:`act_grad`."""
+    _check_out(out, y)
     u = np.ascontiguousarray(u, dtype=y.dtype).reshape(-1, 1)
     v = np.ascontiguousarray(v, dtype=y.dtype).reshape(-1)
+    if u.shape[0] != y.shape[0] or v.shape[0] != y.shape[1]:
+        raise ValueError(f"`u` and `v` must have {y.shape[0]} and {y.shape[1]} entries; got {u.shape[0]} and {v.shape[0]}")
     want = db is not None
-    _act_grad(y, out, 2, u, v, db if want else out[0], want, kind)
+    _act_grad(y, out, 2, u, v, db if want else v, want, kind)
     return out
 
 
-def _copy_into(out, dy):
-    np.copyto(out, dy)
-    return out
+def _check_out(out, y) -> None:
+    """The kernels write ``out`` row by row without bounds checks: its layout is checked here."""
+    if not (isinstance(out, np.ndarray) and out.shape == y.shape and out.dtype == y.dtype
+            and out.flags.c_contiguous and out.flags.writeable):
+        raise ValueError(f"`out` must be a writeable C-contiguous {y.dtype} array of shape {y.shape}; got "
+                         f"{getattr(out, 'dtype', type(out).__name__)} of shape {getattr(out, 'shape', None)}")

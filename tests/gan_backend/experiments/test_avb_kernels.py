@@ -126,6 +126,12 @@ def test_act_grad_in_place_with_a_skip_gradient_and_from_an_outer_product(dtype,
     untouched = dy.copy()
     act_grad(y, untouched, k, out=np.empty_like(dy), add=add)  # a separate output leaves dy as it was
     np.testing.assert_array_equal(untouched, dy)
+    assert act_grad(y[:0], dy[:0], k, db=db).shape == (0, 33) and not db.any()  # no rows: zero bias gradient
+    for bad in (np.empty((300, 32), dtype), np.empty((300, 33), np.float16), np.empty((33, 300), dtype).T):
+        with pytest.raises(ValueError, match="`out` must be"):
+            act_grad(y, dy, k, out=bad)
+        with pytest.raises(ValueError, match="`out` must be"):
+            outer_act_grad(y, u, v, k, bad)
 
 
 @pytest.mark.parametrize("n_out", [3, 1])
