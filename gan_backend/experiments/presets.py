@@ -355,15 +355,10 @@ def _reference_adagan() -> Preset:
 
 
 def _reference_vanilla() -> Preset:
-    return Preset(
+    return _reference().with_(
         name="reference-vanilla",
-        runs=10,
-        modes=(3, 5, 7, 10),
         methods=("vanilla",),
         T=1,
-        variants=(REFERENCE_VARIANT,),
-        theory_modes=(),
-        **_REFERENCE_CLASSIFIER,
         reductions=("the Vanilla cells of the reference preset alone (one GAN per run, so T = 1), with the public "
                     "reference code's GAN (ToyUnrolledGan, as in the reference preset) trained by the engine's "
                     "step; 10 runs per cell at a tenth of the reference preset's cost"),
