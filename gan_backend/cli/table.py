@@ -89,6 +89,7 @@ def add_arguments(parser) -> None:
                              "steps, 5 runs), objectives (every GAN objective, K = 5, 10, 3 runs), "
                              "reference (the Delta cells of Vanilla/Best of T/Ensemble with the public reference "
                              "code's toy GAN, 10 runs), reference-t3 (its T = 3 cells alone), "
+                             "reference-t10 (its Best of T/Ensemble T = 10 cells at K = 7, 10), "
                              "reference-vanilla (its Vanilla cells alone), reference-adagan (its Boosted/TopKLast T = 3 Delta cells), "
                              "reference-protocol (Vanilla with that GAN by the engine's step and by the reference "
                              "code's training protocol, paired), "

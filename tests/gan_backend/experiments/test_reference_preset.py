@@ -12,7 +12,7 @@ REFERENCE = dict(latent_dim=5, g_hidden=(128, 128), d_hidden=(128, 128), activat
                  batch_size=256, epochs=20)
 
 
-@pytest.mark.parametrize("name", ["reference", "reference-adagan", "reference-vanilla", "reference-t3"])
+@pytest.mark.parametrize("name", ["reference", "reference-adagan", "reference-vanilla", "reference-t3", "reference-t10"])
 def test_reference_presets_train_the_reference_gan_and_classifier(name):
     p = get_preset(name)
     assert name in PRESETS and p.variant_names == (REFERENCE_VARIANT[0],) and p.runs == 10
@@ -85,3 +85,12 @@ def test_reference_t3_preset_is_the_reference_preset_at_three_gans_per_run():
     assert p.T == 3 and ref.T == 10
     assert (p.methods, p.modes, p.runs, p.variant_names) == (ref.methods, ref.modes, ref.runs, ref.variant_names)
     assert p.run_config("ensemble", 5, REFERENCE_VARIANT[0])["gan"] == ref.run_config("ensemble", 5, REFERENCE_VARIANT[0])["gan"]
+
+
+def test_reference_t10_preset_is_the_reference_presets_t10_delta_cells():
+    """reference-t10: Best of T and Ensemble at T = 10 on K = 7, 10 (the reference preset's T = 10
+    Δ cells), the same GAN and classifier, 10 runs per cell."""
+    p, ref = get_preset("reference-t10"), get_preset("reference")
+    assert p.T == ref.T == 10 and p.modes == (7, 10) and p.methods == ("best_of", "ensemble")
+    assert (p.runs, p.variant_names) == (ref.runs, ref.variant_names)
+    assert p.run_config("best_of", 10, REFERENCE_VARIANT[0]) == ref.run_config("best_of", 10, REFERENCE_VARIANT[0])
