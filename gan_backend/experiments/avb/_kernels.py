@@ -185,6 +185,7 @@ def act_grad(y, dy, kind: int, db=None, out=None, *, add=None):
     ``out=dy`` overwrites the incoming gradient); with ``db`` (m,), also writes the column
     sums of the result into it (summed row by row in the array's precision). ``add`` (the
     skip connection's gradient) is added to ``dy`` first, rounded as ``dy + add`` would be."""
+    _check_shape("dy", dy, y.shape)
     if out is None:
         out = np.array(dy, dtype=y.dtype, order="C", copy=True)
     else:
@@ -193,8 +194,12 @@ def act_grad(y, dy, kind: int, db=None, out=None, *, add=None):
             np.copyto(out, dy)
     want = db is not None
     has_add = add is not None
+    if want:
+        _check_shape("db", db, y.shape[1:])
     flat = out.reshape(-1)  # a placeholder for the unused arguments (any number of rows)
     a = np.ascontiguousarray(add, dtype=y.dtype) if has_add else out
+    if has_add:
+        _check_shape("add", a, y.shape)
     _act_grad(y, out, 1 if has_add else 0, a, flat, db if want else flat, want, kind)
     return out
 
@@ -212,6 +217,8 @@ def outer_act_grad(y, u, v, kind: int, out, db=None):
     if u.shape[0] != y.shape[0] or v.shape[0] != y.shape[1]:
         raise ValueError(f"`u` and `v` must have {y.shape[0]} and {y.shape[1]} entries; got {u.shape[0]} and {v.shape[0]}")
     want = db is not None
+    if want:
+        _check_shape("db", db, y.shape[1:])
     _act_grad(y, out, 2, u, v, db if want else v, want, kind)
     return out
 
@@ -222,3 +229,9 @@ def _check_out(out, y) -> None:
             and out.flags.c_contiguous and out.flags.writeable):
         raise ValueError(f"`out` must be a writeable C-contiguous {y.dtype} array of shape {y.shape}; got "
                          f"{getattr(out, 'dtype', type(out).__name__)} of shape {getattr(out, 'shape', None)}")
+
+
+def _check_shape(name: str, a, shape) -> None:
+    """The kernels index ``dy``, ``add`` and ``db`` by ``y``'s shape without bounds checks."""
+    if np.shape(a) != tuple(shape):
+        raise ValueError(f"`{name}` must have shape {tuple(shape)}; got {np.shape(a)}")

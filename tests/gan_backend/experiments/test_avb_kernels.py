@@ -132,6 +132,11 @@ def test_act_grad_in_place_with_a_skip_gradient_and_from_an_outer_product(dtype,
             act_grad(y, dy, k, out=bad)
         with pytest.raises(ValueError, match="`out` must be"):
             outer_act_grad(y, u, v, k, bad)
+    for kwargs, name in ((dict(dy=dy[:-1]), "dy"), (dict(add=add[:, :-1]), "add"), (dict(db=db[:-1]), "db")):
+        with pytest.raises(ValueError, match=f"`{name}` must have shape"):  # read or written out of bounds otherwise
+            act_grad(y, kwargs.pop("dy", dy), k, **kwargs)
+    with pytest.raises(ValueError, match="`db` must have shape"):
+        outer_act_grad(y, u, v, k, np.empty_like(dy), db=db[:-1])
 
 
 @pytest.mark.parametrize("n_out", [3, 1])
