@@ -1,0 +1,102 @@
+"""mode_reading: the per-mode reading of C reproduces the table's C and splits it exactly by mode."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gan_backend.experiments import get_preset, runs
+from gan_backend.experiments.mode_reading import format_readings, main, read_modes
+from gan_backend.experiments.runs import Group, Unit, execute_first, execute_unit
+from gan_backend.experiments.store import ResultStore
+
+SMOKE = get_preset("smoke")
+
+
+@pytest.fixture(scope="module")
+def k3():
+    """The smoke preset's K = 3 draw, GAN 1 trained, and the table's own ensemble run on it."""
+    g = Group("smoke", 3, 0)
+    first = execute_first(g, SMOKE)["generator"]
+    (rec,) = execute_unit(Unit(g, ("ensemble",)), SMOKE, first)
+    return g, first, rec["metrics"]
+
+
+def test_reading_gives_the_tables_c_at_every_t(k3):
+    """Same GANs, same sampling seed, same estimator: C equals the stored ensemble trajectory's
+    value exactly (a difference would mean the reading looks at other samples than the table)."""
+    g, first, metrics = k3
+    rows = read_modes(SMOKE, g, first, SMOKE.T)
+    assert [r.t for r in rows] == metrics["t"]
+    assert [r.c for r in rows] == metrics["coverage"]
+
+
+def test_counted_shares_split_c_by_mode(k3):
+    """C is the share of all held-out points above the threshold, so the per-mode shares weighted
+    by each mode's number of held-out points add back to C (to float rounding of the sum)."""
+    g, first, _ = k3
+    _, _, _, x_eval = runs._data(SMOKE, g.modes, g.data_seed)
+    means = np.asarray(runs._data(SMOKE, g.modes, g.data_seed)[0].means)
+    counts = np.bincount(np.linalg.norm(x_eval[:, None] - means[None], axis=2).argmin(1), minlength=g.modes)
+    for r in read_modes(SMOKE, g, first, 2, radius=3.0):
+        assert len(r.counted) == len(r.near) == g.modes and r.radius == 3.0
+        assert all(0.0 <= v <= 1.0 for v in r.counted + r.near)
+        assert np.dot(counts, r.counted) / counts.sum() == pytest.approx(r.c, rel=1e-12, abs=1e-15)
+        assert sum(r.near) <= 1.0 + 1e-12  # the modes' balls are disjoint at these separations
+
+
+def test_bad_arguments_are_value_errors(k3):
+    g, first, _ = k3
+    for bad in (0, SMOKE.T + 1, 2.0, True):
+        with pytest.raises(ValueError, match="`T`"):
+            read_modes(SMOKE, g, first, bad)
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="`radius`"):
+            read_modes(SMOKE, g, first, 1, radius=bad)
+
+
+def _store(tmp_path, k3):
+    g, first, _ = k3
+    out = tmp_path / "smoke"
+    out.mkdir()
+    with ResultStore(out / "results.sqlite") as st:
+        st.claim_preset("smoke")
+        st.add_component(execute_first(g, SMOKE))
+    return out, g
+
+
+def test_command_prints_and_writes_the_table(tmp_path, k3, capsys):
+    out, g = _store(tmp_path, k3)
+    md = tmp_path / "reading.md"
+    assert main(["--store", str(out), "--group", g.key, "--T", "2", "--out", str(md)]) == 0
+    text = capsys.readouterr().out
+    assert md.read_text() == text
+    assert "| 1 | " in text and "| 2 | " in text and f"--group {g.key}" in text
+    assert text.count("mode ") >= g.modes
+
+
+@pytest.mark.parametrize("argv, names", [
+    (["--store", "{missing}", "--group", "smoke/K3/run0", "--T", "1"], "--store"),
+    (["--store", "{out}", "--group", "smoke/K3/run9", "--T", "1"], "--group"),
+    (["--store", "{out}", "--group", "smoke/K3/run0", "--T", "99"], "--T"),
+    (["--store", "{out}", "--group", "smoke/K3/run0", "--T", "1", "--radius", "-1"], "--radius"),
+    (["--store", "{out}", "--group", "smoke/K3/run0", "--T", "1", "--out", "/nonexistent/x.md"], "--out"),
+    (["--store", "{out}", "--group", "smoke/K3/run0"], "--T"),
+])
+def test_bad_command_lines_are_one_line_exit_2(tmp_path, k3, capsys, argv, names):
+    """Checked before any training: one line on stderr naming the argument, exit 2."""
+    out, _ = _store(tmp_path, k3)
+    argv = [a.format(out=out, missing=tmp_path / "none") for a in argv]
+    try:
+        rc = main(argv)
+    except SystemExit as exc:  # argparse's own errors (a missing required argument)
+        rc = exc.code
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and names in err, err
+
+
+def test_format_shows_every_mode_and_row():
+    from gan_backend.experiments.mode_reading import ModeReading
+    r = ModeReading(t=1, c=0.5, bandwidth=0.25, threshold=-3.0, counted=(1.0, 0.0), near=(0.5, 0.0), radius=4.0)
+    text = format_readings([r], [[0.0, 1.0], [2.0, 3.0]], title="x")
+    assert "| 1 | 0.5000 | 0.250 | -3.00 | 100 / 50.00 | 0 / 0.00 |" in text
+    assert "mode 0 (0.00, 1.00)" in text and "mode 1 (2.00, 3.00)" in text
