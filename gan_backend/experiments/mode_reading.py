@@ -146,17 +146,22 @@ def main(argv=None) -> int:
         folder = os.path.dirname(os.path.abspath(a.out))
         if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
             return _fail(f"--out: {folder} is not a writable directory")
-    with ResultStore(path, readonly=True) as store:
-        name = store.preset()
-        first = store.component(a.group)
-        known = sorted(store.component_keys())
+    try:
+        with ResultStore(path, readonly=True) as store:
+            name = store.preset()
+            first = store.component(a.group)
+            known = sorted(store.component_keys())
+            preset = None if name is None else get_preset(name)
+            group = None if preset is None else next((g for g in runs.groups(preset) if g.key == a.group), None)
+            if group is not None:  # the GANs are retrained from today's preset: it must be the stored one
+                store.check_component_config(a.group, preset.first_config(group.modes, group.variant))
+    except ValueError as exc:  # not a store, an unknown preset, or settings changed since the table ran
+        return _fail(f"--store: {exc}")
     if name is None:
         return _fail(f"--store: {path} records no preset")
     if first is None:
         shown = ", ".join(known[:3]) + (", ..." if len(known) > 3 else "")
         return _fail(f"--group: {a.group!r} is not a data draw of {path} (e.g. {shown})")
-    preset = get_preset(name)
-    group = next((g for g in runs.groups(preset) if g.key == a.group), None)
     if group is None:
         return _fail(f"--group: {a.group!r} is not a data draw of preset {name!r}")
     if not 1 <= a.T <= preset.T:

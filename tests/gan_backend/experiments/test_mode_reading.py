@@ -94,6 +94,20 @@ def test_bad_command_lines_are_one_line_exit_2(tmp_path, k3, capsys, argv, names
     assert rc == 2 and err.count("\n") == 1 and names in err, err
 
 
+def test_a_store_made_with_other_settings_is_refused(tmp_path, capsys):
+    """Retraining GANs 2..T from today's preset would read other models than the table's: refused."""
+    g = Group("smoke", 3, 0)
+    record = execute_first(g, SMOKE)
+    out = tmp_path / "old"
+    out.mkdir()
+    with ResultStore(out / "results.sqlite") as st:
+        st.claim_preset("smoke")
+        st.add_component({**record, "config": {**record["config"], "epochs": 12345}})
+    assert main(["--store", str(out), "--group", g.key, "--T", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--store" in err and "other settings" in err, err
+
+
 def test_format_shows_every_mode_and_row():
     from gan_backend.experiments.mode_reading import ModeReading
     r = ModeReading(t=1, c=0.5, bandwidth=0.25, threshold=-3.0, counted=(1.0, 0.0), near=(0.5, 0.0), radius=4.0)
