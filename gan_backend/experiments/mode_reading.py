@@ -135,7 +135,7 @@ def main(argv=None) -> int:
                    help="a data draw of the store, e.g. reference-t10/reference_toy/K10/run3")
     p.add_argument("--T", type=int, required=True, help="largest ensemble to read (at most the preset's T)")
     p.add_argument("--radius", type=float, default=4.0, help="'near a mode' radius in data sd (default 4)")
-    p.add_argument("--out", default=None, metavar="FILE.md", help="also write the table there")
+    p.add_argument("--out", default=None, metavar="PATH", help="also write the table (Markdown) to PATH")
     a = p.parse_args(argv)
     path = os.path.join(a.store, "results.sqlite")
     if not os.path.isfile(path):
