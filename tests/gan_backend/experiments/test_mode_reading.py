@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from gan_backend.experiments import get_preset, runs
-from gan_backend.experiments.mode_reading import format_readings, main, read_modes
+from gan_backend.experiments.mode_reading import format_readings, main, missed_but_counted, read_modes
 from gan_backend.experiments.runs import Group, Unit, execute_first, execute_unit
 from gan_backend.experiments.store import ResultStore
 
@@ -41,7 +41,7 @@ def test_counted_shares_split_c_by_mode(k3):
         assert len(r.counted) == len(r.near) == g.modes and r.radius == 3.0
         assert all(0.0 <= v <= 1.0 for v in r.counted + r.near)
         assert np.dot(counts, r.counted) / counts.sum() == pytest.approx(r.c, rel=1e-12, abs=1e-15)
-        assert sum(r.near) <= 1.0 + 1e-12  # the modes' balls are disjoint at these separations
+        assert max(r.near) <= r.near_any <= min(1.0, sum(r.near) + 1e-12)
 
 
 def test_bad_arguments_are_value_errors(k3):
@@ -81,6 +81,13 @@ def test_command_prints_and_writes_the_table(tmp_path, k3, capsys):
     (["--store", "{out}", "--group", "smoke/K3/run0", "--T", "1", "--radius", "-1"], "--radius"),
     (["--store", "{out}", "--group", "smoke/K3/run0", "--T", "1", "--out", "/nonexistent/x.md"], "--out"),
     (["--store", "{out}", "--group", "smoke/K3/run0"], "--T"),
+    (["--store", "{out}", "--all", "--T", "2"], "--T"),
+    (["--store", "{out}"], "--group"),
+    (["--store", "{out}", "--all", "--group", "smoke/K3/run0", "--T", "1"], "--group"),
+    (["--preset", "nope", "--all"], "--preset"),
+    (["--preset", "smoke", "--store", "{out}", "--all"], "--store"),
+    (["--preset", "smoke", "--group", "smoke/K3/run9", "--T", "1"], "--group"),
+    (["--preset", "smoke", "--group", "smoke/K3/run0", "--T", "0"], "--T"),
 ])
 def test_bad_command_lines_are_one_line_exit_2(tmp_path, k3, capsys, argv, names):
     """Checked before any training: one line on stderr naming the argument, exit 2."""
@@ -110,7 +117,47 @@ def test_a_store_made_with_other_settings_is_refused(tmp_path, capsys):
 
 def test_format_shows_every_mode_and_row():
     from gan_backend.experiments.mode_reading import ModeReading
-    r = ModeReading(t=1, c=0.5, bandwidth=0.25, threshold=-3.0, counted=(1.0, 0.0), near=(0.5, 0.0), radius=4.0)
+    r = ModeReading(t=1, c=0.5, bandwidth=0.25, threshold=-3.0, counted=(1.0, 0.0), near=(0.5, 0.0),
+                    near_any=0.5, radius=4.0)
     text = format_readings([r], [[0.0, 1.0], [2.0, 3.0]], title="x")
-    assert "| 1 | 0.5000 | 0.250 | -3.00 | 100 / 50.00 | 0 / 0.00 |" in text
+    assert "| 1 | 0.5000 | 0.250 | -3.00 | 50.0 | 100 / 50.00 | 0 / 0.00 |" in text
     assert "mode 0 (0.00, 1.00)" in text and "mode 1 (2.00, 3.00)" in text
+
+
+def test_summary_counts_match_the_per_draw_readings(k3):
+    """missed_but_counted is the per-draw readings tallied: recount them here from read_modes."""
+    g, first, _ = k3
+    g1 = Group("smoke", 1, 0)
+    firsts = {g.key: first, g1.key: execute_first(g1, SMOKE)["generator"]}
+    rows = missed_but_counted(SMOKE, firsts, radius=2.0)
+    assert [r["modes"] for r in rows] == [1, 3] and [r["draws"] for r in rows] == [1, 1]
+    for row, (key, grp) in zip(rows, [(g1.key, g1), (g.key, g)]):
+        (r,) = read_modes(SMOKE, grp, firsts[key], 1, radius=2.0)
+        missed = [n < 0.1 / grp.modes for n in r.near]
+        counted = [c >= 0.5 for c in r.counted]
+        assert row["missed"] == sum(missed)
+        assert row["missed_counted"] == sum(m and c for m, c in zip(missed, counted))
+        assert row["kept_not_counted"] == sum(not m and not c for m, c in zip(missed, counted))
+        assert row["near_any_median"] == row["near_any_min"] == row["near_any_max"] == r.near_any
+    with pytest.raises(ValueError, match="missed_fraction"):
+        missed_but_counted(SMOKE, firsts, missed_fraction=0.0)
+    with pytest.raises(ValueError, match="not data draws"):
+        missed_but_counted(SMOKE, {"smoke/K9/run7": first})
+
+
+def test_command_all_summarises_every_stored_draw(tmp_path, k3, capsys):
+    out, g = _store(tmp_path, k3)
+    assert main(["--store", str(out), "--all", "--radius", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "| 3 | 1 | 3 | " in text and "within 3 data sd" in text and "--all --radius 3" in text
+
+
+def test_preset_trains_the_first_gans_the_store_holds(tmp_path, k3, capsys):
+    """--preset trains GAN 1 from the table's seeds: the same reading as from the store."""
+    out, g = _store(tmp_path, k3)
+    argv = ["--group", g.key, "--T", "2"]
+    assert main(["--store", str(out)] + argv) == 0
+    from_store = capsys.readouterr().out
+    assert main(["--preset", "smoke"] + argv) == 0
+    trained = capsys.readouterr().out
+    assert from_store.split("\nMade by")[0] == trained.split("\nMade by")[0]
