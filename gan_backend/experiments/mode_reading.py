@@ -121,11 +121,19 @@ def read_modes(preset, group, first: bytes, T: int, *, radius: float = 4.0, prog
 
 
 def format_readings(readings, means, title: str = "") -> str:
-    """The readings as a Markdown table: a row per t, per mode ``counted / near`` in percent."""
+    """The readings as a Markdown table: a row per t, per mode ``counted / near`` in percent.
+
+    Examples
+    --------
+    >>> r = ModeReading(t=1, c=0.5, bandwidth=0.25, threshold=-3.0, counted=(1.0, 0.0),
+    ...                 near=(0.5, 0.0), near_any=0.5, radius=4.0)
+    >>> print(format_readings([r], [[0.0, 1.0], [2.0, 3.0]]).splitlines()[-1])
+    | 1 | 0.5000 | 0.250 | -3.00 | 50.0 | 100 / 50.00 | 0 / 0.00 |
+    """
     means = np.asarray(means)
     r0 = readings[0].radius if readings else 4.0
-    head = ["t", "C", "bandwidth", "threshold", "near a mode"] + [f"mode {k} ({means[k][0]:.2f}, {means[k][1]:.2f})"
-                                                  for k in range(len(means))]
+    head = ["t", "C", "bandwidth", "threshold", "near a mode"]
+    head += [f"mode {k} ({means[k][0]:.2f}, {means[k][1]:.2f})" for k in range(len(means))]
     lines = ([f"# {title}", ""] if title else []) + [
         f"Per mode: % of its held-out points counted by C / % of model samples within {r0:g} data sd. "
         f"Near a mode: % of model samples within {r0:g} data sd of at least one.", "",
