@@ -250,7 +250,7 @@ def _from_store(a, path):
     return name, preset, groups, firsts
 
 
-def main(argv=None) -> int:
+def _parser() -> OneLineParser:
     p = OneLineParser(prog="python -m gan_backend.experiments.mode_reading", description=__doc__.splitlines()[0])
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--store", metavar="DIR", help="a table output folder holding results.sqlite")
@@ -266,7 +266,11 @@ def main(argv=None) -> int:
                    "preset's T; GANs 2..T are retrained)")
     p.add_argument("--radius", type=float, default=4.0, help="'near a mode' radius in data sd (default 4)")
     p.add_argument("--out", default=None, metavar="PATH", help="also write the table (Markdown) to PATH")
-    a = p.parse_args(argv)
+    return p
+
+
+def _check_args(a) -> int:
+    """0, or the exit status of the first argument that is wrong whatever the store holds."""
     if a.group is not None and a.T is None:
         return _fail("--T is required with --group")
     if a.all and a.T is not None:
@@ -277,36 +281,33 @@ def main(argv=None) -> int:
         folder = os.path.dirname(os.path.abspath(a.out))
         if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
             return _fail(f"--out: {folder} is not a writable directory")
-    if a.preset is not None:
-        try:
-            preset = get_preset(a.preset)
-        except ValueError as exc:
-            return _fail(f"--preset: {exc}")
-        name, groups = a.preset, {g.key: g for g in runs.groups(preset)}
-        if a.group is not None and a.group not in groups:
-            shown = ", ".join(list(groups)[:3])
-            return _fail(f"--group: {a.group!r} is not a data draw of preset {name!r} (e.g. {shown}, ...)")
-        if a.group is not None and not 1 <= a.T <= preset.T:
-            return _fail(f"--T must be in [1, {preset.T}] for preset {name!r}; got {a.T}")
-        keys = list(groups) if a.all else [a.group]
-        firsts = {}
-        start = time.perf_counter()
-        for i, key in enumerate(keys, start=1):
-            firsts[key] = runs.execute_first(groups[key], preset)["generator"]
-            eta = (time.perf_counter() - start) / i * (len(keys) - i)
-            print(f"GAN 1 of {key} trained ({i}/{len(keys)}, ETA {eta / 60:.1f} min)", file=sys.stderr, flush=True)
-    else:
-        status = _from_store(a, os.path.join(a.store, "results.sqlite"))
-        if isinstance(status, int):
-            return status
-        name, preset, groups, firsts = status
-    command = "python -m gan_backend.experiments.mode_reading " + " ".join(sys.argv[1:] if argv is None else argv)
-    if a.all:
-        rows = missed_but_counted(preset, firsts, radius=a.radius)
-        _write(_format_summary(rows, a.radius, f"Missed modes counted by C: {name}")
-               + f"\nMade by `{command}`.\n", a.out)
-        return 0
-    group = groups[a.group]
+    return 0
+
+
+def _from_preset(a):
+    """``(preset name, preset, groups by key, firsts)`` with GAN 1 trained, or an exit status."""
+    try:
+        preset = get_preset(a.preset)
+    except ValueError as exc:
+        return _fail(f"--preset: {exc}")
+    groups = {g.key: g for g in runs.groups(preset)}
+    if a.group is not None and a.group not in groups:
+        shown = ", ".join(list(groups)[:3])
+        return _fail(f"--group: {a.group!r} is not a data draw of preset {a.preset!r} (e.g. {shown}, ...)")
+    if a.group is not None and not 1 <= a.T <= preset.T:
+        return _fail(f"--T must be in [1, {preset.T}] for preset {a.preset!r}; got {a.T}")
+    keys = list(groups) if a.all else [a.group]
+    firsts = {}
+    start = time.perf_counter()
+    for i, key in enumerate(keys, start=1):
+        firsts[key] = runs.execute_first(groups[key], preset)["generator"]
+        eta = (time.perf_counter() - start) / i * (len(keys) - i)
+        print(f"GAN 1 of {key} trained ({i}/{len(keys)}, ETA {eta / 60:.1f} min)", file=sys.stderr, flush=True)
+    return a.preset, preset, groups, firsts
+
+
+def _read_group(a, preset, group, first) -> str:
+    """The per-t table of ``--group``, with progress and an ETA on stderr."""
     start = time.perf_counter()
     after_first = []  # t = 1 trains nothing; the ETA uses the pace of the rows that retrain a GAN
 
@@ -319,10 +320,27 @@ def main(argv=None) -> int:
             eta = f"ETA {(now - after_first[0]) / (t - 1) * (a.T - t) / 60:.1f} min"
         print(f"t = {t}/{a.T} read ({now - start:.0f} s, {eta})", file=sys.stderr, flush=True)
 
-    readings = read_modes(preset, group, firsts[a.group], a.T, radius=a.radius, progress=progress)
+    readings = read_modes(preset, group, first, a.T, radius=a.radius, progress=progress)
     means = runs._data(preset, group.modes, group.data_seed)[0].means
-    _write(format_readings(readings, means, title=f"Modes counted by C: {a.group}")
-           + f"\nMade by `{command}`.\n", a.out)
+    return format_readings(readings, means, title=f"Modes counted by C: {a.group}")
+
+
+def main(argv=None) -> int:
+    a = _parser().parse_args(argv)
+    status = _check_args(a)
+    if status:
+        return status
+    got = _from_preset(a) if a.preset is not None else _from_store(a, os.path.join(a.store, "results.sqlite"))
+    if isinstance(got, int):
+        return got
+    name, preset, groups, firsts = got
+    command = "python -m gan_backend.experiments.mode_reading " + " ".join(sys.argv[1:] if argv is None else argv)
+    if a.all:
+        text = _format_summary(missed_but_counted(preset, firsts, radius=a.radius), a.radius,
+                               f"Missed modes counted by C: {name}")
+    else:
+        text = _read_group(a, preset, groups[a.group], firsts[a.group])
+    _write(text + f"\nMade by `{command}`.\n", a.out)
     return 0
 
 
