@@ -9,16 +9,17 @@ model KDE log-density exceeds the model's own 5 % level. A mode the model misses
 counted when a few stray samples lift its density above that level, so a table's C alone does
 not say which modes a model holds. This reads one data draw (group) of a ``table`` store: GAN 1
 comes from the store, GANs 2..N are retrained from the seeds the table used, and the ensemble of
-the first t GANs (t = 1..N; t = 1 is GAN 1 itself) is evaluated as the table's evaluator does
-(same sampling seed and estimator, so its C is the stored one, to rounding). Each row gives C,
+the first t GANs (t = 1..N; t = 1 is GAN 1 itself) is evaluated by the table's own evaluator
+(same sampling seed and estimators, so its C is the stored one, to rounding). Each row gives C,
 the KDE bandwidth and threshold and, per data mode, the share of that mode's held-out points above
-the threshold and the share of model samples within ``radius`` data standard deviations of its
+the threshold, the same share for the reference code's estimator (on its data, the first 500
+training points), and the share of model samples within ``radius`` data standard deviations of its
 centre (a mode the data give 1/K of the points; the balls of close modes may overlap, so these
 shares can add up to more than the share of samples near any mode, which is given as well).
 
 ``--all`` reads GAN 1 of every data draw of the store (nothing is retrained) and summarises per
 K how many modes hold less than a tenth of their share of samples within the radius (missed
-ones) and how many of those C still counts (at least half of their held-out points above the
+ones) and how many of those each estimator still counts (at least half of their points above the
 threshold). ``--preset NAME`` in place of ``--store`` trains GAN 1 of each data draw as the
 table would (:func:`gan_backend.experiments.runs.execute_first`, the table's seeds) instead of
 reading it from a store, for presets whose store is not at hand.
@@ -39,7 +40,6 @@ from gan_backend.experiments import runs
 from gan_backend.experiments.arguments import OneLineParser
 from gan_backend.experiments.presets import get_preset
 from gan_backend.experiments.store import ResultStore
-from gan_backend.metrics.coverage import coverage
 
 __all__ = ["ModeReading", "read_modes", "format_readings", "missed_but_counted", "main"]
 
@@ -62,6 +62,11 @@ class ModeReading:
         Per data mode, the share of model samples within ``radius`` data standard deviations.
     near_any : float
         The share of model samples within ``radius`` data standard deviations of at least one mode.
+    c_reference : float
+        C by the public reference code's estimator, as the table records it (``coverage_reference``).
+    counted_reference : tuple of float
+        Per data mode, the share of the reference estimator's data points (the first 500 training
+        points) above its threshold.
     radius : float
         That radius, in data standard deviations.
     """
@@ -73,6 +78,8 @@ class ModeReading:
     counted: tuple
     near: tuple
     near_any: float
+    c_reference: float
+    counted_reference: tuple
     radius: float
 
 
@@ -98,22 +105,31 @@ def read_modes(preset, group, first: bytes, T: int, *, radius: float = 4.0, prog
         raise ValueError(f"`radius` must be a positive finite number; got {radius!r}")
     gd = runs._GroupData(group, preset, first)
     means = np.asarray(gd.data.means, dtype=np.float64)
-    label = np.linalg.norm(gd.x_eval[:, None, :] - means[None], axis=2).argmin(axis=1)
+
+    def shares(result, points):
+        """Per mode, the share of its points above the estimator's threshold (the estimator's
+        data are the first ``data_logpdf.size`` rows of ``points``); 0 for a collapsed model."""
+        if getattr(result, "collapsed", False):
+            return tuple(0.0 for _ in means)
+        points = points[:result.data_logpdf.size]
+        label = np.linalg.norm(points[:, None, :] - means[None], axis=2).argmin(axis=1)
+        above = result.data_logpdf > result.threshold
+        return tuple(float(np.mean(above[label == k])) if np.any(label == k) else float("nan")
+                     for k in range(len(means)))
+
     gans = []
     out = []
     for t in range(1, T + 1):
         gans.append(gd.gans[t - 1])
-        model = gans[0] if t == 1 else Mixture(list(gans), np.full(t, 1.0 / t))
-        model_id = "gan1" if t == 1 else f"ensemble{t}"  # the ids the table's evaluator seeds with
-        rng = np.random.default_rng(runs.derive_seed(group.key, "eval", model_id))
-        samples = np.asarray(model.sample(preset.n_model, rng))
-        res = coverage(samples, gd.x_eval, rng=rng)
-        close = np.linalg.norm(samples[:, None, :] - means[None], axis=2) < radius * float(gd.data.std)
+        ev = gd.evaluate(Mixture(list(gans), np.full(t, 1.0 / t)), "gan1" if t == 1 else f"ensemble{t}")
+        held, ref = ev["heldout_result"], ev["reference_result"]
+        close = np.linalg.norm(ev["samples"][:, None, :] - means[None], axis=2) < radius * float(gd.data.std)
         out.append(ModeReading(
-            t=t, c=float(res.c), bandwidth=float(res.bandwidth), threshold=float(res.threshold),
-            counted=tuple(float(np.mean(res.data_logpdf[label == k] > res.threshold)) if np.any(label == k)
-                          else float("nan") for k in range(len(means))),
+            t=t, c=float(held.c), bandwidth=float(held.bandwidth), threshold=float(held.threshold),
+            counted=shares(held, gd.x_eval),
             near=tuple(float(v) for v in close.mean(axis=0)), near_any=float(close.any(axis=1).mean()),
+            c_reference=float(ref.c),
+            counted_reference=shares(ref, gd.x_train),
             radius=radius))
         if progress is not None:
             progress(t)
@@ -121,26 +137,31 @@ def read_modes(preset, group, first: bytes, T: int, *, radius: float = 4.0, prog
 
 
 def format_readings(readings, means, title: str = "") -> str:
-    """The readings as a Markdown table: a row per t, per mode ``counted / near`` in percent.
+    """The readings as a Markdown table: a row per t, per mode ``counted / counted_reference /
+    near`` in percent.
 
     Examples
     --------
     >>> r = ModeReading(t=1, c=0.5, bandwidth=0.25, threshold=-3.0, counted=(1.0, 0.0),
-    ...                 near=(0.5, 0.0), near_any=0.5, radius=4.0)
+    ...                 near=(0.5, 0.0), near_any=0.5, c_reference=0.25, counted_reference=(0.5, 0.0),
+    ...                 radius=4.0)
     >>> print(format_readings([r], [[0.0, 1.0], [2.0, 3.0]]).splitlines()[-1])
-    | 1 | 0.5000 | 0.250 | -3.00 | 50.0 | 100 / 50.00 | 0 / 0.00 |
+    | 1 | 0.5000 | 0.2500 | 0.250 | -3.00 | 50.0 | 100 / 50 / 50.00 | 0 / 0 / 0.00 |
     """
     means = np.asarray(means)
     r0 = readings[0].radius if readings else 4.0
-    head = ["t", "C", "bandwidth", "threshold", "near a mode"]
+    head = ["t", "C", "C (reference estimator)", "bandwidth", "threshold", "near a mode"]
     head += [f"mode {k} ({means[k][0]:.2f}, {means[k][1]:.2f})" for k in range(len(means))]
     lines = ([f"# {title}", ""] if title else []) + [
-        f"Per mode: % of its held-out points counted by C / % of model samples within {r0:g} data sd. "
+        f"Per mode: % of its held-out points counted by C / % of its points counted by the reference estimator "
+        f"(the first 500 training points) / % of model samples within {r0:g} data sd. "
         f"Near a mode: % of model samples within {r0:g} data sd of at least one.", "",
         "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in readings:
-        cells = [str(r.t), f"{r.c:.4f}", f"{r.bandwidth:.3f}", f"{r.threshold:.2f}", f"{100 * r.near_any:.1f}"]
-        cells += [f"{100 * a:.0f} / {100 * b:.2f}" for a, b in zip(r.counted, r.near)]
+        cells = [str(r.t), f"{r.c:.4f}", f"{r.c_reference:.4f}", f"{r.bandwidth:.3f}", f"{r.threshold:.2f}",
+                 f"{100 * r.near_any:.1f}"]
+        cells += [f"{100 * a:.0f} / {100 * b:.0f} / {100 * n:.2f}"
+                  for a, b, n in zip(r.counted, r.counted_reference, r.near)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -154,7 +175,8 @@ def missed_but_counted(preset, firsts, *, radius: float = 4.0, missed_fraction: 
     held-out points are above C's threshold. Nothing is retrained.
 
     Returns one dict per K, in increasing K: ``modes`` (K), ``draws``, ``missed``,
-    ``missed_counted``, ``kept_not_counted`` (modes not missed that C does not count), and
+    ``missed_counted``, ``missed_counted_reference`` (by the reference estimator),
+    ``kept_not_counted`` (modes not missed that C does not count), and
     ``near_any_median``, ``near_any_min``, ``near_any_max`` (over the draws).
 
     Examples
@@ -179,10 +201,11 @@ def missed_but_counted(preset, firsts, *, radius: float = 4.0, missed_fraction: 
         missed = np.asarray(r.near) < missed_fraction / g.modes
         counted = np.asarray(r.counted) >= 0.5
         row = by_k.setdefault(g.modes, {"modes": g.modes, "draws": 0, "missed": 0, "missed_counted": 0,
-                                        "kept_not_counted": 0, "_near": []})
+                                        "missed_counted_reference": 0, "kept_not_counted": 0, "_near": []})
         row["draws"] += 1
         row["missed"] += int(missed.sum())
         row["missed_counted"] += int((missed & counted).sum())
+        row["missed_counted_reference"] += int((missed & (np.asarray(r.counted_reference) >= 0.5)).sum())
         row["kept_not_counted"] += int((~missed & ~counted).sum())
         row["_near"].append(r.near_any)
     out = []
@@ -199,11 +222,12 @@ def _format_summary(rows, radius: float, title: str) -> str:
              f"GAN 1 of every stored data draw. Missed: under a tenth of the mode's share (1/K) of the samples "
              f"within {radius:g} data sd of it. Counted: at least half of the mode's held-out points above C's "
              f"threshold. Near a mode: share of samples within {radius:g} data sd of at least one mode.", "",
-             "| K | draws | modes | missed | missed but counted by C | not missed, not counted | "
-             "near a mode: median (min; max) |", "|---|---|---|---|---|---|---|"]
+             "| K | draws | modes | missed | missed but counted by C | ... by the reference estimator | "
+             "not missed, not counted by C | near a mode: median (min; max) |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['modes']} | {r['draws']} | {r['modes'] * r['draws']} | {r['missed']} | "
-                     f"{r['missed_counted']} | {r['kept_not_counted']} | {r['near_any_median']:.2f} "
+                     f"{r['missed_counted']} | {r['missed_counted_reference']} | {r['kept_not_counted']} | "
+                     f"{r['near_any_median']:.2f} "
                      f"({r['near_any_min']:.2f}; {r['near_any_max']:.2f}) |")
     return "\n".join(lines) + "\n"
 

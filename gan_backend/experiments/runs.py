@@ -422,6 +422,8 @@ class _Evaluator:
             "modes_captured": int(ms.modes_captured),
             "high_quality": float(ms.high_quality),
             "samples": samples,
+            "heldout_result": held,  # the estimators' results (thresholds, data log-densities), for readings
+            "reference_result": ref,
         }
         if model_id:
             self.cache[model_id] = out

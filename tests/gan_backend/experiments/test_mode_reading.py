@@ -28,19 +28,26 @@ def test_reading_gives_the_tables_c_at_every_t(k3):
     rows = read_modes(SMOKE, g, first, SMOKE.T)
     assert [r.t for r in rows] == metrics["t"]
     assert [r.c for r in rows] == metrics["coverage"]
+    assert [r.c_reference for r in rows] == metrics["coverage_reference"]
 
 
 def test_counted_shares_split_c_by_mode(k3):
-    """C is the share of all held-out points above the threshold, so the per-mode shares weighted
-    by each mode's number of held-out points add back to C (to float rounding of the sum)."""
+    """C is the share of all its data points above the threshold, so the per-mode shares weighted
+    by each mode's number of points add back to C (to float rounding of the sum): the held-out
+    points for C, the first 500 training points for the reference estimator."""
     g, first, _ = k3
-    _, _, _, x_eval = runs._data(SMOKE, g.modes, g.data_seed)
-    means = np.asarray(runs._data(SMOKE, g.modes, g.data_seed)[0].means)
-    counts = np.bincount(np.linalg.norm(x_eval[:, None] - means[None], axis=2).argmin(1), minlength=g.modes)
+    data, x_train, _, x_eval = runs._data(SMOKE, g.modes, g.data_seed)
+    means = np.asarray(data.means)
+
+    def counts(points):
+        return np.bincount(np.linalg.norm(points[:, None] - means[None], axis=2).argmin(1), minlength=g.modes)
+
+    held, ref = counts(x_eval), counts(x_train[:500])
     for r in read_modes(SMOKE, g, first, 2, radius=3.0):
-        assert len(r.counted) == len(r.near) == g.modes and r.radius == 3.0
-        assert all(0.0 <= v <= 1.0 for v in r.counted + r.near)
-        assert np.dot(counts, r.counted) / counts.sum() == pytest.approx(r.c, rel=1e-12, abs=1e-15)
+        assert len(r.counted) == len(r.counted_reference) == len(r.near) == g.modes and r.radius == 3.0
+        assert all(0.0 <= v <= 1.0 for v in r.counted + r.counted_reference + r.near)
+        assert np.dot(held, r.counted) / held.sum() == pytest.approx(r.c, rel=1e-12, abs=1e-15)
+        assert np.dot(ref, r.counted_reference) / ref.sum() == pytest.approx(r.c_reference, rel=1e-12, abs=1e-15)
         assert max(r.near) <= r.near_any <= min(1.0, sum(r.near) + 1e-12)
 
 
@@ -118,9 +125,9 @@ def test_a_store_made_with_other_settings_is_refused(tmp_path, capsys):
 def test_format_shows_every_mode_and_row():
     from gan_backend.experiments.mode_reading import ModeReading
     r = ModeReading(t=1, c=0.5, bandwidth=0.25, threshold=-3.0, counted=(1.0, 0.0), near=(0.5, 0.0),
-                    near_any=0.5, radius=4.0)
+                    near_any=0.5, c_reference=0.75, counted_reference=(1.0, 0.5), radius=4.0)
     text = format_readings([r], [[0.0, 1.0], [2.0, 3.0]], title="x")
-    assert "| 1 | 0.5000 | 0.250 | -3.00 | 50.0 | 100 / 50.00 | 0 / 0.00 |" in text
+    assert "| 1 | 0.5000 | 0.7500 | 0.250 | -3.00 | 50.0 | 100 / 100 / 50.00 | 0 / 50 / 0.00 |" in text
     assert "mode 0 (0.00, 1.00)" in text and "mode 1 (2.00, 3.00)" in text
 
 
@@ -135,6 +142,8 @@ def test_summary_counts_match_the_per_draw_readings(k3):
         (r,) = read_modes(SMOKE, grp, firsts[key], 1, radius=2.0)
         missed = [n < 0.1 / grp.modes for n in r.near]
         counted = [c >= 0.5 for c in r.counted]
+        counted_ref = [c >= 0.5 for c in r.counted_reference]
+        assert row["missed_counted_reference"] == sum(m and c for m, c in zip(missed, counted_ref))
         assert row["missed"] == sum(missed)
         assert row["missed_counted"] == sum(m and c for m, c in zip(missed, counted))
         assert row["kept_not_counted"] == sum(not m and not c for m, c in zip(missed, counted))
