@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gan_backend.adagan.mixture import Mixture
+from gan_backend.engine._validate import positive_float, positive_int
 from gan_backend.experiments import runs
 from gan_backend.experiments.arguments import OneLineParser
 from gan_backend.experiments.presets import get_preset
@@ -98,11 +99,8 @@ def read_modes(preset, group, first: bytes, T: int, *, radius: float = 4.0, prog
     >>> [r.t for r in rows], len(rows[0].counted) == g.modes
     ([1, 2], True)
     """
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or not 1 <= T <= preset.T:
-        raise ValueError(f"`T` must be an integer in [1, {preset.T}] (the preset's T); got {T!r}")
-    radius = float(radius)
-    if not np.isfinite(radius) or radius <= 0:
-        raise ValueError(f"`radius` must be a positive finite number; got {radius!r}")
+    T = positive_int("T", T, maximum=preset.T)
+    radius = positive_float("radius", radius)
     gd = runs._GroupData(group, preset, first)
     means = np.asarray(gd.data.means, dtype=np.float64)
 
@@ -259,18 +257,16 @@ def _from_store(a, path):
                 return _fail(f"--store: {path} holds no first GAN")
             preset = get_preset(name)
             groups = {g.key: g for g in runs.groups(preset)}
-            keys = known if keys is None else keys
-            for key in keys:
-                if store.component(key) is None or key not in groups:
+            firsts = {}
+            for key in (known if keys is None else keys):
+                firsts[key] = store.component(key)
+                if firsts[key] is None or key not in groups:
                     shown = ", ".join(known[:3]) + (", ..." if len(known) > 3 else "")
                     return _fail(f"--group: {key!r} is not a data draw of {path} (e.g. {shown})")
                 # the GANs are read (and retrained) with today's preset: it must be the stored one
                 store.check_component_config(key, preset.first_config(groups[key].modes, groups[key].variant))
-            firsts = {key: store.component(key) for key in keys}
     except ValueError as exc:  # not a store, an unknown preset, or settings changed since the table ran
         return _fail(f"--store: {exc}")
-    if a.group is not None and not 1 <= a.T <= preset.T:
-        return _fail(f"--T must be in [1, {preset.T}] for preset {name!r}; got {a.T}")
     return name, preset, groups, firsts
 
 
@@ -309,7 +305,7 @@ def _check_args(a) -> int:
 
 
 def _from_preset(a):
-    """``(preset name, preset, groups by key, firsts)`` with GAN 1 trained, or an exit status."""
+    """``(preset name, preset, groups by key, None)`` (GAN 1 not trained yet), or an exit status."""
     try:
         preset = get_preset(a.preset)
     except ValueError as exc:
@@ -318,8 +314,11 @@ def _from_preset(a):
     if a.group is not None and a.group not in groups:
         shown = ", ".join(list(groups)[:3])
         return _fail(f"--group: {a.group!r} is not a data draw of preset {a.preset!r} (e.g. {shown}, ...)")
-    if a.group is not None and not 1 <= a.T <= preset.T:
-        return _fail(f"--T must be in [1, {preset.T}] for preset {a.preset!r}; got {a.T}")
+    return a.preset, preset, groups, None
+
+
+def _train_firsts(a, preset, groups) -> dict:
+    """GAN 1 of each data draw asked for, trained as the table does, with progress on stderr."""
     keys = list(groups) if a.all else [a.group]
     firsts = {}
     start = time.perf_counter()
@@ -327,7 +326,7 @@ def _from_preset(a):
         firsts[key] = runs.execute_first(groups[key], preset)["generator"]
         eta = (time.perf_counter() - start) / i * (len(keys) - i)
         print(f"GAN 1 of {key} trained ({i}/{len(keys)}, ETA {eta / 60:.1f} min)", file=sys.stderr, flush=True)
-    return a.preset, preset, groups, firsts
+    return firsts
 
 
 def _read_group(a, preset, group, first) -> str:
@@ -358,6 +357,10 @@ def main(argv=None) -> int:
     if isinstance(got, int):
         return got
     name, preset, groups, firsts = got
+    if a.group is not None and not 1 <= a.T <= preset.T:
+        return _fail(f"--T must be in [1, {preset.T}] for preset {name!r}; got {a.T}")
+    if firsts is None:
+        firsts = _train_firsts(a, preset, groups)
     command = "python -m gan_backend.experiments.mode_reading " + " ".join(sys.argv[1:] if argv is None else argv)
     if a.all:
         text = _format_summary(missed_but_counted(preset, firsts, radius=a.radius), a.radius,
