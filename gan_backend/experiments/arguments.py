@@ -6,12 +6,26 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["OneLineParser"]
+__all__ = ["OneLineParser", "report_error"]
+
+
+def report_error(prog: str, message: str) -> int:
+    """Write ``{prog}: error: {message}`` to stderr as one line (the message's whitespace
+    runs, newlines included, become single spaces) and return the exit status 2."""
+    sys.stderr.write(f"{prog}: error: {' '.join(str(message).split())}\n")
+    return 2
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are a single line and exit status 2."""
+    """An ArgumentParser whose errors are a single line and exit status 2.
+
+    :meth:`error` exits, as argparse's does; :meth:`fail` writes the same line and returns
+    2, for the checks a command makes after parsing (``return p.fail(...)`` from ``main``).
+    """
 
     def error(self, message: str):  # noqa: D401 - argparse API
-        sys.stderr.write(f"{self.prog}: error: {' '.join(str(message).split())}\n")
-        sys.exit(2)
+        sys.exit(report_error(self.prog, message))
+
+    def fail(self, message: str) -> int:
+        """The one-line error of :meth:`error`, returning the exit status 2 instead of exiting."""
+        return report_error(self.prog, message)

@@ -163,11 +163,6 @@ def plot_run(runs: str, name: str, seed: int, path: str) -> None:
                               f"ρ(width, w) = {sw['rho']:+.3f} (p = {_p(sw['p_value'])})")
 
 
-def _fail(msg: str) -> int:
-    print(f"digits_factors: error: {msg}", file=sys.stderr)
-    return 2
-
-
 def main(argv=None) -> int:
     p = OneLineParser(prog="python -m gan_backend.experiments.digits_factors",
                       description=__doc__.splitlines()[0])
@@ -190,19 +185,19 @@ def main(argv=None) -> int:
         steps = int(a.steps)
         perms = int(a.permutations)
     except ValueError as exc:
-        return _fail(f"--seeds, --steps and --permutations must be integers ({exc})")
+        return p.fail(f"--seeds, --steps and --permutations must be integers ({exc})")
     if any(s < 0 for s in seeds):
-        return _fail(f"--seeds must be nonnegative integers; got {a.seeds}")
+        return p.fail(f"--seeds must be nonnegative integers; got {a.seeds}")
     if steps < 1:
-        return _fail(f"--steps must be a positive integer; got {a.steps!r}")
+        return p.fail(f"--steps must be a positive integer; got {a.steps!r}")
     if perms < 1:
-        return _fail(f"--permutations must be a positive integer; got {a.permutations!r}")
+        return p.fail(f"--permutations must be a positive integer; got {a.permutations!r}")
     if a.figure and a.figure[0] not in SETTINGS:
-        return _fail(f"--figure: setting must be one of {', '.join(SETTINGS)}; got {a.figure[0]!r}")
+        return p.fail(f"--figure: setting must be one of {', '.join(SETTINGS)}; got {a.figure[0]!r}")
     try:
         os.makedirs(a.runs, exist_ok=True)
     except OSError as exc:
-        return _fail(f"--runs: cannot create {a.runs!r} ({exc.strerror})")
+        return p.fail(f"--runs: cannot create {a.runs!r} ({exc.strerror})")
     if seeds and a.settings:
         x, labels = digits.load_digits_data(), digits.load_digits_labels()
         for seed in seeds:

@@ -38,11 +38,13 @@ import numpy as np
 from gan_backend.adagan.mixture import Mixture
 from gan_backend.engine._validate import positive_float, positive_int
 from gan_backend.experiments import runs
-from gan_backend.experiments.arguments import OneLineParser
+from gan_backend.experiments.arguments import OneLineParser, report_error
 from gan_backend.experiments.presets import get_preset
 from gan_backend.experiments.store import ResultStore
 
 __all__ = ["ModeReading", "read_modes", "format_readings", "missed_but_counted", "main"]
+
+_PROG = "python -m gan_backend.experiments.mode_reading"
 
 
 @dataclass(frozen=True)
@@ -231,8 +233,7 @@ def _format_summary(rows, radius: float, title: str) -> str:
 
 
 def _fail(msg: str) -> int:
-    sys.stderr.write(f"python -m gan_backend.experiments.mode_reading: error: {msg}\n")
-    return 2
+    return report_error(_PROG, msg)
 
 
 def _write(text: str, out) -> None:
@@ -271,7 +272,7 @@ def _from_store(a, path):
 
 
 def _parser() -> OneLineParser:
-    p = OneLineParser(prog="python -m gan_backend.experiments.mode_reading", description=__doc__.splitlines()[0])
+    p = OneLineParser(prog=_PROG, description=__doc__.splitlines()[0])
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--store", metavar="DIR", help="a table output folder holding results.sqlite")
     source.add_argument("--preset", metavar="NAME", help="no store: train GAN 1 of each data draw of this table "

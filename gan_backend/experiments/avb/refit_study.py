@@ -164,11 +164,6 @@ def write_tables(rows: list[dict], prefix: str, command: str) -> None:
         fh.write("\n".join(lines) + "\n")
 
 
-def _fail(message: str) -> int:
-    print(f"refit_study: {message}", file=sys.stderr)
-    return 2
-
-
 def main(argv=None) -> int:
     p = OneLineParser(prog="python -m gan_backend.experiments.avb.refit_study",
                                 description=__doc__.splitlines()[0])
@@ -180,14 +175,14 @@ def main(argv=None) -> int:
     p.add_argument("--replicates", type=int, default=1, help="independent refits of each setting (default 1)")
     a = p.parse_args(argv)
     if any(s < 0 for s in a.seeds):
-        return _fail(f"--seeds must be nonnegative; got {a.seeds}")
+        return p.fail(f"--seeds must be nonnegative; got {a.seeds}")
     if a.iterations is not None and a.iterations < 1:
-        return _fail(f"--iterations must be a positive integer; got {a.iterations}")
+        return p.fail(f"--iterations must be a positive integer; got {a.iterations}")
     if a.replicates < 1:
-        return _fail(f"--replicates must be a positive integer; got {a.replicates}")
+        return p.fail(f"--replicates must be a positive integer; got {a.replicates}")
     folder = os.path.dirname(os.path.abspath(a.out))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        return _fail(f"--out: {folder} is not a writable directory")
+        return p.fail(f"--out: {folder} is not a writable directory")
     config = AvbConfig() if a.iterations is None else AvbConfig().replace(iterations=a.iterations)
     command = "python -m gan_backend.experiments.avb.refit_study " + " ".join(sys.argv[1:] if argv is None else argv)
     rows, start = [], time.perf_counter()

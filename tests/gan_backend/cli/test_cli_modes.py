@@ -104,3 +104,27 @@ def test_eta_is_printed_before_training(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("modes modes-tiny: 1 of 10 runs to do on 1 worker(s); estimated ")
     assert out[1].startswith("modes: 1 runs computed, 0 resumed") and "9 missing" in out[1]
+
+
+def test_store_with_other_settings_is_one_line_exit_2(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["modes", "--setting", "tiny", "--out", str(out), "--workers", "1", "--max-runs", "1",
+                 "--quiet", "--no-figures"]) == 0
+    db = sqlite3.connect(out / "results.sqlite")
+    try:  # the stored run now records other settings than today's tiny setting
+        (key, config), = db.execute("SELECT key, config FROM runs").fetchall()
+        changed = json.loads(config)
+        changed["__other"] = 1
+        db.execute("UPDATE runs SET config = ? WHERE key = ?", (json.dumps(changed), key))
+        db.commit()
+    finally:
+        db.close()
+    capsys.readouterr()
+    assert main(["modes", "--setting", "tiny", "--out", str(out), "--workers", "1", "--quiet", "--no-figures"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("python -m gan_backend modes: error: ") and "other settings" in err[0]
+    db = sqlite3.connect(out / "results.sqlite")
+    try:
+        assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1  # nothing trained
+    finally:
+        db.close()
