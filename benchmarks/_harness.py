@@ -166,6 +166,31 @@ def format_row(row: Row) -> str:
     return line + (f"  ({row.note})" if row.note else "")
 
 
+def jax_cpu():
+    """``(jax, optax)`` with JAX on its CPU platform, or ``(None, None)`` when either is not
+    installed (the JAX peers are optional: their rows then say how to install them)."""
+    try:
+        import jax  # lazy: JAX is optional (the peer of B3, B11, B12)
+        import optax
+    except ImportError:
+        return None, None
+    jax.config.update("jax_platforms", "cpu")
+    return jax, optax
+
+
+def script_main(rows, worker=None) -> None:
+    """``python -m benchmarks.<row module> [--smoke]``: print the header and the module's rows;
+    with ``--worker`` (the one-thread child of :func:`one_thread_child`), print the JSON of
+    ``worker(smoke)`` instead."""
+    smoke = "--smoke" in sys.argv
+    if worker is not None and "--worker" in sys.argv:
+        print(json.dumps(worker(smoke)))
+        return
+    print(HEADER)
+    for r in rows(smoke):
+        print(format_row(r))
+
+
 def jax_scan_blocks(step, carry):
     """The JAX side's timed block: ``block(steps)`` runs ``steps`` iterations of ``step`` (a
     ``jax.lax.scan`` body ``(carry, _) -> (carry, None)``) in one ``jit`` call, keeps the

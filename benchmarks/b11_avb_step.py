@@ -23,11 +23,8 @@ makes the row a FAIL with the install note, not a crash.
 """
 from __future__ import annotations
 
-import json
-import sys
-
-from benchmarks._harness import Row, dense_macs, gemm_note, interleaved_best, jax_scan_blocks, one_thread_child, \
-    sgemm_gflops
+from benchmarks._harness import Row, dense_macs, gemm_note, interleaved_best, jax_cpu, jax_scan_blocks, \
+    one_thread_child, script_main, sgemm_gflops
 
 ID = "B11"
 TARGET = 1.0
@@ -145,14 +142,9 @@ def _worker(smoke: bool) -> dict:
         config = config.replace(batch_size=32, adversary_hidden=(8,), encoder_hidden=(8,), decoder_hidden=(8,))
     trainer = AvbTrainer(toy_data(), config, rng=0)
     ours = trainer.iterate  # the iterations alone: run() adds the evaluation refit of T
-    try:
-        import jax
-        import optax
-    except ImportError:
-        jax = optax = None
+    jax, optax = jax_cpu()
     jpeer = None
     if jax is not None:
-        jax.config.update("jax_platforms", "cpu")
         jpeer = _jax_block_factory(config, jax, optax)
     blocks = (3,) if smoke else (10,)
     jax_blocks = (3,) if smoke else (10, 50)
@@ -204,11 +196,4 @@ def rows(smoke: bool = False) -> list[Row]:
 
 
 if __name__ == "__main__":
-    if "--worker" in sys.argv:
-        print(json.dumps(_worker("--smoke" in sys.argv)))
-    else:
-        from benchmarks._harness import HEADER, format_row
-
-        print(HEADER)
-        for r in rows("--smoke" in sys.argv):
-            print(format_row(r))
+    script_main(rows, _worker)

@@ -19,11 +19,8 @@ the row a FAIL with an install note, not a crash.
 """
 from __future__ import annotations
 
-import json
-import sys
-
-from benchmarks._harness import Row, dense_macs, gemm_note, interleaved_best, jax_scan_blocks, one_thread_child, \
-    sgemm_gflops
+from benchmarks._harness import Row, dense_macs, gemm_note, interleaved_best, jax_cpu, jax_scan_blocks, \
+    one_thread_child, script_main, sgemm_gflops
 
 ID = "B12"
 #: printed right after B3 (the toy GAN step) by ``python -m benchmarks``
@@ -121,14 +118,9 @@ def _worker(smoke: bool) -> dict:
     n = 4096 if smoke else 256_000
     x = np.random.default_rng(0).normal(size=(n, 2)).astype(np.float32)
     trainer = GanTrainer(x, config, rng=0)
-    try:
-        import jax
-        import optax
-    except ImportError:
-        jax = optax = None
+    jax, optax = jax_cpu()
     jpeer = None
     if jax is not None:
-        jax.config.update("jax_platforms", "cpu")
         jpeer = jax_block_factory(x, config, jax, optax)
     block = 2 if smoke else 10
     sides = [("ours", trainer.steps)] + ([("jax", jpeer)] if jpeer else [])
@@ -172,11 +164,4 @@ def rows(smoke: bool = False) -> list[Row]:
 
 
 if __name__ == "__main__":
-    if "--worker" in sys.argv:
-        print(json.dumps(_worker("--smoke" in sys.argv)))
-    else:
-        from benchmarks._harness import HEADER, format_row
-
-        print(HEADER)
-        for row in rows("--smoke" in sys.argv):
-            print(format_row(row))
+    script_main(rows, _worker)

@@ -39,11 +39,10 @@ PyTorch, and the INFO row when pinned. A missing peer makes its row a FAIL with 
 """
 from __future__ import annotations
 
-import json
 import os
-import sys
 
-from benchmarks._harness import OPENBLAS_PINS, Row, interleaved_best, jax_scan_blocks, one_thread_child
+from benchmarks._harness import OPENBLAS_PINS, Row, interleaved_best, jax_cpu, jax_scan_blocks, one_thread_child, \
+    script_main
 
 ID = "B3"
 TARGET = 3.0
@@ -199,14 +198,9 @@ def _worker(smoke: bool) -> dict:
         def peer(steps):
             for _ in range(steps):
                 tstep()
-    try:
-        import jax
-        import optax
-    except ImportError:
-        jax = optax = None
+    jax, optax = jax_cpu()
     jpeer = None
     if jax is not None:
-        jax.config.update("jax_platforms", "cpu")
         jpeer = _jax_block_factory(x, batch, jax, optax)
     # Short blocks, many rounds: on a shared machine the best block is one that ran
     # without being descheduled. JAX's per-step time depends on the scan length (measured
@@ -291,11 +285,4 @@ def rows(smoke: bool = False) -> list[Row]:
 
 
 if __name__ == "__main__":
-    if "--worker" in sys.argv:
-        print(json.dumps(_worker("--smoke" in sys.argv)))
-    else:
-        from benchmarks._harness import HEADER, format_row
-
-        print(HEADER)
-        for r in rows("--smoke" in sys.argv):
-            print(format_row(r))
+    script_main(rows, _worker)

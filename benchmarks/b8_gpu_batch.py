@@ -86,10 +86,6 @@ def rows(smoke: bool = False) -> list[Row]:
 
 
 if __name__ == "__main__":
-    import sys
+    from benchmarks._harness import script_main
 
-    from benchmarks._harness import HEADER, format_row
-
-    print(HEADER)
-    for r in rows("--smoke" in sys.argv):
-        print(format_row(r))
+    script_main(rows)

@@ -71,3 +71,20 @@ def test_gemm_note_states_the_rate_the_target_needs():
     # ours 4e8/5e-3 = 80 GFLOP/s, JAX 100; 1.3x JAX needs 130 GFLOP/s = 1.30 of 100
     assert note == ("GEMM work 400 MFLOP/step: ours 80 GFLOP/s, JAX 100; 1.3x JAX needs 130 GFLOP/s, "
                     "1.30 of this machine's 1-thread sgemm (512x128 @ 128x128: 100 GFLOP/s)")
+
+
+def test_script_main_prints_the_rows_or_the_workers_json(monkeypatch, capsys):
+    import json
+
+    from benchmarks._harness import HEADER, Row, script_main
+
+    def rows(smoke):
+        return [Row("BX tiny", 1e-3, 2e-3, 2.0, ">= 1x", True, note=f"smoke={smoke}")]
+
+    monkeypatch.setattr(sys, "argv", ["bx", "--smoke"])
+    script_main(rows, lambda smoke: {"smoke": smoke})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == HEADER and lines[1].startswith("BX tiny") and "smoke=True" in lines[1] and len(lines) == 2
+    monkeypatch.setattr(sys, "argv", ["bx", "--worker"])
+    script_main(rows, lambda smoke: {"smoke": smoke})
+    assert json.loads(capsys.readouterr().out) == {"smoke": False}
