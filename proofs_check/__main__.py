@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"generated instances per statement (default {DEFAULT_INSTANCES})")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the whole run (default 0)")
     p.add_argument("--json", metavar="PATH", help="also write the JSON report to PATH ('-': stdout, the table then goes to stderr)")
-    p.add_argument("--only", metavar="IDS", help="comma-separated ids; S11 also selects S11-kl etc.")
+    p.add_argument("--only", nargs="+", action="extend", metavar="IDS",
+                   help="ids, comma- or space-separated (repeatable); S11 also selects S11-kl etc.")
     p.add_argument("--list", action="store_true", help="list the rows and exit")
     p.add_argument("--jobs", type=int, default=DEFAULT_JOBS, metavar="J",
                    help=f"worker processes (default {DEFAULT_JOBS}); results do not depend on it")
@@ -182,7 +183,7 @@ def _main(argv, *, rows) -> int:
     try:
         extra = user_rows(args.statements, plugins=not args.no_plugins, builtin=_registry.rows()) \
             if rows is None else []
-        chosen = rows if rows is not None else _registry.select(args.only, extra=extra)
+        chosen = rows if rows is not None else _registry.select(None if args.only is None else ",".join(args.only), extra=extra)
     except PluginError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

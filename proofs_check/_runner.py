@@ -13,9 +13,14 @@ A :class:`~proofs_check._core.Statement` is run in up to two hypothesis passes, 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import inspect
 import math
+import os
+import sysconfig
 import time
+import traceback
 from dataclasses import dataclass, is_dataclass
 from typing import Any
 
@@ -179,11 +184,51 @@ def _record(tally: dict, c: Check) -> None:
         tally["worst_rel"], tally["worst"] = rel, (c.slack if not math.isnan(c.slack) else -math.inf)
 
 
+#: where a frame is not the place to show for an exception: the standard library, installed
+#: packages (hypothesis, NumPy, ...) and this package's own plumbing
+_NOT_THE_PLACE = tuple(os.path.join(os.path.abspath(d), "") for d in {
+    sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+_PLUMBING = {os.path.abspath(f) for f in (__file__, inspect.getfile(as_check))}
+
+
+def _row_files(row) -> set:
+    """The source files of ``row``'s check (or cases) function, partials and wrappers undone."""
+    files = set()
+    for fn in (getattr(row, "check", None), getattr(row, "cases", None)):
+        while isinstance(fn, functools.partial):
+            fn = fn.func
+        code = getattr(inspect.unwrap(fn), "__code__", None) if callable(fn) else None
+        if code is not None:
+            files.add(os.path.abspath(code.co_filename))
+    return files
+
+
+def _where(exc: BaseException, row) -> str | None:
+    """``FILE:LINE in FUNCTION`` of the frame to show for ``exc``: the deepest in the row's own
+    source file (a user's check or strategy), else the deepest outside the standard library,
+    installed packages and this package's plumbing; None when there is none."""
+    frames = [(os.path.abspath(f.filename), f) for f in traceback.extract_tb(exc.__traceback__)]
+    own = _row_files(row)
+    picks = [f for path, f in frames if path in own] or [
+        f for path, f in frames if path not in _PLUMBING and not path.startswith(_NOT_THE_PLACE)]
+    if not picks:
+        return None
+    f = picks[-1]
+    path = os.path.relpath(f.filename) if os.path.abspath(f.filename).startswith(os.getcwd() + os.sep) else f.filename
+    return f"{path}:{f.lineno} in {f.name}"
+
+
+def _error_text(exc: BaseException, row) -> str:
+    """``Type: message`` of an exception a row raised, with the place it came from (:func:`_where`)."""
+    where = _where(exc, row)
+    return f"{type(exc).__name__}: {exc}" + (f" (at {where})" if where else "")
+
+
 def _safe_check(stmt: Statement, inst) -> tuple[Check | None, str | None]:
     try:
         return as_check(stmt.check(inst), row=stmt.id, instance=inst), None
     except Exception as exc:  # noqa: BLE001 - any failure of the library on a valid instance is reported
-        return None, f"{type(exc).__name__}: {exc}"
+        return None, _error_text(exc, stmt)
 
 
 def _describe(inst, c: Check | None, err: str | None) -> dict:
@@ -228,7 +273,7 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
         with _history_free_generation():
             hyp_seed(s)(_settings(instances, shrink=False)(given(stmt.strategy)(count)))()
     except Exception as exc:  # noqa: BLE001 - e.g. an fdiv name that has not landed yet
-        return _outcome(stmt, tally, None, t0, error=f"{type(exc).__name__}: {exc}")
+        return _outcome(stmt, tally, None, t0, error=_error_text(exc, stmt))
 
     cx = None
     want = tally["viol"] > 0 or tally["err"] > 0 or stmt.expect == "refuted"
@@ -258,7 +303,7 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
             pass
         except Exception as exc:  # noqa: BLE001 - e.g. hypothesis' Flaky after the shrink budget
             if not found:
-                return _outcome(stmt, tally, None, t0, error=f"shrinking failed: {type(exc).__name__}: {exc}")
+                return _outcome(stmt, tally, None, t0, error=f"shrinking failed: {_error_text(exc, stmt)}")
         if not found and only_genuine and tally["first"] is not None:
             found = [tally["first"]]  # the shrinking pass did not meet it again: report it unshrunk
         if found:
@@ -316,5 +361,5 @@ def run_cases(row: Derivation) -> Outcome:
                 if cx is None:
                     cx = _describe(label, c, None)
     except Exception as exc:  # noqa: BLE001
-        return _outcome(row, tally, cx, t0, error=f"{type(exc).__name__}: {exc}")
+        return _outcome(row, tally, cx, t0, error=_error_text(exc, row))
     return _outcome(row, tally, cx, t0)

@@ -77,6 +77,14 @@ def test_unknown_id_is_an_error(capsys, only):
     _one_line_error(capsys, "unknown statement id")
 
 
+def test_only_takes_comma_and_space_separated_ids_and_repeats(capsys):
+    assert main(["--list", "--only", "S13", "S12,S4", "--only", "S1"]) == 0
+    listed = {line.split()[0] for line in capsys.readouterr().out.splitlines() if line.strip()}
+    assert {"S1", "S4", "S12", "S13", "S13-not-abs-cont"} <= listed and "S2" not in listed and "S11" not in listed
+    assert main(["--only", "S4", "S99", "--quiet"]) == 2
+    _one_line_error(capsys, "unknown statement id")
+
+
 def test_bad_json_path_fails_before_running(tmp_path, capsys, monkeypatch):
     def no_run(*a, **k):
         raise AssertionError("a row ran before the --json path was checked")

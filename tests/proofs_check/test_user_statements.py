@@ -433,3 +433,41 @@ def test_ctrl_c_inside_an_extension_import_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr(cli, "_main", broken)
     with pytest.raises(ImportError, match="no module named"):
         cli.main([])
+
+
+def test_an_error_in_a_users_strategy_or_check_names_its_file_and_line(tmp_path, capsys):
+    mod = tmp_path / "buggy_rows.py"
+    mod.write_text(textwrap.dedent('''\
+        from hypothesis import strategies as st
+        from proofs_check import Statement, check, le
+        from proofs_check.strategies import registry_names
+
+        @st.composite
+        def named(draw):
+            return draw(registry_names())  # line 7: a list, not a strategy
+
+        def fragile(v):
+            return check(le("1/v <= 1", 1 / v, 1))  # line 10: v = 0 divides by zero
+
+        STATEMENTS = [
+            Statement("U-bad-strategy", "-", "-", "-", named(), lambda name: True),
+            Statement("U-bad-check", "-", "-", "-", st.integers(0, 3), fragile),
+        ]
+        '''))
+    code = main(["--statements", str(mod), "--only", "U-bad-strategy,U-bad-check", "--instances", "10",
+                 "--quiet", "--jobs", "1"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"AttributeError: 'list' object has no attribute 'validate' (at {mod}:7 in named)" in out
+    assert f"ZeroDivisionError: division by zero (at {mod}:10 in fragile)" in out
+
+
+def test_an_error_raised_inside_the_library_points_at_the_calling_line_of_the_row():
+    def row_check(v):
+        return check(le("D <= 1", fdiv.divergence("kl", [v, 1.0], [0.5, 0.5]), 1.0))  # v < 0: fdiv refuses
+
+    o = proofs_check.run_row(_stmt(strategy=st.just(-1.0), check=row_check), instances=3, seed=0)
+    line = row_check.__code__.co_firstlineno + 1
+    assert o.verdict == "ERROR"
+    assert o.counterexample["exception"].startswith("ValueError: `q` must contain nonnegative masses")
+    assert o.counterexample["exception"].endswith(f"test_user_statements.py:{line} in row_check)")
