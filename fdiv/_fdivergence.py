@@ -41,6 +41,17 @@ def _as_float64(x, name: str) -> np.ndarray:
     return as_real(name, x) + 0.0
 
 
+def _nonnegative(x: np.ndarray, name: str) -> np.ndarray:
+    """``x`` itself; ValueError naming ``name`` and the first negative entry when there is one
+    (f and f' are defined on [0, inf]; NaN passes through, as in the conjugate)."""
+    neg = x < 0
+    if np.any(neg):
+        bad = x[neg] if x.ndim else x
+        raise ValueError(f"`{name}` must be >= 0 (f is defined on [0, inf], docs/theory.md §0); got "
+                         f"{float(np.ravel(bad)[0])!r}" + (f" among {x.size} values" if x.size > 1 else ""))
+    return x
+
+
 def _as_gan_input(v):
     """float32/float64 ndarrays pass through (dtype kept); foreign arrays (CuPy) pass
     through untouched; anything else real becomes a float64 ndarray (ValueError naming
@@ -96,8 +107,9 @@ class FDivergence:
     Notes
     -----
     Elementwise methods accept real scalars or arrays (strings, complex, masked or object
-    input raise ValueError naming the parameter), return float64 (a NumPy scalar for
-    scalar input) and never NaN for valid input:
+    input raise ValueError naming the parameter, as does x < 0 for ``f`` and ``f_prime``),
+    return float64 (a NumPy scalar for scalar input), NaN for NaN and never NaN for valid
+    input:
 
     ==========================  ======================  ==================================
     method                      valid input             boundary values
@@ -154,8 +166,9 @@ class FDivergence:
 
     # --- the generator -------------------------------------------------------------
     def f(self, x):
-        """f(x) for x >= 0 (``f(0) = f_zero``; ``f(inf)`` is the limit, see the Notes)."""
-        x = _as_float64(x, "x")
+        """f(x) for x >= 0 (``f(0) = f_zero``; ``f(inf)`` is the limit, see the Notes);
+        ValueError for x < 0."""
+        x = _nonnegative(_as_float64(x, "x"), "x")
         with np.errstate(all="ignore"):
             y = np.where(x == 0, self.f_zero, self.formulas.f(x))
             if np.any(x == np.inf):
@@ -171,8 +184,8 @@ class FDivergence:
 
     def f_prime(self, x):
         """f'(x) for x > 0 (a subgradient where f has a kink, e.g. 0 for tv at 1);
-        ``f_prime(inf) = slope_inf``."""
-        x = _as_float64(x, "x")
+        ``f_prime(inf) = slope_inf``; ValueError for x < 0."""
+        x = _nonnegative(_as_float64(x, "x"), "x")
         with np.errstate(all="ignore"):
             y = self.formulas.f_prime(x)
             if np.any(x == np.inf):

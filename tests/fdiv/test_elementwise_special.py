@@ -83,3 +83,17 @@ def test_alpha_gan_helpers_against_mpmath(a):
                 assert got == want, (what, v)
             else:
                 assert got == pytest.approx(want, rel=RTOL, abs=1e-300), (what, v, got, want)
+
+
+@pytest.mark.parametrize("name", GENS)
+def test_negative_x_is_refused_naming_x_and_nan_passes_through(name):
+    """f and f' are defined on [0, inf] (THEORY §0): x < 0 is bad input, never a number
+    (pearson_chi2's formula would give (-1 - 1)^2 = 4), and -0.0 is 0."""
+    g = fdiv.get(name)
+    for meth in (g.f, g.f_prime):
+        for bad in (-1.0, -5e-324, -np.inf, [0.5, -2.0, 3.0]):
+            with pytest.raises(ValueError, match=r"`x` must be >= 0"):
+                meth(bad)
+        assert math.isnan(meth(math.nan))
+        y = meth(np.array([math.nan, 1.0]))
+        assert math.isnan(y[0]) and not math.isnan(y[1])
