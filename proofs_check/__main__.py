@@ -16,6 +16,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
+from proofs_check._interrupt import caused_by_interrupt
+
 DEFAULT_INSTANCES = 200
 DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
 MAX_INSTANCES = 100_000
@@ -153,21 +155,10 @@ def main(argv=None, *, rows=None) -> int:
     except (KeyboardInterrupt, ImportError) as exc:
         # a Ctrl-C inside an extension module's initialisation surfaces as
         # "ImportError: initialization failed", caused by the interrupt
-        if not _caused_by_interrupt(exc):
+        if not caused_by_interrupt(exc):
             raise
         print("interrupted (Ctrl-C): no report written", file=sys.stderr, flush=True)
         return 130
-
-
-def _caused_by_interrupt(exc: BaseException) -> bool:
-    """Whether a KeyboardInterrupt is in ``exc``'s chain of causes and contexts."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
 
 
 def _main(argv, *, rows) -> int:

@@ -392,7 +392,7 @@ def verify_conjugate(f_expr, fstar_expr, x, t) -> ConjugateCheck:
 
     f_num = sp.lambdify(xp, f, "numpy")
     fp_num = sp.lambdify(xp, fp, "numpy")
-    grid = f"t = f'(x) at x = 10^-3..10^3 (25 log-spaced), f'(0+) - 1, f'(0+) - 10, f'(inf), f'(inf) + 1/2"
+    grid = "t = f'(x) at x = 10^-3..10^3 (25 log-spaced), f'(0+) - 1, f'(0+) - 10, f'(inf), f'(inf) + 1/2"
     try:
         with np.errstate(all="ignore"):
             F = fdiv.from_callable(

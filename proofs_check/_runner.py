@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hyp_seed, s
 
 from proofs_check._pyrepr import pyrepr
 from proofs_check._core import Check, Derivation, Statement, as_check
+from proofs_check._interrupt import caused_by_interrupt
 
 __all__ = ["Outcome", "run_row", "run_property", "run_cases", "derived_seed", "jsonable",
            "DEFAULT_MIN_SEARCH"]
@@ -219,7 +220,11 @@ def _where(exc: BaseException, row) -> str | None:
 
 
 def _error_text(exc: BaseException, row) -> str:
-    """``Type: message`` of an exception a row raised, with the place it came from (:func:`_where`)."""
+    """``Type: message`` of an exception a row raised, with the place it came from (:func:`_where`).
+    An exception caused by Ctrl-C is not the row's: it is raised again as KeyboardInterrupt, so
+    that the run stops as interrupted instead of reporting the row as an ERROR."""
+    if caused_by_interrupt(exc):
+        raise KeyboardInterrupt from exc
     where = _where(exc, row)
     return f"{type(exc).__name__}: {exc}" + (f" (at {where})" if where else "")
 
@@ -302,7 +307,7 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
         except _Found:
             pass
         except Exception as exc:  # noqa: BLE001 - e.g. hypothesis' Flaky after the shrink budget
-            if not found:
+            if not found or caused_by_interrupt(exc):
                 return _outcome(stmt, tally, None, t0, error=f"shrinking failed: {_error_text(exc, stmt)}")
         if not found and only_genuine and tally["first"] is not None:
             found = [tally["first"]]  # the shrinking pass did not meet it again: report it unshrunk

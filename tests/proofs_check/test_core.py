@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-from proofs_check import Check, Statement, check, eq, ge, le, truth
+from proofs_check import Check, Derivation, Statement, check, eq, ge, le, truth
 from proofs_check._lemmas import sqrt_sum_part
 from proofs_check._runner import derived_seed, jsonable, run_row
 from proofs_check.tolerances import rel_tol_sum, sum_tol
@@ -129,3 +129,23 @@ def test_core_does_not_import_the_runner():
 def test_run_row_rejects_other_objects():
     with pytest.raises(TypeError, match="row"):
         run_row(object(), instances=1, seed=0)
+
+
+def _interrupted_import(_):
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as ki:  # as CPython reports a Ctrl-C inside an extension's initialisation
+        raise ImportError("initialization failed") from ki
+
+
+@pytest.mark.parametrize("where", ["check", "strategy"])
+def test_ctrl_c_inside_a_row_stops_the_run_instead_of_an_error_row(where):
+    if where == "check":
+        s = Statement("T-int", "-", "test", "-", st.integers(0, 5), _interrupted_import)
+    else:
+        s = Statement("T-int", "-", "test", "-", st.integers(0, 5).map(_interrupted_import), lambda x: True)
+    with pytest.raises(KeyboardInterrupt):
+        run_row(s, instances=5, seed=0)
+    d = Derivation("T-int-d", "-", "test", "-", lambda: _interrupted_import(None))
+    with pytest.raises(KeyboardInterrupt):
+        run_row(d, instances=5, seed=0)
