@@ -1,8 +1,22 @@
-"""Telling a Ctrl-C apart from a row's own failure (standard library only: the command imports
-it before hypothesis, sympy or fdiv)."""
+"""Ctrl-C during a run (standard library only: the command imports it before hypothesis, sympy
+or fdiv).
+
+A KeyboardInterrupt can be lost inside a library: one raised in a garbage-collection callback
+(hypothesis times its collections) is printed as "Exception ignored" and dropped, and one
+raised inside hypothesis' generation was measured to let the row run to its end. Within
+:func:`interrupts_kept`, a Ctrl-C raises KeyboardInterrupt as usual and is also remembered,
+so the runner raises it again at its next :func:`raise_if_interrupted` (before each instance
+and after each hypothesis pass): the run stops as interrupted, never as a finished report.
+"""
 from __future__ import annotations
 
-__all__ = ["caused_by_interrupt"]
+import contextlib
+import signal
+import threading
+
+__all__ = ["caused_by_interrupt", "interrupts_kept", "raise_if_interrupted"]
+
+_pending = [False]  # a Ctrl-C arrived inside interrupts_kept()
 
 
 def caused_by_interrupt(exc: BaseException) -> bool:
@@ -27,3 +41,33 @@ def caused_by_interrupt(exc: BaseException) -> bool:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def _remember_and_raise(signum, frame):
+    _pending[0] = True
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interrupts_kept():
+    """Within: SIGINT raises KeyboardInterrupt and is remembered for :func:`raise_if_interrupted`.
+    Only Python's default handler is replaced, and only in the main thread (elsewhere, and under
+    a handler someone else installed, nothing changes); nested uses share the outer one."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    _pending[0] = False
+    signal.signal(signal.SIGINT, _remember_and_raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _pending[0] = False
+
+
+def raise_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if a Ctrl-C arrived inside :func:`interrupts_kept` (even one
+    that a library swallowed)."""
+    if _pending[0]:
+        raise KeyboardInterrupt

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hyp_seed, s
 
 from proofs_check._pyrepr import pyrepr
 from proofs_check._core import Check, Derivation, Statement, as_check
-from proofs_check._interrupt import caused_by_interrupt
+from proofs_check._interrupt import caused_by_interrupt, interrupts_kept, raise_if_interrupted
 
 __all__ = ["Outcome", "run_row", "run_property", "run_cases", "derived_seed", "jsonable",
            "DEFAULT_MIN_SEARCH"]
@@ -257,6 +257,7 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
              "first_err": None}
 
     def count(inst):
+        raise_if_interrupted()
         c, err = _safe_check(stmt, inst)
         tally["n"] += 1
         if err is not None:
@@ -289,6 +290,7 @@ def run_property(stmt: Statement, *, instances: int, seed: int) -> Outcome:
         calls = [0]
 
         def hunt(inst):
+            raise_if_interrupted()
             if found:
                 calls[0] += 1
                 if SHRINK_BUDGET is not None and calls[0] > SHRINK_BUDGET:  # budget spent: only the final replay still fails
@@ -344,11 +346,12 @@ def run_row(row: Statement | Derivation, *, instances: int, seed: int) -> Outcom
     >>> o.id, o.verdict, o.violations
     ('S12', 'HOLDS', 0)
     """
-    if isinstance(row, Statement):
-        return run_property(row, instances=instances, seed=seed)
-    if isinstance(row, Derivation):
-        return run_cases(row)
-    raise TypeError(f"`row` must be a Statement or a Derivation; got {row!r:.80}")
+    if not isinstance(row, (Statement, Derivation)):
+        raise TypeError(f"`row` must be a Statement or a Derivation; got {row!r:.80}")
+    with interrupts_kept():  # a Ctrl-C that a library swallows still stops the row
+        out = run_property(row, instances=instances, seed=seed) if isinstance(row, Statement) else run_cases(row)
+        raise_if_interrupted()
+    return out
 
 
 def run_cases(row: Derivation) -> Outcome:
@@ -358,6 +361,7 @@ def run_cases(row: Derivation) -> Outcome:
     cx = None
     try:
         for label, c in row.cases():
+            raise_if_interrupted()
             c = as_check(c, row=row.id, instance=label)
             tally["n"] += 1
             _record(tally, c)

@@ -1,5 +1,6 @@
 """The building blocks of proofs_check: slack conventions, the runner, the report helpers."""
 import math
+import time
 
 import numpy as np
 import pytest
@@ -149,3 +150,36 @@ def test_ctrl_c_inside_a_row_stops_the_run_instead_of_an_error_row(where):
     d = Derivation("T-int-d", "-", "test", "-", lambda: _interrupted_import(None))
     with pytest.raises(KeyboardInterrupt):
         run_row(d, instances=5, seed=0)
+
+
+def test_a_ctrl_c_that_a_library_swallows_still_stops_the_row():
+    """As hypothesis' garbage-collection callback does ("Exception ignored in ..."): the
+    KeyboardInterrupt is dropped inside a library, yet the row must not finish as if no Ctrl-C
+    had come."""
+    import os
+    import signal
+
+    seen = []
+
+    def swallowing(x):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs at a bytecode boundary of this loop
+                time.sleep(0.001)
+        except KeyboardInterrupt:
+            seen.append(x)  # dropped, as a library would
+        return True
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        for row in (Statement("T-swallow", "-", "test", "-", st.integers(0, 5), swallowing),
+                    Derivation("T-swallow-d", "-", "test", "-", lambda: ((str(i), swallowing(i)) for i in range(3)))):
+            seen.clear()
+            with pytest.raises(KeyboardInterrupt):
+                run_row(row, instances=5, seed=0)
+            assert len(seen) == 1  # stopped at the next instance, not at the end of the row
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is given back
+        assert run_row(Statement("T-after", "-", "test", "-", st.integers(0, 5), lambda x: True),
+                       instances=5, seed=0).verdict == "HOLDS"  # nothing pending afterwards
+    finally:
+        signal.signal(signal.SIGINT, previous)
