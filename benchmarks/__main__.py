@@ -1,4 +1,5 @@
-"""Entry point: ``python -m benchmarks [--smoke] [--only B1,B3]``; exits 1 on any FAIL.
+"""Entry point: ``python -m benchmarks [--smoke] [--only B1,B3]``; exits 1 on any FAIL, and 2,
+before running anything, when ``--only`` names a row that does not exist (or names none).
 
 ``--smoke`` runs every row with tiny sizes (used by the test suite to keep the code
 alive; its verdicts are not meaningful and never fail the exit code).
@@ -33,13 +34,22 @@ def row_modules():
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, verdicts not judged")
-    ap.add_argument("--only", default="", help="comma-separated row ids, e.g. B1,B2")
+    ap.add_argument("--only", nargs="+", action="extend", metavar="IDS",
+                    help="row ids, comma- or space-separated (repeatable), e.g. B1,B3 or B1 B3")
     args = ap.parse_args(argv)
-    only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
+    modules = list(row_modules())
+    only = None
+    if args.only is not None:
+        only = {s.strip().upper() for s in ",".join(args.only).split(",") if s.strip()}
+        unknown = sorted(only - {m.ID for m in modules})
+        if not only or unknown:
+            what = f"unknown row id(s) {', '.join(unknown)}" if unknown else "it names no row"
+            ap.exit(2, f"python -m benchmarks: error: --only: {what}; the rows are "
+                       f"{', '.join(m.ID for m in modules)}\n")
     print(HEADER, flush=True)
     failed = False
-    for mod in row_modules():
-        if only and mod.ID not in only:
+    for mod in modules:
+        if only is not None and mod.ID not in only:
             continue
         for row in mod.rows(smoke=args.smoke):
             print(format_row(row), flush=True)

@@ -195,9 +195,10 @@ def _worker(smoke: bool) -> dict:
         torch.set_num_threads(1)
         tstep = _torch_step_factory(x, batch, torch)
 
-        def peer(steps):
+        def torch_block(steps):
             for _ in range(steps):
                 tstep()
+        peer = torch_block
     jax, optax = jax_cpu()
     jpeer = None
     if jax is not None:
