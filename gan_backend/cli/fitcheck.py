@@ -16,6 +16,7 @@ import argparse
 import shlex
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
 
 from gan_backend.cli._args import objective_spec, output_dir, positive_int, seed
 from gan_backend.experiments import fitcheck
@@ -37,7 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n", type=positive_int, default=20_000, metavar="N", help="samples scored per run (20000)")
     p.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
     p.add_argument("--report-only", action="store_true",
-                   help="train nothing: write fit.md from the runs of these settings already in fit.csv")
+                   help="train nothing: write fit.md from the runs of these settings already in fit.csv "
+                        "(exit 2 when it holds none)")
 
 
 def _command(args: argparse.Namespace, complete: bool = False) -> str:
@@ -55,14 +57,20 @@ def _command(args: argparse.Namespace, complete: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = output_dir("--out", args.out)
     if args.n < 3:
         raise ValueError(f"argument --n: must be at least 3; got {args.n}")
-    csv_path = out / "fit.csv"
-    done = {fitcheck.row_key(r) for r in fitcheck.read_rows(csv_path)}
     objectives = args.objectives or ["nonsaturating", "minimax"] + fitcheck.default_objectives()
     specs = [fitcheck.FitSpec(o, k, s, args.epochs, args.n_data, args.n)
              for s in args.seeds for k in args.modes for o in objectives]
+    if args.report_only:  # checked before --out is created: a table of no runs is no report
+        stored = {fitcheck.row_key(r) for r in fitcheck.read_rows(Path(args.out) / "fit.csv")}
+        if not any(sp.key in stored for sp in specs):
+            raise ValueError(f"argument --report-only: {Path(args.out) / 'fit.csv'} holds none of the {len(specs)} "
+                             "runs of these settings (objectives, --modes, --seeds, --epochs, --n-data, --n); "
+                             "run without --report-only to train them")
+    out = output_dir("--out", args.out)
+    csv_path = out / "fit.csv"
+    done = {fitcheck.row_key(r) for r in fitcheck.read_rows(csv_path)}
     todo = [] if args.report_only else [sp for sp in specs if sp.key not in done]
     stored = sum(sp.key in done for sp in specs)
     print(f"fitcheck: {stored} of {len(specs)} runs stored, {len(todo)} to run", file=sys.stderr)

@@ -83,6 +83,13 @@ def test_bad_arguments_one_line_exit_2(tmp_path, capsys, extra, flag):
     assert not (tmp_path / "o" / "fit.csv").exists()
 
 
+def test_report_only_over_no_stored_run_exits_2_and_writes_nothing(tmp_path, capsys):
+    rc, _, err = run_main(["fitcheck", "--out", str(tmp_path / "o"), "--objectives", "fgan:js", "--modes", "1",
+                           "--seeds", "3", "--report-only"], capsys)
+    assert rc == 2 and "--report-only" in err and "holds none of the 1 runs" in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
 def test_output_that_is_a_file_exits_2(tmp_path, capsys):
     f = tmp_path / "file"
     f.write_text("x")
