@@ -24,7 +24,7 @@ import numpy as np
 
 from gan_backend.experiments import adagan_digits as digits
 from gan_backend.experiments.arguments import OneLineParser
-from gan_backend.experiments.run_files import read_rows, write_csv, write_record
+from gan_backend.experiments.run_files import check_study_args, read_rows, record_path, write_csv, write_record
 
 __all__ = ["SETTINGS", "setting_pipeline", "run_pair", "write_table", "plot_run", "main"]
 
@@ -58,15 +58,11 @@ def setting_pipeline(name: str) -> digits.DigitsPipeline:
     return digits.DigitsPipeline().with_factors(name)
 
 
-def _path(runs, name, seed) -> str:
-    return os.path.join(runs, f"{name}__seed{seed}.json")
-
-
 def run_pair(runs: str, name: str, seed: int, steps: int = STEPS, *, x=None, labels=None,
              permutations: int = 9999) -> dict:
     """Run (setting, seed) unless its JSON exists (made with the same pipeline and steps:
     ``ValueError`` otherwise); return the record."""
-    path = _path(runs, name, seed)
+    path = record_path(runs, name, seed)
     pipe = setting_pipeline(name)
     x = digits.load_digits_data() if x is None else x
     labels = digits.load_digits_labels() if labels is None else labels
@@ -151,9 +147,9 @@ def write_table(runs: str, prefix: str, command: str) -> list[dict]:
 def plot_run(runs: str, name: str, seed: int, path: str) -> None:
     """The slides' row of (setting, seed) from its saved panels: G_1 samples | 16 lowest |
     16 highest weighted digits."""
-    with open(_path(runs, name, seed)) as fh:
+    with open(record_path(runs, name, seed)) as fh:
         rec = json.load(fh)
-    with np.load(_path(runs, name, seed)[:-5] + ".npz") as z:
+    with np.load(record_path(runs, name, seed)[:-5] + ".npz") as z:
         panels = {k: z[k] for k in ("g1", "low", "high")}
     si, sw = rec["spearman_ink_weight"], rec["spearman_width_weight"]
     q = rec["n_times_weight_quantiles_5_50_95"]
@@ -186,18 +182,13 @@ def main(argv=None) -> int:
         perms = int(a.permutations)
     except ValueError as exc:
         return p.fail(f"--seeds, --steps and --permutations must be integers ({exc})")
-    if any(s < 0 for s in seeds):
-        return p.fail(f"--seeds must be nonnegative integers; got {a.seeds}")
     if steps < 1:
         return p.fail(f"--steps must be a positive integer; got {a.steps!r}")
     if perms < 1:
         return p.fail(f"--permutations must be a positive integer; got {a.permutations!r}")
-    if a.figure and a.figure[0] not in SETTINGS:
-        return p.fail(f"--figure: setting must be one of {', '.join(SETTINGS)}; got {a.figure[0]!r}")
-    try:
-        os.makedirs(a.runs, exist_ok=True)
-    except OSError as exc:
-        return p.fail(f"--runs: cannot create {a.runs!r} ({exc.strerror})")
+    status = check_study_args(p, a.runs, list(SETTINGS), a.settings, seeds, a.table, a.figure)
+    if status:
+        return status
     if seeds and a.settings:
         x, labels = digits.load_digits_data(), digits.load_digits_labels()
         for seed in seeds:

@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 import os
 
-__all__ = ["write_record", "read_rows", "write_csv"]
+__all__ = ["record_path", "write_record", "read_rows", "write_csv", "check_study_args"]
+
+
+def record_path(runs, name: str, seed: int) -> str:
+    """The JSON record of (setting ``name``, ``seed``) in the folder ``runs``."""
+    return os.path.join(runs, f"{name}__seed{seed}.json")
 
 
 def write_record(path, record: dict) -> None:
@@ -37,3 +42,47 @@ def write_csv(path, rows: list[dict], columns) -> None:
         fh.write(",".join(columns) + "\n")
         for r in rows:
             fh.write(",".join(f"{r[c]:.6g}" if isinstance(r[c], float) else str(r[c]) for c in columns) + "\n")
+
+
+def _writable_parent(path) -> bool:
+    folder = os.path.dirname(os.path.abspath(path))
+    return os.path.isdir(folder) and os.access(folder, os.W_OK)
+
+
+def check_study_args(parser, runs, known, settings, seeds, table, figure) -> int:
+    """The checks a study command (``--runs DIR [--settings ... --seeds ...] [--table PREFIX]
+    [--figure SETTING SEED PATH]``) makes before it runs anything: 0, or the exit status 2
+    after one line on stderr (``parser.fail``). ``known``: the setting names; ``seeds``: the
+    parsed integers. Refused: negative seeds, nothing to do, a figure of an unknown setting
+    or of a run that is neither stored nor asked for, a table over no run at all, an output
+    whose folder is missing or read-only."""
+    if any(s < 0 for s in seeds):
+        return parser.fail(f"--seeds must be nonnegative integers; got {list(seeds)}")
+    if bool(settings) != bool(seeds):
+        return parser.fail("--settings and --seeds go together: the runs are every setting with every seed")
+    asked = {(name, s) for name in settings for s in seeds}
+    if not (asked or table or figure):
+        return parser.fail("nothing to do: give --settings with --seeds, --table PREFIX or --figure SETTING SEED PATH")
+    stored = os.path.isdir(runs) and any(f.endswith(".json") for f in os.listdir(runs))
+    if table is not None:
+        if not _writable_parent(table):
+            return parser.fail(f"--table: the folder of {table!r} is missing or not writable")
+        if not (stored or asked):
+            return parser.fail(f"--table: {runs!r} holds no run and none is asked for (--settings with --seeds)")
+    if figure:
+        name, seed, path = figure
+        if name not in known:
+            return parser.fail(f"--figure: setting must be one of {', '.join(known)}; got {name!r}")
+        try:
+            seed = int(seed)
+        except ValueError:
+            return parser.fail(f"--figure: seed must be an integer; got {seed!r}")
+        if (name, seed) not in asked and not os.path.isfile(record_path(runs, name, seed)):
+            return parser.fail(f"--figure: no run of setting {name!r} with seed {seed} in {runs!r}, and none asked for")
+        if not _writable_parent(path):
+            return parser.fail(f"--figure: the folder of {path!r} is missing or not writable")
+    try:
+        os.makedirs(runs, exist_ok=True)
+    except OSError as exc:
+        return parser.fail(f"--runs: cannot create {runs!r} ({exc.strerror})")
+    return 0

@@ -28,7 +28,7 @@ from gan_backend.experiments.avb.config import AvbConfig
 from gan_backend.experiments.avb.evaluate import elbo_stderr_with_adversary
 from gan_backend.experiments.avb.experiment import VAE_FIELDS, acceptance, run_seed
 from gan_backend.experiments.avb.plot import plot_posteriors
-from gan_backend.experiments.run_files import read_rows, write_csv, write_record
+from gan_backend.experiments.run_files import check_study_args, read_rows, record_path, write_csv, write_record
 
 __all__ = ["SETTINGS", "run_pair", "write_table", "plot_run", "main"]
 
@@ -60,13 +60,9 @@ def _config(name: str) -> AvbConfig:
     return AvbConfig().replace(**SETTINGS[name][1])
 
 
-def _path(runs, name, seed) -> str:
-    return os.path.join(runs, f"{name}__seed{seed}.json")
-
-
 def run_pair(runs: str, name: str, seed: int, n: int = 1000) -> dict:
     """Run (setting, seed) unless its JSON exists; return the record."""
-    path = _path(runs, name, seed)
+    path = record_path(runs, name, seed)
     config = _config(name)
     cfg = _as_json(config)
     if os.path.exists(path):
@@ -166,10 +162,10 @@ def write_table(runs: str, prefix: str, command: str,
 def plot_run(runs: str, name: str, seed: int, path: str) -> None:
     """The posterior figure of (setting, seed) from its JSON and saved samples (the VAE
     panel only when its samples were saved with this run)."""
-    with open(_path(runs, name, seed)) as fh:
+    with open(record_path(runs, name, seed)) as fh:
         rec = json.load(fh)
     panels = {}
-    with np.load(_path(runs, name, seed)[:-5] + ".npz") as z:
+    with np.load(record_path(runs, name, seed)[:-5] + ".npz") as z:
         for key, label in (("vae", "VAE: ELBO"), ("avb", "AVB: ELBO est.")):
             if key in z:
                 m = rec[key]
@@ -192,7 +188,11 @@ def main(argv=None) -> int:
     p.add_argument("--command", default="python -m gan_backend.experiments.avb.ablation " + " ".join(sys.argv[1:]),
                    help="the command line quoted in the table")
     a = p.parse_args(argv)
-    os.makedirs(a.runs, exist_ok=True)
+    if a.n < 1:
+        return p.fail(f"--n must be a positive integer; got {a.n}")
+    status = check_study_args(p, a.runs, list(SETTINGS), a.settings, a.seeds, a.table, a.figure)
+    if status:
+        return status
     for seed in a.seeds:
         for name in a.settings:
             rec = run_pair(a.runs, name, seed, a.n)

@@ -44,3 +44,22 @@ def test_elbo_error_with_the_adversary_adds_the_snapshot_spread_in_quadrature():
     assert elbo_stderr_with_adversary(0.5, [1.0, 2.0, 3.0]) == pytest.approx((0.25 + 1.0 / 3.0) ** 0.5, rel=1e-15)
     assert elbo_stderr_with_adversary(0.5, [2.0, 2.0]) == 0.5
     assert math.isnan(elbo_stderr_with_adversary(0.5, [2.0]))
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["--settings", "default", "--seeds", "-3"], "--seeds"),
+    (["--settings", "default", "--seeds", "1", "--n", "0"], "--n"),
+    (["--settings", "default"], "--seeds"),
+    ([], "nothing to do"),
+    (["--table", "TABLE"], "--table"),  # a table of no run
+    (["--settings", "default", "--seeds", "1", "--table", "/nonexistent/t"], "--table"),
+    (["--figure", "default", "5", "FIG"], "--figure"),  # no such run stored or asked for
+    (["--figure", "bogus", "5", "FIG"], "--figure"),
+    (["--figure", "default", "x", "FIG"], "--figure"),
+])
+def test_bad_arguments_one_line_exit_2_before_training(args, flag, tmp_path, capsys):
+    args = [str(tmp_path / "t") if a == "TABLE" else str(tmp_path / "f.png") if a == "FIG" else a for a in args]
+    rc = ablation.main(["--runs", str(tmp_path / "r")] + args)
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and flag in err, err
+    assert not (tmp_path / "r").exists() and not (tmp_path / "t.md").exists()

@@ -24,6 +24,10 @@ def test_settings_are_default_reference_and_single_factors():
     (["--settings", "default", "--seeds", "1", "--steps", "0"], "--steps"),
     (["--settings", "default", "--seeds", "1", "--permutations", "0"], "--permutations"),
     (["--figure", "bogus", "1", "f.png"], "--figure"),
+    (["--figure", "default", "1", "f.png"], "--figure"),  # no such run stored or asked for
+    (["--table", "t"], "--table"),  # a table of no run
+    (["--settings", "default"], "--seeds"),
+    ([], "nothing to do"),
 ])
 def test_bad_arguments_one_line_exit_2_before_training(args, flag, tmp_path, capsys):
     rc = factors.main(["--runs", str(tmp_path / "r")] + args)
