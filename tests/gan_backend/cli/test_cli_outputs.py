@@ -19,7 +19,7 @@ import pytest
 from gan_backend.__main__ import main
 from tests.gan_backend._cli import run_main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # the repository (tests/gan_backend/cli/ is three below)
 SAMPLE = ["sample", "--dataset", "gmm", "--modes", "2", "--method", "vanilla", "--seed", "1", "--n", "20",
           "--n-data", "64", "--epochs", "1"]
 CRITIC = ["critic", "--seed", "0", "--steps", "3", "--n", "20"]
@@ -302,7 +302,8 @@ def test_ctrl_c_in_table_is_one_line_keeps_finished_runs(tmp_path):
                         break
             except sqlite3.OperationalError:
                 pass
-    if proc.poll() is not None:
+    if proc.poll() is not None:  # a command that failed to start is a failure, not a skip
+        assert proc.returncode == 0, proc.stderr.read()[-3000:]
         pytest.skip("the table finished before it could be interrupted")
     os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
