@@ -3,6 +3,7 @@
     python -m gan_backend avb --seed S --out DIR [--recipe default|authors] [--iterations N]
                               [--t-steps N] [--t-width N] [--t-blocks N] [--noise-dim N]
                               [--lr-t X] [--eval-t-steps N] [--eval-refits N] [--n N] [--plot FILE.png]
+                              [--quiet]
 
 Trains AVB (Algorithm 1 of Mescheder et al. without adaptive contrast) and the VAE
 baseline (same decoder architecture, same number of updates) and writes
@@ -22,8 +23,9 @@ Recipes: ``default`` is ``AvbConfig()``, the CPU recipe (minutes on one core);
 ``authors`` is ``AvbConfig.authors()``, the authors' notebook (100,000 iterations of a
 256-wide residual T: hours on a CPU core). The other flags override the recipe.
 
-The seed is split (``numpy.random.SeedSequence(S).spawn(3)``) into the AVB training, the
-VAE training and the evaluation streams. A training whose T loss (or objective) becomes
+Progress lines with an ETA go to stderr as each model trains (AVB, the refit of T, the
+VAE); ``--quiet`` turns them off. The seed is split (``numpy.random.SeedSequence(S).spawn(3)``)
+into the AVB training, the VAE training and the evaluation streams. A training whose T loss (or objective) becomes
 non-finite stops with one line naming the iteration and the quantity (exit status 1).
 """
 from __future__ import annotations
@@ -86,6 +88,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="posterior samples per data point written and evaluated (default 1000, at least 10)")
     p.add_argument("--plot", metavar="FILE.png", help="write the posterior figure here")
     p.add_argument("--force", action="store_true", help="write into --out even if it holds another experiment's outputs")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
 def _config(args):
@@ -131,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, config) -> int:
-    r = run_seed(config, args.seed, args.n)
+    r = run_seed(config, args.seed, args.n, progress=not args.quiet)
     m_avb, m_vae = r.metrics_avb, r.metrics_vae
     np.save(os.path.join(args.out, "posterior_avb.npy"), r.z_avb)
     np.save(os.path.join(args.out, "posterior_vae.npy"), r.z_vae)

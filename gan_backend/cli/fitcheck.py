@@ -15,10 +15,12 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from gan_backend.cli._args import objective_spec, output_dir, positive_int, seed
+from gan_backend.engine.progress import format_seconds
 from gan_backend.experiments import fitcheck
 
 NAME = "fitcheck"
@@ -74,19 +76,22 @@ def run(args: argparse.Namespace) -> int:
     todo = [] if args.report_only else [sp for sp in specs if sp.key not in done]
     stored = sum(sp.key in done for sp in specs)
     print(f"fitcheck: {stored} of {len(specs)} runs stored, {len(todo)} to run", file=sys.stderr)
+    start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         futures = {pool.submit(fitcheck.run_fit, sp): sp for sp in todo}
-        for fut in as_completed(futures):
+        for k, fut in enumerate(as_completed(futures), 1):
             sp = futures[fut]
+            el = time.perf_counter() - start
+            count = f"[{k}/{len(todo)}" + (f", ETA {format_seconds(el / k * (len(todo) - k))}]" if k < len(todo) else "]")
             try:
                 row = fut.result()
             except FloatingPointError as exc:  # a diverged run is a result, not a crash
-                print(f"fitcheck: {sp.objective} K={sp.modes} seed={sp.seed}: {exc}", file=sys.stderr)
+                print(f"fitcheck: {sp.objective} K={sp.modes} seed={sp.seed}: {exc} {count}", file=sys.stderr)
                 continue
             fitcheck.append_row(csv_path, row)
             print(f"fitcheck: {row['objective']} K={row['modes']} seed={row['seed']} mean dist "
                   f"{row['mean_dist']:.2f} cov {row['cov_ratio_min']:.2f}-{row['cov_ratio_max']:.2f} "
-                  f"{'fits' if row['fits'] else 'does not fit'} ({row['seconds']:.0f} s)", file=sys.stderr)
+                  f"{'fits' if row['fits'] else 'does not fit'} ({row['seconds']:.0f} s) {count}", file=sys.stderr)
     keys = {sp.key for sp in specs}
     rows = [r for r in fitcheck.read_rows(csv_path) if fitcheck.row_key(r) in keys]
     command = _command(args, complete=all(sp.key in done for sp in specs))

@@ -34,8 +34,6 @@ run axis (:mod:`gan_backend.engine.batched`): :func:`check_config`, :func:`as_da
 from __future__ import annotations
 
 import contextlib
-import sys
-import time
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -50,6 +48,7 @@ from gan_backend.engine.generator import Generator
 from gan_backend.engine.mlp import MLP, discriminator_net, generator_net
 from gan_backend.engine.objectives import Minimax, centered, get_objective
 from gan_backend.engine.optim import LinearDecay, clip_weights, make_optimizer
+from gan_backend.engine.progress import ProgressLine
 
 __all__ = ["GanTrainer", "TrainingDivergedError", "train_gan", "train_classifier", "check_config", "as_data",
            "net_optimizer", "step_horizons", "one_blas_thread", "nonfinite_runs", "diverged_error"]
@@ -171,27 +170,6 @@ def nonfinite_runs(nets: dict) -> dict[int, str]:
         for r in np.flatnonzero(~ok):
             bad.setdefault(int(r), name)
     return bad
-
-
-class _Progress:
-    """A single self-overwriting stderr line; silent unless enabled."""
-
-    def __init__(self, enabled: bool, total: int, label: str):
-        self.enabled, self.total, self.label = enabled, total, label
-        self.every = max(1, total // 100)
-        self.t0 = time.perf_counter()
-
-    def due(self, step: int) -> bool:
-        return self.enabled and (step % self.every == 0 or step == self.total)
-
-    def show(self, step: int, **values) -> None:
-        vals = "  ".join(f"{k}={v:.4g}" for k, v in values.items() if v is not None)
-        el = time.perf_counter() - self.t0
-        sys.stderr.write(f"\r[{self.label}] {step}/{self.total} ({100 * step // self.total:3d}%) "
-                         f"{el:6.1f}s  {vals}   ")
-        if step == self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
 
 class GanTrainer:
@@ -324,7 +302,7 @@ class GanTrainer:
         """Train for ``epochs`` (default ``config.epochs``) and return the generator."""
         epochs = positive_int("epochs", self.config.epochs if epochs is None else epochs)
         total = epochs * self.steps_per_epoch
-        bar = _Progress(progress, total, f"gan {self.config.objective}")
+        bar = ProgressLine(progress, total, f"gan {self.config.objective}")
         spe = self.steps_per_epoch
         with one_blas_thread(self.xp):
             s = 0
@@ -512,7 +490,7 @@ def train_classifier(x_real, x_fake, config: GanConfig | None = None, *, rng=Non
     b = c.batch_size
     real_d, fake_d = to_device(real, xp), to_device(fake, xp)
     total = epochs * max(1, max(real.shape[0], fake.shape[0]) // b)
-    bar = _Progress(progress, total, "classifier")
+    bar = ProgressLine(progress, total, "classifier")
     fit = _fit_classifier_fused if fused_kernels.supports_classifier(c, xp, D) else _fit_classifier
     with one_blas_thread(xp):
         fit(D, opt, real_d, fake_d, b, total, rng, xp, bar)

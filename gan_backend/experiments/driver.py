@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Callable
 
 from gan_backend.engine._validate import optional_positive_int
+from gan_backend.engine.progress import format_seconds
 from gan_backend.experiments import coverage_cost
 from gan_backend.experiments.presets import Preset
 from gan_backend.experiments.runs import (
@@ -152,13 +153,6 @@ class ProgressBar:
         if self.enabled and self.tty:
             self.stream.write("\n")
             self.stream.flush()
-
-
-def format_seconds(s: float) -> str:
-    """A duration for progress lines: ``42s``, ``3m07s`` or ``2h05m``."""
-    s = int(round(s))
-    h, m = divmod(s // 60, 60)
-    return f"{h}h{m:02d}m" if h else (f"{m}m{s % 60:02d}s" if m else f"{s}s")
 
 
 @contextlib.contextmanager

@@ -41,18 +41,19 @@ VAE_FIELDS = ("latent_dim", "encoder_hidden", "decoder_hidden", "activation", "i
               "batch_size", "lr", "beta1", "beta2", "dtype")
 
 
-def run_seed(config: AvbConfig, seed: int, n: int = 1000, *, vae: bool = True) -> SeedRun:
+def run_seed(config: AvbConfig, seed: int, n: int = 1000, *, vae: bool = True, progress: bool = False) -> SeedRun:
     """Train AVB and the VAE with ``config`` on the toy data and evaluate both (``n``
     posterior samples per data point). The final-loss means (last 5 % of the steps) are
     added to the metrics as ``final_adversary_loss`` and ``final_objective``. With
     ``vae=False`` the VAE is neither trained nor evaluated (its fields are None); the AVB
-    results are the same either way (the VAE has its own streams and is evaluated after)."""
+    results are the same either way (the VAE has its own streams and is evaluated after).
+    ``progress``: progress lines with an ETA on stderr for each training."""
     x = toy_data()
     s_avb, s_vae, s_eval = np.random.SeedSequence(seed).spawn(3)
     t0, c0 = time.perf_counter(), time.process_time()
-    avb = train_avb(x, config, rng=np.random.default_rng(s_avb))
+    avb = train_avb(x, config, rng=np.random.default_rng(s_avb), progress=progress)
     t1, c1 = time.perf_counter(), time.process_time()
-    model_vae = train_vae(x, config, rng=np.random.default_rng(s_vae)) if vae else None
+    model_vae = train_vae(x, config, rng=np.random.default_rng(s_vae), progress=progress) if vae else None
     t2 = time.perf_counter()
     g = np.random.default_rng(s_eval)
     z_avb, m_avb = evaluate_avb(avb, x, n, rng=g)

@@ -37,6 +37,7 @@ from gan_backend.engine._validate import as_rng, positive_int
 from gan_backend.engine.objectives import Minimax
 from gan_backend.engine.fused import adam_step
 from gan_backend.engine.optim import Adam
+from gan_backend.engine.progress import ProgressLine
 from gan_backend.engine.train import TrainingDivergedError
 
 __all__ = ["toy_data", "AvbModel", "VaeModel", "AvbTrainer", "VaeTrainer", "train_avb", "train_vae"]
@@ -210,9 +211,10 @@ class AvbTrainer:
         adam_step(self.opt_model)
         return value
 
-    def iterate(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    def iterate(self, steps: int, *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Make ``steps`` iterations of Algorithm 1 (each ``adversary_steps`` T updates, then
-        one (θ, φ) update); return the last T loss and the (θ, φ) objective of each.
+        one (θ, φ) update); return the last T loss and the (θ, φ) objective of each. With
+        ``progress``, a progress line with an ETA on stderr.
 
         Raises :class:`TrainingDivergedError` naming the iteration and the quantity as soon
         as either is non-finite. :meth:`run` is this followed by the evaluation refit."""
@@ -220,6 +222,7 @@ class AvbTrainer:
         steps = positive_int("steps", steps)
         adv = np.empty(steps)
         obj = np.empty(steps)
+        bar = ProgressLine(progress, steps, "avb")
         # overflow is caught below, after every step, by the finiteness checks
         with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
             for s in range(steps):
@@ -234,24 +237,29 @@ class AvbTrainer:
                     raise TrainingDivergedError(
                         f"AVB training diverged at iteration {s + 1} of {steps}: the (θ, φ) objective "
                         f"mean T − log p(x|z) is {obj[s]}")
+                if bar.due(s + 1):
+                    bar.show(s + 1, t_loss=adv[s], objective=obj[s])
         return adv, obj
 
-    def run(self, steps: int | None = None) -> AvbModel:
+    def run(self, steps: int | None = None, *, progress: bool = False) -> AvbModel:
         """Train for ``steps`` iterations (``config.steps`` by default), check every
-        parameter is finite, then refit T for the ELBO estimate (:meth:`refit_adversary`)."""
+        parameter is finite, then refit T for the ELBO estimate (:meth:`refit_adversary`).
+        With ``progress``, progress lines with an ETA on stderr."""
         c = self.config
-        adv, obj = self.iterate(c.steps if steps is None else steps)
+        adv, obj = self.iterate(c.steps if steps is None else steps, progress=progress)
         _check_finite("AVB", self.encoder, self.decoder, self.adversary)
-        snapshots, labels = self.refit_adversaries()
+        snapshots, labels = self.refit_adversaries(progress=progress)
         return AvbModel(c, self.encoder, self.decoder, self.adversary, adv, obj, snapshots, labels)
 
-    def refit_adversaries(self) -> tuple[tuple, tuple]:
+    def refit_adversaries(self, *, progress: bool = False) -> tuple[tuple, tuple]:
         """``config.eval_refits`` independent refits (:meth:`refit_adversary`, one after the
         other on the trainer's stream, each from the trained T): all their snapshots, and the
         refit each came from."""
         snapshots, labels = [], []
-        for r in range(self.config.eval_refits):
-            one = self.refit_adversary()
+        refits = self.config.eval_refits
+        for r in range(refits):
+            label = "avb T refit" + (f" {r + 1}/{refits}" if refits > 1 else "")
+            one = self.refit_adversary(progress=progress, label=label)
             snapshots += one
             labels += [r] * len(one)
         return tuple(snapshots), tuple(labels)
@@ -261,15 +269,16 @@ class AvbTrainer:
         new.net.params[...] = adversary.net.params
         return new
 
-    def refit_adversary(self) -> tuple:
+    def refit_adversary(self, *, progress: bool = False, label: str = "avb T refit") -> tuple:
         """Train T alone for ``config.refit_steps`` steps at ``eval_adversary_lr``
         with the encoder frozen, on a copy (the trained T stays as it is); return the
         ``eval_snapshots`` copies taken evenly through it, the last at its end (``()``
-        without a refit)."""
+        without a refit). With ``progress``, a progress line named ``label``."""
         c = self.config
         steps = c.refit_steps
         if steps == 0:
             return ()
+        bar = ProgressLine(progress, steps, label)
         trained, opt = self.adversary, self.opt_adversary
         self.adversary = self._copy_adversary(trained)
         self.opt_adversary = _adam(c, self.adversary, lr=c.eval_adversary_lr)
@@ -286,6 +295,8 @@ class AvbTrainer:
                             f"adversary's logistic loss (T loss) is {loss}")
                     if s in marks:
                         snapshots.append(self._copy_adversary(self.adversary))
+                    if bar.due(s):
+                        bar.show(s, t_loss=loss)
             _check_finite("AVB adversary refit", self.adversary)
         finally:
             self.adversary, self.opt_adversary = trained, opt
@@ -324,17 +335,22 @@ class VaeTrainer:
         adam_step(self.opt)
         return value
 
-    def run(self, steps: int | None = None) -> VaeModel:
+    def run(self, steps: int | None = None, *, progress: bool = False) -> VaeModel:
+        """Train for ``steps`` updates (``config.steps`` by default); with ``progress``, a
+        progress line with an ETA on stderr."""
         steps = self.config.steps if steps is None else steps
         obj = np.empty(steps)
+        bar = ProgressLine(progress, steps, "vae")
         with _one_blas_thread():
             for s in range(steps):
                 obj[s] = self.step()
+                if bar.due(s + 1):
+                    bar.show(s + 1, objective=obj[s])
         _check_finite("VAE", self.encoder, self.decoder)
         return VaeModel(self.config, self.encoder, self.decoder, obj)
 
 
-def train_avb(x, config: AvbConfig | None = None, *, rng=None) -> AvbModel:
+def train_avb(x, config: AvbConfig | None = None, *, rng=None, progress: bool = False) -> AvbModel:
     """Train AVB (Algorithm 1 without adaptive contrast) on the rows of ``x``.
 
     Parameters
@@ -343,6 +359,8 @@ def train_avb(x, config: AvbConfig | None = None, *, rng=None) -> AvbModel:
         Binary data (the toy data: :func:`toy_data`).
     config : AvbConfig, optional
     rng : numpy.random.Generator, int or None
+    progress : bool
+        Progress lines with an ETA on stderr (training, then the refit of T).
 
     Returns
     -------
@@ -355,11 +373,12 @@ def train_avb(x, config: AvbConfig | None = None, *, rng=None) -> AvbModel:
     >>> m.posterior(toy_data(), 5, rng=1).shape
     (4, 5, 2)
     """
-    return AvbTrainer(x, config, rng=rng).run()
+    return AvbTrainer(x, config, rng=rng).run(progress=progress)
 
 
-def train_vae(x, config: AvbConfig | None = None, *, rng=None) -> VaeModel:
-    """Train the Gaussian VAE baseline (reparameterisation trick, closed-form KL).
+def train_vae(x, config: AvbConfig | None = None, *, rng=None, progress: bool = False) -> VaeModel:
+    """Train the Gaussian VAE baseline (reparameterisation trick, closed-form KL); with
+    ``progress``, a progress line with an ETA on stderr.
 
     Examples
     --------
@@ -368,4 +387,4 @@ def train_vae(x, config: AvbConfig | None = None, *, rng=None) -> VaeModel:
     >>> m.posterior(toy_data(), 5, rng=1).shape
     (4, 5, 2)
     """
-    return VaeTrainer(x, config, rng=rng).run()
+    return VaeTrainer(x, config, rng=rng).run(progress=progress)

@@ -155,3 +155,19 @@ def test_digits_reference_pipeline_with_a_factor_records_it(tmp_path, capsys):
     assert p["classifier_epochs"] == [5] and p["classifier_lr"] == 8e-4 and p["stored_samples"] is None
     assert s["classifier_epochs"] == 5 and not s["config"]["g_batchnorm"]
     assert np.load(tmp_path / "weights.npy").shape == (1797,)
+
+
+def test_avb_progress_lines_with_eta_and_quiet(tmp_path, capsys):
+    small = ["--iterations", "150", "--t-width", "8", "--t-blocks", "1", "--noise-dim", "4", "--eval-t-steps", "20",
+             "--n", "10"]
+    rc, _, err = _run_main(["avb", "--seed", "3", "--out", str(tmp_path / "a")] + small, capsys)
+    assert rc == 0
+    lines = [ln for ln in err.replace("\r", "\n").splitlines() if ln.strip()]
+    for label, total in (("avb", 150), ("avb T refit", 20), ("vae", 150)):
+        mine = [ln for ln in lines if ln.startswith(f"[{label}] ")]
+        assert mine and mine[-1].startswith(f"[{label}] {total}/{total} (100%)"), lines
+    assert any("ETA" in ln for ln in lines if ln.startswith("[avb] ")) and err.endswith("\n")
+    rc, _, err = _run_main(["avb", "--seed", "3", "--out", str(tmp_path / "q"), "--quiet"] + small, capsys)
+    assert rc == 0 and err == ""
+    a, q = (json.loads((tmp_path / d / "metrics.json").read_text()) for d in ("a", "q"))
+    assert a["avb"]["elbo"] == q["avb"]["elbo"]  # progress changes nothing trained

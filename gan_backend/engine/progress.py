@@ -1,0 +1,63 @@
+"""A progress line on stderr with the elapsed time and an ETA, for the long trainings
+(GAN epochs, the mixture classifier, AVB and its VAE baseline)."""
+from __future__ import annotations
+
+import sys
+import time
+
+__all__ = ["ProgressLine", "format_seconds"]
+
+
+def format_seconds(s: float) -> str:
+    """A duration for progress lines: ``42s``, ``3m07s`` or ``2h05m``.
+
+    Examples
+    --------
+    >>> format_seconds(42.4), format_seconds(187), format_seconds(7500)
+    ('42s', '3m07s', '2h05m')
+    """
+    s = int(round(s))
+    h, m = divmod(s // 60, 60)
+    return f"{h}h{m:02d}m" if h else (f"{m}m{s % 60:02d}s" if m else f"{s}s")
+
+
+class ProgressLine:
+    """One self-overwriting line on stderr, silent unless ``enabled``:
+    ``[label] step/total (pct%) elapsed, ETA t  name=value ...``, ended by a newline at the
+    last step. The ETA is the elapsed time per step so far times the steps left.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = ProgressLine(True, 4, "demo", stream=out)
+    >>> [s for s in range(1, 5) if bar.due(s)]
+    [1, 2, 3, 4]
+    >>> bar.show(4, loss=0.25)
+    >>> out.getvalue().startswith("\\r[demo] 4/4 (100%)") and out.getvalue().endswith("loss=0.25   \\n")
+    True
+    """
+
+    def __init__(self, enabled: bool, total: int, label: str, *, stream=None):
+        self.enabled, self.total, self.label = bool(enabled), int(total), label
+        self.every = max(1, self.total // 100)
+        self.stream = stream
+        self.t0 = time.perf_counter()
+
+    def due(self, step: int) -> bool:
+        """Whether ``step`` is one to show: every hundredth of the total, and the last."""
+        return self.enabled and (step % self.every == 0 or step == self.total)
+
+    def show(self, step: int, **values) -> None:
+        """Write the line for ``step`` (values that are None are left out)."""
+        if not self.enabled:
+            return
+        stream = sys.stderr if self.stream is None else self.stream
+        vals = "  ".join(f"{k}={v:.4g}" for k, v in values.items() if v is not None)
+        el = time.perf_counter() - self.t0
+        eta = f", ETA {format_seconds(el / step * (self.total - step))}" if 0 < step < self.total else ""
+        stream.write(f"\r[{self.label}] {step}/{self.total} ({100 * step // self.total:3d}%) "
+                     f"{format_seconds(el)}{eta}  {vals}   ")
+        if step >= self.total:
+            stream.write("\n")
+        stream.flush()
