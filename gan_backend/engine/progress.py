@@ -24,7 +24,9 @@ def format_seconds(s: float) -> str:
 class ProgressLine:
     """One self-overwriting line on stderr, silent unless ``enabled``:
     ``[label] step/total (pct%) elapsed, ETA t  name=value ...``, ended by a newline at the
-    last step. The ETA is the elapsed time per step so far times the steps left.
+    last step, or by :meth:`close` (which ``with`` calls) when the work stops before it, so
+    that an error message starts on a line of its own. The ETA is the elapsed time per step
+    so far times the steps left.
 
     Examples
     --------
@@ -43,6 +45,24 @@ class ProgressLine:
         self.every = max(1, self.total // 100)
         self.stream = stream
         self.t0 = time.perf_counter()
+        self._open = False  # a line is on screen without its newline
+
+    def __enter__(self) -> "ProgressLine":
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.close()
+        return False
+
+    def _out(self):
+        return sys.stderr if self.stream is None else self.stream
+
+    def close(self) -> None:
+        """End the line if one is shown without its newline (the work stopped early)."""
+        if self._open:
+            self._out().write("\n")
+            self._out().flush()
+            self._open = False
 
     def due(self, step: int) -> bool:
         """Whether ``step`` is one to show: every hundredth of the total, and the last."""
@@ -52,12 +72,13 @@ class ProgressLine:
         """Write the line for ``step`` (values that are None are left out)."""
         if not self.enabled:
             return
-        stream = sys.stderr if self.stream is None else self.stream
+        stream = self._out()
         vals = "  ".join(f"{k}={v:.4g}" for k, v in values.items() if v is not None)
         el = time.perf_counter() - self.t0
         eta = f", ETA {format_seconds(el / step * (self.total - step))}" if 0 < step < self.total else ""
         stream.write(f"\r[{self.label}] {step}/{self.total} ({100 * step // self.total:3d}%) "
                      f"{format_seconds(el)}{eta}  {vals}   ")
-        if step >= self.total:
+        self._open = step < self.total
+        if not self._open:
             stream.write("\n")
         stream.flush()

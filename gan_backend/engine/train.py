@@ -302,9 +302,8 @@ class GanTrainer:
         """Train for ``epochs`` (default ``config.epochs``) and return the generator."""
         epochs = positive_int("epochs", self.config.epochs if epochs is None else epochs)
         total = epochs * self.steps_per_epoch
-        bar = ProgressLine(progress, total, f"gan {self.config.objective}")
         spe = self.steps_per_epoch
-        with one_blas_thread(self.xp):
+        with ProgressLine(progress, total, f"gan {self.config.objective}") as bar, one_blas_thread(self.xp):
             s = 0
             while s < total:
                 # blocks end at an epoch's end (divergence check) or a progress update
@@ -490,9 +489,8 @@ def train_classifier(x_real, x_fake, config: GanConfig | None = None, *, rng=Non
     b = c.batch_size
     real_d, fake_d = to_device(real, xp), to_device(fake, xp)
     total = epochs * max(1, max(real.shape[0], fake.shape[0]) // b)
-    bar = ProgressLine(progress, total, "classifier")
     fit = _fit_classifier_fused if fused_kernels.supports_classifier(c, xp, D) else _fit_classifier
-    with one_blas_thread(xp):
+    with ProgressLine(progress, total, "classifier") as bar, one_blas_thread(xp):
         fit(D, opt, real_d, fake_d, b, total, rng, xp, bar)
     return Classifier(D, c)
 

@@ -222,9 +222,9 @@ class AvbTrainer:
         steps = positive_int("steps", steps)
         adv = np.empty(steps)
         obj = np.empty(steps)
-        bar = ProgressLine(progress, steps, "avb")
         # overflow is caught below, after every step, by the finiteness checks
-        with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
+        with ProgressLine(progress, steps, "avb") as bar, _one_blas_thread(), \
+                np.errstate(over="ignore", invalid="ignore"):
             for s in range(steps):
                 for _ in range(c.adversary_steps):
                     adv[s] = self.adversary_step()
@@ -278,7 +278,6 @@ class AvbTrainer:
         steps = c.refit_steps
         if steps == 0:
             return ()
-        bar = ProgressLine(progress, steps, label)
         trained, opt = self.adversary, self.opt_adversary
         self.adversary = self._copy_adversary(trained)
         self.opt_adversary = _adam(c, self.adversary, lr=c.eval_adversary_lr)
@@ -286,7 +285,8 @@ class AvbTrainer:
         marks = {int(round(every * (k + 1))) for k in range(min(c.eval_snapshots, steps))}
         snapshots = []
         try:
-            with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
+            with ProgressLine(progress, steps, label) as bar, _one_blas_thread(), \
+                    np.errstate(over="ignore", invalid="ignore"):
                 for s in range(1, steps + 1):
                     loss = self.adversary_step()
                     if not np.isfinite(loss):
@@ -340,8 +340,7 @@ class VaeTrainer:
         progress line with an ETA on stderr."""
         steps = self.config.steps if steps is None else steps
         obj = np.empty(steps)
-        bar = ProgressLine(progress, steps, "vae")
-        with _one_blas_thread():
+        with ProgressLine(progress, steps, "vae") as bar, _one_blas_thread():
             for s in range(steps):
                 obj[s] = self.step()
                 if bar.due(s + 1):

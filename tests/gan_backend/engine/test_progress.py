@@ -34,3 +34,19 @@ def test_disabled_line_is_silent_and_never_due():
 def test_due_every_hundredth_and_at_the_end():
     bar = ProgressLine(True, 1050, "job", stream=io.StringIO())
     assert [s for s in range(1, 1051) if bar.due(s)] == list(range(10, 1050, 10)) + [1050]
+
+
+def test_work_that_stops_early_ends_its_line_so_an_error_starts_a_new_one():
+    out = io.StringIO()
+    try:
+        with ProgressLine(True, 10, "job", stream=out) as bar:
+            bar.show(3)
+            raise RuntimeError("diverged")
+    except RuntimeError:
+        pass
+    assert out.getvalue().startswith("\r[job] 3/10") and out.getvalue().endswith("\n")
+    assert out.getvalue().count("\n") == 1
+    done = io.StringIO()
+    with ProgressLine(True, 2, "job", stream=done) as bar:
+        bar.show(2)
+    assert done.getvalue().count("\n") == 1  # a finished line is not ended twice
