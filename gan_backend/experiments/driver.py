@@ -185,6 +185,29 @@ def _sigint_ignored():
 
 
 @contextlib.contextmanager
+def _sigint_remembered(flag: list):
+    """Within: a Ctrl-C raises KeyboardInterrupt as usual and also sets ``flag[0]``, which the
+    scheduling loop checks after every result. A KeyboardInterrupt raised while Python runs
+    a finaliser (a Dask future's ``__del__``) or a garbage-collection callback is printed as
+    "Exception ignored" and dropped; the flag keeps it. Only Python's default handler is
+    replaced, and only in the main thread."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+
+    def remember(signum, frame):
+        flag[0] = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, remember)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@contextlib.contextmanager
 def _client(workers: int, scheduler: str | None):  # noqa: C901 - two ways to get a client
     from dask.distributed import Client, LocalCluster  # lazy: dask.distributed costs ~0.5 s at CLI start-up
 
@@ -482,8 +505,12 @@ class _Loop:
         for j in sorted(jobs, key=lambda j: (j.order, -j.cost)):  # GAN-1 tasks first: the units wait on them
             self.submit(j)
         self.pending = as_completed([f for f in self.futures if f.key in self.by_key])
-        for fut in self.pending:
-            self.collect(fut)
+        interrupted = [False]
+        with _sigint_remembered(interrupted):
+            for fut in self.pending:
+                self.collect(fut)
+                if interrupted[0]:  # a Ctrl-C that a finaliser swallowed
+                    raise KeyboardInterrupt
 
     def collect(self, fut) -> None:
         job = self.by_key[fut.key]

@@ -267,6 +267,36 @@ def test_ctrl_c_keeps_finished_runs(tmp_path):
     assert [s.key for s in run_specs(p)] and {k for k, *_ in rows} == {s.key for s in run_specs(p)}
 
 
+def test_ctrl_c_swallowed_by_a_finaliser_still_stops_the_table(tmp_path, monkeypatch):
+    """A KeyboardInterrupt raised inside a finaliser (a Dask future's ``__del__``) or a gc
+    callback is printed as "Exception ignored" and dropped; the driver must stop anyway."""
+    from gan_backend.experiments import driver
+
+    original, calls = driver._Loop.collect, [0]
+
+    def collect_then_swallow_a_ctrl_c(self, fut):
+        original(self, fut)
+        calls[0] += 1
+        if calls[0] == 2:
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.5)  # the handler runs here and raises
+            except KeyboardInterrupt:
+                pass  # dropped, as Python drops it inside a finaliser
+
+    monkeypatch.setattr(driver._Loop, "collect", collect_then_swallow_a_ctrl_c)
+    log = tmp_path / "log"
+    log.mkdir()
+    p = _preset(runs=3)
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        rep = _run(p, tmp_path / "out", functools.partial(fake_task, log_dir=str(log), sleep=0.2), log, workers=1)
+    finally:
+        signal.signal(signal.SIGINT, old)
+    assert rep.interrupted and not rep.ok and rep.completed < 12
+    assert signal.getsignal(signal.SIGINT) is old
+
+
 def test_existing_scheduler(tmp_path):
     """``--scheduler ADDRESS``: runs go to a cluster the driver did not start (and leaves up)."""
     import logging
