@@ -16,7 +16,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
-from proofs_check._interrupt import caused_by_interrupt
+from proofs_check._interrupt import caused_by_interrupt, interrupted, interrupts_kept
 
 DEFAULT_INSTANCES = 200
 DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
@@ -150,13 +150,17 @@ def _json_path_problem(path) -> str | None:
 def main(argv=None, *, rows=None) -> int:
     """The command (exit status: 0 all as expected, 1 a row not as expected, 2 bad arguments, 130
     interrupted by Ctrl-C: one line on stderr, the worker processes stopped)."""
-    try:
-        return _main(argv, rows=rows)
-    except (KeyboardInterrupt, ImportError) as exc:
-        # a Ctrl-C inside an extension module's initialisation surfaces as
-        # "ImportError: initialization failed", caused by the interrupt
-        if not caused_by_interrupt(exc):
-            raise
+    with interrupts_kept():
+        try:
+            return _main(argv, rows=rows)
+        except Exception as exc:  # noqa: BLE001 - re-raised unless a Ctrl-C caused it
+            # a Ctrl-C inside an extension module's initialisation surfaces as another
+            # exception ("ImportError: initialization failed", SciPy's "TypeError: expected a
+            # message argument"): the interrupt is in its chain, or was remembered
+            if not (caused_by_interrupt(exc) or interrupted()):
+                raise
+        except KeyboardInterrupt:
+            pass
         print("interrupted (Ctrl-C): no report written", file=sys.stderr, flush=True)
         return 130
 

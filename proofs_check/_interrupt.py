@@ -14,7 +14,7 @@ import contextlib
 import signal
 import threading
 
-__all__ = ["caused_by_interrupt", "interrupts_kept", "raise_if_interrupted"]
+__all__ = ["caused_by_interrupt", "interrupts_kept", "raise_if_interrupted", "interrupted"]
 
 _pending = [False]  # a Ctrl-C arrived inside interrupts_kept()
 
@@ -71,3 +71,10 @@ def raise_if_interrupted() -> None:
     that a library swallowed)."""
     if _pending[0]:
         raise KeyboardInterrupt
+
+
+def interrupted() -> bool:
+    """Whether a Ctrl-C arrived inside :func:`interrupts_kept` (however its exception ended
+    up: dropped, or turned into another one by an extension module interrupted while it
+    initialised, e.g. SciPy's ``TypeError: expected a message argument``)."""
+    return _pending[0]

@@ -140,3 +140,37 @@ def test_json_to_stdout(capsys):
     doc = json.loads(captured.out)
     assert [r["id"] for r in doc["statements"]] == ["S4", "S4-unnormalized"] and doc["ok"] is True
     assert "S4-unnormalized" in captured.err  # the table went to stderr
+
+
+def test_ctrl_c_that_an_extension_turns_into_another_exception_is_one_line_130(monkeypatch, capsys):
+    """SciPy's compiled BLAS module, interrupted while it initialises, raises
+    ``TypeError: expected a message argument`` with no KeyboardInterrupt in its chain: the
+    command still reports the Ctrl-C, because it remembered the signal."""
+    import os
+    import signal
+    import time
+
+    import proofs_check.__main__ as cli
+
+    def interrupted_import(argv, *, rows):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass  # inside the extension's initialisation
+        raise TypeError("expected a message argument")
+
+    monkeypatch.setattr(cli, "_main", interrupted_import)
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert cli.main([]) == 130
+    finally:
+        signal.signal(signal.SIGINT, old)
+    assert capsys.readouterr().err == "interrupted (Ctrl-C): no report written\n"
+
+    def plain_bug(argv, *, rows):
+        raise TypeError("a genuine bug")
+
+    monkeypatch.setattr(cli, "_main", plain_bug)
+    with pytest.raises(TypeError, match="a genuine bug"):  # without a Ctrl-C it is not hidden
+        cli.main([])
