@@ -288,9 +288,13 @@ def test_ctrl_c_in_table_is_one_line_keeps_finished_runs(tmp_path):
 
     out = tmp_path / "t"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    def default_sigint():  # a suite started in the background (`make test &`) passes SIGINT on ignored
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     proc = subprocess.Popen([sys.executable, "-m", "gan_backend", "table", "--preset", "smoke", "--runs", "40",
                              "--workers", "2", "--out", str(out), "--no-figures"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=default_sigint)
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:  # until some runs are stored
         time.sleep(0.5)
