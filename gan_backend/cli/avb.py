@@ -24,9 +24,10 @@ Recipes: ``default`` is ``AvbConfig()``, the CPU recipe (minutes on one core);
 256-wide residual T: hours on a CPU core). The other flags override the recipe.
 
 Progress lines with an ETA go to stderr as each model trains (AVB, the refit of T, the
-VAE); ``--quiet`` turns them off. The seed is split (``numpy.random.SeedSequence(S).spawn(3)``)
-into the AVB training, the VAE training and the evaluation streams. A training whose T loss (or objective) becomes
-non-finite stops with one line naming the iteration and the quantity (exit status 1).
+VAE); ``--quiet`` turns them off. The seed is split
+(``numpy.random.SeedSequence(S).spawn(3)``) into the AVB training, the VAE training and the
+evaluation streams. A training whose T loss (or objective) becomes non-finite stops with
+one line naming the iteration and the quantity (exit status 1).
 """
 from __future__ import annotations
 
