@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 
 __all__ = ["caused_by_interrupt", "interrupts_kept", "raise_if_interrupted", "interrupted"]
@@ -50,19 +51,29 @@ def _remember_and_raise(signum, frame):
 
 @contextlib.contextmanager
 def interrupts_kept():
-    """Within: SIGINT raises KeyboardInterrupt and is remembered for :func:`raise_if_interrupted`.
-    Only Python's default handler is replaced, and only in the main thread (elsewhere, and under
-    a handler someone else installed, nothing changes); nested uses share the outer one."""
+    """Within: SIGINT raises KeyboardInterrupt and is remembered for :func:`raise_if_interrupted`;
+    when Python drops it (a finaliser, a gc callback), its "Exception ignored" traceback is not
+    printed, since the run stops on it anyway. Only Python's default handler is replaced, and
+    only in the main thread (elsewhere, and under a handler someone else installed, nothing
+    changes); nested uses share the outer one."""
     if (threading.current_thread() is not threading.main_thread()
             or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
         yield
         return
     _pending[0] = False
+    previous_hook = sys.unraisablehook
+
+    def quiet_when_remembered(unraisable):  # the remembered Ctrl-C, dropped by Python: no traceback
+        if not (isinstance(unraisable.exc_value, KeyboardInterrupt) and _pending[0]):
+            previous_hook(unraisable)
+
     signal.signal(signal.SIGINT, _remember_and_raise)
+    sys.unraisablehook = quiet_when_remembered
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.unraisablehook = previous_hook
         _pending[0] = False
 
 

@@ -189,8 +189,8 @@ def _sigint_remembered(flag: list):
     """Within: a Ctrl-C raises KeyboardInterrupt as usual and also sets ``flag[0]``, which the
     scheduling loop checks after every result. A KeyboardInterrupt raised while Python runs
     a finaliser (a Dask future's ``__del__``) or a garbage-collection callback is printed as
-    "Exception ignored" and dropped; the flag keeps it. Only Python's default handler is
-    replaced, and only in the main thread."""
+    "Exception ignored" and dropped; the flag keeps it (and that traceback is not printed).
+    Only Python's default handler is replaced, and only in the main thread."""
     if (threading.current_thread() is not threading.main_thread()
             or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
         yield
@@ -200,11 +200,19 @@ def _sigint_remembered(flag: list):
         flag[0] = True
         raise KeyboardInterrupt
 
+    previous_hook = sys.unraisablehook
+
+    def quiet_when_remembered(unraisable):  # the dropped Ctrl-C stops the loop: no traceback
+        if not (isinstance(unraisable.exc_value, KeyboardInterrupt) and flag[0]):
+            previous_hook(unraisable)
+
     signal.signal(signal.SIGINT, remember)
+    sys.unraisablehook = quiet_when_remembered
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.unraisablehook = previous_hook
 
 
 @contextlib.contextmanager

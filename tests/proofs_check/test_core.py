@@ -1,5 +1,6 @@
 """The building blocks of proofs_check: slack conventions, the runner, the report helpers."""
 import math
+import sys
 import time
 
 import numpy as np
@@ -183,3 +184,35 @@ def test_a_ctrl_c_that_a_library_swallows_still_stops_the_row():
                        instances=5, seed=0).verdict == "HOLDS"  # nothing pending afterwards
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_ctrl_c_dropped_in_a_finaliser_stops_the_row_without_a_traceback():
+    """Python drops a KeyboardInterrupt raised in ``__del__`` and prints "Exception ignored"
+    with a traceback (as in hypothesis' gc callback): the row stops, and nothing is printed."""
+    import gc
+    import os
+    import signal
+
+    class Finalised:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs here, inside the finaliser
+                time.sleep(0.001)
+
+    def check_dropping_a_finaliser(x):
+        Finalised()  # finalised at once: the Ctrl-C is raised inside __del__ and dropped
+        gc.collect()
+        return True
+
+    reported = []  # what reaches the interpreter's hook (it prints "Exception ignored" and the traceback)
+    previous, hook = signal.signal(signal.SIGINT, signal.default_int_handler), sys.unraisablehook
+    sys.unraisablehook = reported.append
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_row(Statement("T-del", "-", "test", "-", st.integers(0, 5), check_dropping_a_finaliser),
+                    instances=5, seed=0)
+        assert sys.unraisablehook == reported.append  # given back
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = hook
+    assert reported == [], [r.exc_value for r in reported]
