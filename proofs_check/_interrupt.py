@@ -7,6 +7,8 @@ raised inside hypothesis' generation was measured to let the row run to its end.
 :func:`interrupts_kept`, a Ctrl-C raises KeyboardInterrupt as usual and is also remembered,
 so the runner raises it again at its next :func:`raise_if_interrupted` (before each instance
 and after each hypothesis pass): the run stops as interrupted, never as a finished report.
+The table driver of ``gan_backend`` uses the same two for its scheduling loop (a Dask future's
+``__del__`` is such a finaliser).
 """
 from __future__ import annotations
 

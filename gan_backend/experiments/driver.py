@@ -63,6 +63,7 @@ from gan_backend.experiments.runs import (
     first_batches, plan_units, run_specs, theory_key,
 )
 from gan_backend.experiments.store import ResultStore
+from proofs_check._interrupt import interrupts_kept, raise_if_interrupted
 
 __all__ = ["DriverReport", "run_table", "ProgressBar", "format_seconds", "RESULTS_FILE", "WORKER_ENV"]
 
@@ -182,37 +183,6 @@ def _sigint_ignored():
         yield
     finally:
         signal.signal(signal.SIGINT, old)
-
-
-@contextlib.contextmanager
-def _sigint_remembered(flag: list):
-    """Within: a Ctrl-C raises KeyboardInterrupt as usual and also sets ``flag[0]``, which the
-    scheduling loop checks after every result. A KeyboardInterrupt raised while Python runs
-    a finaliser (a Dask future's ``__del__``) or a garbage-collection callback is printed as
-    "Exception ignored" and dropped; the flag keeps it (and that traceback is not printed).
-    Only Python's default handler is replaced, and only in the main thread."""
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        yield
-        return
-
-    def remember(signum, frame):
-        flag[0] = True
-        raise KeyboardInterrupt
-
-    previous_hook = sys.unraisablehook
-
-    def quiet_when_remembered(unraisable):  # the dropped Ctrl-C stops the loop: no traceback
-        if not (isinstance(unraisable.exc_value, KeyboardInterrupt) and flag[0]):
-            previous_hook(unraisable)
-
-    signal.signal(signal.SIGINT, remember)
-    sys.unraisablehook = quiet_when_remembered
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        sys.unraisablehook = previous_hook
 
 
 @contextlib.contextmanager
@@ -513,12 +483,12 @@ class _Loop:
         for j in sorted(jobs, key=lambda j: (j.order, -j.cost)):  # GAN-1 tasks first: the units wait on them
             self.submit(j)
         self.pending = as_completed([f for f in self.futures if f.key in self.by_key])
-        interrupted = [False]
-        with _sigint_remembered(interrupted):
+        # a Ctrl-C that Python drops inside a finaliser (a Dask future's ``__del__``) or a gc
+        # callback is remembered, and raised again after the result it came with
+        with interrupts_kept():
             for fut in self.pending:
                 self.collect(fut)
-                if interrupted[0]:  # a Ctrl-C that a finaliser swallowed
-                    raise KeyboardInterrupt
+                raise_if_interrupted()
 
     def collect(self, fut) -> None:
         job = self.by_key[fut.key]
