@@ -11,7 +11,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from fdiv._validate import as_real, describe
+from fdiv._validate import as_real, check_nonnegative, describe
 
 __all__ = ["FDivergence", "Formulas"]
 
@@ -41,15 +41,8 @@ def _as_float64(x, name: str) -> np.ndarray:
     return as_real(name, x) + 0.0
 
 
-def _nonnegative(x: np.ndarray, name: str) -> np.ndarray:
-    """``x`` itself; ValueError naming ``name`` and the first negative entry when there is one
-    (f and f' are defined on [0, inf]; NaN passes through, as in the conjugate)."""
-    neg = x < 0
-    if np.any(neg):
-        bad = x[neg] if x.ndim else x
-        raise ValueError(f"`{name}` must be >= 0 (f is defined on [0, inf], docs/theory.md §0); got "
-                         f"{float(np.ravel(bad)[0])!r}" + (f" among {x.size} values" if x.size > 1 else ""))
-    return x
+#: the domain named by the error of f and f' at x < 0
+_F_DOMAIN = " (f is defined on [0, inf], docs/theory.md §0)"
 
 
 def _as_gan_input(v):
@@ -168,7 +161,7 @@ class FDivergence:
     def f(self, x):
         """f(x) for x >= 0 (``f(0) = f_zero``; ``f(inf)`` is the limit, see the Notes);
         ValueError for x < 0."""
-        x = _nonnegative(_as_float64(x, "x"), "x")
+        x = check_nonnegative("x", _as_float64(x, "x"), _F_DOMAIN)
         with np.errstate(all="ignore"):
             y = np.where(x == 0, self.f_zero, self.formulas.f(x))
             if np.any(x == np.inf):
@@ -185,7 +178,7 @@ class FDivergence:
     def f_prime(self, x):
         """f'(x) for x > 0 (a subgradient where f has a kink, e.g. 0 for tv at 1);
         ``f_prime(inf) = slope_inf``; ValueError for x < 0."""
-        x = _nonnegative(_as_float64(x, "x"), "x")
+        x = check_nonnegative("x", _as_float64(x, "x"), _F_DOMAIN)
         with np.errstate(all="ignore"):
             y = self.formulas.f_prime(x)
             if np.any(x == np.inf):

@@ -191,6 +191,17 @@ def as_mass(name: str, x, *, min_ndim: int = 1) -> np.ndarray:
     return arr
 
 
+def check_nonnegative(name: str, arr: np.ndarray, domain: str = "") -> np.ndarray:
+    """``arr`` itself; ValueError naming ``name``, the first negative entry and its index when
+    there is one (NaN and +inf pass: the caller's domain decides about them)."""
+    neg = arr < 0
+    if neg.any():
+        i = _first_bad(neg) if arr.ndim else ()
+        where = f" at index {i}" if arr.ndim else ""
+        raise ValueError(f"`{name}` must be >= 0{domain}; got {arr[i].item()!r}{where}")
+    return arr
+
+
 def check_same_shape(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
     """Raise ``ValueError`` unless ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:

@@ -64,15 +64,14 @@ def run(args: argparse.Namespace) -> int:
     objectives = args.objectives or ["nonsaturating", "minimax"] + fitcheck.default_objectives()
     specs = [fitcheck.FitSpec(o, k, s, args.epochs, args.n_data, args.n)
              for s in args.seeds for k in args.modes for o in objectives]
-    if args.report_only:  # checked before --out is created: a table of no runs is no report
-        stored = {fitcheck.row_key(r) for r in fitcheck.read_rows(Path(args.out) / "fit.csv")}
-        if not any(sp.key in stored for sp in specs):
-            raise ValueError(f"argument --report-only: {Path(args.out) / 'fit.csv'} holds none of the {len(specs)} "
-                             "runs of these settings (objectives, --modes, --seeds, --epochs, --n-data, --n); "
-                             "run without --report-only to train them")
+    csv_path = Path(args.out) / "fit.csv"
+    done = {fitcheck.row_key(r) for r in fitcheck.read_rows(csv_path)}
+    if args.report_only and not any(sp.key in done for sp in specs):  # before --out is created
+        raise ValueError(f"argument --report-only: {csv_path} holds none of the {len(specs)} runs of these "
+                         "settings (objectives, --modes, --seeds, --epochs, --n-data, --n); run without "
+                         "--report-only to train them")
     out = output_dir("--out", args.out)
     csv_path = out / "fit.csv"
-    done = {fitcheck.row_key(r) for r in fitcheck.read_rows(csv_path)}
     todo = [] if args.report_only else [sp for sp in specs if sp.key not in done]
     stored = sum(sp.key in done for sp in specs)
     print(f"fitcheck: {stored} of {len(specs)} runs stored, {len(todo)} to run", file=sys.stderr)
