@@ -191,7 +191,7 @@ class FDivergence:
         t = _as_float64(t, "t")
         with np.errstate(all="ignore"):
             y = self.formulas.conjugate(t)
-            y = np.where(t == -np.inf, -self.f_zero, y)
+            y = np.where(t == -np.inf, 0.0 - self.f_zero, y)  # +0.0, not -0.0, when f(0) = 0: f* >= -f(0)
             y = np.where(t == np.inf, np.inf, y)
             y = np.where(np.isnan(t), np.nan, y)
         return _out(np.asarray(y, dtype=np.float64))

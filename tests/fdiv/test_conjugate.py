@@ -139,6 +139,9 @@ def test_conjugate_at_infinities_and_domain(name):
     g = fdiv.get(name)
     lo, hi = g.conjugate_domain
     assert g.conjugate(-math.inf) == -g.f_zero and g.conjugate(math.inf) == math.inf
+    # f*(t) >= -f(0) for every t, so the limit at -inf is approached from above: +0.0 (not
+    # -0.0) when f(0) = 0, as a very negative finite t gives (1 / f*(-inf) is +inf)
+    assert math.copysign(1.0, g.conjugate(-math.inf)) == math.copysign(1.0, g.conjugate(-1e300) + 0.0)
     assert lo == -math.inf and hi == g.slope_inf
     if math.isfinite(hi):
         at_hi = g.conjugate(hi)
