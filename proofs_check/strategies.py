@@ -41,6 +41,8 @@ Examples
 from __future__ import annotations
 
 import functools
+import inspect
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +74,50 @@ _ALPHA_VALUES = (-1.0, -0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 """α values sampled for ``fdiv.alpha``: both sides of 0 and 1, and the limits α = 0 and α = 1."""
 
 
+def _check_size(name: str, v, low: int = 1) -> None:
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
+        raise ValueError(f"`{name}` must be an integer >= {low}; got {v!r}")
+
+
+def _check_unit(name: str, v, *, closed_low: bool) -> None:
+    ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and (0 <= v <= 1 if closed_low else 0 < v <= 1)
+    if not ok:
+        raise ValueError(f"`{name}` must be a number in {'[0' if closed_low else '(0'}, 1]; got {v!r}")
+
+
+def _checked(strategy=None, *, least: int = 1):
+    """Check a strategy's size and weight arguments when it is built (at decoration, not at
+    the first draw, where hypothesis would report an IndexError from deep inside): support
+    sizes are integers >= ``least`` with ``min_size <= max_size``, β bounds lie in (0, 1]."""
+    if strategy is None:
+        return functools.partial(_checked, least=least)
+    sig = inspect.signature(strategy)
+
+    @functools.wraps(strategy)
+    def build(*args, **kwargs):
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{strategy.__name__}(): {e}") from None
+        bound.apply_defaults()
+        a = bound.arguments
+        for name in ("n", "min_size", "max_size"):
+            if a.get(name) is not None:
+                _check_size(name, a[name], least)
+        if "min_size" in a and "max_size" in a and a["min_size"] > a["max_size"]:
+            raise ValueError(f"`min_size` must be <= `max_size`; got {a['min_size']} > {a['max_size']}")
+        for name in ("max_beta", "min_value", "max_value"):
+            if name in a:
+                _check_unit(name, a[name], closed_low=False)
+        if "min_value" in a and "max_value" in a and a["min_value"] > a["max_value"]:
+            raise ValueError(f"`min_value` must be <= `max_value`; got {a['min_value']} > {a['max_value']}")
+        return strategy(*args, **kwargs)
+
+    build.__signature__ = sig
+    return build
+
+
+@_checked
 def sizes(min_size: int = 1, max_size: int = MAX_SUPPORT) -> st.SearchStrategy[int]:
     """Support sizes ``min_size..max_size``."""
     return st.integers(min_value=min_size, max_value=max_size)
@@ -89,6 +135,7 @@ def _decode(u: np.ndarray) -> np.ndarray:
     return np.where(u > 0, k * 10.0 ** -e.astype(np.float64), 0.0)
 
 
+@_checked
 @st.composite
 def measures(draw, n: int, *, zeros: bool = True) -> np.ndarray:
     """Nonnegative (unnormalised) masses of length ``n``, at least one positive (an all-zero
@@ -100,6 +147,7 @@ def measures(draw, n: int, *, zeros: bool = True) -> np.ndarray:
     return w
 
 
+@_checked
 @st.composite
 def probability_vectors(draw, n: int | None = None, *, zeros: bool = True, min_size: int = 1,
                         max_size: int = MAX_SUPPORT) -> np.ndarray:
@@ -109,17 +157,19 @@ def probability_vectors(draw, n: int | None = None, *, zeros: bool = True, min_s
     return w / w.sum()
 
 
+@_checked
 @st.composite
-def distribution_pairs(draw, *, zeros: bool = True, normalized: bool = True, min_size: int = 1,
-                       max_size: int = MAX_SUPPORT) -> tuple[np.ndarray, np.ndarray]:
-    """``(q, p)`` on a common support: probability vectors, or unnormalised measures when
-    ``normalized=False``."""
-    n = draw(sizes(min_size, max_size))
+def distribution_pairs(draw, n: int | None = None, *, zeros: bool = True, normalized: bool = True,
+                       min_size: int = 1, max_size: int = MAX_SUPPORT) -> tuple[np.ndarray, np.ndarray]:
+    """``(q, p)`` on a common support of ``n`` points (``min_size..max_size`` when ``n`` is
+    None): probability vectors, or unnormalised measures when ``normalized=False``."""
+    n = draw(sizes(min_size, max_size)) if n is None else n
     if normalized:
         return draw(probability_vectors(n, zeros=zeros)), draw(probability_vectors(n, zeros=zeros))
     return draw(measures(n, zeros=zeros)), draw(measures(n, zeros=zeros))
 
 
+@_checked(least=2)  # one point for each side
 @st.composite
 def disjoint_pairs(draw, *, max_size: int = MAX_SUPPORT) -> tuple[np.ndarray, np.ndarray]:
     """``(q, p)`` probability vectors with disjoint supports (and possibly common zeros)."""
@@ -131,6 +181,7 @@ def disjoint_pairs(draw, *, max_size: int = MAX_SUPPORT) -> tuple[np.ndarray, np
     return q / q.sum(), p / p.sum()
 
 
+@_checked
 @st.composite
 def absolutely_continuous_pairs(draw, *, min_size: int = 1,
                                 max_size: int = MAX_SUPPORT) -> tuple[np.ndarray, np.ndarray]:
@@ -150,6 +201,7 @@ def bounded_ratio_pairs(**kw) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]
     return absolutely_continuous_pairs(**kw)
 
 
+@_checked
 def betas(min_value: float = MIN_BETA, max_value: float = 1.0) -> st.SearchStrategy[float]:
     """Mixture weights β in ``[min_value, max_value]``."""
     return st.floats(min_value=min_value, max_value=max_value, allow_nan=False)
@@ -168,6 +220,7 @@ class MixtureInstance:
     feasible: bool
 
 
+@_checked
 @st.composite
 def mixture_instances(draw, *, feasible: bool = True, max_beta: float = MAX_BETA,
                       max_size: int = MAX_SUPPORT) -> MixtureInstance:
@@ -200,6 +253,7 @@ class DaggerInstance:
     missed: float
 
 
+@_checked
 @st.composite
 def dagger_instances(draw, *, max_size: int = MAX_SUPPORT) -> DaggerInstance:
     """S14 instances: ``β = m + (1 - m) s`` with ``m = P_d(p_g = 0)`` and ``s`` in

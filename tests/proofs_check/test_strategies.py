@@ -1,5 +1,6 @@
 """proofs_check.strategies construct instances that satisfy the theorems' assumptions."""
 import numpy as np
+import pytest
 from hypothesis import given
 
 import fdiv
@@ -64,3 +65,34 @@ def test_fdivergences_cover_the_registry():
 
     collect()
     assert seen <= set(fdiv.names()) and {"gan", "log_trick"} & seen
+
+
+@given(pcs.distribution_pairs(3), pcs.distribution_pairs(n=5, normalized=False))
+def test_distribution_pairs_of_a_given_size(a, b):
+    assert a[0].shape == a[1].shape == (3,) and b[0].shape == b[1].shape == (5,)
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: pcs.distribution_pairs(0), "`n` must be an integer >= 1; got 0"),
+    (lambda: pcs.measures(-2), "`n` must be an integer >= 1; got -2"),
+    (lambda: pcs.probability_vectors(2.5), "`n` must be an integer >= 1; got 2.5"),
+    (lambda: pcs.probability_vectors(min_size=5, max_size=2), "`min_size` must be <= `max_size`; got 5 > 2"),
+    (lambda: pcs.sizes(0), "`min_size` must be an integer >= 1; got 0"),
+    (lambda: pcs.absolutely_continuous_pairs(max_size=True), "`max_size` must be an integer >= 1; got True"),
+    (lambda: pcs.disjoint_pairs(max_size=1), "`max_size` must be an integer >= 2; got 1"),
+    (lambda: pcs.dagger_instances(max_size=0), "`max_size` must be an integer >= 1; got 0"),
+    (lambda: pcs.betas(0.0), "`min_value` must be a number in (0, 1]; got 0.0"),
+    (lambda: pcs.betas(0.5, 0.25), "`min_value` must be <= `max_value`; got 0.5 > 0.25"),
+    (lambda: pcs.mixture_instances(max_beta=1.5), "`max_beta` must be a number in (0, 1]; got 1.5"),
+])
+def test_bad_arguments_are_refused_when_the_strategy_is_built(build, message):
+    # before the check, these failed only at the first draw, with an IndexError or
+    # hypothesis's InvalidArgument from inside the strategy (or drew nothing)
+    with pytest.raises(ValueError) as e:
+        build()
+    assert str(e.value) == message
+
+
+def test_unknown_keyword_names_the_strategy():
+    with pytest.raises(TypeError, match=r"^distribution_pairs\(\): got an unexpected keyword argument 'size'"):
+        pcs.distribution_pairs(size=4)
