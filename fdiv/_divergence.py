@@ -17,7 +17,7 @@ import numpy as np
 from fdiv._fdivergence import FDivergence
 from fdiv._registry import REGISTRY, alpha, get, names
 from fdiv._transforms import shift_parts
-from fdiv._validate import as_mass, as_real, check_same_shape
+from fdiv._validate import as_mass, as_real, check_same_shape, check_same_support
 
 __all__ = ["divergence"]
 
@@ -133,6 +133,7 @@ def divergence(f, q, p, *, axis: int = -1):
     [1.0, 0.0]
     """
     g = _resolve(f)
+    check_same_support("q", q, "p", p)
     exact = _exact(g)
     if exact is None:
         q = as_mass("q", q)

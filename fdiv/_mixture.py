@@ -17,7 +17,7 @@ import numpy as np
 
 from fdiv import _component, _lambda
 from fdiv._stack import is_beta_array, stack_over_beta
-from fdiv._validate import check_beta, check_probability, check_same_shape
+from fdiv._validate import check_beta, check_probability, check_same_shape, check_same_support
 
 __all__ = ["MixtureComponent", "r_star", "r_dagger"]
 
@@ -68,6 +68,7 @@ class MixtureComponent:
 
 
 def _inputs(p_data, p_model, beta):
+    check_same_support("p_data", p_data, "p_model", p_model)
     a = check_probability("p_data", p_data)
     pm = check_probability("p_model", p_model)
     check_same_shape("p_data", a, "p_model", pm)

@@ -27,14 +27,13 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from fdiv._divergence import divergence
 from fdiv._mixture import r_dagger, r_star
 from fdiv._schedules import ConstantSchedule
-from fdiv._validate import check_positive_int, check_probability, check_same_shape
+from fdiv._validate import check_positive_int, check_probability, check_same_shape, check_same_support
 
 __all__ = ["OracleTrajectory", "oracle_adagan"]
 
@@ -173,6 +172,7 @@ def oracle_adagan(p_data, p_init, f, *, schedule, steps, component="star", gamma
     >>> run.reached_at, fdiv.bounds.s17_max_steps([0.25, 0.75], [1.0, 0.0], 0.5)
     (3, 3)
     """
+    check_same_support("p_data", p_data, "p_init", p_init)
     pd = check_probability("p_data", p_data)
     p = check_probability("p_init", p_init)
     check_same_shape("p_data", pd, "p_init", p)

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_real", "as_mass", "check_same_shape", "check_beta", "check_probability", "check_positive_int",
+__all__ = ["as_real", "as_mass", "check_same_shape", "check_same_support", "points_of", "support_points", "check_beta", "check_probability", "check_positive_int",
            "describe", "probability_tolerance", "real_scalar"]
 
 
@@ -270,6 +270,54 @@ def check_probability(name: str, x) -> np.ndarray:
             f"`{name}` must be a probability vector summing to 1 (to within the rounding of "
             f"{arr.size} terms, {probability_tolerance(arr.size, eps):.3g}); got sum {s!r}{hint}")
     return arr
+
+
+def check_same_support(name_a: str, a, name_b: str, b, hint: str = "") -> None:
+    """``ValueError`` when ``a`` and ``b`` are both :class:`fdiv.Discrete` with support points
+    (given or a grid's) that differ: their masses are then not paired point by point, and
+    reading them as arrays would pair them by index. Anything else passes (plain arrays are
+    paired by index, as their caller laid them out)."""
+    if not (_is_discrete(a) and _is_discrete(b)) or a.support is None or b.support is None:
+        return
+    sa, sb = a.support, b.support
+    if sa.shape == sb.shape and np.array_equal(sa, sb):
+        return
+    if sa.shape == sb.shape:
+        i = int(np.flatnonzero((sa != sb).any(axis=1))[0])
+        where = f"point {i} is {tuple(sa[i].tolist())} in `{name_a}` and {tuple(sb[i].tolist())} in `{name_b}`"
+    else:
+        where = f"{sa.shape[0]} points of dimension {sa.shape[1]} against {sb.shape[0]} of dimension {sb.shape[1]}"
+    raise ValueError(
+        f"`{name_a}` and `{name_b}` are Discrete measures on different supports ({where}): their masses are "
+        f"not paired point by point; put both on one support first (one Grid, or Discrete(mass, "
+        f"support=points) over the union of their points, zero where a measure has none){hint}")
+
+
+def points_of(name: str, x, m, mname: str):
+    """The support points: ``x`` if given, else ``m``'s when ``m`` is a :class:`fdiv.Discrete`
+    with a support or grid, else None. Given both, they must agree (``x`` of shape (n,) is
+    read as n points of dimension 1): ``ValueError`` naming ``name`` and ``mname`` otherwise."""
+    own = m.support if _is_discrete(m) else None
+    if x is None or own is None:
+        return own if x is None else x
+    arr = as_real(name, x)
+    arr = arr[:, None] if arr.ndim == 1 else arr
+    if not (arr.shape == own.shape and np.array_equal(arr, own)):
+        raise ValueError(f"`{name}` differs from the support of `{mname}`, a Discrete that carries its own points; "
+                         f"omit `{name}` (its points are used) or pass `{mname}.mass`")
+    return x
+
+
+def support_points(name: str, x, a, b):
+    """The common support points of ``a`` and ``b`` (``q`` and ``p``): ``x``, or their own
+    when they are :class:`fdiv.Discrete` (:func:`points_of`, :func:`check_same_support`);
+    ``ValueError`` naming ``name`` when there are none."""
+    check_same_support("q", a, "p", b, hint="; fdiv.wasserstein takes two supports as they are")
+    x = points_of(name, points_of(name, x, a, "q"), b, "p")
+    if x is None:
+        raise ValueError(f"`{name}` (the support points) is required unless `q` or `p` is a Discrete with a "
+                         f"support or grid")
+    return x
 
 
 def _is_discrete(x) -> bool:

@@ -18,7 +18,7 @@ from numba import njit
 from scipy.optimize import linprog
 from scipy.spatial.distance import cdist
 
-from fdiv._validate import as_mass, as_real, check_same_shape
+from fdiv._validate import as_mass, as_real, check_same_shape, check_same_support, points_of, support_points
 
 __all__ = ["wasserstein1", "wasserstein1_lp", "wasserstein1_dual", "wasserstein", "wasserstein_samples",
            "TransportResult", "PotentialResult", "WassersteinResult", "TOTAL_RTOL", "HIGHS_FEASIBILITY_TOL",
@@ -52,6 +52,7 @@ def _pow2_scale(largest: float, count: int, limit: float = _BIG) -> float:
 
 def _masses(q, p) -> tuple[np.ndarray, np.ndarray, float]:
     """Validated masses and the power of two they were scaled by (1.0 unless huge)."""
+    check_same_support("q", q, "p", p, hint="; fdiv.wasserstein takes two supports as they are")
     q, p = as_mass("q", q), as_mass("p", p)
     check_same_shape("q", q, "p", p)
     if q.ndim != 1:
@@ -111,10 +112,12 @@ def _w1_sorted(q, p, x):  # pragma: no cover - compiled
     return tot + tc
 
 
-def wasserstein1(q, p, x) -> float:
+def wasserstein1(q, p, x=None) -> float:
     """W_1 between masses ``q`` and ``p`` on the strictly increasing 1-D support ``x`` (exact).
 
-    ``x`` has shape (n,) or (n, 1) (the ``points`` of a 1-D :class:`fdiv.Grid`).
+    ``x`` has shape (n,) or (n, 1) (the ``points`` of a 1-D :class:`fdiv.Grid`); it may be
+    omitted when ``q`` or ``p`` is a :class:`fdiv.Discrete` with a support or grid (both, when
+    both are, on the same points).
 
     ``W_1 = sum_i |F_q(x_i) - F_p(x_i)| (x_{i+1} - x_i)``, evaluated in one pass with
     compensated (Neumaier) sums, so the result is accurate to a few ulps of the terms even when
@@ -125,6 +128,7 @@ def wasserstein1(q, p, x) -> float:
     >>> wasserstein1([1.0, 0.0], [0.0, 1.0], [0.0, 2.5])  # W_1(delta_0, delta_2.5), S19
     2.5
     """
+    x = support_points("x", x, q, p)
     q, p, mscale = _masses(q, p)
     xs = _as_real("x", x)
     if xs.ndim == 2 and xs.shape[1] == 1:  # Grid.points of a 1-D grid
@@ -194,6 +198,7 @@ def _unit_scale(largest: float) -> float:
 
 
 def _setup(q, p, points, metric, max_size):
+    points = support_points("points", points, q, p)
     # HiGHS works with absolute tolerances (1e-7) and treats costs beyond 1e20 as infinite:
     # masses and coordinates are scaled by powers of two (exact; every metric here is
     # 1-homogeneous) so that the largest of each lies in [0.5, 1), and the results back
@@ -234,10 +239,12 @@ def _emd(a: np.ndarray, b: np.ndarray, cost: np.ndarray):
     return plan, float(log["cost"])
 
 
-def wasserstein1_lp(q, p, points, metric: str = "euclidean", *, max_size: int | None = None) -> TransportResult:
+def wasserstein1_lp(q, p, points=None, metric: str = "euclidean", *,
+                    max_size: int | None = None) -> TransportResult:
     """W_1 by the transport LP (POT's network simplex) on the finite support ``points``.
 
-    ``points`` has shape (n,) or (n, d). The cost matrix and the plan are (n, n) float64 arrays
+    ``points`` has shape (n,) or (n, d); omitted, the support of ``q`` or ``p`` when it is a
+    :class:`fdiv.Discrete` (as in :func:`wasserstein1`). The cost matrix and the plan are (n, n) float64 arrays
     (``16 n^2`` bytes: 400 MB at n = 5,000); ``max_size`` optionally caps ``n * n``. Raises
     ``ValueError`` for invalid input or totals that differ by more than ``TOTAL_RTOL`` (the
     message gives both), ``RuntimeError`` if the simplex does not reach an optimum (no fallback).
@@ -263,7 +270,8 @@ def wasserstein1_lp(q, p, points, metric: str = "euclidean", *, max_size: int | 
     return TransportResult(_times(value, mscale, pscale), plan, _times(residual, mscale), 0, "optimal")
 
 
-def wasserstein1_dual(q, p, points, metric: str = "euclidean", *, max_size: int = MAX_LP_SIZE) -> PotentialResult:
+def wasserstein1_dual(q, p, points=None, metric: str = "euclidean", *,
+                      max_size: int = MAX_LP_SIZE) -> PotentialResult:
     """W_1 by the Kantorovich-Rubinstein dual LP: max ``sum g (q - p)`` s.t. ``g_i - g_j <= d_ij``.
 
     Solved (HiGHS) on the points where ``q != p``, with the first such potential pinned to 0;
@@ -360,7 +368,7 @@ def _quantile_cost(q, p, x, y, order):
     return float(np.sum(np.diff(t) * np.abs(xs[jq] - ys[jp]) ** order))
 
 
-def wasserstein(q, p, x, y=None, *, order=1) -> WassersteinResult:
+def wasserstein(q, p, x=None, y=None, *, order=1) -> WassersteinResult:
     r"""``W_p`` between the weighted points ``(x_i, q_i)`` and ``(y_j, p_j)``, Euclidean ground
     distance, any dimension.
 
@@ -376,7 +384,9 @@ def wasserstein(q, p, x, y=None, *, order=1) -> WassersteinResult:
         difference at most ``TOTAL_RTOL``; they are not renormalised).
     x, y : array_like
         Points, shapes ``(n, d)`` and ``(m, d)`` (or ``(n,)``, ``(m,)`` in 1-D). ``y=None``
-        means ``y = x`` (then ``m = n``).
+        means ``y = x`` (then ``m = n``). When ``q`` (``p``) is a :class:`fdiv.Discrete` with a
+        support or grid, ``x`` (``y``) may be omitted: its points are used, so two Discrete
+        measures on different supports need no points at all.
     order : float
         ``p >= 1``.
 
@@ -409,6 +419,9 @@ def wasserstein(q, p, x, y=None, *, order=1) -> WassersteinResult:
     >>> fdiv.wasserstein([0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [0.0, 1.0, 3.0]).value
     1.5
     """
+    x, y = points_of("x", x, q, "q"), points_of("y", y, p, "p")
+    if x is None:
+        raise ValueError("`x` (the points of q) is required unless `q` is a Discrete with a support or grid")
     q, p = as_mass("q", q), as_mass("p", p)
     for name, arr in (("q", q), ("p", p)):
         if arr.ndim != 1:

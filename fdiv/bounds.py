@@ -40,7 +40,7 @@ from fdiv._divergence import divergence
 from fdiv._fdivergence import FDivergence
 from fdiv._mixture import r_dagger, r_star
 from fdiv._registry import get
-from fdiv._validate import check_beta, check_probability, check_same_shape, describe
+from fdiv._validate import check_beta, check_probability, check_same_shape, check_same_support, describe
 
 __all__ = [
     "Bound", "ChainBound", "WeakLearnerBound",
@@ -128,13 +128,15 @@ def check_f_one_zero(f, statement: str) -> FDivergence:
 
 
 def _setting(p_data, p_model, beta):
+    check_same_support("p_data", p_data, "p_model", p_model)
     pd = check_probability("p_data", p_data)
     pg = check_probability("p_model", p_model)
     check_same_shape("p_data", pd, "p_model", pg)
     return pd, pg, check_beta(beta)
 
 
-def _component(name: str, x, pd: np.ndarray) -> np.ndarray:
+def _component(name: str, x, pd: np.ndarray, p_data) -> np.ndarray:
+    check_same_support("p_data", p_data, name, x)
     arr = check_probability(name, x)
     check_same_shape("p_data", pd, name, arr)
     return arr
@@ -182,8 +184,8 @@ def s10(f, p_data, p_model, beta, q, r) -> Bound:
         of ``P_d − β R`` within that round-off below 0 are set to 0.
     """
     pd, pg, beta = _setting(p_data, p_model, beta)
-    q = _component("q", q, pd)
-    r = _component("r", r, pd)
+    q = _component("q", q, pd, p_data)
+    r = _component("r", r, pd, p_data)
     rest = pd - beta * r
     bad = rest < -8.0 * _EPS * pd
     if bad.any():
@@ -209,8 +211,8 @@ def s11(f, p_data, p_model, beta, q, r) -> Bound:
     negative slack there is a counterexample, not an error).
     """
     pd, pg, beta = _setting(p_data, p_model, beta)
-    q = _component("q", q, pd)
-    r = _component("r", r, pd)
+    q = _component("q", q, pd, p_data)
+    r = _component("r", r, pd, p_data)
     check_f_one_zero(f, "S11")
     lhs = _sqrt(divergence(f, _mixture(pg, q, beta), pd), "D_f((1-beta)P_g + beta Q || P_d)")
     rhs = _sqrt(_times(beta, divergence(f, q, r)), "beta D_f(Q || R)") + _sqrt(
@@ -320,7 +322,7 @@ def s18_star(f, p_data, p_model, beta, q) -> WeakLearnerBound:
     ``P_g = P_d``). Computed for any f; a theorem for Hilbertian f only.
     """
     pd, pg, beta = _setting(p_data, p_model, beta)
-    q = _component("q", q, pd)
+    q = _component("q", q, pd, p_data)
     check_f_one_zero(f, "S18")
     rs = r_star(pd, pg, beta).r
     d_model = divergence(f, pg, pd)
@@ -350,7 +352,7 @@ def s18_dagger(f, p_data, p_model, beta, q) -> WeakLearnerBound:
         Also when ``p_data(p_model == 0) >= beta`` (from :func:`fdiv.r_dagger`).
     """
     pd, pg, beta = _setting(p_data, p_model, beta)
-    q = _component("q", q, pd)
+    q = _component("q", q, pd, p_data)
     rd = r_dagger(pd, pg, beta).r
     d_model = divergence(f, pg, pd)
     d_qr = divergence(f, q, rd)
@@ -391,6 +393,7 @@ def s17_max_steps(p_data, p_init, beta) -> int:
     >>> s17_max_steps([0.25, 0.75], [1.0, 0.0], 0.5)      # M = 4 = 2^2
     3
     """
+    check_same_support("p_data", p_data, "p_init", p_init)
     pd = check_probability("p_data", p_data)
     p1 = check_probability("p_init", p_init)
     check_same_shape("p_data", pd, "p_init", p1)

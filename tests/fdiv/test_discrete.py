@@ -239,3 +239,70 @@ def test_constructors_reject_a_non_grid_and_non_numeric_input():
         Discrete.from_samples([0.1], None)
     with pytest.raises(ValueError, match="means"):
         gaussian_mixture(Grid.regular(0, 1, 2), ["a"], [1.0], [1.0])
+
+
+# --- pairs of Discrete measures: masses are paired by their points, never by index alone ---------
+
+_ON_01 = Discrete([0.5, 0.5], support=[0.0, 1.0])
+_ON_02 = Discrete([0.5, 0.5], support=[0.0, 2.0])
+_ALSO_01 = Discrete([0.25, 0.75], support=[0.0, 1.0])
+
+
+@pytest.mark.parametrize("call, names", [
+    (lambda a, b: fdiv.divergence("kl", a, b), ("q", "p")),
+    (lambda a, b: fdiv.r_star(a, b, 0.5), ("p_data", "p_model")),
+    (lambda a, b: fdiv.r_dagger(a, b, 0.9), ("p_data", "p_model")),
+    (lambda a, b: fdiv.oracle_adagan(a, b, "kl", schedule=0.5, steps=2), ("p_data", "p_init")),
+    (lambda a, b: fdiv.bounds.s10("kl", a, b, 0.5, a, a), ("p_data", "p_model")),
+    (lambda a, b: fdiv.bounds.s10("kl", a, a, 0.5, a, b), ("p_data", "r")),
+    (lambda a, b: fdiv.bounds.s17_max_steps(a, b, 0.5), ("p_data", "p_init")),
+    (lambda a, b: fdiv.wasserstein1(a, b), ("q", "p")),
+    (lambda a, b: fdiv.wasserstein1_lp(a, b), ("q", "p")),
+    (lambda a, b: fdiv.wasserstein1_dual(a, b), ("q", "p")),
+])
+def test_discrete_pairs_on_different_supports_are_refused(call, names):
+    # Before: their masses were read as arrays and paired by index, so KL(q || p) of two
+    # measures with disjoint second points came out 0.0 instead of inf.
+    with pytest.raises(ValueError) as e:
+        call(_ON_01, _ON_02)
+    a, b = names
+    assert f"`{a}` and `{b}` are Discrete measures on different supports (point 1 is (1.0,) in `{a}` and " \
+           f"(2.0,) in `{b}`)" in str(e.value)
+    call(_ON_01, _ALSO_01)  # the same points: accepted
+
+
+def test_a_grid_and_its_own_points_are_the_same_support():
+    g = Grid.regular(0.0, 1.0, 3)
+    on_grid = Discrete([0.2, 0.3, 0.5], grid=g)
+    by_points = Discrete([0.5, 0.25, 0.25], support=g.points)
+    assert fdiv.divergence("kl", on_grid, by_points) == fdiv.divergence("kl", on_grid.mass, by_points.mass)
+    # a Discrete without points pairs by index with anything, as an array does
+    assert fdiv.divergence("tv", Discrete([0.5, 0.5]), _ON_02) == 0.0
+
+
+def test_wasserstein_takes_the_points_of_discrete_measures():
+    x = np.array([0.0, 1.0])
+    assert fdiv.wasserstein(_ON_01, _ON_02).value == fdiv.wasserstein([0.5, 0.5], [0.5, 0.5], x, [0.0, 2.0]).value == 0.5
+    assert fdiv.wasserstein1(_ON_01, _ALSO_01) == fdiv.wasserstein1(_ON_01.mass, _ALSO_01.mass, x) == 0.25
+    assert fdiv.wasserstein1_lp(_ON_01, _ALSO_01).value == pytest.approx(0.25, rel=1e-15)
+    assert fdiv.wasserstein1_dual(_ALSO_01, _ON_01).value == pytest.approx(0.25, rel=1e-15)
+    # one side a Discrete, the other plain masses on the same points
+    assert fdiv.wasserstein1([0.5, 0.5], _ALSO_01) == 0.25
+    # 2-D grid: W_1 between a point mass and its shift by one cell
+    g = Grid.regular_2d((0.0, 0.0), (2.0, 2.0), (2, 2))
+    a, b = Discrete([1.0, 0, 0, 0], grid=g), Discrete([0, 1.0, 0, 0], grid=g)
+    assert fdiv.wasserstein(a, b).value == fdiv.wasserstein1_lp(a, b).value == 1.0
+
+
+def test_wasserstein_points_given_twice_must_agree():
+    assert fdiv.wasserstein(_ON_01, _ALSO_01, [0.0, 1.0]).value == 0.25  # the same points: fine
+    with pytest.raises(ValueError, match=r"^`x` differs from the support of `q`, a Discrete"):
+        fdiv.wasserstein(_ON_01, _ALSO_01, [0.0, 5.0])
+    with pytest.raises(ValueError, match=r"^`y` differs from the support of `p`"):
+        fdiv.wasserstein([0.5, 0.5], _ON_02, [0.0, 1.0], [0.0, 3.0])
+    with pytest.raises(ValueError, match=r"^`x` differs from the support of `p`"):
+        fdiv.wasserstein1([0.5, 0.5], _ALSO_01, [0.0, 3.0])
+    with pytest.raises(ValueError, match=r"^`x` \(the support points\) is required unless"):
+        fdiv.wasserstein1([0.5, 0.5], [0.25, 0.75])
+    with pytest.raises(ValueError, match=r"^`x` \(the points of q\) is required unless"):
+        fdiv.wasserstein([0.5, 0.5], [0.25, 0.75])
