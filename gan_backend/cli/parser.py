@@ -21,5 +21,5 @@ def build_parser() -> OneLineParser:
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=(mod.__doc__ or mod.HELP).strip(),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         mod.add_arguments(p)
-        p.set_defaults(_run=mod.run, _prog=p.prog, _identity=getattr(mod, "identity", None))
+        p.set_defaults(_run=mod.run, _prog=p.prog, _identity=getattr(mod, "identity", None), _parser=p)
     return parser

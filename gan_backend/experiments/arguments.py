@@ -26,6 +26,15 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str):  # noqa: D401 - argparse API
         sys.exit(report_error(self.prog, message))
 
+    def parse_args(self, args=None, namespace=None):
+        """argparse's, except that arguments no parser recognised are reported by the
+        subcommand's parser (set as the ``_parser`` default of a subparser), so the line
+        names the command: ``python -m gan_backend digits: error: unrecognized arguments``."""
+        ns, extra = self.parse_known_args(args, namespace)
+        if extra:
+            getattr(ns, "_parser", self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return ns
+
     def fail(self, message: str) -> int:
         """The one-line error of :meth:`error`, returning the exit status 2 instead of exiting."""
         return report_error(self.prog, message)

@@ -171,3 +171,22 @@ def test_avb_progress_lines_with_eta_and_quiet(tmp_path, capsys):
     assert rc == 0 and err == ""
     a, q = (json.loads((tmp_path / d / "metrics.json").read_text()) for d in ("a", "q"))
     assert a["avb"]["elbo"] == q["avb"]["elbo"]  # progress changes nothing trained
+
+
+_VALID = {
+    "avb": ["--seed", "1", "--out", "{o}"], "digits": ["--seed", "1", "--out", "{o}"],
+    "sample": ["--dataset", "gmm", "--method", "vanilla", "--T", "1", "--seed", "1", "--n", "5", "--out", "{o}.npy"],
+    "table": ["--preset", "smoke", "--out", "{o}"], "modes": ["--setting", "tiny", "--out", "{o}"],
+    "fitcheck": ["--out", "{o}"], "bound": ["--f", "kl", "--pair", "gauss", "--seed", "1", "--json", "{o}.json"],
+    "critic": ["--seed", "1", "--out", "{o}"],
+}
+
+
+@pytest.mark.parametrize("cmd", sorted(_VALID))
+def test_an_unknown_argument_is_reported_by_its_command(cmd, tmp_path, capsys):
+    # before: "python -m gan_backend: error: unrecognized arguments: ...", without the command
+    o = str(tmp_path / "o")
+    rc, _, err = _run_main([cmd] + [a.format(o=o) for a in _VALID[cmd]] + ["--no-such-flag", "3"], capsys)
+    assert rc == 2
+    assert err.strip() == f"python -m gan_backend {cmd}: error: unrecognized arguments: --no-such-flag 3"
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written
