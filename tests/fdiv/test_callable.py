@@ -39,6 +39,31 @@ def test_reproduces_registry_generators(name):
     np.testing.assert_allclose(u.f_prime(x), g.f_prime(x), rtol=1e-7, atol=1e-12)
 
 
+@pytest.mark.parametrize("name, fn", [
+    ("neyman_chi2", lambda x: (1.0 - x) ** 2 / x),
+    ("triangular", lambda x: (x - 1.0) ** 2 / (x + 1.0)),
+    ("squared_hellinger", lambda x: (np.sqrt(x) - 1.0) ** 2),
+])
+def test_limits_of_f_written_so_that_it_overflows(name, fn):
+    # f as a user writes it overflows for x beyond about 1e154 ((1 - x)^2 is inf there) while
+    # f(x)/x still tends to a finite slope. Before, that overflow was read as f'(inf) = inf:
+    # the conjugate domain became all of R and f*(t) came out finite for t > 1, where it is +inf.
+    g, u = fdiv.get(name), fdiv.from_callable(fn, name="u")
+    assert u.slope_inf == pytest.approx(g.slope_inf, rel=1e-12) and u.f_zero == pytest.approx(g.f_zero, rel=1e-12)
+    assert u.conjugate_domain == pytest.approx(g.conjugate_domain, rel=1e-12)
+    exact, approx = g.conjugate(T), u.conjugate(T)
+    assert ((exact == math.inf) == (approx == math.inf)).all(), (exact, approx)
+    fin = np.isfinite(exact)
+    np.testing.assert_allclose(approx[fin], exact[fin], rtol=2e-8, atol=1e-12)  # closed-end limits as above
+
+
+def test_a_function_that_overflows_because_it_diverges_still_has_infinite_limits():
+    u = fdiv.from_callable(lambda x: x ** 2 - 2 * x + 1, name="sq")  # overflows at 1e155: genuinely superlinear
+    assert u.slope_inf == math.inf and u.conjugate(1e6) < math.inf
+    v = fdiv.from_callable(lambda x: np.exp(1.0 / x) + math.e * (x - 1.0) - math.e, name="e")  # exp(1/x) overflows near 0
+    assert v.f_zero == math.inf and v.slope_inf == pytest.approx(math.e, rel=1e-12)
+
+
 def test_user_function_with_given_derivative_and_limits():
     u = fdiv.from_callable(lambda x: x ** 1.5, name="pow", fprime=lambda x: 1.5 * np.sqrt(x),
                            f_zero=0.0, slope_inf=math.inf)
