@@ -140,6 +140,26 @@ def _split(x, frac, rng):
     return x[idx[m:]], x[idx[:m]]
 
 
+#: Coordinates whose largest magnitude lies outside this range are divided by it before the
+#: mean and standard deviation are taken: their squares would overflow to inf (1e300) or
+#: underflow to 0 (1e-300), and the standardised data would be all zeros.
+_PLAIN_RANGE = (1e-150, 1e150)
+
+
+def _standardised(pooled, *arrays):
+    """``arrays`` mapped by the affine standardisation of ``pooled`` (the training points):
+    per coordinate, minus the mean, over the standard deviation (1 where it is 0). Computed
+    on ``x / max|x|`` for coordinates outside :data:`_PLAIN_RANGE`, so that any finite data
+    standardise to the same spread."""
+    scale = np.abs(pooled).max(axis=0)
+    scale = np.where((scale > 0) & ((scale < _PLAIN_RANGE[0]) | (scale > _PLAIN_RANGE[1])), scale, 1.0)
+    if (scale != 1.0).any():
+        pooled, arrays = pooled / scale, tuple(a / scale for a in arrays)
+    mu, sd = pooled.mean(0), pooled.std(0)
+    sd = np.where(sd > 0, sd, 1.0)
+    return tuple((a - mu) / sd for a in arrays)
+
+
 def _values(fn, D: MLP, x, vmax: float, chunk: int = 8192) -> np.ndarray:
     """``fn(clip(V(x), ±vmax))`` per row of ``x`` in float64 (in chunks: bounded memory)."""
     return np.concatenate([np.asarray(fn(np.clip(D.forward(x[i:i + chunk]), -vmax, vmax)),
@@ -233,10 +253,7 @@ def estimate_divergence(f, x_q, x_p, *, steps: int = 2000, rng=None, heldout: fl
 
     q_tr, q_ho = _split(xq, heldout, rng)
     p_tr, p_ho = _split(xp, heldout, rng)
-    pooled = np.concatenate((q_tr, p_tr))
-    mu, sd = pooled.mean(0), pooled.std(0)
-    sd = np.where(sd > 0, sd, 1.0)
-    q_tr, q_ho, p_tr, p_ho = ((a - mu) / sd for a in (q_tr, q_ho, p_tr, p_ho))
+    q_tr, q_ho, p_tr, p_ho = _standardised(np.concatenate((q_tr, p_tr)), q_tr, q_ho, p_tr, p_ho)
 
     obj = FGan(f, grad_cap=GRAD_CAP)
     vmax = output_bound(f)

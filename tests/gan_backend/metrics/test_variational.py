@@ -100,3 +100,18 @@ def test_smallest_samples_have_a_finite_stderr(n, heldout):
     assert r.n_heldout == (2, 2)
     big = estimate_divergence("kl", rng.normal(size=200), rng.normal(size=100), steps=3, rng=0, heldout=0.3)
     assert big.n_heldout == (60, 30)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 1e200])
+def test_estimate_is_scale_invariant_at_the_extremes(scale):
+    """D_f is invariant under a change of units, and the inputs are standardised, so the
+    estimate at x * 1e300 or x * 1e-300 is the one at x (to the rounding of the scaling).
+    Before, the standard deviation's squares overflowed (inf: every standardised point 0)
+    or underflowed (0, replaced by 1: every point about 1e-300), and the estimate was of
+    two all-zero samples, 0.11 instead of 0.49 at 1e300, with only a RuntimeWarning."""
+    rng = np.random.default_rng(5)
+    q, p = rng.standard_normal((400, 2)), rng.standard_normal((400, 2)) + [1.0, 0.0]
+    ref = estimate_divergence("kl", q, p, steps=60, rng=1).estimate
+    with np.errstate(over="raise", invalid="raise"):
+        got = estimate_divergence("kl", q * scale, p * scale, steps=60, rng=1).estimate
+    assert got == pytest.approx(ref, rel=1e-9)  # a few roundings of each input, amplified by 60 Adam steps
