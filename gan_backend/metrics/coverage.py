@@ -40,6 +40,7 @@ the K equal-weight modes).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from dataclasses import dataclass
@@ -160,6 +161,32 @@ class CoverageResult:
     n_heldout: int
 
 
+#: Points whose largest coordinate magnitude lies outside this range are rescaled by a power
+#: of two (exact) before distances are taken: squared distances would overflow to inf
+#: (1e200) or underflow to 0 (1e-200), and the samples would be read as collapsed.
+_PLAIN_RANGE = (1e-150, 1e150)
+
+
+def _units(x: np.ndarray) -> int:
+    """``e`` such that ``x * 2^-e`` has its largest magnitude in [0.5, 1); 0 when ``x`` is
+    already within :data:`_PLAIN_RANGE` (or all zero), so ordinary data are untouched."""
+    m = float(np.abs(x).max())
+    return 0 if m == 0.0 or _PLAIN_RANGE[0] <= m <= _PLAIN_RANGE[1] else math.frexp(m)[1]
+
+
+def _in_units(res: CoverageResult, e: int, d: int) -> CoverageResult:
+    """``res``, computed on points scaled by ``2^-e`` in ``d`` dimensions, in the original
+    units: lengths times ``2^e``, log-densities minus ``e d log 2`` (C is unchanged)."""
+    if e == 0:
+        return res
+    shift = e * d * math.log(2.0)
+    return dataclasses.replace(
+        res, bandwidth=math.ldexp(res.bandwidth, e), threshold=res.threshold - shift, loglik=res.loglik - shift,
+        bandwidth_grid=_readonly(np.ldexp(res.bandwidth_grid, e)), heldout_loglik=_readonly(res.heldout_loglik - shift),
+        median_distance=math.ldexp(res.median_distance, e) if math.isfinite(res.median_distance) else res.median_distance,
+        data_logpdf=_readonly(res.data_logpdf - shift))
+
+
 def median_pairwise_distance(samples, *, rng=None, subsample: int = MEDIAN_SUBSAMPLE) -> float:
     """Median Euclidean distance over all pairs of a random subsample of ``samples``.
 
@@ -173,8 +200,10 @@ def median_pairwise_distance(samples, *, rng=None, subsample: int = MEDIAN_SUBSA
         raise ValueError(f"`subsample` must be an integer >= 2; got {subsample!r}")
     if x.shape[0] > subsample:
         x = x[as_rng(rng).choice(x.shape[0], size=subsample, replace=False)]
+    e = _units(x)
+    x = np.ldexp(x, -e) if e else x
     i, j = np.triu_indices(x.shape[0], k=1)
-    return float(np.median(np.sqrt(((x[i] - x[j]) ** 2).sum(axis=1))))
+    return math.ldexp(float(np.median(np.sqrt(((x[i] - x[j]) ** 2).sum(axis=1)))), e)
 
 
 class DegenerateSamplesError(ValueError):
@@ -294,6 +323,9 @@ def coverage(model_samples, data_points, *, rng=None, bandwidths=None) -> Covera
             f"got {x.shape[1]} and {y.shape[1]}"
         )
     gen = as_rng(rng)
+    e = _units(x)
+    if e:
+        x, y = np.ldexp(x, -e), np.ldexp(y, -e)
     if bandwidths is None:
         med = median_pairwise_distance(x, rng=gen)
         grid = bandwidth_grid(med)
@@ -302,13 +334,16 @@ def coverage(model_samples, data_points, *, rng=None, bandwidths=None) -> Covera
         grid = np.atleast_1d(np.asarray(bandwidths, dtype=np.float64))
         if grid.ndim != 1 or grid.size == 0:
             raise ValueError(f"`bandwidths` must be a positive number or a 1-D array; got shape {grid.shape}")
+        if not (np.isfinite(grid).all() and (grid > 0).all()):
+            raise ValueError(f"`bandwidths` must be positive and finite; got {grid.tolist()!r:.80}")
+        grid = np.ldexp(grid, -e)
     perm = gen.permutation(x.shape[0])
     n_fit = (x.shape[0] + 1) // 2
     fit, held = x[perm[:n_fit]], x[perm[n_fit:]]
     sel = select_bandwidth(fit, held, grid)
     threshold = float(np.percentile(sel.heldout_logpdf, 100.0 * THRESHOLD_QUANTILE))
     lp_data = kde_logpdf(y, fit, sel.bandwidth)
-    return CoverageResult(
+    return _in_units(CoverageResult(
         c=float(np.mean(lp_data > threshold)),
         bandwidth=sel.bandwidth,
         threshold=threshold,
@@ -320,7 +355,7 @@ def coverage(model_samples, data_points, *, rng=None, bandwidths=None) -> Covera
         data_logpdf=_readonly(lp_data),
         n_fit=int(fit.shape[0]),
         n_heldout=int(held.shape[0]),
-    )
+    ), e, x.shape[1])
 
 
 def coverage_reference(model_samples, data, *, rng=None, sizes=REFERENCE_SIZES) -> CoverageResult:
@@ -390,6 +425,9 @@ def coverage_reference(model_samples, data, *, rng=None, sizes=REFERENCE_SIZES) 
         raise ValueError("`model_samples` and `data` must have the same dimension; "
                          f"got {x.shape[1]} and {y.shape[1]}")
     gen = as_rng(rng)
+    e = _units(x)
+    if e:
+        x, y = np.ldexp(x, -e), np.ldexp(y, -e)
     perm = gen.permutation(x.shape[0])
     fit, sel = x[perm[:n_fit]], x[perm[n_fit:n_fit + n_sel]]
     b0 = float(np.median(np.sqrt(((fit[1:] - fit[:-1]) ** 2).sum(axis=1))))
@@ -397,7 +435,7 @@ def coverage_reference(model_samples, data, *, rng=None, sizes=REFERENCE_SIZES) 
     choice = select_bandwidth(fit, sel, grid)
     threshold = float(np.percentile(kde_logpdf(fit, fit, choice.bandwidth), 100.0 * THRESHOLD_QUANTILE))
     lp_real = kde_logpdf(y[:n_real], fit, choice.bandwidth)
-    return CoverageResult(
+    return _in_units(CoverageResult(
         c=float(1.0 - np.mean(lp_real <= threshold)),
         bandwidth=choice.bandwidth,
         threshold=threshold,
@@ -409,7 +447,7 @@ def coverage_reference(model_samples, data, *, rng=None, sizes=REFERENCE_SIZES) 
         data_logpdf=_readonly(lp_real),
         n_fit=int(n_fit),
         n_heldout=int(n_sel),
-    )
+    ), e, x.shape[1])
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
 """Coverage metric C (docs/theory.md §3), its KDE kernel, and mode statistics."""
+import math
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -333,3 +335,28 @@ def test_coverage_reference_threshold_in_sample_and_validation():
     point = np.tile([[1.0, 2.0]], (1500, 1))
     got = coverage_or_collapsed(point, x, rng=0, estimator=coverage_reference)
     assert isinstance(got, Collapsed) and got.c == 0.0
+
+
+@pytest.mark.parametrize("scale", [2.0 ** 700, 1e300, 1e-200, 1e-310])
+@pytest.mark.parametrize("estimator", ["coverage", "coverage_reference"])
+def test_coverage_is_the_same_in_any_units(scale, estimator):
+    """C does not depend on the unit of length. Before, squared distances overflowed
+    (median distance inf: a ValueError wrongly saying the samples coincide) or underflowed
+    (median 0: DegenerateSamplesError, which the table turns into a collapsed model, C = 0).
+    Now the points are rescaled by a power of two (exact) and the lengths and
+    log-densities converted back."""
+    from gan_backend.metrics import coverage as cov_mod
+
+    fn = getattr(cov_mod, estimator)
+    rng = np.random.default_rng(11)
+    x, y = rng.standard_normal((1600, 2)), rng.standard_normal((600, 2)) + [0.5, 0.0]
+    ref = fn(x, y, rng=3)
+    with np.errstate(over="raise", invalid="raise"):
+        got = fn(x * scale, y * scale, rng=3)
+    assert got.c == ref.c
+    # rtol: the scaled coordinates (1e-310 is subnormal: 2^-1030 steps, ~1e-15 relative at
+    # |x| ~ 1) and one rounding of the log shift d e log 2 (e up to 1030)
+    assert got.bandwidth / scale == pytest.approx(ref.bandwidth, rel=1e-12)
+    assert got.loglik + 2 * math.log(scale) == pytest.approx(ref.loglik, rel=1e-12)
+    np.testing.assert_allclose(got.data_logpdf + 2 * math.log(scale), ref.data_logpdf, rtol=1e-11)
+    assert not isinstance(cov_mod.coverage_or_collapsed(x * scale, y * scale, rng=3), cov_mod.Collapsed)
