@@ -42,38 +42,42 @@ _METRICS = {"euclidean": "euclidean", "cityblock": "cityblock", "chebyshev": "ch
 _BIG = 2.0 ** 960
 
 
-def _pow2_scale(largest: float, count: int, limit: float = _BIG) -> float:
-    """1.0, or the power of two ``2**-k`` that brings ``count * largest`` below ``limit``
-    (``largest`` finite; the product is never formed, so it cannot overflow)."""
+def _pow2_exponent(largest: float, count: int, limit: float = _BIG) -> int:
+    """0, or the ``k > 0`` for which ``2**-k`` brings ``count * largest`` below ``limit``
+    (``largest`` finite; the product is never formed, so it cannot overflow). Scales are
+    carried as exponents: ``2**k`` itself overflows for the ``k`` that subnormal data need."""
     e = math.frexp(largest)[1] + max(0, int(count) - 1).bit_length()
-    k = e - math.frexp(limit)[1] + 1
-    return 1.0 if k <= 0 else math.ldexp(1.0, -k)
+    return max(0, e - math.frexp(limit)[1] + 1)
 
 
-def _masses(q, p) -> tuple[np.ndarray, np.ndarray, float]:
-    """Validated masses and the power of two they were scaled by (1.0 unless huge)."""
+def _scaled(a: np.ndarray, k: int) -> np.ndarray:
+    """``a * 2**-k`` (exact unless the result is subnormal); ``a`` itself for ``k = 0``."""
+    return np.ldexp(a, -k) if k else a
+
+
+def _masses(q, p) -> tuple[np.ndarray, np.ndarray, int]:
+    """Validated masses and the exponent ``k`` of the power of two ``2**-k`` they were
+    scaled by (0 unless huge)."""
     check_same_support("q", q, "p", p, hint="; fdiv.wasserstein takes two supports as they are")
     q, p = as_mass("q", q), as_mass("p", p)
     check_same_shape("q", q, "p", p)
     if q.ndim != 1:
         raise ValueError(f"`q` and `p` must be 1-D; got shape {q.shape}")
-    scale = _pow2_scale(max(float(q.max()), float(p.max())), q.size)
-    if scale != 1.0:
-        q, p = q * scale, p * scale
+    k = _pow2_exponent(max(float(q.max()), float(p.max())), q.size)
+    q, p = _scaled(q, k), _scaled(p, k)
     tq, tp = _neumaier_sum(q), _neumaier_sum(p)
     if abs(tq - tp) > TOTAL_RTOL * max(tq, tp):
         raise ValueError(f"`q` and `p` must have equal total mass (relative tolerance {TOTAL_RTOL:g}); got "
-                         f"sum(q)={tq / scale!r}, sum(p)={tp / scale!r}")
-    return q, p, scale
+                         f"sum(q)={_times(tq, k)!r}, sum(p)={_times(tp, k)!r}")
+    return q, p, k
 
 
-def _times(value: float, *scales: float) -> float:
-    """``value`` times the inverse scales; +inf (never an exception) beyond the float range."""
-    with np.errstate(over="ignore"):
-        out = np.float64(value)
-        for s in scales:
-            out = out / np.float64(s)
-    return float(out)
+def _times(value, *exponents: int):
+    """``value * 2**(sum of exponents)``, correctly rounded (+inf, never an exception, beyond
+    the float range; a subnormal or 0 below it); a float, or an array for an array."""
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.ldexp(np.asarray(value, dtype=np.float64), int(sum(exponents)))
+    return float(out) if out.ndim == 0 else out
 
 
 @njit(cache=True, inline="always")
@@ -142,8 +146,8 @@ def wasserstein1(q, p, x=None) -> float:
         i = int(np.argmax(bad))
         raise ValueError(f"`x` must be strictly increasing; got x[{i}]={xs[i]!r} >= x[{i + 1}]={xs[i + 1]!r}")
     # x_{i+1} - x_i overflows only for |x| ~ 1e308: halve the support (exact there)
-    xscale = 1.0 if abs(float(xs[0])) < _BIG and abs(float(xs[-1])) < _BIG else 0.5
-    return _times(_w1_sorted(q, p, xs * xscale if xscale != 1.0 else xs), mscale, xscale)
+    xk = 0 if abs(float(xs[0])) < _BIG and abs(float(xs[-1])) < _BIG else 1
+    return _times(_w1_sorted(q, p, _scaled(xs, xk)), mscale, xk)
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,11 +194,9 @@ def _as_real(name: str, x) -> np.ndarray:
     return as_real(name, x, contiguous=True)
 
 
-def _unit_scale(largest: float) -> float:
-    """The power of two that maps ``largest`` (finite, >= 0) into [0.5, 1); 1.0 for 0."""
-    if largest == 0.0:
-        return 1.0
-    return math.ldexp(1.0, -math.frexp(largest)[1])
+def _unit_exponent(largest: float) -> int:
+    """The ``e`` for which ``largest * 2**-e`` (finite, >= 0) lies in [0.5, 1); 0 for 0."""
+    return 0 if largest == 0.0 else math.frexp(largest)[1]
 
 
 def _setup(q, p, points, metric, max_size):
@@ -203,8 +205,8 @@ def _setup(q, p, points, metric, max_size):
     # masses and coordinates are scaled by powers of two (exact; every metric here is
     # 1-homogeneous) so that the largest of each lies in [0.5, 1), and the results back
     q, p, mscale = _masses(q, p)
-    lp_scale = _unit_scale(max(float(q.max()), float(p.max())))
-    q, p, mscale = q * lp_scale, p * lp_scale, mscale * lp_scale
+    lp_k = _unit_exponent(max(float(q.max()), float(p.max())))
+    q, p, mscale = _scaled(q, lp_k), _scaled(p, lp_k), mscale + lp_k
     pts = _as_real("points", points)
     pts = pts[:, None] if pts.ndim == 1 else pts
     if pts.ndim != 2 or pts.shape[0] != q.size or not np.isfinite(pts).all():
@@ -214,10 +216,8 @@ def _setup(q, p, points, metric, max_size):
     if max_size is not None and q.size * q.size > max_size:
         raise ValueError(f"LP of size n*n = {q.size ** 2} exceeds `max_size`={max_size}; for 1-D supports "
                          "use fdiv.wasserstein1 (exact CDF formula)")
-    pscale = _unit_scale(float(np.max(np.abs(pts))))
-    if pscale != 1.0:
-        pts = pts * pscale
-    return q, p, pts, mscale, pscale
+    pscale = _unit_exponent(float(np.max(np.abs(pts))))
+    return q, p, _scaled(pts, pscale), mscale, pscale
 
 
 def _solve(*args, **kw):
@@ -262,12 +262,12 @@ def wasserstein1_lp(q, p, points=None, metric: str = "euclidean", *,
     True
     """
     q, p, pts, mscale, pscale = _setup(q, p, points, metric, max_size)
+    if not q.any():  # both measures zero (equal totals): nothing to transport
+        return TransportResult(0.0, np.zeros((q.size, q.size)), 0.0, 0, "optimal")
     cost = cdist(pts, pts, metric=_METRICS[metric])
     plan, value = _emd(q, p, cost)
     residual = max(np.abs(plan.sum(1) - q).max(), np.abs(plan.sum(0) - p).max())
-    with np.errstate(over="ignore"):
-        plan = plan / mscale if mscale != 1.0 else plan
-    return TransportResult(_times(value, mscale, pscale), plan, _times(residual, mscale), 0, "optimal")
+    return TransportResult(_times(value, mscale, pscale), _times(plan, mscale), _times(residual, mscale), 0, "optimal")
 
 
 def wasserstein1_dual(q, p, points=None, metric: str = "euclidean", *,
@@ -302,9 +302,7 @@ def wasserstein1_dual(q, p, points=None, metric: str = "euclidean", *,
     res = _solve(-(q[idx] - p[idx]), A_ub=a_ub, b_ub=d[i, j], bounds=bounds)
     g = (res.x[None, :] + cdist(pts, pts[idx], metric=_METRICS[metric])).min(axis=1)
     g[idx] = res.x
-    with np.errstate(over="ignore"):
-        g = g / pscale if pscale != 1.0 else g
-    return PotentialResult(_times(-res.fun, mscale, pscale), g, int(res.status), str(res.message))
+    return PotentialResult(_times(-res.fun, mscale, pscale), _times(g, pscale), int(res.status), str(res.message))
 
 
 # --- W_p on weighted points in any dimension ----------------------------------------------------
@@ -435,15 +433,19 @@ def wasserstein(q, p, x=None, y=None, *, order=1) -> WassersteinResult:
                          f"{ys.shape}")
     if xs.shape[1] != ys.shape[1]:
         raise ValueError(f"`x` and `y` must have the same dimension; got shapes {xs.shape} and {ys.shape}")
+    big = max(float(q.max()), float(p.max()))
+    mk = 0 if big == 0.0 or _PLAIN_COST[0] <= big <= _PLAIN_COST[1] else _unit_exponent(big)
+    q, p = _scaled(q, mk), _scaled(p, mk)  # POT's simplex fails on huge and crashes on subnormal masses
     tq, tp = _neumaier_sum(q), _neumaier_sum(p)
     if abs(tq - tp) > TOTAL_RTOL * max(tq, tp):
         raise ValueError(f"`q` and `p` must have equal total mass (relative tolerance {TOTAL_RTOL:g}); got "
-                         f"sum(q)={tq!r}, sum(p)={tp!r}")
+                         f"sum(q)={_times(tq, mk)!r}, sum(p)={_times(tp, mk)!r}")
     if tq == 0.0:
         return WassersteinResult(0.0, 0.0, order, None)
+    e = _point_exponent(xs, ys, order)
+    xs, ys = _scaled(xs, e), _scaled(ys, e)
     if xs.shape[1] == 1:
-        cost = _quantile_cost(q, p, xs[:, 0], ys[:, 0], order)
-        return WassersteinResult(cost ** (1.0 / order), cost, order, None)
+        return _wp(_quantile_cost(q, p, xs[:, 0], ys[:, 0], order), e, mk, order, None)
     if order == 2.0:
         m = cdist(xs, ys, metric="sqeuclidean")
     else:
@@ -451,7 +453,42 @@ def wasserstein(q, p, x=None, y=None, *, order=1) -> WassersteinResult:
         if order != 1.0:
             np.power(m, order, out=m)
     plan, cost = _emd(q, p, m)
-    return WassersteinResult(cost ** (1.0 / order), cost, order, plan)
+    return _wp(cost, e, mk, order, plan)
+
+
+#: Points whose largest coordinate ``M`` has ``M**order`` outside this range are rescaled by a
+#: power of two before the costs ``|x - y|**order`` are formed: those would overflow to inf
+#: or underflow to 0 (``W_p`` of points 1e-200 apart came out 0.0). Masses outside it are
+#: rescaled too.
+_PLAIN_COST = (1e-100, 1e100)
+
+
+def _point_exponent(xs: np.ndarray, ys: np.ndarray, order: float) -> int:
+    """0 when the costs of ``xs`` and ``ys`` are safe as they are, else the ``e`` that maps
+    their largest coordinate into [0.5, 1) (``2**-e``)."""
+    big = max(float(np.abs(xs).max()), float(np.abs(ys).max()))
+    if big == 0.0:
+        return 0
+    log10 = order * math.log10(big)
+    return 0 if math.log10(_PLAIN_COST[0]) <= log10 <= math.log10(_PLAIN_COST[1]) else _unit_exponent(big)
+
+
+def _wp(cost: float, e: int, mk: int, order: float, plan) -> WassersteinResult:
+    """The result of a transport cost computed on points scaled by ``2**-e`` and masses by
+    ``2**-mk``: ``W_p^p`` times ``2**(e p + mk)``, ``W_p`` times ``2**(e + mk / p)`` and the
+    plan times ``2**mk`` (each +inf beyond the float range, never an exception)."""
+    value = cost ** (1.0 / order)
+    if e == 0 and mk == 0:
+        return WassersteinResult(value, cost, order, plan)
+    return WassersteinResult(_times_pow2(value, e + mk / order), _times_pow2(cost, e * order + mk), order,
+                             None if plan is None else _times(plan, mk))
+
+
+def _times_pow2(value: float, t: float) -> float:
+    """``value * 2**t`` for a real ``t``: the fraction of ``t`` as a factor in [1, 2), the
+    integer part exactly (:func:`_times`)."""
+    whole = math.floor(t)
+    return _times(value * 2.0 ** (t - whole), whole)
 
 
 def wasserstein_samples(xs, ys, *, order=1) -> WassersteinResult:

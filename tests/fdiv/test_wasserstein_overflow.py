@@ -90,3 +90,52 @@ def test_lp_plan_keeps_marginals_at_huge_scale():
 def test_unequal_totals_still_rejected_when_sums_overflow():
     with pytest.raises(ValueError, match="equal total"):
         fdiv.wasserstein1([1e308, 1e308, 1e308], [1e308, 1e308, 0.0], [0.0, 1.0, 2.0])
+
+
+# --- W_p on weighted points (fdiv.wasserstein) at extreme scales --------------------------------
+# W_p scales exactly with the points (W_p(s x, s y) = s W_p(x, y)) and W_p^p linearly with the
+# masses. Scaling by a power of two is exact in floating point, so the reference is the same
+# call at scale 1 times the power of two; the results must match to rounding (below 1e-14
+# relative), with W_p^p +inf or 0 exactly where it leaves the float range.
+
+
+def _wp_case(dim):
+    rng = np.random.default_rng(40 + dim)
+    return np.full(5, 0.2), np.full(4, 0.25), rng.standard_normal((5, dim)), rng.standard_normal((4, dim))
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+@pytest.mark.parametrize("order", [1, 2, 3.5])
+@pytest.mark.parametrize("k", [700, 1000, -700, -1000])
+def test_wasserstein_points_at_extreme_scales(dim, order, k):
+    # Before: at 2^1000 the costs overflowed and POT reported the problem infeasible
+    # (RuntimeError); at 2^-700 they underflowed to 0 and W_p came out 0.0.
+    q, p, x, y = _wp_case(dim)
+    ref = fdiv.wasserstein(q, p, x, y, order=order)
+    got = fdiv.wasserstein(q, p, np.ldexp(x, k), np.ldexp(y, k), order=order)
+    assert got.value == pytest.approx(math.ldexp(ref.value, k), rel=1e-14)
+    with mp.workdps(30):
+        exact_cost = mp.mpf(ref.cost) * mp.mpf(2) ** (k * order)
+    expected = math.inf if exact_cost > DBL_MAX else float(exact_cost)
+    assert got.cost == pytest.approx(expected, rel=1e-14) if 0 < expected < math.inf else got.cost == expected
+
+
+@pytest.mark.parametrize("k", [1000, -1030])
+def test_wasserstein_masses_at_extreme_scales(k):
+    # Before: masses of 2^1000 made POT report the problem infeasible, and subnormal masses
+    # (2^-1030 ~ 1e-310) crashed the interpreter inside POT's network simplex (SIGSEGV).
+    q, p, x, y = _wp_case(2)
+    ref = fdiv.wasserstein(q, p, x, y, order=2)
+    got = fdiv.wasserstein(np.ldexp(q, k), np.ldexp(p, k), x, y, order=2)
+    # subnormal masses keep 51 of 53 bits (0.2 * 2^-1030): 1e-15 relative, 2e-15 in the cost
+    assert got.cost == pytest.approx(math.ldexp(ref.cost, k), rel=4e-15)
+    assert got.value == pytest.approx(ref.value * 2.0 ** (k / 2), rel=4e-15)
+    assert got.plan.sum() == pytest.approx(math.ldexp(1.0, k), rel=4e-15)
+
+
+def test_zero_measures_have_zero_transport_cost():
+    # Before: wasserstein1_lp of two zero measures raised "Problem infeasible" from POT.
+    z = np.zeros(3)
+    assert fdiv.wasserstein1_lp(z, z, [0.0, 1.0, 2.0]).value == 0.0
+    assert fdiv.wasserstein1_dual(z, z, [0.0, 1.0, 2.0]).value == 0.0
+    assert fdiv.wasserstein(z, z, [0.0, 1.0, 2.0]).value == 0.0
