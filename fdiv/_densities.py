@@ -9,15 +9,21 @@ component is Gaussian, else None) and ``sample(n, rng)`` (None when it cannot sa
 """
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-__all__ = ["DensityMixture", "as_density"]
+__all__ = ["DensityMixture", "as_density", "common_units", "PLAIN_SPREAD"]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
+#: variances a Gaussian analysis can square and invert (normal floats whose inverse is finite)
+_NORMAL_RANGE = (2.0 ** -1000, 2.0 ** 1000)
+#: scales of length within which densities are integrated as they are; outside, both are
+#: first rescaled by a common power of two (D_f does not depend on the unit of length)
+PLAIN_SPREAD = (1e-100, 1e100)
 #: cell edges put around every component: centre ± scale * 2**k (k = -2 .., up to the box), so
 #: that cells grow geometrically away from each component whatever the range (Cauchy tails).
 _STEPS = np.concatenate([-(2.0 ** np.arange(-2, 64))[::-1], [0.0], 2.0 ** np.arange(-2, 64)])
@@ -120,11 +126,20 @@ class _Univariate:
     dim = 1
     exact_mass = True
 
-    def __init__(self, frozen):
-        self.frozen = frozen
+    def __init__(self, frozen, shapes, loc: float, scale: float):
+        self.frozen, self.shapes, self.loc, self.scale = frozen, tuple(shapes), float(loc), float(scale)
         self.normal = frozen.dist.name == "norm"
-        if self.normal:
-            self.mu, self.sigma = float(frozen.mean()), float(frozen.std())
+        if self.normal:  # SciPy's std() is sqrt(scale**2): 0 for a scale below 1e-154
+            self.mu, self.sigma = self.loc, self.scale
+
+    def spread(self) -> float:
+        """The distribution's scale parameter: its unit of length."""
+        return self.scale
+
+    def rescaled(self, k: int) -> "_Univariate":
+        """The adapter of ``X * 2**-k`` (the same family, location and scale times ``2**-k``)."""
+        loc, scale = math.ldexp(self.loc, -k), math.ldexp(self.scale, -k)
+        return _Univariate(self.frozen.dist(*self.shapes, loc=loc, scale=scale), self.shapes, loc, scale)
 
     def log_density(self, x):
         if self.normal:  # the same formula as scipy's, without its per-call overhead
@@ -153,7 +168,10 @@ class _Univariate:
         return [np.concatenate([ends, geometric_breaks(float(med), float(q3 - q1))])]
 
     def gaussians(self):
-        return [(1.0, np.array([self.mu]), np.array([[self.sigma ** 2]]))] if self.normal else None
+        var = self.sigma * self.sigma if self.normal else 0.0
+        if not _NORMAL_RANGE[0] <= var <= _NORMAL_RANGE[1]:  # not normal, or σ² over/underflows: undecided
+            return None
+        return [(1.0, np.array([self.mu]), np.array([[var]]))]
 
     def sample(self, n, rng):
         return np.asarray(self.frozen.rvs(size=n, random_state=rng), dtype=np.float64).reshape(n, 1)
@@ -164,10 +182,10 @@ class _Normal:
 
     exact_mass = True
 
-    def __init__(self, frozen):
+    def __init__(self, frozen, mean=None, cov=None):
         self.frozen = frozen
-        self.mean = np.atleast_1d(np.asarray(frozen.mean, dtype=np.float64))
-        self.cov = np.atleast_2d(np.asarray(frozen.cov, dtype=np.float64))
+        self.mean = np.atleast_1d(np.asarray(frozen.mean if mean is None else mean, dtype=np.float64))
+        self.cov = np.atleast_2d(np.asarray(frozen.cov if cov is None else cov, dtype=np.float64))
         self.dim = self.mean.size
         self.chol = np.linalg.cholesky(self.cov)
         self.logdet = 2.0 * float(np.sum(np.log(np.diag(self.chol))))
@@ -194,6 +212,14 @@ class _Normal:
 
     def sample(self, n, rng):
         return self.mean + rng.standard_normal((n, self.dim)) @ self.chol.T
+
+    def spread(self) -> float:
+        """The largest marginal standard deviation."""
+        return float(np.sqrt(np.diag(self.cov)).max())
+
+    def rescaled(self, k: int) -> "_Normal":
+        """The adapter of ``X * 2**-k``: mean times ``2**-k``, covariance times ``2**-2k``."""
+        return _Normal(self.frozen, np.ldexp(self.mean, -k), np.ldexp(self.cov, -2 * k))
 
 
 class _Mixture:
@@ -233,6 +259,12 @@ class _Mixture:
             return None
         return [(float(w) * g[0][0], g[0][1], g[0][2]) for w, g in zip(self.weights, parts)]
 
+    def spread(self) -> float:
+        return max(a.spread() for a in self.parts)
+
+    def rescaled(self, k: int) -> "_Mixture":
+        return _Mixture(self.weights, tuple(a.rescaled(k) for a in self.parts))
+
     def sample(self, n, rng):
         counts = rng.multinomial(n, self.weights)
         out = np.concatenate([a.sample(c, rng) for a, c in zip(self.parts, counts) if c > 0])
@@ -264,6 +296,9 @@ class _Callable:
     def box(self, eps):
         return None
 
+    def spread(self):
+        return None  # a black box: its unit of length is the user's `bounds`
+
     def breaks(self):
         return [np.empty(0) for _ in range(self.dim)]
 
@@ -294,11 +329,26 @@ def _frozen(obj, name: str):
         if not ok:
             raise ValueError(f"`{name}` has invalid parameters for scipy.stats.{dist.name}: args {obj.args!r}, "
                              f"kwds {obj.kwds!r} (loc must be finite, scale finite and > 0, shapes in range)")
-        return _Univariate(obj)
+        return _Univariate(obj, shapes, loc, scale)
     if type(obj).__name__ == "multivariate_normal_frozen":
         return _Normal(obj)
     raise ValueError(f"`{name}` must be a frozen continuous scipy.stats distribution (univariate or "
                      f"multivariate_normal); got {_describe(obj)}")
+
+
+def common_units(qa, pa):
+    """``(qa, pa)``, or both rescaled by one power of two ``2**-k`` (exact) when their larger
+    spread lies outside :data:`PLAIN_SPREAD`: a normal of scale 1e-200 has a variance that
+    underflows to 0 (and 1e200 one that overflows), which the Gaussian analyses and the
+    quadrature's cells cannot use. Callables (no spread) are left as they are."""
+    sq, sp = qa.spread(), pa.spread()
+    if sq is None or sp is None:
+        return qa, pa
+    big = max(sq, sp)
+    if PLAIN_SPREAD[0] <= big <= PLAIN_SPREAD[1]:
+        return qa, pa
+    k = math.frexp(big)[1]
+    return qa.rescaled(k), pa.rescaled(k)
 
 
 def as_density(obj, name: str, dim: int | None):

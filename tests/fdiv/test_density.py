@@ -509,3 +509,49 @@ def test_power_ends_of_the_generators(name, ends):
 
     got = _power_ends(fdiv.get(name))
     assert len(got) == len(ends) and all(abs(a - b) <= 1e-3 * abs(b) for a, b in zip(got, ends)), got
+
+
+@pytest.mark.parametrize("k", [-1000, -700, 700, 1000])
+@pytest.mark.parametrize("name", list(CLOSED))
+def test_the_unit_of_length_does_not_matter(name, k):
+    """D_f is invariant under a common change of units. Before, a normal of scale 2^-700
+    had SciPy's std() = sqrt(scale**2) = 0: the quadrature hung (KL) or raised LinAlgError
+    (pearson_chi2); at 2^1000 squaring the scale raised OverflowError. Both distributions
+    are now rescaled together by a power of two (exact), so the closed form at unit scale
+    is the reference, with the same error bars."""
+    s = 2.0 ** k
+    for (m1, s1), (m2, s2) in (((0.0, 1.0), (0.7, 1.3)), ((0.2, 1.2), (0.0, 0.8))):
+        res = fdiv.density_divergence(name, stats.norm(m1 * s, s1 * s), stats.norm(m2 * s, s2 * s))
+        exact = CLOSED[name](np.array([m1]), mp.matrix([[mp.mpf(s1) ** 2]]), np.array([m2]),
+                             mp.matrix([[mp.mpf(s2) ** 2]]))
+        if exact == math.inf:
+            assert res.value == math.inf and res.error_kind == "exact"
+        else:
+            _check(res, exact)
+
+
+@pytest.mark.parametrize("k", [-600, 600])
+def test_other_families_mixtures_and_2d_normals_in_extreme_units(k):
+    s = 2.0 ** k
+    pairs = [
+        (stats.gamma(2.0, scale=1.0), stats.gamma(3.0, scale=1.0), "kl"),
+        (stats.t(3.0, scale=1.0), stats.norm(0.0, 1.0), "squared_hellinger"),
+        (fdiv.DensityMixture([0.5, 0.5], [stats.norm(-1.0, 1.0), stats.norm(1.0, 1.0)]), stats.norm(0.0, 2.0), "kl"),
+    ]
+    for q, p, name in pairs:
+        unit = fdiv.density_divergence(name, q, p)
+        scaled = [_scaled(d, s) for d in (q, p)]
+        got = fdiv.density_divergence(name, *scaled)
+        assert abs(got.value - unit.value) <= got.error + unit.error, (name, got, unit)
+    m = 2.0 ** (k // 2)  # the covariance m^2 = 2^k must itself be a float
+    q2 = stats.multivariate_normal([0.0, 0.0], [[m * m, 0.0], [0.0, m * m]])
+    p2 = stats.multivariate_normal([m, 0.0], [[m * m, 0.0], [0.0, m * m]])
+    _check(fdiv.density_divergence("kl", q2, p2), kl_normal([0.0, 0.0], np.eye(2), [1.0, 0.0], np.eye(2)))
+
+
+def _scaled(d, s):
+    """The distribution of s X for a frozen SciPy distribution or a mixture of them."""
+    if isinstance(d, fdiv.DensityMixture):
+        return fdiv.DensityMixture(d.weights, [_scaled(c, s) for c in d.components])
+    shapes, loc, scale = d.dist._parse_args(*d.args, **d.kwds)
+    return d.dist(*shapes, loc=loc * s, scale=scale * s)
