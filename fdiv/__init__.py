@@ -27,7 +27,7 @@ _DIST = {
     "PotentialResult": "fdiv._wasserstein", "wasserstein": "fdiv._wasserstein",
     "wasserstein_samples": "fdiv._wasserstein", "WassersteinResult": "fdiv._wasserstein",
     "density_divergence": "fdiv._density", "DensityResult": "fdiv._density",
-    "DensityMixture": "fdiv._densities",
+    "DensityMixture": "fdiv._densities", "LogDensity": "fdiv._densities",
 }
 
 # --- mixtures: R*, R†, λ, AdaGAN weights, bounds, oracle ---

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fdiv import _cubature
-from fdiv._densities import DensityMixture, as_density, common_units, geometric_breaks
+from fdiv._densities import DensityMixture, _Callable, as_density, common_units, geometric_breaks
 from fdiv._density_terms import closed_form, densities, partial_form, sensitivity, terms
 from fdiv._fdivergence import FDivergence
 from fdiv._registry import REGISTRY, get
@@ -447,6 +447,16 @@ def _kinks(g, qa, pa, lo, hi):
                      for i in idx])
 
 
+def _zero_of(name: str, dens, reason: str) -> _Infinite:
+    """+inf from a density that is 0 where the other is not: exact for SciPy distributions,
+    whose log-densities do not underflow; for a density callable, whose 0 may be an
+    underflow, the reason says so and the kind is "divergent" (not proven)."""
+    if isinstance(dens, _Callable) and not dens.log:
+        return _Infinite(f"{reason}, unless `{name}` (a density callable) only underflowed to 0 there: pass "
+                         f"bounds that leave such points out, or its log-density as fdiv.LogDensity", "divergent")
+    return _Infinite(reason)
+
+
 def _integrand(g, qa, pa, counter):
     fn, part = closed_form(g), partial_form(g)  # looked up once, not per batch of nodes
 
@@ -456,11 +466,11 @@ def _integrand(g, qa, pa, counter):
         reg, sing = terms(g, fn, lq, lp, q, p)
         if np.isinf(sing).any():
             i = int(np.argmax(np.isinf(sing)))
-            raise _Infinite(f"f'(inf) = inf and q > 0 = p at x = {x[i].tolist()}: Q(p = 0) > 0")
+            raise _zero_of("p", pa, f"f'(inf) = inf and q > 0 = p at x = {x[i].tolist()}: Q(p = 0) > 0")
         if np.isinf(reg).any():
             i = int(np.argmax(np.isinf(reg)))
             if lq[i] == -np.inf:
-                raise _Infinite(f"f(0) = inf and p > 0 = q at x = {x[i].tolist()}: P(q = 0) > 0")
+                raise _zero_of("q", qa, f"f(0) = inf and p > 0 = q at x = {x[i].tolist()}: P(q = 0) > 0")
             raise _Infinite(f"the integrand p f(q/p) exceeds the largest float at x = {x[i].tolist()}: the "
                             "divergence is +inf, or finite with an integrand beyond the float range (not "
                             "decided)", "divergent")

@@ -555,3 +555,45 @@ def _scaled(d, s):
         return fdiv.DensityMixture(d.weights, [_scaled(c, s) for c in d.components])
     shapes, loc, scale = d.dist._parse_args(*d.args, **d.kwds)
     return d.dist(*shapes, loc=loc * s, scale=scale * s)
+
+
+def test_a_density_callable_that_underflows_is_not_an_exact_infinity():
+    """N(0, 1) against N(0, 1/4) as density callables on (-30, 30): the narrower one
+    underflows to 0 at |x| > 19.3 while the other is still 1e-82. Before, that was reported
+    as KL = +inf with error_kind "exact" (the true value is 0.8069). Now the same +inf is
+    "divergent" and its reason says that p may only have underflowed; fdiv.LogDensity
+    integrates the same pair exactly."""
+    q, p = stats.norm(0.0, 1.0), stats.norm(0.0, 0.5)
+    exact = kl_normal(np.array([0.0]), mp.matrix([[1]]), np.array([0.0]), mp.matrix([[mp.mpf(1) / 4]]))
+    res = fdiv.density_divergence("kl", lambda x: q.pdf(x[:, 0]), lambda x: p.pdf(x[:, 0]), bounds=(-30, 30))
+    assert res.value == math.inf and res.error_kind == "divergent"
+    assert "unless `p` (a density callable) only underflowed to 0 there" in res.reason
+    logs = [fdiv.LogDensity(lambda x, d=d: d.logpdf(x[:, 0])) for d in (q, p)]
+    _check(fdiv.density_divergence("kl", *logs, bounds=(-30, 30)), exact)
+    # 2-D: independent coordinates, so the KL is twice the 1-D one
+    logs2 = [fdiv.LogDensity(lambda x, d=d: d.logpdf(x).sum(axis=1)) for d in (q, p)]
+    _check(fdiv.density_divergence("kl", *logs2, bounds=[(-25, 25), (-25, 25)]), 2 * exact, rel=1e-7)
+
+
+def test_log_density_zero_mass_where_the_other_has_some_is_an_exact_infinity():
+    q = fdiv.LogDensity(lambda x: np.where(np.abs(x[:, 0]) <= 1, -math.log(2.0), -np.inf))
+    p = fdiv.LogDensity(lambda x: np.where((x[:, 0] >= -1) & (x[:, 0] <= 0.5), -math.log(1.5), -np.inf))
+    res = fdiv.density_divergence("kl", q, p, bounds=(-1, 1))
+    assert res.value == math.inf and res.error_kind == "exact" and "Q(p = 0) > 0" in res.reason
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: fdiv.LogDensity(3.0), "`fn` must be callable; got float 3.0"),
+    (lambda: fdiv.density_divergence("kl", fdiv.LogDensity(lambda x: np.full(len(x), np.nan)), stats.norm(),
+                                     bounds=(-1, 1)), "`q` must be a log-density below +inf; got nan at x = "),
+    (lambda: fdiv.density_divergence("kl", stats.norm(), fdiv.LogDensity(lambda x: np.full(len(x), np.inf)),
+                                     bounds=(-1, 1)), "`p` must be a log-density below +inf; got inf at x = "),
+    (lambda: fdiv.density_divergence("kl", fdiv.LogDensity(lambda x: np.zeros(3)), stats.norm(), bounds=(-1, 1)),
+     "`q` must return"),
+    (lambda: fdiv.density_divergence("kl", fdiv.LogDensity(lambda x: x[:, 0]), stats.norm()),
+     "`q` is a callable density: pass `bounds`"),
+])
+def test_log_density_bad_input(make, message):
+    with pytest.raises(ValueError) as e:
+        make()
+    assert str(e.value).startswith(message), str(e.value)
