@@ -384,6 +384,11 @@ def verify_conjugate(f_expr, fstar_expr, x, t) -> ConjugateCheck:
         fstar = sp.sympify(fstar_expr)
     except (sp.SympifyError, TypeError) as exc:
         raise ValueError(f"`fstar_expr` must be a sympy expression; got {fstar_expr!r} ({exc})") from None
+    # conjugate() writes f* in Symbol("t", real=True); a `t` of the same name with other
+    # assumptions is the same variable to the caller (sympy tells them apart)
+    namesakes = {s for s in fstar.free_symbols - {t} if isinstance(s, sp.Symbol) and s.name == t.name}
+    if namesakes:
+        fstar = fstar.subs({s: t for s in namesakes})
     if fstar.free_symbols - {t}:
         raise ValueError(f"`fstar_expr` must depend on `t` only; got {fstar} with free symbols "
                          f"{sorted(map(str, fstar.free_symbols - {t}))}")

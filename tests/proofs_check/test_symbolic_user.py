@@ -133,3 +133,17 @@ def test_dual_normalized_and_limits_by_hand():
     h = HELD_OUT["xlogx+quad"][0]  # f'(1) = 0: already normalised; f(0+) = 1 + 1/2
     assert sp.simplify(symbolic.normalized(h, x) - h) == 0
     assert symbolic.f_zero(h, x) == sp.Rational(3, 2)
+
+
+@pytest.mark.parametrize("f", ["(x - 1)**2 / (x + 1)", "x*log(x)", "(sqrt(x) - 1)**2", "-log(x)"])
+def test_conjugate_feeds_verify_conjugate_with_a_plain_t(f):
+    # conjugate() writes f* in Symbol("t", real=True); a researcher's t = sympy.symbols("t")
+    # is another sympy symbol of the same name. Before, verify_conjugate refused the chain:
+    # "`fstar_expr` must depend on `t` only; got ... with free symbols ['t']".
+    x, t = sp.symbols("x t")
+    expr = sp.sympify(f, locals={"x": x})
+    check = symbolic.verify_conjugate(expr, symbolic.conjugate(expr, x), x, t)
+    assert check.ok and check.symbolic, check.message
+    # a symbol of another name is still refused
+    with pytest.raises(ValueError, match=r"must depend on `t` only; got .* with free symbols \['s'\]"):
+        symbolic.verify_conjugate(expr, symbolic.conjugate(expr, x).subs(sp.Symbol("t", real=True), sp.Symbol("s")), x, t)
