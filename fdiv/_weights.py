@@ -38,7 +38,7 @@ import numpy as np
 from fdiv import _component, _lambda
 from fdiv._exact import two_prod, two_sum
 from fdiv._stack import is_beta_array, stack_over_beta
-from fdiv._validate import as_mass, check_beta, describe
+from fdiv._validate import as_real, check_beta, describe
 
 __all__ = ["AdaGanWeights", "weights_from_discriminator", "topklast_beta"]
 
@@ -84,13 +84,14 @@ class AdaGanWeights:
 
 
 def _check_d(d) -> np.ndarray:
-    arr = as_mass("d", d)
-    if arr.ndim != 1:
-        raise ValueError(f"`d` must be 1-D (one discriminator output per data point); got shape {arr.shape}")
-    big = arr > 1.0
-    if big.any():
-        i = int(np.argmax(big))
-        raise ValueError(f"`d` must contain probabilities in [0, 1]; got {arr[i]!r} at index {i}")
+    arr = as_real("d", d, contiguous=True)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"`d` must be 1-D and nonempty (one discriminator output per data point); got shape "
+                         f"{arr.shape}")
+    bad = ~((arr >= 0.0) & (arr <= 1.0))  # NaN included
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"`d` must contain probabilities in [0, 1]; got {arr[i].item()!r} at index {i}")
     return arr
 
 

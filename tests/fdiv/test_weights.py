@@ -147,10 +147,11 @@ def test_result_is_frozen():
 @pytest.mark.parametrize(
     "d, beta, kind, match",
     [
-        ([0.5, -0.1], 0.5, "star", "`d`"),
-        ([0.5, 1.5], 0.5, "star", r"\[0, 1\]"),
-        ([0.5, np.nan], 0.5, "star", "`d`"),
-        ([0.5, np.inf], 0.5, "star", "`d`"),
+        # d is a probability, not a mass: every bad value gets the same message, with its index
+        ([0.5, -0.1], 0.5, "star", r"^`d` must contain probabilities in \[0, 1\]; got -0.1 at index 1$"),
+        ([0.5, 1.5], 0.5, "star", r"^`d` must contain probabilities in \[0, 1\]; got 1.5 at index 1$"),
+        ([0.5, np.nan], 0.5, "star", r"^`d` must contain probabilities in \[0, 1\]; got nan at index 1$"),
+        ([0.5, np.inf], 0.5, "star", r"^`d` must contain probabilities in \[0, 1\]; got inf at index 1$"),
         ([[0.5, 0.5]], 0.5, "star", "1-D"),
         ([], 0.5, "star", "empty"),
         ([0.5], 0.0, "star", "beta"),
