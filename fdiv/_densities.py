@@ -5,7 +5,10 @@ Every adapter exposes ``dim``, ``log_density(x)`` for points ``x`` of shape ``(n
 what the integrator may use: ``box(eps)`` (a box holding all but at most ``eps`` of the mass,
 or None for a callable), ``breaks()`` (per-axis points where the density or its scale changes:
 support ends, component centres and spreads), ``gaussians()`` (``[(w, mean, cov)]`` when every
-component is Gaussian, else None) and ``sample(n, rng)`` (None when it cannot sample).
+component is Gaussian, else None), ``sample(n, rng)`` (None when it cannot sample),
+``spread()`` and ``rescaled(k)`` (a unit of length, and the adapter of ``X * 2**-k``; None
+and absent for callables: see :func:`common_units`), and ``underflows`` (whether a density
+of 0 may be a value below the float range: density callables).
 """
 from __future__ import annotations
 
@@ -125,6 +128,7 @@ class _Univariate:
 
     dim = 1
     exact_mass = True
+    underflows = False  # log-densities from SciPy: a 0 density is a true 0
 
     def __init__(self, frozen, shapes, loc: float, scale: float):
         self.frozen, self.shapes, self.loc, self.scale = frozen, tuple(shapes), float(loc), float(scale)
@@ -181,11 +185,11 @@ class _Normal:
     """A frozen ``scipy.stats.multivariate_normal``."""
 
     exact_mass = True
+    underflows = False
 
-    def __init__(self, frozen, mean=None, cov=None):
-        self.frozen = frozen
-        self.mean = np.atleast_1d(np.asarray(frozen.mean if mean is None else mean, dtype=np.float64))
-        self.cov = np.atleast_2d(np.asarray(frozen.cov if cov is None else cov, dtype=np.float64))
+    def __init__(self, mean, cov):
+        self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+        self.cov = np.atleast_2d(np.asarray(cov, dtype=np.float64))
         self.dim = self.mean.size
         self.chol = np.linalg.cholesky(self.cov)
         self.logdet = 2.0 * float(np.sum(np.log(np.diag(self.chol))))
@@ -219,11 +223,12 @@ class _Normal:
 
     def rescaled(self, k: int) -> "_Normal":
         """The adapter of ``X * 2**-k``: mean times ``2**-k``, covariance times ``2**-2k``."""
-        return _Normal(self.frozen, np.ldexp(self.mean, -k), np.ldexp(self.cov, -2 * k))
+        return _Normal(np.ldexp(self.mean, -k), np.ldexp(self.cov, -2 * k))
 
 
 class _Mixture:
     exact_mass = True
+    underflows = False
 
     def __init__(self, weights, adapted):
         self.weights = np.asarray(weights, dtype=np.float64)
@@ -305,6 +310,7 @@ class _Callable:
 
     def __init__(self, fn: Callable, dim: int, name: str, log: bool = False):
         self.fn, self.dim, self.name, self.log = fn, dim, name, log
+        self.underflows = not log  # a density's 0 may be a value below the float range
 
     def log_density(self, x):
         raw = np.asarray(self.fn(x))
@@ -361,7 +367,7 @@ def _frozen(obj, name: str):
                              f"kwds {obj.kwds!r} (loc must be finite, scale finite and > 0, shapes in range)")
         return _Univariate(obj, shapes, loc, scale)
     if type(obj).__name__ == "multivariate_normal_frozen":
-        return _Normal(obj)
+        return _Normal(obj.mean, obj.cov)
     raise ValueError(f"`{name}` must be a frozen continuous scipy.stats distribution (univariate or "
                      f"multivariate_normal); got {_describe(obj)}")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fdiv import _cubature
-from fdiv._densities import DensityMixture, _Callable, as_density, common_units, geometric_breaks
+from fdiv._densities import DensityMixture, as_density, common_units, geometric_breaks
 from fdiv._density_terms import closed_form, densities, partial_form, sensitivity, terms
 from fdiv._fdivergence import FDivergence
 from fdiv._registry import REGISTRY, get
@@ -451,7 +451,7 @@ def _zero_of(name: str, dens, reason: str) -> _Infinite:
     """+inf from a density that is 0 where the other is not: exact for SciPy distributions,
     whose log-densities do not underflow; for a density callable, whose 0 may be an
     underflow, the reason says so and the kind is "divergent" (not proven)."""
-    if isinstance(dens, _Callable) and not dens.log:
+    if dens.underflows:
         return _Infinite(f"{reason}, unless `{name}` (a density callable) only underflowed to 0 there: pass "
                          f"bounds that leave such points out, or its log-density as fdiv.LogDensity", "divergent")
     return _Infinite(reason)
