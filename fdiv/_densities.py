@@ -322,8 +322,8 @@ class _Callable:
         bad = np.isnan(vals) | (vals == np.inf) if self.log else ~(np.isfinite(vals) & (vals >= 0))
         if bad.any():
             i = int(np.argmax(bad))
-            raise ValueError(f"`{self.name}` must be a {'log-density below +inf' if self.log else 'finite, nonnegative density'}"
-                             f"; got {float(vals[i])!r} at x = {x[i].tolist()!r}")
+            need = "log-density below +inf" if self.log else "finite, nonnegative density"
+            raise ValueError(f"`{self.name}` must be a {need}; got {float(vals[i])!r} at x = {x[i].tolist()!r}")
         if self.log:
             return vals
         with np.errstate(divide="ignore"):

@@ -11,8 +11,9 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_real", "as_mass", "check_same_shape", "check_same_support", "points_of", "support_points", "check_beta", "check_probability", "check_positive_int",
-           "describe", "probability_tolerance", "real_scalar"]
+__all__ = ["as_real", "as_mass", "check_same_shape", "check_same_support", "points_of", "support_points",
+           "check_beta", "check_probability", "check_positive_int", "describe", "probability_tolerance",
+           "real_scalar"]
 
 
 _F64 = np.finfo(np.float64)

@@ -79,10 +79,9 @@ def _check_size(name: str, v, low: int = 1) -> None:
         raise ValueError(f"`{name}` must be an integer >= {low}; got {v!r}")
 
 
-def _check_unit(name: str, v, *, closed_low: bool) -> None:
-    ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and (0 <= v <= 1 if closed_low else 0 < v <= 1)
-    if not ok:
-        raise ValueError(f"`{name}` must be a number in {'[0' if closed_low else '(0'}, 1]; got {v!r}")
+def _check_unit(name: str, v) -> None:
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 < v <= 1:
+        raise ValueError(f"`{name}` must be a number in (0, 1]; got {v!r}")
 
 
 def _checked(strategy=None, *, least: int = 1):
@@ -108,7 +107,7 @@ def _checked(strategy=None, *, least: int = 1):
             raise ValueError(f"`min_size` must be <= `max_size`; got {a['min_size']} > {a['max_size']}")
         for name in ("max_beta", "min_value", "max_value"):
             if name in a:
-                _check_unit(name, a[name], closed_low=False)
+                _check_unit(name, a[name])
         if "min_value" in a and "max_value" in a and a["min_value"] > a["max_value"]:
             raise ValueError(f"`min_value` must be <= `max_value`; got {a['min_value']} > {a['max_value']}")
         return strategy(*args, **kwargs)

@@ -180,10 +180,12 @@ def _in_units(res: CoverageResult, e: int, d: int) -> CoverageResult:
     if e == 0:
         return res
     shift = e * d * math.log(2.0)
+    med = res.median_distance
     return dataclasses.replace(
         res, bandwidth=math.ldexp(res.bandwidth, e), threshold=res.threshold - shift, loglik=res.loglik - shift,
-        bandwidth_grid=_readonly(np.ldexp(res.bandwidth_grid, e)), heldout_loglik=_readonly(res.heldout_loglik - shift),
-        median_distance=math.ldexp(res.median_distance, e) if math.isfinite(res.median_distance) else res.median_distance,
+        bandwidth_grid=_readonly(np.ldexp(res.bandwidth_grid, e)),
+        heldout_loglik=_readonly(res.heldout_loglik - shift),
+        median_distance=math.ldexp(med, e) if math.isfinite(med) else med,
         data_logpdf=_readonly(res.data_logpdf - shift))
 
 
