@@ -102,8 +102,13 @@ class Discrete:
 
     @property
     def total(self) -> float:
-        """Total mass ``sum(mass)`` (exactly rounded, :func:`math.fsum`); excludes ``outside``."""
-        return math.fsum(self.mass)
+        """Total mass ``sum(mass)`` (exactly rounded, :func:`math.fsum`; +inf beyond the
+        floats); excludes ``outside``."""
+        k = _total_exponent(self.mass)
+        if k == 0:
+            return math.fsum(self.mass)
+        with np.errstate(over="ignore"):
+            return float(np.ldexp(math.fsum(np.ldexp(self.mass, -k)), k))
 
     def _like(self, mass, outside: float) -> "Discrete":
         support = None if self.grid is not None else self.support
@@ -114,10 +119,12 @@ class Discrete:
 
         Raises ``ValueError`` when the total mass is 0.
         """
-        t = self.total
+        k = _total_exponent(self.mass)  # masses whose total overflows: normalised on a scaled copy
+        mass = np.ldexp(self.mass, -k) if k else self.mass
+        t = math.fsum(mass)
         if t == 0.0:
             raise ValueError("cannot normalise a measure whose total mass is 0.0")
-        return self._like(self.mass / t, 0.0)
+        return self._like(mass / t, 0.0)
 
     def _check_same_support(self, other: "Discrete") -> None:
         if not isinstance(other, Discrete):
@@ -198,6 +205,15 @@ class Discrete:
 # Gauss-Legendre rule for narrow cells, where a difference of normal CDFs would cancel.
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(12)
 _INV_SQRT_2PI = 0.3989422804014327
+
+
+def _total_exponent(mass: np.ndarray) -> int:
+    """0, or the ``k`` for which the masses times ``2**-k`` sum without overflow (their largest
+    times their count below 2**1000); the scaling is exact at those magnitudes."""
+    big = float(mass.max()) if mass.size else 0.0
+    if big < 2.0 ** 960:
+        return 0
+    return max(0, math.frexp(big)[1] + mass.size.bit_length() - 1000)
 
 
 def _normal_interval(za: np.ndarray, zb: np.ndarray, dz: np.ndarray) -> np.ndarray:
@@ -285,10 +301,12 @@ def gaussian_mixture(grid: Grid, means, covs_or_stds, weights) -> Discrete:
     per_axis, log_inside = [], np.zeros(K)
     for k, e in enumerate(grid.edges):
         sk = s[:, k:k + 1]
-        z = (e[None, :] - mu[:, k:k + 1]) / sk  # (K, n_k + 1)
+        # (K, n_k + 1); from halves (exact), as an edge minus a mean may exceed the floats
+        z = (0.5 * e[None, :] - 0.5 * mu[:, k:k + 1]) / sk * 2.0
         per_axis.append(_normal_interval(z[:, :-1], z[:, 1:], np.diff(e)[None, :] / sk))
         # log P(axis range), from whichever of inside / both tails is small (no cancellation)
-        inside = _normal_interval(z[:, 0], z[:, -1], (e[-1] - e[0]) / sk[:, 0])
+        # the axis's z-width from its halves (exact), as e[-1] - e[0] may exceed the floats
+        inside = _normal_interval(z[:, 0], z[:, -1], (0.5 * e[-1] - 0.5 * e[0]) / sk[:, 0] * 2.0)
         tails = ndtr(z[:, 0]) + ndtr(-z[:, -1])
         with np.errstate(divide="ignore"):  # log(0) = -inf: component entirely off the grid
             log_inside += np.where(tails < 0.5, np.log1p(-np.minimum(tails, 0.5)), np.log(inside))

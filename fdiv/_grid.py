@@ -85,24 +85,45 @@ class Grid:
 
     @property
     def cell_volume(self) -> float:
-        """Common volume (length in 1-D, area in 2-D) of every cell."""
-        return math.prod((b - a) / m for a, b, m in zip(self.lo, self.hi, self.n))
+        """Common volume (length in 1-D, area in 2-D) of every cell (+inf if beyond the floats)."""
+        return math.prod(_width(a, b, m) for a, b, m in zip(self.lo, self.hi, self.n))
 
     @cached_property
     def edges(self) -> tuple[np.ndarray, ...]:
         """Per-axis cell edges, ``n[k] + 1`` values from ``lo[k]`` to ``hi[k]`` (exact ends)."""
-        return tuple(_readonly(np.linspace(a, b, m + 1)) for a, b, m in zip(self.lo, self.hi, self.n))
+        return tuple(_readonly(_edges(a, b, m)) for a, b, m in zip(self.lo, self.hi, self.n))
 
     @cached_property
     def centres(self) -> tuple[np.ndarray, ...]:
         """Per-axis cell centres (midpoints of consecutive edges)."""
-        return tuple(_readonly(0.5 * (e[:-1] + e[1:])) for e in self.edges)
+        return tuple(_readonly(_midpoints(e)) for e in self.edges)
 
     @cached_property
     def points(self) -> np.ndarray:
         """Cell centres, shape ``(size, ndim)``, C order."""
         mesh = np.meshgrid(*self.centres, indexing="ij")
         return _readonly(np.stack([m.ravel() for m in mesh], axis=1))
+
+
+# An axis from -1e308 to 1e308 has a length beyond the floats: its widths, edges and centres
+# are computed on the halved axis (halving is exact there) and doubled back.
+def _width(a: float, b: float, m: int) -> float:
+    w = (b - a) / m
+    return w if math.isfinite(w) else 2.0 * ((0.5 * b - 0.5 * a) / m)
+
+
+def _edges(a: float, b: float, m: int) -> np.ndarray:
+    if math.isfinite(b - a):
+        return np.linspace(a, b, m + 1)
+    return 2.0 * np.linspace(0.5 * a, 0.5 * b, m + 1)
+
+
+def _midpoints(e: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        mid = 0.5 * (e[:-1] + e[1:])
+    if np.isfinite(mid).all():
+        return mid
+    return 0.5 * e[:-1] + 0.5 * e[1:]  # each half exact at these magnitudes
 
 
 def _is_real(v) -> bool:

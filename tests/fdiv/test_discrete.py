@@ -307,3 +307,38 @@ def test_wasserstein_points_given_twice_must_agree():
         fdiv.wasserstein1([0.5, 0.5], [0.25, 0.75])
     with pytest.raises(ValueError, match=r"^`x` \(the points of q\) is required unless"):
         fdiv.wasserstein([0.5, 0.5], [0.25, 0.75])
+
+
+# --- grids and measures at the ends of the float range -------------------------------------------
+
+def test_a_grid_longer_than_the_largest_float():
+    """Before: hi - lo = 2e308 overflowed, and the points came out [nan, inf, inf, inf] and the
+    cell length inf. Halving is exact at these magnitudes, so the halved axis is exact too."""
+    g = Grid.regular(-1e308, 1e308, 4)
+    assert g.points[:, 0].tolist() == [-7.5e307, -2.5e307, 2.5e307, 7.5e307]
+    assert g.edges[0].tolist() == [-1e308, -5e307, 0.0, 5e307, 1e308] and g.cell_volume == 5e307
+    assert Grid.regular_2d((-1e308, -1e308), (1e308, 1e308), (2, 2)).cell_volume == math.inf  # 1e616
+    # the same grid scaled down by 2^-10 gives the same points scaled (exact)
+    small = Grid.regular(math.ldexp(-1e308, -10), math.ldexp(1e308, -10), 4)
+    assert np.array_equal(np.ldexp(small.points, 10), g.points)
+
+
+def test_gaussian_mixture_on_a_grid_longer_than_the_largest_float():
+    # mean 9e307, sd 1e307 on [-1e308, 1e308]: the grid ends 19 and 1 sd from the mean; before,
+    # edge - mean = -1.9e308 overflowed to -inf (a RuntimeWarning) and the first cell lost its mass
+    with np.errstate(all="raise"):
+        big = gaussian_mixture(Grid.regular(-1e308, 1e308, 4), [9e307], [1e307], [1.0])
+    unit = gaussian_mixture(Grid.regular(-1.0, 1.0, 4), [0.9], [0.1], [1.0])
+    np.testing.assert_allclose(big.mass, unit.mass, rtol=1e-13)
+    assert big.mass[0] > 0 and big.outside == pytest.approx(unit.outside, rel=1e-13)
+
+
+def test_total_and_normalisation_of_masses_whose_sum_overflows():
+    """Before: math.fsum raised OverflowError("intermediate overflow") for [1e308, 1e308], so
+    .total and .normalized() failed; the total is +inf (2e308 rounds there) and the
+    normalised measure [0.5, 0.5]."""
+    d = Discrete([1e308, 1e308, 0.0])
+    assert d.total == math.inf
+    assert d.normalized().mass.tolist() == [0.5, 0.5, 0.0]
+    assert Discrete([1e308, 7e307]).total == 1.7e308
+    assert Discrete([1e308, 1e307]).normalized().mass.tolist() == pytest.approx([1 / 1.1, 0.1 / 1.1], rel=1e-15)
