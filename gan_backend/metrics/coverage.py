@@ -521,14 +521,28 @@ def mode_stats(samples, means, std, *, min_share: float = 0.2) -> ModeStats:
         raise ValueError(f"`min_share` must be a number in (0, 1]; got {min_share!r}")
     k = mu.shape[0]
     sd = np.broadcast_to(sd, (k,))
+    # Points or modes beyond 1e150, or spreads below 1e-140, would over- or underflow the squared
+    # distances: rescale by a power of two (exact) and take each distance in units of its
+    # largest coordinate difference. Ordinary data keep the plain sum of squares.
+    e = _units(np.array([np.abs(x).max(), np.abs(mu).max()]))
+    robust = e != 0 or float(sd.min()) < 1e-140
+    if e:
+        x, mu, sd = np.ldexp(x, -e), np.ldexp(mu, -e), np.ldexp(sd, -e)
     # nearest mode, chunked so that the (chunk, K) distance block stays small
     nearest = np.empty(x.shape[0], dtype=np.int64)
     dist = np.empty(x.shape[0])
     chunk = max(1, 2**20 // k)
     for s in range(0, x.shape[0], chunk):
-        d2 = ((x[s : s + chunk, None, :] - mu[None, :, :]) ** 2).sum(axis=2)
+        diff = x[s : s + chunk, None, :] - mu[None, :, :]
+        if robust:
+            big = np.abs(diff).max(axis=2)
+            unit = np.where(big > 0, big, 1.0)
+            d2 = big * np.sqrt(((diff / unit[:, :, None]) ** 2).sum(axis=2))  # the distance itself
+        else:
+            d2 = (diff**2).sum(axis=2)
         nearest[s : s + chunk] = np.argmin(d2, axis=1)
-        dist[s : s + chunk] = np.sqrt(d2[np.arange(d2.shape[0]), nearest[s : s + chunk]])
+        picked = d2[np.arange(d2.shape[0]), nearest[s : s + chunk]]
+        dist[s : s + chunk] = picked if robust else np.sqrt(picked)
     good = dist <= 3.0 * sd[nearest]
     counts = np.bincount(nearest[good], minlength=k)
     captured = counts >= float(min_share) * x.shape[0] / k

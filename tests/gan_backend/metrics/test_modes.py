@@ -80,3 +80,28 @@ def test_validation_and_published_rows():
     with pytest.raises(ValueError, match="`std`"):
         mode_metrics([[0.0, 0.0]], [[0.0, 0.0]], 0.0)
     assert PUBLISHED["ring"]["PacGAN2"] == (7.9, 95.6) and PUBLISHED["grid"]["PacGAN2"] == (23.8, 91.3)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 2.0 ** -1060])
+def test_mode_stats_are_the_same_in_any_units(scale):
+    """Before: at 1e300 the squared distances overflowed (no mode captured, high quality 0)
+    and at 1e-300 they underflowed to 0 (every sample assigned to the first mode)."""
+    from gan_backend.metrics.coverage import mode_stats
+
+    rng = np.random.default_rng(8)
+    means = np.array([[0.0, 0.0], [5.0, 5.0], [-4.0, 3.0]])
+    x = rng.standard_normal((300, 2)) * 0.3 + means[rng.integers(0, 3, 300)]
+    x[:10] += 2.0  # some samples outside 3 sd
+    ref = mode_stats(x, means, 0.3)
+    with np.errstate(over="raise", under="ignore", invalid="raise"):
+        got = mode_stats(x * scale, means * scale, 0.3 * scale)
+    assert got.high_quality == ref.high_quality and got.modes_captured == ref.modes_captured == 3
+    assert got.counts.tolist() == ref.counts.tolist()
+
+
+def test_mode_stats_with_a_spread_far_below_the_positions():
+    from gan_backend.metrics.coverage import mode_stats
+
+    # modes 1 apart with sd 1e-200: samples 2 sd and 4 sd from the first mode (squares of 1e-200 are 0)
+    s = mode_stats([[2e-200, 0.0], [4e-200, 0.0]], [[0.0, 0.0], [1.0, 0.0]], 1e-200, min_share=0.5)
+    assert s.high_quality == 0.5 and s.counts.tolist() == [1, 0]
