@@ -47,7 +47,8 @@ _LOG8 = math.log(8.0)
 
 
 def _zero(v):
-    return 0.0 * v
+    """log 1 = 0, the limit at ±inf included (``0 * v`` is NaN there); NaN for NaN."""
+    return np.where(np.isnan(v), np.nan, 0.0)
 
 
 def _log_sech2(v):
@@ -56,12 +57,18 @@ def _log_sech2(v):
 
 
 def _pearson(v):
-    return np.where(v > -2.0, np.log(np.maximum(1.0 + 0.5 * v, 0.0)), -np.inf)
+    return np.where(v > -2.0, np.log(np.maximum(1.0 + 0.5 * v, 0.0)), np.where(np.isnan(v), np.nan, -np.inf))
 
 
 def _jeffreys(v):
-    # x* = 1/u with u + log u = 1 - v, so log x* = -log u = u - (1 - v)
-    return wright_omega(1.0 - v) + v - 1.0
+    # x* = 1/u with u + log u = 1 - v, so log x* = -log u = u - (1 - v). The difference form
+    # is exact for v > 0 (u < 1, where -log u would lose e^{-v}'s relative accuracy) and
+    # within 1e-12 relative down to v = -2^16; below, u ~ -v and the difference cancels
+    # (v = -1e300 gave -1.0 for -690.8), so -log u is taken there (and -inf at v = -inf).
+    u = wright_omega(1.0 - v)
+    with np.errstate(divide="ignore"):
+        far = -np.log(u)
+    return np.where(v < -(2.0 ** 16), far, u + v - 1.0)
 
 
 #: name -> (log g_f'(v), log (f* o g_f)'(v)) for the registry entries
@@ -89,7 +96,7 @@ def _forms(f):
     a = getattr(f, "alpha_param", None)
     if a is not None and alpha(a) is f:
         b = a - 1.0
-        return (lambda v: b * v), (lambda v: a * v)
+        return (_zero if b == 0 else (lambda v: b * v)), (_zero if a == 0 else (lambda v: a * v))
     if isinstance(getattr(f, "name", None), str) and is_registry_entry(f):
         return _FORMS[f.name]
     return (lambda v: np.log(f.activation_prime(v)),
