@@ -26,6 +26,8 @@ theory-in-practice checks of :mod:`gan_backend.adagan.theory`.
 """
 from __future__ import annotations
 
+import inspect
+
 import sys
 import time
 from dataclasses import dataclass, field
@@ -394,6 +396,9 @@ def adagan_steps(
 def adagan(x, *, T: int, **kwargs) -> AdaGanResult:
     """Run all ``T`` steps of :func:`adagan_steps`; returns the final mixture and records.
 
+    The parameters are those of :func:`adagan_steps`; a missing or misspelt one is reported
+    against ``adagan``.
+
     Examples
     --------
     >>> import dataclasses
@@ -415,5 +420,9 @@ def adagan(x, *, T: int, **kwargs) -> AdaGanResult:
     >>> len(res.steps), res.steps[1].beta, res.mixture.weights.tolist()
     (2, 0.5, [0.5, 0.5])
     """
+    try:
+        inspect.signature(adagan_steps).bind(x, T=T, **kwargs)
+    except TypeError as exc:  # named against this function, not the generator it runs
+        raise TypeError(f"adagan(): {exc}") from None
     steps = tuple(adagan_steps(x, T=T, **kwargs))
     return AdaGanResult(mixture=steps[-1].mixture, steps=steps)

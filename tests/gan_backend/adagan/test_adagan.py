@@ -275,3 +275,14 @@ def test_custom_weight_rule_failure_is_loud():
 
     with pytest.raises(AdaGanError, match="weights sum to"):
         _run(weights=bad_rule)
+
+
+def test_adagan_names_its_own_missing_or_unknown_arguments():
+    # before: adagan(x, T=...) forwarded **kwargs, so the error named adagan_steps()
+    from gan_backend import adagan
+
+    x = np.zeros((8, 2))
+    with pytest.raises(TypeError, match=r"^adagan\(\): missing a required argument: 'trainer'$"):
+        adagan(x, T=2)
+    with pytest.raises(TypeError, match=r"^adagan\(\): got an unexpected keyword argument 'betas'$"):
+        adagan(x, T=2, trainer=None, beta=None, betas=None)
