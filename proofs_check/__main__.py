@@ -128,7 +128,7 @@ def _json_path_problem(path) -> str | None:
     if os.path.isdir(path):
         return "is a directory"
     if not os.path.isdir(parent):
-        return f"directory {parent!r} does not exist"
+        return f"{parent!r} is not a directory" if os.path.exists(parent) else f"directory {parent!r} does not exist"
     if os.path.exists(path) and not os.access(path, os.W_OK):
         return "file is not writable"
     if not os.path.exists(path) and not os.access(parent, os.W_OK | os.X_OK):

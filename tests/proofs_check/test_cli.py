@@ -90,8 +90,10 @@ def test_bad_json_path_fails_before_running(tmp_path, capsys, monkeypatch):
         raise AssertionError("a row ran before the --json path was checked")
 
     monkeypatch.setattr(runner, "run_row", no_run)
+    plain = tmp_path / "plain_file"
+    plain.write_text("")
     for path, needle in ((tmp_path / "missing" / "r.json", "does not exist"), (tmp_path, "is a directory"),
-                         ("", "empty path")):
+                         ("", "empty path"), (plain / "r.json", f"{str(plain)!r} is not a directory")):
         assert main(["--only", "S4", "--json", str(path), "--quiet", "--jobs", "1"]) == 2
         _one_line_error(capsys, needle)
     ro = tmp_path / "ro"
