@@ -81,13 +81,20 @@ def as_data(name: str, x, dtype) -> np.ndarray:
     """``x`` as a C-contiguous host array of shape (n, d), finite (``ValueError`` naming
     ``name`` otherwise)."""
     try:
-        a = np.ascontiguousarray(to_numpy(x), dtype=dtype)
+        wide = np.asarray(to_numpy(x), dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"`{name}` must be a 2-D array of real numbers; got {x!r:.80}") from exc
-    if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
-        raise ValueError(f"`{name}` must have shape (n, d) with n, d >= 1; got shape {a.shape}")
-    if not np.isfinite(a).all():
+    if wide.ndim != 2 or wide.shape[0] < 1 or wide.shape[1] < 1:
+        raise ValueError(f"`{name}` must have shape (n, d) with n, d >= 1; got shape {wide.shape}")
+    if not np.isfinite(wide).all():
         raise ValueError(f"`{name}` must contain only finite values")
+    with np.errstate(over="ignore"):
+        a = np.ascontiguousarray(to_numpy(x), dtype=dtype)
+    if not np.isfinite(a).all():  # finite in float64, beyond the training dtype's range
+        raise ValueError(f"`{name}` holds values beyond {np.dtype(dtype).name}'s range (largest magnitude "
+                         f"{float(np.abs(wide).max()):.3g}, {np.dtype(dtype).name} holds up to "
+                         f"{float(np.finfo(dtype).max):.3g}): rescale the data, or train in float64 "
+                         "(GanConfig(dtype='float64'))")
     return a
 
 
@@ -106,7 +113,14 @@ def standardising_map(host: np.ndarray, weights=None) -> tuple[np.ndarray, np.nd
     x = np.asarray(host, dtype=np.float64)
     w = np.full(len(x), 1.0 / len(x)) if weights is None else np.asarray(to_numpy(weights), dtype=np.float64)
     mu = w @ x
-    sd = np.sqrt(w @ (x - mu) ** 2)
+    dev = x - mu
+    # deviations beyond 1e150 (or all below 1e-150) would over- or underflow when squared
+    # (σ = inf, or 0 and then 1: the data would standardise to 0): measure them in units of
+    # their largest, per coordinate; ordinary data take the plain sum of squares
+    big = np.abs(dev).max(axis=0)
+    odd = (big > 0) & ((big > 1e150) | (big < 1e-150))
+    unit = np.where(odd, big, 1.0)
+    sd = np.sqrt(w @ (dev / unit) ** 2) * unit if odd.any() else np.sqrt(w @ dev ** 2)
     return mu, np.where(sd > 0, sd, 1.0)
 
 

@@ -306,6 +306,29 @@ def test_data_validation(x, match):
         GanTrainer(x, SMALL, rng=0)
 
 
+def test_data_beyond_float32_is_refused_as_such():
+    # before: "`x` must contain only finite values" for data that are finite (in float64)
+    with pytest.raises(ValueError, match=r"^`x` holds values beyond float32's range \(largest magnitude 1e\+200, "
+                                         r"float32 holds up to 3\.4e\+38\): rescale the data, or train in float64"):
+        GanTrainer(np.full((10, 2), 1e200), SMALL, rng=0)
+    GanTrainer(np.full((10, 2), 1e200), dataclasses.replace(SMALL, dtype="float64"), rng=0)  # fits float64
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200])
+def test_standardising_map_at_extreme_scales(scale):
+    """The map is linear in the data's scale: (μ, σ) of x * s are (μ s, σ s). Before, σ's
+    squares overflowed (σ = inf, and the frame was refused with an unrelated message) or
+    underflowed (σ = 0, replaced by 1, so every standardised point was ~0 and a float64
+    training at 1e-200 produced samples of order 1)."""
+    from gan_backend.engine.train import standardising_map
+
+    x = np.random.default_rng(4).normal([3.0, -1.0], [2.0, 0.5], size=(500, 2))
+    mu, sd = standardising_map(x)
+    mu_s, sd_s = standardising_map(x * scale)
+    np.testing.assert_allclose(mu_s / scale, mu, rtol=1e-13)
+    np.testing.assert_allclose(sd_s / scale, sd, rtol=1e-13)  # a few roundings of the scaled sums
+
+
 def test_rng_validation():
     with pytest.raises(ValueError, match="`rng`"):
         GanTrainer(np.zeros((10, 2)), SMALL, rng="seed")
