@@ -27,7 +27,6 @@ theory-in-practice checks of :mod:`gan_backend.adagan.theory`.
 from __future__ import annotations
 
 import inspect
-
 import sys
 import time
 from dataclasses import dataclass, field

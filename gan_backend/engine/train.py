@@ -81,20 +81,21 @@ def as_data(name: str, x, dtype) -> np.ndarray:
     """``x`` as a C-contiguous host array of shape (n, d), finite (``ValueError`` naming
     ``name`` otherwise)."""
     try:
-        wide = np.asarray(to_numpy(x), dtype=np.float64)
+        raw = to_numpy(x)
+        with np.errstate(over="ignore"):
+            a = np.ascontiguousarray(raw, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"`{name}` must be a 2-D array of real numbers; got {x!r:.80}") from exc
-    if wide.ndim != 2 or wide.shape[0] < 1 or wide.shape[1] < 1:
-        raise ValueError(f"`{name}` must have shape (n, d) with n, d >= 1; got shape {wide.shape}")
-    if not np.isfinite(wide).all():
+    if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
+        raise ValueError(f"`{name}` must have shape (n, d) with n, d >= 1; got shape {a.shape}")
+    if not np.isfinite(a).all():
+        wide = np.asarray(raw, dtype=np.float64)
+        if np.isfinite(wide).all():  # finite, but beyond the training dtype's range
+            raise ValueError(f"`{name}` holds values beyond {a.dtype.name}'s range (largest magnitude "
+                             f"{float(np.abs(wide).max()):.3g}, {a.dtype.name} holds up to "
+                             f"{float(np.finfo(a.dtype).max):.3g}): rescale the data, or train in float64 "
+                             "(GanConfig(dtype='float64'))")
         raise ValueError(f"`{name}` must contain only finite values")
-    with np.errstate(over="ignore"):
-        a = np.ascontiguousarray(to_numpy(x), dtype=dtype)
-    if not np.isfinite(a).all():  # finite in float64, beyond the training dtype's range
-        raise ValueError(f"`{name}` holds values beyond {np.dtype(dtype).name}'s range (largest magnitude "
-                         f"{float(np.abs(wide).max()):.3g}, {np.dtype(dtype).name} holds up to "
-                         f"{float(np.finfo(dtype).max):.3g}): rescale the data, or train in float64 "
-                         "(GanConfig(dtype='float64'))")
     return a
 
 
