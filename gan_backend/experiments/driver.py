@@ -300,7 +300,6 @@ class _Job:
 
     def stored(self, loop: "_Loop", rec) -> list:
         added = loop.store.add_many(rec)
-        loop.report.completed += added
         loop.report.duplicates += len(rec) - added
         t = rec[0]["timings"]
         loop.bar.update(f"{self.key} {t.get('unit_s', t['total_s']):.1f}s", runs=self.runs, cost=self.cost)
@@ -327,7 +326,6 @@ class _TheoryJob(_Job):
 
     def stored(self, loop, rec):
         added = int(loop.store.add_theory(rec))
-        loop.report.completed += added
         loop.report.duplicates += 1 - added
         t = rec["timings"]
         loop.bar.update(f"{self.key} {t.get('unit_s', t['total_s']):.1f}s", runs=self.runs, cost=self.cost)
@@ -420,7 +418,6 @@ def _lockstep_outcome(job: _Job, records: list, store, report: DriverReport, bar
     ok = [r for r in records if "error" not in r]
     failed = {r["key"]: r["error"] for r in records if "error" in r}
     added = store.add_many(ok)
-    report.completed += added
     report.duplicates += len(ok) - added
     again, gave_up = [], []
     for spec in unit.specs:
@@ -508,6 +505,11 @@ class _Loop:
             fut.release()
         for again in job.stored(self, rec):
             self.submit(again)
+
+
+def _stored_rows(store) -> int:
+    """Runs and ``--theory`` runs held by ``store``."""
+    return store.count() + len(store.theory_keys())
 
 
 def _schedule(jobs: list, n_workers: int, scheduler, store, report: DriverReport, bar: ProgressBar,
@@ -765,6 +767,12 @@ def run_table(
         jobs = (_first_jobs(preset, work.groups, costs, first_task, firsts_task) if work.shared else [])
         jobs += _unit_jobs(preset, work, costs, task, lockstep_task)
         bar = ProgressBar(work.total, done=report.skipped, enabled=progress, cost_total=sum(j.cost for j in jobs))
-        _schedule(jobs, n_workers, scheduler, store, report, bar, retries)
+        # what the store gained, counted there: a Ctrl-C between storing a result and counting
+        # it made the report one batch short of the store
+        before = _stored_rows(store)
+        try:
+            _schedule(jobs, n_workers, scheduler, store, report, bar, retries)
+        finally:
+            report.completed = _stored_rows(store) - before
     report.elapsed_s = time.perf_counter() - t0
     return report
