@@ -147,8 +147,9 @@ class _Univariate:
 
     def log_density(self, x):
         if self.normal:  # the same formula as scipy's, without its per-call overhead
-            z = (x[:, 0] - self.mu) / self.sigma
-            return -0.5 * z * z - np.log(self.sigma) - 0.5 * _LOG_2PI
+            with np.errstate(over="ignore"):  # z*z beyond the floats: log-density -inf, as it is
+                z = (x[:, 0] - self.mu) / self.sigma
+                return -0.5 * z * z - np.log(self.sigma) - 0.5 * _LOG_2PI
         with np.errstate(divide="ignore"):
             return np.asarray(self.frozen.logpdf(x[:, 0]), dtype=np.float64)
 
@@ -244,8 +245,9 @@ class _Mixture:
         with np.errstate(divide="ignore"):
             logw = np.log(self.weights)
         if self.normal_1d:  # all components at once
-            z = (x[:, :1] - self.mu) / self.sigma
-            parts = -0.5 * z * z - np.log(self.sigma) - 0.5 * _LOG_2PI + logw
+            with np.errstate(over="ignore"):  # a narrow component far away: -inf, as it is
+                z = (x[:, :1] - self.mu) / self.sigma
+                parts = -0.5 * z * z - np.log(self.sigma) - 0.5 * _LOG_2PI + logw
         else:
             parts = np.stack([a.log_density(x) for a in self.parts], axis=1) + logw
         return logsumexp_rows(parts)

@@ -597,3 +597,19 @@ def test_log_density_bad_input(make, message):
     with pytest.raises(ValueError) as e:
         make()
     assert str(e.value).startswith(message), str(e.value)
+
+
+def test_a_narrow_component_beside_a_wide_one_is_integrated_without_warnings():
+    """A mixture of N(0, 1e-200²) and N(0, 1): the narrow component's z² overflows far from
+    it (its log-density is -inf there, as it should be), which used to leak a RuntimeWarning.
+    KL against N(0, 1) is 0.5 (log 0.5 − log(1e-200 √(2πe)) + log √(2π) + 0) + 0.5 log 0.5 +
+    O(1e-200), computed here to the quadrature's error."""
+    m = fdiv.DensityMixture([0.5, 0.5], [stats.norm(0.0, 1e-200), stats.norm(0.0, 1.0)])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        res = fdiv.density_divergence("kl", m, stats.norm(0.0, 1.0))
+    # narrow half: E log(0.5 q_n / p) over q_n = log 0.5 - log(1e-200) - 1/2 + 0 (p ~ φ(0) there)
+    exact = 0.5 * (math.log(0.5) - math.log(1e-200) - 0.5) + 0.5 * math.log(0.5)
+    assert abs(res.value - exact) <= res.error + 1e-12 * abs(exact)
