@@ -66,9 +66,11 @@ def _jeffreys(v):
     # within 1e-12 relative down to v = -2^16; below, u ~ -v and the difference cancels
     # (v = -1e300 gave -1.0 for -690.8), so -log u is taken there (and -inf at v = -inf).
     u = wright_omega(1.0 - v)
-    with np.errstate(divide="ignore"):
-        far = -np.log(u)
-    return np.where(v < -(2.0 ** 16), far, u + v - 1.0)
+    out = u + v - 1.0
+    far = v < -(2.0 ** 16)
+    if far.any():  # rare in training: the logarithm only where it is used
+        out = np.where(far, -np.log(np.where(far, u, 1.0)), out)
+    return out
 
 
 #: name -> (log g_f'(v), log (f* o g_f)'(v)) for the registry entries

@@ -18,7 +18,7 @@ from numba import njit
 from scipy.optimize import linprog
 from scipy.spatial.distance import cdist
 
-from fdiv._validate import as_mass, as_real, check_same_shape, check_same_support, points_of, support_points
+from fdiv._validate import as_mass, as_real, check_same_shape, points_of, support_points
 
 __all__ = ["wasserstein1", "wasserstein1_lp", "wasserstein1_dual", "wasserstein", "wasserstein_samples",
            "TransportResult", "PotentialResult", "WassersteinResult", "TOTAL_RTOL", "HIGHS_FEASIBILITY_TOL",
@@ -57,8 +57,8 @@ def _scaled(a: np.ndarray, k: int) -> np.ndarray:
 
 def _masses(q, p) -> tuple[np.ndarray, np.ndarray, int]:
     """Validated masses and the exponent ``k`` of the power of two ``2**-k`` they were
-    scaled by (0 unless huge)."""
-    check_same_support("q", q, "p", p, hint="; fdiv.wasserstein takes two supports as they are")
+    scaled by (0 unless huge). Two Discrete measures' supports are checked by the caller
+    (:func:`support_points`, which both callers run first)."""
     q, p = as_mass("q", q), as_mass("p", p)
     check_same_shape("q", q, "p", p)
     if q.ndim != 1:

@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from gan_backend.cli._args import objective_spec, output_dir, positive_int, seed
-from gan_backend.engine.progress import format_seconds
+from gan_backend.engine.progress import eta_text
 from gan_backend.experiments import fitcheck
 
 NAME = "fitcheck"
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         for k, fut in enumerate(as_completed(futures), 1):
             sp = futures[fut]
             el = time.perf_counter() - start
-            count = f"[{k}/{len(todo)}" + (f", ETA {format_seconds(el / k * (len(todo) - k))}]" if k < len(todo) else "]")
+            count = f"[{k}/{len(todo)}{eta_text(el, k, len(todo))}]"
             try:
                 row = fut.result()
             except FloatingPointError as exc:  # a diverged run is a result, not a crash

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-__all__ = ["ProgressLine", "format_seconds"]
+__all__ = ["ProgressLine", "format_seconds", "eta_text"]
 
 
 def format_seconds(s: float) -> str:
@@ -19,6 +19,18 @@ def format_seconds(s: float) -> str:
     s = int(round(s))
     h, m = divmod(s // 60, 60)
     return f"{h}h{m:02d}m" if h else (f"{m}m{s % 60:02d}s" if m else f"{s}s")
+
+
+def eta_text(elapsed: float, done: int, total: int) -> str:
+    """``", ETA t"``: the time left at the mean time per step so far; empty before the first
+    step and after the last.
+
+    Examples
+    --------
+    >>> eta_text(30.0, 3, 10), eta_text(30.0, 10, 10)
+    (', ETA 1m10s', '')
+    """
+    return f", ETA {format_seconds(elapsed / done * (total - done))}" if 0 < done < total else ""
 
 
 class ProgressLine:
@@ -75,9 +87,8 @@ class ProgressLine:
         stream = self._out()
         vals = "  ".join(f"{k}={v:.4g}" for k, v in values.items() if v is not None)
         el = time.perf_counter() - self.t0
-        eta = f", ETA {format_seconds(el / step * (self.total - step))}" if 0 < step < self.total else ""
         stream.write(f"\r[{self.label}] {step}/{self.total} ({100 * step // self.total:3d}%) "
-                     f"{format_seconds(el)}{eta}  {vals}   ")
+                     f"{format_seconds(el)}{eta_text(el, step, self.total)}  {vals}   ")
         self._open = step < self.total
         if not self._open:
             stream.write("\n")
