@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Cubature", "integrate", "rule"]
+__all__ = ["Cubature", "integrate", "rule", "rule_estimates"]
 
 # QUADPACK qk15 abscissae (0 last) and weights; Gauss-7 weights on the odd Kronrod abscissae.
 _XGK = np.array([0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
@@ -73,14 +73,23 @@ def _boxes(lo: np.ndarray, hi: np.ndarray, fn: Callable, nodes, wk, wg, mixed):
     pts = (mid[:, None, :] + half[:, None, :] * nodes[None, :, :]).reshape(-1, lo.shape[1])
     vals = fn(pts).reshape(lo.shape[0], nodes.shape[0], -1)
     vol = np.prod(half, axis=1)[:, None]
-    ik = np.einsum("k,bkc->bc", wk, vals) * vol
-    ig = np.einsum("k,bkc->bc", wg, vals) * vol
+    with np.errstate(over="ignore", invalid="ignore"):  # an infinite box is the callers' to judge
+        ik = np.einsum("k,bkc->bc", wk, vals) * vol
+        ig = np.einsum("k,bkc->bc", wg, vals) * vol
+        diff = np.abs(ik - ig)
     if lo.shape[1] == 1:
         axis = np.zeros(lo.shape[0], dtype=np.intp)
     else:
         per_axis = np.abs(np.einsum("jk,bkc->bjc", mixed, vals) * vol[:, None, :] - ik[:, None, :]).sum(axis=2)
         axis = np.argmax(per_axis, axis=1)
-    return ik, np.abs(ik - ig), axis, pts.shape[0]
+    return ik, diff, axis, pts.shape[0]
+
+
+def rule_estimates(fn: Callable, lo: np.ndarray, hi: np.ndarray):
+    """One Kronrod rule per box ``[lo_i, hi_i]`` (no refinement): the integrals per channel
+    (boxes, channels) and their Kronrod-Gauss error estimates."""
+    ik, ek, _, _ = _boxes(lo, hi, fn, *_RULES[lo.shape[1]])
+    return ik, ek
 
 
 def _children(lo: np.ndarray, hi: np.ndarray, axis: np.ndarray):
@@ -105,7 +114,8 @@ def integrate(fn: Callable, lo: np.ndarray, hi: np.ndarray, score: Callable, *,
     rule_d = _RULES[lo.shape[1]]
     ik, ek, axis, evals = _boxes(lo, hi, fn, *rule_d)
     while True:
-        total, err = ik.sum(axis=0), ek.sum(axis=0)
+        with np.errstate(over="ignore"):  # an overflowing total is the callers' to judge
+            total, err = ik.sum(axis=0), ek.sum(axis=0)
         per_box, done = score(total, err, ek)
         if done:
             return Cubature(total, err, lo.shape[0], evals, True)

@@ -172,6 +172,10 @@ class _Univariate:
         ends = np.array([v for v in (lo, hi) if np.isfinite(v)], dtype=np.float64)
         return [np.concatenate([ends, geometric_breaks(float(med), float(q3 - q1))])]
 
+    def ends(self):
+        """The finite ends of the support (1-D), where the density may be singular."""
+        return [float(v) for v in self.frozen.support() if np.isfinite(v)]
+
     def gaussians(self):
         var = self.sigma * self.sigma if self.normal else 0.0
         if not _NORMAL_RANGE[0] <= var <= _NORMAL_RANGE[1]:  # not normal, or σ² over/underflows: undecided
@@ -214,6 +218,9 @@ class _Normal:
 
     def gaussians(self):
         return [(1.0, self.mean, self.cov)]
+
+    def ends(self):
+        return []
 
     def sample(self, n, rng):
         return self.mean + rng.standard_normal((n, self.dim)) @ self.chol.T
@@ -259,6 +266,9 @@ class _Mixture:
     def breaks(self):
         per = [a.breaks() for a in self.parts]
         return [np.concatenate([b[k] for b in per]) for k in range(self.dim)]
+
+    def ends(self):
+        return sorted({e for a, w in zip(self.parts, self.weights) if w > 0 for e in a.ends()})
 
     def gaussians(self):
         parts = [a.gaussians() for a in self.parts]
@@ -339,6 +349,9 @@ class _Callable:
 
     def breaks(self):
         return [np.empty(0) for _ in range(self.dim)]
+
+    def ends(self):
+        return []  # a black box: the ends of `bounds` are its candidate singular points
 
     def gaussians(self):
         return None

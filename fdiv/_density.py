@@ -49,6 +49,16 @@ _MAX_SHELLS = 64
 #: in 1-D, shells after which a tail that still contributes, and no longer grows, is integrated
 #: to infinity by x = c ± s u / (1 - u) (polynomial tails: Student t, Cauchy)
 _SHELLS_BEFORE_MAP = 8
+#: dyadic cells toward a 1-D support end (:func:`_end_plan`): this many on each side, and at an
+#: end at 0 up to _END_DEEPEST until the last six are regular
+_END_DEPTH = 60
+_END_DEEPEST = 200
+#: at an end e ≠ 0 the cells stop 2**-32 |e| from it (a node then moves by rounding at most
+#: 2**-20 of its distance to e)
+_END_RESOLUTION = 2.0 ** -32
+#: fewer cells than this (an end far from 0 in a narrow range) and the end is left to the
+#: adaptive cells, as any other point
+_END_MIN_DEPTH = 6
 _LIMITS = {1: dict(max_boxes=200_000, max_split=20_000), 2: dict(max_boxes=12_000, max_split=3_000)}
 
 
@@ -193,9 +203,21 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
 
     Tails: shells around the box are added until they contribute nothing; in 1-D a tail still
     contributing after 8 shells (polynomial tails: Student t, Cauchy) is integrated to infinity
-    through ``x = c + s u/(1 - u)``. A cell is not split below 1024 ulps of its coordinates, so
-    integrable singularities at a support end far from 0 (``beta(0.5, 0.5)`` at 1) stop at the
-    float resolution: ``error`` then says so (about 1e-8 there) rather than meeting ``rtol``.
+    through ``x = c + s u/(1 - u)``, once cells between ``2**30`` and ``2**36`` times the reach
+    show it shrinking. A tail that grows (``q²/p`` of two gammas with ``2 r_q < r_p``) or does
+    not shrink (decay ``|x|**-a`` with a ≤ 1: ``pearson_chi2(t(1.5) || t(3))``) is +inf.
+
+    Support ends (1-D: the finite ends of SciPy supports, and the ends of ``bounds``), where
+    densities such as ``beta(a, b)`` with a or b < 1, ``gamma(k < 1)`` or ``chi2(1)`` are
+    singular: the range is cut at the end into cells of halving width, down to ``h 2**-60``
+    (``h`` the range over 16) at an end at 0, or ``2**-32 |e|`` at an end e ≠ 0, where the
+    nodes still resolve ``x − e``. The rest, next to the end, is extrapolated from the last six
+    cells (the integrand there is a sum of powers of ``|x − e|``, whose cells form geometric
+    sequences), with an error from how the extrapolation moves; a non-integrable end (``|x −
+    e|**-a`` with a ≥ 1: ``pearson_chi2(beta(0.5, 0.5) || uniform)``, whose integrand is
+    ``1/(π² x (1 − x))``) gives +inf, ``"divergent"``, with the end in ``reason``. Near an end
+    e ≠ 0, ``error`` includes the rounding of ``x − e`` (up to 1e-8 of the last cells), so it
+    may not meet ``rtol`` when the singularity is strong (``a`` near 1).
 
     In 1-D the cells break at support ends and component quantiles and, for a generator with a
     kink at 1 (tv), where ``q = p``; so piecewise-smooth integrands converge quickly. In 2-D a
@@ -447,6 +469,207 @@ def _kinks(g, qa, pa, lo, hi):
                      for i in idx])
 
 
+@dataclass(frozen=True)
+class _End:
+    """A support end ``e`` approached from ``side`` (−1: from below, +1: from above) by cells
+    ``[e + side h 2**-(j+1), e + side h 2**-j]``, j < depth; ``[e, e + side h 2**-depth]``
+    (``inner`` wide) is left to :func:`_end_tail`."""
+
+    e: float
+    side: int
+    h: float
+    depth: int
+
+    @property
+    def inner(self) -> float:
+        return math.ldexp(self.h, -self.depth)
+
+    @property
+    def interval(self) -> tuple:
+        """``[e, e + side·inner]`` as floats (the far end rounded as the cell edge is)."""
+        edge = self.e + self.side * self.inner
+        return (edge, self.e) if self.side < 0 else (self.e, edge)
+
+
+def _end_plan(fn, candidates, lo: float, hi: float) -> list:
+    """The ends of 1-D supports (and of ``bounds``) that get dyadic cells: each finite end
+    inside ``[lo, hi]``, on each side of it inside the range. The cells reach ``h 2**-60``
+    (``h`` the range over 16), and further (to ``h 2**-200``) until the last six are regular
+    (:func:`_regular_depth`), at an end at 0; at an end e ≠ 0 they stop at ``2**-32 |e|``,
+    where the nodes still resolve ``x − e``. An end with fewer than :data:`_END_MIN_DEPTH`
+    such cells, or whose last six cells would meet another's, is left to the adaptive cells
+    alone, as is a side of an end with no room for those six cells before the end of the
+    range."""
+    h = (hi - lo) / 16
+    kept: list = []
+    for e in sorted({float(c) for c in candidates if lo <= c <= hi}):
+        floor = _END_RESOLUTION * abs(e)
+        deepest = _END_DEEPEST if floor == 0.0 else min(_END_DEPTH, int(math.floor(math.log2(h / floor))))
+        if not (h > 0.0 and deepest >= _END_MIN_DEPTH):
+            continue
+        for side in (-1, 1):
+            room = e - lo if side < 0 else hi - e
+            depth = min(_END_DEPTH, deepest)
+            if room < math.ldexp(h, 6 - depth):
+                continue
+            depth = _regular_depth(fn, e, side, h, depth, deepest)
+            span = math.ldexp(h, 6 - depth)  # the six cells extrapolated from, and the rest
+            if any(abs(e - k.e) <= span + math.ldexp(k.h, 6 - k.depth) for k in kept if k.e != e):
+                continue
+            kept.append(_End(e, side, h, depth))
+    return kept
+
+
+def _regular_depth(fn, e, side, h, depth, deepest) -> int:
+    """The first depth from ``depth`` to ``deepest`` whose last six cells are regular: all of
+    ``|p f(q/p)|`` zero, or all positive with ratios within 10 % of each other (past any
+    crossing of ``q = p`` or other feature, in the power-law regime the extrapolation
+    assumes); ``deepest`` if none is."""
+    cells = np.empty(0)
+    for d in range(depth, deepest + 1):
+        if cells.size < d - depth + 6:  # the next cells, 24 at a time
+            j = np.arange(depth - 6 + cells.size, min(deepest, depth + 18 + cells.size))
+            a, b = e + side * np.ldexp(h, -(j + 1)), e + side * np.ldexp(h, -j)
+            ik, _ = _cubature.rule_estimates(fn, np.minimum(a, b)[:, None], np.maximum(a, b)[:, None])
+            cells = np.concatenate([cells, ik[:, 4]])
+        w = cells[d - depth: d - depth + 6]
+        if not w.any():
+            return d
+        if np.all(w > 0):
+            r = w[1:] / w[:-1]
+            if r.max() <= 1.1 * r.min():
+                return d
+    return deepest
+
+
+def _end_breaks(breaks, ends) -> np.ndarray:
+    """``breaks`` with each end's dyadic points added and none strictly inside an innermost
+    interval."""
+    pts = [np.asarray(breaks, dtype=np.float64)]
+    for k in ends:
+        pts.append(k.e + k.side * np.ldexp(k.h, -np.arange(0, k.depth + 1)))
+        pts.append(np.array([k.e]))
+    b = np.concatenate(pts)
+    for k in ends:
+        a, c = k.interval
+        b = b[~((b > a) & (b < c))]
+    return b
+
+
+def _end_cells(edges, ends):
+    """The 1-D cells between ``edges`` without each end's innermost interval, and the ends
+    whose interval that was. An end whose interval is not exactly a cell (:func:`_grid` merged
+    the end into a point an ulp away, as an end of the range) keeps its cells: the adaptive
+    cells cover it, and it gets no extrapolated rest."""
+    lo, hi = edges[:-1], edges[1:]
+    keep = np.ones(lo.size, dtype=bool)
+    used = []
+    for k in ends:
+        a, b = k.interval
+        hit = (lo == a) & (hi == b)
+        if hit.sum() == 1:
+            keep &= ~hit
+            used.append(k)
+    return (lo[keep, None], hi[keep, None]), used
+
+
+def _end_tail(fn, k: _End):
+    """The integral over ``[e, e + side·inner]`` of every channel, extrapolated from the last
+    six dyadic cells before it, and its error.
+
+    Near a support end the integrand of a SciPy family is a sum of terms ``c |x − e|**-a``
+    (possibly times ``log|x − e|``) times smooth factors, so the cells' integrals ``P_j`` are
+    sums of geometric sequences (ratio ``2**(a − 1)``). The rest is ``Σ_{k>5} P_k`` for the
+    two-ratio recurrence ``P_{k+2} = s P_{k+1} − t P_k`` fitted to the last four cells (Shanks'
+    transformation: exact for two power terms, or one times a log), or the last cell times
+    ``r/(1 − r)`` (one power term; the two-ratio fit is then degenerate and amplifies the
+    cells' rounding). Each is made from the fits ending at the last three cells; its error is
+    the rest of the series of its changes, as a third power term leaves it: the larger of the
+    two changes times ``ρ/(1 − ρ)`` for their ratio ρ (capped at 0.99), and at least twice it
+    (the cells near an end e ≠ 0 carry rounding of the nodes' ``x − e``, up to 1e-8 of a cell,
+    which can make the last change small by chance). The estimate with the smaller error is
+    taken, and the rule's error of the last cell is added.
+
+    The divergence is +inf when the integrand's cells do not shrink (a ≥ 1: all five ratios
+    ≥ 1 − 1e-6, or, all six within 10 % of each other, Aitken's limit of them a positive
+    constant, as a log singularity gives): convexity bounds ``p f(q/p)`` below by an integrable function, so
+    that is not a cancellation. A channel whose cells change sign or do not shrink gets no
+    extrapolation: the regular and singular parts then get the rest of ``|p f(q/p)|`` as their
+    error, the others an infinite error (not decided)."""
+    j = np.arange(k.depth - 6, k.depth)
+    a, b = k.e + k.side * np.ldexp(k.h, -(j + 1)), k.e + k.side * np.ldexp(k.h, -j)
+    ik, ek = _cubature.rule_estimates(fn, np.minimum(a, b)[:, None], np.maximum(a, b)[:, None])
+    value = ik[:, 0] + ik[:, 1]
+    if np.all(value > 0):
+        r = value[1:] / value[:-1]  # no division by 0: every cell is positive
+        d2 = value[5] - 2 * value[4] + value[3]
+        limit = value[5] if d2 == 0 else value[5] - (value[5] - value[4]) ** 2 / d2
+        regular = bool(np.all((r > 0.9) & (r < 1.1)))  # cells of a log singularity, c + d 2**-j
+        if (r >= 1 - 1e-6).all() or (regular and limit > 0.5 * value[5]):
+            raise _Infinite(f"the integrand is not integrable at the support end x = {k.e!r}: its integrals over "
+                            f"the cells [e + 2^-j h, e + 2^-(j-1) h] (h = {k.h!r}, j = {k.depth - 5}..{k.depth}: "
+                            f"{', '.join(f'{v:.6g}' for v in value)}) do not shrink", "divergent")
+    tail, err = np.zeros(ik.shape[1]), np.zeros(ik.shape[1])
+    bound = _rest(ik[:, 4], ek[5, 4])  # |p f(q/p)|, whose rest bounds the rest of its two parts
+    for c in range(ik.shape[1]):
+        est = _rest(ik[:, c], ek[5, c])
+        if est is None and c in (0, 1) and bound is not None:
+            est = (0.0, bound[0] + bound[1])
+        tail[c], err[c] = (0.0, math.inf) if est is None else est
+    return tail, err
+
+
+def _rest(cells, rule_error):
+    """``(rest, error)`` of the integral past the last of six cells (see :func:`_end_tail`);
+    ``(0, 0)`` for cells that are all 0, None for cells that change sign or do not shrink."""
+    if not cells.any():
+        return 0.0, 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = cells[1:] / cells[:-1]
+    if not (np.all(r > 0) and np.all(r[-2:] < 1 - 1e-6)):
+        return None
+    best = None
+    for rest in (_one_ratio_rest, _two_ratio_rest):
+        # the rest after the last cell, from the fits ending at cells 5, 4 and 3
+        est = [rest(cells[: m + 1]) for m in (5, 4, 3)]
+        if any(e is None for e in est):
+            continue
+        est = [e - cells[m + 1:].sum() for e, m in zip(est, (5, 4, 3))]
+        step = max(abs(est[0] - est[1]), abs(est[1] - est[2]))  # the later change can be rounding
+        rate = min((est[0] - est[1]) / (est[1] - est[2]) if est[1] != est[2] else 0.0, 0.99)
+        e = max(2.0, rate / (1 - rate) if rate > 0 else 0.0) * step
+        if best is None or e < best[1]:
+            best = (est[0], e)
+    if best is None:
+        return None
+    return best[0], best[1] + rule_error / (1 - r[-1])
+
+
+def _one_ratio_rest(p):
+    """``Σ_{k>n} P_k`` after the cells ``p`` (n = len(p) − 1) for ``P_k`` geometric with the
+    ratio of the last two; None unless that ratio is in (0, 1)."""
+    r = p[-1] / p[-2]
+    return p[-1] * r / (1 - r) if 0 < r < 1 - 1e-6 else None
+
+
+def _two_ratio_rest(p):
+    """``Σ_{k>n} P_k`` after the cells ``p`` (n = len(p) − 1) under the recurrence
+    ``P_{k+2} = s P_{k+1} − t P_k`` fitted to the last four (its two ratios inside (−1, 1)).
+    None when the fit is degenerate (``P`` geometric to within 1e-9) or does not decay."""
+    p = p[-4:]
+    det = p[1] * p[1] - p[0] * p[2]
+    if not abs(det) > 1e-9 * p[1] * p[1]:
+        return None
+    s = (p[1] * p[2] - p[0] * p[3]) / det
+    t = (p[2] * p[2] - p[1] * p[3]) / det
+    disc = s * s - 4 * t
+    largest = (abs(s) + math.sqrt(disc)) / 2 if disc >= 0 else math.sqrt(t) if t > 0 else math.inf
+    if not largest < 1 - 1e-6:
+        return None
+    # R = Σ_{k>3} P_k satisfies R = s (P_3 + R) − t (P_2 + P_3 + R)
+    return (s * p[3] - t * (p[2] + p[3])) / (1 - s + t)
+
+
 def _zero_of(name: str, dens, reason: str) -> _Infinite:
     """+inf from a density that is 0 where the other is not: exact for SciPy distributions,
     whose log-densities do not underflow; for a density callable, whose 0 may be an
@@ -521,14 +744,23 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol):
     breaks = [np.concatenate([a, b]) for a, b in zip(qa.breaks(), pa.breaks())]
     for mean, cov in tilted:
         breaks = [np.concatenate([b, geometric_breaks(mean[k], math.sqrt(cov[k, k]))]) for k, b in enumerate(breaks)]
-    if dim == 1:
-        breaks[0] = np.concatenate([breaks[0], _kinks(g, qa, pa, lo[0], hi[0])])
     counter = [0]
     fn = _integrand(g, qa, pa, counter)
     limits = _LIMITS[dim]
     try:
-        core = _cubature.integrate(fn, *_cells(lo, hi, breaks), _scorer(rtol, mass_tol), **limits)
+        ends = []
+        if dim == 1:
+            breaks[0] = np.concatenate([breaks[0], _kinks(g, qa, pa, lo[0], hi[0])])
+            candidates = qa.ends() + pa.ends() + ([float(lo[0]), float(hi[0])] if box is not None else [])
+            ends = _end_plan(fn, candidates, float(lo[0]), float(hi[0]))
+            cells, ends = _end_cells(_grid(lo[0], hi[0], _end_breaks(breaks[0], ends), 16), ends)
+        else:
+            cells = _cells(lo, hi, breaks)
+        core = _cubature.integrate(fn, *cells, _scorer(rtol, mass_tol), **limits)
         total, err = core.value.copy(), core.error.copy()
+        for end in ends:
+            t, e = _end_tail(fn, end)
+            total, err = total + t, err + e
         tail_err, unresolved = 0.0, False
         if shells:
             tail_err, unresolved, total, err = _shells(fn, lo, hi, total, err, rtol, mass_tol, limits)
@@ -544,8 +776,12 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol):
             raise ValueError(f"`{name}` must have mass 1 on the range (within mass_tol={mass_tol!r}); got "
                              f"mass {float(total[k])!r} on {[(float(a), float(b)) for a, b in zip(lo, hi)]}")
     value = float(total[0] + total[1])
+    if not value < math.inf:  # boxes whose integrals overflow (a sum of +inf and -inf is no better)
+        return DensityResult(math.inf, 0.0, "divergent", 0.0, None, None, counter[0],
+                             "the integral exceeds the largest float: +inf, or finite beyond the float range "
+                             "(not decided)")
     error = float(err[0] + err[1] + _rounding(total) + tail_err)
-    if unresolved:  # the shells neither vanished nor grew: the tail is not bounded
+    if unresolved or math.isnan(error):  # the shells neither vanished nor grew: the tail is not bounded
         error = math.inf
     return DensityResult(value, error, "quadrature", float(total[1]), float(total[2]), float(total[3]),
                          counter[0], "")
@@ -563,7 +799,10 @@ def _shells(fn, lo, hi, total, err, rtol, mass_tol, limits):
         res = _cubature.integrate(fn, flo, fhi, _scorer(rtol, mass_tol, abs(value)), **limits)
         total, err = total + res.value, err + res.error
         size = abs(res.value[4])
-        tol = max(rtol * abs(total[0] + total[1]), _rounding(total), 1e-300)
+        # the rounding channels can overflow before the value does (|integrand| near 1e308):
+        # the growth test then compares with the value alone
+        rounding = _rounding(total)
+        tol = max(rtol * abs(total[0] + total[1]), rounding if math.isfinite(rounding) else 0.0, 1e-300)
         if not np.isfinite(size):
             raise _Infinite("the integrand overflows in the tails", "divergent")
         # A tail that stops shrinking (beyond rounding) is not integrable, but growth alone
@@ -587,10 +826,12 @@ def _shells(fn, lo, hi, total, err, rtol, mass_tol, limits):
 
 def _mapped_tails(fn, c, reach, scale, total, err, rtol, mass_tol, limits):
     """1-D: the two tails beyond ``c ± reach`` to infinity, by ``x = c ± (reach + s u/(1 - u))``
-    on u in (0, 1) (dx = s/(1 - u)^2 du), integrated adaptively like the box."""
+    on u in (0, 1) (dx = s/(1 - u)^2 du), integrated adaptively like the box, once
+    :func:`_far_tails_shrink` has found them integrable."""
     s = float(scale[0])
     r = float(reach[0])
     centre = float(c[0])
+    _far_tails_shrink(fn, centre, r)
 
     def mapped(u):
         t = u[:, 0]
@@ -608,6 +849,24 @@ def _mapped_tails(fn, c, reach, scale, total, err, rtol, mass_tol, limits):
     if not np.all(np.isfinite(res.value)):
         raise _Infinite("the integrand overflows in the tails", "divergent")
     return 0.0, False, total + res.value, err + res.error
+
+
+def _far_tails_shrink(fn, centre: float, reach: float) -> None:
+    """Raise +inf (``"divergent"``) when a tail does not shrink far out: the integrals over
+    ``[c + reach 2**j, c + reach 2**(j+1)]`` (and the mirror cells), j = 30..35, all positive
+    with ratios ≥ 1 − 1e-6. A tail ``|x|**-a`` gives ratios ``2**(1 − a)``: a ≤ 1 is not
+    integrable (``q²/p`` of two gammas with ``2 r_q = r_p``, a power tail of exponent < 1),
+    and the mapped integral would return a finite value with a large error instead."""
+    j = np.arange(30, 36)
+    lo, hi = np.ldexp(reach, j), np.ldexp(reach, j + 1)
+    for side in (1, -1):
+        a, b = centre + side * lo, centre + side * hi
+        ik, _ = _cubature.rule_estimates(fn, np.minimum(a, b)[:, None], np.maximum(a, b)[:, None])
+        value = ik[:, 0] + ik[:, 1]
+        if np.all(value > 0) and np.all(value[1:] >= (1 - 1e-6) * value[:-1]):
+            raise _Infinite(f"the tail towards {'+' if side > 0 else '-'}inf does not shrink: the integrals over "
+                            f"[c + 2^j r, c + 2^(j+1) r] (c = {centre!r}, r = {reach!r}, j = 30..35: "
+                            f"{', '.join(f'{v:.6g}' for v in value)}) do not decrease", "divergent")
 
 
 # --- importance sampling (3-D and up) ----------------------------------------------------------
