@@ -59,6 +59,9 @@ _END_RESOLUTION = 2.0 ** -32
 #: fewer cells than this (an end far from 0 in a narrow range) and the end is left to the
 #: adaptive cells, as any other point
 _END_MIN_DEPTH = 6
+#: a cubature that stops at its cell budget with an error estimate above this fraction of the
+#: value reports an infinite error (not decided) rather than that estimate
+_UNRESOLVED = 1e-3
 _LIMITS = {1: dict(max_boxes=200_000, max_split=20_000), 2: dict(max_boxes=12_000, max_split=3_000)}
 
 
@@ -76,10 +79,13 @@ class DensityResult:
         accurate than the Gauss one it is compared with), plus the round-off of the sum, the
         rounding of the log-densities propagated through the integrand (assuming each is
         accurate to :data:`LOG_DENSITY_ULPS` ulps of ``1 + |log density|``; where q ≈ p this is
-        what limits the accuracy) and the last tail shell; ``"standard error"``: one standard error of the Monte Carlo mean;
+        what limits the accuracy), the last tail shell and the extrapolated rests at support
+        ends; +inf when it is not bounded (tail shells that neither vanish nor grow, or a
+        cubature stopped at its budget of cells with an estimate above 1e-3 of the value:
+        ``reason`` then says so); ``"standard error"``: one standard error of the Monte Carlo mean;
         ``"exact"``: 0, an infinite value decided from the supports (an infinite term) or a
-        closed condition; ``"divergent"``: 0, an infinite value found from tails that grow or
-        overflow.
+        closed condition; ``"divergent"``: 0, an infinite value found from tails or support
+        ends that do not shrink, or an overflow.
     error_kind : str
         ``"quadrature"``, ``"standard error"``, ``"exact"`` or ``"divergent"``.
     singular : float
@@ -90,7 +96,7 @@ class DensityResult:
     evaluations : int
         Number of points at which both densities were evaluated.
     reason : str
-        Why the value is infinite, or ``""``.
+        Why the value (or, for a finite value, the error) is infinite, or ``""``.
 
     Examples
     --------
@@ -781,10 +787,19 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol):
                              "the integral exceeds the largest float: +inf, or finite beyond the float range "
                              "(not decided)")
     error = float(err[0] + err[1] + _rounding(total) + tail_err)
+    reason = ""
     if unresolved or math.isnan(error):  # the shells neither vanished nor grew: the tail is not bounded
         error = math.inf
+    elif not core.converged and error > _UNRESOLVED * abs(value) + 1e3 * _rounding(total):
+        # the two rules still disagree by this much after the whole budget of cells: the
+        # integrand has a feature they do not resolve (a singularity along the edges of
+        # `bounds` in 2-D, possibly non-integrable), and their difference bounds nothing
+        reason = (f"the cubature did not converge: after {core.boxes} cells its estimate of the error was "
+                  f"{error:.3g}, {error / abs(value):.2g} of the value; a feature it cannot resolve, possibly a "
+                  "divergence (not decided)")
+        error = math.inf
     return DensityResult(value, error, "quadrature", float(total[1]), float(total[2]), float(total[3]),
-                         counter[0], "")
+                         counter[0], reason)
 
 
 def _shells(fn, lo, hi, total, err, rtol, mass_tol, limits):

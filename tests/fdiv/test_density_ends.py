@@ -189,3 +189,18 @@ def test_power_tail_that_shrinks_is_finite():
         c = mp.gamma(2) / (mp.sqrt(3 * mp.pi) * mp.gamma(mp.mpf(3) / 2))
         exact = mp.quad(lambda x: (c * (1 + x * x / 3) ** -2) ** 2 * mp.pi * (1 + x * x), [-mp.inf, 0, mp.inf]) - 1
     _check(res, exact)
+
+
+def test_2d_singular_edges_not_resolved_say_so():
+    """2-D: q the product of two arcsine densities on the unit square, p uniform. KL = 2
+    log(4/π) converges slowly along the singular edges and its error bar holds; χ² = ∫ q² − 1
+    is +inf (log divergent along each edge), which the 2-D cubature does not detect: its value
+    (29.1) comes with an infinite error and a reason, not the rules' disagreement (± 3.3)."""
+    arcsine = lambda t: 1 / (np.pi * np.sqrt(t * (1 - t)))  # noqa: E731
+    q = lambda x: arcsine(x[:, 0]) * arcsine(x[:, 1])  # noqa: E731
+    uniform = lambda x: np.ones(x.shape[0])  # noqa: E731
+    square = [(0, 1), (0, 1)]
+    with mp.workdps(DPS):
+        _check(_quiet("kl", q, uniform, bounds=square), 2 * mp.log(4 / mp.pi))
+    res = _quiet("pearson_chi2", q, uniform, bounds=square)
+    assert res.error == math.inf and "did not converge" in res.reason
