@@ -788,7 +788,11 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol):
                              "(not decided)")
     error = float(err[0] + err[1] + _rounding(total) + tail_err)
     reason = ""
-    if unresolved or math.isnan(error):  # the shells neither vanished nor grew: the tail is not bounded
+    if unresolved:
+        reason = "the tail shells neither vanished nor grew: the tail is not bounded (not decided)"
+        error = math.inf
+    elif not error < math.inf:  # NaN: +inf - +inf in a cell's two rules
+        reason = "the cubature's error estimate overflowed: an integrand beyond the float range in places"
         error = math.inf
     elif not core.converged and error > _UNRESOLVED * abs(value) + 1e3 * _rounding(total):
         # the two rules still disagree by this much after the whole budget of cells: the
