@@ -7,8 +7,10 @@ or None for a callable), ``breaks()`` (per-axis points where the density or its 
 support ends, component centres and spreads), ``gaussians()`` (``[(w, mean, cov)]`` when every
 component is Gaussian, else None), ``sample(n, rng)`` (None when it cannot sample),
 ``spread()`` and ``rescaled(k)`` (a unit of length, and the adapter of ``X * 2**-k``; None
-and absent for callables: see :func:`common_units`), and ``underflows`` (whether a density
-of 0 may be a value below the float range: density callables).
+and absent for callables: see :func:`common_units`), ``ends()`` (1-D: the finite support ends
+with the distribution's scale), and ``underflowed(x)`` (whether a density of 0 at the point
+``x`` may be a positive value below the float range: for density callables, and for SciPy
+distributions inside their support, whose ``logpdf`` is often ``log(pdf)``, as levy's is).
 """
 from __future__ import annotations
 
@@ -128,7 +130,6 @@ class _Univariate:
 
     dim = 1
     exact_mass = True
-    underflows = False  # log-densities from SciPy: a 0 density is a true 0
 
     def __init__(self, frozen, shapes, loc: float, scale: float):
         self.frozen, self.shapes, self.loc, self.scale = frozen, tuple(shapes), float(loc), float(scale)
@@ -172,9 +173,17 @@ class _Univariate:
         ends = np.array([v for v in (lo, hi) if np.isfinite(v)], dtype=np.float64)
         return [np.concatenate([ends, geometric_breaks(float(med), float(q3 - q1))])]
 
+    def underflowed(self, x) -> bool:
+        """Whether a 0 density at the point ``x`` may be an underflow: inside the open support
+        (SciPy's ``logpdf`` is ``log(pdf)`` for many families: levy's is -inf at x = 0.0007,
+        where the density is e^-1467). The normal's own formula does not underflow."""
+        lo, hi = self.frozen.support()
+        return (not self.normal) and bool(lo < float(x[0]) < hi)
+
     def ends(self):
-        """The finite ends of the support (1-D), where the density may be singular."""
-        return [float(v) for v in self.frozen.support() if np.isfinite(v)]
+        """The finite ends of the support (1-D), where the density may be singular, each with
+        the distribution's scale (the width over which it behaves as at the end)."""
+        return [(float(v), self.scale) for v in self.frozen.support() if np.isfinite(v)]
 
     def gaussians(self):
         var = self.sigma * self.sigma if self.normal else 0.0
@@ -190,7 +199,6 @@ class _Normal:
     """A frozen ``scipy.stats.multivariate_normal``."""
 
     exact_mass = True
-    underflows = False
 
     def __init__(self, mean, cov):
         self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
@@ -222,6 +230,9 @@ class _Normal:
     def ends(self):
         return []
 
+    def underflowed(self, x) -> bool:
+        return False  # its own formula: -inf only where z² overflows, far beyond any mass
+
     def sample(self, n, rng):
         return self.mean + rng.standard_normal((n, self.dim)) @ self.chol.T
 
@@ -236,7 +247,6 @@ class _Normal:
 
 class _Mixture:
     exact_mass = True
-    underflows = False
 
     def __init__(self, weights, adapted):
         self.weights = np.asarray(weights, dtype=np.float64)
@@ -268,7 +278,10 @@ class _Mixture:
         return [np.concatenate([b[k] for b in per]) for k in range(self.dim)]
 
     def ends(self):
-        return sorted({e for a, w in zip(self.parts, self.weights) if w > 0 for e in a.ends()})
+        return sorted({e for a, w in zip(self.parts, self.weights) if w > 0 for e in a.ends()})  # (end, scale)
+
+    def underflowed(self, x) -> bool:
+        return any(a.underflowed(x) for a, w in zip(self.parts, self.weights) if w > 0)
 
     def gaussians(self):
         parts = [a.gaussians() for a in self.parts]
@@ -323,6 +336,9 @@ class _Callable:
     def __init__(self, fn: Callable, dim: int, name: str, log: bool = False):
         self.fn, self.dim, self.name, self.log = fn, dim, name, log
         self.underflows = not log  # a density's 0 may be a value below the float range
+
+    def underflowed(self, x) -> bool:
+        return self.underflows
 
     def log_density(self, x):
         raw = np.asarray(self.fn(x))

@@ -499,16 +499,23 @@ class _End:
 
 def _end_plan(fn, candidates, lo: float, hi: float) -> list:
     """The ends of 1-D supports (and of ``bounds``) that get dyadic cells: each finite end
-    inside ``[lo, hi]``, on each side of it inside the range. The cells reach ``h 2**-60``
-    (``h`` the range over 16), and further (to ``h 2**-200``) until the last six are regular
+    inside ``[lo, hi]`` (``candidates``: (end, scale) pairs; the scale of the distribution
+    whose end it is, inf for ``bounds``), on each side of it inside the range. The cells start
+    at ``h``, the range over 16 or the smallest scale with that end if smaller (a heavy-tailed
+    levy has a range of 1e30: cells from it would never reach the end's own behaviour), reach
+    ``h 2**-60``, and further (to ``h 2**-200``) until the last six are regular
     (:func:`_regular_depth`), at an end at 0; at an end e ≠ 0 they stop at ``2**-32 |e|``,
     where the nodes still resolve ``x − e``. An end with fewer than :data:`_END_MIN_DEPTH`
     such cells, or whose last six cells would meet another's, is left to the adaptive cells
     alone, as is a side of an end with no room for those six cells before the end of the
     range."""
-    h = (hi - lo) / 16
+    scales: dict = {}
+    for e, scale in candidates:
+        if lo <= e <= hi:
+            scales[float(e)] = min(scales.get(float(e), math.inf), float(scale))
     kept: list = []
-    for e in sorted({float(c) for c in candidates if lo <= c <= hi}):
+    for e in sorted(scales):
+        h = min((hi - lo) / 16, scales[e])
         floor = _END_RESOLUTION * abs(e)
         deepest = _END_DEEPEST if floor == 0.0 else min(_END_DEPTH, int(math.floor(math.log2(h / floor))))
         if not (h > 0.0 and deepest >= _END_MIN_DEPTH):
@@ -676,14 +683,19 @@ def _two_ratio_rest(p):
     return (s * p[3] - t * (p[2] + p[3])) / (1 - s + t)
 
 
-def _zero_of(name: str, dens, reason: str) -> _Infinite:
-    """+inf from a density that is 0 where the other is not: exact for SciPy distributions,
-    whose log-densities do not underflow; for a density callable, whose 0 may be an
-    underflow, the reason says so and the kind is "divergent" (not proven)."""
-    if dens.underflows:
+def _zero_of(name: str, dens, reason: str, x) -> _Infinite:
+    """+inf from a density that is 0 at the point ``x`` where the other is not: exact where
+    that 0 is a true 0 (outside a SciPy distribution's support); where it may be an underflow
+    (a density callable, or a SciPy ``logpdf`` computed as ``log(pdf)`` inside the support)
+    the reason says so and the kind is "divergent" (not proven)."""
+    if not dens.underflowed(x):
+        return _Infinite(reason)
+    if getattr(dens, "underflows", False):
         return _Infinite(f"{reason}, unless `{name}` (a density callable) only underflowed to 0 there: pass "
                          f"bounds that leave such points out, or its log-density as fdiv.LogDensity", "divergent")
-    return _Infinite(reason)
+    return _Infinite(f"{reason}, unless that is an underflow: the point is inside the support of `{name}`, whose "
+                     f"SciPy logpdf is -inf there (computed as log(pdf)); pass its exact log-density as "
+                     f"fdiv.LogDensity", "divergent")
 
 
 def _integrand(g, qa, pa, counter):
@@ -695,11 +707,11 @@ def _integrand(g, qa, pa, counter):
         reg, sing = terms(g, fn, lq, lp, q, p)
         if np.isinf(sing).any():
             i = int(np.argmax(np.isinf(sing)))
-            raise _zero_of("p", pa, f"f'(inf) = inf and q > 0 = p at x = {x[i].tolist()}: Q(p = 0) > 0")
+            raise _zero_of("p", pa, f"f'(inf) = inf and q > 0 = p at x = {x[i].tolist()}: Q(p = 0) > 0", x[i])
         if np.isinf(reg).any():
             i = int(np.argmax(np.isinf(reg)))
             if lq[i] == -np.inf:
-                raise _zero_of("q", qa, f"f(0) = inf and p > 0 = q at x = {x[i].tolist()}: P(q = 0) > 0")
+                raise _zero_of("q", qa, f"f(0) = inf and p > 0 = q at x = {x[i].tolist()}: P(q = 0) > 0", x[i])
             raise _Infinite(f"the integrand p f(q/p) exceeds the largest float at x = {x[i].tolist()}: the "
                             "divergence is +inf, or finite with an integrand beyond the float range (not "
                             "decided)", "divergent")
@@ -757,7 +769,8 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol):
         ends = []
         if dim == 1:
             breaks[0] = np.concatenate([breaks[0], _kinks(g, qa, pa, lo[0], hi[0])])
-            candidates = qa.ends() + pa.ends() + ([float(lo[0]), float(hi[0])] if box is not None else [])
+            candidates = qa.ends() + pa.ends() + ([(float(lo[0]), math.inf), (float(hi[0]), math.inf)]
+                                                  if box is not None else [])
             ends = _end_plan(fn, candidates, float(lo[0]), float(hi[0]))
             cells, ends = _end_cells(_grid(lo[0], hi[0], _end_breaks(breaks[0], ends), 16), ends)
         else:

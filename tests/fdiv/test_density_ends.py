@@ -214,3 +214,14 @@ def test_interior_singularity_of_a_callable_is_not_decided():
     uniform = lambda x: np.full(x.shape[0], 0.5)  # noqa: E731
     res = _quiet("pearson_chi2", q, uniform, bounds=(-1, 1))
     assert res.value == math.inf or (res.error == math.inf and res.reason)
+
+
+def test_scipy_logpdf_underflow_inside_the_support_is_not_called_exact():
+    """SciPy's levy computes logpdf as log(pdf): -inf at x = 0.0007 for scale 2, where the
+    density is e^-1467 > 0. KL(levy(1) || levy(2)) = 0.1534 is finite; that -inf must not be
+    read as "p = 0 where q > 0, so +inf exactly" (as it was), only as an undecided +inf whose
+    reason names the underflow. A true 0 outside the support stays exact."""
+    res = _quiet("kl", stats.levy(), stats.levy(scale=2))
+    assert res.error_kind != "exact" and "inside the support of `p`" in res.reason
+    exact = _quiet("kl", stats.uniform(0, 2), stats.uniform(0, 1))
+    assert exact.value == math.inf and exact.error_kind == "exact" and "Q(p = 0) > 0" in exact.reason
