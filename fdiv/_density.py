@@ -538,6 +538,8 @@ def _regular_depth(fn, e, side, h, depth, deepest) -> int:
     ``|p f(q/p)|`` zero, or all positive with ratios within 10 % of each other (past any
     crossing of ``q = p`` or other feature, in the power-law regime the extrapolation
     assumes); ``deepest`` if none is."""
+    if deepest <= depth:  # no deeper cells to try (an end e ≠ 0)
+        return deepest
     cells = np.empty(0)
     for d in range(depth, deepest + 1):
         if cells.size < d - depth + 6:  # the next cells, 24 at a time
