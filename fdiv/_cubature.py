@@ -109,13 +109,18 @@ def integrate(fn: Callable, lo: np.ndarray, hi: np.ndarray, score: Callable, *,
     ``score(value, error)`` -> ``(per_box_scores, done)``: given the running totals it says how
     much each box's error counts and whether the totals already meet the target. The boxes with
     the largest scores are bisected (at most ``max_split`` per round) until ``done`` or
-    ``max_boxes`` boxes exist (then ``converged`` is False and the estimate is what it is).
+    ``max_boxes`` boxes exist (then ``converged`` is False and the estimate is what it is). A
+    total or error that is not finite stops it at once, not converged: the caller decides.
     """
     rule_d = _RULES[lo.shape[1]]
     ik, ek, axis, evals = _boxes(lo, hi, fn, *rule_d)
     while True:
         with np.errstate(over="ignore"):  # an overflowing total is the callers' to judge
             total, err = ik.sum(axis=0), ek.sum(axis=0)
+        if not (np.all(np.isfinite(total)) and np.all(np.isfinite(err))):
+            # an overflowing integral (a growing tail) or a cell whose two rules are inf - inf:
+            # refining cannot make it finite (and a NaN score never meets the target)
+            return Cubature(total, err, lo.shape[0], evals, False)
         per_box, done = score(total, err, ek)
         if done:
             return Cubature(total, err, lo.shape[0], evals, True)
