@@ -2,9 +2,10 @@
 gamma with k < 1, chi2(1)), against closed forms in mpmath: a finite value within the returned
 ``.error``; +inf, ``"divergent"``, exactly when the integrand is not integrable at an end
 (``|x − e|**-a`` with a ≥ 1, including the log divergence a = 1), at 0 and at an end e ≠ 0;
-no warnings. Before the ends were cut into halving cells, a log divergence came back as a
-finite number (74.9 ± inf for pearson_chi2(beta(0.5, 0.5) || uniform), 8.19 ± 0.44 for the
-same at −1), and error bars near strong integrable singularities were up to 4x too small."""
+no warnings. A quadrature that only refines towards the end until the floats run out turns a
+log divergence into a finite number (74.9 ± inf for pearson_chi2(beta(0.5, 0.5) || uniform),
+8.19 ± 0.44 for the same at −1) and understates its error near strong integrable
+singularities (up to 4x)."""
 from __future__ import annotations
 
 import math
@@ -170,9 +171,9 @@ def test_callable_singular_at_the_bounds():
 ])
 def test_growing_tail_is_inf_without_warnings(q, p):
     """q²/p of gammas with 2 r_q < r_p grows exponentially: +inf, not the last finite shell
-    sum (5.4e306 ± inf before, for the first pair), and no overflow warnings from the
-    cubature. For the second pair a cell whose two rules were inf − inf made every score NaN,
-    and each tail shell was refined to its budget of 200,000 cells: it ran for minutes."""
+    sum (5.4e306 ± inf for the first pair), and no overflow warnings from the cubature. In
+    the second pair a cell's two rules are inf − inf: a NaN score that never meets the target
+    would refine each tail shell to its budget of 200,000 cells (minutes)."""
     res = _quiet("pearson_chi2", q, p)
     assert res.value == math.inf and res.error_kind == "divergent"
 
@@ -183,7 +184,7 @@ def test_growing_tail_is_inf_without_warnings(q, p):
 ])
 def test_power_tail_that_does_not_shrink_is_inf(q, p):
     """pearson_chi2 whose integrand decays like |x|**-a with a ≤ 1: +inf, where the mapped
-    tail integral returned 446872.8 ± 544834 (the gammas) or a finite number."""
+    tail integral alone gives a finite value (446872.8 ± 544834 for the gammas)."""
     res = _quiet("pearson_chi2", q, p)
     assert res.value == math.inf and res.error_kind == "divergent" and "does not shrink" in res.reason
 
@@ -225,7 +226,7 @@ def test_interior_singularity_of_a_callable_is_not_decided():
 def test_scipy_logpdf_underflow_inside_the_support_is_not_called_exact():
     """SciPy's levy computes logpdf as log(pdf): -inf at x = 0.0007 for scale 2, where the
     density is e^-1467 > 0. KL(levy(1) || levy(2)) = 0.1534 is finite; that -inf must not be
-    read as "p = 0 where q > 0, so +inf exactly" (as it was), only as an undecided +inf whose
+    read as "p = 0 where q > 0, so +inf exactly", only as an undecided +inf whose
     reason names the underflow. A true 0 outside the support stays exact."""
     res = _quiet("kl", stats.levy(), stats.levy(scale=2))
     assert res.error_kind != "exact" and "inside the support of `p`" in res.reason
