@@ -232,3 +232,11 @@ def test_scipy_logpdf_underflow_inside_the_support_is_not_called_exact():
     assert res.error_kind != "exact" and "inside the support of `p`" in res.reason
     exact = _quiet("kl", stats.uniform(0, 2), stats.uniform(0, 1))
     assert exact.value == math.inf and exact.error_kind == "exact" and "Q(p = 0) > 0" in exact.reason
+
+
+def test_crossing_just_past_the_last_cells_at_an_end_away_from_0():
+    """jeffreys(uniform || beta(1.5, 1.02)): p = 1.5 t^0.02 near x = 1 (t = 1 − x) crosses q = 1
+    at t ≈ 1.6e-9, inside the last cells before 2**-32, so they are not yet geometric and the
+    rest next to the end (3.3e-13) is not what they extrapolate to; the error must cover it."""
+    with mp.workdps(DPS):
+        _check(_quiet("jeffreys", stats.uniform(), stats.beta(1.5, 1.02)), _beta_exact("jeffreys", 1, 1, 1.5, 1.02))
