@@ -58,7 +58,9 @@ _END_DEEPEST = 200
 _END_RESOLUTION = 2.0 ** -32
 #: fewer cells than this (an end far from 0 in a narrow range) and the end is left to the
 #: adaptive cells, as any other point
-_END_MIN_DEPTH = 6
+_END_MIN_DEPTH = 8
+#: cells before the rest whose fits give its estimates (the changes between them, its error)
+_END_HISTORY = 8
 #: a cubature that stops at its cell budget with an error estimate above this fraction of the
 #: value reports an infinite error (not decided) rather than that estimate
 _UNRESOLVED = 1e-3
@@ -218,9 +220,9 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
     singular: the range is cut at the end into cells of halving width from ``h`` (the range
     over 16, or the distribution's scale if smaller) down to ``h 2**-60`` at an end at 0 (and
     on to ``h 2**-200`` until the last cells are geometric), or to ``2**-32 |e|`` at an end
-    e ≠ 0, where the nodes still resolve ``x − e``. The rest, next to the end, is extrapolated from the last six
-    cells (the integrand there is a sum of powers of ``|x − e|``, whose cells form geometric
-    sequences), with an error from how the extrapolation moves (and twice the cells' own
+    e ≠ 0, where the nodes still resolve ``x − e``. The rest, next to the end, is extrapolated
+    from the last eight cells (the integrand there is a sum of powers of ``|x − e|``, whose
+    cells form geometric sequences), with an error from how the extrapolation moves (and twice the cells' own
     ``|p f(q/p)|`` when they are not yet geometric); a non-integrable end (``|x −
     e|**-a`` with a ≥ 1: ``pearson_chi2(beta(0.5, 0.5) || uniform)``, whose integrand is
     ``1/(π² x (1 − x))``) gives +inf, ``"divergent"``, with the end in ``reason``. Near an end
@@ -508,9 +510,9 @@ def _end_plan(fn, candidates, lo: float, hi: float) -> list:
     ``h 2**-60``, and further (to ``h 2**-200``) until the last six are regular
     (:func:`_regular_depth`), at an end at 0; at an end e ≠ 0 they stop at ``2**-32 |e|``,
     where the nodes still resolve ``x − e``. An end with fewer than :data:`_END_MIN_DEPTH`
-    such cells, or whose last six cells would meet another's, is left to the adaptive cells
-    alone, as is a side of an end with no room for those six cells before the end of the
-    range."""
+    such cells, or whose last :data:`_END_HISTORY` cells would meet another's, is left to the
+    adaptive cells alone, as is a side of an end with no room for those cells before the end
+    of the range."""
     scales: dict = {}
     for e, scale in candidates:
         if lo <= e <= hi:
@@ -525,11 +527,11 @@ def _end_plan(fn, candidates, lo: float, hi: float) -> list:
         for side in (-1, 1):
             room = e - lo if side < 0 else hi - e
             depth = min(_END_DEPTH, deepest)
-            if room < math.ldexp(h, 6 - depth):
+            if room < math.ldexp(h, _END_HISTORY - depth):
                 continue
             depth = _regular_depth(fn, e, side, h, depth, deepest)
-            span = math.ldexp(h, 6 - depth)  # the six cells extrapolated from, and the rest
-            if any(abs(e - k.e) <= span + math.ldexp(k.h, 6 - k.depth) for k in kept if k.e != e):
+            span = math.ldexp(h, _END_HISTORY - depth)  # the cells extrapolated from, and the rest
+            if any(abs(e - k.e) <= span + math.ldexp(k.h, _END_HISTORY - k.depth) for k in kept if k.e != e):
                 continue
             kept.append(_End(e, side, h, depth))
     return kept
@@ -587,20 +589,22 @@ def _end_cells(edges, ends):
 
 def _end_tail(fn, k: _End):
     """The integral over ``[e, e + side·inner]`` of every channel, extrapolated from the last
-    six dyadic cells before it, and its error.
+    :data:`_END_HISTORY` dyadic cells before it, and its error.
 
     Near a support end the integrand of a SciPy family is a sum of terms ``c |x − e|**-a``
     (possibly times ``log|x − e|``) times smooth factors, so the cells' integrals ``P_j`` are
-    sums of geometric sequences (ratio ``2**(a − 1)``). The rest is ``Σ_{k>5} P_k`` for the
+    sums of geometric sequences (ratio ``2**(a − 1)``). The rest is ``Σ_{k>n} P_k`` for the
     two-ratio recurrence ``P_{k+2} = s P_{k+1} − t P_k`` fitted to the last four cells (Shanks'
     transformation: exact for two power terms, or one times a log), or the last cell times
     ``r/(1 − r)`` (one power term; the two-ratio fit is then degenerate and amplifies the
-    cells' rounding). Each is made from the fits ending at the last three cells; its error is
-    the rest of the series of its changes, as a third power term leaves it: the larger of the
-    two changes times ``ρ/(1 − ρ)`` for their ratio ρ (capped at 0.99), and at least twice it
-    (the cells near an end e ≠ 0 carry rounding of the nodes' ``x − e``, up to 1e-8 of a cell,
-    which can make the last change small by chance). The estimate with the smaller error is
-    taken, and the rule's error of the last cell is added.
+    cells' rounding). Each is made from the fits ending at every cell from the last to the
+    fourth; its error is the rest of the series of its changes, as further power terms leave
+    it: the largest change times ``ρ/(1 − ρ)`` for the ratio ρ of the last two (capped at
+    0.99), and at least twice it. The largest, not the last: the last can be small by chance
+    (the rounding of the nodes' ``x − e`` near an end e ≠ 0, up to 1e-8 of a cell) or where
+    the estimates turn (jeffreys between betas at 1: terms ``t**-0.42 log t`` and ``t**-0.21
+    log t``, whose two-ratio estimates move by 3e-11 while 2.8e-10 off). The estimate with
+    the smaller error is taken, and the rule's error of the last cell is added.
 
     The divergence is +inf when the integrand's cells do not shrink (a ≥ 1: all five ratios
     ≥ 1 − 1e-6, or, all six within 10 % of each other, Aitken's limit of them a positive
@@ -608,9 +612,10 @@ def _end_tail(fn, k: _End):
     integrable function, so that is not a cancellation. A channel whose cells change sign or do not shrink gets no
     extrapolation: the regular and singular parts then get the rest of ``|p f(q/p)|`` as their
     error, the others an infinite error (not decided)."""
-    j = np.arange(k.depth - 6, k.depth)
+    j = np.arange(k.depth - _END_HISTORY, k.depth)
     a, b = k.e + k.side * np.ldexp(k.h, -(j + 1)), k.e + k.side * np.ldexp(k.h, -j)
-    ik, ek = _cubature.rule_estimates(fn, np.minimum(a, b)[:, None], np.maximum(a, b)[:, None])
+    ik_all, ek = _cubature.rule_estimates(fn, np.minimum(a, b)[:, None], np.maximum(a, b)[:, None])
+    ik = ik_all[-6:]  # the last six cells decide divergence and regularity
     value = ik[:, 0] + ik[:, 1]
     if np.all(value > 0):
         r = value[1:] / value[:-1]  # no division by 0: every cell is positive
@@ -622,9 +627,9 @@ def _end_tail(fn, k: _End):
                             f"the cells [e + 2^-j h, e + 2^-(j-1) h] (h = {k.h!r}, j = {k.depth - 5}..{k.depth}: "
                             f"{', '.join(f'{v:.6g}' for v in value)}) do not shrink", "divergent")
     tail, err = np.zeros(ik.shape[1]), np.zeros(ik.shape[1])
-    bound = _rest(ik[:, 4], ek[5, 4])  # |p f(q/p)|, whose rest bounds the rest of its two parts
+    bound = _rest(ik_all[:, 4], ek[-1, 4])  # |p f(q/p)|, whose rest bounds the rest of its two parts
     for c in range(ik.shape[1]):
-        est = _rest(ik[:, c], ek[5, c])
+        est = _rest(ik_all[:, c], ek[-1, c])
         if est is None and c in (0, 1) and bound is not None:
             est = (0.0, bound[0] + bound[1])
         tail[c], err[c] = (0.0, math.inf) if est is None else est
@@ -648,26 +653,33 @@ def _regular(cells) -> bool:
 
 
 def _rest(cells, rule_error):
-    """``(rest, error)`` of the integral past the last of six cells (see :func:`_end_tail`);
-    ``(0, 0)`` for cells that are all 0, None for cells that change sign or do not shrink."""
-    if not cells.any():
+    """``(rest, error)`` of the integral past the last of the cells (:data:`_END_HISTORY`
+    of them; see :func:`_end_tail`); ``(0, 0)`` for cells that are all 0, None for cells that
+    change sign or do not shrink. The last two cells exactly 0 (no mass of either density next
+    to the end, as in a gap between supports) make the rest 0."""
+    if not cells[-2:].any():
         return 0.0, 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         r = cells[1:] / cells[:-1]
     if not (np.all(r > 0) and np.all(r[-2:] < 1 - 1e-6)):
         return None
     best = None
+    last = cells.size - 1
     for rest in (_one_ratio_rest, _two_ratio_rest):
-        # the rest after the last cell, from the fits ending at cells 5, 4 and 3
-        est = [rest(cells[: m + 1]) for m in (5, 4, 3)]
+        # the rest after the last cell, from the fits ending at each cell from the last to the fourth
+        ends = range(last, 2, -1)
+        est = [rest(cells[: m + 1]) for m in ends]
         if any(e is None for e in est):
             continue
-        est = [e - cells[m + 1:].sum() for e, m in zip(est, (5, 4, 3))]
-        step = max(abs(est[0] - est[1]), abs(est[1] - est[2]))  # the later change can be rounding
+        est = np.array([e - cells[m + 1:].sum() for e, m in zip(est, ends)])
+        change = np.abs(np.diff(est))
+        # the largest change over the history: a later one can be small by rounding, or where
+        # the estimates turn (a third power term of the other sign)
+        step = float(change.max())
         rate = min((est[0] - est[1]) / (est[1] - est[2]) if est[1] != est[2] else 0.0, 0.99)
         e = max(2.0, rate / (1 - rate) if rate > 0 else 0.0) * step
         if best is None or e < best[1]:
-            best = (est[0], e)
+            best = (float(est[0]), e)
     if best is None:
         return None
     return best[0], best[1] + rule_error / (1 - r[-1])
