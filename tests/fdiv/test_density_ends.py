@@ -234,6 +234,15 @@ def test_scipy_logpdf_underflow_inside_the_support_is_not_called_exact():
     assert exact.value == math.inf and exact.error_kind == "exact" and "Q(p = 0) > 0" in exact.reason
 
 
+def test_estimates_that_turn_at_an_end_away_from_0():
+    """jeffreys(beta(0.75, 0.58) || beta(0.62, 0.79)) at x = 1: terms t**-0.42 log t and
+    t**-0.21 log t, so the two-ratio estimates of the rest move by only 3e-11 between the last
+    fits while 2.8e-10 off; the error must come from the largest change, not the last."""
+    with mp.workdps(DPS):
+        _check(_quiet("jeffreys", stats.beta(0.75, 0.58), stats.beta(0.62, 0.79)),
+               _beta_exact("jeffreys", 0.75, 0.58, 0.62, 0.79))
+
+
 def test_crossing_just_past_the_last_cells_at_an_end_away_from_0():
     """jeffreys(uniform || beta(1.5, 1.02)): p = 1.5 t^0.02 near x = 1 (t = 1 − x) crosses q = 1
     at t ≈ 1.6e-9, inside the last cells before 2**-32, so they are not yet geometric and the
