@@ -621,8 +621,8 @@ def _end_tail(fn, k: _End):
         r = value[1:] / value[:-1]  # no division by 0: every cell is positive
         d2 = value[5] - 2 * value[4] + value[3]
         limit = value[5] if d2 == 0 else value[5] - (value[5] - value[4]) ** 2 / d2
-        regular = bool(np.all((r > 0.9) & (r < 1.1)))  # cells of a log singularity, c + d 2**-j
-        if (r >= 1 - 1e-6).all() or (regular and limit > 0.5 * value[5]):
+        near_one = bool(np.all((r > 0.9) & (r < 1.1)))  # cells of a log singularity, c + d 2**-j
+        if (r >= 1 - 1e-6).all() or (near_one and limit > 0.5 * value[5]):
             raise _Infinite(f"the integrand is not integrable at the support end x = {k.e!r}: its integrals over "
                             f"the cells [e + 2^-j h, e + 2^-(j-1) h] (h = {k.h!r}, j = {k.depth - 5}..{k.depth}: "
                             f"{', '.join(f'{v:.6g}' for v in value)}) do not shrink", "divergent")
