@@ -77,8 +77,11 @@ class DensityResult:
         ``D_f(Q||P)``; ``+inf`` when the integral diverges (never NaN).
     error : float
         Absolute error: for ``error_kind == "quadrature"`` the summed Kronrod-minus-Gauss
-        difference of every cell (a conservative estimate: the Kronrod value is much more
-        accurate than the Gauss one it is compared with), plus the round-off of the sum, the
+        difference of every cell (a conservative estimate for smooth integrands: the Kronrod
+        value is much more accurate than the Gauss one it is compared with), or, for the cells
+        at an integrable singularity (``|x − s|**a``, a > −1, where that difference falls short,
+        ten times at a = −0.95), twice the geometric remainder of their chain of bisections
+        (:mod:`fdiv._cubature`), plus the round-off of the sum, the
         rounding of the log-densities propagated through the integrand (assuming each is
         accurate to :data:`LOG_DENSITY_ULPS` ulps of ``1 + |log density|``; where q ≈ p this is
         what limits the accuracy), the last tail shell and the extrapolated rests at support
