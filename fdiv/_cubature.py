@@ -162,8 +162,9 @@ def _split_history(ik_parent, cik, cek, axis, rounded, change, rest, ratio):
     new_rest[rows, axis] = remainder
     new_ratio[rows, axis] = np.where(delta > 0, rho, 0.0)
     shares = np.concatenate([share_left, 1.0 - share_left])[:, None, :]  # (2k, 1, c)
-    return (np.concatenate([new_change, new_change]) * shares, np.concatenate([new_rest, new_rest]) * shares,
-            np.concatenate([new_ratio, new_ratio]))
+    with np.errstate(invalid="ignore"):  # an infinite change or remainder (an overflowing box): the caller's to judge
+        return (np.concatenate([new_change, new_change]) * shares, np.concatenate([new_rest, new_rest]) * shares,
+                np.concatenate([new_ratio, new_ratio]))
 
 
 def integrate(fn: Callable, lo: np.ndarray, hi: np.ndarray, score: Callable, *,

@@ -610,8 +610,8 @@ def _end_tail(fn, k: _End):
     the smaller error is taken, and the rule's error of the last cell is added.
 
     The divergence is +inf when the integrand's cells do not shrink (a ≥ 1: all five ratios
-    ≥ 1 − 1e-6, or, all six within 10 % of each other, Aitken's limit of them a positive
-    constant, as a log singularity gives): convexity bounds ``p f(q/p)`` below by an
+    ≥ 1 − 1e-6, or, all six within 10 % of each other and their last differences shrinking,
+    Aitken's limit of them a positive constant, as a log singularity gives): convexity bounds ``p f(q/p)`` below by an
     integrable function, so that is not a cancellation. A channel whose cells change sign or do not shrink gets no
     extrapolation: the regular and singular parts then get the rest of ``|p f(q/p)|`` as their
     error, the others an infinite error (not decided)."""
@@ -624,7 +624,10 @@ def _end_tail(fn, k: _End):
         r = value[1:] / value[:-1]  # no division by 0: every cell is positive
         d2 = value[5] - 2 * value[4] + value[3]
         limit = value[5] if d2 == 0 else value[5] - (value[5] - value[4]) ** 2 / d2
-        near_one = bool(np.all((r > 0.9) & (r < 1.1)))  # cells of a log singularity, c + d 2**-j
+        # cells of a log singularity, c + d 2**-j: ratios near 1 and differences that shrink
+        # towards the limit c (cells whose fall speeds up, ratios 0.99 down to 0.90, are a
+        # power law still emerging from a cancellation, not a constant)
+        near_one = bool(np.all((r > 0.9) & (r < 1.1))) and abs(value[5] - value[4]) < abs(value[4] - value[3])
         if (r >= 1 - 1e-6).all() or (near_one and limit > 0.5 * value[5]):
             raise _Infinite(f"the integrand is not integrable at the support end x = {k.e!r}: its integrals over "
                             f"the cells [e + 2^-j h, e + 2^-(j-1) h] (h = {k.h!r}, j = {k.depth - 5}..{k.depth}: "
