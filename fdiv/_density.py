@@ -23,6 +23,7 @@ from fdiv._densities import DensityMixture, as_density, common_units, geometric_
 from fdiv._density_terms import closed_form, densities, partial_form, sensitivity, terms
 from fdiv._fdivergence import FDivergence
 from fdiv._registry import REGISTRY, get
+from fdiv._validate import as_rng
 
 __all__ = ["DensityResult", "density_divergence"]
 
@@ -161,7 +162,8 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
     n_samples : int
         Points of the importance-sampling estimate (3 or more dimensions only).
     rng : numpy.random.Generator, int or None
-        Randomness of the importance sampling (3 or more dimensions only).
+        Randomness of the importance sampling (3 or more dimensions only; ``n_samples`` and
+        ``rng`` are checked in every dimension).
 
     Returns
     -------
@@ -261,6 +263,10 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
     g = _resolve(f)
     rtol = _check_tol(rtol, "rtol", 1e-14)
     mass_tol = _check_tol(mass_tol, "mass_tol", 0.0)
+    # checked in every dimension, though only 3 or more use them: a wrong argument is an error
+    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, numbers.Integral) or n_samples < 2:
+        raise ValueError(f"`n_samples` must be an integer >= 2; got {n_samples!r}")
+    rng = as_rng(rng)
     box, dim = _check_bounds(bounds)
     qa, pa = as_density(q, "q", dim), as_density(p, "p", dim)
     if qa.dim != pa.dim:
@@ -946,21 +952,18 @@ def _importance(g, qa, pa, n_samples, rng, mass_tol):
     from each (stratified: the pooled standard error is then an upper estimate). Without the
     bumps in ``m``, 3-D pearson_chi2 near its threshold came out as 1.9e12 ± 9e11 for 8.4e24: the
     bump holding the integral is never sampled."""
-    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, numbers.Integral) or n_samples < 2:
-        raise ValueError(f"`n_samples` must be an integer >= 2; got {n_samples!r}")
-    gen = np.random.default_rng(rng)
     from scipy.stats import multivariate_normal
 
     bumps = [multivariate_normal(mean, _TILT_WIDEN * cov) for mean, cov in _tilted(g, qa, pa)]
     parts = 2 + len(bumps)
     counts = np.full(parts, int(n_samples) // parts)
     counts[: int(n_samples) % parts] += 1
-    xq, xp = qa.sample(int(counts[0]), gen), pa.sample(int(counts[1]), gen)
+    xq, xp = qa.sample(int(counts[0]), rng), pa.sample(int(counts[1]), rng)
     for name, x in (("q", xq), ("p", xp)):
         if x is None:
             raise ValueError(f"`{name}` must be a frozen distribution or DensityMixture in {qa.dim} dimensions "
                              "(it is sampled for the importance-sampling estimate); got a callable")
-    x = np.concatenate([xq, xp] + [b.rvs(size=int(c), random_state=gen).reshape(int(c), qa.dim)
+    x = np.concatenate([xq, xp] + [b.rvs(size=int(c), random_state=rng).reshape(int(c), qa.dim)
                                    for b, c in zip(bumps, counts[2:])])
     counter = [0]
     try:

@@ -33,7 +33,7 @@ import numpy as np
 from fdiv._divergence import divergence
 from fdiv._mixture import r_dagger, r_star
 from fdiv._schedules import ConstantSchedule
-from fdiv._validate import check_positive_int, check_probability, check_same_shape, check_same_support
+from fdiv._validate import as_rng, check_positive_int, check_probability, check_same_shape, check_same_support
 
 __all__ = ["OracleTrajectory", "oracle_adagan"]
 
@@ -177,6 +177,7 @@ def oracle_adagan(p_data, p_init, f, *, schedule, steps, component="star", gamma
     p = check_probability("p_init", p_init)
     check_same_shape("p_data", pd, "p_init", p)
     steps = check_positive_int(steps, "steps")
+    rng = None if rng is None else as_rng(rng)  # None: the deterministic vertex (module docstring)
     if isinstance(schedule, numbers.Real) and not isinstance(schedule, (bool, np.bool_)):
         schedule = ConstantSchedule(schedule)
     if not callable(getattr(schedule, "beta", None)):
@@ -200,7 +201,6 @@ def oracle_adagan(p_data, p_init, f, *, schedule, steps, component="star", gamma
         from fdiv.bounds import check_f_one_zero
 
         check_f_one_zero(f, "an imperfect component (gamma)")
-        rng = None if rng is None else np.random.default_rng(rng)
 
     models = [p]
     divs = [divergence(f, p, pd)]

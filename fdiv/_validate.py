@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = ["as_real", "as_mass", "check_same_shape", "check_same_support", "points_of", "support_points",
            "check_beta", "check_probability", "check_positive_int", "describe", "probability_tolerance",
-           "real_scalar"]
+           "real_scalar", "as_rng"]
 
 
 _F64 = np.finfo(np.float64)
@@ -332,3 +332,18 @@ def check_positive_int(value, name: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"`{name}` must be a positive integer; got {describe(value)}")
     return int(value)
+
+
+def as_rng(rng, name: str = "rng") -> np.random.Generator:
+    """``rng`` as a :class:`numpy.random.Generator`: a Generator as is (its stream shared with
+    the caller), a nonnegative int seed, a :class:`numpy.random.SeedSequence` or None through
+    ``numpy.random.default_rng``; anything else (a float, a bool, a string, a negative seed)
+    raises ``ValueError`` naming ``name``."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)) and rng >= 0:
+        return np.random.default_rng(int(rng))
+    raise ValueError(f"`{name}` must be a numpy.random.Generator, a nonnegative int seed, a SeedSequence or "
+                     f"None; got {describe(rng)}")

@@ -258,6 +258,9 @@ def test_dimension_mismatch_names_both_shapes():
 @pytest.mark.parametrize(("kw", "needle"), [
     ({"rtol": 0.0}, "`rtol`"), ({"rtol": 2.0}, "`rtol`"), ({"bounds": (1, 0)}, "`bounds`"),
     ({"bounds": "x"}, "`bounds`"), ({"mass_tol": -1.0}, "`mass_tol`"),
+    # used only in 3 or more dimensions, checked in every one (they were silently ignored in 1-D)
+    ({"n_samples": 0}, "`n_samples`"), ({"n_samples": 2.5}, "`n_samples`"), ({"rng": "x"}, "`rng`"),
+    ({"rng": -1}, "`rng`"), ({"rng": 1.5}, "`rng`"),
 ])
 def test_bad_keywords(kw, needle):
     with pytest.raises(ValueError, match=needle):

@@ -241,3 +241,13 @@ def test_bad_input(kwargs, match):
 def test_gamma_needs_f_one_zero():
     with pytest.raises(ValueError, match=r"f\(1\) = 0"):
         fdiv.oracle_adagan([0.5, 0.5], [0.9, 0.1], "gan", schedule=0.5, steps=1, gamma=0.1)
+
+
+@pytest.mark.parametrize("rng", ["x", -1, 1.5, True])
+def test_bad_rng_is_rejected_with_or_without_gamma(rng):
+    """``rng`` is checked even where it is not used (gamma None: the deterministic vertex);
+    it was accepted silently there, and a negative seed raised NumPy's message without the name."""
+    pd, p1 = np.array([0.2, 0.3, 0.5]), np.array([0.5, 0.25, 0.25])
+    for gamma in (None, 0.5):
+        with pytest.raises(ValueError, match="`rng` must be"):
+            fdiv.oracle_adagan(pd, p1, "kl", schedule=fdiv.ConstantSchedule(0.3), steps=2, gamma=gamma, rng=rng)
