@@ -11,10 +11,15 @@ Slack convention (one for the whole package): a part compares ``lhs`` with ``rhs
   sides are the same infinity, ``-inf`` when only ``lhs`` is ``+inf``);
 - equality ``lhs == rhs``: ``slack = -|lhs - rhs|`` (0 when both are the same infinity);
 - a NaN anywhere gives ``slack = nan``, which never holds.
+
+The sides are real scalars of any kind (Python, NumPy, sympy, mpmath) and ``tol`` is finite and
+``>= 0`` (an infinite one would make a part that cannot fail); anything else raises
+``ValueError`` naming the part and the argument, as does a :func:`truth` value that is not a bool.
 """
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
@@ -62,8 +67,60 @@ class Part:
         return -math.inf if math.isnan(self.slack) else self.slack + self.tol
 
 
-def _f(x) -> float:
-    return float(x)
+_NOT_A_NUMBER = (str, bytes, list, tuple, dict, set)
+
+
+def _describe(x) -> str:
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape}"
+    text = repr(x)
+    return text if len(text) <= 80 else f"a {type(x).__name__}"
+
+
+def _f(x, side: str = "lhs", name: str = "?") -> float:
+    """``x`` (a side of part ``name``) as a float: a real number of any kind (Python, NumPy,
+    sympy, mpmath) or a 0-d array; a string, a complex number, a container or an array of
+    one or more dimensions raises ``ValueError`` naming the part and the side."""
+    bad = (x is None or isinstance(x, _NOT_A_NUMBER) or (isinstance(x, np.ndarray) and x.ndim > 0)
+           or (isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real)))
+    if not bad:
+        try:
+            return float(x)
+        except (TypeError, ValueError):
+            pass
+    raise ValueError(f"`{side}` of part {name!r} must be a real number (a scalar; for an array, one "
+                     f"element or a reduction such as max); got {_describe(x)}")
+
+
+def _tol(tol, name: str) -> float:
+    """``tol`` of part ``name``: a finite real ``>= 0`` (an infinite one would make a part that
+    cannot fail, a NaN one a part that cannot hold)."""
+    t = math.nan
+    if not isinstance(tol, (bool, np.bool_)):
+        try:
+            t = _f(tol, "tol", name)
+        except ValueError:
+            pass
+    if not (math.isfinite(t) and t >= 0):
+        raise ValueError(f"`tol` of part {name!r} must be a finite real number >= 0; got {_describe(tol)}")
+    return t
+
+
+def _truth_value(value, name: str) -> bool:
+    """``value`` of a :func:`truth` part: a bool (Python, NumPy, 0-d bool array) or an object
+    with a decided truth value (sympy's ``true``/``false``); a number (a NaN would count as
+    true), a container or an undecided sympy relation raises ``ValueError``."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype == bool:
+        return bool(value)
+    if not (value is None or isinstance(value, (numbers.Number, np.ndarray) + _NOT_A_NUMBER)):
+        try:
+            return bool(value)
+        except TypeError:  # e.g. a sympy relation with free symbols
+            pass
+    raise ValueError(f"`value` of part {name!r} must be a bool (the result of a comparison); got "
+                     f"{_describe(value)}")
 
 
 def le(name: str, lhs, rhs, tol: float = 0.0) -> Part:
@@ -75,14 +132,15 @@ def le(name: str, lhs, rhs, tol: float = 0.0) -> Part:
     >>> le("inf <= inf", float("inf"), float("inf")).slack   # holds in the extended reals
     0.0
     """
-    a, b = _f(lhs), _f(rhs)
+    a, b = _f(lhs, "lhs", name), _f(rhs, "rhs", name)
+    t = _tol(tol, name)
     if math.isnan(a) or math.isnan(b):
         s = math.nan
     elif a == b:  # also both +inf or both -inf
         s = 0.0
     else:
         s = b - a
-    return Part(name, "<=", a, b, s, float(tol))
+    return Part(name, "<=", a, b, s, t)
 
 
 def ge(name: str, lhs, rhs, tol: float = 0.0) -> Part:
@@ -95,7 +153,8 @@ def ge(name: str, lhs, rhs, tol: float = 0.0) -> Part:
     >>> p.holds, p.slack < 0                      # within tolerance, slack reported as written
     (True, True)
     """
-    p = le(name, rhs, lhs, tol)
+    a, b = _f(lhs, "lhs", name), _f(rhs, "rhs", name)
+    p = le(name, b, a, tol)
     return Part(name, ">=", p.rhs, p.lhs, p.slack, p.tol)
 
 
@@ -108,14 +167,15 @@ def eq(name: str, lhs, rhs, tol: float = 0.0) -> Part:
     >>> eq("a = b", 1.0, 1.0 + 1e-13, tol=1e-12).holds, eq("a = b", 1.0, 1.1).holds
     (True, False)
     """
-    a, b = _f(lhs), _f(rhs)
+    a, b = _f(lhs, "lhs", name), _f(rhs, "rhs", name)
+    t = _tol(tol, name)
     if math.isnan(a) or math.isnan(b):
         s = math.nan
     elif a == b:
         s = 0.0
     else:
         s = -abs(a - b)
-    return Part(name, "==", a, b, s, float(tol))
+    return Part(name, "==", a, b, s, t)
 
 
 def truth(name: str, value: bool, lhs=math.nan, rhs=math.nan) -> Part:
@@ -128,7 +188,8 @@ def truth(name: str, value: bool, lhs=math.nan, rhs=math.nan) -> Part:
     >>> truth("lambda* = 1", True).slack, truth("lambda* = 1", False).slack
     (0.0, -inf)
     """
-    return Part(name, "is", _f(lhs), _f(rhs), 0.0 if value else -math.inf, 0.0)
+    ok = _truth_value(value, name)
+    return Part(name, "is", _f(lhs, "lhs", name), _f(rhs, "rhs", name), 0.0 if ok else -math.inf, 0.0)
 
 
 @dataclass(frozen=True)

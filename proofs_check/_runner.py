@@ -17,6 +17,7 @@ import functools
 import hashlib
 import inspect
 import math
+import numbers
 import os
 import sysconfig
 import time
@@ -348,6 +349,10 @@ def run_row(row: Statement | Derivation, *, instances: int, seed: int) -> Outcom
     """
     if not isinstance(row, (Statement, Derivation)):
         raise TypeError(f"`row` must be a Statement or a Derivation; got {row!r:.80}")
+    if isinstance(instances, (bool, np.bool_)) or not isinstance(instances, numbers.Integral) or instances < 1:
+        raise ValueError(f"`instances` must be an integer >= 1; got {instances!r:.80}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"`seed` must be an integer; got {seed!r:.80}")
     with interrupts_kept():  # a Ctrl-C that a library swallows still stops the row
         out = run_property(row, instances=instances, seed=seed) if isinstance(row, Statement) else run_cases(row)
         raise_if_interrupted()

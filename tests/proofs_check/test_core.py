@@ -37,6 +37,55 @@ def test_eq_and_ge_and_truth():
     assert truth("t", True).holds and not truth("t", False).holds
 
 
+@pytest.mark.parametrize("tol", [math.inf, math.nan, -1e-12, True, "1e-9", None])
+def test_a_tolerance_that_is_not_finite_and_nonnegative_is_an_error(tol):
+    """An infinite tol made a part that cannot fail: ``eq("x", 1.0, inf, tol=inf)`` held (slack
+    −inf >= −inf), as did any ``tol = rtol * |rhs|`` at rhs = inf; a NaN tol one that cannot
+    hold, a negative one a sharper inequality than written."""
+    for part in (le, ge, eq):
+        with pytest.raises(ValueError, match=r"`tol` of part 'x' must be a finite real number >= 0"):
+            part("x", 1.0, math.inf, tol)
+
+
+@pytest.mark.parametrize("side", ["2.5", np.array([1.0, 2.0]), np.array([]), 1 + 2j, np.complex128(1.0), None,
+                                  [1.0], (1.0,)])
+def test_a_side_that_is_not_a_real_scalar_is_an_error(side):
+    """A string was read as its number (le("x", "2.5", 1) failed as if 2.5 were computed), a
+    NumPy complex lost its imaginary part with a warning, and an array raised float()'s
+    message without the part's name."""
+    for part in (le, ge, eq):
+        with pytest.raises(ValueError, match=r"`lhs` of part 'x' must be a real number"):
+            part("x", side, 1.0)
+        with pytest.raises(ValueError, match=r"`rhs` of part 'x' must be a real number"):
+            part("x", 1.0, side)
+
+
+def test_sides_of_any_real_kind_are_accepted():
+    import mpmath
+    import sympy
+
+    for v in (2, np.float32(2.0), np.int64(2), np.array(2.0), sympy.Rational(2), sympy.Float(2.0), mpmath.mpf(2)):
+        assert le("x", v, 3.0).slack == 1.0 and eq("x", 2.0, v).slack == 0.0
+
+
+@pytest.mark.parametrize("value", [math.nan, 1.0, 0, None, "yes", np.array([True, False]), [True]])
+def test_truth_of_something_that_is_not_a_bool_is_an_error(value):
+    """``truth("x", nan)`` held: a NaN is truthy. A number, a string, a container or an array
+    of several booleans is not the outcome of one comparison."""
+    with pytest.raises(ValueError, match=r"`value` of part 'x' must be a bool"):
+        truth("x", value)
+
+
+def test_truth_accepts_bools_of_every_kind_and_rejects_undecided_sympy_relations():
+    import sympy
+
+    x = sympy.Symbol("x")
+    assert truth("x", np.bool_(True)).holds and truth("x", np.array(True)).holds
+    assert truth("x", sympy.Integer(1) < 2).holds and not truth("x", sympy.Eq(sympy.Integer(1), 2)).holds
+    with pytest.raises(ValueError, match=r"`value` of part 'x' must be a bool"):
+        truth("x", x < 1)
+
+
 def test_check_reports_worst_part():
     c = check(le("a", 0.0, 1.0), [le("b", 0.0, 0.5), eq("c", 1.0, 1.0)], note="x")
     assert c.holds and c.worst.name == "c" and c.detail == {"note": "x"}
@@ -131,6 +180,18 @@ def test_core_does_not_import_the_runner():
 def test_run_row_rejects_other_objects():
     with pytest.raises(TypeError, match="row"):
         run_row(object(), instances=1, seed=0)
+
+
+@pytest.mark.parametrize("kw, needle", [({"instances": 0}, "`instances`"), ({"instances": -3}, "`instances`"),
+                                        ({"instances": 2.5}, "`instances`"), ({"instances": True}, "`instances`"),
+                                        ({"seed": "a"}, "`seed`"), ({"seed": 1.5}, "`seed`")])
+def test_run_checks_instances_and_seed(kw, needle):
+    """``run("S12", instances=0)`` reported HOLDS on one instance; a string seed raised int()'s
+    message."""
+    import proofs_check
+
+    with pytest.raises(ValueError, match=needle):
+        proofs_check.run("S12", **{"instances": 5, "seed": 0, **kw})
 
 
 def _interrupted_import(_):
