@@ -617,8 +617,8 @@ def _end_tail(fn, k: _End):
 
     The divergence is +inf when the integrand's cells do not shrink (a ≥ 1: all five ratios
     ≥ 1 − 1e-6, or, all six within 10 % of each other and their last differences shrinking,
-    Aitken's limit of them a positive constant, as a log singularity gives): convexity bounds ``p f(q/p)`` below by an
-    integrable function, so that is not a cancellation. A channel whose cells change sign or do not shrink gets no
+    Aitken's limit of them a positive constant, as a log singularity gives): convexity bounds
+    ``p f(q/p)`` below by an integrable function, so that is not a cancellation. A channel whose cells change sign or do not shrink gets no
     extrapolation: the regular and singular parts then get the rest of ``|p f(q/p)|`` as their
     error, the others an infinite error (not decided)."""
     j = np.arange(k.depth - _END_HISTORY, k.depth)

@@ -124,8 +124,8 @@ def _s18(x: Step):
             parts.append(le("(*) <= (1 - b(1-γ)) D(Pg||Pd)  [R†]", lhs, c * d0, tl + t0 + t_qr))
             c_lib = float(fdiv.bounds.c_dagger(gamma, b))
         res = lib(f, x.p_data, x.p_model, b, q)
-        # c = inf (γ = inf) is compared exactly: a tolerance must be finite
-        parts += [eq(f"fdiv.bounds c{mark}(γ, b) == closed form", c_lib, c, 1e-14 * max(1.0, c) if c < math.inf else 0.0),
+        c_tol = 1e-14 * max(1.0, c) if c < math.inf else 0.0  # c = inf (γ = inf) is compared exactly
+        parts += [eq(f"fdiv.bounds c{mark}(γ, b) == closed form", c_lib, c, c_tol),
                   eq(f"fdiv.bounds.s18{mark} lhs == (*)", float(res.lhs), lhs, tl),
                   eq(f"fdiv.bounds.s18{mark} rhs == c D(Pg||Pd)", float(res.rhs), c * d0, 4 * (t0 + t_qr + tl))]
         detail[f"gamma{mark}"], detail[f"c{mark}"] = gamma, c
