@@ -351,7 +351,12 @@ class _Callable:
         if bad.any():
             i = int(np.argmax(bad))
             need = "log-density below +inf" if self.log else "finite, nonnegative density"
-            raise ValueError(f"`{self.name}` must be a {need}; got {float(vals[i])!r} at x = {x[i].tolist()!r}")
+            hint = ""
+            if vals[i] == np.inf and x.shape[1] == 1:
+                hint = (f" (a density singular there: pass points=[{float(x[i, 0])!r}] so that the point is "
+                        "approached from both sides, never evaluated)")
+            raise ValueError(f"`{self.name}` must be a {need}; got {float(vals[i])!r} at x = {x[i].tolist()!r}"
+                             f"{hint}")
         if self.log:
             return vals
         with np.errstate(divide="ignore"):

@@ -135,7 +135,7 @@ class _Infinite(Exception):
 
 
 def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: float = 1e-8,
-                       n_samples: int = 1_000_000, rng=None) -> DensityResult:
+                       n_samples: int = 1_000_000, rng=None, points=None) -> DensityResult:
     r"""The f-divergence ``D_f(Q||P)`` between two densities, with an error estimate.
 
     .. math::
@@ -166,6 +166,14 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
     rng : numpy.random.Generator, int or None
         Randomness of the importance sampling (3 or more dimensions only; ``n_samples`` and
         ``rng`` are checked in every dimension).
+    points : sequence of float, optional
+        1-D only: points inside the range where a density is singular or has a kink (as
+        ``scipy.integrate.quad``'s ``points``). Each is approached from both sides by cells of
+        halving width and the rest next to it is extrapolated, as at a support end, so an
+        integrable singularity there gets a value within ``.error`` and a non-integrable one
+        ``+inf``. Without it the cells must find the point themselves: a density callable may
+        then be evaluated at it (a ValueError for an infinite value names the point), or the
+        cells stop at the float resolution around it (an infinite error).
 
     Returns
     -------
@@ -269,6 +277,7 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
     if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, numbers.Integral) or n_samples < 2:
         raise ValueError(f"`n_samples` must be an integer >= 2; got {n_samples!r}")
     rng = as_rng(rng)
+    marks = _check_points(points)
     box, dim = _check_bounds(bounds)
     qa, pa = as_density(q, "q", dim), as_density(p, "p", dim)
     if qa.dim != pa.dim:
@@ -278,6 +287,8 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
         raise ValueError(f"`bounds` must give one (lo, hi) pair per axis of q and p; got {dim} pair(s) for points "
                          f"of shape (n, {qa.dim})")
     dim = qa.dim
+    if marks.size and dim != 1:
+        raise ValueError(f"`points` applies to densities in 1-D; got points of shape (n, {dim})")
     if _identical(q, p):  # D_f(P||P) = f(1), with no rounding of the log-densities to bound
         return DensityResult(float(g.f(1.0)), 0.0, "exact", 0.0, 1.0, 1.0, 0, "q and p are the same distribution")
     if box is None:
@@ -287,7 +298,20 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
         return DensityResult(math.inf, 0.0, "exact", 0.0, None, None, 0, reason)
     if dim >= 3:
         return _importance(g, qa, pa, n_samples, rng, mass_tol)
-    return _quadrature(g, qa, pa, box, rtol, mass_tol)
+    return _quadrature(g, qa, pa, box, rtol, mass_tol, marks)
+
+
+def _check_points(points) -> np.ndarray:
+    """``points`` as a 1-D float array (empty for None); finite reals only."""
+    if points is None:
+        return np.empty(0)
+    try:
+        arr = np.asarray(points, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.ndim > 1 or isinstance(points, (str, bytes)) or not np.isfinite(arr).all():
+        raise ValueError(f"`points` must be a sequence of finite real numbers; got {points!r:.80}")
+    return np.unique(arr.reshape(-1))
 
 
 def _same_parameters(a, b) -> bool:
@@ -796,7 +820,7 @@ def _frame(c, inner, outer):
     return np.array(los), np.array(his)
 
 
-def _quadrature(g, qa, pa, box, rtol, mass_tol):
+def _quadrature(g, qa, pa, box, rtol, mass_tol, marks=()):
     tilted = _tilted(g, qa, pa) if box is None else []
     lo, hi, shells = _range(qa, pa, box, tilted)
     dim = lo.size
@@ -809,9 +833,9 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol):
     try:
         ends = []
         if dim == 1:
-            breaks[0] = np.concatenate([breaks[0], _kinks(g, qa, pa, lo[0], hi[0])])
+            breaks[0] = np.concatenate([breaks[0], _kinks(g, qa, pa, lo[0], hi[0]), np.asarray(marks, float)])
             candidates = qa.ends() + pa.ends() + ([(float(lo[0]), math.inf), (float(hi[0]), math.inf)]
-                                                  if box is not None else [])
+                                                  if box is not None else []) + [(float(m), math.inf) for m in marks]
             ends = _end_plan(fn, candidates, float(lo[0]), float(hi[0]))
             cells, ends = _end_cells(_grid(lo[0], hi[0], _end_breaks(breaks[0], ends), 16), ends)
         else:
