@@ -89,13 +89,16 @@ _ROUNDED_WIDTH = 2.0**20 * float(np.finfo(np.float64).eps)
 
 @dataclass(frozen=True)
 class Cubature:
-    """Integral per channel, its summed Kronrod-Gauss estimate, and the work done."""
+    """Integral per channel, its summed Kronrod-Gauss estimate, and the work done; ``stuck``:
+    the centre of the worst box when refinement stopped because the boxes that most needed
+    splitting were at the resolution of the floats (None otherwise)."""
 
     value: np.ndarray
     error: np.ndarray
     boxes: int
     evaluations: int
     converged: bool
+    stuck: tuple | None = None
 
 
 def _boxes(lo: np.ndarray, hi: np.ndarray, fn: Callable, nodes, wk, wg, mixed):
@@ -229,7 +232,9 @@ def integrate(fn: Callable, lo: np.ndarray, hi: np.ndarray, score: Callable, *,
         splittable = width > _MIN_WIDTH * scale
         pick = pick[splittable[pick]]
         if pick.size == 0:
-            return Cubature(total, err, lo.shape[0], evals, False)
+            worst = order[0]
+            return Cubature(total, err, lo.shape[0], evals, False,
+                            tuple(float(v) for v in 0.5 * (lo[worst] + hi[worst])))
         keep = np.ones(lo.shape[0], dtype=bool)
         keep[pick] = False
         clo, chi = _children(lo[pick], hi[pick], axis[pick])

@@ -173,7 +173,8 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
         integrable singularity there gets a value within ``.error`` and a non-integrable one
         ``+inf``. Without it the cells must find the point themselves: a density callable may
         then be evaluated at it (a ValueError for an infinite value names the point), or the
-        cells stop at the float resolution around it (an infinite error).
+        cells stop at the float resolution around it (in 1-D an infinite error, whose reason
+        names the point).
 
     Returns
     -------
@@ -879,6 +880,15 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol, marks=()):
         error = math.inf
     elif not error < math.inf:  # NaN: +inf - +inf in a cell's two rules
         reason = "the cubature's error estimate overflowed: an integrand beyond the float range in places"
+        error = math.inf
+    elif core.stuck is not None and dim == 1 and error > rtol * abs(value):
+        # 1-D support ends and the ends of `bounds` are extrapolated, never refined to the float
+        # resolution: cells stuck there hold an interior feature, mostly a singular point of a
+        # density, where the rules' estimates bound nothing
+        x0 = core.stuck[0]
+        reason = (f"the cubature did not converge: its cells reached the float resolution around x = {x0!r} "
+                  f"(a singular point of a density? pass points=[{x0!r}]) with an estimate of the error of "
+                  f"{error:.3g} (not decided)")
         error = math.inf
     elif off:
         reason = (f"the cubature did not converge: after {core.boxes} cells the masses it found ({', '.join(off)}) "
