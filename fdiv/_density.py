@@ -881,7 +881,7 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol, marks=()):
     elif not error < math.inf:  # NaN: +inf - +inf in a cell's two rules
         reason = "the cubature's error estimate overflowed: an integrand beyond the float range in places"
         error = math.inf
-    elif core.stuck is not None and dim == 1 and error > rtol * abs(value):
+    elif core.stuck is not None and dim == 1 and error > max(rtol * abs(value), _rounding(total)):
         # 1-D support ends and the ends of `bounds` are extrapolated, never refined to the float
         # resolution: cells stuck there hold an interior feature, mostly a singular point of a
         # density, where the rules' estimates bound nothing
