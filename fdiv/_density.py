@@ -79,7 +79,7 @@ class DensityResult:
     error : float
         Absolute error: for ``error_kind == "quadrature"`` the summed Kronrod-minus-Gauss
         difference of every cell (a conservative estimate for smooth integrands: the Kronrod
-        value is much more accurate than the Gauss one it is compared with; at least
+        value is much more accurate than the Gauss one it is compared with; in 1-D at least
         QUADPACK's scaling of it by the cell's variation, which covers a singular point inside
         a cell), or, for the cells
         at an integrable singularity (``|x − s|**a``, a > −1, where that difference falls short,
