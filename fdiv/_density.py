@@ -167,7 +167,9 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
         Randomness of the importance sampling (3 or more dimensions only; ``n_samples`` and
         ``rng`` are checked in every dimension).
     points : sequence of float, optional
-        1-D only: points inside the range where a density is singular or has a kink (as
+        1-D only (in 2-D, put a line where a density is singular on an edge of ``bounds``; inside
+        the box, off every bisection point, its bar can fall short): points inside the range
+        where a density is singular or has a kink (as
         ``scipy.integrate.quad``'s ``points``). Each is approached from both sides by cells of
         halving width and the rest next to it is extrapolated, as at a support end, so an
         integrable singularity there gets a value within ``.error`` and a non-integrable one
