@@ -133,14 +133,14 @@ def le(name: str, lhs, rhs, tol: float = 0.0) -> Part:
     0.0
     """
     a, b = _f(lhs, "lhs", name), _f(rhs, "rhs", name)
-    t = _tol(tol, name)
+    return Part(name, "<=", a, b, _le_slack(a, b), _tol(tol, name))
+
+
+def _le_slack(a: float, b: float) -> float:
+    """``b - a``, 0 when both are the same infinity, NaN when either is."""
     if math.isnan(a) or math.isnan(b):
-        s = math.nan
-    elif a == b:  # also both +inf or both -inf
-        s = 0.0
-    else:
-        s = b - a
-    return Part(name, "<=", a, b, s, t)
+        return math.nan
+    return 0.0 if a == b else b - a
 
 
 def ge(name: str, lhs, rhs, tol: float = 0.0) -> Part:
@@ -154,8 +154,7 @@ def ge(name: str, lhs, rhs, tol: float = 0.0) -> Part:
     (True, True)
     """
     a, b = _f(lhs, "lhs", name), _f(rhs, "rhs", name)
-    p = le(name, b, a, tol)
-    return Part(name, ">=", p.rhs, p.lhs, p.slack, p.tol)
+    return Part(name, ">=", a, b, _le_slack(b, a), _tol(tol, name))
 
 
 def eq(name: str, lhs, rhs, tol: float = 0.0) -> Part:
