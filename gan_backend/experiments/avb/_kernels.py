@@ -86,32 +86,34 @@ def expm1_neg32(x) -> np.ndarray:
     return out.reshape(np.shape(x))
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _bias_act32(y, b, skip, has_skip, kind):  # pragma: no cover - compiled
-    """One specialised loop per (kind, skip): a loop with the choice inside does not vectorise."""
-    rows, m = y.shape
-    for i in range(rows):
-        yi, si = y[i], skip[i]
-        if kind == 2 and has_skip:
+def _bias_act32_kernel(kind: int, has_skip: bool):
+    """The float32 pass ``y ← act(y + b [+ skip])`` for one (kind, skip), compiled on its own:
+    ``kind`` and ``has_skip`` are constants of the closure, folded away when it is compiled,
+    so each kernel is one loop over a row with no choice left in it (a choice made at run
+    time inside the loop does not vectorise). One kernel holding every case, with the
+    choices outside the inner loops, ran 2x slower for ReLU and the identity (measured on a
+    1024×128 array: 19.5 against 10.1 µs; ELU 61.5 against 57.3)."""
+
+    @numba.njit(cache=True, error_model="numpy")
+    def kernel(y, b, skip):  # pragma: no cover - compiled
+        rows, m = y.shape
+        for i in range(rows):
+            yi = y[i]
+            si = skip[i]
             for j in range(m):
-                yi[j] = _elu32(yi[j] + b[j] + si[j])
-        elif kind == 2:
-            for j in range(m):
-                yi[j] = _elu32(yi[j] + b[j])
-        elif kind == 1 and has_skip:
-            for j in range(m):
-                v = yi[j] + b[j] + si[j]
-                yi[j] = v if (v != v) else max(v, _ZERO32)
-        elif kind == 1:
-            for j in range(m):
-                v = yi[j] + b[j]
-                yi[j] = v if (v != v) else max(v, _ZERO32)
-        elif has_skip:
-            for j in range(m):
-                yi[j] = yi[j] + b[j] + si[j]
-        else:
-            for j in range(m):
-                yi[j] = yi[j] + b[j]
+                v = yi[j] + b[j] + si[j] if has_skip else yi[j] + b[j]
+                if kind == 2:
+                    yi[j] = _elu32(v)
+                elif kind == 1:
+                    yi[j] = v if (v != v) else max(v, _ZERO32)
+                else:
+                    yi[j] = v
+
+    return kernel
+
+
+#: the float32 kernels by (kind, has_skip)
+_BIAS_ACT32 = {(k, s): _bias_act32_kernel(k, s) for k in KINDS.values() for s in (False, True)}
 
 
 @numba.njit(cache=True)
@@ -137,46 +139,56 @@ def bias_act(y, b, kind: int, skip=None):
     has = skip is not None
     s = skip if has else y
     if y.dtype == np.float32:
-        _bias_act32(y, b, s, has, kind)
+        _BIAS_ACT32[kind, has](y, b, s)
     else:
         _bias_act64(y, b, s, has, kind)
     return y
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _act_grad(y, g, src, a, b, db, want_db, kind):  # pragma: no cover - compiled
-    """``g ← d ⊙ act'(y)`` in place, row by row, with the incoming gradient ``d`` = ``g``
-    (src 0), ``g + a`` (src 1) or the outer product ``a[:, 0] bᵀ`` (src 2, ``a`` (rows, 1),
-    ``b`` (m,)); with ``want_db``, the column sums of the result into ``db``. Every choice sits
-    outside the inner loops, and the result is written over the array it is read from:
-    with a separate output array that may overlap the input, LLVM guards the vector loop
-    by an overlap check, and when the two are the same memory (the in-place call) the loop
-    ran scalar, measured 3.4x slower."""
-    rows, m = y.shape
-    one = np.ones(1, y.dtype)[0]
-    zero = np.zeros(1, y.dtype)[0]
-    if want_db:
-        for j in range(m):
-            db[j] = zero
-    for i in range(rows):
-        yi, gi = y[i], g[i]
-        if src == 1:
-            ai = a[i]
-            for j in range(m):
-                gi[j] = gi[j] + ai[j]
-        elif src == 2:
-            ui = a[i, 0]
-            for j in range(m):
-                gi[j] = ui * b[j]
-        if kind == 1:
-            for j in range(m):
-                gi[j] = gi[j] if yi[j] > zero else gi[j] * zero  # as NumPy's dy * (y > 0): NaN stays NaN
-        elif kind == 2:
-            for j in range(m):
-                gi[j] = gi[j] if yi[j] > zero else gi[j] * (yi[j] + one)
+def _act_grad_kernel(src: int, kind: int, want_db: bool):
+    """The pass ``g ← d ⊙ act'(y)`` for one (source, kind, bias gradient), compiled on its
+    own (the arguments are constants of the closure), row by row in one loop: the incoming
+    gradient ``d`` is ``g`` (src 0), ``g + a`` (src 1) or the outer product ``a[:, 0] bᵀ``
+    (src 2, ``a`` (rows, 1), ``b`` (m,)); with ``want_db``, the column sums of the result
+    are accumulated into ``db`` row by row. The result is written over the array it is
+    read from: with a separate output array that may overlap the input, LLVM guards the
+    vector loop by an overlap check, and when the two are the same memory (the in-place
+    call) the loop ran scalar, measured 3.4x slower. One kernel holding every case, with
+    the choices outside the inner loops and a pass over the row for each step, ran 2x
+    slower (measured on 1024×128 with the bias gradient: ELU 33.1 against 18.5 µs, ELU with
+    the skip gradient 48.3 against 23.8, from an outer product 45.2 against 19.7)."""
+
+    @numba.njit(cache=True, error_model="numpy")
+    def kernel(y, g, a, b, db):  # pragma: no cover - compiled
+        rows, m = y.shape
+        one = np.ones(1, y.dtype)[0]
+        zero = np.zeros(1, y.dtype)[0]
         if want_db:
             for j in range(m):
-                db[j] += gi[j]
+                db[j] = zero
+        for i in range(rows):
+            yi, gi, ai = y[i], g[i], a[i]
+            ui = ai[0] if src == 2 else zero
+            for j in range(m):
+                if src == 1:
+                    d = gi[j] + ai[j]
+                elif src == 2:
+                    d = ui * b[j]
+                else:
+                    d = gi[j]
+                if kind == 1:
+                    d = d if yi[j] > zero else d * zero  # as NumPy's dy * (y > 0): NaN stays NaN
+                elif kind == 2:
+                    d = d if yi[j] > zero else d * (yi[j] + one)
+                gi[j] = d
+                if want_db:
+                    db[j] += d
+
+    return kernel
+
+
+#: the kernels by (src, kind, want_db)
+_ACT_GRAD = {(s, k, w): _act_grad_kernel(s, k, w) for s in (0, 1, 2) for k in KINDS.values() for w in (False, True)}
 
 
 def act_grad(y, dy, kind: int, db=None, out=None, *, add=None):
@@ -200,7 +212,7 @@ def act_grad(y, dy, kind: int, db=None, out=None, *, add=None):
     a = np.ascontiguousarray(add, dtype=y.dtype) if has_add else out
     if has_add:
         _check_shape("add", a, y.shape)
-    _act_grad(y, out, 1 if has_add else 0, a, flat, db if want else flat, want, kind)
+    _ACT_GRAD[1 if has_add else 0, kind, want](y, out, a, flat, db if want else flat)
     return out
 
 
@@ -219,7 +231,7 @@ def outer_act_grad(y, u, v, kind: int, out, db=None):
     want = db is not None
     if want:
         _check_shape("db", db, y.shape[1:])
-    _act_grad(y, out, 2, u, v, db if want else v, want, kind)
+    _ACT_GRAD[2, kind, want](y, out, u, v, db if want else v)
     return out
 
 

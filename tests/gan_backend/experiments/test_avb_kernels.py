@@ -207,3 +207,66 @@ def test_scratch_arrays_do_not_leak_into_results():
         from gan_backend.experiments.avb import AvbConfig, toy_data
         from gan_backend.experiments.avb.train import AvbTrainer
         AvbTrainer(toy_data(), AvbConfig(steps=3, batch_size=8), rng=0).iterate(-1)
+
+
+def _row_sums(g):
+    """Column sums accumulated row by row in the array's precision: the kernels' order."""
+    s = np.zeros(g.shape[1], g.dtype)
+    for row in g:
+        s += row
+    return s
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kind", ["identity", "relu", "elu"])
+@pytest.mark.parametrize("source", ["plain", "add", "outer"])
+@pytest.mark.parametrize("want_db", [False, True])
+def test_every_specialised_gradient_kernel_bit_for_bit(dtype, kind, source, want_db):
+    """Each (source, activation, bias gradient) combination is its own compiled kernel:
+    every one against NumPy's separate operations on the same values (the incoming
+    gradient ``dy``, ``dy + add`` or ``u vᵀ``, then ``⊙ act'``), bit for bit, with NaN and
+    ±inf among the gradients, and the bias gradient against the row-by-row sum in the
+    array's precision; without ``db`` nothing is written to one."""
+    rng = np.random.default_rng(29)
+    y = rng.normal(0, 2, (41, 35)).astype(dtype)
+    y = {"identity": y, "relu": np.maximum(y, 0),
+         "elu": np.where(y > 0, y, np.expm1(np.minimum(y, 0))).astype(dtype)}[kind]
+    dy, add = rng.standard_normal((2, *y.shape)).astype(dtype)
+    dy[2, :3] = [np.nan, np.inf, -np.inf]
+    u, v = rng.standard_normal(41).astype(dtype), rng.standard_normal(35).astype(dtype)
+    incoming = {"plain": dy, "add": dy + add, "outer": u[:, None] * v[None, :]}[source]
+    with np.errstate(invalid="ignore"):
+        ref = {"identity": incoming, "relu": incoming * (y > 0).astype(dtype),
+               "elu": np.where(y > 0, incoming, incoming * (y + np.ones((), dtype)))}[kind]
+        db = np.full(35, 7.0, dtype) if want_db else None
+        out = dy.copy() if source != "outer" else np.full(y.shape, np.nan, dtype)
+        if source == "outer":
+            got = outer_act_grad(y, u, v, KINDS[kind], out, db=db)
+        else:
+            got = act_grad(y, out, KINDS[kind], db=db, out=out, add=add if source == "add" else None)
+        assert got is out
+        np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), ref.view(f"u{ref.itemsize}"))
+        if want_db:
+            np.testing.assert_array_equal(db, _row_sums(ref))
+
+
+@pytest.mark.parametrize("kind", ["identity", "relu", "elu"])
+@pytest.mark.parametrize("with_skip", [False, True])
+def test_every_specialised_float32_forward_kernel(kind, with_skip):
+    """Each float32 (activation, skip) forward pass is its own compiled kernel: ReLU and the
+    identity bit for bit against NumPy's ``(y + b) + skip`` then the layer, ELU bit for bit
+    against :func:`expm1_neg32` of the same sums (the polynomial checked above), with NaN,
+    ±inf and −0 among the inputs."""
+    rng = np.random.default_rng(31)
+    y = rng.normal(0, 4, (19, 37)).astype(np.float32)
+    y[0, :4] = [0.0, np.inf, -np.inf, np.nan]
+    y[1, 0] = -0.0
+    b = rng.standard_normal(37).astype(np.float32)
+    b[0] = 0.0
+    skip = rng.standard_normal(y.shape).astype(np.float32) if with_skip else None
+    with np.errstate(invalid="ignore"):
+        pre = (y + b) + skip if with_skip else y + b
+        ref = {"identity": pre, "relu": ReLU(dtype="float32").forward(pre.copy()),
+               "elu": np.where(pre < 0, expm1_neg32(pre), pre)}[kind]
+        got = bias_act(y.copy(), b, KINDS[kind], skip=skip)
+    np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
