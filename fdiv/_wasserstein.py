@@ -278,6 +278,14 @@ def wasserstein1_dual(q, p, points=None, metric: str = "euclidean", *,
     the potential is extended to all points by the McShane formula ``g(x) = min_j g_j + d(x, x_j)``,
     which keeps it 1-Lipschitz and the value unchanged. Errors as :func:`wasserstein1_lp`.
 
+    The objective depends on ``q - p`` alone, so it is scaled by a power of two (exact) that
+    brings ``max |q - p|`` into [0.5, 1), and the points into [-1, 1): HiGHS's tolerances are
+    absolute (``HIGHS_FEASIBILITY_TOL``), so the value is accurate to about that times
+    ``sum |q - p|`` times the diameter, however small the difference between q and p. (Scaled
+    by the masses instead, a difference below the tolerance fell under it, and the value could
+    come out as ``-W_1``.) Totals that differ by ``delta`` (at most ``TOTAL_RTOL`` relatively)
+    leave ``W_1`` defined only to about ``delta`` times the diameter, by every route.
+
     Examples
     --------
     >>> import numpy as np, fdiv
@@ -293,13 +301,18 @@ def wasserstein1_dual(q, p, points=None, metric: str = "euclidean", *,
     idx = np.flatnonzero(q != p)
     if idx.size < 2:  # q == p up to a difference within TOTAL_RTOL: nothing to transport
         return PotentialResult(0.0, np.zeros(q.size), 0, "q == p: nothing to transport")
+    # the difference is exact where q_i and p_i are within a factor 2 of each other (Sterbenz)
+    # and correctly rounded elsewhere; scaled so that its largest entry lies in [0.5, 1)
+    diff = q[idx] - p[idx]
+    dk = _unit_exponent(float(np.abs(diff).max()))
+    diff, mscale = np.ldexp(diff, -dk), mscale + dk
     d = cdist(pts[idx], pts[idx], metric=_METRICS[metric])
     i, j = np.nonzero(~np.eye(idx.size, dtype=bool))
     k = np.arange(i.size)
     a_ub = sp.csr_matrix((np.r_[np.ones(i.size), -np.ones(i.size)], (np.r_[k, k], np.r_[i, j])),
                          shape=(i.size, idx.size))
     bounds = [(0.0, 0.0)] + [(None, None)] * (idx.size - 1)
-    res = _solve(-(q[idx] - p[idx]), A_ub=a_ub, b_ub=d[i, j], bounds=bounds)
+    res = _solve(-diff, A_ub=a_ub, b_ub=d[i, j], bounds=bounds)
     g = (res.x[None, :] + cdist(pts, pts[idx], metric=_METRICS[metric])).min(axis=1)
     g[idx] = res.x
     return PotentialResult(_times(-res.fun, mscale, pscale), _times(g, pscale), int(res.status), str(res.message))

@@ -127,6 +127,49 @@ def test_s20_primal_equals_dual_equals_cdf_formula(inst):
     assert abs(g @ (q - p) - dual.value) <= tol
 
 
+
+@pytest.mark.parametrize("exponent", [12, 20, 27, 33, 40, 46])
+def test_dual_is_accurate_when_q_and_p_differ_by_little(exponent):
+    """S20 where q and p differ by masses of 2^-exponent (equal totals, exactly): the dual
+    LP's value and the primal's against the exact 400-bit CDF formula at RTOL, in 1-D, and
+    against each other in 2-D. The dual used to be scaled by the masses, so a difference
+    below HiGHS's absolute tolerance (1e-7) fell under it and the value came out as -W_1."""
+    rng = np.random.default_rng(exponent)
+    n = 17
+    x = np.sort(rng.choice(np.arange(-400, 400), n, replace=False)) / 16.0
+    q = np.round(rng.dirichlet(np.ones(n)) * 2.0 ** 40) / 2.0 ** 40
+    p = q.copy()
+    e = 2.0 ** -exponent
+    for i, j in ((2, 11), (5, 3), (14, 8)):
+        p[i] -= e  # every q_i exceeds 2^-12 here, so these stay nonnegative and exact
+        p[j] += e
+    assert math.fsum(q) == math.fsum(p)
+    ref = float(mp_w1(q, p, x))
+    for route in (wasserstein1(q, p, x), wasserstein1_lp(q, p, x).value, wasserstein1_dual(q, p, x).value):
+        assert route == pytest.approx(ref, rel=RTOL, abs=0)
+    pts = np.column_stack([x, rng.choice(np.arange(-64, 64), n) / 8.0])
+    primal, dual = wasserstein1_lp(q, p, pts), wasserstein1_dual(q, p, pts)
+    assert primal.value > 0 and dual.value == pytest.approx(primal.value, rel=1e-12, abs=0)
+
+
+def test_totals_that_differ_within_the_tolerance_agree_to_delta_times_diameter():
+    """Totals differing by delta <= TOTAL_RTOL (relatively) leave W_1 defined to about
+    delta times the diameter: the CDF formula, the primal LP, the dual LP and the quantile
+    formula stay within that of each other (plus a few ulps of the value), also where W_1
+    itself is near delta (q and p close), the case that exposed the dual's scaling."""
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        n = int(rng.integers(3, 20))
+        x = np.unique(np.round(rng.uniform(-5, 5, n), 6))
+        q = rng.dirichlet(np.ones(x.size))
+        p = q * (1 + rng.uniform(-1, 1, x.size) * 1e-9) if trial % 2 else rng.dirichlet(np.ones(x.size))
+        p = p / p.sum() * (1 + rng.uniform(-0.9, 0.9) * 1e-12)
+        delta = abs(math.fsum(q) - math.fsum(p))
+        values = [wasserstein1(q, p, x), wasserstein1_lp(q, p, x).value, wasserstein1_dual(q, p, x).value,
+                  fdiv.wasserstein(q, p, x).value]
+        assert min(values) >= 0
+        assert max(values) - min(values) <= 1.01 * delta * np.ptp(x) + 8 * np.spacing(max(values)), values
+
 @given(instance_2d())
 def test_s20_primal_equals_dual_in_2d(inst):
     pts, (q, p) = inst
