@@ -15,6 +15,8 @@ import os
 
 import numpy as np
 
+from fdiv._validate import as_rng as _as_rng
+
 __all__ = [
     "as_rng",
     "positive_int",
@@ -31,23 +33,18 @@ __all__ = [
 
 
 def as_rng(rng) -> np.random.Generator:
-    """``rng`` as a :class:`numpy.random.Generator`.
+    """``rng`` as a :class:`numpy.random.Generator` (:func:`fdiv._validate.as_rng`, shared by
+    the whole code base).
 
-    A Generator is returned as is (its stream is shared with the caller); an int seed, a
-    :class:`numpy.random.SeedSequence` or None gives ``numpy.random.default_rng(rng)``.
-    Anything else (a float, a bool, a legacy ``RandomState``) raises ``ValueError``.
+    A Generator is returned as is (its stream is shared with the caller); a nonnegative int
+    seed, a :class:`numpy.random.SeedSequence` or None gives ``numpy.random.default_rng(rng)``.
+    Anything else (a float, a bool, a negative seed, a legacy ``RandomState``) raises
+    ``ValueError`` naming ``rng``.
 
     >>> int(as_rng(0).integers(10)) == int(as_rng(0).integers(10))
     True
     """
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, np.random.SeedSequence) or (
-        isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_))
-    ):
-        return np.random.default_rng(rng)
-    raise ValueError(f"`rng` must be a numpy.random.Generator, an int seed, a SeedSequence or None; "
-                     f"got {rng!r:.80}")
+    return _as_rng(rng, "rng")
 
 
 def _is_int(v) -> bool:

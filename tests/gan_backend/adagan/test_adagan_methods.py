@@ -159,7 +159,7 @@ def test_validate_messages_name_the_parameter():
     assert v.optional_positive_int("knob", None) is None and v.positive_float("knob", 2) == 2.0
     with pytest.raises(ValueError, match=r"`r` must lie in \(0, 1\)"):
         v.unit_interval("r", 1.0, closed_right=False)
-    for bad in (1.5, True, np.random.RandomState(0), "0"):
+    for bad in (1.5, True, np.random.RandomState(0), "0", -1):  # a negative seed: named here, not deep in NumPy
         with pytest.raises(ValueError, match="`rng`"):
             v.as_rng(bad)
     g = np.random.default_rng(0)
