@@ -248,6 +248,8 @@ def wasserstein1_lp(q, p, points=None, metric: str = "euclidean", *,
     (``16 n^2`` bytes: 400 MB at n = 5,000); ``max_size`` optionally caps ``n * n``. Raises
     ``ValueError`` for invalid input or totals that differ by more than ``TOTAL_RTOL`` (the
     message gives both), ``RuntimeError`` if the simplex does not reach an optimum (no fallback).
+    The mass q and p share stays in place (the plan's diagonal) and only ``q - p`` is moved, so
+    that measures which nearly agree keep their small ``W_1`` to a few ulps.
     For weighted points on two different supports, or W_p, use :func:`fdiv.wasserstein`.
 
     Examples
@@ -264,10 +266,31 @@ def wasserstein1_lp(q, p, points=None, metric: str = "euclidean", *,
     q, p, pts, mscale, pscale = _setup(q, p, points, metric, max_size)
     if not q.any():  # both measures zero (equal totals): nothing to transport
         return TransportResult(0.0, np.zeros((q.size, q.size)), 0.0, 0, "optimal")
-    cost = cdist(pts, pts, metric=_METRICS[metric])
-    plan, value = _emd(q, p, cost)
+    plan, value = _emd_w1_on_difference(q, p, pts, _METRICS[metric])
     residual = max(np.abs(plan.sum(1) - q).max(), np.abs(plan.sum(0) - p).max())
     return TransportResult(_times(value, mscale, pscale), _times(plan, mscale), _times(residual, mscale), 0, "optimal")
+
+
+def _emd_w1_on_difference(q: np.ndarray, p: np.ndarray, pts: np.ndarray, metric: str):
+    """An optimal W_1 plan between ``q`` and ``p`` on the points ``pts`` and its cost.
+
+    W_1 depends on ``q - p`` alone (Kantorovich-Rubinstein), so the mass both share stays where
+    it is (the diagonal ``min(q, p)``) and the network simplex moves only the difference, its
+    positive part to its negative part, scaled by a power of two so that its largest entry lies
+    in [0.5, 1) (exact). Solved on q and p themselves, the flows of measures that nearly agree
+    were differences of numbers of order 1: ``W_1`` of measures differing by 1e-12 relatively
+    came out 1 % off. Differences that are one-signed are within ``TOTAL_RTOL`` (checked by the
+    caller): nothing to transport."""
+    plan = np.diag(np.minimum(q, p))
+    idx = np.flatnonzero(q != p)
+    diff = q[idx] - p[idx]  # exact where q_i and p_i are within a factor 2 (Sterbenz), else rounded
+    if not (diff > 0).any() or not (diff < 0).any():
+        return plan, 0.0
+    dk = _unit_exponent(float(np.abs(diff).max()))
+    diff = np.ldexp(diff, -dk)
+    sub, value = _emd(np.maximum(diff, 0.0), np.maximum(-diff, 0.0), cdist(pts[idx], pts[idx], metric=metric))
+    plan[np.ix_(idx, idx)] += np.ldexp(sub, dk)
+    return plan, _times(value, dk)
 
 
 def wasserstein1_dual(q, p, points=None, metric: str = "euclidean", *,
@@ -504,8 +527,11 @@ def wasserstein(q, p, x=None, y=None, *, order=1) -> WassersteinResult:
     ulps, and the terms are summed in logarithms where ``w |x - y|**p`` would fall below the
     float range (any order). Otherwise POT's network simplex (``ot.emd``) runs on the dense
     ``(n, m)`` cost matrix: memory ``16 n m`` bytes with the plan (400 MB for 5,000 points per
-    side), time roughly cubic in the number of points (about 2 s at 2,000 per side here). When
-    the costs the optimal plan uses have underflowed, the distances are measured again in units
+    side), time roughly cubic in the number of points (about 2 s at 2,000 per side here). Its
+    flows are then recomputed exactly on the plan's support (the basis it found is optimal
+    whatever the masses), so measures that nearly agree keep their small ``W_p`` to a few ulps;
+    with ``order=1`` on one support (``y=None``) only ``q - p`` is moved, as in
+    :func:`wasserstein1_lp`. When the costs the optimal plan uses have underflowed, the distances are measured again in units
     of the largest one (its cost exactly 1) and the problem solved again; if that is not enough,
     ``ValueError``.
 
@@ -547,13 +573,16 @@ def wasserstein(q, p, x=None, y=None, *, order=1) -> WassersteinResult:
     xs, ys = _scaled(xs, e), _scaled(ys, e)
     if xs.shape[1] == 1:
         return _quantile_result(*_quantile_terms(q, p, xs[:, 0], ys[:, 0]), e, mk, order)
+    if order == 1.0 and (y is None or (ys.shape == xs.shape and np.array_equal(xs, ys))):
+        plan, cost = _emd_w1_on_difference(q, p, xs, "euclidean")  # one support: move q - p alone
+        return _wp(cost, e, mk, order, plan)
     if order == 2.0:
         m = cdist(xs, ys, metric="sqeuclidean")
     else:
         m = cdist(xs, ys, metric="euclidean")
         if order != 1.0:
             np.power(m, order, out=m)
-    plan, cost = _emd(q, p, m)
+    plan, cost = _emd_exact_flows(q, p, m)
     if not _lost_costs(plan, m, xs, ys, cost):
         return _wp(cost, e, mk, order, plan)
     # Costs the plan uses underflowed: measure distances in units of the largest one, so that
@@ -563,7 +592,7 @@ def wasserstein(q, p, x=None, y=None, *, order=1) -> WassersteinResult:
     dmax = float(m.max())
     m /= dmax
     np.power(m, order, out=m)
-    plan, cost = _emd(q, p, m)
+    plan, cost = _emd_exact_flows(q, p, m)
     if _lost_costs(plan, m, xs, ys, cost):
         raise ValueError(f"`order`={order:g} is too large for these points: the optimal plan moves mass over "
                          f"distances whose cost |x - y|**order underflows float64 beside the largest "
@@ -573,6 +602,61 @@ def wasserstein(q, p, x=None, y=None, *, order=1) -> WassersteinResult:
     with np.errstate(over="ignore", under="ignore"):
         full = float(np.exp2(order * (math.log2(dmax) + e) + mk + math.log2(cost))) if cost > 0 else 0.0
     return WassersteinResult(value, full, order, _times(plan, mk))
+
+
+def _emd_exact_flows(q: np.ndarray, p: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, float]:
+    """POT's optimal plan with its flows recomputed exactly on the same support, and the cost
+    they give (:func:`_exact_flows`); POT's own plan and cost where that is not possible."""
+    plan, value = _emd(q, p, cost)
+    exact = _exact_flows(plan, q, p)
+    if exact is None:
+        return plan, value
+    ii, jj, flows = exact
+    plan = np.zeros_like(plan)
+    plan[ii, jj] = flows
+    return plan, math.fsum(flows * cost[ii, jj])
+
+
+def _exact_flows(plan: np.ndarray, q: np.ndarray, p: np.ndarray):
+    """The flows on the support of a vertex ``plan`` that meet the marginals ``q`` and ``p``
+    exactly, by peeling the leaves of the support (a forest), in exact rational arithmetic on
+    the float masses; rounded once each, as ``(rows, cols, flows)``. None where the support has
+    a cycle, a flow comes out negative, or a component's supply and demand differ by more than
+    the totals do; the caller then keeps the solver's flows.
+
+    The network simplex's own flows are sums and differences of the masses in floats, so those
+    of measures that nearly agree carried absolute errors of an ulp of the masses: W_2 in the
+    plane of measures differing by 1e-11 relatively came out 0.2 % off. The support's basis is
+    optimal whatever the marginals (optimality is a condition on the costs alone), so exact
+    flows on it that are nonnegative are an optimal plan for the exact masses."""
+    from fractions import Fraction
+
+    ii, jj = np.nonzero(plan)
+    n = plan.shape[0]
+    rem = [Fraction(float(v)) for v in q] + [Fraction(float(v)) for v in p]
+    imbalance = abs(sum(rem[:n]) - sum(rem[n:]))
+    ends = [(int(i), n + int(j)) for i, j in zip(ii, jj)]
+    edges_at: list[list[int]] = [[] for _ in rem]
+    for k, (a, b) in enumerate(ends):
+        edges_at[a].append(k)
+        edges_at[b].append(k)
+    degree = [len(e) for e in edges_at]
+    flow: list = [None] * len(ends)
+    leaves = [v for v, d in enumerate(degree) if d == 1]
+    while leaves:
+        v = leaves.pop()
+        if degree[v] != 1:
+            continue
+        k = next(k for k in edges_at[v] if flow[k] is None)
+        u = ends[k][1] if ends[k][0] == v else ends[k][0]
+        flow[k], rem[u], rem[v] = rem[v], rem[u] - rem[v], Fraction(0)
+        degree[v] -= 1
+        degree[u] -= 1
+        if degree[u] == 1:
+            leaves.append(u)
+    if any(f is None or f < 0 for f in flow) or sum(abs(r) for r in rem) > imbalance:
+        return None
+    return ii, jj, np.array([float(f) for f in flow])
 
 
 def _lost_costs(plan: np.ndarray, m: np.ndarray, xs: np.ndarray, ys: np.ndarray, cost: float) -> bool:
