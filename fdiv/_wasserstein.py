@@ -288,7 +288,8 @@ def _emd_w1_on_difference(q: np.ndarray, p: np.ndarray, pts: np.ndarray, metric:
         return plan, 0.0
     dk = _unit_exponent(float(np.abs(diff).max()))
     diff = np.ldexp(diff, -dk)
-    sub, value = _emd(np.maximum(diff, 0.0), np.maximum(-diff, 0.0), cdist(pts[idx], pts[idx], metric=metric))
+    sub, value = _emd_exact_flows(np.maximum(diff, 0.0), np.maximum(-diff, 0.0),
+                                  cdist(pts[idx], pts[idx], metric=metric))
     plan[np.ix_(idx, idx)] += np.ldexp(sub, dk)
     return plan, _times(value, dk)
 
@@ -606,8 +607,23 @@ def wasserstein(q, p, x=None, y=None, *, order=1) -> WassersteinResult:
 
 def _emd_exact_flows(q: np.ndarray, p: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, float]:
     """POT's optimal plan with its flows recomputed exactly on the same support, and the cost
-    they give (:func:`_exact_flows`); POT's own plan and cost where that is not possible."""
+    they give (:func:`_exact_flows`); POT's own plan and cost where that is not possible.
+
+    Raises ``RuntimeError`` when the plan leaves out points with positive mass altogether and
+    their mass, moved at the largest cost of its row (column), could change the total by more
+    than an ulp: the simplex's flows are floats, and a mass below an ulp of the largest ones
+    vanishes in them (``q = [1e-17, 1, 0]``, ``p = [0, 1, 1e-17]`` came back with the first row
+    empty and the cost of the second move alone). Below that bound the points are left out."""
     plan, value = _emd(q, p, cost)
+    for name, mass, used, worst in (("q", q, plan.any(axis=1), cost.max(axis=1)),
+                                    ("p", p, plan.any(axis=0), cost.max(axis=0))):
+        lost = (mass > 0) & ~used
+        if lost.any() and math.fsum(mass[lost] * worst[lost]) > 2.0 ** -52 * value:
+            i = int(np.argmax(np.where(lost, mass, -1.0)))
+            raise RuntimeError(f"POT's network simplex left out {int(lost.sum())} point(s) of `{name}` with positive "
+                               f"mass (the largest: {name}[{i}] = {float(mass[i])!r}, against {float(mass.max())!r} at "
+                               f"most) that could change the cost: its flows are floats, in which masses below an "
+                               f"ulp of the largest vanish; W_p is not computed")
     exact = _exact_flows(plan, q, p)
     if exact is None:
         return plan, value
@@ -619,21 +635,25 @@ def _emd_exact_flows(q: np.ndarray, p: np.ndarray, cost: np.ndarray) -> tuple[np
 
 def _exact_flows(plan: np.ndarray, q: np.ndarray, p: np.ndarray):
     """The flows on the support of a vertex ``plan`` that meet the marginals ``q`` and ``p``
-    exactly, by peeling the leaves of the support (a forest), in exact rational arithmetic on
-    the float masses; rounded once each, as ``(rows, cols, flows)``. None where the support has
-    a cycle, a flow comes out negative, or a component's supply and demand differ by more than
-    the totals do; the caller then keeps the solver's flows.
+    exactly, by peeling the leaves of the support (a forest) in exact integer arithmetic (every
+    mass an integer multiple of the smallest ulp among them); rounded once each, as ``(rows,
+    cols, flows)``. None where the support has a cycle, a flow comes out negative, or a
+    component's supply and demand differ by more than the totals do; the caller then keeps the
+    solver's flows.
 
     The network simplex's own flows are sums and differences of the masses in floats, so those
     of measures that nearly agree carried absolute errors of an ulp of the masses: W_2 in the
     plane of measures differing by 1e-11 relatively came out 0.2 % off. The support's basis is
     optimal whatever the marginals (optimality is a condition on the costs alone), so exact
     flows on it that are nonnegative are an optimal plan for the exact masses."""
-    from fractions import Fraction
-
     ii, jj = np.nonzero(plan)
     n = plan.shape[0]
-    rem = [Fraction(float(v)) for v in q] + [Fraction(float(v)) for v in p]
+    masses = np.concatenate([q, p])
+    mant, expo = np.frexp(masses)
+    mant = np.ldexp(mant, 53).astype(np.int64)  # exact: masses = mant * 2**(expo - 53)
+    expo = expo.astype(np.int64) - 53
+    low = int(expo[masses > 0].min()) if (masses > 0).any() else 0
+    rem = [int(mv) << int(ev - low) if mv else 0 for mv, ev in zip(mant.tolist(), expo.tolist())]
     imbalance = abs(sum(rem[:n]) - sum(rem[n:]))
     ends = [(int(i), n + int(j)) for i, j in zip(ii, jj)]
     edges_at: list[list[int]] = [[] for _ in rem]
@@ -649,14 +669,16 @@ def _exact_flows(plan: np.ndarray, q: np.ndarray, p: np.ndarray):
             continue
         k = next(k for k in edges_at[v] if flow[k] is None)
         u = ends[k][1] if ends[k][0] == v else ends[k][0]
-        flow[k], rem[u], rem[v] = rem[v], rem[u] - rem[v], Fraction(0)
+        flow[k], rem[u], rem[v] = rem[v], rem[u] - rem[v], 0
         degree[v] -= 1
         degree[u] -= 1
         if degree[u] == 1:
             leaves.append(u)
     if any(f is None or f < 0 for f in flow) or sum(abs(r) for r in rem) > imbalance:
         return None
-    return ii, jj, np.array([float(f) for f in flow])
+    # int / int is correctly rounded in Python, for integers beyond the float range too
+    scale = 1 << -low if low < 0 else None
+    return ii, jj, np.array([f / scale if scale else float(f << low) for f in flow], dtype=float)
 
 
 def _lost_costs(plan: np.ndarray, m: np.ndarray, xs: np.ndarray, ys: np.ndarray, cost: float) -> bool:

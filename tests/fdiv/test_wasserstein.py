@@ -301,3 +301,35 @@ def test_wp_in_the_plane_of_measures_that_nearly_agree(order, move):
         res = fdiv.wasserstein(q, p, np.column_stack([x, np.zeros(25)]), order=order)
         assert res.value == pytest.approx(exact, rel=RTOL, abs=0)
         np.testing.assert_array_equal(res.plan.sum(axis=1), q)
+
+
+@pytest.mark.parametrize("small", [1e-10, 1e-14, 1e-17, 1e-300])
+def test_masses_far_below_the_others_in_the_plane(small, order=2):
+    """A mass ``small`` moved from (0, 0) to (2, 1) through (1, 0), beside a mass 1 that stays:
+    W_2^2 = 3 small, W_1 = sqrt(5) small. The network simplex's float flows lost digits of the
+    small mass (2.9992e-14 for 3e-14) and, below an ulp of 1, all of it (the cost of one leg,
+    2e-17, for 3e-17). Now: exact where the plan keeps the point, a RuntimeError naming it
+    where it does not; W_1 on one support moves q - p alone and is exact throughout."""
+    q, p, pts = [small, 1.0, 0.0], [0.0, 1.0, small], [[0.0, 0.0], [1.0, 0.0], [2.0, 1.0]]
+    if small >= 1e-14:
+        assert fdiv.wasserstein(q, p, pts, order=order).cost == pytest.approx(3 * small, rel=RTOL, abs=0)
+    else:
+        with pytest.raises(RuntimeError, match=r"left out 1 point\(s\) of `q` .*q\[0\]"):
+            fdiv.wasserstein(q, p, pts, order=order)
+    assert wasserstein1_lp(q, p, pts).value == pytest.approx(math.sqrt(5) * small, rel=RTOL, abs=0)
+    assert fdiv.wasserstein(q, p, pts).value == pytest.approx(math.sqrt(5) * small, rel=RTOL, abs=0)
+
+
+def test_tail_masses_that_cannot_matter_are_not_an_error():
+    """Discretised Gaussians with tail masses down to 1e-52: the simplex may leave those points
+    out, but moved at their largest cost they change W_2^2 by less than an ulp, so the value is
+    returned, and it equals the value without the tail points to RTOL."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((30, 2)), rng.standard_normal((30, 2)) + 1
+    q, p = np.exp(-20 * (x ** 2).sum(1)), np.exp(-20 * ((y - 1) ** 2).sum(1))
+    q, p = q / q.sum(), p / p.sum()
+    full = fdiv.wasserstein(q, p, x, y, order=2).value
+    kq, kp = q > 1e-30, p > 1e-30
+    q2, p2 = q[kq], p[kp]
+    trimmed = fdiv.wasserstein(q2 / math.fsum(q2) * math.fsum(p2), p2, x[kq], y[kp], order=2).value
+    assert full == pytest.approx(trimmed, rel=1e-13)
