@@ -518,7 +518,8 @@ def wasserstein(q, p, x=None, y=None, *, order=1) -> WassersteinResult:
         that the costs ``|x - y|**order`` the optimal plan uses underflow float64 beside the
         largest distances (then ``W_p`` is not determined in float64; in 1-D it is exact).
     RuntimeError
-        If POT's network simplex stops before an optimum (no fallback).
+        If POT's network simplex stops before an optimum (no fallback), or leaves out a point
+        whose mass, far below the largest (beyond an ulp of it), could change the cost.
 
     Notes
     -----
