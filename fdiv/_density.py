@@ -166,17 +166,21 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
     rng : numpy.random.Generator, int or None
         Randomness of the importance sampling (3 or more dimensions only; ``n_samples`` and
         ``rng`` are checked in every dimension).
-    points : sequence of float, optional
-        1-D only (in 2-D, put a line where a density is singular on an edge of ``bounds``; inside
-        the box, off every bisection point, its bar can fall short): points inside the range
-        where a density is singular or has a kink (as
-        ``scipy.integrate.quad``'s ``points``). Each is approached from both sides by cells of
-        halving width and the rest next to it is extrapolated, as at a support end, so an
-        integrable singularity there gets a value within ``.error`` and a non-integrable one
-        ``+inf``. Without it the cells must find the point themselves: a density callable may
-        then be evaluated at it (a ValueError for an infinite value names the point), or the
-        cells stop at the float resolution around it (in 1-D an infinite error, whose reason
-        names the point).
+    points : sequence of float, or one such sequence per axis, optional
+        In 1-D, points inside the range where a density is singular or has a kink (as
+        ``scipy.integrate.quad``'s ``points``; ``[s, ...]`` or ``[[s, ...]]``). Each is approached
+        from both sides by cells of halving width and the rest next to it is extrapolated, as
+        at a support end, so an integrable singularity there gets a value within ``.error``
+        and a non-integrable one ``+inf``. Without it the cells must find the point themselves:
+        a density callable may then be evaluated at it (a ValueError for an infinite value
+        names the point), or the cells stop at the float resolution around it (in 1-D an
+        infinite error, whose reason names the point). In 2-D, one sequence of cut coordinates
+        per axis (``[[0.3], []]``: the line x = 0.3), for lines along which a density is
+        singular or has a kink: they become edges of the initial cells. A line inside the box
+        off every bisection point can otherwise get a bar that is too small (up to 9 times);
+        cut there, its bar holds, and a strong singularity (``|x - s|**a``, a below about
+        -0.6) gets an infinite error instead, the part within an ulp of ``s`` being out of the
+        cells' reach (as along the upper edges of ``bounds``). Not in 3 or more dimensions.
 
     Returns
     -------
@@ -280,7 +284,7 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
     if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, numbers.Integral) or n_samples < 2:
         raise ValueError(f"`n_samples` must be an integer >= 2; got {n_samples!r}")
     rng = as_rng(rng)
-    marks = _check_points(points)
+    marks, flat_marks = _check_points(points)  # checked before any other work
     box, dim = _check_bounds(bounds)
     qa, pa = as_density(q, "q", dim), as_density(p, "p", dim)
     if qa.dim != pa.dim:
@@ -290,8 +294,7 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
         raise ValueError(f"`bounds` must give one (lo, hi) pair per axis of q and p; got {dim} pair(s) for points "
                          f"of shape (n, {qa.dim})")
     dim = qa.dim
-    if marks.size and dim != 1:
-        raise ValueError(f"`points` applies to densities in 1-D; got points of shape (n, {dim})")
+    cuts = _cuts(marks, flat_marks, dim, points)
     if _identical(q, p):  # D_f(P||P) = f(1), with no rounding of the log-densities to bound
         return DensityResult(float(g.f(1.0)), 0.0, "exact", 0.0, 1.0, 1.0, 0, "q and p are the same distribution")
     if box is None:
@@ -301,19 +304,48 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
         return DensityResult(math.inf, 0.0, "exact", 0.0, None, None, 0, reason)
     if dim >= 3:
         return _importance(g, qa, pa, n_samples, rng, mass_tol)
-    return _quadrature(g, qa, pa, box, rtol, mass_tol, marks)
+    return _quadrature(g, qa, pa, box, rtol, mass_tol, cuts)
 
 
-def _check_points(points) -> np.ndarray:
-    """``points`` as a 1-D float array (empty for None); finite reals only."""
+def _check_points(points):
+    """``points`` as a list of sorted float arrays, one per axis (``[[...]]`` for a flat
+    sequence, ``[]`` for None), or a flat 1-D array marked by the caller's dimension check;
+    finite reals only. Returns ``(arrays, flat)``."""
     if points is None:
-        return np.empty(0)
+        return [], False
+    if isinstance(points, (str, bytes)):
+        raise ValueError(f"`points` must be a sequence of finite real numbers (2-D: one such sequence per "
+                         f"axis); got {points!r:.80}")
+    try:
+        items = list(points)
+    except TypeError:
+        items = None
+    if items is not None and items and all(np.ndim(v) == 1 or isinstance(v, (list, tuple)) for v in items):
+        return [_check_point_list(v, f"points[{k}]") for k, v in enumerate(items)], False
+    return [_check_point_list(points, "points")], True
+
+
+def _cuts(marks, flat: bool, dim: int, points):
+    """The checked ``points`` as one array per axis for the quadrature (None in 3 or more
+    dimensions, where nothing may be given): a flat sequence only in 1-D, one sequence per
+    axis in any dimension up to 2."""
+    if not any(m.size for m in marks):
+        return [np.empty(0) for _ in range(dim)] if dim <= 2 else None
+    if dim >= 3:
+        raise ValueError(f"`points` applies to densities in 1-D and 2-D; got points of shape (n, {dim})")
+    if (flat and dim != 1) or (not flat and len(marks) != dim):
+        raise ValueError(f"`points` must give one sequence of cut coordinates per axis in {dim}-D (in 2-D, "
+                         f"e.g. points=[[0.3], []] for the line x = 0.3); got {points!r:.80}")
+    return marks
+
+
+def _check_point_list(points, name: str) -> np.ndarray:
     try:
         arr = np.asarray(points, dtype=np.float64)
     except (TypeError, ValueError):
         arr = None
     if arr is None or arr.ndim > 1 or isinstance(points, (str, bytes)) or not np.isfinite(arr).all():
-        raise ValueError(f"`points` must be a sequence of finite real numbers; got {points!r:.80}")
+        raise ValueError(f"`{name}` must be a sequence of finite real numbers; got {points!r:.80}")
     return np.unique(arr.reshape(-1))
 
 
@@ -823,7 +855,10 @@ def _frame(c, inner, outer):
     return np.array(los), np.array(his)
 
 
-def _quadrature(g, qa, pa, box, rtol, mass_tol, marks=()):
+def _quadrature(g, qa, pa, box, rtol, mass_tol, cuts=None):
+    """The integral in 1-D or 2-D. ``cuts``: per axis, the coordinates given as ``points``: in
+    1-D points treated as support ends; in 2-D lines that become edges of the initial cells."""
+    marks = cuts[0] if cuts and len(cuts) == 1 else ()
     tilted = _tilted(g, qa, pa) if box is None else []
     lo, hi, shells = _range(qa, pa, box, tilted)
     dim = lo.size
@@ -842,6 +877,8 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol, marks=()):
             ends = _end_plan(fn, candidates, float(lo[0]), float(hi[0]))
             cells, ends = _end_cells(_grid(lo[0], hi[0], _end_breaks(breaks[0], ends), 16), ends)
         else:
+            if cuts:
+                breaks = [np.concatenate([b, c]) for b, c in zip(breaks, cuts)]
             cells = _cells(lo, hi, breaks)
         core = _cubature.integrate(fn, *cells, _scorer(rtol, mass_tol), **limits)
         total, err = core.value.copy(), core.error.copy()

@@ -212,13 +212,60 @@ def test_points_at_a_kink_of_a_scipy_density_keep_the_value():
     assert abs(with_point.value - without.value) <= with_point.error + without.error
 
 
-@pytest.mark.parametrize("points", ["x", [math.nan], [[1.0], [2.0]], [1 + 2j], [math.inf]])
+@pytest.mark.parametrize("points", ["x", [math.nan], [1 + 2j], [math.inf], [[0.5], [math.nan]], [[0.5], "ab"]])
 def test_bad_points(points):
-    with pytest.raises(ValueError, match="`points` must be a sequence of finite real numbers"):
+    with pytest.raises(ValueError, match=r"`points(\[\d\])?` must be a sequence of finite real numbers"):
         fdiv.density_divergence("kl", stats.norm(), stats.norm(1.0), points=points)
 
 
-def test_points_are_1d_only():
-    with pytest.raises(ValueError, match="`points` applies to densities in 1-D"):
-        fdiv.density_divergence("kl", stats.multivariate_normal([0.0, 0.0]), stats.multivariate_normal([1.0, 0.0]),
-                                points=[0.0])
+def test_points_give_one_sequence_per_axis():
+    """1-D: a flat sequence or one sequence; 2-D: one sequence of cut coordinates per axis (a
+    flat one is refused, naming the form); 3 or more dimensions: none."""
+    two = (stats.multivariate_normal([0.0, 0.0]), stats.multivariate_normal([1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"one sequence of cut coordinates per axis in 2-D .*points=\[\[0\.3\], \[\]\]"):
+        fdiv.density_divergence("kl", *two, points=[0.0])
+    with pytest.raises(ValueError, match="one sequence of cut coordinates per axis in 2-D"):
+        fdiv.density_divergence("kl", *two, points=[[0.0], [], [1.0]])
+    with pytest.raises(ValueError, match="one sequence of cut coordinates per axis in 1-D"):
+        fdiv.density_divergence("kl", stats.norm(), stats.norm(1.0), points=[[1.0], [2.0]])
+    three = (stats.multivariate_normal(np.zeros(3)), stats.multivariate_normal(np.ones(3)))
+    with pytest.raises(ValueError, match="`points` applies to densities in 1-D and 2-D"):
+        fdiv.density_divergence("kl", *three, points=[[0.0], [], []])
+    flat, nested = (fdiv.density_divergence("kl", stats.laplace(0.3, 0.7), stats.norm(0.0, 1.2), points=pts)
+                    for pts in ([0.3], [[0.3]]))
+    assert flat.value == nested.value and flat.error == nested.error
+
+
+def _line_singular_case(a: float, s: float, b: float):
+    """q(x, y) = |x - s|^a (1 + b y) / Z on the unit square (singular along the line x = s),
+    p uniform there; KL(q||p) = E_q log q in 30-digit mpmath (the integrand is separable)."""
+    z = (s ** (a + 1) + (1 - s) ** (a + 1)) / (a + 1) * (1 + b / 2)
+
+    def q(x):
+        return np.abs(x[:, 0] - s) ** a * (1 + b * x[:, 1]) / z
+
+    with mp.workdps(30):
+        A, S, B = mp.mpf(a), mp.mpf(s), mp.mpf(b)
+        zx = (S ** (A + 1) + (1 - S) ** (A + 1)) / (A + 1)
+        ex = (mp.quad(lambda t: t ** A * mp.log(t), [0, S]) + mp.quad(lambda t: t ** A * mp.log(t), [0, 1 - S])) / zx
+        zy = 1 + B / 2
+        ey = mp.quad(lambda y: (1 + B * y) * mp.log(1 + B * y), [0, 1]) / zy
+        kl = float(A * ex + ey - mp.log(zx * zy))
+    return q, kl
+
+
+@pytest.mark.parametrize(("a", "s", "b"), [(-0.5, 0.4011, 1.0), (-0.6, 0.2377, 0.6), (-0.3, 0.8164, 1.7),
+                                           (-0.75, 0.2377, 0.6)])
+def test_2d_line_singularity_inside_the_box_with_a_cut(a, s, b):
+    """A density singular along the line x = s inside the box: with ``points=[[s], []]`` the
+    line is an edge of the initial cells, and the exact KL lies within ``.error``: a finite
+    one down to a = -0.6; at a = -0.75 the cells reach the float resolution next to the line
+    (an ulp of s) with a part of order ulp**(1 + a) still unknown, and the error is infinite
+    ("not decided"), as at the upper edges of ``bounds``. Without the cut, lines off every
+    bisection point got bars short by up to 9 times (2 of 20 random cases here, by 3.2 times;
+    with it 0 of 20)."""
+    q, kl = _line_singular_case(a, s, b)
+    res = fdiv.density_divergence("kl", q, lambda x: np.ones(x.shape[0]), bounds=[(0, 1), (0, 1)],
+                                  points=[[s], []])
+    assert abs(res.value - kl) <= res.error, (res.value, kl, res.error)
+    assert (res.error < math.inf) == (a >= -0.6), res.reason
