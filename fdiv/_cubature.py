@@ -24,6 +24,16 @@ change of the last split along that axis (its share of it, by the children's ``|
 and, from two consecutive changes, that geometric remainder times ``_SAFETY``; its error
 estimate is the larger of ``|K − G|`` and the remainders. Smooth boxes are untouched: their
 changes fall by far more than ``_RHO_MIN`` per split (the Kronrod rule's degree).
+
+Blind strips (1-D). Between a box's outermost node and its edge lies a strip of 0.43 % of its
+width where neither rule looks: a jump of f there leaves both rules seeing a constant, ``|K −
+G| = 0``, and the box wrong by the jump times the jump's distance to the edge (a histogram
+density's mass came out 5e-4 off 1 with the cubature converged). Such a jump shows as a
+disagreement ``m`` between the degree-14 polynomials of the two boxes that share the edge,
+each extrapolated to it; ``m`` times the strip's width bounds what the strip can hold (for a
+jump of a derivative too) and is added to both boxes' errors. For a smooth f the polynomials
+agree to the rules' accuracy and the term is negligible (no more evaluations on smooth
+densities; 1.8 times more on densities with jumps, which were wrong before).
 """
 from __future__ import annotations
 
@@ -47,6 +57,11 @@ _WG = np.array([0.129484966168869693270611432679082, 0.2797053914892766679014677
                 0.381830050505118944950369775488975, 0.417959183673469387755102040816327])
 
 _X1 = np.concatenate([-_XGK[:-1], _XGK[::-1]])  # 15 nodes, increasing
+#: weights of the degree-14 polynomial through the 15 nodes at the right end x = 1 (Lagrange;
+#: their absolute sum, the extrapolation's Lebesgue constant, is 3.84); reversed, at x = -1
+_EDGE_W = np.array([np.prod([(1.0 - _X1[j]) / (_X1[k] - _X1[j]) for j in range(15) if j != k]) for k in range(15)])
+#: the part of a box's half-width between its outermost node and its edge, where no node looks
+_BLIND = 1.0 - float(_XGK[0])
 _WK1 = np.concatenate([_WGK[:-1], _WGK[::-1]])
 _WG1 = np.zeros(15)
 _WG1[[1, 3, 5, 7, 9, 11, 13]] = np.concatenate([_WG[:-1], _WG[::-1]])
@@ -124,17 +139,41 @@ def _boxes(lo: np.ndarray, hi: np.ndarray, fn: Callable, nodes, wk, wg, mixed):
             diff = np.where(resasc > 0, np.maximum(diff, scaled), diff)
     if lo.shape[1] == 1:
         axis = np.zeros(lo.shape[0], dtype=np.intp)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ends = np.stack([np.einsum("k,bkc->bc", _EDGE_W[::-1], vals), np.einsum("k,bkc->bc", _EDGE_W, vals)],
+                            axis=1)  # (boxes, 2, channels): the box's polynomial at its left and right edge
+        return ik, diff, axis, pts.shape[0], ends
     else:
         per_axis = np.abs(np.einsum("jk,bkc->bjc", mixed, vals) * vol[:, None, :] - ik[:, None, :]).sum(axis=2)
         axis = np.argmax(per_axis, axis=1)
-    return ik, diff, axis, pts.shape[0]
+    return ik, diff, axis, pts.shape[0], None
 
 
 def rule_estimates(fn: Callable, lo: np.ndarray, hi: np.ndarray):
     """One Kronrod rule per box ``[lo_i, hi_i]`` (no refinement): the integrals per channel
     (boxes, channels) and their Kronrod-Gauss error estimates."""
-    ik, ek, _, _ = _boxes(lo, hi, fn, *_RULES[lo.shape[1]])
+    ik, ek, _, _, _ = _boxes(lo, hi, fn, *_RULES[lo.shape[1]])
     return ik, ek
+
+
+def _hidden(lo: np.ndarray, hi: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """In 1-D, what each box may miss next to an edge it shares with a neighbour: the two
+    boxes' polynomials disagree there by ``m`` (per channel), and a jump of f (or of a
+    derivative) between a box's outermost node and that edge, where none of its nodes looks,
+    shows only as that disagreement; it changes the box's integral by at most ``m`` times the
+    width of that blind strip. For a smooth f the two polynomials agree to the rules' own
+    accuracy and this is negligible. ``(boxes, channels)``."""
+    order = np.argsort(lo[:, 0], kind="stable")
+    a, b = order[:-1], order[1:]
+    touch = hi[a, 0] == lo[b, 0]
+    a, b = a[touch], b[touch]
+    hidden = np.zeros((lo.shape[0], ends.shape[2]))
+    with np.errstate(over="ignore", invalid="ignore"):
+        m = np.abs(ends[a, 1] - ends[b, 0])
+        half = 0.5 * (hi[:, 0] - lo[:, 0])
+        hidden[a] += m * (_BLIND * half[a])[:, None]  # each box is at most once in a, once in b
+        hidden[b] += m * (_BLIND * half[b])[:, None]
+    return hidden
 
 
 def _children(lo: np.ndarray, hi: np.ndarray, axis: np.ndarray):
@@ -199,12 +238,14 @@ def integrate(fn: Callable, lo: np.ndarray, hi: np.ndarray, score: Callable, *,
     its chain of splits (module docstring: singular boxes).
     """
     rule_d = _RULES[lo.shape[1]]
-    ik, ek, axis, evals = _boxes(lo, hi, fn, *rule_d)
+    ik, ek, axis, evals, ends = _boxes(lo, hi, fn, *rule_d)
     change = np.zeros((lo.shape[0], lo.shape[1], ik.shape[1]))  # per box, axis, channel
     rest, ratio = np.zeros_like(change), np.zeros_like(change)
     while True:
         with np.errstate(over="ignore", invalid="ignore"):  # an overflowing total is the callers' to judge
             eff = np.maximum(ek, rest.sum(axis=1))
+            if ends is not None:
+                eff = eff + _hidden(lo, hi, ends)
             total, err = ik.sum(axis=0), eff.sum(axis=0)
         if not (np.all(np.isfinite(total)) and np.all(np.isfinite(err))):
             # an overflowing integral (a growing tail) or a cell whose two rules are inf - inf:
@@ -241,7 +282,7 @@ def integrate(fn: Callable, lo: np.ndarray, hi: np.ndarray, score: Callable, *,
         keep = np.ones(lo.shape[0], dtype=bool)
         keep[pick] = False
         clo, chi = _children(lo[pick], hi[pick], axis[pick])
-        cik, cek, caxis, n = _boxes(clo, chi, fn, *rule_d)
+        cik, cek, caxis, n, cends = _boxes(clo, chi, fn, *rule_d)
         evals += n
         rounded = 0.5 * width[pick] <= _ROUNDED_WIDTH * scale[pick]
         cchange, crest, cratio = _split_history(ik[pick], cik, cek, axis[pick], rounded, change[pick], rest[pick],
@@ -251,3 +292,5 @@ def integrate(fn: Callable, lo: np.ndarray, hi: np.ndarray, score: Callable, *,
         change, rest = np.concatenate([change[keep], cchange]), np.concatenate([rest[keep], crest])
         ratio = np.concatenate([ratio[keep], cratio])
         axis = np.concatenate([axis[keep], caxis])
+        if ends is not None:
+            ends = np.concatenate([ends[keep], cends])
