@@ -905,8 +905,10 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol, cuts=None):
                 f"the quadrature found mass {float(total[k])!r} for `{name}`, a distribution of mass 1: part "
                 "of its density was missed (a narrow feature far from every component's centre); pass "
                 "`bounds` around it")
+        hint = ("; if it has, the cells missed part of it: a jump or a narrow feature between their nodes "
+                "(mark its lines with points=[[x, ...], [y, ...]])" if lo.size == 2 else "")
         raise ValueError(f"`{name}` must have mass 1 on the range (within mass_tol={mass_tol!r}); got "
-                         f"mass {float(total[k])!r} on {[(float(a), float(b)) for a, b in zip(lo, hi)]}")
+                         f"mass {float(total[k])!r} on {[(float(a), float(b)) for a, b in zip(lo, hi)]}{hint}")
     value = float(total[0] + total[1])
     if not value < math.inf:  # boxes whose integrals overflow (a sum of +inf and -inf is no better)
         return DensityResult(math.inf, 0.0, "divergent", 0.0, None, None, counter[0],
