@@ -880,7 +880,8 @@ def _quadrature(g, qa, pa, box, rtol, mass_tol, cuts=None):
             if cuts:
                 breaks = [np.concatenate([b, c]) for b, c in zip(breaks, cuts)]
             cells = _cells(lo, hi, breaks)
-        core = _cubature.integrate(fn, *cells, _scorer(rtol, mass_tol), **limits)
+        core = _cubature.integrate(fn, *cells, _scorer(rtol, mass_tol), **limits,
+                                   lines=cuts if dim == 2 else None)
         total, err = core.value.copy(), core.error.copy()
         for end in ends:
             t, e = _end_tail(fn, end)
