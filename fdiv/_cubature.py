@@ -180,6 +180,7 @@ def _hidden(lo: np.ndarray, hi: np.ndarray, ends: np.ndarray) -> np.ndarray:
     hidden = np.zeros((lo.shape[0], ends.shape[2]))
     with np.errstate(over="ignore", invalid="ignore"):
         m = np.abs(ends[a, 1] - ends[b, 0])
+        m = np.where(np.isfinite(m), m, 0.0)  # an infinite value is the boxes' own estimates' to report
         half = 0.5 * (hi[:, 0] - lo[:, 0])
         hidden[a] += m * (_BLIND * half[a])[:, None]  # each box is at most once in a, once in b
         hidden[b] += m * (_BLIND * half[b])[:, None]

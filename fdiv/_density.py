@@ -175,7 +175,7 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
         a density callable may then be evaluated at it (a ValueError for an infinite value
         names the point), or the cells stop at the float resolution around it (in 1-D an
         infinite error, whose reason names the point). In 2-D, one sequence of cut coordinates
-        per axis (``[[0.3], []]``: the line x = 0.3), for lines along which a density is
+        per axis (``[[0.3], []]``: the line x = 0.3), for lines along which a density jumps, is
         singular or has a kink: they become edges of the initial cells. A line inside the box
         off every bisection point can otherwise get a bar that is too small (up to 9 times);
         cut there, its bar holds, and a strong singularity (``|x - s|**a``, a below about
@@ -308,9 +308,10 @@ def density_divergence(f, q, p, *, rtol: float = 1e-10, bounds=None, mass_tol: f
 
 
 def _check_points(points):
-    """``points`` as a list of sorted float arrays, one per axis (``[[...]]`` for a flat
-    sequence, ``[]`` for None), or a flat 1-D array marked by the caller's dimension check;
-    finite reals only. Returns ``(arrays, flat)``."""
+    """``points`` checked, as ``(arrays, flat)``: the sorted finite coordinates, one array per
+    sequence given (one sequence per axis), or a single array with ``flat`` True for a flat
+    sequence of numbers; ``([], False)`` for None. Which forms fit the dimension is
+    :func:`_cuts`'s to decide, once the dimension is known."""
     if points is None:
         return [], False
     if isinstance(points, (str, bytes)):
