@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import fdiv
 from fdiv import wasserstein1, wasserstein1_dual, wasserstein1_lp
 from fdiv._wasserstein import HIGHS_FEASIBILITY_TOL
+from tests.fdiv._wasserstein_reference import ref_wp_1d
 
 RTOL = 1e-13
 
@@ -291,15 +292,17 @@ def test_w1_in_the_plane_of_measures_that_nearly_agree(move):
 @pytest.mark.parametrize("move", [1e-4, 1e-11])
 def test_wp_in_the_plane_of_measures_that_nearly_agree(order, move):
     """W_p (p > 1) in the plane, points on a line so that the exact 1-D quantile coupling is
-    the reference: at RTOL. The network simplex's float flows put W_2 0.2 % off and W_3.5 0.9 %
+    the reference (mpmath, as the 1-D route is checked): at RTOL. The network simplex's float flows put W_2 0.2 % off and W_3.5 0.9 %
     off at move 1e-11; the flows are now recomputed exactly on the simplex's support."""
     rng = np.random.default_rng(9)
     for _ in range(8):
         x = np.sort(rng.uniform(0, 10, 25))
         q, p = _nearly_equal_dyadic(rng, 25, move)
-        exact = fdiv.wasserstein(q, p, x, order=order).value  # 1-D: the exact quantile coupling
+        with mp.workdps(60):
+            exact = float(ref_wp_1d(q, p, x, x, order)[0])
         res = fdiv.wasserstein(q, p, np.column_stack([x, np.zeros(25)]), order=order)
         assert res.value == pytest.approx(exact, rel=RTOL, abs=0)
+        assert fdiv.wasserstein(q, p, x, order=order).value == pytest.approx(exact, rel=RTOL, abs=0)
         np.testing.assert_array_equal(res.plan.sum(axis=1), q)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import fdiv
+from tests.fdiv._wasserstein_reference import ref_wp_1d
 
 RTOL = 1e-13
 LP_RTOL = 1e-9
@@ -139,30 +140,6 @@ def test_zero_measures_have_zero_transport_cost():
     assert fdiv.wasserstein1_lp(z, z, [0.0, 1.0, 2.0]).value == 0.0
     assert fdiv.wasserstein1_dual(z, z, [0.0, 1.0, 2.0]).value == 0.0
     assert fdiv.wasserstein(z, z, [0.0, 1.0, 2.0]).value == 0.0
-
-
-def ref_wp_1d(q, p, x, y, order):
-    """W_p and W_p^p in 1-D from the quantile coupling in mpmath (60 digits) on the exact float
-    inputs: the sorted masses walked together, each shared piece of mass paying |x - y|^p."""
-    xs, ys = sorted(zip(map(float, x), map(float, q))), sorted(zip(map(float, y), map(float, p)))
-    i = j = 0
-    a, b = mp.mpf(xs[0][1]), mp.mpf(ys[0][1])
-    cost = mp.mpf(0)
-    while True:
-        m = min(a, b)
-        cost += m * abs(mp.mpf(xs[i][0]) - mp.mpf(ys[j][0])) ** order
-        a, b = a - m, b - m
-        if a == 0:
-            i += 1
-            if i == len(xs):
-                break
-            a = mp.mpf(xs[i][1])
-        if b == 0:
-            j += 1
-            if j == len(ys):
-                break
-            b = mp.mpf(ys[j][1])
-    return cost ** (1 / mp.mpf(order)), cost
 
 
 @pytest.mark.parametrize("order", [1, 2, 7.5, 50, 400, 1e4])
