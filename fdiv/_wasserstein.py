@@ -533,9 +533,9 @@ def wasserstein(q, p, x=None, y=None, *, order=1) -> WassersteinResult:
     flows are then recomputed exactly on the plan's support (the basis it found is optimal
     whatever the masses), so measures that nearly agree keep their small ``W_p`` to a few ulps;
     with ``order=1`` on one support (``y=None``) only ``q - p`` is moved, as in
-    :func:`wasserstein1_lp`. When the costs the optimal plan uses have underflowed, the distances are measured again in units
-    of the largest one (its cost exactly 1) and the problem solved again; if that is not enough,
-    ``ValueError``.
+    :func:`wasserstein1_lp`. When the costs the optimal plan uses have underflowed, the
+    distances are measured again in units of the largest one (its cost exactly 1) and the
+    problem solved again; if that is not enough, ``ValueError``.
 
     Examples
     --------

@@ -6,8 +6,9 @@ import mpmath as mp
 
 
 def ref_wp_1d(q, p, x, y, order):
-    """W_p and W_p^p in 1-D from the quantile coupling in mpmath, at the caller's precision, on the exact float
-    inputs: the sorted masses walked together, each shared piece of mass paying |x - y|^p."""
+    """W_p and W_p^p in 1-D from the quantile coupling in mpmath, at the caller's precision,
+    on the exact float inputs: the sorted masses walked together, each shared piece of mass
+    paying |x - y|^p."""
     xs, ys = sorted(zip(map(float, x), map(float, q))), sorted(zip(map(float, y), map(float, p)))
     i = j = 0
     a, b = mp.mpf(xs[0][1]), mp.mpf(ys[0][1])

@@ -291,9 +291,10 @@ def test_w1_in_the_plane_of_measures_that_nearly_agree(move):
 @pytest.mark.parametrize("order", [2, 3.5])
 @pytest.mark.parametrize("move", [1e-4, 1e-11])
 def test_wp_in_the_plane_of_measures_that_nearly_agree(order, move):
-    """W_p (p > 1) in the plane, points on a line so that the exact 1-D quantile coupling is
-    the reference (mpmath, as the 1-D route is checked): at RTOL. The network simplex's float flows put W_2 0.2 % off and W_3.5 0.9 %
-    off at move 1e-11; the flows are now recomputed exactly on the simplex's support."""
+    """W_p (p > 1) in the plane, points on a line so that the exact 1-D quantile coupling (in
+    mpmath) is the reference: at RTOL, and the 1-D route too. The network simplex's float flows
+    put W_2 0.2 % off and W_3.5 0.9 % off at move 1e-11; the flows are now recomputed exactly
+    on the simplex's support."""
     rng = np.random.default_rng(9)
     for _ in range(8):
         x = np.sort(rng.uniform(0, 10, 25))
