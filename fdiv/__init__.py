@@ -41,7 +41,10 @@ _MIX = {
     "bounds": None,  # the public submodule fdiv.bounds itself
 }
 
-_LAZY = {**_CORE, **_DIST, **_MIX}
+# --- argument handling shared with the packages built on fdiv ---
+_UTIL = {"as_rng": "fdiv._validate"}
+
+_LAZY = {**_CORE, **_DIST, **_MIX, **_UTIL}
 __all__: list[str] = list(_LAZY)
 
 

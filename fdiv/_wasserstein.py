@@ -393,11 +393,8 @@ def _order(order) -> float:
 @njit(cache=True, inline="always")
 def _dd_sub(ah, al, bh, bl):  # pragma: no cover - compiled
     """``(ah + al) - (bh + bl)`` as a normalised double-double (hi, lo): TwoSum of the high
-    parts, the low parts added to the error, then one renormalising TwoSum."""
-    s = ah - bh
-    bp = s - ah
-    err = (ah - (s - bp)) + (-bh - bp)
-    err += al - bl
+    parts with the low parts' difference as the running error, then one renormalising step."""
+    s, err = _two_sum(ah, al - bl, -bh)
     h = s + err
     return h, err - (h - s)
 
@@ -451,8 +448,8 @@ def _quantile_terms(q, p, x, y) -> tuple[np.ndarray, np.ndarray]:
                             np.ascontiguousarray(x[iq]), np.ascontiguousarray(y[ip]))
 
 
-#: log2 of the smallest normal float: a term ``w d**order`` below it has lost precision (or all of it)
-_LOG2_TINY = -1022.0
+#: the smallest normal float: a term ``w d**order`` below it has lost precision (or all of it)
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 def _quantile_result(w: np.ndarray, d: np.ndarray, e: int, mk: int, order: float) -> WassersteinResult:
@@ -468,10 +465,11 @@ def _quantile_result(w: np.ndarray, d: np.ndarray, e: int, mk: int, order: float
     used = (w > 0) & (d > 0)
     if not used.any():
         return _wp(0.0, e, mk, order, None)
+    terms = w * d ** order
+    if terms[used].min() >= _TINY:
+        return _wp(float(np.sum(terms)), e, mk, order, None)
     with np.errstate(divide="ignore"):
         log2_terms = np.log2(w[used]) + order * np.log2(d[used])
-    if log2_terms.min() >= _LOG2_TINY:
-        return _wp(float(np.sum(w * d ** order)), e, mk, order, None)
     k = int(np.argmax(log2_terms))
     top, w_top, d_top = float(log2_terms[k]), float(w[used][k]), float(d[used][k])
     # W_p = d_top (w_top S)^(1/p) with S = sum_k exp2(L_k - top) in [1, n]: d_top is kept as a
@@ -616,10 +614,12 @@ def _emd_exact_flows(q: np.ndarray, p: np.ndarray, cost: np.ndarray) -> tuple[np
     vanishes in them (``q = [1e-17, 1, 0]``, ``p = [0, 1, 1e-17]`` came back with the first row
     empty and the cost of the second move alone). Below that bound the points are left out."""
     plan, value = _emd(q, p, cost)
-    for name, mass, used, worst in (("q", q, plan.any(axis=1), cost.max(axis=1)),
-                                    ("p", p, plan.any(axis=0), cost.max(axis=0))):
+    for name, mass, used, axis in (("q", q, plan.any(axis=1), 1), ("p", p, plan.any(axis=0), 0)):
         lost = (mass > 0) & ~used
-        if lost.any() and math.fsum(mass[lost] * worst[lost]) > 2.0 ** -52 * value:
+        if not lost.any():
+            continue
+        worst = (cost[lost] if axis == 1 else cost[:, lost].T).max(axis=1)  # the lost points' largest costs
+        if math.fsum(mass[lost] * worst) > 2.0 ** -52 * value:
             i = int(np.argmax(np.where(lost, mass, -1.0)))
             raise RuntimeError(f"POT's network simplex left out {int(lost.sum())} point(s) of `{name}` with positive "
                                f"mass (the largest: {name}[{i}] = {float(mass[i])!r}, against {float(mass.max())!r} at "
@@ -689,9 +689,8 @@ def _lost_costs(plan: np.ndarray, m: np.ndarray, xs: np.ndarray, ys: np.ndarray,
     costs. (Where the plan uses no such pair it is optimal for the true costs as well: these
     are larger than the rounded ones only on pairs it does not use.)"""
     ii, jj = np.nonzero(plan)
-    tiny = float(np.finfo(np.float64).tiny)
-    lost = (m[ii, jj] < tiny) & np.any(xs[ii] != ys[jj], axis=1)
-    return bool(lost.any()) and float(plan[ii[lost], jj[lost]].sum()) * tiny > 2.0 ** -53 * cost
+    lost = (m[ii, jj] < _TINY) & np.any(xs[ii] != ys[jj], axis=1)
+    return bool(lost.any()) and float(plan[ii[lost], jj[lost]].sum()) * _TINY > 2.0 ** -53 * cost
 
 
 #: Points whose largest coordinate ``M`` has ``M**order`` outside this range are rescaled by a

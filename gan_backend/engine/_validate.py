@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from fdiv._validate import as_rng as _as_rng
+from fdiv import as_rng  # re-exported: the one seed check of the code base
 
 __all__ = [
     "as_rng",
@@ -30,21 +30,6 @@ __all__ = [
     "fits_in_memory",
     "memory_bytes",
 ]
-
-
-def as_rng(rng) -> np.random.Generator:
-    """``rng`` as a :class:`numpy.random.Generator` (:func:`fdiv._validate.as_rng`, shared by
-    the whole code base).
-
-    A Generator is returned as is (its stream is shared with the caller); a nonnegative int
-    seed, a :class:`numpy.random.SeedSequence` or None gives ``numpy.random.default_rng(rng)``.
-    Anything else (a float, a bool, a negative seed, a legacy ``RandomState``) raises
-    ``ValueError`` naming ``rng``.
-
-    >>> int(as_rng(0).integers(10)) == int(as_rng(0).integers(10))
-    True
-    """
-    return _as_rng(rng, "rng")
 
 
 def _is_int(v) -> bool:
