@@ -335,10 +335,23 @@ def check_positive_int(value, name: str) -> int:
 
 
 def as_rng(rng, name: str = "rng") -> np.random.Generator:
-    """``rng`` as a :class:`numpy.random.Generator`: a Generator as is (its stream shared with
-    the caller), a nonnegative int seed, a :class:`numpy.random.SeedSequence` or None through
-    ``numpy.random.default_rng``; anything else (a float, a bool, a string, a negative seed)
-    raises ``ValueError`` naming ``name``."""
+    """``rng`` as a :class:`numpy.random.Generator`.
+
+    A Generator is returned as is (its stream shared with the caller); a nonnegative int seed,
+    a :class:`numpy.random.SeedSequence` or None goes through ``numpy.random.default_rng``;
+    anything else (a float, a bool, a string, a negative seed) raises ``ValueError`` naming
+    ``name``.
+
+    Examples
+    --------
+    >>> import fdiv
+    >>> int(fdiv.as_rng(7).integers(100)) == int(fdiv.as_rng(7).integers(100))
+    True
+    >>> fdiv.as_rng(-1, "seed")
+    Traceback (most recent call last):
+    ...
+    ValueError: `seed` must be a numpy.random.Generator, a nonnegative int seed, a SeedSequence or None; got -1
+    """
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or isinstance(rng, np.random.SeedSequence):
